@@ -1,0 +1,44 @@
+// Maps a store URL from config/qiao.yaml to an implementation. PostgreSQL joins here later.
+
+#include <filesystem>
+#include <string_view>
+#include <system_error>
+
+#include "core/store/sqlite_store.hpp"
+#include "core/store/store.hpp"
+
+namespace qiao {
+
+namespace {
+
+template <class T>
+Expected<std::unique_ptr<Store>> as_store(Expected<std::unique_ptr<T>> opened) {
+  if (!opened) return std::move(opened).error();
+  return std::unique_ptr<Store>(std::move(*opened));
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<Store>> open_store(const std::string& url, const std::string& base_dir) {
+  constexpr std::string_view sqlite_scheme = "sqlite://";
+  if (url == "sqlite::memory:") return as_store(SqliteStore::open_memory());
+  if (!url.starts_with(sqlite_scheme))
+    return Error{ErrorKind::config, "store: unsupported url '" + url + "' (use sqlite://PATH)"};
+
+  const std::filesystem::path named(url.substr(sqlite_scheme.size()));
+  if (named.empty() || !named.has_filename())
+    return Error{ErrorKind::config, "store: url '" + url + "' names no file (use sqlite://PATH)"};
+  // An explicit "." keeps a bare relative name from reaching SQLite as ":memory:" or as a
+  // "file:" URI, which SQLite would interpret instead of treating as a file name.
+  const std::filesystem::path path =
+      named.is_absolute() ? named : (std::filesystem::path(base_dir.empty() ? "." : base_dir) / named);
+
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  if (ec)
+    return Error{ErrorKind::config, "store: cannot create directory '" + path.parent_path().string() + "' for '" +
+                                        path.string() + "': " + ec.message()};
+  return as_store(SqliteStore::open(path.string()));
+}
+
+}  // namespace qiao

@@ -1,0 +1,416 @@
+#include "core/store/sqlite_store.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <limits>
+#include <string_view>
+#include <utility>
+
+namespace qiao {
+
+namespace {
+
+// Migration i takes the schema from user_version i to i + 1. Append, never edit: a file
+// written by an older build is brought forward one step at a time.
+constexpr std::array<std::string_view, 1> migrations = {
+    // 1: the journal. received_at is microseconds since the Unix epoch (UTC) so that time
+    // windows are plain integer ranges on an index. request is NULL when nothing was received;
+    // request and reply are BLOBs because messages are bytes, not necessarily text.
+    R"sql(
+CREATE TABLE journal (
+  message_id  TEXT PRIMARY KEY NOT NULL,
+  trace_id    TEXT NOT NULL,
+  flow_id     TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  latency_us  INTEGER NOT NULL,
+  outcome     TEXT NOT NULL,
+  status      INTEGER NOT NULL,
+  source      TEXT NOT NULL,
+  error       TEXT NOT NULL,
+  request     BLOB,
+  reply       BLOB NOT NULL
+);
+CREATE INDEX journal_flow_time ON journal (flow_id, received_at);
+CREATE INDEX journal_time ON journal (received_at);
+CREATE INDEX journal_outcome_time ON journal (outcome, received_at);
+)sql",
+};
+
+// Long enough to ride out a checkpoint or another process's brief write, short enough that
+// a wedged lock shows up as dropped entries and an error rather than a silent stall.
+constexpr int busy_timeout_ms = 5000;
+// After a burst the WAL file is truncated back to this size instead of keeping its peak.
+constexpr std::string_view journal_size_limit_pragma = "PRAGMA journal_size_limit = 67108864";
+
+constexpr std::string_view insert_sql =
+    "INSERT OR REPLACE INTO journal (message_id, trace_id, flow_id, received_at, latency_us, "
+    "outcome, status, source, error, request, reply) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr std::string_view select_sql =
+    "SELECT message_id, trace_id, flow_id, received_at, latency_us, outcome, status, source, "
+    "error, request, reply FROM journal";
+
+std::string sqlite_message(sqlite3* db) {
+  return db ? std::string(sqlite3_errmsg(db)) : std::string("out of memory");
+}
+
+Error open_error(const std::string& path, sqlite3* db) {
+  return Error{ErrorKind::config, "store: cannot open '" + path + "': " + sqlite_message(db)};
+}
+
+std::int64_t to_micros(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
+
+std::chrono::system_clock::time_point from_micros(std::int64_t us) {
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::microseconds(us)));
+}
+
+// SQLITE_STATIC: every bound string outlives the step that reads it.
+int bind_text(sqlite3_stmt* stmt, int index, const std::string& s) {
+  return sqlite3_bind_text64(stmt, index, s.data(), s.size(), SQLITE_STATIC, SQLITE_UTF8);
+}
+
+// A non-null pointer with size 0 binds an empty BLOB; only a null pointer would bind NULL.
+int bind_blob(sqlite3_stmt* stmt, int index, const std::string& s) {
+  return sqlite3_bind_blob64(stmt, index, s.data(), s.size(), SQLITE_STATIC);
+}
+
+int bind_entry(sqlite3_stmt* stmt, const JournalEntry& e) {
+  const std::array<int, 11> rcs = {
+      bind_text(stmt, 1, e.message_id),
+      bind_text(stmt, 2, e.trace_id),
+      bind_text(stmt, 3, e.flow_id),
+      sqlite3_bind_int64(stmt, 4, to_micros(e.received_at)),
+      sqlite3_bind_int64(stmt, 5, e.latency_us),
+      bind_text(stmt, 6, e.outcome),
+      sqlite3_bind_int(stmt, 7, e.status),
+      bind_text(stmt, 8, e.source),
+      bind_text(stmt, 9, e.error),
+      e.request ? bind_blob(stmt, 10, *e.request) : sqlite3_bind_null(stmt, 10),
+      bind_blob(stmt, 11, e.reply),
+  };
+  for (int rc : rcs)
+    if (rc != SQLITE_OK) return rc;
+  return SQLITE_OK;
+}
+
+std::string column_string(sqlite3_stmt* stmt, int index) {
+  // column_blob works for TEXT too and, unlike column_text, never converts the bytes.
+  const void* data = sqlite3_column_blob(stmt, index);
+  const int size = sqlite3_column_bytes(stmt, index);
+  if (data == nullptr || size <= 0) return {};
+  return std::string(static_cast<const char*>(data), static_cast<std::size_t>(size));
+}
+
+JournalEntry read_entry(sqlite3_stmt* stmt) {
+  JournalEntry e;
+  e.message_id = column_string(stmt, 0);
+  e.trace_id = column_string(stmt, 1);
+  e.flow_id = column_string(stmt, 2);
+  e.received_at = from_micros(sqlite3_column_int64(stmt, 3));
+  e.latency_us = sqlite3_column_int64(stmt, 4);
+  e.outcome = column_string(stmt, 5);
+  e.status = sqlite3_column_int(stmt, 6);
+  e.source = column_string(stmt, 7);
+  e.error = column_string(stmt, 8);
+  if (sqlite3_column_type(stmt, 9) != SQLITE_NULL) e.request = make_buffer(column_string(stmt, 9));
+  e.reply = column_string(stmt, 10);
+  return e;
+}
+
+int exec(sqlite3* db, std::string_view sql) {
+  return sqlite3_exec(db, std::string(sql).c_str(), nullptr, nullptr, nullptr);
+}
+
+// Runs a statement that yields one row and returns its first column as text (PRAGMAs).
+int query_text(sqlite3* db, std::string_view sql, std::string& out) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+  if (rc != SQLITE_OK) return rc;
+  rc = sqlite3_step(stmt);
+  if (rc == SQLITE_ROW) {
+    out = column_string(stmt, 0);
+    rc = SQLITE_OK;
+  }
+  sqlite3_finalize(stmt);  // keeps the error message of a failed step for the caller
+  return rc;
+}
+
+// Brings the schema up to date inside one IMMEDIATE transaction, so two processes opening a
+// fresh file at once cannot both create the tables.
+Status migrate(sqlite3* db, const std::string& path) {
+  auto fail = [&](std::string what) -> Status {
+    std::string message = "store: cannot " + what + " '" + path + "': " + sqlite_message(db);
+    if (!sqlite3_get_autocommit(db)) exec(db, "ROLLBACK");
+    return Error{ErrorKind::config, std::move(message)};
+  };
+  if (exec(db, "BEGIN IMMEDIATE") != SQLITE_OK) return fail("lock");
+  std::string text;
+  if (query_text(db, "PRAGMA user_version", text) != SQLITE_OK) return fail("read");
+  const long version = std::strtol(text.c_str(), nullptr, 10);
+  const auto latest = static_cast<long>(migrations.size());
+  if (version < 0) {
+    exec(db, "ROLLBACK");
+    return Error{ErrorKind::config, "store: '" + path + "' has schema version " + std::to_string(version) +
+                                        ", which no qiao writes; use another file"};
+  }
+  if (version > latest) {
+    exec(db, "ROLLBACK");
+    return Error{ErrorKind::config, "store: '" + path + "' has schema version " + std::to_string(version) +
+                                        ", newer than this build understands (" + std::to_string(latest) +
+                                        "); use a newer qiao or another file"};
+  }
+  for (long v = version; v < latest; ++v)
+    if (exec(db, migrations[static_cast<std::size_t>(v)]) != SQLITE_OK)
+      return fail("create the schema (version " + std::to_string(v + 1) + ") in");
+  if (version < latest && exec(db, "PRAGMA user_version = " + std::to_string(latest)) != SQLITE_OK)
+    return fail("set the schema version in");
+  if (exec(db, "COMMIT") != SQLITE_OK) return fail("commit the schema to");
+  return Ok{};
+}
+
+}  // namespace
+
+void SqliteStore::DbCloser::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+void SqliteStore::StmtFinalizer::operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+
+Expected<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
+                                                         std::size_t queue_capacity) {
+  // Debian's SQLite is built with SQLITE_USE_URI, so a relative "file:…" name would be parsed
+  // as a URI instead of naming a file.
+  if (path.starts_with("file:")) return open_uri("./" + path, false, queue_capacity);
+  return open_uri(path, false, queue_capacity);
+}
+
+Expected<std::unique_ptr<SqliteStore>> SqliteStore::open_memory(std::size_t queue_capacity) {
+  // A plain ":memory:" database is private to one connection, but the reader needs to see
+  // the writer's rows. The memdb VFS shares a database between the connections of one process
+  // by name (names starting with '/'); a counter keeps every store's database its own.
+  static std::atomic<std::uint64_t> counter{0};
+  const std::string uri = "file:/qiao-store-" + std::to_string(counter.fetch_add(1)) + "?vfs=memdb";
+  return open_uri(uri, true, queue_capacity);
+}
+
+Expected<std::unique_ptr<SqliteStore>> SqliteStore::open_uri(const std::string& name, bool memory,
+                                                             std::size_t queue_capacity) {
+  const std::string path = memory ? std::string(":memory:") : name;
+  const int uri_flag = memory ? SQLITE_OPEN_URI : 0;
+
+  // NOMUTEX: each connection is used by one thread at a time (the writer thread, or a search
+  // holding read_mutex_), so SQLite's own per-connection mutex would be pure overhead.
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(name.c_str(), &raw,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | uri_flag, nullptr);
+  DbPtr writer(raw);
+  if (rc != SQLITE_OK) return open_error(path, writer.get());
+  sqlite3_busy_timeout(writer.get(), busy_timeout_ms);
+
+  if (!memory) {
+    // Switching to WAL is the first statement that reads the file, so this is also where a
+    // file that is not a database gets reported.
+    std::string mode;
+    if (query_text(writer.get(), "PRAGMA journal_mode = WAL", mode) != SQLITE_OK)
+      return open_error(path, writer.get());
+    // synchronous=NORMAL is only crash-safe with WAL, and concurrent searches rely on it too.
+    if (mode != "wal")
+      return Error{ErrorKind::config, "store: cannot open '" + path + "': WAL journal mode unavailable (got '" +
+                                          mode + "'); put the store on a local file system"};
+  }
+  // NORMAL: a commit survives a process crash at once; a power cut can lose only the commits
+  // since the WAL was last synced (each checkpoint), never corrupt the file. FULL would fsync
+  // on every batch.
+  if (exec(writer.get(), "PRAGMA synchronous = NORMAL") != SQLITE_OK ||
+      exec(writer.get(), journal_size_limit_pragma) != SQLITE_OK)
+    return open_error(path, writer.get());
+  if (auto migrated = migrate(writer.get(), path); !migrated) return std::move(migrated).error();
+
+  raw = nullptr;
+  rc = sqlite3_open_v2(name.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | uri_flag, nullptr);
+  DbPtr reader(raw);
+  if (rc != SQLITE_OK) return open_error(path, reader.get());
+  sqlite3_busy_timeout(reader.get(), busy_timeout_ms);
+
+  std::unique_ptr<SqliteStore> store(new SqliteStore(path, std::move(writer), std::move(reader), queue_capacity));
+  if (auto prepared = store->prepare_writer_statements(); !prepared) return std::move(prepared).error();
+  store->writer_ = std::thread([s = store.get()] { s->run_writer(); });
+  return store;
+}
+
+SqliteStore::SqliteStore(std::string path, DbPtr writer_db, DbPtr reader_db, std::size_t queue_capacity)
+    : path_(std::move(path)),
+      writer_db_(std::move(writer_db)),
+      reader_db_(std::move(reader_db)),
+      queue_capacity_(queue_capacity) {}
+
+Status SqliteStore::prepare_writer_statements() {
+  auto prepare = [&](std::string_view sql, StmtPtr& out) {
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v3(writer_db_.get(), sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    out.reset(stmt);
+    return rc == SQLITE_OK;
+  };
+  // IMMEDIATE takes the write lock up front, where the busy timeout applies, instead of
+  // failing on the first INSERT if another process holds it.
+  if (!prepare("BEGIN IMMEDIATE", begin_) || !prepare("COMMIT", commit_) || !prepare("ROLLBACK", rollback_) ||
+      !prepare(insert_sql, insert_))
+    return open_error(path_, writer_db_.get());
+  return Ok{};
+}
+
+SqliteStore::~SqliteStore() {
+  if (writer_.joinable()) {
+    {
+      std::lock_guard lock(queue_mutex_);
+      stopping_ = true;
+    }
+    work_cv_.notify_one();
+    writer_.join();
+  }
+}
+
+void SqliteStore::journal(JournalEntry entry) {
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (queue_.size() >= queue_capacity_) {
+      dropped_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    queue_.push_back(std::move(entry));
+    ++accepted_;
+    // Only the first entry of a batch needs to wake the writer; it takes the rest with it.
+    if (queue_.size() != 1) return;
+  }
+  work_cv_.notify_one();
+}
+
+void SqliteStore::flush() {
+  std::unique_lock lock(queue_mutex_);
+  const std::uint64_t target = accepted_;
+  done_cv_.wait(lock, [&] { return processed_ >= target; });
+}
+
+std::uint64_t SqliteStore::written() const { return written_.load(std::memory_order_relaxed); }
+std::uint64_t SqliteStore::dropped() const { return dropped_.load(std::memory_order_relaxed); }
+
+std::string SqliteStore::last_write_error() const {
+  std::lock_guard lock(queue_mutex_);
+  return last_write_error_;
+}
+
+void SqliteStore::run_writer() {
+  std::vector<JournalEntry> batch;
+  std::unique_lock lock(queue_mutex_);
+  for (;;) {
+    work_cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+    if (queue_.empty()) return;  // stopping, and everything queued has been written
+    batch.swap(queue_);
+    const std::uint64_t batch_end = accepted_;
+    lock.unlock();
+
+    std::string error;
+    const std::size_t committed = write_batch(batch, error);
+    written_.fetch_add(committed, std::memory_order_relaxed);
+    dropped_.fetch_add(batch.size() - committed, std::memory_order_relaxed);
+    // Under steady load the two vectors keep their size and the queue never reallocates;
+    // once batches shrink well below that, a burst is over and its memory goes back.
+    if (batch.capacity() > 4096 && batch.size() < batch.capacity() / 4)
+      std::vector<JournalEntry>().swap(batch);
+    else
+      batch.clear();
+
+    lock.lock();
+    processed_ = batch_end;
+    if (!error.empty()) last_write_error_ = std::move(error);
+    done_cv_.notify_all();
+  }
+}
+
+std::size_t SqliteStore::write_batch(const std::vector<JournalEntry>& batch, std::string& error) {
+  sqlite3* db = writer_db_.get();
+  auto fail = [&](std::string_view what) {
+    error = "store: " + std::string(what) + " '" + path_ + "' failed: " + sqlite_message(db);
+  };
+  const int begun = sqlite3_step(begin_.get());
+  sqlite3_reset(begin_.get());
+  if (begun != SQLITE_DONE) {
+    fail("locking");
+    return 0;
+  }
+  std::size_t rows = 0;
+  for (const JournalEntry& entry : batch) {
+    int rc = bind_entry(insert_.get(), entry);
+    if (rc == SQLITE_OK) rc = sqlite3_step(insert_.get());
+    if (rc != SQLITE_DONE) fail("writing an entry to");
+    sqlite3_reset(insert_.get());
+    if (rc == SQLITE_DONE) {
+      ++rows;
+    } else if (sqlite3_get_autocommit(db)) {
+      // SQLite rolled the whole transaction back (disk full, I/O error): nothing of this
+      // batch survives. A mere bad row (too big) leaves the transaction open and costs one row.
+      return 0;
+    }
+  }
+  const int committed = sqlite3_step(commit_.get());
+  sqlite3_reset(commit_.get());
+  if (committed != SQLITE_DONE) {
+    fail("committing to");
+    if (!sqlite3_get_autocommit(db)) {
+      sqlite3_step(rollback_.get());
+      sqlite3_reset(rollback_.get());
+    }
+    return 0;
+  }
+  return rows;
+}
+
+Expected<std::vector<JournalEntry>> SqliteStore::search(const JournalQuery& query) const {
+  std::string sql(select_sql);
+  const char* separator = " WHERE ";
+  auto where = [&](const char* condition) {
+    sql += separator;
+    sql += condition;
+    separator = " AND ";
+  };
+  if (query.message_id) where("message_id = ?");
+  if (query.flow_id) where("flow_id = ?");
+  if (query.outcome) where("outcome = ?");
+  if (query.since) where("received_at >= ?");
+  if (query.until) where("received_at < ?");
+  // rowid breaks ties between entries received in the same microsecond: later write first.
+  sql += " ORDER BY received_at DESC, rowid DESC LIMIT ?";
+
+  std::lock_guard lock(read_mutex_);
+  sqlite3* db = reader_db_.get();
+  auto fail = [&] {
+    return Error{ErrorKind::unavailable, "store: searching '" + path_ + "' failed: " + sqlite_message(db)};
+  };
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(raw);
+    return fail();
+  }
+  StmtPtr stmt(raw);
+  int index = 1;
+  if (query.message_id) bind_text(raw, index++, *query.message_id);
+  if (query.flow_id) bind_text(raw, index++, *query.flow_id);
+  if (query.outcome) bind_text(raw, index++, *query.outcome);
+  if (query.since) sqlite3_bind_int64(raw, index++, to_micros(*query.since));
+  if (query.until) sqlite3_bind_int64(raw, index++, to_micros(*query.until));
+  constexpr auto max_limit = static_cast<std::size_t>(std::numeric_limits<sqlite3_int64>::max());
+  sqlite3_bind_int64(raw, index, static_cast<sqlite3_int64>(std::min(query.limit, max_limit)));
+
+  std::vector<JournalEntry> entries;
+  int rc;
+  while ((rc = sqlite3_step(raw)) == SQLITE_ROW) entries.push_back(read_entry(raw));
+  if (rc != SQLITE_DONE) return fail();
+  return entries;
+}
+
+}  // namespace qiao

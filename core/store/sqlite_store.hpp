@@ -1,0 +1,107 @@
+#pragma once
+// The SQLite journal. Workers only append to a bounded in-memory queue; one writer thread owned
+// by the store turns whatever has accumulated into a single transaction, because SQLite's cost
+// is per commit (an fsync of the WAL), not per row. Searches use their own read-only connection,
+// which WAL lets run while the writer commits.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/store/store.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace qiao {
+
+class SqliteStore final : public Store {
+ public:
+  // Absorbs a few seconds of a busy gateway while the disk stalls; an entry costs about
+  // 300 bytes in the queue plus its request and reply.
+  static constexpr std::size_t default_queue_capacity = 65536;
+
+  // Opens the database file at `path`, creating it and its schema when missing. The parent
+  // directory must exist (open_store creates it). Failures are ErrorKind::config errors that
+  // name the path and SQLite's reason.
+  static Expected<std::unique_ptr<SqliteStore>> open(
+      const std::string& path, std::size_t queue_capacity = default_queue_capacity);
+  // A database that lives only as long as this store (tests, `qiao test`). It still has a
+  // separate read connection, so it behaves like a file store apart from durability.
+  static Expected<std::unique_ptr<SqliteStore>> open_memory(
+      std::size_t queue_capacity = default_queue_capacity);
+
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+  // Writes everything still queued before closing, so a clean shutdown loses nothing.
+  ~SqliteStore() override;
+
+  void journal(JournalEntry entry) override;
+  void flush() override;
+  // `since` is inclusive and `until` exclusive, so consecutive windows never overlap.
+  Expected<std::vector<JournalEntry>> search(const JournalQuery& query) const override;
+  std::uint64_t written() const override;
+  // Entries refused because the queue was full, plus entries whose write failed.
+  std::uint64_t dropped() const override;
+
+  // Why the most recent failed write failed; empty while every write has succeeded. Write
+  // failures happen on the writer thread, where nobody is waiting for an Error.
+  std::string last_write_error() const;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  struct DbCloser {
+    void operator()(sqlite3* db) const;
+  };
+  struct StmtFinalizer {
+    void operator()(sqlite3_stmt* stmt) const;
+  };
+  using DbPtr = std::unique_ptr<sqlite3, DbCloser>;
+  using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+
+  static Expected<std::unique_ptr<SqliteStore>> open_uri(const std::string& name, bool memory,
+                                                         std::size_t queue_capacity);
+
+  SqliteStore(std::string path, DbPtr writer_db, DbPtr reader_db, std::size_t queue_capacity);
+  Status prepare_writer_statements();
+  void run_writer();
+  // Returns the number of rows committed; fills `error` when some or all were not.
+  std::size_t write_batch(const std::vector<JournalEntry>& batch, std::string& error);
+
+  const std::string path_;  // for error texts; ":memory:" for an in-memory store
+
+  // Declared before the statements and the reader so they are destroyed after them: the
+  // writer must be the last connection to close, which checkpoints and removes the WAL file.
+  DbPtr writer_db_;
+  StmtPtr begin_;
+  StmtPtr commit_;
+  StmtPtr rollback_;
+  StmtPtr insert_;
+
+  mutable std::mutex read_mutex_;  // one search at a time on reader_db_
+  DbPtr reader_db_;
+
+  const std::size_t queue_capacity_;
+  mutable std::mutex queue_mutex_;
+  std::condition_variable work_cv_;  // writer waits here for entries or stop
+  std::condition_variable done_cv_;  // flush() waits here for the writer to catch up
+  std::vector<JournalEntry> queue_;
+  std::uint64_t accepted_ = 0;   // entries ever queued
+  std::uint64_t processed_ = 0;  // of those, how many the writer has finished with
+  bool stopping_ = false;
+  std::string last_write_error_;
+
+  std::atomic<std::uint64_t> written_{0};
+  std::atomic<std::uint64_t> dropped_{0};
+
+  std::thread writer_;  // started last, once everything it touches exists
+};
+
+}  // namespace qiao

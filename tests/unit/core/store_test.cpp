@@ -1,0 +1,465 @@
+#include <sqlite3.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/store/sqlite_store.hpp"
+#include "core/store/store.hpp"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using qiao::ErrorKind;
+using qiao::JournalEntry;
+using qiao::JournalQuery;
+using qiao::SqliteStore;
+using qiao::Store;
+
+namespace {
+
+// The store keeps microseconds, so test times are whole microseconds.
+const std::chrono::system_clock::time_point t0{std::chrono::microseconds(1'700'000'000'123'456)};
+
+JournalEntry make_entry(std::string id, std::string flow = "registration", std::string outcome = "ok",
+                        std::chrono::system_clock::time_point at = t0) {
+  JournalEntry e;
+  e.message_id = std::move(id);
+  e.trace_id = "trace-" + e.message_id;
+  e.flow_id = std::move(flow);
+  e.received_at = at;
+  e.latency_us = 42;
+  e.outcome = std::move(outcome);
+  e.status = 200;
+  e.source = "http 127.0.0.1:53122 POST /api/registration";
+  e.request = qiao::make_buffer("{\"id\":\"" + e.message_id + "\"}");
+  e.reply = "{}";
+  return e;
+}
+
+std::unique_ptr<Store> open_memory() {
+  auto store = qiao::open_store("sqlite::memory:", "");
+  REQUIRE(store.has_value());
+  return std::move(store).value();
+}
+
+std::vector<std::string> ids_of(const std::vector<JournalEntry>& entries) {
+  std::vector<std::string> ids;
+  for (const auto& e : entries) ids.push_back(e.message_id);
+  return ids;
+}
+
+std::vector<JournalEntry> search(const Store& store, const JournalQuery& query) {
+  auto found = store.search(query);
+  REQUIRE(found.has_value());
+  return std::move(found).value();
+}
+
+// A fresh directory under the system temp dir, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    std::random_device rd;
+    path_ = fs::temp_directory_path() / ("qiao-store-test-" + std::to_string(rd()) + std::to_string(rd()));
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// A second connection to a store's file, as another process would have.
+class RawDb {
+ public:
+  explicit RawDb(const fs::path& file) { REQUIRE(sqlite3_open(file.c_str(), &db_) == SQLITE_OK); }
+  ~RawDb() { sqlite3_close(db_); }
+  void exec(const char* sql) { REQUIRE(sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK); }
+  std::string text(const char* sql) {
+    sqlite3_stmt* stmt = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+    std::string out(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
+    sqlite3_finalize(stmt);
+    return out;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace
+
+TEST_CASE("store: an entry reads back with every field, binary bytes included", "[store]") {
+  auto store = open_memory();
+
+  JournalEntry full = make_entry("m-1", "payment", "upstream", t0);
+  full.trace_id = "trace-abc";
+  full.latency_us = 1'234'567;
+  full.status = 502;
+  full.source = "tcp 10.0.0.7:40112";
+  full.error = "bank: response code 96";
+  const std::string binary_request("\x02\x00\x30\x00\xff\xfe\0tail", 11);
+  full.request = qiao::make_buffer(binary_request);
+  full.reply = std::string("\0\x01\x02reply", 8);
+
+  JournalEntry nothing_received = make_entry("m-2", "-", "not_found", t0 - 1s);
+  nothing_received.request = nullptr;
+  nothing_received.reply.clear();
+
+  JournalEntry empty_request = make_entry("m-3", "-", "bad_input", t0 - 2s);
+  empty_request.request = qiao::make_buffer("");
+
+  store->journal(full);
+  store->journal(nothing_received);
+  store->journal(empty_request);
+  store->flush();
+  CHECK(store->written() == 3);
+  CHECK(store->dropped() == 0);
+
+  JournalQuery by_id;
+  by_id.message_id = "m-1";
+  auto found = search(*store, by_id);
+  REQUIRE(found.size() == 1);
+  const JournalEntry& e = found[0];
+  CHECK(e.message_id == "m-1");
+  CHECK(e.trace_id == "trace-abc");
+  CHECK(e.flow_id == "payment");
+  CHECK(e.received_at == t0);
+  CHECK(e.latency_us == 1'234'567);
+  CHECK(e.outcome == "upstream");
+  CHECK(e.status == 502);
+  CHECK(e.source == "tcp 10.0.0.7:40112");
+  CHECK(e.error == "bank: response code 96");
+  REQUIRE(e.request != nullptr);
+  CHECK(e.request->size() == 11);
+  CHECK(*e.request == binary_request);
+  CHECK(e.reply.size() == 8);
+  CHECK(e.reply == full.reply);
+
+  by_id.message_id = "m-2";
+  found = search(*store, by_id);
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].request == nullptr);  // "nothing received" stays distinct from "empty"
+  CHECK(found[0].reply.empty());
+
+  by_id.message_id = "m-3";
+  found = search(*store, by_id);
+  REQUIRE(found.size() == 1);
+  REQUIRE(found[0].request != nullptr);
+  CHECK(found[0].request->empty());
+
+  by_id.message_id = "m-404";
+  CHECK(search(*store, by_id).empty());
+}
+
+TEST_CASE("store: search filters by flow, outcome and time, newest first, up to the limit", "[store]") {
+  auto store = open_memory();
+  // a-* in flow "adt", r-* in flow "registration"; one entry per second, r-2 failed.
+  store->journal(make_entry("a-0", "adt", "ok", t0 + 0s));
+  store->journal(make_entry("r-1", "registration", "ok", t0 + 1s));
+  store->journal(make_entry("r-2", "registration", "timeout", t0 + 2s));
+  store->journal(make_entry("a-3", "adt", "timeout", t0 + 3s));
+  store->journal(make_entry("r-4", "registration", "ok", t0 + 4s));
+  store->flush();
+
+  JournalQuery q;
+  CHECK(ids_of(search(*store, q)) == std::vector<std::string>{"r-4", "a-3", "r-2", "r-1", "a-0"});
+
+  q.flow_id = "registration";
+  CHECK(ids_of(search(*store, q)) == std::vector<std::string>{"r-4", "r-2", "r-1"});
+
+  q.outcome = "timeout";
+  CHECK(ids_of(search(*store, q)) == std::vector<std::string>{"r-2"});
+
+  q.flow_id.reset();
+  CHECK(ids_of(search(*store, q)) == std::vector<std::string>{"a-3", "r-2"});
+
+  SECTION("since is inclusive, until exclusive") {
+    JournalQuery window;
+    window.since = t0 + 1s;
+    window.until = t0 + 3s;
+    CHECK(ids_of(search(*store, window)) == std::vector<std::string>{"r-2", "r-1"});
+    window.until.reset();
+    CHECK(ids_of(search(*store, window)) == std::vector<std::string>{"r-4", "a-3", "r-2", "r-1"});
+    window.since.reset();
+    window.until = t0 + 1s;
+    CHECK(ids_of(search(*store, window)) == std::vector<std::string>{"a-0"});
+  }
+
+  SECTION("every filter at once") {
+    JournalQuery all;
+    all.message_id = "a-3";
+    all.flow_id = "adt";
+    all.outcome = "timeout";
+    all.since = t0;
+    all.until = t0 + 10s;
+    CHECK(ids_of(search(*store, all)) == std::vector<std::string>{"a-3"});
+    all.outcome = "ok";
+    CHECK(search(*store, all).empty());
+  }
+
+  SECTION("limit keeps the newest") {
+    JournalQuery limited;
+    limited.limit = 2;
+    CHECK(ids_of(search(*store, limited)) == std::vector<std::string>{"r-4", "a-3"});
+    limited.limit = 0;
+    CHECK(search(*store, limited).empty());
+  }
+}
+
+TEST_CASE("store: a rewritten message id replaces the entry instead of failing the batch", "[store]") {
+  auto store = open_memory();
+  JournalEntry first = make_entry("dup");
+  JournalEntry retry = make_entry("dup");
+  retry.status = 503;
+  store->journal(first);
+  store->journal(make_entry("other"));
+  store->journal(retry);  // same batch as the first write
+  store->flush();
+  CHECK(store->written() == 3);
+  CHECK(store->dropped() == 0);
+
+  retry.status = 504;
+  store->journal(retry);  // a later batch
+  store->flush();
+
+  JournalQuery q;
+  q.message_id = "dup";
+  auto found = search(*store, q);
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].status == 504);
+  CHECK(search(*store, JournalQuery{}).size() == 2);
+}
+
+TEST_CASE("store: 10000 entries from 4 threads are all written and searchable", "[store]") {
+  auto store = open_memory();
+  constexpr int threads = 4;
+  constexpr int per_thread = 2500;
+
+  // A reader searching throughout checks that searches and the writer do not get in each
+  // other's way (and gives the thread sanitizer something to look at).
+  std::atomic<bool> writing{true};
+  std::atomic<int> failed_searches{0};
+  std::thread reader([&] {
+    JournalQuery q;
+    q.flow_id = "flow-1";
+    q.limit = 50;
+    while (writing.load()) {
+      if (!store->search(q).has_value()) failed_searches.fetch_add(1);
+      std::this_thread::yield();
+    }
+  });
+
+  std::vector<std::thread> writers;
+  for (int t = 0; t < threads; ++t) {
+    writers.emplace_back([&store, t] {
+      for (int i = 0; i < per_thread; ++i)
+        store->journal(make_entry("t" + std::to_string(t) + "-" + std::to_string(i), "flow-" + std::to_string(t),
+                                  "ok", t0 + std::chrono::microseconds(i)));
+    });
+  }
+  for (auto& w : writers) w.join();
+  store->flush();
+  writing = false;
+  reader.join();
+
+  CHECK(failed_searches.load() == 0);
+  CHECK(store->written() == 10000);
+  CHECK(store->dropped() == 0);
+
+  JournalQuery all;
+  all.limit = 20000;
+  auto found = search(*store, all);
+  REQUIRE(found.size() == 10000);
+  const auto ids = ids_of(found);
+  const std::set<std::string> unique(ids.begin(), ids.end());
+  CHECK(unique.size() == 10000);
+
+  JournalQuery one_flow;
+  one_flow.flow_id = "flow-2";
+  one_flow.limit = 20000;
+  found = search(*store, one_flow);
+  REQUIRE(found.size() == per_thread);
+  CHECK(found.front().message_id == "t2-2499");  // newest first
+  CHECK(found.back().message_id == "t2-0");
+}
+
+TEST_CASE("store: a file store creates its directory and keeps its entries across reopening", "[store]") {
+  TempDir dir;
+  const fs::path file = dir.path() / "var" / "nested" / "qiao.db";
+  {
+    auto store = qiao::open_store("sqlite://var/nested/qiao.db", dir.path().string());
+    REQUIRE(store.has_value());
+    for (int i = 0; i < 100; ++i) (*store)->journal(make_entry("p-" + std::to_string(i), "adt", "ok", t0 + i * 1ms));
+    // No flush: closing the store must write what is still queued.
+  }
+  REQUIRE(fs::exists(file));
+  {
+    RawDb raw(file);
+    CHECK(raw.text("PRAGMA journal_mode") == "wal");
+    CHECK(raw.text("PRAGMA user_version") == "1");
+    CHECK(raw.text("SELECT count(*) FROM journal") == "100");
+    CHECK(raw.text("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'journal_%'") == "3");
+  }
+  // An absolute path ignores base_dir.
+  auto reopened = qiao::open_store("sqlite://" + file.string(), "/nonexistent-base");
+  REQUIRE(reopened.has_value());
+  auto found = search(**reopened, JournalQuery{});
+  REQUIRE(found.size() == 100);
+  CHECK(found.front().message_id == "p-99");
+  CHECK(found.front().received_at == t0 + 99ms);
+  REQUIRE(found.front().request != nullptr);
+  CHECK(*found.front().request == "{\"id\":\"p-99\"}");
+
+  (*reopened)->journal(make_entry("p-100", "adt", "ok", t0 + 100ms));
+  (*reopened)->flush();
+  JournalQuery all;
+  all.limit = 1000;
+  CHECK(search(**reopened, all).size() == 101);
+}
+
+TEST_CASE("store: unusable urls and files are config errors that say why", "[store]") {
+  TempDir dir;
+
+  SECTION("unsupported schemes") {
+    for (const std::string url : {"postgres://db/qiao", "sqlite:qiao.db", "qiao.db", ""}) {
+      auto store = qiao::open_store(url, dir.path().string());
+      REQUIRE_FALSE(store.has_value());
+      CHECK(store.error().kind == ErrorKind::config);
+      CHECK(store.error().message == "store: unsupported url '" + url + "' (use sqlite://PATH)");
+    }
+  }
+
+  SECTION("a url without a file") {
+    auto store = qiao::open_store("sqlite://", dir.path().string());
+    REQUIRE_FALSE(store.has_value());
+    CHECK(store.error().kind == ErrorKind::config);
+    CHECK(store.error().message == "store: url 'sqlite://' names no file (use sqlite://PATH)");
+  }
+
+  SECTION("a directory that cannot be created") {
+    std::ofstream(dir.path() / "blocker") << "a file where a directory should be";
+    auto store = qiao::open_store("sqlite://blocker/qiao.db", dir.path().string());
+    REQUIRE_FALSE(store.has_value());
+    CHECK(store.error().kind == ErrorKind::config);
+    CHECK_THAT(store.error().message,
+               Catch::StartsWith("store: cannot create directory '" + (dir.path() / "blocker").string() + "'"));
+  }
+
+  SECTION("a path that is a directory") {
+    fs::create_directories(dir.path() / "adir.db");
+    auto store = qiao::open_store("sqlite://adir.db", dir.path().string());
+    REQUIRE_FALSE(store.has_value());
+    CHECK(store.error().kind == ErrorKind::config);
+    CHECK_THAT(store.error().message,
+               Catch::StartsWith("store: cannot open '" + (dir.path() / "adir.db").string() + "': "));
+  }
+
+  SECTION("a file that is not a database") {
+    std::ofstream(dir.path() / "notes.db") << std::string(4096, 'x');
+    auto store = qiao::open_store("sqlite://notes.db", dir.path().string());
+    REQUIRE_FALSE(store.has_value());
+    CHECK(store.error().kind == ErrorKind::config);
+    CHECK(store.error().message ==
+          "store: cannot open '" + (dir.path() / "notes.db").string() + "': file is not a database");
+  }
+
+  SECTION("a schema newer than this build") {
+    {
+      RawDb raw(dir.path() / "future.db");
+      raw.exec("PRAGMA user_version = 99");
+    }
+    auto store = qiao::open_store("sqlite://future.db", dir.path().string());
+    REQUIRE_FALSE(store.has_value());
+    CHECK(store.error().kind == ErrorKind::config);
+    CHECK_THAT(store.error().message, Catch::Contains("has schema version 99, newer than this build understands (1)"));
+  }
+
+  SECTION("a schema version no qiao writes") {
+    {
+      RawDb raw(dir.path() / "odd.db");
+      raw.exec("PRAGMA user_version = -3");
+    }
+    auto store = qiao::open_store("sqlite://odd.db", dir.path().string());
+    REQUIRE_FALSE(store.has_value());
+    CHECK(store.error().kind == ErrorKind::config);
+    CHECK_THAT(store.error().message, Catch::Contains("has schema version -3, which no qiao writes"));
+  }
+}
+
+TEST_CASE("store: when the queue is full entries are dropped and counted, never blocking", "[store]") {
+  TempDir dir;
+  const fs::path file = dir.path() / "busy.db";
+  constexpr std::size_t capacity = 8;
+  auto opened = SqliteStore::open(file.string(), capacity);
+  REQUIRE(opened.has_value());
+  SqliteStore& store = **opened;
+
+  // Another connection holds the write lock, as another process or a stuck disk would, so the
+  // writer waits inside its busy timeout with whatever batch it took, and the queue fills.
+  RawDb other(file);
+  other.exec("BEGIN IMMEDIATE");
+
+  // The writer can take at most one batch while it waits, so however the threads interleave,
+  // between `capacity` and 2 * `capacity` of these are accepted and the rest dropped.
+  constexpr int sent = 4 * capacity;
+  for (int i = 0; i < sent; ++i) store.journal(make_entry("q-" + std::to_string(i)));
+  const std::uint64_t accepted = sent - store.dropped();
+  CHECK(accepted >= capacity);
+  CHECK(accepted <= 2 * capacity);
+  CHECK(store.written() == 0);
+
+  other.exec("COMMIT");
+  store.flush();
+  CHECK(store.written() == accepted);
+  CHECK(store.dropped() == sent - accepted);
+  CHECK(store.last_write_error().empty());
+  JournalQuery all;
+  all.limit = 1000;
+  CHECK(search(store, all).size() == store.written());
+}
+
+TEST_CASE("store: an in-memory store belongs to its owner alone", "[store]") {
+  auto first = open_memory();
+  auto second = open_memory();
+  first->journal(make_entry("only-in-first"));
+  first->flush();
+  CHECK(search(*first, JournalQuery{}).size() == 1);
+  CHECK(search(*second, JournalQuery{}).empty());
+}
+
+TEST_CASE("store: a failed write is counted as dropped and reported, and flush still returns", "[store]") {
+  TempDir dir;
+  const fs::path file = dir.path() / "broken.db";
+  auto opened = SqliteStore::open(file.string());
+  REQUIRE(opened.has_value());
+  SqliteStore& store = **opened;
+  store.journal(make_entry("before"));
+  store.flush();
+  REQUIRE(store.written() == 1);
+
+  // Someone removes the table under the running store: every row of the next batch fails.
+  RawDb(file).exec("DROP TABLE journal");
+  for (int i = 0; i < 5; ++i) store.journal(make_entry("lost-" + std::to_string(i)));
+  store.flush();
+  CHECK(store.written() == 1);
+  CHECK(store.dropped() == 5);
+  CHECK_THAT(store.last_write_error(), Catch::StartsWith("store: writing an entry to '" + file.string() + "' failed: "));
+  CHECK_THAT(store.last_write_error(), Catch::Contains("no such table: journal"));
+
+  auto found = store.search(JournalQuery{});
+  REQUIRE_FALSE(found.has_value());
+  CHECK(found.error().kind == ErrorKind::unavailable);
+  CHECK_THAT(found.error().message, Catch::Contains("no such table: journal"));
+}
