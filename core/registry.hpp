@@ -8,14 +8,13 @@
 #include <string_view>
 #include <vector>
 
+#include "core/codec.hpp"
+#include "core/endpoint.hpp"
 #include "core/error.hpp"
+#include "core/flow/step.hpp"
+#include "core/source.hpp"
 
 namespace qiao {
-
-class CodecKind;
-class EndpointKind;
-class SourceKind;
-class StepKind;
 
 template <class Kind>
 class Registry {

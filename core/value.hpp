@@ -60,9 +60,11 @@ class Object {
   void set(std::string_view key, Value v);
   bool erase(std::string_view key);
 
-  std::size_t size() const { return members_.size(); }
-  bool empty() const { return members_.empty(); }
-  void reserve(std::size_t n) { members_.reserve(n); }
+  // Defined after Value: clang instantiates these constexpr vector members on sight, and
+  // Value is still incomplete here.
+  std::size_t size() const;
+  bool empty() const;
+  void reserve(std::size_t n);
   void push_back(std::string key, Value v);  // no duplicate check: for codecs building fresh objects
 
   auto begin() const { return members_.begin(); }
@@ -147,6 +149,10 @@ class Value {
  private:
   std::variant<std::monostate, bool, std::int64_t, double, Decimal, Text, Bytes, Array, Object> v_;
 };
+
+inline std::size_t Object::size() const { return members_.size(); }
+inline bool Object::empty() const { return members_.empty(); }
+inline void Object::reserve(std::size_t n) { members_.reserve(n); }
 
 std::string_view type_name(Value::Type t);
 

@@ -1,0 +1,58 @@
+#include "adapters/http/server/admin_server.hpp"
+
+#include <boost/beast/http/field.hpp>
+
+#include "adapters/http/server/http_errors.hpp"
+#include "adapters/http/server/http_server.hpp"
+#include "core/admin.hpp"
+#include "core/json_text.hpp"
+
+namespace qiao::http {
+
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+class AdminRequestHandler final : public RequestHandler {
+ public:
+  explicit AdminRequestHandler(AdminApi& api) : api_(api) {}
+
+  ServerLimits limits() const override {
+    ServerLimits limits;
+    limits.max_body = 64 * 1024;
+    limits.max_connections = 256;
+    return limits;
+  }
+  std::shared_ptr<boost::asio::ssl::context> tls() const override { return nullptr; }
+
+  boost::asio::awaitable<Response> handle(Request request, const Connection&) override {
+    AdminRequest admin{std::string(request.method_string()), std::string(request.target()),
+                       std::string(request[bhttp::field::authorization])};
+    AdminResponse answer = co_await api_.handle(std::move(admin));
+    Response res{static_cast<bhttp::status>(answer.status), request.version()};
+    res.set(bhttp::field::server, "qiao");
+    res.set(bhttp::field::content_type, answer.content_type);
+    res.body() = std::move(answer.body);
+    co_return res;
+  }
+
+  Response reject(Error error, const Connection&) override {
+    Response res{static_cast<bhttp::status>(status_for(error.kind)), 11};
+    res.set(bhttp::field::content_type, "application/json");
+    res.body() = "{\"error\":{\"code\":" + json_quote(error_kind_name(error.kind)) + ",\"message\":" + json_quote(error.message) + "}}";
+    return res;
+  }
+
+ private:
+  AdminApi& api_;
+};
+
+}  // namespace
+
+Expected<std::unique_ptr<Listener>> serve_admin(const std::string& address, AdminApi& api, Host& host) {
+  auto parsed = parse_host_port(address);
+  if (!parsed) return make_error(ErrorKind::config, "admin.listen: expected host:port, found '" + address + "'");
+  return open_http_listener(*parsed, std::make_shared<AdminRequestHandler>(api), host, "admin");
+}
+
+}  // namespace qiao::http

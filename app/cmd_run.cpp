@@ -1,0 +1,59 @@
+#include <iostream>
+
+#include "adapters/http/server/admin_server.hpp"
+#include "app/commands.hpp"
+#include "app/plugins.hpp"
+#include "core/admin.hpp"
+#include "core/log.hpp"
+#include "core/runtime.hpp"
+#include "core/store/store.hpp"
+#include "qiao/version.hpp"
+
+namespace qiao {
+
+int command_run(const std::string& config_path) {
+  Diagnostics diag;
+  ServerConfig config = load_server_config(config_path, diag);
+  if (!diag.ok()) {
+    std::cerr << diag.text();
+    return 1;
+  }
+  if (auto error = log::setup(config.log); !error.empty()) {
+    std::cerr << config_path << ": " << error << "\n";
+    return 1;
+  }
+  auto store = open_store(config.store_url, config.base_dir);
+  if (!store) {
+    std::cerr << config_path << ": " << store.error().message << "\n";
+    return 1;
+  }
+
+  Runtime runtime(all_plugins(), config, store->get());
+  ReloadReport started = runtime.start();
+  if (!started.ok) {
+    for (const auto& e : started.errors) std::cerr << e << "\n";
+    return 1;
+  }
+  AdminApi admin_api(runtime, store->get());
+  auto admin = http::serve_admin(config.admin_listen, admin_api, runtime);
+  if (!admin) {
+    std::cerr << admin.error().message << "\n";
+    runtime.stop();
+    return 1;
+  }
+
+  // Scripts and tests read these lines to find the ports (0 in config picks free ones).
+  std::cout << "qiao " << version_string << " node " << config.node_name << ", " << config.worker_threads()
+            << " worker thread(s), generation " << started.generation << "\n";
+  std::cout << "admin listening on " << (*admin)->address() << "\n";
+  for (const auto& [key, address] : runtime.listener_addresses()) std::cout << key << " listening on " << address << "\n";
+  std::cout << std::flush;
+
+  runtime.wait();
+  (*admin)->stop();
+  (*store)->flush();
+  log::shutdown();
+  return 0;
+}
+
+}  // namespace qiao

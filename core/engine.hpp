@@ -1,0 +1,57 @@
+#pragma once
+// The engine runs one message through one flow: decode, steps, reply, encode; and accounts for
+// it (metrics, business log, journal). Sources call it and turn the Outcome into their protocol.
+
+#include <boost/asio/awaitable.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/error.hpp"
+#include "core/message.hpp"
+
+namespace qiao {
+
+class Flow;
+class Generation;
+class Metrics;
+class Store;
+
+// The final answer to the sender, success or failure, in the source's protocol terms.
+struct Outcome {
+  std::string message_id;
+  std::optional<Error> error;  // set when the flow failed; status and body then say so
+  int status = 200;
+  std::string body;
+  std::string content_type;
+  Object headers;
+};
+
+// Each source turns errors into its own protocol: HTTP 400 + JSON, an HL7 AE, a SOAP Fault …
+class ErrorRenderer {
+ public:
+  virtual ~ErrorRenderer() = default;
+  virtual void render(const Error& error, Outcome& outcome) const = 0;  // sets status, body, content_type
+};
+
+class Engine {
+ public:
+  Engine(Metrics& metrics, Store* store) : metrics_(metrics), store_(store) {}
+
+  // `generation` is held until the message is done: it finishes on the flows it started with.
+  boost::asio::awaitable<Outcome> process(std::shared_ptr<const Generation> generation, const Flow& flow, Message msg,
+                                          const ErrorRenderer& errors);
+
+  // Accounts for a request no flow took (unknown path, bad framing …); returns the answer.
+  Outcome reject(const Message& msg, Error error, const ErrorRenderer& errors);
+
+  Metrics& metrics() { return metrics_; }
+
+ private:
+  void account(const Message& msg, const Outcome& outcome);
+  Metrics& metrics_;
+  Store* store_;
+};
+
+}  // namespace qiao

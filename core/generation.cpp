@@ -1,0 +1,324 @@
+#include "core/generation.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <filesystem>
+
+#include "core/config/schema.hpp"
+#include "core/flow/flow_builder.hpp"
+#include "core/metrics.hpp"
+#include "core/worker.hpp"
+
+namespace qiao {
+
+namespace {
+
+constexpr ConfigKey flow_keys[] = {
+    {"id", KeyType::string, "", "unique name of the flow", true},
+    {"description", KeyType::string, "", "what the flow is for"},
+    {"source", KeyType::mapping, "", "where messages come from: one source kind, plus decode and encode", true},
+    {"steps", KeyType::sequence, "", "what happens to each message, in order"},
+    {"reply", KeyType::mapping, "", "the reply when no step replied: status, lua, body, headers, encode"},
+};
+
+constexpr ConfigKey endpoint_common_keys[] = {
+    {"timeout", KeyType::duration, "30s", "longest a call may take, connecting included"},
+    {"connect_timeout", KeyType::duration, "5s", "longest a connection attempt may take"},
+    {"pool", KeyType::integer, "16", "connections per worker thread"},
+    {"codec", KeyType::string, "", "codec for requests and replies (the kind's default when absent)"},
+};
+
+bool valid_identifier(const std::string& id) {
+  return !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+}
+
+}  // namespace
+
+class GenerationBuilder final : public FlowBuilder {
+ public:
+  GenerationBuilder(const Plugins& plugins, Generation& generation, Diagnostics& diag)
+      : plugins_(plugins), gen_(generation), diag_(diag) {}
+
+  Diagnostics& diagnostics() override { return diag_; }
+  const std::string& flow_id() const override { return flow_id_; }
+
+  LuaChunkId lua(const ConfigNode& code, LuaChunkKind kind) override {
+    return gen_.lua_program_.add(code, kind, diag_);
+  }
+
+  const EndpointSpec* endpoint(const ConfigNode& name) override {
+    const std::string n = name.scalar();
+    auto it = gen_.endpoint_specs_.find(n);
+    if (it == gen_.endpoint_specs_.end()) {
+      std::string known;
+      for (const auto& [k, v] : gen_.endpoint_specs_) known += (known.empty() ? "" : ", ") + k;
+      diag_.error(name.location(), "unknown endpoint '" + n + "'" + (known.empty() ? " (no endpoints are declared)" : " (declared: " + known + ")"));
+      return nullptr;
+    }
+    return it->second.get();
+  }
+
+  std::shared_ptr<const Codec> codec(const ConfigNode& name) override {
+    auto codec = gen_.codec(name.scalar());
+    if (!codec) {
+      diag_.error(name.location(), codec.error().message);
+      return nullptr;
+    }
+    return *codec;
+  }
+
+  Steps steps(const ConfigNode& list) override {
+    Steps out;
+    if (!list.is_sequence()) {
+      diag_.error(list.location(), "steps: expected a list");
+      return out;
+    }
+    for (const auto& item : list.items()) {
+      if (!item.is_map() || item.entries().size() != 1) {
+        diag_.error(item.location(), "a step is a mapping with one key, the step's kind (" + plugins_.steps.names_joined() + ")");
+        continue;
+      }
+      auto [key, value] = item.entries().front();
+      const std::string kind_name = key.scalar();
+      const StepKind* kind = plugins_.steps.find(kind_name);
+      if (!kind) {
+        diag_.error(key.location(), "unknown step '" + kind_name + "' (known: " + plugins_.steps.names_joined() + ")");
+        continue;
+      }
+      if (auto step = kind->parse(value, *this)) out.push_back(std::move(step));
+    }
+    return out;
+  }
+
+  void load_endpoints(const std::string& path) {
+    auto root = ConfigNode::load_file(path);
+    if (!root) {
+      diag_.error(root.error().message);
+      return;
+    }
+    if (root->is_null()) return;
+    if (!root->is_map()) {
+      diag_.error(root->location(), "an endpoints file is a mapping of endpoint names to their settings");
+      return;
+    }
+    for (const auto& [name_node, body] : root->entries()) {
+      const std::string name = name_node.scalar();
+      if (!valid_identifier(name)) {
+        diag_.error(name_node.location(), "endpoint name '" + name + "' may use only letters, digits, '-', '_' and '.'");
+        continue;
+      }
+      if (gen_.endpoint_specs_.count(name)) {
+        diag_.error(name_node.location(), "endpoint '" + name + "' is declared twice");
+        continue;
+      }
+      parse_endpoint(name, name_node, body);
+    }
+  }
+
+  void load_flow(const std::string& path) {
+    auto root = ConfigNode::load_file(path);
+    if (!root) {
+      diag_.error(root.error().message);
+      return;
+    }
+    const std::size_t errors_before = diag_.errors().size();
+    ConfigReader reader(*root, flow_keys, diag_, "flow");
+    auto flow = std::make_unique<Flow>();
+    flow->id = reader.string("id");
+    flow->description = reader.string("description");
+    flow->location = root->location();
+    flow_id_ = flow->id;
+    if (reader.has("id") && !valid_identifier(flow->id)) {
+      diag_.error(reader.node("id")->location(), "flow id '" + flow->id + "' may use only letters, digits, '-', '_' and '.'");
+    }
+    for (const auto& other : gen_.flows_) {
+      if (other->id == flow->id) {
+        diag_.error(reader.node("id")->location(), "flow id '" + flow->id + "' is also used by " + other->location.str());
+      }
+    }
+    if (auto source = reader.node("source")) parse_source(*flow, *source);
+    if (auto steps_node = reader.node("steps")) flow->steps = steps(*steps_node);
+    if (auto reply = reader.node("reply")) {
+      flow->reply = parse_reply_spec(*reply, *this);
+    }
+    if (diag_.errors().size() == errors_before && !flow->source) {
+      diag_.error(root->location(), "flow '" + flow->id + "': its source is invalid");
+    }
+    if (diag_.errors().size() == errors_before) gen_.flows_.push_back(std::move(flow));
+  }
+
+  void plan_listeners() {
+    std::map<std::string, std::vector<const Flow*>> by_key;
+    for (const auto& flow : gen_.flows_) by_key[flow->source->listener_key()].push_back(flow.get());
+    for (auto& [key, flows] : by_key) {
+      const SourceKind* kind = flows.front()->source_kind;
+      for (const Flow* f : flows) {
+        if (f->source_kind != kind) {
+          diag_.error(f->location, "flow '" + f->id + "' uses listener " + key + " with a different source kind than flow '" +
+                                       flows.front()->id + "'");
+        }
+      }
+      auto plan = kind->plan(key, flows, diag_);
+      if (plan) gen_.listeners_.emplace(key, ListenerBinding{key, kind, std::move(plan), flows});
+    }
+  }
+
+ private:
+  void parse_endpoint(const std::string& name, const ConfigNode& name_node, const ConfigNode& body) {
+    if (!body.is_map()) {
+      diag_.error(body.location(), "endpoint '" + name + "': expected a mapping such as { http: { url: … }, timeout: 5s }");
+      return;
+    }
+    const EndpointKind* kind = nullptr;
+    ConfigNode kind_config;
+    std::vector<ConfigKey> common_schema(std::begin(endpoint_common_keys), std::end(endpoint_common_keys));
+    for (const auto& [key, value] : body.entries()) {
+      if (const EndpointKind* k = plugins_.endpoints.find(key.scalar())) {
+        if (kind) diag_.error(key.location(), "endpoint '" + name + "' names two kinds");
+        kind = k;
+        kind_config = value;
+        common_schema.push_back(ConfigKey{k->name(), KeyType::mapping, "", k->description()});
+      }
+    }
+    if (!kind) {
+      diag_.error(name_node.location(), "endpoint '" + name + "' names no kind (one of: " + plugins_.endpoints.names_joined() + ")");
+      return;
+    }
+    ConfigReader reader(body, common_schema, diag_, "endpoint '" + name + "'");
+    EndpointCommon common;
+    common.name = name;
+    common.timeout = reader.duration("timeout");
+    common.connect_timeout = reader.duration("connect_timeout");
+    const auto pool = reader.integer("pool");
+    if (pool < 1 || pool > 10'000) diag_.error(reader.node("pool")->location(), "pool: expected 1..10000");
+    common.pool = static_cast<std::size_t>(std::clamp<std::int64_t>(pool, 1, 10'000));
+    if (auto codec_node = reader.node("codec")) {
+      common.codec = codec(*codec_node);
+    } else {
+      auto c = gen_.codec(kind->default_codec());
+      if (c) common.codec = *c;
+      else diag_.error(name_node.location(), c.error().message);
+    }
+    if (auto spec = kind->parse(kind_config, std::move(common), diag_)) gen_.endpoint_specs_.emplace(name, std::move(spec));
+  }
+
+  void parse_source(Flow& flow, const ConfigNode& source) {
+    std::vector<ConfigKey> schema{
+        {"decode", KeyType::string, "", "codec for incoming messages; absent: the body is the raw text"},
+        {"encode", KeyType::string, "", "codec for replies; default: the decode codec, else json"},
+    };
+    for (const auto& [key, value] : source.entries()) {
+      if (const SourceKind* k = plugins_.sources.find(key.scalar())) {
+        if (flow.source_kind) diag_.error(key.location(), "a flow has one source; this one names two kinds");
+        flow.source_kind = k;
+        flow.source = k->parse(value, diag_);
+        schema.push_back(ConfigKey{k->name(), KeyType::mapping, "", k->description()});
+      }
+    }
+    ConfigReader reader(source, schema, diag_, "source");
+    if (!flow.source_kind) {
+      diag_.error(source.location(), "source names no kind (one of: " + plugins_.sources.names_joined() + ")");
+    }
+    if (auto decode = reader.node("decode")) {
+      flow.decode_name = decode->scalar();
+      flow.decode = codec(*decode);
+    }
+    if (auto encode = reader.node("encode")) {
+      flow.encode = codec(*encode);
+    } else if (flow.decode) {
+      flow.encode = flow.decode;
+    } else {
+      auto json = gen_.codec("json");
+      if (json) flow.encode = *json;
+    }
+  }
+
+  const Plugins& plugins_;
+  Generation& gen_;
+  Diagnostics& diag_;
+  std::string flow_id_;
+};
+
+std::shared_ptr<Generation> Generation::build(const Plugins& plugins, const ServerConfig& config, std::uint64_t number,
+                                              Metrics* metrics, Diagnostics& diag) {
+  std::shared_ptr<Generation> gen(new Generation());
+  gen->number_ = number;
+  gen->loaded_at_ = std::chrono::system_clock::now();
+  gen->config_ = config;
+  gen->plugins_ = &plugins;
+  gen->lua_limits_ = config.lua;
+  gen->slots_.resize(1);
+
+  GenerationBuilder builder(plugins, *gen, diag);
+  for (const auto& file : config.endpoint_files) builder.load_endpoints(config.resolve(file));
+  for (const auto& file : expand_flow_patterns(config, diag)) builder.load_flow(file);
+  builder.plan_listeners();
+  if (!diag.ok()) return nullptr;
+  if (metrics) {
+    for (auto& flow : gen->flows_) flow->stats = &metrics->flow(flow->id);
+  }
+  return gen;
+}
+
+Generation::~Generation() = default;
+
+const Flow* Generation::flow(std::string_view id) const {
+  for (const auto& f : flows_)
+    if (f->id == id) return f.get();
+  return nullptr;
+}
+
+const ListenerPlan* Generation::listener_plan(std::string_view key) const {
+  auto it = listeners_.find(key);
+  return it == listeners_.end() ? nullptr : it->second.plan.get();
+}
+
+void Generation::set_worker_count(std::size_t workers) { slots_.resize(std::max<std::size_t>(workers, 1)); }
+
+Generation::WorkerSlot& Generation::slot() const {
+  const std::size_t index = current_worker().index;
+  assert(index < slots_.size());
+  return slots_[index];
+}
+
+Endpoint* Generation::endpoint(std::string_view name) const {
+  WorkerSlot& s = slot();
+  auto it = s.endpoints.find(name);
+  if (it != s.endpoints.end()) return it->second.get();
+  auto spec = endpoint_specs_.find(name);
+  if (spec == endpoint_specs_.end()) return nullptr;
+  auto created = spec->second->instantiate(current_worker());
+  Endpoint* raw = created.get();
+  s.endpoints.emplace(std::string(name), std::move(created));
+  return raw;
+}
+
+LuaWorker& Generation::lua() const {
+  WorkerSlot& s = slot();
+  if (!s.lua) {
+    s.lua = std::make_unique<LuaWorker>(lua_program_, lua_limits_,
+                                        [this](std::string_view name) { return codec(name); });
+  }
+  return *s.lua;
+}
+
+Expected<std::shared_ptr<const Codec>> Generation::codec(std::string_view spec) const {
+  std::lock_guard lock(codecs_mutex_);
+  if (auto it = codecs_.find(spec); it != codecs_.end()) return it->second;
+  const auto colon = spec.find(':');
+  const std::string_view kind_name = spec.substr(0, colon);
+  const std::string_view argument = colon == std::string_view::npos ? std::string_view() : spec.substr(colon + 1);
+  const CodecKind* kind = plugins_->codecs.find(kind_name);
+  if (!kind) {
+    return make_error(ErrorKind::config, "unknown codec '" + std::string(kind_name) + "' (known: " +
+                                             plugins_->codecs.names_joined() + ")");
+  }
+  auto codec = kind->create(argument, config_.base_dir);
+  if (!codec) return codec;
+  codecs_.emplace(std::string(spec), *codec);
+  return *codec;
+}
+
+}  // namespace qiao

@@ -1,0 +1,79 @@
+#include "core/log.hpp"
+
+#include <spdlog/async.h>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/rotating_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+
+namespace qiao::log {
+
+namespace {
+
+struct Loggers {
+  std::shared_ptr<spdlog::logger> system;
+  std::shared_ptr<spdlog::logger> business;
+};
+
+Loggers& loggers() {
+  static Loggers instance = [] {
+    Loggers l;
+    l.system = std::make_shared<spdlog::logger>("system", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+    l.system->set_level(spdlog::level::warn);
+    l.business = std::make_shared<spdlog::logger>("business", std::make_shared<spdlog::sinks::null_sink_mt>());
+    return l;
+  }();
+  return instance;
+}
+
+}  // namespace
+
+std::string setup(const Settings& settings) {
+  const auto level = spdlog::level::from_str(settings.level);
+  if (spdlog::level::to_string_view(level) != settings.level && settings.level != "warn" && settings.level != "error") {
+    return "log level '" + settings.level + "' is not one of trace, debug, info, warn, error";
+  }
+  try {  // spdlog reports file errors only by throwing
+    spdlog::init_thread_pool(65536, 1);
+    std::vector<spdlog::sink_ptr> system_sinks;
+    if (settings.console) system_sinks.push_back(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+    std::shared_ptr<spdlog::logger> business;
+    if (!settings.dir.empty()) {
+      std::filesystem::create_directories(settings.dir);
+      constexpr std::size_t max_file = 64u << 20;
+      system_sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(settings.dir + "/system.log", max_file, 10));
+      business = std::make_shared<spdlog::async_logger>(
+          "business", std::make_shared<spdlog::sinks::rotating_file_sink_mt>(settings.dir + "/business.log", max_file, 20),
+          spdlog::thread_pool(), spdlog::async_overflow_policy::block);
+      business->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %v");
+    } else {
+      business = std::make_shared<spdlog::logger>("business", std::make_shared<spdlog::sinks::null_sink_mt>());
+    }
+    auto system = std::make_shared<spdlog::async_logger>("system", system_sinks.begin(), system_sinks.end(),
+                                                         spdlog::thread_pool(), spdlog::async_overflow_policy::block);
+    system->set_level(level);
+    system->flush_on(spdlog::level::info);
+    spdlog::flush_every(std::chrono::seconds(1));
+    loggers().system = std::move(system);
+    loggers().business = std::move(business);
+  } catch (const spdlog::spdlog_ex& e) {
+    return std::string("cannot open logs in '") + settings.dir + "': " + e.what();
+  } catch (const std::filesystem::filesystem_error& e) {
+    return std::string("cannot create log directory '") + settings.dir + "': " + e.what();
+  }
+  return {};
+}
+
+void shutdown() {
+  loggers().system->flush();
+  loggers().business->flush();
+}
+
+spdlog::logger& system() { return *loggers().system; }
+spdlog::logger& business() { return *loggers().business; }
+
+}  // namespace qiao::log

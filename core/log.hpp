@@ -1,0 +1,27 @@
+#pragma once
+// Two logs: the system log (start-up, reloads, errors) and the business log (one line per
+// message: flow, id, outcome, status, latency, sender). Both write asynchronously so a slow
+// disk never stalls a worker.
+
+#include <string>
+
+namespace spdlog {
+class logger;
+}
+
+namespace qiao::log {
+
+struct Settings {
+  std::string dir;              // empty: system log to stderr only, no business log file
+  std::string level = "info";   // trace, debug, info, warn, error
+  bool console = true;          // also print the system log to stderr
+};
+
+// Replaces the loggers; call before workers start. Returns an error text, or empty.
+std::string setup(const Settings& settings);
+void shutdown();
+
+spdlog::logger& system();
+spdlog::logger& business();
+
+}  // namespace qiao::log

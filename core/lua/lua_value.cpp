@@ -1,0 +1,272 @@
+#include "core/lua/lua_value.hpp"
+
+#include <lua.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <vector>
+
+namespace qiao::lua {
+
+namespace {
+
+// Registry keys: addresses of these statics are unique light userdata.
+char array_metatable_key;
+char object_newindex_key;
+
+constexpr int max_depth = 100;
+
+// __newindex of an ordered object: remember a new key's position, then store it.
+int ordered_newindex(lua_State* L) {
+  // 1 = table, 2 = key, 3 = value
+  lua_getmetatable(L, 1);
+  lua_getfield(L, -1, "__keys");
+  const lua_Integer n = static_cast<lua_Integer>(lua_rawlen(L, -1));
+  lua_pushvalue(L, 2);
+  lua_rawseti(L, -2, n + 1);
+  lua_pop(L, 2);
+  lua_rawset(L, 1);
+  return 0;
+}
+
+void push_object_metatable(lua_State* L, int key_count_hint) {
+  lua_createtable(L, 0, 2);
+  lua_createtable(L, key_count_hint, 0);
+  lua_setfield(L, -2, "__keys");
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &object_newindex_key);
+  lua_setfield(L, -2, "__newindex");
+}
+
+bool is_array_table(lua_State* L, int index) {
+  if (!lua_getmetatable(L, index)) return false;
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &array_metatable_key);
+  const bool is_array = lua_rawequal(L, -1, -2);
+  lua_pop(L, 2);
+  return is_array;
+}
+
+std::string key_text(lua_State* L, int index) {
+  if (lua_type(L, index) == LUA_TSTRING) {
+    std::size_t len = 0;
+    const char* s = lua_tolstring(L, index, &len);
+    return std::string(s, len);
+  }
+  if (lua_isinteger(L, index)) return std::to_string(lua_tointeger(L, index));
+  lua_pushvalue(L, index);  // lua_tolstring converts in place; keep the key intact for lua_next
+  std::string s = lua_tostring(L, -1) ? lua_tostring(L, -1) : "?";
+  lua_pop(L, 1);
+  return s;
+}
+
+Expected<Value> convert(lua_State* L, int index, const std::string& where, int depth);
+
+Expected<Value> convert_table(lua_State* L, int index, const std::string& where, int depth) {
+  if (depth > max_depth) return make_error(ErrorKind::flow, where + ": nested too deeply (a cycle?)");
+  index = lua_absindex(L, index);
+  luaL_checkstack(L, 8, "converting a table");
+  const lua_Unsigned length = lua_rawlen(L, index);
+
+  if (is_array_table(L, index) || length > 0) {
+    // A sequence is an array only when it has no other keys.
+    std::size_t key_count = 0;
+    bool only_sequence = true;
+    lua_pushnil(L);
+    while (lua_next(L, index)) {
+      ++key_count;
+      if (!lua_isinteger(L, -2) || lua_tointeger(L, -2) < 1 ||
+          static_cast<lua_Unsigned>(lua_tointeger(L, -2)) > length) only_sequence = false;
+      lua_pop(L, 1);
+    }
+    if (only_sequence && key_count == length) {
+      Array array;
+      array.reserve(length);
+      for (lua_Unsigned i = 1; i <= length; ++i) {
+        lua_rawgeti(L, index, static_cast<lua_Integer>(i));
+        auto item = convert(L, -1, where + "[" + std::to_string(i) + "]", depth + 1);
+        lua_pop(L, 1);
+        if (!item) return std::move(item).error();
+        array.push_back(std::move(*item));
+      }
+      return Value(std::move(array));
+    }
+  }
+
+  Object object;
+  std::vector<std::string> seen;
+  if (lua_getmetatable(L, index)) {
+    lua_getfield(L, -1, "__keys");
+    if (lua_istable(L, -1)) {
+      const lua_Unsigned n = lua_rawlen(L, -1);
+      for (lua_Unsigned i = 1; i <= n; ++i) {
+        lua_rawgeti(L, -1, static_cast<lua_Integer>(i));  // key
+        lua_pushvalue(L, -1);
+        lua_rawget(L, index);  // value
+        if (!lua_isnil(L, -1)) {
+          std::string key = key_text(L, -2);
+          if (std::find(seen.begin(), seen.end(), key) == seen.end()) {
+            auto member = convert(L, -1, where + "." + key, depth + 1);
+            if (!member) {
+              lua_pop(L, 4);
+              return std::move(member).error();
+            }
+            object.push_back(key, std::move(*member));
+            seen.push_back(std::move(key));
+          }
+        }
+        lua_pop(L, 2);
+      }
+    }
+    lua_pop(L, 2);
+  }
+
+  // Keys without a recorded position (tables built by scripts) follow in sorted order, so the
+  // output is at least deterministic.
+  std::vector<std::pair<std::string, Value>> rest;
+  lua_pushnil(L);
+  while (lua_next(L, index)) {
+    std::string key = key_text(L, -2);
+    if (std::find(seen.begin(), seen.end(), key) == seen.end()) {
+      auto member = convert(L, -1, where + "." + key, depth + 1);
+      if (!member) {
+        lua_pop(L, 2);
+        return std::move(member).error();
+      }
+      rest.emplace_back(std::move(key), std::move(*member));
+    }
+    lua_pop(L, 1);
+  }
+  std::sort(rest.begin(), rest.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [key, value] : rest) object.push_back(std::move(key), std::move(value));
+  return Value(std::move(object));
+}
+
+Expected<Value> convert(lua_State* L, int index, const std::string& where, int depth) {
+  switch (lua_type(L, index)) {
+    case LUA_TNIL: return Value();
+    case LUA_TBOOLEAN: return Value(lua_toboolean(L, index) != 0);
+    case LUA_TNUMBER: {
+      if (lua_isinteger(L, index)) return Value(static_cast<std::int64_t>(lua_tointeger(L, index)));
+      const double d = lua_tonumber(L, index);
+      if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9007199254740992.0)
+        return Value(static_cast<std::int64_t>(d));
+      return Value(d);
+    }
+    case LUA_TSTRING: {
+      std::size_t len = 0;
+      const char* s = lua_tolstring(L, index, &len);
+      return Value(std::string(s, len));
+    }
+    case LUA_TLIGHTUSERDATA:
+      if (lua_touserdata(L, index) == nullptr) return Value();
+      break;
+    case LUA_TTABLE: return convert_table(L, index, where, depth);
+    default: break;
+  }
+  return make_error(ErrorKind::flow, where + ": cannot convert a Lua " + std::string(luaL_typename(L, index)) +
+                                         " to a message value");
+}
+
+}  // namespace
+
+void install_value_support(lua_State* L) {
+  lua_createtable(L, 0, 1);
+  lua_pushliteral(L, "array");
+  lua_setfield(L, -2, "__name");
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &array_metatable_key);
+  lua_pushcfunction(L, ordered_newindex);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &object_newindex_key);
+}
+
+void push_object(lua_State* L, const Object& object) {
+  luaL_checkstack(L, 6, "converting a value");
+  lua_createtable(L, 0, static_cast<int>(object.size()));
+  push_object_metatable(L, static_cast<int>(object.size()));
+  lua_getfield(L, -1, "__keys");
+  int position = 0;
+  for (const auto& [key, member] : object) {
+    lua_pushlstring(L, key.data(), key.size());
+    lua_rawseti(L, -2, ++position);
+    lua_pushlstring(L, key.data(), key.size());
+    push_value(L, member);
+    lua_rawset(L, -5);
+  }
+  lua_pop(L, 1);
+  lua_setmetatable(L, -2);
+}
+
+void push_value(lua_State* L, const Value& value) {
+  switch (value.type()) {
+    case Value::Type::null: lua_pushlightuserdata(L, nullptr); return;
+    case Value::Type::boolean: lua_pushboolean(L, value.as_bool()); return;
+    case Value::Type::integer: lua_pushinteger(L, value.as_int()); return;
+    case Value::Type::real: lua_pushnumber(L, value.as_real()); return;
+    case Value::Type::decimal: lua_pushnumber(L, value.to_double()); return;
+    case Value::Type::string: {
+      auto s = value.as_string();
+      lua_pushlstring(L, s.data(), s.size());
+      return;
+    }
+    case Value::Type::bytes: {
+      auto s = value.as_bytes().data.view();
+      lua_pushlstring(L, s.data(), s.size());
+      return;
+    }
+    case Value::Type::array: {
+      const Array& array = value.as_array();
+      luaL_checkstack(L, 4, "converting a value");
+      lua_createtable(L, static_cast<int>(array.size()), 0);
+      lua_Integer i = 0;
+      for (const auto& item : array) {
+        push_value(L, item);
+        lua_rawseti(L, -2, ++i);
+      }
+      lua_rawgetp(L, LUA_REGISTRYINDEX, &array_metatable_key);
+      lua_setmetatable(L, -2);
+      return;
+    }
+    case Value::Type::object: push_object(L, value.as_object()); return;
+  }
+}
+
+void push_value_or_nil(lua_State* L, const Value& value) {
+  if (value.is_null()) {
+    lua_pushnil(L);
+  } else {
+    push_value(L, value);
+  }
+}
+
+Expected<Value> to_value(lua_State* L, int index, const std::string& where) { return convert(L, index, where, 0); }
+
+Expected<Object> to_string_map(lua_State* L, int index, const std::string& where) {
+  Object out;
+  if (lua_isnil(L, index)) return out;
+  if (!lua_istable(L, index)) return make_error(ErrorKind::flow, where + ": expected a table of strings");
+  auto converted = to_value(L, index, where);
+  if (!converted) return std::move(converted).error();
+  if (!converted->is_object()) return make_error(ErrorKind::flow, where + ": expected a table with string keys");
+  for (auto& [key, value] : converted->as_object()) {
+    switch (value.type()) {
+      case Value::Type::string: out.push_back(key, std::move(value)); break;
+      case Value::Type::integer: out.push_back(key, Value(std::to_string(value.as_int()))); break;
+      case Value::Type::boolean: out.push_back(key, Value(value.as_bool() ? "true" : "false")); break;
+      default: return make_error(ErrorKind::flow, where + "." + key + ": expected a string");
+    }
+  }
+  return out;
+}
+
+void push_ordered_table(lua_State* L) {
+  lua_newtable(L);
+  push_object_metatable(L, 4);
+  lua_setmetatable(L, -2);
+}
+
+void push_array_table(lua_State* L) {
+  lua_newtable(L);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &array_metatable_key);
+  lua_setmetatable(L, -2);
+}
+
+}  // namespace qiao::lua

@@ -1,0 +1,68 @@
+#pragma once
+// One worker's Lua state for one generation. Every message runs each piece of Lua in its own
+// Lua coroutine; qiao.call yields that coroutine while the endpoint answers, so other messages
+// use the same state meanwhile and no thread ever waits.
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "core/codec.hpp"
+#include "core/error.hpp"
+#include "core/flow/reply.hpp"
+#include "core/lua/lua_program.hpp"
+#include "core/value.hpp"
+
+struct lua_State;
+
+namespace qiao {
+
+class FlowRun;
+
+struct LuaOutcome {
+  std::vector<Value> values;   // what the code returned
+  std::optional<Reply> reply;  // when it returned qiao.reply(...)
+  bool truthy = false;         // Lua truth of the first returned value (for `when`)
+};
+
+struct LuaLimits {
+  std::chrono::milliseconds time_slice{2'000};  // CPU time between two yields
+  std::size_t memory_bytes = 256u << 20;        // per state
+};
+
+using CodecLookup = std::function<Expected<std::shared_ptr<const Codec>>(std::string_view name)>;
+
+class LuaWorker {
+ public:
+  LuaWorker(const LuaProgram& program, LuaLimits limits, CodecLookup codecs);
+  ~LuaWorker();
+  LuaWorker(const LuaWorker&) = delete;
+  LuaWorker& operator=(const LuaWorker&) = delete;
+
+  // Runs one chunk for the message of `run`. Block chunks write msg.body and msg.vars back to
+  // the message; expressions only read.
+  boost::asio::awaitable<Expected<LuaOutcome>> run(LuaChunkId chunk, FlowRun& run);
+
+  const CodecLookup& codecs() const { return codecs_; }
+
+ private:
+  struct Allocator {
+    std::size_t used = 0;
+    std::size_t limit = 0;
+  };
+  static void* allocate(void* ud, void* ptr, std::size_t old_size, std::size_t new_size);
+
+  const LuaProgram& program_;
+  LuaLimits limits_;
+  CodecLookup codecs_;
+  Allocator allocator_;
+  lua_State* state_ = nullptr;
+  std::vector<int> chunk_refs_;
+};
+
+}  // namespace qiao

@@ -1,0 +1,136 @@
+#include "core/metrics.hpp"
+
+#include <fmt/format.h>
+
+namespace qiao {
+
+namespace {
+
+std::size_t outcome_slot(const Error* error) {
+  return error ? static_cast<std::size_t>(error->kind) + 1 : 0;
+}
+
+std::string_view outcome_name(std::size_t slot) {
+  return slot == 0 ? std::string_view("ok") : error_kind_name(static_cast<ErrorKind>(slot - 1));
+}
+
+// Label values must escape backslash, quote and newline.
+std::string label_value(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+void LatencyHistogram::record(std::chrono::microseconds latency) {
+  const double seconds = static_cast<double>(latency.count()) / 1e6;
+  std::size_t i = 0;
+  while (i < bounds_seconds.size() && seconds > bounds_seconds[i]) ++i;
+  buckets_[i].fetch_add(1, std::memory_order_relaxed);
+  sum_us_.fetch_add(static_cast<std::uint64_t>(latency.count()), std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void LatencyHistogram::render(std::string& out, const std::string& name, const std::string& labels) const {
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < bounds_seconds.size(); ++i) {
+    cumulative += buckets_[i].load(std::memory_order_relaxed);
+    out += fmt::format("{}_bucket{{{},le=\"{}\"}} {}\n", name, labels, bounds_seconds[i], cumulative);
+  }
+  cumulative += buckets_.back().load(std::memory_order_relaxed);
+  out += fmt::format("{}_bucket{{{},le=\"+Inf\"}} {}\n", name, labels, cumulative);
+  out += fmt::format("{}_sum{{{}}} {}\n", name, labels, static_cast<double>(sum_us_.load()) / 1e6);
+  out += fmt::format("{}_count{{{}}} {}\n", name, labels, count_.load());
+}
+
+void FlowStats::record(const Error* error, std::chrono::microseconds elapsed) {
+  outcomes[outcome_slot(error)].fetch_add(1, std::memory_order_relaxed);
+  latency.record(elapsed);
+}
+
+void FlowStats::record_error_text(const std::string& text) {
+  std::lock_guard lock(last_error_mutex_);
+  last_error_ = text;
+}
+
+std::uint64_t FlowStats::count(const Error* error) const { return outcomes[outcome_slot(error)].load(); }
+
+std::uint64_t FlowStats::total() const {
+  std::uint64_t sum = 0;
+  for (const auto& c : outcomes) sum += c.load(std::memory_order_relaxed);
+  return sum;
+}
+
+std::uint64_t FlowStats::errors() const { return total() - outcomes[0].load(std::memory_order_relaxed); }
+
+std::string FlowStats::last_error() const {
+  std::lock_guard lock(last_error_mutex_);
+  return last_error_;
+}
+
+FlowStats& Metrics::flow(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto& slot = flows_[id];
+  if (!slot) slot = std::make_unique<FlowStats>();
+  return *slot;
+}
+
+void Metrics::count_unrouted(int status) {
+  std::lock_guard lock(mutex_);
+  ++unrouted_[status];
+}
+
+std::int64_t Metrics::in_flight() const {
+  std::lock_guard lock(mutex_);
+  std::int64_t sum = 0;
+  for (const auto& [id, stats] : flows_) sum += stats->in_flight.load(std::memory_order_relaxed);
+  return sum;
+}
+
+std::string Metrics::render(std::uint64_t generation) const {
+  std::string out;
+  std::lock_guard lock(mutex_);
+  out += "# HELP qiao_messages_total Messages processed, by flow and outcome.\n";
+  out += "# TYPE qiao_messages_total counter\n";
+  for (const auto& [id, stats] : flows_) {
+    for (std::size_t slot = 0; slot < outcome_count; ++slot) {
+      const auto n = stats->outcomes[slot].load(std::memory_order_relaxed);
+      if (n == 0 && slot != 0) continue;
+      out += fmt::format("qiao_messages_total{{flow=\"{}\",outcome=\"{}\"}} {}\n", label_value(id), outcome_name(slot), n);
+    }
+  }
+  out += "# HELP qiao_message_duration_seconds Time from receipt to reply, by flow.\n";
+  out += "# TYPE qiao_message_duration_seconds histogram\n";
+  for (const auto& [id, stats] : flows_) {
+    stats->latency.render(out, "qiao_message_duration_seconds", fmt::format("flow=\"{}\"", label_value(id)));
+  }
+  out += "# HELP qiao_messages_in_flight Messages being processed now, by flow.\n";
+  out += "# TYPE qiao_messages_in_flight gauge\n";
+  for (const auto& [id, stats] : flows_) {
+    out += fmt::format("qiao_messages_in_flight{{flow=\"{}\"}} {}\n", label_value(id), stats->in_flight.load());
+  }
+  out += "# HELP qiao_unrouted_requests_total Requests that matched no flow, by status answered.\n";
+  out += "# TYPE qiao_unrouted_requests_total counter\n";
+  for (const auto& [status, n] : unrouted_) out += fmt::format("qiao_unrouted_requests_total{{status=\"{}\"}} {}\n", status, n);
+  out += "# HELP qiao_reloads_total Reloads of flows and endpoints, by result.\n";
+  out += "# TYPE qiao_reloads_total counter\n";
+  out += fmt::format("qiao_reloads_total{{result=\"ok\"}} {}\n", reloads_ok_.load());
+  out += fmt::format("qiao_reloads_total{{result=\"failed\"}} {}\n", reloads_failed_.load());
+  out += "# HELP qiao_generation The generation of flows now serving.\n";
+  out += "# TYPE qiao_generation gauge\n";
+  out += fmt::format("qiao_generation {}\n", generation);
+  out += "# HELP qiao_escaped_exceptions_total Exceptions that escaped a coroutine (bugs).\n";
+  out += "# TYPE qiao_escaped_exceptions_total counter\n";
+  out += fmt::format("qiao_escaped_exceptions_total {}\n", escaped_exceptions_.load());
+  return out;
+}
+
+}  // namespace qiao

@@ -1,0 +1,142 @@
+#include "core/server_config.hpp"
+
+#include <glob.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <thread>
+
+#include "core/config/schema.hpp"
+
+namespace qiao {
+
+namespace {
+
+constexpr ConfigKey top_keys[] = {
+    {"node", KeyType::mapping, "", "this gateway node: name, threads"},
+    {"admin", KeyType::mapping, "", "the admin listener: listen, token"},
+    {"store", KeyType::mapping, "", "the message store: url"},
+    {"flows", KeyType::strings, "", "flow files: globs such as flows/*.yaml", true},
+    {"endpoints", KeyType::strings, "", "endpoint files"},
+    {"log", KeyType::mapping, "", "logs: dir, level, console"},
+    {"lua", KeyType::mapping, "", "Lua limits: time_slice, memory"},
+    {"reload", KeyType::mapping, "", "reload behaviour: watch, drain_timeout"},
+};
+constexpr ConfigKey node_keys[] = {
+    {"name", KeyType::string, "qiao", "node name, shown in logs and metrics"},
+    {"threads", KeyType::string, "auto", "worker threads: a number, or auto for one per core"},
+};
+constexpr ConfigKey admin_keys[] = {
+    {"listen", KeyType::string, "127.0.0.1:9900", "address of the admin API (health, flows, reload, metrics)"},
+    {"token", KeyType::string, "", "bearer token the admin API requires; empty for none"},
+};
+constexpr ConfigKey store_keys[] = {
+    {"url", KeyType::string, "sqlite://var/qiao.db", "sqlite://PATH (embedded)"},
+};
+constexpr ConfigKey log_keys[] = {
+    {"dir", KeyType::string, "var/log", "directory of system.log and business.log"},
+    {"level", KeyType::string, "info", "trace, debug, info, warn or error"},
+    {"console", KeyType::boolean, "true", "also print the system log to stderr"},
+};
+constexpr ConfigKey lua_keys[] = {
+    {"time_slice", KeyType::duration, "2s", "longest a script may run without yielding before it is stopped"},
+    {"memory", KeyType::size, "256MiB", "memory limit of each worker's Lua state"},
+};
+constexpr ConfigKey reload_keys[] = {
+    {"watch", KeyType::boolean, "true", "reload when a flow or endpoint file changes"},
+    {"drain_timeout", KeyType::duration, "10s", "on shutdown, how long in-flight messages may take to finish"},
+};
+
+ConfigReader section(const ConfigReader& top, std::string_view name, Schema schema, Diagnostics& diag) {
+  return ConfigReader(top.node(name).value_or(ConfigNode()), schema, diag, name);
+}
+
+}  // namespace
+
+std::string ServerConfig::resolve(const std::string& path) const {
+  if (path.empty() || path.front() == '/') return path;
+  return base_dir + "/" + path;
+}
+
+std::size_t ServerConfig::worker_threads() const {
+  if (threads > 0) return threads;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+ServerConfig load_server_config(const std::string& path, Diagnostics& diag) {
+  ServerConfig config;
+  config.file = path;
+  config.base_dir = std::filesystem::current_path().string();
+  auto root = ConfigNode::load_file(path);
+  if (!root) {
+    diag.error(root.error().message);
+    return config;
+  }
+  ConfigReader top(*root, top_keys, diag, "qiao.yaml");
+
+  ConfigReader node = section(top, "node", node_keys, diag);
+  config.node_name = node.string("name");
+  const std::string threads = node.string("threads");
+  if (threads != "auto") {
+    if (auto n = node.node("threads")->to_int(diag); n && *n > 0 && *n <= 256) {
+      config.threads = static_cast<std::size_t>(*n);
+    } else if (n) {
+      diag.error(node.node("threads")->location(), "node.threads: expected auto or 1..256");
+    }
+  }
+
+  ConfigReader admin = section(top, "admin", admin_keys, diag);
+  config.admin_listen = admin.string("listen");
+  config.admin_token = admin.string("token");
+
+  ConfigReader store = section(top, "store", store_keys, diag);
+  config.store_url = store.string("url");
+
+  config.flow_patterns = top.strings("flows");
+  config.endpoint_files = top.strings("endpoints");
+
+  ConfigReader log_section = section(top, "log", log_keys, diag);
+  config.log.dir = log_section.string("dir").empty() ? std::string() : config.resolve(log_section.string("dir"));
+  config.log.level = log_section.string("level");
+  config.log.console = log_section.boolean("console");
+
+  ConfigReader lua = section(top, "lua", lua_keys, diag);
+  config.lua.time_slice = lua.duration("time_slice");
+  config.lua.memory_bytes = lua.size("memory");
+
+  ConfigReader reload = section(top, "reload", reload_keys, diag);
+  config.watch = reload.boolean("watch");
+  config.drain_timeout = reload.duration("drain_timeout");
+  return config;
+}
+
+std::vector<std::string> restart_only_changes(const ServerConfig& running, const ServerConfig& next) {
+  std::vector<std::string> changed;
+  if (running.threads != next.threads) changed.push_back("node.threads");
+  if (running.node_name != next.node_name) changed.push_back("node.name");
+  if (running.admin_listen != next.admin_listen) changed.push_back("admin.listen");
+  if (running.store_url != next.store_url) changed.push_back("store.url");
+  if (running.log.dir != next.log.dir) changed.push_back("log.dir");
+  if (running.log.level != next.log.level) changed.push_back("log.level");
+  return changed;
+}
+
+std::vector<std::string> expand_flow_patterns(const ServerConfig& config, Diagnostics& diag) {
+  std::vector<std::string> files;
+  for (const auto& pattern : config.flow_patterns) {
+    const std::string full = config.resolve(pattern);
+    glob_t matches{};
+    const int rc = ::glob(full.c_str(), 0, nullptr, &matches);
+    if (rc == 0) {
+      for (std::size_t i = 0; i < matches.gl_pathc; ++i) files.emplace_back(matches.gl_pathv[i]);
+    } else {
+      diag.error(config.file + ": flows: pattern '" + pattern + "' matches no file");
+    }
+    ::globfree(&matches);
+  }
+  std::sort(files.begin(), files.end());
+  files.erase(std::unique(files.begin(), files.end()), files.end());
+  return files;
+}
+
+}  // namespace qiao

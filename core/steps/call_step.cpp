@@ -1,0 +1,102 @@
+// `call` sends a request to a named endpoint and waits for its reply, which lands in
+// vars[into]. With `on_error: continue` a failure lands there instead, as
+// { error = { code = "timeout", message = "…" } }, for a later route to act on.
+
+#include <optional>
+#include <string>
+
+#include "core/config/schema.hpp"
+#include "core/flow/flow_builder.hpp"
+#include "core/flow/flow_run.hpp"
+#include "core/steps/step_kinds.hpp"
+
+namespace qiao {
+
+namespace {
+
+constexpr ConfigKey call_keys[] = {
+    {"endpoint", KeyType::string, "", "name of the endpoint (declared in an endpoints file)", true},
+    {"operation", KeyType::string, "", "operation for endpoints that have several (SOAP)"},
+    {"lua", KeyType::string, "", "Lua returning the request body (and optionally a table of headers); default: the message body"},
+    {"headers", KeyType::mapping, "", "fixed request headers"},
+    {"into", KeyType::string, "", "name of the var the reply lands in; default: the endpoint's name"},
+    {"on_error", KeyType::string, "fail", "fail: the message fails with the call's error; continue: the error lands in the var"},
+};
+
+class CallStep final : public Step {
+ public:
+  std::string endpoint;
+  std::string operation;
+  std::optional<LuaChunkId> lua;
+  Object headers;
+  std::string into;
+  bool continue_on_error = false;
+
+  boost::asio::awaitable<Expected<StepResult>> run(FlowRun& run) const override {
+    CallRequest request;
+    request.operation = operation;
+    request.headers = headers;
+    if (lua) {
+      auto built = co_await run.lua(*lua);
+      if (!built) co_return std::move(built).error();
+      if (built->reply) {
+        run.reply = std::move(built->reply);
+        co_return StepResult::replied;
+      }
+      if (!built->values.empty()) request.body = std::move(built->values[0]);
+      if (built->values.size() > 1 && built->values[1].is_object()) {
+        for (auto& [name, value] : built->values[1].as_object()) {
+          if (value.is_string()) request.headers.set(name, std::move(value));
+        }
+      }
+    } else {
+      request.body = run.msg.body;
+    }
+    auto response = co_await run.call(endpoint, std::move(request));
+    if (response) {
+      run.msg.vars.set(into, std::move(response->body));
+      co_return StepResult::next;
+    }
+    if (!continue_on_error) {
+      co_return std::move(response).error();
+    }
+    Object error{{"code", Value(std::string(error_kind_name(response.error().kind)))},
+                 {"message", Value(response.error().message)}};
+    run.msg.vars.set(into, Value(Object{{"error", Value(std::move(error))}}));
+    co_return StepResult::next;
+  }
+};
+
+class CallStepKind final : public StepKind {
+ public:
+  std::string_view name() const override { return "call"; }
+  std::string_view description() const override {
+    return "calls an endpoint and puts its reply in vars (request-reply; the message waits, the thread does not)";
+  }
+  std::unique_ptr<Step> parse(const ConfigNode& value, FlowBuilder& builder) const override {
+    Diagnostics& diag = builder.diagnostics();
+    ConfigReader reader(value, call_keys, diag, "call");
+    auto step = std::make_unique<CallStep>();
+    if (auto endpoint = reader.node("endpoint")) {
+      if (const EndpointSpec* spec = builder.endpoint(*endpoint)) step->endpoint = spec->common().name;
+    }
+    step->operation = reader.string("operation");
+    if (auto lua = reader.node("lua")) step->lua = builder.lua(*lua, LuaChunkKind::block);
+    if (auto headers = reader.node("headers")) {
+      for (const auto& [name, header_value] : headers->entries()) step->headers.set(name.scalar(), Value(header_value.scalar()));
+    }
+    step->into = reader.has("into") ? reader.string("into") : reader.string("endpoint");
+    const std::string on_error = reader.string("on_error");
+    if (on_error != "fail" && on_error != "continue") {
+      diag.error(reader.node("on_error")->location(), "call: on_error must be fail or continue");
+    }
+    step->continue_on_error = on_error == "continue";
+    return step;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<StepKind> make_call_step_kind() { return std::make_unique<CallStepKind>(); }
+
+}  // namespace qiao

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Starts the gateway with the shipped config, waits until it answers, prints a curl line to try,
+# then stays in the foreground until Ctrl-C (which stops the gateway gracefully).
+set -euo pipefail
+qiao=${1:-build/qiao}
+cd "$(dirname "$0")/.."
+port=${QIAO_HTTP_PORT:-8080}
+admin=${QIAO_ADMIN:-127.0.0.1:9900}
+
+"$qiao" run -c config/qiao.yaml &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null; wait $pid' INT TERM
+
+for _ in $(seq 1 100); do
+  curl -fs "http://$admin/healthz" >/dev/null 2>&1 && break
+  kill -0 $pid 2>/dev/null || { wait $pid; exit $?; }
+  sleep 0.1
+done
+
+cat <<TXT
+
+Qiao is running (admin API on http://$admin). Try the registration flow:
+
+  curl -s -X POST http://127.0.0.1:$port/api/registration -H 'Content-Type: application/json' -d '{"patientId":"P001","deptCode":"0101"}'
+
+Flows and their counts: curl -s http://$admin/api/flows     Metrics: curl -s http://$admin/metrics
+Edit examples/quickstart/flows/*.yaml and the gateway reloads them. Ctrl-C stops it.
+
+TXT
+wait $pid
