@@ -1,0 +1,311 @@
+#include "tests/integration/support/gateway_process.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+namespace qiao::testing {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+namespace fs = std::filesystem;
+using tcp = asio::ip::tcp;
+
+TempDir::TempDir() {
+  std::random_device rd;
+  path_ = (fs::temp_directory_path() / ("qiao-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()))).string();
+  fs::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+void TempDir::write(const std::string& relative, const std::string& content) const {
+  const fs::path target = fs::path(path_) / relative;
+  fs::create_directories(target.parent_path());
+  // Written beside the target and renamed over it; the temporary name ends in .tmp so the
+  // gateway's file watcher ignores it.
+  const fs::path temporary = target.string() + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << content;
+  }
+  fs::rename(temporary, target);
+}
+
+void TempDir::remove(const std::string& relative) const { fs::remove(fs::path(path_) / relative); }
+
+int free_port() {
+  asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  return acceptor.local_endpoint().port();
+}
+
+std::string HttpResult::header(const std::string& name) const {
+  auto it = headers.find(name);
+  return it == headers.end() ? std::string() : it->second;
+}
+
+namespace {
+
+std::pair<std::string, std::string> split_address(const std::string& address) {
+  const auto colon = address.rfind(':');
+  std::string host = address.substr(0, colon);
+  if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
+  return {host, address.substr(colon + 1)};
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+}  // namespace
+
+struct HttpClient::Impl {
+  std::string address;
+  std::chrono::milliseconds timeout;
+  asio::io_context io;
+  std::unique_ptr<beast::tcp_stream> stream;
+  beast::flat_buffer buffer;
+};
+
+HttpClient::HttpClient(std::string address, std::chrono::milliseconds timeout) : impl_(std::make_unique<Impl>()) {
+  impl_->address = std::move(address);
+  impl_->timeout = timeout;
+}
+
+HttpClient::~HttpClient() = default;
+
+HttpResult HttpClient::request(const std::string& method, const std::string& target, const std::string& body,
+                               const std::map<std::string, std::string>& headers) {
+  HttpResult result;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const bool reused = impl_->stream != nullptr;
+    try {
+      if (!impl_->stream) {
+        auto [host, port] = split_address(impl_->address);
+        tcp::resolver resolver(impl_->io);
+        impl_->stream = std::make_unique<beast::tcp_stream>(impl_->io);
+        impl_->stream->expires_after(impl_->timeout);
+        impl_->stream->connect(resolver.resolve(host, port));
+        impl_->buffer.clear();
+        ++connections_opened_;
+      }
+      bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), target, 11};
+      req.set(bhttp::field::host, impl_->address);
+      for (const auto& [name, value] : headers) req.set(name, value);
+      if (!body.empty() && req.find(bhttp::field::content_type) == req.end()) req.set(bhttp::field::content_type, "application/json");
+      req.body() = body;
+      req.prepare_payload();
+      impl_->stream->expires_after(impl_->timeout);
+      bhttp::write(*impl_->stream, req);
+      bhttp::response<bhttp::string_body> res;
+      // Beast's synchronous read has no timeout of its own; poll the socket with ours.
+      impl_->stream->socket().non_blocking(false);
+      bhttp::response_parser<bhttp::string_body> parser;
+      parser.body_limit(64u << 20);
+      const auto deadline = std::chrono::steady_clock::now() + impl_->timeout;
+      boost::system::error_code ec;
+      while (!parser.is_done()) {
+        if (impl_->buffer.size() == 0) {
+          pollfd pfd{impl_->stream->socket().native_handle(), POLLIN, 0};
+          const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+          if (left.count() <= 0 || ::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) {
+            throw std::runtime_error("timed out waiting for the reply");
+          }
+        }
+        bhttp::read_some(impl_->stream->socket(), impl_->buffer, parser, ec);
+        if (ec) throw boost::system::system_error(ec);
+      }
+      res = parser.release();
+      result.status = static_cast<int>(res.result_int());
+      result.body = res.body();
+      for (const auto& field : res) result.headers[lower(std::string(field.name_string()))] = std::string(field.value());
+      if (!res.keep_alive()) impl_->stream.reset();
+      return result;
+    } catch (const std::exception& e) {
+      impl_->stream.reset();
+      result.error = e.what();
+      // A keep-alive connection the server closed meanwhile is retried once on a new one.
+      if (!reused) break;
+    }
+  }
+  result.status = 0;
+  return result;
+}
+
+HttpResult http_request(const std::string& address, const std::string& method, const std::string& target,
+                        const std::string& body, const std::map<std::string, std::string>& headers) {
+  HttpClient client(address);
+  auto with_close = headers;
+  with_close["Connection"] = "close";
+  return client.request(method, target, body, with_close);
+}
+
+GatewayProcess::GatewayProcess(const TempDir& dir, std::vector<std::string> extra_args,
+                               std::map<std::string, std::string> env) {
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::dup2(pipe_fds[1], 1);
+    ::dup2(pipe_fds[1], 2);
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+    if (::chdir(dir.path().c_str()) != 0) ::_exit(127);
+    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+    std::vector<std::string> args{QIAO_BINARY, "run", "-c", "qiao.yaml"};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(pipe_fds[1]);
+  out_fd_ = pipe_fds[0];
+  ::fcntl(out_fd_, F_SETFL, O_NONBLOCK);
+
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    read_available(std::chrono::milliseconds(50));
+    if (!running()) break;
+    const auto admin_line = output_.find("admin listening on ");
+    if (admin_line != std::string::npos) {
+      const auto end = output_.find('\n', admin_line);
+      if (end != std::string::npos) {
+        admin_ = output_.substr(admin_line + 19, end - admin_line - 19);
+        // Listener lines come before the admin line is flushed with them: "KEY listening on ADDR".
+        std::size_t pos = 0;
+        while ((pos = output_.find(" listening on ", pos)) != std::string::npos) {
+          const auto line_start = output_.rfind('\n', pos);
+          const auto start = line_start == std::string::npos ? 0 : line_start + 1;
+          const auto line_end = output_.find('\n', pos);
+          if (line_end == std::string::npos) break;
+          listeners_[output_.substr(start, pos - start)] = output_.substr(pos + 14, line_end - pos - 14);
+          pos = line_end;
+        }
+        if (http_request(admin_, "GET", "/healthz").status == 200) return;
+      }
+    }
+  }
+  const std::string text = output();
+  stop(std::chrono::seconds(2));
+  throw std::runtime_error("qiao did not start:\n" + text);
+}
+
+GatewayProcess::~GatewayProcess() {
+  stop();
+  if (out_fd_ >= 0) ::close(out_fd_);
+}
+
+std::string GatewayProcess::listener(const std::string& key) const {
+  auto it = listeners_.find(key);
+  return it == listeners_.end() ? std::string() : it->second;
+}
+
+void GatewayProcess::signal(int sig) const {
+  if (pid_ > 0) ::kill(pid_, sig);
+}
+
+bool GatewayProcess::running() const {
+  if (pid_ <= 0) return false;
+  return ::waitpid(pid_, nullptr, WNOHANG) == 0;
+}
+
+int GatewayProcess::stop(std::chrono::milliseconds grace) {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    read_available(std::chrono::milliseconds(20));
+    const int r = ::waitpid(pid_, &status, WNOHANG);
+    if (r == pid_ || r < 0) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+  }
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return -1;
+}
+
+void GatewayProcess::read_available(std::chrono::milliseconds wait) const {
+  if (out_fd_ < 0) return;
+  pollfd pfd{out_fd_, POLLIN, 0};
+  if (::poll(&pfd, 1, static_cast<int>(wait.count())) <= 0) return;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = ::read(out_fd_, buffer, sizeof buffer);
+    if (n <= 0) break;
+    output_.append(buffer, static_cast<std::size_t>(n));
+  }
+}
+
+std::string GatewayProcess::output() const {
+  read_available(std::chrono::milliseconds(0));
+  return output_;
+}
+
+CommandResult run_command(const std::vector<std::string>& argv, const std::string& stdin_text, const std::string& cwd) {
+  int in_pipe[2];
+  int out_pipe[2];
+  if (::pipe(in_pipe) != 0 || ::pipe(out_pipe) != 0) throw std::runtime_error("pipe failed");
+  const int pid = ::fork();
+  if (pid == 0) {
+    ::dup2(in_pipe[0], 0);
+    ::dup2(out_pipe[1], 1);
+    ::dup2(out_pipe[1], 2);
+    for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1]}) ::close(fd);
+    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(127);
+    std::vector<std::string> args = argv;
+    std::vector<char*> raw;
+    for (auto& a : args) raw.push_back(a.data());
+    raw.push_back(nullptr);
+    ::execvp(raw[0], raw.data());
+    ::_exit(127);
+  }
+  ::close(in_pipe[0]);
+  ::close(out_pipe[1]);
+  // Small inputs only: the whole text fits the pipe buffer before the child reads it.
+  if (!stdin_text.empty() && ::write(in_pipe[1], stdin_text.data(), stdin_text.size()) < 0) {
+    ::close(in_pipe[1]);
+    throw std::runtime_error("write to child failed");
+  }
+  ::close(in_pipe[1]);
+  CommandResult result;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::read(out_pipe[0], buffer, sizeof buffer)) > 0) result.output.append(buffer, static_cast<std::size_t>(n));
+  ::close(out_pipe[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+}  // namespace qiao::testing

@@ -1,0 +1,96 @@
+#pragma once
+// Integration-test support: a scratch directory of config and flows, the real `qiao` binary
+// started on it as a child process, and a plain HTTP/1.1 client (Beast, blocking) to talk to it.
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace qiao::testing {
+
+// A fresh directory under /tmp, removed with everything in it when destroyed.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  // Writes a file (creating its directories) atomically: readers never see half of it.
+  void write(const std::string& relative, const std::string& content) const;
+  void remove(const std::string& relative) const;
+
+ private:
+  std::string path_;
+};
+
+// A TCP port that was free a moment ago (bound to port 0, then released).
+int free_port();
+
+struct HttpResult {
+  int status = 0;  // 0 when the request failed at the transport level
+  std::string body;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string error;                           // transport error text when status is 0
+  std::string header(const std::string& name) const;
+};
+
+// One keep-alive connection; reconnects when the server closed it.
+class HttpClient {
+ public:
+  explicit HttpClient(std::string address, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  ~HttpClient();
+  HttpResult request(const std::string& method, const std::string& target, const std::string& body = "",
+                     const std::map<std::string, std::string>& headers = {});
+  int connections_opened() const { return connections_opened_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int connections_opened_ = 0;
+};
+
+// A request on a fresh connection.
+HttpResult http_request(const std::string& address, const std::string& method, const std::string& target,
+                        const std::string& body = "", const std::map<std::string, std::string>& headers = {});
+
+// `qiao run` on a directory holding qiao.yaml; stopped (SIGTERM, then SIGKILL) on destruction.
+class GatewayProcess {
+ public:
+  // Starts the binary with `dir` as working directory and waits until the admin API answers.
+  // Throws std::runtime_error with the process output when it does not come up in time.
+  explicit GatewayProcess(const TempDir& dir, std::vector<std::string> extra_args = {},
+                          std::map<std::string, std::string> env = {});
+  ~GatewayProcess();
+  GatewayProcess(const GatewayProcess&) = delete;
+  GatewayProcess& operator=(const GatewayProcess&) = delete;
+
+  const std::string& admin() const { return admin_; }
+  // The bound address of a listener by key ("http 127.0.0.1:18080").
+  std::string listener(const std::string& key) const;
+  // SIGTERM and wait; returns the exit status (or -1 when it had to be killed).
+  int stop(std::chrono::milliseconds grace = std::chrono::seconds(15));
+  void signal(int sig) const;
+  std::string output() const;  // stdout and stderr so far
+  bool running() const;
+
+ private:
+  void read_available(std::chrono::milliseconds wait) const;
+  int pid_ = -1;
+  int out_fd_ = -1;
+  mutable std::string output_;
+  std::string admin_;
+  std::map<std::string, std::string> listeners_;
+};
+
+// Runs a command (no shell), returns exit status and combined output.
+struct CommandResult {
+  int status = -1;
+  std::string output;
+};
+CommandResult run_command(const std::vector<std::string>& argv, const std::string& stdin_text = "",
+                          const std::string& cwd = "");
+
+}  // namespace qiao::testing
