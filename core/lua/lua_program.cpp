@@ -30,7 +30,9 @@ std::string LuaChunk::compiled_text() const {
   std::string text(kind == LuaChunkKind::block ? block_header : expression_header);
   text.append(static_cast<std::size_t>(line > 1 ? line - 1 : 0), '\n');
   if (kind == LuaChunkKind::expression) {
-    text += "(" + code + "\n)";
+    // The closing parenthesis goes on the code's own line (so errors name that line) unless a
+    // trailing comment would swallow it.
+    text += "(" + code + (code.find("--") == std::string::npos ? ")" : "\n)");
   } else {
     text += code;
   }

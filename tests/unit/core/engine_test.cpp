@@ -1,0 +1,398 @@
+// The flow engine end to end, without sockets: flows built from YAML into a Generation, run on
+// an io_context in the test thread, with a fake endpoint kind and a fake source kind.
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "codecs/json/register.hpp"
+#include "core/config/schema.hpp"
+#include "core/engine.hpp"
+#include "core/generation.hpp"
+#include "core/metrics.hpp"
+#include "core/steps/core_steps.hpp"
+#include "core/worker.hpp"
+
+using namespace qiao;
+namespace asio = boost::asio;
+
+namespace {
+
+// Answers with what it was sent, after `delay_ms` if the request says so; fails as asked.
+class FakeEndpoint final : public Endpoint {
+ public:
+  explicit FakeEndpoint(int* in_flight, int* max_in_flight) : in_flight_(in_flight), max_in_flight_(max_in_flight) {}
+  asio::awaitable<Expected<CallResponse>> call(CallRequest request) override {
+    ++*in_flight_;
+    *max_in_flight_ = std::max(*max_in_flight_, *in_flight_);
+    if (const Value* delay = request.body.find("delay_ms")) {
+      asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(delay->as_int()));
+      co_await timer.async_wait(asio::use_awaitable);
+    }
+    --*in_flight_;
+    if (const Value* fail = request.body.find("fail")) {
+      co_return make_error(fail->as_string() == "timeout" ? ErrorKind::timeout : ErrorKind::upstream, "fake says no");
+    }
+    CallResponse response;
+    response.status = 200;
+    response.body = Value(Object{{"echo", request.body}, {"headers", Value(request.headers)}, {"operation", Value(request.operation)}});
+    co_return response;
+  }
+
+ private:
+  int* in_flight_;
+  int* max_in_flight_;
+};
+
+int fake_in_flight = 0;
+int fake_max_in_flight = 0;
+
+class FakeEndpointSpec final : public EndpointSpec {
+ public:
+  explicit FakeEndpointSpec(EndpointCommon common) : common_(std::move(common)) {}
+  const EndpointCommon& common() const override { return common_; }
+  std::string describe() const override { return "fake"; }
+  std::unique_ptr<Endpoint> instantiate(const Worker&) const override {
+    return std::make_unique<FakeEndpoint>(&fake_in_flight, &fake_max_in_flight);
+  }
+
+ private:
+  EndpointCommon common_;
+};
+
+constexpr ConfigKey no_keys[] = {{"note", KeyType::string, "", "ignored"}};
+
+class FakeEndpointKind final : public EndpointKind {
+ public:
+  std::string_view name() const override { return "fake"; }
+  std::string_view description() const override { return "test endpoint"; }
+  Schema schema() const override { return no_keys; }
+  std::shared_ptr<const EndpointSpec> parse(const ConfigNode& config, EndpointCommon common, Diagnostics& diag) const override {
+    ConfigReader reader(config, no_keys, diag, "fake");
+    return std::make_shared<FakeEndpointSpec>(std::move(common));
+  }
+  std::string_view default_codec() const override { return "json"; }
+};
+
+class FakeSourceSpec final : public SourceSpec {
+ public:
+  std::string name;
+  std::string listener_key() const override { return "fake " + name; }
+  std::string describe() const override { return "fake " + name; }
+};
+
+constexpr ConfigKey source_keys[] = {{"name", KeyType::string, "", "name", true}};
+
+class FakeSourceKind final : public SourceKind {
+ public:
+  std::string_view name() const override { return "fake"; }
+  std::string_view description() const override { return "test source"; }
+  Schema schema() const override { return source_keys; }
+  std::unique_ptr<SourceSpec> parse(const ConfigNode& config, Diagnostics& diag) const override {
+    ConfigReader reader(config, source_keys, diag, "fake source");
+    auto spec = std::make_unique<FakeSourceSpec>();
+    spec->name = reader.string("name");
+    return spec;
+  }
+  std::shared_ptr<const ListenerPlan> plan(std::string_view, std::span<const Flow* const>, Diagnostics&) const override {
+    return std::make_shared<ListenerPlan>();
+  }
+  Expected<std::unique_ptr<Listener>> open(std::string_view, const ListenerPlan&, Host&) const override {
+    return make_error(ErrorKind::internal, "not in unit tests");
+  }
+};
+
+const Plugins& test_plugins() {
+  static const Plugins plugins = [] {
+    Plugins p;
+    (void)register_core_steps(p);
+    (void)json::register_plugins(p);
+    (void)p.endpoints.add(std::make_unique<FakeEndpointKind>());
+    (void)p.sources.add(std::make_unique<FakeSourceKind>());
+    return p;
+  }();
+  return plugins;
+}
+
+class StatusRenderer final : public ErrorRenderer {
+ public:
+  void render(const Error& error, Outcome& outcome) const override {
+    outcome.status = error.kind == ErrorKind::check_failed || error.kind == ErrorKind::bad_input ? 400
+                     : error.kind == ErrorKind::timeout                                          ? 504
+                                                                                                 : 500;
+    outcome.body = std::string(error_kind_name(error.kind)) + ": " + error.message;
+  }
+};
+
+struct Scratch {
+  std::filesystem::path dir;
+  Scratch() {
+    dir = std::filesystem::temp_directory_path() / ("qiao-unit-" + std::to_string(std::random_device{}()));
+    std::filesystem::create_directories(dir / "flows");
+  }
+  ~Scratch() { std::filesystem::remove_all(dir); }
+  void write(const std::string& name, const std::string& text) const { std::ofstream(dir / name) << text; }
+};
+
+struct Harness {
+  Scratch scratch;
+  Metrics metrics;
+  Engine engine{metrics, nullptr};
+  std::shared_ptr<Generation> gen;
+  Diagnostics diag;
+
+  explicit Harness(const std::string& flow, std::chrono::milliseconds lua_slice = std::chrono::milliseconds(2000)) {
+    scratch.write("endpoints.yaml", "backend: { fake: {}, timeout: 1s }\n");
+    scratch.write("flows/flow.yaml", flow);
+    ServerConfig config;
+    config.file = (scratch.dir / "qiao.yaml").string();
+    config.base_dir = scratch.dir.string();
+    config.flow_patterns = {"flows/*.yaml"};
+    config.endpoint_files = {"endpoints.yaml"};
+    config.lua.time_slice = lua_slice;
+    gen = Generation::build(test_plugins(), config, 1, &metrics, diag);
+  }
+
+  std::vector<Outcome> run(const std::vector<std::string>& bodies) {
+    asio::io_context io;
+    set_current_worker(Worker{0, &io});
+    std::vector<Outcome> outcomes(bodies.size());
+    for (std::size_t i = 0; i < bodies.size(); ++i) {
+      Message msg;
+      msg.id = "m" + std::to_string(i);
+      msg.trace_id = msg.id;
+      msg.raw = make_buffer(bodies[i]);
+      msg.headers.set("x-channel", Value("kiosk"));
+      asio::co_spawn(io, engine.process(gen, *gen->flows().front(), std::move(msg), renderer),
+                     [&outcomes, i](std::exception_ptr e, Outcome o) {
+                       if (e) std::rethrow_exception(e);
+                       outcomes[i] = std::move(o);
+                     });
+    }
+    io.run();
+    return outcomes;
+  }
+
+  Outcome run(const std::string& body) { return run(std::vector<std::string>{body}).front(); }
+
+  StatusRenderer renderer;
+};
+
+const char* header = "id: t\nsource:\n  fake: { name: a }\n  decode: json\n";
+
+}  // namespace
+
+TEST_CASE("lua steps change vars and body; the reply keeps key order", "[engine]") {
+  Harness h(std::string(header) + R"(steps:
+  - lua: |
+      vars.total = body.price * body.count
+      body.seen = true
+reply:
+  lua: 'return { zeta = 1, id = msg.id, total = vars.total, body = body }'
+)");
+  REQUIRE(h.diag.ok());
+  Outcome o = h.run(R"({"price":3,"count":4,"b":1,"a":2})");
+  CHECK(o.status == 200);
+  CHECK(o.body == R"({"body":{"price":3,"count":4,"b":1,"a":2,"seen":true},"id":"m0","total":12,"zeta":1})");
+  CHECK(o.content_type == "application/json");
+}
+
+TEST_CASE("check names every missing field and wrong type", "[engine]") {
+  Harness h(std::string(header) + "steps:\n  - check: { required: [a, b.c], types: { d: integer } }\n");
+  REQUIRE(h.diag.ok());
+  Outcome o = h.run(R"({"a":"","d":"7"})");
+  CHECK(o.status == 400);
+  CHECK(o.body == "check_failed: missing required field 'a'; missing required field 'b.c'; field 'd' must be integer, not string");
+  CHECK(h.run(R"({"a":"x","b":{"c":1},"d":7})").status == 200);
+}
+
+TEST_CASE("call puts the reply in vars; lua builds the request and headers", "[engine]") {
+  Harness h(std::string(header) + R"(steps:
+  - call:
+      endpoint: backend
+      operation: Register
+      headers: { X-Fixed: "1" }
+      lua: 'return { PatientID = body.id }, { ["X-Sign"] = "abc" }'
+      into: his
+reply:
+  lua: 'return vars.his'
+)");
+  REQUIRE(h.diag.ok());
+  Outcome o = h.run(R"({"id":"P1"})");
+  CHECK(o.body == R"({"echo":{"PatientID":"P1"},"headers":{"X-Fixed":"1","X-Sign":"abc"},"operation":"Register"})");
+}
+
+TEST_CASE("a failed call fails the message, or lands in vars with on_error: continue", "[engine]") {
+  Harness failing(std::string(header) + "steps:\n  - call: { endpoint: backend }\n");
+  REQUIRE(failing.diag.ok());
+  Outcome o = failing.run(R"({"fail":"timeout"})");
+  CHECK(o.status == 504);
+  CHECK(o.body == "timeout: fake says no");
+
+  Harness routed(std::string(header) + R"(steps:
+  - call: { endpoint: backend, into: bank, on_error: continue }
+  - route:
+      - when: vars.bank.error ~= nil
+        reply: { status: 503, lua: 'return { code = vars.bank.error.code }' }
+      - otherwise: { reply: { body: { ok: true } } }
+)");
+  REQUIRE(routed.diag.ok());
+  CHECK(routed.run(R"({"fail":"upstream"})").body == R"({"code":"upstream"})");
+  CHECK(routed.run(R"({"fail":"upstream"})").status == 503);
+  CHECK(routed.run(R"({"x":1})").body == R"({"ok":true})");
+}
+
+TEST_CASE("route takes the first true case, then continues when it does not reply", "[engine]") {
+  Harness h(std::string(header) + R"(steps:
+  - route:
+      - when: body.n > 10
+        steps:
+          - lua: 'vars.size = "big"'
+      - when: body.n > 5
+        steps:
+          - lua: 'vars.size = "medium"'
+      - otherwise:
+          reply: { status: 422, body: { error: small } }
+reply:
+  lua: 'return { size = vars.size }'
+)");
+  REQUIRE(h.diag.ok());
+  CHECK(h.run(R"({"n":11})").body == R"({"size":"big"})");
+  CHECK(h.run(R"({"n":6})").body == R"({"size":"medium"})");
+  Outcome small = h.run(R"({"n":1})");
+  CHECK(small.status == 422);
+  CHECK(small.body == R"({"error":"small"})");
+}
+
+TEST_CASE("qiao.call suspends only its own message", "[engine][lua]") {
+  Harness h(std::string(header) + R"(steps:
+  - lua: |
+      local reply, meta = qiao.call("backend", { delay_ms = 30, n = body.n }, { headers = { ["X-N"] = tostring(body.n) } })
+      return qiao.reply(201, { n = reply.echo.n, header = reply.headers["X-N"], status = meta.status })
+)");
+  REQUIRE(h.diag.ok());
+  fake_max_in_flight = 0;
+  auto outcomes = h.run(std::vector<std::string>{R"({"n":1})", R"({"n":2})", R"({"n":3})"});
+  // All three calls were waiting at once on the one test thread: none blocked it.
+  CHECK(fake_max_in_flight == 3);
+  CHECK(outcomes[0].status == 201);
+  CHECK(outcomes[1].body == R"({"header":"2","n":2,"status":200})");
+  CHECK(outcomes[2].body == R"({"header":"3","n":3,"status":200})");
+}
+
+TEST_CASE("qiao.call errors can be caught with pcall, or fail the message with their kind", "[engine][lua]") {
+  Harness caught(std::string(header) + R"(steps:
+  - lua: |
+      local ok, err = pcall(qiao.call, "backend", { fail = "timeout" })
+      return qiao.reply({ ok = ok, code = err.code, text = tostring(err) })
+)");
+  REQUIRE(caught.diag.ok());
+  CHECK(caught.run("{}").body == R"({"code":"timeout","ok":false,"text":"timeout: fake says no"})");
+
+  Harness uncaught(std::string(header) + "steps:\n  - lua: 'qiao.call(\"backend\", { fail = \"timeout\" })'\n");
+  CHECK(uncaught.run("{}").status == 504);
+
+  Harness unknown(std::string(header) + "steps:\n  - lua: 'qiao.call(\"nowhere\", {})'\n");
+  CHECK(unknown.run("{}").body == "flow: unknown endpoint 'nowhere'");
+}
+
+TEST_CASE("lua errors name the flow file and line; qiao.fail chooses the kind", "[engine][lua]") {
+  Harness h(std::string(header) + "steps:\n  - lua: |\n      local x = nil\n      return x.field\n");
+  REQUIRE(h.diag.ok());
+  Outcome o = h.run("{}");
+  CHECK(o.status == 500);
+  CHECK(o.body.find("flows/flow.yaml:8:") != std::string::npos);
+  CHECK(o.body.find("attempt to index a nil value") != std::string::npos);
+
+  Harness fail(std::string(header) + "steps:\n  - lua: 'qiao.fail(\"check_failed\", \"amount must be positive\")'\n");
+  CHECK(fail.run("{}").body == "check_failed: amount must be positive");
+}
+
+TEST_CASE("a script that never yields is stopped", "[engine][lua]") {
+  Harness h(std::string(header) + "steps:\n  - lua: 'while true do end'\n", std::chrono::milliseconds(100));
+  REQUIRE(h.diag.ok());
+  Outcome o = h.run("{}");
+  CHECK(o.status == 500);
+  CHECK(o.body.find("ran for more than 100 ms without yielding") != std::string::npos);
+}
+
+TEST_CASE("values survive the trip through Lua", "[engine][lua]") {
+  Harness h(std::string(header) + "steps:\n  - lua: 'body.half = body.ten / 2'\n");
+  REQUIRE(h.diag.ok());
+  // Empty arrays stay arrays, nulls inside containers stay null, integers stay integers.
+  CHECK(h.run(R"({"list":[],"obj":{},"none":null,"nested":[1,null,"x"],"ten":10,"pi":3.25})").body ==
+        R"({"list":[],"obj":{},"none":null,"nested":[1,null,"x"],"ten":10,"pi":3.25,"half":5})");
+}
+
+TEST_CASE("lua helpers: json, codec, ordered tables, null", "[engine][lua]") {
+  Harness h(std::string(header) + R"(steps:
+  - lua: |
+      local inner = qiao.json.decode('{"b":1,"a":[true]}')
+      local ordered = qiao.ordered()
+      ordered.PatientID = "P1"
+      ordered.DeptCode = "0101"
+      ordered.Amount = 5
+      return qiao.reply({
+        text = qiao.codec.encode("json", inner),
+        ordered = qiao.json.encode(ordered),
+        is_null = body.x == qiao.null,
+      })
+)");
+  REQUIRE(h.diag.ok());
+  CHECK(h.run(R"({"x":null})").body ==
+        R"({"is_null":true,"ordered":"{\"PatientID\":\"P1\",\"DeptCode\":\"0101\",\"Amount\":5}","text":"{\"b\":1,\"a\":[true]}"})");
+}
+
+TEST_CASE("undecodable input is a bad_input error", "[engine]") {
+  Harness h(std::string(header) + "steps: []\n");
+  REQUIRE(h.diag.ok());
+  Outcome o = h.run(R"({"a":)");
+  CHECK(o.status == 400);
+  CHECK(o.body.rfind("bad_input: json:", 0) == 0);
+}
+
+TEST_CASE("building a generation reports every error with its position", "[engine][config]") {
+  Harness h(R"(id: t
+source:
+  fake: { name: a }
+  decode: jsno
+stpes: []
+steps:
+  - lua: 'return ((('
+  - call: { endpoint: bakend }
+  - frobnicate: {}
+  - route: [ { when: 'body.x ==' , reply: { status: 99 } } ]
+)");
+  CHECK_FALSE(h.gen);
+  const std::string text = h.diag.text();
+  INFO(text);
+  CHECK(text.find("flows/flow.yaml:5:1: flow: unknown key 'stpes'") != std::string::npos);
+  CHECK(text.find("flows/flow.yaml:4:11: unknown codec 'jsno'") != std::string::npos);
+  CHECK(text.find("flows/flow.yaml:7:") != std::string::npos);
+  CHECK(text.find("flows/flow.yaml:8:23: unknown endpoint 'bakend' (declared: backend)") != std::string::npos);
+  CHECK(text.find("flows/flow.yaml:9:5: unknown step 'frobnicate'") != std::string::npos);
+  CHECK(text.find("flows/flow.yaml:10:") != std::string::npos);
+  CHECK(text.find("flows/flow.yaml:11:") == std::string::npos);
+  CHECK(text.find("reply: status must be 100..999") != std::string::npos);
+}
+
+TEST_CASE("metrics count outcomes per flow", "[engine][metrics]") {
+  Harness h(std::string(header) + "steps:\n  - check: { required: [a] }\n");
+  REQUIRE(h.diag.ok());
+  h.run(std::vector<std::string>{R"({"a":1})", R"({"a":1})", "{}"});
+  FlowStats& stats = h.metrics.flow("t");
+  CHECK(stats.count(nullptr) == 2);
+  const Error check{ErrorKind::check_failed, ""};
+  CHECK(stats.count(&check) == 1);
+  const std::string text = h.metrics.render(1);
+  CHECK(text.find("qiao_messages_total{flow=\"t\",outcome=\"ok\"} 2") != std::string::npos);
+  CHECK(text.find("qiao_messages_total{flow=\"t\",outcome=\"check_failed\"} 1") != std::string::npos);
+  CHECK(text.find("qiao_message_duration_seconds_count{flow=\"t\"} 3") != std::string::npos);
+}
