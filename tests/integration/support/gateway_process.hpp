@@ -2,8 +2,12 @@
 // Integration-test support: a scratch directory of config and flows, the real `qiao` binary
 // started on it as a child process, and a plain HTTP/1.1 client (Beast, blocking) to talk to it.
 
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
+#include <mutex>
+#include <thread>
 #include <memory>
 #include <string>
 #include <vector>
@@ -92,5 +96,44 @@ struct CommandResult {
 };
 CommandResult run_command(const std::vector<std::string>& argv, const std::string& stdin_text = "",
                           const std::string& cwd = "");
+
+// Polls `done` every 10 ms until it is true or `timeout` passed; returns its last answer.
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout = std::chrono::seconds(2));
+
+// A peer the gateway talks to, played by the test: a TCP server on 127.0.0.1 (an ephemeral
+// port) that hands every accepted connection to `on_connection` on a thread of its own. The
+// peer owns the socket: the handler must not close it. When the peer is destroyed, open
+// connections are shut down (reads in the handler return 0) and every thread is joined.
+class TcpPeer {
+ public:
+  explicit TcpPeer(std::function<void(int fd)> on_connection);
+  ~TcpPeer();
+  TcpPeer(const TcpPeer&) = delete;
+  TcpPeer& operator=(const TcpPeer&) = delete;
+  int port() const { return port_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  int accepted() const { return accepted_.load(); }
+
+ private:
+  void accept_loop();
+  std::function<void(int)> on_connection_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<int> accepted_{0};
+  std::atomic<bool> stopping_{false};
+  std::mutex mutex_;
+  std::vector<int> open_fds_;
+  std::vector<std::thread> threads_;
+  std::thread acceptor_;
+};
+
+// A blocking TCP connection to "host:port" (0.0.0.0 means 127.0.0.1); -1 when refused.
+int connect_tcp(const std::string& address);
+
+// Reads one HTTP/1.1 request (header and a Content-Length body) from a blocking socket;
+// returns it whole, or an empty string when the peer closed first.
+std::string read_http_request(int fd);
+// Writes all of `data`; false when the connection failed.
+bool write_all(int fd, const std::string& data);
 
 }  // namespace qiao::testing
