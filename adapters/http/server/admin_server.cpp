@@ -36,8 +36,8 @@ class AdminRequestHandler final : public RequestHandler {
     co_return res;
   }
 
-  Response reject(Error error, const Connection&) override {
-    Response res{static_cast<bhttp::status>(status_for(error.kind)), 11};
+  Response reject(Error error, int status, const Connection&) override {
+    Response res{static_cast<bhttp::status>(status ? status : status_for(error.kind)), 11};
     res.set(bhttp::field::content_type, "application/json");
     res.body() = "{\"error\":{\"code\":" + json_quote(error_kind_name(error.kind)) + ",\"message\":" + json_quote(error.message) + "}}";
     return res;

@@ -64,13 +64,16 @@ asio::awaitable<void> serve_requests(Stream& stream, ListenerState& state, const
     auto [header_ec, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
     if (header_ec) {
       if (is_quiet_close(header_ec) && buffer.size() == 0) co_return;
+      // A Content-Length over the body limit is refused as soon as the header is read.
       Error error = header_ec == bhttp::error::header_limit
                         ? Error{ErrorKind::too_large, "request header is larger than " + std::to_string(limits.max_header) + " bytes"}
+                    : header_ec == bhttp::error::body_limit
+                        ? Error{ErrorKind::too_large, "request body is larger than " + std::to_string(limits.max_body) + " bytes"}
                     : header_ec == beast::error::timeout ? Error{ErrorKind::timeout, "request was not received in time"}
                                                          : Error{ErrorKind::bad_input, "malformed HTTP request: " + header_ec.message()};
       if (is_quiet_close(header_ec) && header_ec != beast::error::timeout) co_return;
-      Response res = handler.reject(std::move(error), connection);
-      if (header_ec == bhttp::error::header_limit) res.result(bhttp::status::request_header_fields_too_large);
+      const int status = header_ec == bhttp::error::header_limit ? 431 : header_ec == beast::error::timeout ? 408 : 0;
+      Response res = handler.reject(std::move(error), status, connection);
       res.keep_alive(false);
       res.prepare_payload();
       tcp_layer.expires_after(limits.write_timeout);
@@ -95,8 +98,7 @@ asio::awaitable<void> serve_requests(Stream& stream, ListenerState& state, const
           body_ec == bhttp::error::body_limit
               ? Error{ErrorKind::too_large, "request body is larger than " + std::to_string(limits.max_body) + " bytes"}
               : Error{ErrorKind::timeout, "request body was not received within " + std::to_string(limits.read_timeout.count()) + " ms"},
-          connection);
-      if (body_ec == beast::error::timeout) res.result(bhttp::status::request_timeout);
+          body_ec == beast::error::timeout ? 408 : 0, connection);
       res.keep_alive(false);
       res.prepare_payload();
       tcp_layer.expires_after(limits.write_timeout);

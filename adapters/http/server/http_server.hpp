@@ -47,8 +47,9 @@ class RequestHandler {
   // TLS context for new connections; null for plain HTTP.
   virtual std::shared_ptr<boost::asio::ssl::context> tls() const = 0;
   virtual boost::asio::awaitable<Response> handle(Request request, const Connection& connection) = 0;
-  // The answer to a request that could not be read whole (400, 408, 413, 431).
-  virtual Response reject(Error error, const Connection& connection) = 0;
+  // The answer to a request that could not be read whole (400, 408, 413, 431). `status` is the
+  // HTTP status to answer when the error kind alone does not say it (408, 431); 0 otherwise.
+  virtual Response reject(Error error, int status, const Connection& connection) = 0;
 };
 
 // Binds `address` and starts accepting on the host's acceptor thread.

@@ -131,6 +131,21 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+// Renders like another renderer, but with a status of its own when one is given (408 and 431
+// have no error kind).
+class FixedStatusRenderer final : public ErrorRenderer {
+ public:
+  FixedStatusRenderer(const ErrorRenderer& inner, int status) : inner_(inner), status_(status) {}
+  void render(const Error& error, Outcome& outcome) const override {
+    inner_.render(error, outcome);
+    if (status_) outcome.status = status_;
+  }
+
+ private:
+  const ErrorRenderer& inner_;
+  int status_;
+};
+
 class FlowRequestHandler final : public RequestHandler {
  public:
   FlowRequestHandler(std::string key, Host& host) : key_(std::move(key)), host_(host) {}
@@ -172,10 +187,13 @@ class FlowRequestHandler final : public RequestHandler {
     co_return respond(request, std::move(outcome), {});
   }
 
-  Response reject(Error error, const Connection& connection) override {
+  Response reject(Error error, int status, const Connection& connection) override {
     Request empty;
     Message msg = make_message(empty, connection, "", "");
-    return respond(empty, host_.engine().reject(msg, std::move(error), errors_), {});
+    // The status is settled before the engine accounts for the request, so the business log
+    // and the journal say what the client got.
+    const FixedStatusRenderer renderer(errors_, status);
+    return respond(empty, host_.engine().reject(msg, std::move(error), renderer), {});
   }
 
  private:
