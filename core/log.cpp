@@ -57,6 +57,12 @@ std::string setup(const Settings& settings) {
                                                          spdlog::thread_pool(), spdlog::async_overflow_policy::block);
     system->set_level(level);
     system->flush_on(spdlog::level::info);
+    // flush_every reaches registered loggers only: without this the business log stayed in
+    // the file buffer until shutdown (or 4 KiB later).
+    for (const std::shared_ptr<spdlog::logger>& logger : {std::shared_ptr<spdlog::logger>(system), business}) {
+      spdlog::drop(logger->name());
+      spdlog::register_logger(logger);
+    }
     spdlog::flush_every(std::chrono::seconds(1));
     loggers().system = std::move(system);
     loggers().business = std::move(business);
