@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <filesystem>
+#include <map>
 
 #include "core/config/schema.hpp"
 #include "core/flow/flow_builder.hpp"
@@ -133,9 +134,11 @@ class GenerationBuilder final : public FlowBuilder {
     if (reader.has("id") && !valid_identifier(flow->id)) {
       diag_.error(reader.node("id")->location(), "flow id '" + flow->id + "' may use only letters, digits, '-', '_' and '.'");
     }
-    for (const auto& other : gen_.flows_) {
-      if (other->id == flow->id) {
-        diag_.error(reader.node("id")->location(), "flow id '" + flow->id + "' is also used by " + other->location.str());
+    // Ids of flows that failed to load count too, so a duplicate is reported with the other errors.
+    if (reader.has("id")) {
+      auto [seen, fresh] = flow_ids_.emplace(flow->id, flow->location);
+      if (!fresh) {
+        diag_.error(reader.node("id")->location(), "flow id '" + flow->id + "' is also used by " + seen->second.str());
       }
     }
     if (auto source = reader.node("source")) parse_source(*flow, *source);
@@ -239,6 +242,7 @@ class GenerationBuilder final : public FlowBuilder {
   Generation& gen_;
   Diagnostics& diag_;
   std::string flow_id_;
+  std::map<std::string, Location> flow_ids_;  // every flow id read so far, and where
 };
 
 std::shared_ptr<Generation> Generation::build(const Plugins& plugins, const ServerConfig& config, std::uint64_t number,
