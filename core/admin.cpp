@@ -109,6 +109,12 @@ AdminResponse AdminApi::flows() const {
       first = false;
     }
   }
+  body += "],\"listeners\":[";
+  bool first_listener = true;
+  for (const auto& [key, address] : runtime_.listener_addresses()) {
+    body += fmt::format(R"({}{{"key":{},"address":{}}})", first_listener ? "" : ",", json_quote(key), json_quote(address));
+    first_listener = false;
+  }
   body += "]}";
   return AdminResponse{200, "application/json", body};
 }

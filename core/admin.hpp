@@ -1,7 +1,8 @@
 #pragma once
 // The admin API, as a function from request to response (the HTTP adapter serves it):
 //   GET  /healthz         liveness and the serving generation
-//   GET  /api/flows       flows, their sources, counts and last errors; the last reload
+//   GET  /api/flows       flows, their sources, counts and last errors; the last reload;
+//                         the listeners with the addresses they are bound to
 //   POST /api/reload      reload now; the errors, if any, as file:line:col lines
 //   GET  /metrics         Prometheus text format
 //   GET  /api/messages    journal search: ?flow=&outcome=&id=&limit=

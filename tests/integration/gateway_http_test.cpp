@@ -25,16 +25,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string server_config(const std::string& name) {
-  return "node: { name: " + name + ", threads: 2 }\n"
-         "admin: { listen: \"127.0.0.1:0\" }\n"
-         "store: { url: \"sqlite://var/qiao.db\" }\n"
-         "flows: [ \"flows/*.yaml\" ]\n"
-         "endpoints: [ endpoints.yaml ]\n"
-         "log: { dir: var/log, level: info, console: false }\n"
-         "reload: { watch: false }\n";
-}
-
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream text;

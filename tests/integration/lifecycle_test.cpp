@@ -16,16 +16,6 @@ using namespace qiao::testing;
 
 namespace {
 
-std::string server_config(const std::string& name) {
-  return "node: { name: " + name + ", threads: 2 }\n"
-         "admin: { listen: \"127.0.0.1:0\" }\n"
-         "store: { url: \"sqlite://var/qiao.db\" }\n"
-         "flows: [ \"flows/*.yaml\" ]\n"
-         "endpoints: [ endpoints.yaml ]\n"
-         "log: { dir: var/log, level: info, console: false }\n"
-         "reload: { watch: false }\n";
-}
-
 std::string simple_flow(const std::string& id, int port, const std::string& path, const std::string& answer) {
   return "id: " + id + "\nsource:\n  http: { listen: \"127.0.0.1:" + std::to_string(port) + "\", path: " + path +
          ", methods: [POST] }\n  decode: json\nreply:\n  lua: 'return { answer = \"" + answer + "\" }'\n";

@@ -16,16 +16,6 @@ using namespace qiao::testing;
 
 namespace {
 
-std::string server_config() {
-  return R"(node: { name: reload-test, threads: 2 }
-admin: { listen: "127.0.0.1:0" }
-store: { url: "sqlite://var/qiao.db" }
-flows: [ "flows/*.yaml" ]
-endpoints: [ endpoints.yaml ]
-log: { dir: var/log, level: info, console: false }
-)";
-}
-
 std::string version_flow(int port, int version) {
   return "id: version\nsource:\n  http: { listen: \"127.0.0.1:" + std::to_string(port) +
          "\", path: /api/version, methods: [POST] }\n  decode: json\nsteps:\n  - call: { endpoint: backend, into: backend }\n"
@@ -77,7 +67,7 @@ void drive(Load& load, const std::string& address, bool fresh_connections, int i
 TEST_CASE("flows reload 60 times under load without a failed request", "[integration][reload]") {
   TempDir dir;
   const int port = free_port();
-  dir.write("qiao.yaml", server_config());
+  dir.write("qiao.yaml", server_config("reload-test", /*watch=*/true));
   dir.write("endpoints.yaml", "backend:\n  http: { url: \"http://127.0.0.1:" + std::to_string(port) +
                                   "/backend\" }\n  timeout: 5s\n");
   dir.write("flows/backend.yaml", backend_flow(port));

@@ -59,6 +59,16 @@ void TempDir::write(const std::string& relative, const std::string& content) con
 
 void TempDir::remove(const std::string& relative) const { fs::remove(fs::path(path_) / relative); }
 
+std::string server_config(const std::string& node_name, bool watch) {
+  return "node: { name: " + node_name + ", threads: 2 }\n"
+         "admin: { listen: \"127.0.0.1:0\" }\n"
+         "store: { url: \"sqlite://var/qiao.db\" }\n"
+         "flows: [ \"flows/*.yaml\" ]\n"
+         "endpoints: [ endpoints.yaml ]\n"
+         "log: { dir: var/log, level: info, console: false }\n"
+         "reload: { watch: " + (watch ? "true" : "false") + " }\n";
+}
+
 int free_port() {
   asio::io_context io;
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));

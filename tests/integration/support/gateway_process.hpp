@@ -30,6 +30,10 @@ class TempDir {
   std::string path_;
 };
 
+// qiao.yaml for a test: two workers, the admin API on a free port, flows under flows/, endpoints
+// in endpoints.yaml, logs and the journal under var/.
+std::string server_config(const std::string& node_name, bool watch = false);
+
 // A TCP port that was free a moment ago (bound to port 0, then released).
 int free_port();
 
