@@ -1,7 +1,7 @@
 #pragma once
-// Two logs: the system log (start-up, reloads, errors) and the business log (one line per
-// message: flow, id, outcome, status, latency, sender). Both write asynchronously so a slow
-// disk never stalls a worker.
+// Two logs: the system log (start-up, reloads, errors), written by a background thread, and the
+// business log (one line per message: flow, id, outcome, status, latency, sender), buffered in
+// memory and written in blocks at least once a second.
 
 #include <string>
 

@@ -96,6 +96,7 @@ class SqliteStore final : public Store {
   std::uint64_t accepted_ = 0;   // entries ever queued
   std::uint64_t processed_ = 0;  // of those, how many the writer has finished with
   bool stopping_ = false;
+  int flush_waiters_ = 0;        // flush() calls waiting: the writer then skips its gathering pause
   std::string last_write_error_;
 
   std::atomic<std::uint64_t> written_{0};
