@@ -38,6 +38,9 @@ int command_describe() {
   for (const auto& [name, kind] : plugins.steps.all()) std::cout << "step " << name << ": " << kind->description() << "\n";
   std::cout << "\n";
   for (const auto& [name, kind] : plugins.codecs.all()) std::cout << "codec " << name << ": " << kind->description() << "\n";
+  for (const auto& [name, library] : plugins.lua_libraries.all()) {
+    std::cout << "lua library " << name << ": " << library->description() << "\n";
+  }
   return 0;
 }
 

@@ -302,8 +302,10 @@ Endpoint* Generation::endpoint(std::string_view name) const {
 LuaWorker& Generation::lua() const {
   WorkerSlot& s = slot();
   if (!s.lua) {
+    std::vector<const LuaLibrary*> libraries;
+    for (const auto& [name, library] : plugins_->lua_libraries.all()) libraries.push_back(library.get());
     s.lua = std::make_unique<LuaWorker>(lua_program_, lua_limits_,
-                                        [this](std::string_view name) { return codec(name); });
+                                        [this](std::string_view name) { return codec(name); }, libraries);
   }
   return *s.lua;
 }

@@ -12,6 +12,7 @@
 #include "core/endpoint.hpp"
 #include "core/error.hpp"
 #include "core/flow/step.hpp"
+#include "core/lua/lua_library.hpp"
 #include "core/source.hpp"
 
 namespace qiao {
@@ -50,6 +51,7 @@ struct Plugins {
   Registry<EndpointKind> endpoints;
   Registry<CodecKind> codecs;
   Registry<StepKind> steps;
+  Registry<LuaLibrary> lua_libraries;
 };
 
 }  // namespace qiao

@@ -6,7 +6,7 @@ set -euo pipefail
 build_packages=(
   g++ cmake make ninja-build ccache pkg-config
   libboost1.81-all-dev rapidjson-dev libyaml-cpp-dev liblua5.4-dev
-  libspdlog-dev libfmt-dev libcli11-dev libsqlite3-dev libssl-dev
+  libspdlog-dev libfmt-dev libcli11-dev libsqlite3-dev libssl-dev libpugixml-dev
 )
 test_packages=(catch2 curl openssl clang-14 libclang-rt-14-dev python3)
 bench_packages=(wrk nginx-light libbenchmark-dev)

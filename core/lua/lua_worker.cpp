@@ -8,6 +8,7 @@
 
 #include "core/flow/flow_run.hpp"
 #include "core/log.hpp"
+#include "core/lua/lua_library.hpp"
 #include "core/lua/lua_value.hpp"
 
 namespace qiao {
@@ -353,7 +354,8 @@ void* LuaWorker::allocate(void* ud, void* ptr, std::size_t old_size, std::size_t
   return grown;
 }
 
-LuaWorker::LuaWorker(const LuaProgram& program, LuaLimits limits, CodecLookup codecs)
+LuaWorker::LuaWorker(const LuaProgram& program, LuaLimits limits, CodecLookup codecs,
+                     const std::vector<const LuaLibrary*>& libraries)
     : program_(program), limits_(limits), codecs_(std::move(codecs)) {
   allocator_.limit = limits_.memory_bytes;
   state_ = lua_newstate(&LuaWorker::allocate, &allocator_);
@@ -361,6 +363,10 @@ LuaWorker::LuaWorker(const LuaProgram& program, LuaLimits limits, CodecLookup co
   open_sandboxed_libraries(L);
   lua::install_value_support(L);
   open_qiao_module(L);
+  for (const LuaLibrary* library : libraries) {
+    library->open(L);
+    lua_setglobal(L, std::string(library->name()).c_str());
+  }
   lua_pushlightuserdata(L, this);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &worker_key);
 

@@ -37,9 +37,12 @@ struct LuaLimits {
 
 using CodecLookup = std::function<Expected<std::shared_ptr<const Codec>>(std::string_view name)>;
 
+class LuaLibrary;
+
 class LuaWorker {
  public:
-  LuaWorker(const LuaProgram& program, LuaLimits limits, CodecLookup codecs);
+  LuaWorker(const LuaProgram& program, LuaLimits limits, CodecLookup codecs,
+            const std::vector<const LuaLibrary*>& libraries = {});
   ~LuaWorker();
   LuaWorker(const LuaWorker&) = delete;
   LuaWorker& operator=(const LuaWorker&) = delete;

@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <catch2/catch.hpp>
+#include <lua.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -109,6 +110,21 @@ class FakeSourceKind final : public SourceKind {
   }
 };
 
+// A library as a codec would add one: `twice.of(21)` is 42.
+class TwiceLibrary final : public LuaLibrary {
+ public:
+  std::string_view name() const override { return "twice"; }
+  std::string_view description() const override { return "test library"; }
+  void open(lua_State* L) const override {
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, [](lua_State* state) -> int {
+      lua_pushinteger(state, 2 * luaL_checkinteger(state, 1));
+      return 1;
+    });
+    lua_setfield(L, -2, "of");
+  }
+};
+
 const Plugins& test_plugins() {
   static const Plugins plugins = [] {
     Plugins p;
@@ -116,6 +132,7 @@ const Plugins& test_plugins() {
     (void)json::register_plugins(p);
     (void)p.endpoints.add(std::make_unique<FakeEndpointKind>());
     (void)p.sources.add(std::make_unique<FakeSourceKind>());
+    (void)p.lua_libraries.add(std::make_unique<TwiceLibrary>());
     return p;
   }();
   return plugins;
@@ -348,6 +365,12 @@ TEST_CASE("lua helpers: json, codec, ordered tables, null", "[engine][lua]") {
   REQUIRE(h.diag.ok());
   CHECK(h.run(R"({"x":null})").body ==
         R"({"is_null":true,"ordered":"{\"PatientID\":\"P1\",\"DeptCode\":\"0101\",\"Amount\":5}","text":"{\"b\":1,\"a\":[true]}"})");
+}
+
+TEST_CASE("plugins add Lua libraries as globals", "[engine][lua]") {
+  Harness h(std::string(header) + "steps:\n  - lua: 'return qiao.reply({ answer = twice.of(body.n) })'\n");
+  REQUIRE(h.diag.ok());
+  CHECK(h.run(R"({"n":21})").body == R"({"answer":42})");
 }
 
 TEST_CASE("undecodable input is a bad_input error", "[engine]") {
