@@ -26,6 +26,7 @@ class FlowRun {
   const Flow& flow;
   const Generation& generation;
   std::optional<Reply> reply;
+  LuaMessageTable lua_message;
 
   // Calls a named endpoint from this worker (its pool, its connections).
   boost::asio::awaitable<Expected<CallResponse>> call(std::string_view endpoint, CallRequest request);

@@ -310,7 +310,8 @@ Expected<Reply> reply_from_table(lua_State* co, int index) {
   return reply;
 }
 
-void push_message(lua_State* co, const Message& msg) {
+// The parts of a message that steps do not change; body and vars are set before every run.
+void push_message_table(lua_State* co, const Message& msg) {
   lua_createtable(co, 0, 8);
   lua_pushlstring(co, msg.id.data(), msg.id.size());
   lua_setfield(co, -2, "id");
@@ -326,10 +327,6 @@ void push_message(lua_State* co, const Message& msg) {
     lua_pushlstring(co, msg.raw->data(), msg.raw->size());
     lua_setfield(co, -2, "raw");
   }
-  lua::push_value_or_nil(co, msg.body);
-  lua_setfield(co, -2, "body");
-  lua::push_object(co, msg.vars);
-  lua_setfield(co, -2, "vars");
 }
 
 struct ThreadAnchor {
@@ -339,6 +336,10 @@ struct ThreadAnchor {
 };
 
 }  // namespace
+
+LuaMessageTable::~LuaMessageTable() {
+  if (state_) luaL_unref(state_, LUA_REGISTRYINDEX, ref_);
+}
 
 void* LuaWorker::allocate(void* ud, void* ptr, std::size_t old_size, std::size_t new_size) {
   auto* alloc = static_cast<Allocator*>(ud);
@@ -400,9 +401,17 @@ boost::asio::awaitable<Expected<LuaOutcome>> LuaWorker::run(LuaChunkId chunk_id,
 
   lua_rawgeti(co, LUA_REGISTRYINDEX, chunk_refs_[chunk_id.index]);
   if (!lua_isfunction(co, -1)) co_return make_error(ErrorKind::internal, chunk.file + ": Lua chunk is not compiled");
-  push_message(co, run.msg);
-  lua_pushvalue(co, -1);
-  ThreadAnchor message_anchor{L, luaL_ref(co, LUA_REGISTRYINDEX)};
+  LuaMessageTable& message = run.lua_message;
+  if (message.state_ != L) {
+    push_message_table(co, run.msg);
+    message.state_ = L;
+    message.ref_ = luaL_ref(co, LUA_REGISTRYINDEX);
+  }
+  lua_rawgeti(co, LUA_REGISTRYINDEX, message.ref_);
+  lua::push_value_or_nil(co, run.msg.body);
+  lua_setfield(co, -2, "body");
+  lua::push_object(co, run.msg.vars);
+  lua_setfield(co, -2, "vars");
   lua_getfield(co, -1, "body");
   lua_getfield(co, -2, "vars");
 
@@ -487,7 +496,7 @@ boost::asio::awaitable<Expected<LuaOutcome>> LuaWorker::run(LuaChunkId chunk_id,
     lua_settop(co, 0);
 
     // Scripts change msg.body and msg.vars in place (or replace them); take the result back.
-    lua_rawgeti(co, LUA_REGISTRYINDEX, message_anchor.ref);
+    lua_rawgeti(co, LUA_REGISTRYINDEX, message.ref_);
     lua_getfield(co, -1, "body");
     auto new_body = lua::to_value(co, -1, "msg.body");
     lua_getfield(co, -2, "vars");

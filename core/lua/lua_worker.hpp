@@ -30,6 +30,21 @@ struct LuaOutcome {
   bool truthy = false;         // Lua truth of the first returned value (for `when`)
 };
 
+// The Lua table of one message's fixed parts (id, headers, source, raw), made on its first Lua
+// run and reused by the rest, so a flow with several Lua steps converts them once.
+class LuaMessageTable {
+ public:
+  LuaMessageTable() = default;
+  LuaMessageTable(const LuaMessageTable&) = delete;
+  LuaMessageTable& operator=(const LuaMessageTable&) = delete;
+  ~LuaMessageTable();
+
+ private:
+  friend class LuaWorker;
+  lua_State* state_ = nullptr;
+  int ref_ = -2;  // LUA_NOREF
+};
+
 struct LuaLimits {
   std::chrono::milliseconds time_slice{2'000};  // CPU time between two yields
   std::size_t memory_bytes = 256u << 20;        // per state
