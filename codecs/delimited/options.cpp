@@ -1,0 +1,267 @@
+// Options from a layout file (YAML, checked against option_schema/column_schema so mistakes come
+// out as file:line:col) or from an inline argument ("delimiter=|,header=true").
+
+#include <array>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "codecs/delimited/detail.hpp"
+#include "core/config/config_node.hpp"
+#include "core/text/charset.hpp"
+
+namespace qiao::delimited {
+
+namespace {
+
+constexpr std::array<ConfigKey, 15> option_keys{{
+    {"layout", KeyType::string, "", "inline only: a layout file to start from (relative to the config directory)"},
+    {"delimiter", KeyType::string, ",", "one byte between fields, or comma, pipe, tab, semicolon, space"},
+    {"quote", KeyType::string, "\"", "the quote character (RFC 4180), or none"},
+    {"escape", KeyType::string, "none", "a character that makes the next byte literal (e.g. \\), or none"},
+    {"header", KeyType::boolean, "false", "the first record names the columns"},
+    {"terminator", KeyType::string, "any", "record terminator: lf, crlf, cr, or any (LF/CRLF/CR on input, CRLF on output)"},
+    {"trailing_delimiter", KeyType::boolean, "false", "every record ends with a delimiter (\"a|b|\")"},
+    {"charset", KeyType::string, "UTF-8", "the bytes' character set (GBK, GB18030, …); values are always UTF-8"},
+    {"strict", KeyType::boolean, "true", "a record with the wrong number of fields is an error"},
+    {"trim", KeyType::boolean, "false", "spaces and tabs around fields are not data"},
+    {"skip_empty_lines", KeyType::boolean, "true", "empty lines are not records"},
+    {"max_size", KeyType::size, "64MiB", "largest input accepted"},
+    {"max_records", KeyType::integer, "1000000", "most records accepted (header row not counted)"},
+    {"max_fields", KeyType::integer, "1024", "most fields in one record"},
+    {"columns", KeyType::sequence, "", "layout files only: the columns in order (see column keys)"},
+}};
+
+constexpr std::array<ConfigKey, 6> column_keys{{
+    {"name", KeyType::string, "", "the key of this field in a record object", true},
+    {"type", KeyType::string, "string", "string, integer, decimal or date"},
+    {"required", KeyType::boolean, "false", "an empty field is an error"},
+    {"scale", KeyType::integer, "", "decimal: digits after the point (12.5 → \"12.50\"); more is an error"},
+    {"format", KeyType::string, "", "date: e.g. yyyyMMdd, yyyy-MM-dd HH:mm:ss, HHmmss ('T' for literal letters)"},
+    {"description", KeyType::string, "", "what the field means (documentation only)"},
+}};
+
+Error config_error(std::string message) { return make_error(ErrorKind::config, std::move(message)); }
+
+// A single-byte option; the names spare a shell and the inline syntax's commas.
+std::optional<int> parse_char(std::string_view key, std::string_view text, std::string& problem) {
+  if ((key == "quote" || key == "escape") && (text == "none" || text.empty())) return no_char;
+  if (text == "comma") return ',';
+  if (text == "pipe") return '|';
+  if (text == "tab" || text == "\\t") return '\t';
+  if (text == "semicolon") return ';';
+  if (text == "space") return ' ';
+  if (text == "backslash") return '\\';
+  if (text.size() != 1) {
+    problem = std::string(key) + ": expected one character (or comma, pipe, tab, semicolon, space" +
+              (key == "delimiter" ? "" : ", none") + "), got " + detail::quoted(text);
+    return std::nullopt;
+  }
+  if (text[0] == '\r' || text[0] == '\n') {
+    problem = std::string(key) + ": CR and LF end records";
+    return std::nullopt;
+  }
+  return static_cast<unsigned char>(text[0]);
+}
+
+std::optional<Terminator> parse_terminator(std::string_view text) {
+  if (text == "any") return Terminator::any;
+  if (text == "lf" || text == "LF") return Terminator::lf;
+  if (text == "crlf" || text == "CRLF") return Terminator::crlf;
+  if (text == "cr" || text == "CR") return Terminator::cr;
+  return std::nullopt;
+}
+
+std::optional<bool> parse_bool(std::string_view text) {
+  if (text == "true" || text == "yes" || text == "on" || text == "1") return true;
+  if (text == "false" || text == "no" || text == "off" || text == "0") return false;
+  return std::nullopt;
+}
+
+std::optional<std::uint64_t> parse_count(std::string_view text) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  std::uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return v;
+}
+
+// Applies one option given as text; returns the problem, or empty.
+std::string apply(Options& options, std::string_view key, std::string_view text) {
+  std::string problem;
+  if (key == "delimiter" || key == "quote" || key == "escape") {
+    auto c = parse_char(key, text, problem);
+    if (!c) return problem;
+    if (key == "delimiter") options.delimiter = static_cast<char>(*c);
+    else if (key == "quote") options.quote = *c;
+    else options.escape = *c;
+  } else if (key == "terminator") {
+    auto t = parse_terminator(text);
+    if (!t) return "terminator: expected lf, crlf, cr or any, got " + detail::quoted(text);
+    options.terminator = *t;
+  } else if (key == "charset") {
+    if (!charset_supported(text)) return "charset: " + detail::quoted(text) + " is not a character set iconv knows";
+    options.charset = normalize_charset(text);
+  } else if (key == "max_size") {
+    auto v = parse_size(text);
+    if (!v || *v == 0) return "max_size: expected a size such as 16MiB, got " + detail::quoted(text);
+    options.max_size = *v;
+  } else if (key == "max_records" || key == "max_fields") {
+    auto v = parse_count(text);
+    if (!v || *v == 0) return std::string(key) + ": expected a positive whole number, got " + detail::quoted(text);
+    (key == "max_records" ? options.max_records : options.max_fields) = *v;
+  } else {
+    auto b = parse_bool(text);
+    if (!b) return std::string(key) + ": expected true or false, got " + detail::quoted(text);
+    if (key == "header") options.header = *b;
+    else if (key == "trailing_delimiter") options.trailing_delimiter = *b;
+    else if (key == "strict") options.strict = *b;
+    else if (key == "trim") options.trim = *b;
+    else if (key == "skip_empty_lines") options.skip_empty_lines = *b;
+  }
+  return {};
+}
+
+// What must hold whichever way the options came.
+std::string check(const Options& options) {
+  const int d = static_cast<unsigned char>(options.delimiter);
+  if (options.quote != no_char && options.quote == d) return "the quote and the delimiter are the same character";
+  if (options.escape != no_char && options.escape == d) return "the escape and the delimiter are the same character";
+  if (options.trim && (d == ' ' || d == '\t')) return "trim cannot be used with a space or tab delimiter";
+  return {};
+}
+
+std::string resolve(std::string_view base_dir, std::string_view path) {
+  const std::filesystem::path p{std::string(path)};
+  if (p.is_absolute() || base_dir.empty()) return p.string();
+  return (std::filesystem::path(std::string(base_dir)) / p).string();
+}
+
+void read_columns(const ConfigNode& list, Options& options, Diagnostics& diag) {
+  for (const ConfigNode& item : list.items()) {
+    ConfigReader reader(item, Schema(column_keys), diag, "delimited column");
+    Column column;
+    column.name = reader.string("name");
+    const std::string type = reader.string("type");
+    if (type == "string") column.type = ColumnType::string;
+    else if (type == "integer") column.type = ColumnType::integer;
+    else if (type == "decimal") column.type = ColumnType::decimal;
+    else if (type == "date") column.type = ColumnType::date;
+    else diag.error(reader.node("type")->location(), "delimited column: type must be string, integer, decimal or date, not " + detail::quoted(type));
+    column.required = reader.boolean("required");
+    if (auto scale = reader.node("scale")) {
+      if (column.type != ColumnType::decimal) diag.error(scale->location(), "delimited column: scale applies to decimal columns only");
+      const std::int64_t s = reader.integer("scale");
+      if (s < 0 || s > 18) diag.error(scale->location(), "delimited column: scale must be between 0 and 18");
+      column.scale = static_cast<int>(s);
+    }
+    if (auto format = reader.node("format")) {
+      if (column.type != ColumnType::date) diag.error(format->location(), "delimited column: format applies to date columns only");
+      column.format = reader.string("format");
+    }
+    if (column.type == ColumnType::date) {
+      if (auto compiled = detail::compile_date(column); !compiled)
+        diag.error(reader.node("format") ? reader.node("format")->location() : item.location(),
+                   "delimited column " + detail::quoted(column.name) + ": " + compiled.error().message);
+    }
+    for (const Column& other : options.columns) {
+      if (!column.name.empty() && other.name == column.name)
+        diag.error(reader.node("name")->location(), "delimited column: duplicate name " + detail::quoted(column.name));
+    }
+    if (auto name = reader.node("name"); name && column.name.empty())
+      diag.error(name->location(), "delimited column: name must not be empty");
+    options.columns.push_back(std::move(column));
+  }
+  if (options.columns.empty()) diag.error(list.location(), "delimited: columns must list at least one column");
+}
+
+}  // namespace
+
+Schema option_schema() { return Schema(option_keys); }
+Schema column_schema() { return Schema(column_keys); }
+
+Expected<Options> load_layout(const std::string& path) {
+  auto root = ConfigNode::load_file(path);
+  if (!root) return std::move(root).error();
+  Diagnostics diag;
+  ConfigReader reader(*root, option_schema(), diag, "delimited");
+  Options options;
+  for (const auto& [key_node, value] : root->is_map() ? root->entries() : std::vector<std::pair<ConfigNode, ConfigNode>>{}) {
+    const std::string key = key_node.scalar();
+    if (key == "layout") {
+      diag.error(key_node.location(), "delimited: layout is an inline option; a layout file cannot name another");
+    } else if (key == "columns") {
+      if (value.is_sequence()) read_columns(value, options, diag);
+    } else if (key == "max_size") {
+      options.max_size = reader.size(key);
+      if (options.max_size == 0) diag.error(value.location(), "delimited: max_size must be more than 0");
+    } else if (key == "max_records" || key == "max_fields") {
+      const std::int64_t v = reader.integer(key);
+      if (v <= 0) diag.error(value.location(), "delimited: " + key + " must be more than 0");
+      (key == "max_records" ? options.max_records : options.max_fields) = static_cast<std::uint64_t>(v > 0 ? v : 1);
+    } else if (key == "header" || key == "trailing_delimiter" || key == "strict" || key == "trim" ||
+               key == "skip_empty_lines") {
+      (void)apply(options, key, reader.boolean(key) ? "true" : "false");
+    } else if (value.is_scalar()) {
+      // delimiter, quote, escape, terminator, charset; unknown keys and non-scalars were reported
+      // by the reader already.
+      bool known = false;
+      for (const auto& k : option_keys) known = known || k.name == key;
+      if (!known) continue;
+      if (std::string problem = apply(options, key, value.scalar()); !problem.empty())
+        diag.error(value.location(), "delimited: " + problem);
+    }
+  }
+  if (std::string problem = check(options); diag.ok() && !problem.empty()) diag.error(root->location(), "delimited: " + problem);
+  if (!diag.ok()) {
+    std::string text = diag.text();
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    return config_error(std::move(text));
+  }
+  return options;
+}
+
+Expected<Options> parse_argument(std::string_view argument, std::string_view base_dir) {
+  if (argument.empty()) return Options{};
+  if (argument.find('=') == std::string_view::npos) return load_layout(resolve(base_dir, argument));
+
+  std::vector<std::pair<std::string_view, std::string_view>> pairs;
+  std::optional<std::string_view> layout;
+  for (std::size_t start = 0; start <= argument.size();) {
+    std::size_t end = argument.find(',', start);
+    if (end == std::string_view::npos) end = argument.size();
+    const std::string_view item = argument.substr(start, end - start);
+    start = end + 1;
+    if (item.empty()) continue;
+    const std::size_t eq = item.find('=');
+    if (eq == std::string_view::npos)
+      return config_error("delimited: option " + detail::quoted(item) + " has no value (write key=value)");
+    const std::string_view key = item.substr(0, eq);
+    bool known = false;
+    for (const auto& k : option_keys) known = known || (k.name == key && k.name != "columns");
+    if (!known) {
+      std::string names;
+      for (const auto& k : option_keys)
+        if (k.name != "columns") names += (names.empty() ? "" : ", ") + std::string(k.name);
+      return config_error("delimited: unknown option " + detail::quoted(key) + " (known: " + names +
+                          "; columns need a layout file)");
+    }
+    if (key == "layout") layout = item.substr(eq + 1);
+    else pairs.emplace_back(key, item.substr(eq + 1));
+  }
+  Options options;
+  if (layout) {
+    auto loaded = load_layout(resolve(base_dir, *layout));
+    if (!loaded) return loaded;
+    options = std::move(*loaded);
+  }
+  for (const auto& [key, text] : pairs) {
+    if (std::string problem = apply(options, key, text); !problem.empty()) return config_error("delimited: " + problem);
+  }
+  if (std::string problem = check(options); !problem.empty()) return config_error("delimited: " + problem);
+  return options;
+}
+
+}  // namespace qiao::delimited
