@@ -1,3 +1,5 @@
+#include <malloc.h>
+
 #include <iostream>
 
 #include "adapters/http/server/admin_server.hpp"
@@ -11,7 +13,21 @@
 
 namespace qiao {
 
+namespace {
+
+// A gateway decodes messages of tens to hundreds of KB all day. glibc's defaults hand such
+// buffers back to the kernel after each message and fault them in again for the next one, which
+// profiles showed costing more than the parsing itself; keep them in the process instead.
+void tune_allocator() {
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 128 << 20);
+  mallopt(M_TOP_PAD, 16 << 20);
+}
+
+}  // namespace
+
 int command_run(const std::string& config_path) {
+  tune_allocator();
   Diagnostics diag;
   ServerConfig config = load_server_config(config_path, diag);
   if (!diag.ok()) {
