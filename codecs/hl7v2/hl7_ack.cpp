@@ -1,0 +1,131 @@
+#include "codecs/hl7v2/hl7_ack.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <random>
+
+#include "codecs/hl7v2/hl7_path.hpp"
+
+namespace qiao::hl7 {
+
+namespace {
+
+bool accept_ack_requested(const std::string& msh15) { return msh15 == "AL" || msh15 == "ER" || msh15 == "SU"; }
+
+std::string now_stamp() {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y%m%d%H%M%S", &tm);
+  return buffer;
+}
+
+// 14 digits of time and 6 of a counter: 20 characters, the ST length MSH-10 had up to v2.5.
+std::string new_control_id(const std::string& stamp) {
+  static std::atomic<std::uint32_t> counter{std::random_device{}() % 1000000};
+  const std::uint32_t n = counter.fetch_add(1, std::memory_order_relaxed) % 1000000;
+  std::string digits = std::to_string(n);
+  return stamp + std::string(6 - digits.size(), '0') + digits;
+}
+
+std::string_view error_name(std::string_view code) {
+  if (code == "0") return "Message accepted";
+  if (code == "100") return "Segment sequence error";
+  if (code == "101") return "Required field missing";
+  if (code == "102") return "Data type error";
+  if (code == "103") return "Table value not found";
+  if (code == "200") return "Unsupported message type";
+  if (code == "201") return "Unsupported event code";
+  if (code == "202") return "Unsupported processing id";
+  if (code == "203") return "Unsupported version id";
+  if (code == "204") return "Unknown key identifier";
+  if (code == "205") return "Duplicate key identifier";
+  if (code == "206") return "Application record locked";
+  return "Application internal error";
+}
+
+Value field_or_empty(const Value& message, const char* path) {
+  auto v = get(message, path);
+  return v && !v->is_null() ? std::move(*v) : Value("");
+}
+
+}  // namespace
+
+bool enhanced_mode(const Value& message) {
+  return !text_at(message, "MSH-15").empty() || !text_at(message, "MSH-16").empty();
+}
+
+bool ack_wanted(const Value& message, std::string_view code) {
+  if (!enhanced_mode(message)) return true;
+  const bool success = code.size() == 2 && code[1] == 'A';
+  const std::string msh15 = text_at(message, "MSH-15");
+  const std::string condition = accept_ack_requested(msh15) ? msh15 : text_at(message, "MSH-16");
+  if (condition == "NE") return false;
+  if (condition == "ER") return !success;
+  if (condition == "SU") return success;
+  return !condition.empty();
+}
+
+Expected<Value> make_ack(const Value& message, std::string_view code, std::string_view text,
+                         const AckOptions& options) {
+  auto msh = get(message, "MSH");
+  if (!msh) return std::move(msh).error();
+  if (msh->is_null()) return make_error(ErrorKind::flow, "hl7: cannot acknowledge a message without MSH");
+  if (code.size() != 2 || (code[0] != 'A' && code[0] != 'C') || (code[1] != 'A' && code[1] != 'E' && code[1] != 'R'))
+    return make_error(ErrorKind::flow, "hl7: acknowledgement code must be AA, AE or AR (or CA, CE, CR), not '" +
+                                           std::string(code) + "'");
+  if (text_at(message, "MSH-9") == "ACK")
+    return make_error(ErrorKind::flow, "hl7: will not acknowledge an acknowledgement (MSH-9 is ACK)");
+  const char outcome = code[1];
+  const bool commit = enhanced_mode(message) && accept_ack_requested(text_at(message, "MSH-15"));
+  const std::string ack_code = std::string(1, commit ? 'C' : 'A') + outcome;
+
+  const std::string stamp = options.timestamp.empty() ? now_stamp() : options.timestamp;
+  const std::string control_id = options.control_id.empty() ? new_control_id(stamp) : options.control_id;
+  const std::string trigger = text_at(message, "MSH-9.2");
+
+  Array msh_fields;
+  msh_fields.push_back(field_or_empty(message, "MSH-1"));
+  msh_fields.push_back(field_or_empty(message, "MSH-2"));
+  msh_fields.push_back(field_or_empty(message, "MSH-5"));  // sender ← original receiver
+  msh_fields.push_back(field_or_empty(message, "MSH-6"));
+  msh_fields.push_back(field_or_empty(message, "MSH-3"));  // receiver ← original sender
+  msh_fields.push_back(field_or_empty(message, "MSH-4"));
+  msh_fields.emplace_back(stamp);
+  msh_fields.emplace_back("");
+  msh_fields.push_back(trigger.empty() ? Value("ACK") : Value(Array{Value("ACK"), Value(trigger), Value("ACK")}));
+  msh_fields.emplace_back(control_id);
+  msh_fields.push_back(field_or_empty(message, "MSH-11"));
+  msh_fields.push_back(field_or_empty(message, "MSH-12"));
+  if (Value charset = field_or_empty(message, "MSH-18"); !(charset == Value(""))) {
+    while (msh_fields.size() < 17) msh_fields.emplace_back("");
+    msh_fields.push_back(std::move(charset));
+  }
+
+  Array msa{Value(ack_code), field_or_empty(message, "MSH-10")};
+  if (!text.empty()) msa.emplace_back(std::string(text));
+
+  Array segments;
+  segments.push_back(Value(Object{{"id", Value("MSH")}, {"fields", Value(std::move(msh_fields))}}));
+  segments.push_back(Value(Object{{"id", Value("MSA")}, {"fields", Value(std::move(msa))}}));
+  if (outcome != 'A') {
+    const std::string version = text_at(message, "MSH-12");
+    Value code_value(Array{Value(options.error_code), Value(error_name(options.error_code)), Value("HL70357")});
+    Array err;
+    if (!version.empty() && version < "2.5") {
+      // Up to v2.4 ERR-1 is the only field: location^^^code&text&table.
+      Array location{Value(""), Value(""), Value(""),
+                     Value(Array{Value(options.error_code), Value(error_name(options.error_code)), Value("HL70357")})};
+      err.emplace_back(std::move(location));
+    } else {
+      err = Array{Value(""), Value(""), std::move(code_value), Value("E"), Value(""), Value(""), Value(""),
+                  Value(std::string(text))};
+    }
+    segments.push_back(Value(Object{{"id", Value("ERR")}, {"fields", Value(std::move(err))}}));
+  }
+  return Value(Object{{"segments", Value(std::move(segments))}});
+}
+
+}  // namespace qiao::hl7

@@ -1,0 +1,76 @@
+#pragma once
+// The HL7 v2 ER7 codec ("hl7v2"): pipe-and-hat messages ⇄ Value, losslessly. See README.md for
+// the Value shape, the options and the error texts.
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/codec.hpp"
+#include "core/error.hpp"
+#include "core/value.hpp"
+
+namespace qiao::hl7 {
+
+// Codec options, written after the colon: "hl7v2:charset=GBK,line_endings=any,max_size=2097152".
+struct Options {
+  // Used when MSH-18 is empty: the charset of the bytes on decode and of the output on encode.
+  // Canonical spelling (normalize_charset); empty means UTF-8.
+  std::string charset;
+  // Accept LF and CRLF as segment terminators besides CR (encode always writes CR).
+  bool any_line_ending = false;
+  std::size_t max_size = 4 * 1024 * 1024;  // bytes of one message or batch
+  std::size_t max_segments = 10000;        // segments in one message or batch
+};
+
+// Parses "charset=GBK,line_endings=any,max_size=…,max_segments=…"; unknown keys are config errors.
+Expected<Options> parse_options(std::string_view argument);
+
+// Decode errors are ErrorKind::bad_input (too_large for the limits), "hl7v2: …" naming the byte
+// offset and, where there is one, the segment and field.
+Expected<Value> decode(const Buffer& bytes, const Options& options = {});
+
+// Encode errors are ErrorKind::flow (the Value came from a flow) and name the segment and field.
+Expected<std::string> encode(const Value& value, const Options& options = {});
+
+class Hl7Codec final : public Codec {
+ public:
+  explicit Hl7Codec(Options options) : options_(std::move(options)) {}
+  std::string_view content_type() const override { return "x-application/hl7-v2+er7"; }
+  Expected<Value> decode(const Buffer& bytes) const override { return hl7::decode(bytes, options_); }
+  Expected<std::string> encode(const Value& value) const override { return hl7::encode(value, options_); }
+  const Options& options() const { return options_; }
+
+ private:
+  Options options_;
+};
+
+class Hl7CodecKind final : public CodecKind {
+ public:
+  std::string_view name() const override { return "hl7v2"; }
+  std::string_view description() const override;
+  Expected<std::shared_ptr<const Codec>> create(std::string_view argument,
+                                                std::string_view base_dir) const override;
+};
+
+// ---- pieces shared by the decoder, the encoder and the path helpers ----
+
+// The separators of one message, from MSH-1 and MSH-2. A separator MSH-2 leaves out is '\0'
+// (the decoder refuses NUL bytes, so it never matches).
+struct Separators {
+  char field = '|';
+  char component = '^';
+  char repetition = '~';
+  char escape = '\\';
+  char subcomponent = '&';
+};
+
+// Checks MSH-1 and MSH-2 and fills `out`; returns an error text (without prefix) or empty.
+std::string read_separators(std::string_view msh1, std::string_view msh2, Separators& out);
+
+// Length of the well-formed escape sequence starting at text[0] (which is the escape character),
+// closing escape character included; 0 when it is not one.
+std::size_t escape_length(std::string_view text, const Separators& seps);
+
+}  // namespace qiao::hl7

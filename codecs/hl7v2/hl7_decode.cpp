@@ -1,0 +1,390 @@
+// ER7 bytes → Value. One pass over the (UTF-8) text: segments split at the terminator, fields at
+// the field separator, then repetitions, components and subcomponents; leaves that hold no escape
+// sequence and are long enough borrow from the buffer.
+
+#include <cctype>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "codecs/hl7v2/hl7_codec.hpp"
+#include "core/text/charset.hpp"
+
+namespace qiao::hl7 {
+
+namespace {
+
+constexpr std::size_t borrow_above = 15;
+
+Error bad(std::string text) { return make_error(ErrorKind::bad_input, "hl7v2: " + std::move(text)); }
+
+// Finds MSH-18 in the raw bytes without converting them: the header fields are ASCII in practice,
+// and the charset must be known before the rest can be read (GBK trail bytes include '|' and '^').
+std::string sniff_charset(std::string_view raw) {
+  std::size_t at = 0;
+  for (;;) {
+    if (raw.compare(at, 3, "MSH") == 0 && raw.size() > at + 3) break;
+    const std::size_t next = raw.find_first_of("\r\n", at);
+    if (next == std::string_view::npos) return {};
+    at = next + 1;
+  }
+  const char field = raw[at + 3];
+  std::size_t end = raw.find_first_of("\r\n", at);
+  if (end == std::string_view::npos) end = raw.size();
+  std::string_view header = raw.substr(at + 4, end - at - 4);
+  std::string_view msh2 = header.substr(0, header.find(field));
+  // MSH-2 is token 0 after "MSH|", so MSH-18 is token 16.
+  std::size_t pos = 0;
+  for (int token = 0; token < 16; ++token) {
+    pos = header.find(field, pos);
+    if (pos == std::string_view::npos) return {};
+    ++pos;
+  }
+  std::string_view msh18 = header.substr(pos);
+  msh18 = msh18.substr(0, msh18.find(field));
+  for (std::size_t i = 0; i < msh2.size() && i < 2; ++i) msh18 = msh18.substr(0, msh18.find(msh2[i]));
+  return std::string(msh18);
+}
+
+bool is_batch_header(std::string_view id) { return id == "FHS" || id == "BHS"; }
+bool is_batch_trailer(std::string_view id) { return id == "BTS" || id == "FTS"; }
+
+class Decoder {
+ public:
+  Decoder(std::string_view text, Buffer anchor, const Options& options)
+      : text_(text), anchor_(std::move(anchor)), options_(options) {}
+
+  Expected<Value> run() {
+    Array header;
+    Array messages;
+    Array trailer;
+    Array* current = nullptr;  // segments of the message being read
+    Separators batch_seps;
+    bool have_batch_seps = false;
+
+    std::size_t pos = 0;
+    while (pos < text_.size()) {
+      std::size_t end = pos;
+      while (end < text_.size() && text_[end] != '\r' && text_[end] != '\n' && text_[end] != '\0') ++end;
+      std::size_t next = end;
+      if (end < text_.size()) {
+        const char c = text_[end];
+        if (c == '\0' || (c == '\n' && !options_.any_line_ending)) {
+          // Name the segment the byte belongs to: an LF right after a CR ends the previous one.
+          std::string where;
+          if (end == pos && segment_no_ > 0) {
+            where = where_segment(segment_no_);
+          } else {
+            (void)check_id(text_.substr(pos, end - pos), pos);
+            const std::size_t number = segment_no_ + 1;
+            where = "segment " + std::to_string(number) + (id_.empty() ? "" : " (" + id_ + ")") + ": ";
+          }
+          if (c == '\0') return bad(where + "NUL byte at byte " + std::to_string(end));
+          return bad(where + "LF at byte " + std::to_string(end) +
+                     ": segments end with CR (hl7v2:line_endings=any accepts LF and CRLF)");
+        }
+        next = end + 1;
+        if (c == '\r' && options_.any_line_ending && next < text_.size() && text_[next] == '\n') ++next;
+      }
+      if (end > pos) {
+        ++segment_no_;
+        if (segment_no_ > options_.max_segments)
+          return make_error(ErrorKind::too_large, "hl7v2: more than " + std::to_string(options_.max_segments) +
+                                                      " segments (max_segments) at byte " + std::to_string(pos));
+        std::string_view line = text_.substr(pos, end - pos);
+        auto id_ok = check_id(line, pos);
+        if (!id_ok) return std::move(id_ok).error();
+        const std::string_view id = line.substr(0, 3);
+        const bool opens = id == "MSH" || is_batch_header(id);
+        if (segment_no_ == 1 && !opens)
+          return bad("segment 1 (" + std::string(id) + "): a message starts with MSH (a batch with FHS or BHS), at byte " +
+                     std::to_string(pos));
+        if (opens) {
+          auto seps = header_separators(line, pos);
+          if (!seps) return std::move(seps).error();
+          seps_ = *seps;
+        } else if (is_batch_trailer(id) && have_batch_seps) {
+          seps_ = batch_seps;
+        }
+        auto segment = parse_segment(line, pos);
+        if (!segment) return std::move(segment).error();
+
+        if (id == "MSH") {
+          if (!trailer.empty())
+            return bad(where_segment(segment_no_) + "a message after the batch trailer, at byte " + std::to_string(pos));
+          messages.push_back(Value(Object{{"segments", Value(Array{})}}));
+          current = &messages.back().as_object().find("segments")->as_array();
+          current->push_back(std::move(*segment));
+        } else if (is_batch_header(id)) {
+          if (!messages.empty())
+            return bad(where_segment(segment_no_) + "only one batch per message is supported; " + std::string(id) +
+                       " after a message at byte " + std::to_string(pos));
+          header.push_back(std::move(*segment));
+          batch_seps = seps_;
+          have_batch_seps = true;
+        } else if (is_batch_trailer(id)) {
+          trailer.push_back(std::move(*segment));
+          current = nullptr;
+        } else if (current == nullptr) {
+          return bad(where_segment(segment_no_) + "segment outside a message (no MSH before it), at byte " +
+                     std::to_string(pos));
+        } else {
+          current->push_back(std::move(*segment));
+        }
+      }
+      pos = next;
+    }
+    if (segment_no_ == 0) return bad("empty message");
+    if (header.empty() && trailer.empty() && messages.size() == 1) return std::move(messages.front());
+    Object batch;
+    batch.push_back("header", Value(std::move(header)));
+    batch.push_back("messages", Value(std::move(messages)));
+    batch.push_back("trailer", Value(std::move(trailer)));
+    return Value(std::move(batch));
+  }
+
+ private:
+  std::string where_segment(std::size_t number) const {
+    std::string s = "segment " + std::to_string(number);
+    if (!id_.empty()) s += " (" + id_ + ")";
+    return s + ": ";
+  }
+  std::string where_field(std::size_t field) const {
+    return "segment " + std::to_string(segment_no_) + " (" + id_ + ") field " + std::to_string(field) + ": ";
+  }
+
+  Status check_id(std::string_view line, std::size_t pos) {
+    id_.clear();
+    bool ok = line.size() >= 3;
+    for (std::size_t i = 0; ok && i < 3; ++i) {
+      const auto c = static_cast<unsigned char>(line[i]);
+      ok = std::isupper(c) || std::isdigit(c);
+    }
+    if (!ok) {
+      std::string shown;
+      for (char c : line.substr(0, 3)) shown += std::isprint(static_cast<unsigned char>(c)) ? c : '?';
+      return bad("segment " + std::to_string(segment_no_) + ": invalid segment id '" + shown + "' at byte " +
+                 std::to_string(pos));
+    }
+    id_ = std::string(line.substr(0, 3));
+    return Ok{};
+  }
+
+  Expected<Separators> header_separators(std::string_view line, std::size_t pos) {
+    if (line.size() < 5)
+      return bad(where_segment(segment_no_) + "MSH-1 and MSH-2 (the separators) are missing at byte " +
+                 std::to_string(pos + line.size()));
+    const std::string_view msh1 = line.substr(3, 1);
+    std::string_view msh2 = line.substr(4);
+    msh2 = msh2.substr(0, msh2.find(line[3]));
+    Separators seps;
+    const std::string problem = read_separators(msh1, msh2, seps);
+    if (!problem.empty()) return bad(where_segment(segment_no_) + problem + " at byte " + std::to_string(pos + 3));
+    return seps;
+  }
+
+  Expected<Value> parse_segment(std::string_view line, std::size_t pos) {
+    Array fields;
+    std::size_t at = 3;  // just past the id
+    std::size_t number = 1;
+    if (id_ == "MSH" || is_batch_header(id_)) {
+      fields.emplace_back(std::string(1, seps_.field));
+      std::size_t end = line.find(seps_.field, 4);
+      if (end == std::string_view::npos) end = line.size();
+      fields.emplace_back(std::string(line.substr(4, end - 4)));
+      at = end;
+      number = 3;
+    } else if (line.size() > 3 && line[3] != seps_.field) {
+      return bad(where_segment(segment_no_) + "segment id longer than 3 characters at byte " + std::to_string(pos + 3));
+    }
+    while (at < line.size()) {  // line[at] is a field separator
+      const std::size_t start = at + 1;
+      std::size_t end = line.find(seps_.field, start);
+      if (end == std::string_view::npos) end = line.size();
+      auto field = parse_field(line.substr(start, end - start), pos + start, number);
+      if (!field) return std::move(field).error();
+      fields.push_back(std::move(*field));
+      ++number;
+      at = end;
+    }
+    Object segment;
+    segment.reserve(2);
+    segment.push_back("id", Value(id_));
+    segment.push_back("fields", Value(std::move(fields)));
+    return Value(std::move(segment));
+  }
+
+  Expected<Value> parse_field(std::string_view text, std::size_t offset, std::size_t number) {
+    if (seps_.repetition == '\0' || text.find(seps_.repetition) == std::string_view::npos)
+      return parse_repetition(text, offset, number);
+    Array reps;
+    std::size_t start = 0;
+    for (;;) {
+      std::size_t end = text.find(seps_.repetition, start);
+      if (end == std::string_view::npos) end = text.size();
+      auto rep = parse_repetition(text.substr(start, end - start), offset + start, number);
+      if (!rep) return rep;
+      reps.push_back(std::move(*rep));
+      if (end == text.size()) break;
+      start = end + 1;
+    }
+    Object field;
+    field.push_back("rep", Value(std::move(reps)));
+    return Value(std::move(field));
+  }
+
+  Expected<Value> parse_repetition(std::string_view text, std::size_t offset, std::size_t number) {
+    auto value = split(text, offset, number, seps_.component, [&](std::string_view part, std::size_t off) {
+      return split(part, off, number, seps_.subcomponent,
+                   [&](std::string_view leaf, std::size_t leaf_off) { return parse_leaf(leaf, leaf_off, number); });
+    });
+    // One component split into subcomponents ("2&5") stays distinguishable from components.
+    if (value && value->is_array() && (seps_.component == '\0' || text.find(seps_.component) == std::string_view::npos))
+      return Value(Array{std::move(*value)});
+    return value;
+  }
+
+  template <class Inner>
+  Expected<Value> split(std::string_view text, std::size_t offset, std::size_t number, char sep, Inner&& inner) {
+    (void)number;
+    if (sep == '\0' || text.find(sep) == std::string_view::npos) return inner(text, offset);
+    Array parts;
+    std::size_t start = 0;
+    for (;;) {
+      std::size_t end = text.find(sep, start);
+      if (end == std::string_view::npos) end = text.size();
+      auto part = inner(text.substr(start, end - start), offset + start);
+      if (!part) return part;
+      parts.push_back(std::move(*part));
+      if (end == text.size()) break;
+      start = end + 1;
+    }
+    return Value(std::move(parts));
+  }
+
+  Expected<Value> parse_leaf(std::string_view text, std::size_t offset, std::size_t number) {
+    const std::size_t first = seps_.escape == '\0' ? std::string_view::npos : text.find(seps_.escape);
+    if (first == std::string_view::npos) {
+      if (text.size() > borrow_above && anchor_) return Value(Text::borrow(anchor_, text));
+      return Value(Text(text));
+    }
+    std::string out(text.substr(0, first));
+    std::size_t i = first;
+    while (i < text.size()) {
+      if (text[i] != seps_.escape) {
+        out += text[i++];
+        continue;
+      }
+      const std::size_t n = escape_length(text.substr(i), seps_);
+      if (n == 0) return bad(where_field(number) + "invalid escape sequence at byte " + std::to_string(offset + i));
+      if (n == 3) {
+        switch (text[i + 1]) {
+          case 'F': out += seps_.field; i += 3; continue;
+          case 'S': out += seps_.component; i += 3; continue;
+          // \T\ and \R\ stay as written when MSH-2 defines no such separator.
+          case 'T': if (seps_.subcomponent == '\0') break; out += seps_.subcomponent; i += 3; continue;
+          case 'R': if (seps_.repetition == '\0') break; out += seps_.repetition; i += 3; continue;
+          default: break;
+        }
+      }
+      out.append(text.substr(i, n));  // \E\, \Xhh\, \.br\, \H\ … stay as written
+      i += n;
+    }
+    return Value(std::move(out));
+  }
+
+  std::string_view text_;
+  Buffer anchor_;
+  const Options& options_;
+  Separators seps_;
+  std::size_t segment_no_ = 0;
+  std::string id_;
+};
+
+}  // namespace
+
+std::string read_separators(std::string_view msh1, std::string_view msh2, Separators& out) {
+  const auto usable = [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u >= 0x21 && u < 0x7f && !std::isalnum(u);
+  };
+  if (msh1.size() != 1 || !usable(msh1[0])) return "MSH-1 (the field separator) is not a printable non-alphanumeric character";
+  if (msh2.empty() || msh2.size() > 5) return "MSH-2 (the encoding characters) must hold 1 to 5 characters";
+  for (std::size_t i = 0; i < msh2.size(); ++i) {
+    if (!usable(msh2[i]) || msh2[i] == msh1[0] || msh2.find(msh2[i]) != i)
+      return "MSH-2 (the encoding characters) must be distinct printable non-alphanumeric characters other than MSH-1";
+  }
+  out.field = msh1[0];
+  out.component = msh2[0];
+  out.repetition = msh2.size() > 1 ? msh2[1] : '\0';
+  out.escape = msh2.size() > 2 ? msh2[2] : '\0';
+  out.subcomponent = msh2.size() > 3 ? msh2[3] : '\0';
+  return {};
+}
+
+std::size_t escape_length(std::string_view text, const Separators& seps) {
+  if (text.size() < 3 || text[0] != seps.escape) return 0;
+  std::size_t close = 1;
+  while (close < text.size() && text[close] != seps.escape) {
+    const char c = text[close];
+    if (c == seps.field || c == seps.component || c == seps.repetition || c == seps.subcomponent || c == '\r' ||
+        c == '\n')
+      return 0;
+    ++close;
+  }
+  if (close >= text.size() || close == 1) return 0;
+  const std::string_view body = text.substr(1, close - 1);
+  const auto hex = [](std::string_view s) {
+    for (char c : s)
+      if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+    return true;
+  };
+  const auto number = [](std::string_view s) {  // optional sign, digits
+    if (!s.empty() && (s[0] == '+' || s[0] == '-')) s.remove_prefix(1);
+    for (char c : s)
+      if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+    return true;
+  };
+  bool ok = false;
+  switch (body[0]) {
+    case 'F': case 'S': case 'T': case 'R': case 'E': case 'H': case 'N': case 'P': ok = body.size() == 1; break;
+    case 'X': ok = body.size() >= 3 && (body.size() - 1) % 2 == 0 && hex(body.substr(1)); break;
+    case 'C': ok = body.size() == 5 && hex(body.substr(1)); break;
+    case 'M': ok = (body.size() == 5 || body.size() == 7) && hex(body.substr(1)); break;
+    case 'Z': ok = body.size() >= 2; break;
+    case '.': {
+      const std::string_view cmd = body.substr(1);
+      const std::string_view name = cmd.substr(0, 2);
+      if (cmd == "br" || cmd == "fi" || cmd == "nf" || cmd == "ce") ok = true;
+      else if (name == "sp" || name == "in" || name == "ti" || name == "sk") ok = number(cmd.substr(2));
+      break;
+    }
+    default: break;
+  }
+  return ok ? close + 1 : 0;
+}
+
+Expected<Value> decode(const Buffer& bytes, const Options& options) {
+  if (!bytes) return bad("empty message");
+  const std::string_view raw = *bytes;
+  if (raw.size() > options.max_size)
+    return make_error(ErrorKind::too_large, "hl7v2: message of " + std::to_string(raw.size()) +
+                                                " bytes exceeds max_size " + std::to_string(options.max_size));
+  if (raw.empty()) return bad("empty message");
+  const std::string from_msh = sniff_charset(raw);
+  const std::string charset = from_msh.empty() ? options.charset : normalize_charset(from_msh);
+  if (charset.empty()) {
+    if (const std::size_t invalid = find_invalid_utf8(raw); invalid != std::string_view::npos)
+      return bad("invalid UTF-8 at byte " + std::to_string(invalid) +
+                 (from_msh.empty() ? "; MSH-18 is empty (hl7v2:charset=GBK reads GBK)" : ""));
+    return Decoder(raw, bytes, options).run();
+  }
+  if (!charset_supported(charset))
+    return bad("MSH-18 names charset '" + from_msh + "', which this system cannot convert");
+  auto utf8 = to_utf8(raw, charset);
+  if (!utf8) return bad(utf8.error().message + " (charset " + charset + (from_msh.empty() ? " from the codec option)" : " from MSH-18)"));
+  Buffer converted = make_buffer(std::move(*utf8));
+  return Decoder(*converted, converted, options).run();
+}
+
+}  // namespace qiao::hl7

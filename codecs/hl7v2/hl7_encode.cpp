@@ -1,0 +1,270 @@
+// Value → ER7 bytes, the mirror of hl7_decode.cpp: separators come from each MSH (FHS/BHS for
+// the batch envelope), separator characters inside text become \F\ \S\ \T\ \R\, escape sequences
+// already in the text are written as they are, and a lone escape character becomes \E\.
+
+#include <cctype>
+#include <string>
+#include <string_view>
+
+#include "codecs/hl7v2/hl7_codec.hpp"
+#include "core/text/charset.hpp"
+
+namespace qiao::hl7 {
+
+namespace {
+
+Error flow_error(std::string text) { return make_error(ErrorKind::flow, "hl7v2: " + std::move(text)); }
+
+std::string_view string_or_empty(const Value* v) {
+  return v != nullptr && v->is_string() ? v->as_string() : std::string_view();
+}
+
+class Encoder {
+ public:
+  explicit Encoder(std::size_t max_segments) : max_segments_(max_segments) {}
+
+  Status message(const Value& message, std::string_view where) {
+    const Value* segments = message.is_object() ? message.find("segments") : nullptr;
+    if (segments == nullptr || !segments->is_array())
+      return flow_error(std::string(where) + ": a message is an object with a \"segments\" array");
+    const Array& list = segments->as_array();
+    if (list.empty()) return flow_error(std::string(where) + ": a message needs at least its MSH segment");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      auto ok = segment(list[i], std::string(where) + ".segments[" + std::to_string(i) + "]", i == 0 ? "MSH" : "");
+      if (!ok) return ok;
+    }
+    return Ok{};
+  }
+
+  // `must_be`: the id this position requires ("MSH" first in a message), or empty.
+  Status segment(const Value& seg, const std::string& where, std::string_view must_be) {
+    if (++segments_ > max_segments_)
+      return flow_error("more than " + std::to_string(max_segments_) + " segments (max_segments)");
+    const Value* id_value = seg.is_object() ? seg.find("id") : nullptr;
+    const Value* fields_value = seg.is_object() ? seg.find("fields") : nullptr;
+    if (id_value == nullptr || !id_value->is_string())
+      return flow_error(where + ": a segment is an object with an \"id\" string and a \"fields\" array");
+    const std::string_view id = id_value->as_string();
+    bool id_ok = id.size() == 3;
+    for (char c : id) id_ok = id_ok && (std::isupper(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)));
+    if (!id_ok) return flow_error(where + ": invalid segment id '" + std::string(id) + "'");
+    if (!must_be.empty() && id != must_be)
+      return flow_error(where + " (" + std::string(id) + "): a message starts with " + std::string(must_be));
+    static const Array no_fields;
+    const Array* fields = &no_fields;
+    if (fields_value != nullptr && fields_value->is_array()) {
+      fields = &fields_value->as_array();
+    } else if (fields_value != nullptr && !(fields_value->is_object() && fields_value->as_object().empty()) &&
+               !fields_value->is_null()) {
+      return flow_error(where + " (" + std::string(id) + "): \"fields\" must be an array");
+    }
+    where_ = where + " (" + std::string(id) + ")";
+    out_.append(id);
+    std::size_t first = 0;
+    std::size_t number = 1;
+    if (id == "MSH" || id == "FHS" || id == "BHS") {
+      const std::string_view msh1 = fields->size() > 0 ? string_or_empty(&(*fields)[0]) : std::string_view();
+      const std::string_view msh2 = fields->size() > 1 ? string_or_empty(&(*fields)[1]) : std::string_view();
+      const std::string problem = read_separators(msh1, msh2, seps_);
+      if (!problem.empty()) return flow_error(where_ + ": " + problem);
+      out_.append(msh1);
+      out_.append(msh2);
+      first = 2;
+      number = 3;
+    } else if (!have_seps_) {
+      return flow_error(where_ + ": no MSH before this segment gives the separators");
+    }
+    have_seps_ = true;
+    for (std::size_t i = first; i < fields->size(); ++i, ++number) {
+      out_ += seps_.field;
+      auto ok = field((*fields)[i], number);
+      if (!ok) return ok;
+    }
+    out_ += '\r';
+    return Ok{};
+  }
+
+  const Separators& separators() const { return seps_; }
+  void set_separators(const Separators& seps) { seps_ = seps; have_seps_ = true; }
+  std::string& out() { return out_; }
+
+ private:
+  Status field(const Value& v, std::size_t number) {
+    if (v.is_object()) {
+      const Value* reps = v.find("rep");
+      if (reps == nullptr || !reps->is_array() || v.as_object().size() != 1)
+        return bad_shape(number, "a field object holds only a \"rep\" array");
+      if (seps_.repetition == '\0' && reps->as_array().size() > 1)
+        return bad_shape(number, "repetitions need a repetition separator in MSH-2");
+      bool first = true;
+      for (const Value& rep : reps->as_array()) {
+        if (!first) out_ += seps_.repetition;
+        first = false;
+        if (rep.is_object()) return bad_shape(number, "a repetition is a string or an array of components");
+        auto ok = level(rep, number, 0);
+        if (!ok) return ok;
+      }
+      return Ok{};
+    }
+    return level(v, number, 0);
+  }
+
+  // depth 0: a repetition (array = components); 1: a component (array = subcomponents); 2: leaf.
+  Status level(const Value& v, std::size_t number, int depth) {
+    if (v.is_array()) {
+      if (depth >= 2) return bad_shape(number, "subcomponents cannot hold arrays");
+      const char sep = depth == 0 ? seps_.component : seps_.subcomponent;
+      if (sep == '\0' && v.as_array().size() > 1) return bad_shape(number, "subcomponents need a subcomponent separator in MSH-2");
+      bool first = true;
+      for (const Value& item : v.as_array()) {
+        if (!first) out_ += sep;
+        first = false;
+        auto ok = level(item, number, depth + 1);
+        if (!ok) return ok;
+      }
+      return Ok{};
+    }
+    switch (v.type()) {
+      case Value::Type::null: return Ok{};
+      case Value::Type::string: text(v.as_string()); return Ok{};
+      case Value::Type::integer: out_ += std::to_string(v.as_int()); return Ok{};
+      case Value::Type::decimal: text(v.as_decimal().text); return Ok{};
+      case Value::Type::real: {
+        std::string s = std::to_string(v.as_real());
+        while (!s.empty() && s.back() == '0') s.pop_back();
+        if (!s.empty() && s.back() == '.') s.pop_back();
+        out_ += s;
+        return Ok{};
+      }
+      default:
+        return bad_shape(number, std::string("cannot write a ") + std::string(type_name(v.type())));
+    }
+  }
+
+  void text(std::string_view s) {
+    const Separators& p = seps_;
+    for (std::size_t i = 0; i < s.size();) {
+      const char c = s[i];
+      const char* escape = nullptr;
+      if (c == p.field) escape = "F";
+      else if (c == p.component) escape = "S";
+      else if (c == p.subcomponent && p.subcomponent != '\0') escape = "T";
+      else if (c == p.repetition && p.repetition != '\0') escape = "R";
+      else if (c == '\r') escape = "X0D";
+      else if (c == '\n') escape = "X0A";
+      else if (c == p.escape && p.escape != '\0') {
+        if (const std::size_t n = escape_length(s.substr(i), p); n > 0) {
+          out_.append(s.substr(i, n));
+          i += n;
+          continue;
+        }
+        escape = "E";
+      }
+      if (escape == nullptr) {
+        out_ += c;
+      } else if (p.escape == '\0') {
+        out_ += ' ';  // no escape character in MSH-2: nothing better than a blank keeps the structure
+      } else {
+        out_ += p.escape;
+        out_ += escape;
+        out_ += p.escape;
+      }
+      ++i;
+    }
+  }
+
+  Status bad_shape(std::size_t number, const std::string& what) {
+    return flow_error(where_ + " field " + std::to_string(number) + ": " + what);
+  }
+
+  std::string out_;
+  Separators seps_;
+  bool have_seps_ = false;
+  std::size_t segments_ = 0;
+  std::size_t max_segments_;
+  std::string where_;
+};
+
+// The charset the Value asks for in its first MSH-18, in canonical spelling; "" when none.
+std::string charset_of(const Value& value) {
+  const Value* message = &value;
+  if (const Value* messages = value.find("messages"); messages != nullptr && messages->is_array()) {
+    if (messages->as_array().empty()) return {};
+    message = &messages->as_array().front();
+  }
+  const Value* segments = message->find("segments");
+  if (segments == nullptr || !segments->is_array() || segments->as_array().empty()) return {};
+  const Value* fields = segments->as_array().front().find("fields");
+  if (fields == nullptr || !fields->is_array() || fields->as_array().size() < 18) return {};
+  const Value* msh18 = &fields->as_array()[17];
+  if (msh18->is_object()) {
+    const Value* reps = msh18->find("rep");
+    if (reps == nullptr || !reps->is_array() || reps->as_array().empty()) return {};
+    msh18 = &reps->as_array().front();
+  }
+  if (msh18->is_array()) {
+    if (msh18->as_array().empty()) return {};
+    msh18 = &msh18->as_array().front();
+  }
+  return msh18->is_string() ? std::string(msh18->as_string()) : std::string();
+}
+
+}  // namespace
+
+Expected<std::string> encode(const Value& value, const Options& options) {
+  Encoder encoder(options.max_segments);
+  if (const Value* messages = value.find("messages"); messages != nullptr) {
+    if (!messages->is_array()) return flow_error("$.messages: must be an array of messages");
+    const Value* header = value.find("header");
+    const Value* trailer = value.find("trailer");
+    bool have_batch_seps = false;
+    Separators batch_seps;
+    if (header != nullptr && header->is_array()) {
+      for (std::size_t i = 0; i < header->as_array().size(); ++i) {
+        const Value& seg = header->as_array()[i];
+        const Value* id = seg.find("id");
+        if (id == nullptr || !id->is_string() || (id->as_string() != "FHS" && id->as_string() != "BHS"))
+          return flow_error("$.header[" + std::to_string(i) + "]: the batch header holds FHS and BHS segments");
+        auto ok = encoder.segment(seg, "$.header[" + std::to_string(i) + "]", "");
+        if (!ok) return std::move(ok).error();
+        batch_seps = encoder.separators();
+        have_batch_seps = true;
+      }
+    }
+    for (std::size_t i = 0; i < messages->as_array().size(); ++i) {
+      auto ok = encoder.message(messages->as_array()[i], "$.messages[" + std::to_string(i) + "]");
+      if (!ok) return std::move(ok).error();
+    }
+    if (trailer != nullptr && trailer->is_array()) {
+      if (have_batch_seps) encoder.set_separators(batch_seps);
+      for (std::size_t i = 0; i < trailer->as_array().size(); ++i) {
+        const Value& seg = trailer->as_array()[i];
+        const Value* id = seg.find("id");
+        if (id == nullptr || !id->is_string() || (id->as_string() != "BTS" && id->as_string() != "FTS"))
+          return flow_error("$.trailer[" + std::to_string(i) + "]: the batch trailer holds BTS and FTS segments");
+        auto ok = encoder.segment(seg, "$.trailer[" + std::to_string(i) + "]", "");
+        if (!ok) return std::move(ok).error();
+      }
+    }
+  } else {
+    auto ok = encoder.message(value, "$");
+    if (!ok) return std::move(ok).error();
+  }
+  std::string& out = encoder.out();
+  if (out.size() > options.max_size)
+    return make_error(ErrorKind::too_large, "hl7v2: encoded message of " + std::to_string(out.size()) +
+                                                " bytes exceeds max_size " + std::to_string(options.max_size));
+  const std::string named = charset_of(value);
+  const std::string charset = named.empty() ? options.charset : normalize_charset(named);
+  if (charset.empty()) {
+    if (const std::size_t invalid = find_invalid_utf8(out); invalid != std::string::npos)
+      return flow_error("invalid UTF-8 in the message text at byte " + std::to_string(invalid));
+    return std::move(out);
+  }
+  if (!charset_supported(charset)) return flow_error("MSH-18 names charset '" + named + "', which this system cannot convert");
+  auto converted = from_utf8(out, charset);
+  if (!converted) return flow_error(converted.error().message + " (charset " + charset + ")");
+  return std::move(*converted);
+}
+
+}  // namespace qiao::hl7

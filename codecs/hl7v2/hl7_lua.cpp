@@ -1,0 +1,121 @@
+#include "codecs/hl7v2/hl7_lua.hpp"
+
+#include <lua.hpp>
+
+#include <string>
+
+#include "codecs/hl7v2/hl7_ack.hpp"
+#include "codecs/hl7v2/hl7_codec.hpp"
+#include "codecs/hl7v2/hl7_path.hpp"
+#include "core/lua/lua_value.hpp"
+
+namespace qiao::hl7 {
+
+namespace {
+
+// luaL_error longjmps over C++ frames, so every function does its work in a scope that leaves
+// nothing to destroy, then raises the error message it left on the stack.
+
+Expected<Value> body_arg(lua_State* L, int index) {
+  if (lua_type(L, index) == LUA_TSTRING) {
+    std::size_t len = 0;
+    const char* s = lua_tolstring(L, index, &len);
+    Options options;
+    options.any_line_ending = true;
+    return decode(make_buffer(std::string(s, len)), options);
+  }
+  if (!lua_istable(L, index))
+    return make_error(ErrorKind::flow, "hl7: the body must be a decoded HL7 message (table) or ER7 text");
+  return lua::to_value(L, index, "body");
+}
+
+int raise(lua_State* L) { return lua_error(L); }
+
+bool push_error(lua_State* L, const Error& error) {
+  lua_pushlstring(L, error.message.data(), error.message.size());
+  return false;
+}
+
+int l_get(lua_State* L) {
+  luaL_checkany(L, 1);
+  luaL_checkstring(L, 2);
+  bool ok = true;
+  {
+    auto body = body_arg(L, 1);
+    if (!body) {
+      ok = push_error(L, body.error());
+    } else {
+      auto value = get(*body, lua_tostring(L, 2));
+      if (!value) ok = push_error(L, value.error());
+      else lua::push_value_or_nil(L, *value);
+    }
+  }
+  return ok ? 1 : raise(L);
+}
+
+int l_set(lua_State* L) {
+  luaL_checkany(L, 1);
+  luaL_checkstring(L, 2);
+  bool ok = true;
+  {
+    auto body = body_arg(L, 1);
+    Expected<Value> value = lua_isnoneornil(L, 3) ? Expected<Value>(Value("")) : lua::to_value(L, 3, "value");
+    if (!body) {
+      ok = push_error(L, body.error());
+    } else if (!value) {
+      ok = push_error(L, value.error());
+    } else if (auto done = set(*body, lua_tostring(L, 2), std::move(*value)); !done) {
+      ok = push_error(L, done.error());
+    } else {
+      lua::push_value(L, *body);
+    }
+  }
+  return ok ? 1 : raise(L);
+}
+
+int l_ack(lua_State* L) {
+  luaL_checkany(L, 1);
+  luaL_checkstring(L, 2);
+  luaL_optstring(L, 3, "");
+  bool ok = true;
+  {
+    auto body = body_arg(L, 1);
+    std::size_t len = 0;
+    const char* text = lua_isnoneornil(L, 3) ? "" : lua_tolstring(L, 3, &len);
+    if (!body) {
+      ok = push_error(L, body.error());
+    } else if (auto ack = make_ack(*body, lua_tostring(L, 2), std::string_view(text, len)); !ack) {
+      ok = push_error(L, ack.error());
+    } else {
+      lua::push_value(L, *ack);
+    }
+  }
+  return ok ? 1 : raise(L);
+}
+
+int l_ack_wanted(lua_State* L) {
+  luaL_checkany(L, 1);
+  luaL_checkstring(L, 2);
+  bool ok = true;
+  {
+    auto body = body_arg(L, 1);
+    if (!body) ok = push_error(L, body.error());
+    else lua_pushboolean(L, ack_wanted(*body, lua_tostring(L, 2)));
+  }
+  return ok ? 1 : raise(L);
+}
+
+}  // namespace
+
+std::string_view Hl7LuaLibrary::description() const {
+  return "HL7 v2 helpers: hl7.get(body, \"PID-5.1\"), hl7.set(body, path, value), hl7.ack(body, code, text), "
+         "hl7.ack_wanted(body, code)";
+}
+
+void Hl7LuaLibrary::open(lua_State* L) const {
+  static const luaL_Reg functions[] = {
+      {"get", l_get}, {"set", l_set}, {"ack", l_ack}, {"ack_wanted", l_ack_wanted}, {nullptr, nullptr}};
+  luaL_newlib(L, functions);
+}
+
+}  // namespace qiao::hl7
