@@ -17,7 +17,15 @@ namespace {
 // One line per plugin family: adding an adapter or a codec means adding its line here.
 Plugins make_plugins() {
   Plugins plugins;
-  for (auto registration : {&register_core_steps, &json::register_plugins, &xml::register_plugins, &delimited::register_plugins, &hl7::register_plugins, &http::register_plugins}) {
+  const auto registrations = {
+      &register_core_steps,
+      &json::register_plugins,
+      &xml::register_plugins,
+      &delimited::register_plugins,
+      &hl7::register_plugins,
+      &http::register_plugins,
+  };
+  for (auto registration : registrations) {
     if (auto added = registration(plugins); !added) {
       std::fprintf(stderr, "qiao: %s\n", added.error().message.c_str());
       std::abort();  // a duplicate name is a build mistake, not a runtime condition
