@@ -73,4 +73,7 @@ std::string read_separators(std::string_view msh1, std::string_view msh2, Separa
 // closing escape character included; 0 when it is not one.
 std::size_t escape_length(std::string_view text, const Separators& seps);
 
+// MSH-18 of the (first) message as written (first component of the first repetition); "" when none.
+std::string declared_charset(const Value& value);
+
 }  // namespace qiao::hl7

@@ -116,9 +116,10 @@ class Decoder {
           current = &messages.back().as_object().find("segments")->as_array();
           current->push_back(std::move(*segment));
         } else if (is_batch_header(id)) {
-          if (!messages.empty())
+          if (!messages.empty() || !trailer.empty())
             return bad(where_segment(segment_no_) + "only one batch per message is supported; " + std::string(id) +
-                       " after a message at byte " + std::to_string(pos));
+                       (trailer.empty() ? " after a message" : " after the batch trailer") + " at byte " +
+                       std::to_string(pos));
           header.push_back(std::move(*segment));
           batch_seps = seps_;
           have_batch_seps = true;
@@ -384,7 +385,13 @@ Expected<Value> decode(const Buffer& bytes, const Options& options) {
   auto utf8 = to_utf8(raw, charset);
   if (!utf8) return bad(utf8.error().message + " (charset " + charset + (from_msh.empty() ? " from the codec option)" : " from MSH-18)"));
   Buffer converted = make_buffer(std::move(*utf8));
-  return Decoder(*converted, converted, options).run();
+  auto value = Decoder(*converted, converted, options).run();
+  // MSH-18 was read before conversion; if a multi-byte character swallowed a separator in front
+  // of it, the converted message names another charset and would not encode back.
+  if (value && normalize_charset(declared_charset(*value)) != normalize_charset(from_msh))
+    return bad("MSH-18 reads '" + from_msh + "' in the raw bytes but '" + declared_charset(*value) + "' after converting from " +
+               charset + "; the header fields before MSH-18 must be ASCII");
+  return value;
 }
 
 }  // namespace qiao::hl7

@@ -185,8 +185,9 @@ class Encoder {
   std::string where_;
 };
 
-// The charset the Value asks for in its first MSH-18, in canonical spelling; "" when none.
-std::string charset_of(const Value& value) {
+}  // namespace
+
+std::string declared_charset(const Value& value) {
   const Value* message = &value;
   if (const Value* messages = value.find("messages"); messages != nullptr && messages->is_array()) {
     if (messages->as_array().empty()) return {};
@@ -208,8 +209,6 @@ std::string charset_of(const Value& value) {
   }
   return msh18->is_string() ? std::string(msh18->as_string()) : std::string();
 }
-
-}  // namespace
 
 Expected<std::string> encode(const Value& value, const Options& options) {
   Encoder encoder(options.max_segments);
@@ -254,7 +253,7 @@ Expected<std::string> encode(const Value& value, const Options& options) {
   if (out.size() > options.max_size)
     return make_error(ErrorKind::too_large, "hl7v2: encoded message of " + std::to_string(out.size()) +
                                                 " bytes exceeds max_size " + std::to_string(options.max_size));
-  const std::string named = charset_of(value);
+  const std::string named = declared_charset(value);
   const std::string charset = named.empty() ? options.charset : normalize_charset(named);
   if (charset.empty()) {
     if (const std::size_t invalid = find_invalid_utf8(out); invalid != std::string::npos)

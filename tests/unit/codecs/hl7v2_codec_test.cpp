@@ -202,6 +202,13 @@ TEST_CASE("hl7v2: charsets", "[hl7v2]") {
     v.as_object().find("segments")->as_array()[1].as_object().find("fields")->as_array()[0] = Value("张");
     CHECK(encode_error_text(v).rfind("hl7v2: ", 0) == 0);
   }
+  SECTION("a multi-byte character that swallows a separator before MSH-18 is refused") {
+    // In GB 18030, 0x81 0x7C is one character: the '|' after MSH-3 is not a separator.
+    const std::string bytes = "MSH|^~\\&|\x81|B|C|D|E||ADT^A01|1|P|2.5||||||GB18030\r";
+    CHECK(decode_error_text(bytes) ==
+          "hl7v2: MSH-18 reads 'GB18030' in the raw bytes but '' after converting from GB18030; the header fields "
+          "before MSH-18 must be ASCII");
+  }
   SECTION("an unknown MSH-18 charset") {
     CHECK(decode_error_text(msh.substr(0, msh.size() - 1) + "||||||KLINGON-8\r") ==
           "hl7v2: MSH-18 names charset 'KLINGON-8', which this system cannot convert");
@@ -238,8 +245,8 @@ TEST_CASE("hl7v2: batches split into messages", "[hl7v2]") {
   }
   SECTION("a second batch in one file is refused") {
     const std::string bytes = "BHS|^~\\&\r" + msh + "BTS|1\rBHS|^~\\&\r";
-    CHECK(decode_error_text(bytes) == "hl7v2: segment 4 (BHS): only one batch per message is supported; BHS after a "
-                                      "message at byte " + std::to_string(9 + msh.size() + 6));
+    CHECK(decode_error_text(bytes) == "hl7v2: segment 4 (BHS): only one batch per message is supported; BHS after the "
+                                      "batch trailer at byte " + std::to_string(9 + msh.size() + 6));
   }
 }
 
@@ -271,13 +278,15 @@ TEST_CASE("hl7v2: decode errors name the segment, field and byte", "[hl7v2]") {
     CHECK(decode_error_text(msh + "NTE|" + bad + "\r").find("NTE) field 1: invalid escape sequence at byte") !=
           std::string::npos);
   }
-  CHECK(decode_error_text(std::string("MSH|^~\\&|A\rPID|1\0|x\r", 22)) == "hl7v2: segment 2 (PID): NUL byte at byte 16");
+  CHECK(decode_error_text(std::string("MSH|^~\\&|A\rPID|1\0|x\r", 20)) == "hl7v2: segment 2 (PID): NUL byte at byte 16");
   CHECK(decode_error_text(msh + "PID|\xff\r") == "hl7v2: invalid UTF-8 at byte " + std::to_string(msh.size() + 4) +
                                                      "; MSH-18 is empty (hl7v2:charset=GBK reads GBK)");
   CHECK(decode_error_text(msh + "BTS|1\rPID|1\r") ==
         "hl7v2: segment 3 (PID): segment outside a message (no MSH before it), at byte " + std::to_string(msh.size() + 6));
   CHECK(decode_error_text(msh + "BTS|1\r" + msh) ==
         "hl7v2: segment 3 (MSH): a message after the batch trailer, at byte " + std::to_string(msh.size() + 6));
+  CHECK(decode_error_text("FHS|^~\\&\rFTS|1\rFHS|^~\\&\r") ==
+        "hl7v2: segment 3 (FHS): only one batch per message is supported; FHS after the batch trailer at byte 15");
   CHECK(decode_error_text(msh + "BHS|^~\\&\r") ==
         "hl7v2: segment 2 (BHS): only one batch per message is supported; BHS after a message at byte " +
             std::to_string(msh.size()));
