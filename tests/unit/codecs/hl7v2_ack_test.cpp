@@ -1,6 +1,8 @@
 // ACK building: original and enhanced mode, ERR by version, never acknowledging an ACK.
 #include <catch2/catch.hpp>
 
+#include "tests/unit/codecs/hl7v2_test_support.hpp"
+
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -12,20 +14,10 @@
 using qiao::ErrorKind;
 using qiao::Value;
 namespace hl7 = qiao::hl7;
+using qiao::hl7::testing::read_data;
+using qiao::hl7::testing::decode_ok;
 
 namespace {
-
-std::string read_data(const std::string& name) {
-  std::ifstream in(std::string(QIAO_SOURCE_DIR) + "/tests/data/hl7/" + name, std::ios::binary);
-  if (!in) FAIL("missing test data " << name);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-Value decode_ok(const std::string& bytes) {
-  auto v = hl7::decode(qiao::make_buffer(bytes));
-  if (!v) FAIL("decode failed: " << v.error().message);
-  return std::move(v).value();
-}
 
 std::string ack_bytes(const Value& message, const char* code, const char* text) {
   hl7::AckOptions options;

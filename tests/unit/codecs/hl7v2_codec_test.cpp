@@ -2,6 +2,8 @@
 // options, limits and every decode/encode error.
 #include <catch2/catch.hpp>
 
+#include "tests/unit/codecs/hl7v2_test_support.hpp"
+
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -17,14 +19,9 @@ using qiao::ErrorKind;
 using qiao::Object;
 using qiao::Value;
 namespace hl7 = qiao::hl7;
+using qiao::hl7::testing::read_data;
 
 namespace {
-
-std::string read_data(const std::string& name) {
-  std::ifstream in(std::string(QIAO_SOURCE_DIR) + "/tests/data/hl7/" + name, std::ios::binary);
-  if (!in) FAIL("missing test data " << name);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 hl7::Options opts(const std::string& argument) {
   auto o = hl7::parse_options(argument);

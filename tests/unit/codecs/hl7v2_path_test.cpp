@@ -1,6 +1,8 @@
 // hl7 path helpers (C++ and the Lua library `hl7`).
 #include <catch2/catch.hpp>
 
+#include "tests/unit/codecs/hl7v2_test_support.hpp"
+
 #include <lua.hpp>
 
 #include <fstream>
@@ -17,20 +19,10 @@ using qiao::ErrorKind;
 using qiao::Object;
 using qiao::Value;
 namespace hl7 = qiao::hl7;
+using qiao::hl7::testing::read_data;
+using qiao::hl7::testing::decode_ok;
 
 namespace {
-
-std::string read_data(const std::string& name) {
-  std::ifstream in(std::string(QIAO_SOURCE_DIR) + "/tests/data/hl7/" + name, std::ios::binary);
-  if (!in) FAIL("missing test data " << name);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-Value decode_ok(const std::string& bytes) {
-  auto v = hl7::decode(qiao::make_buffer(bytes));
-  if (!v) FAIL("decode failed: " << v.error().message);
-  return std::move(v).value();
-}
 
 Value get_ok(const Value& message, const char* path) {
   auto v = hl7::get(message, path);
