@@ -51,8 +51,9 @@ bool is_batch_trailer(std::string_view id) { return id == "BTS" || id == "FTS"; 
 
 class Decoder {
  public:
-  Decoder(std::string_view text, Buffer anchor, const Options& options)
-      : text_(text), anchor_(std::move(anchor)), options_(options) {}
+  // `charset` is what the text was converted from ("" when it is the input itself).
+  Decoder(std::string_view text, Buffer anchor, std::string_view charset, const Options& options)
+      : text_(text), anchor_(std::move(anchor)), charset_(charset), options_(options) {}
 
   Expected<Value> run() {
     Array header;
@@ -79,8 +80,8 @@ class Decoder {
             const std::size_t number = segment_no_ + 1;
             where = "segment " + std::to_string(number) + (id_.empty() ? "" : " (" + id_ + ")") + ": ";
           }
-          if (c == '\0') return bad(where + "NUL byte at byte " + std::to_string(end));
-          return bad(where + "LF at byte " + std::to_string(end) +
+          if (c == '\0') return bad(where + "NUL byte at byte " + byte_offset(end));
+          return bad(where + "LF at byte " + byte_offset(end) +
                      ": segments end with CR (hl7v2:line_endings=any accepts LF and CRLF)");
         }
         next = end + 1;
@@ -90,7 +91,7 @@ class Decoder {
         ++segment_no_;
         if (segment_no_ > options_.max_segments)
           return make_error(ErrorKind::too_large, "hl7v2: more than " + std::to_string(options_.max_segments) +
-                                                      " segments (max_segments) at byte " + std::to_string(pos));
+                                                      " segments (max_segments) at byte " + byte_offset(pos));
         std::string_view line = text_.substr(pos, end - pos);
         auto id_ok = check_id(line, pos);
         if (!id_ok) return std::move(id_ok).error();
@@ -98,7 +99,7 @@ class Decoder {
         const bool opens = id == "MSH" || is_batch_header(id);
         if (segment_no_ == 1 && !opens)
           return bad("segment 1 (" + std::string(id) + "): a message starts with MSH (a batch with FHS or BHS), at byte " +
-                     std::to_string(pos));
+                     byte_offset(pos));
         if (opens) {
           auto seps = header_separators(line, pos);
           if (!seps) return std::move(seps).error();
@@ -111,7 +112,7 @@ class Decoder {
 
         if (id == "MSH") {
           if (!trailer.empty())
-            return bad(where_segment(segment_no_) + "a message after the batch trailer, at byte " + std::to_string(pos));
+            return bad(where_segment(segment_no_) + "a message after the batch trailer, at byte " + byte_offset(pos));
           messages.push_back(Value(Object{{"segments", Value(Array{})}}));
           current = &messages.back().as_object().find("segments")->as_array();
           current->push_back(std::move(*segment));
@@ -119,7 +120,7 @@ class Decoder {
           if (!messages.empty() || !trailer.empty())
             return bad(where_segment(segment_no_) + "only one batch per message is supported; " + std::string(id) +
                        (trailer.empty() ? " after a message" : " after the batch trailer") + " at byte " +
-                       std::to_string(pos));
+                       byte_offset(pos));
           header.push_back(std::move(*segment));
           batch_seps = seps_;
           have_batch_seps = true;
@@ -128,7 +129,7 @@ class Decoder {
           current = nullptr;
         } else if (current == nullptr) {
           return bad(where_segment(segment_no_) + "segment outside a message (no MSH before it), at byte " +
-                     std::to_string(pos));
+                     byte_offset(pos));
         } else {
           current->push_back(std::move(*segment));
         }
@@ -145,6 +146,13 @@ class Decoder {
   }
 
  private:
+  // Offsets are reported in the bytes the sender wrote, not in the UTF-8 text they became.
+  std::string byte_offset(std::size_t in_text) const {
+    if (charset_.empty()) return std::to_string(in_text);
+    auto original = from_utf8(text_.substr(0, in_text), charset_);
+    return std::to_string(original ? original->size() : in_text);
+  }
+
   std::string where_segment(std::size_t number) const {
     std::string s = "segment " + std::to_string(number);
     if (!id_.empty()) s += " (" + id_ + ")";
@@ -165,7 +173,7 @@ class Decoder {
       std::string shown;
       for (char c : line.substr(0, 3)) shown += std::isprint(static_cast<unsigned char>(c)) ? c : '?';
       return bad("segment " + std::to_string(segment_no_) + ": invalid segment id '" + shown + "' at byte " +
-                 std::to_string(pos));
+                 byte_offset(pos));
     }
     id_ = std::string(line.substr(0, 3));
     return Ok{};
@@ -174,13 +182,13 @@ class Decoder {
   Expected<Separators> header_separators(std::string_view line, std::size_t pos) {
     if (line.size() < 5)
       return bad(where_segment(segment_no_) + "MSH-1 and MSH-2 (the separators) are missing at byte " +
-                 std::to_string(pos + line.size()));
+                 byte_offset(pos + line.size()));
     const std::string_view msh1 = line.substr(3, 1);
     std::string_view msh2 = line.substr(4);
     msh2 = msh2.substr(0, msh2.find(line[3]));
     Separators seps;
     const std::string problem = read_separators(msh1, msh2, seps);
-    if (!problem.empty()) return bad(where_segment(segment_no_) + problem + " at byte " + std::to_string(pos + 3));
+    if (!problem.empty()) return bad(where_segment(segment_no_) + problem + " at byte " + byte_offset(pos + 3));
     return seps;
   }
 
@@ -196,7 +204,7 @@ class Decoder {
       at = end;
       number = 3;
     } else if (line.size() > 3 && line[3] != seps_.field) {
-      return bad(where_segment(segment_no_) + "segment id longer than 3 characters at byte " + std::to_string(pos + 3));
+      return bad(where_segment(segment_no_) + "segment id longer than 3 characters at byte " + byte_offset(pos + 3));
     }
     while (at < line.size()) {  // line[at] is a field separator
       const std::size_t start = at + 1;
@@ -277,7 +285,7 @@ class Decoder {
         continue;
       }
       const std::size_t n = escape_length(text.substr(i), seps_);
-      if (n == 0) return bad(where_field(number) + "invalid escape sequence at byte " + std::to_string(offset + i));
+      if (n == 0) return bad(where_field(number) + "invalid escape sequence at byte " + byte_offset(offset + i));
       if (n == 3) {
         switch (text[i + 1]) {
           case 'F': out += seps_.field; i += 3; continue;
@@ -296,6 +304,7 @@ class Decoder {
 
   std::string_view text_;
   Buffer anchor_;
+  std::string_view charset_;
   const Options& options_;
   Separators seps_;
   std::size_t segment_no_ = 0;
@@ -378,14 +387,14 @@ Expected<Value> decode(const Buffer& bytes, const Options& options) {
     if (const std::size_t invalid = find_invalid_utf8(raw); invalid != std::string_view::npos)
       return bad("invalid UTF-8 at byte " + std::to_string(invalid) +
                  (from_msh.empty() ? "; MSH-18 is empty (hl7v2:charset=GBK reads GBK)" : ""));
-    return Decoder(raw, bytes, options).run();
+    return Decoder(raw, bytes, "", options).run();
   }
   if (!charset_supported(charset))
     return bad("MSH-18 names charset '" + from_msh + "', which this system cannot convert");
   auto utf8 = to_utf8(raw, charset);
   if (!utf8) return bad(utf8.error().message + " (charset " + charset + (from_msh.empty() ? " from the codec option)" : " from MSH-18)"));
   Buffer converted = make_buffer(std::move(*utf8));
-  auto value = Decoder(*converted, converted, options).run();
+  auto value = Decoder(*converted, converted, charset, options).run();
   // MSH-18 was read before conversion; if a multi-byte character swallowed a separator in front
   // of it, the converted message names another charset and would not encode back.
   if (value && normalize_charset(declared_charset(*value)) != normalize_charset(from_msh))

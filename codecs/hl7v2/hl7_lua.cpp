@@ -7,6 +7,7 @@
 #include "codecs/hl7v2/hl7_ack.hpp"
 #include "codecs/hl7v2/hl7_codec.hpp"
 #include "codecs/hl7v2/hl7_path.hpp"
+#include "codecs/hl7v2/hl7_text.hpp"
 #include "core/lua/lua_value.hpp"
 
 namespace qiao::hl7 {
@@ -105,16 +106,38 @@ int l_ack_wanted(lua_State* L) {
   return ok ? 1 : raise(L);
 }
 
+// hl7.escape(text [, body]) and hl7.unescape(text [, body]): the separators are the body's, or
+// the standard ones.
+template <std::string (*convert)(std::string_view, const Separators&)>
+int l_convert_text(lua_State* L) {
+  std::size_t len = 0;
+  const char* text = luaL_checklstring(L, 1, &len);
+  bool ok = true;
+  {
+    Separators seps;
+    if (!lua_isnoneornil(L, 2)) {
+      if (auto body = body_arg(L, 2); body) seps = message_separators(*body);
+      else ok = push_error(L, body.error());
+    }
+    if (ok) {
+      const std::string converted = convert(std::string_view(text, len), seps);
+      lua_pushlstring(L, converted.data(), converted.size());
+    }
+  }
+  return ok ? 1 : raise(L);
+}
+
 }  // namespace
 
 std::string_view Hl7LuaLibrary::description() const {
   return "HL7 v2 helpers: hl7.get(body, \"PID-5.1\"), hl7.set(body, path, value), hl7.ack(body, code, text), "
-         "hl7.ack_wanted(body, code)";
+         "hl7.ack_wanted(body, code), hl7.escape(text [, body]), hl7.unescape(text [, body])";
 }
 
 void Hl7LuaLibrary::open(lua_State* L) const {
   static const luaL_Reg functions[] = {
-      {"get", l_get}, {"set", l_set}, {"ack", l_ack}, {"ack_wanted", l_ack_wanted}, {nullptr, nullptr}};
+      {"get", l_get}, {"set", l_set}, {"ack", l_ack}, {"ack_wanted", l_ack_wanted},
+      {"escape", l_convert_text<escape_text>}, {"unescape", l_convert_text<unescape_text>}, {nullptr, nullptr}};
   luaL_newlib(L, functions);
 }
 

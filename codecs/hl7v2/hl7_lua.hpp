@@ -4,6 +4,8 @@
 //   hl7.set(body, "PID-3.1", "123")     → the modified body (a new table)
 //   hl7.ack(body, "AA"|"AE"|"AR", text) → the ACK as a body, ready for encode: hl7v2
 //   hl7.ack_wanted(body, code)          → whether MSH-15/16 ask for that acknowledgement
+//   hl7.escape(text [, body])           → free text made safe for a field (hl7_text.hpp)
+//   hl7.unescape(text [, body])         → a field's text as a reader should see it
 // `body` is a decoded message (table) or ER7 text (decoded as UTF-8, any line ending).
 
 #include <string_view>

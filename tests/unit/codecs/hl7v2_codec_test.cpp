@@ -13,6 +13,7 @@
 #include "codecs/hl7v2/register.hpp"
 #include "codecs/json/json_codec.hpp"
 #include "core/registry.hpp"
+#include "core/text/charset.hpp"
 
 using qiao::Array;
 using qiao::ErrorKind;
@@ -181,6 +182,13 @@ TEST_CASE("hl7v2: charsets", "[hl7v2]") {
     CHECK(encode_ok(v, gbk) == bytes);
     // The same Value without the option is written as UTF-8.
     CHECK(encode_ok(v) == read_data("adt_a01_utf8.hl7").replace(read_data("adt_a01_utf8.hl7").find("UNICODE UTF-8"), 13, ""));
+  }
+  SECTION("error offsets count the bytes as sent, not the UTF-8 they became") {
+    auto gbk = qiao::from_utf8(msh + "PID|1||张三^李四|x\\Q\\y\r", "GBK");
+    REQUIRE(gbk);
+    const std::size_t bad_escape = gbk->find("\\Q");
+    CHECK(decode_error_text(*gbk, opts("charset=GBK")) ==
+          "hl7v2: segment 2 (PID) field 4: invalid escape sequence at byte " + std::to_string(bad_escape));
   }
   SECTION("MSH-18 GB 18030-2000 wins over the option") {
     const std::string bytes = read_data("adt_a01_gb18030.hl7");

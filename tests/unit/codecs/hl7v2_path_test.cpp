@@ -218,4 +218,10 @@ TEST_CASE("hl7 Lua library", "[hl7v2]") {
   CHECK(lua.run("return hl7.ack(hl7.ack(body, 'AA'), 'AA')", oru) ==
         "error: hl7: will not acknowledge an acknowledgement (MSH-9 is ACK)");
   CHECK(lua.run("return tostring(hl7.ack_wanted(body, 'AA'))", oru) == "true");
+
+  CHECK(lua.run("return hl7.escape('A|B\\nC')", oru) == "A\\F\\B\\.br\\C");
+  CHECK(lua.run("return hl7.unescape('A\\\\F\\\\B\\\\.br\\\\C')", oru) == "A|B\nC");
+  CHECK(lua.run("return hl7.escape('a#b', 'MSH#$%@*#HIS')", Value()) == "a@F@b");
+  CHECK(lua.run("return hl7.unescape('a@F@b', 'MSH#$%@*#HIS')", Value()) == "a#b");
+  CHECK(lua.run("return hl7.escape(nil)", oru).find("bad argument #1") != std::string::npos);
 }
