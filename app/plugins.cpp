@@ -9,6 +9,7 @@
 #include "codecs/json/register.hpp"
 #include "codecs/xml/register.hpp"
 #include "core/steps/core_steps.hpp"
+#include "crypto/register.hpp"
 
 namespace qiao {
 
@@ -23,6 +24,7 @@ Plugins make_plugins() {
       &xml::register_plugins,
       &delimited::register_plugins,
       &hl7::register_plugins,
+      &crypto::register_plugins,
       &http::register_plugins,
   };
   for (auto registration : registrations) {
