@@ -8,6 +8,7 @@
 
 #include "core/flow/flow_run.hpp"
 #include "core/log.hpp"
+#include "core/lua/lua_codecs.hpp"
 #include "core/lua/lua_library.hpp"
 #include "core/lua/lua_value.hpp"
 
@@ -19,7 +20,6 @@ namespace {
 char call_token;
 char reply_metatable_key;
 char error_metatable_key;
-char worker_key;
 
 struct SliceClock {
   std::chrono::steady_clock::time_point deadline;
@@ -34,13 +34,6 @@ void time_limit_hook(lua_State* L, lua_Debug*) {
   if (clock && std::chrono::steady_clock::now() > clock->deadline) {
     luaL_error(L, "Lua code ran for more than %d ms without yielding", static_cast<int>(clock->limit_ms));
   }
-}
-
-LuaWorker& worker_of(lua_State* L) {
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &worker_key);
-  auto* worker = static_cast<LuaWorker*>(lua_touserdata(L, -1));
-  lua_pop(L, 1);
-  return *worker;
 }
 
 void push_error_object(lua_State* L, std::string_view code, std::string_view message) {
@@ -152,7 +145,7 @@ int qiao_log(lua_State* L) {
 int lua_print(lua_State* L) { return qiao_log<spdlog::level::info>(L); }
 
 std::shared_ptr<const Codec> codec_or_raise(lua_State* L, const char* name) {
-  auto codec = worker_of(L).codecs()(name);
+  auto codec = lua::find_codec(L, name);
   if (!codec) raise_error(L, "config", codec.error().message);
   return *codec;
 }
@@ -368,8 +361,7 @@ LuaWorker::LuaWorker(const LuaProgram& program, LuaLimits limits, CodecLookup co
     library->open(L);
     lua_setglobal(L, std::string(library->name()).c_str());
   }
-  lua_pushlightuserdata(L, this);
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &worker_key);
+  lua::set_codec_lookup(L, &codecs_);
 
   slice_clock(L) = new SliceClock{{}, limits_.time_slice.count()};
   lua_sethook(L, time_limit_hook, LUA_MASKCOUNT, 10'000);

@@ -15,6 +15,7 @@
 #include "core/codec.hpp"
 #include "core/error.hpp"
 #include "core/flow/reply.hpp"
+#include "core/lua/lua_codecs.hpp"
 #include "core/lua/lua_program.hpp"
 #include "core/value.hpp"
 
@@ -49,8 +50,6 @@ struct LuaLimits {
   std::chrono::milliseconds time_slice{2'000};  // CPU time between two yields
   std::size_t memory_bytes = 256u << 20;        // per state
 };
-
-using CodecLookup = std::function<Expected<std::shared_ptr<const Codec>>(std::string_view name)>;
 
 class LuaLibrary;
 

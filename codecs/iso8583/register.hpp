@@ -1,0 +1,12 @@
+#pragma once
+// The one line app/plugins.cpp calls to make the "iso8583" codec and the Lua library `iso8583`
+// available.
+
+#include "core/error.hpp"
+#include "core/registry.hpp"
+
+namespace qiao::iso8583 {
+
+Status register_plugins(Plugins& plugins);
+
+}  // namespace qiao::iso8583
