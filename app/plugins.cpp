@@ -6,6 +6,7 @@
 #include "adapters/http/register.hpp"
 #include "codecs/delimited/register.hpp"
 #include "codecs/hl7v2/register.hpp"
+#include "codecs/hl7v2_xml/register.hpp"
 #include "codecs/iso8583/register.hpp"
 #include "codecs/json/register.hpp"
 #include "codecs/xml/register.hpp"
@@ -25,6 +26,7 @@ Plugins make_plugins() {
       &xml::register_plugins,
       &delimited::register_plugins,
       &hl7::register_plugins,
+      &hl7xml::register_plugins,
       &iso8583::register_plugins,
       &crypto::register_plugins,
       &http::register_plugins,
