@@ -103,6 +103,17 @@ class Parser {
     if (s_[i] == '\n' || i + 1 >= s_.size() || s_[i + 1] != '\n') ++line_;
   }
 
+  // s_[pos_] is the escape character: the text before it and the byte after it join the field,
+  // which from now on owns its text.
+  void take_escaped(Field& field, std::size_t& chunk) {
+    field.owned.append(s_.substr(chunk, pos_ - chunk));
+    field.is_owned = true;
+    if (s_[pos_ + 1] == '\r' || s_[pos_ + 1] == '\n') count_break(pos_ + 1);
+    field.owned += s_[pos_ + 1];
+    pos_ += 2;
+    chunk = pos_;
+  }
+
   Status read_field(Field& field, std::size_t column) {
     field.is_owned = false;
     field.quoted = false;
@@ -127,12 +138,7 @@ class Parser {
       if (o_.escape != no_char && c == static_cast<char>(o_.escape)) {
         if (pos_ + 1 >= s_.size())
           return bad(where(line_, column) + ": the escape character ends the input");
-        field.owned.append(s_.substr(chunk, pos_ - chunk));
-        field.is_owned = true;
-        if (s_[pos_ + 1] == '\r' || s_[pos_ + 1] == '\n') count_break(pos_ + 1);
-        field.owned += s_[pos_ + 1];
-        pos_ += 2;
-        chunk = pos_;
+        take_escaped(field, chunk);
         continue;
       }
       if (terminator_at(pos_)) break;
@@ -183,12 +189,7 @@ class Parser {
       }
       // the escape character
       if (pos_ + 1 >= s_.size()) return bad(where(open_line, column) + ": unterminated quote");
-      field.owned.append(s_.substr(chunk, pos_ - chunk));
-      field.is_owned = true;
-      if (s_[pos_ + 1] == '\r' || s_[pos_ + 1] == '\n') count_break(pos_ + 1);
-      field.owned += s_[pos_ + 1];
-      pos_ += 2;
-      chunk = pos_;
+      take_escaped(field, chunk);
     }
     if (field.is_owned) field.owned.append(s_.substr(chunk, pos_ - chunk));
     else field.view = s_.substr(chunk, pos_ - chunk);

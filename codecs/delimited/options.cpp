@@ -29,7 +29,7 @@ constexpr std::array<ConfigKey, 15> option_keys{{
     {"max_size", KeyType::size, "64MiB", "largest input accepted"},
     {"max_records", KeyType::integer, "1000000", "most records accepted (header row not counted)"},
     {"max_fields", KeyType::integer, "1024", "most fields in one record"},
-    {"columns", KeyType::sequence, "", "layout files only: the columns in order (see column keys)"},
+    {"columns", KeyType::sequence, "", "the columns in order (see column keys); inline: names only, columns=id;name;amount"},
 }};
 
 constexpr std::array<ConfigKey, 6> column_keys{{
@@ -177,6 +177,24 @@ void read_columns(const ConfigNode& list, Options& options, Diagnostics& diag) {
   if (options.columns.empty()) diag.error(list.location(), "delimited: columns must list at least one column");
 }
 
+// Inline columns are names only ("columns=id;name;amount"), string typed: a flow names the fields
+// of a file without a layout; types, scales and formats need a layout file.
+std::string name_columns(Options& options, std::string_view names) {
+  options.columns.clear();
+  for (std::size_t start = 0; start <= names.size();) {
+    std::size_t end = names.find(';', start);
+    if (end == std::string_view::npos) end = names.size();
+    Column column;
+    column.name = std::string(names.substr(start, end - start));
+    start = end + 1;
+    if (column.name.empty()) return "columns: a column name is empty (write columns=id;name;amount)";
+    for (const Column& other : options.columns)
+      if (other.name == column.name) return "columns: duplicate name " + detail::quoted(column.name);
+    options.columns.push_back(std::move(column));
+  }
+  return {};
+}
+
 }  // namespace
 
 Schema option_schema() { return Schema(option_keys); }
@@ -229,6 +247,7 @@ Expected<Options> parse_argument(std::string_view argument, std::string_view bas
 
   std::vector<std::pair<std::string_view, std::string_view>> pairs;
   std::optional<std::string_view> layout;
+  std::optional<std::string_view> inline_columns;
   for (std::size_t start = 0; start <= argument.size();) {
     std::size_t end = argument.find(',', start);
     if (end == std::string_view::npos) end = argument.size();
@@ -240,15 +259,14 @@ Expected<Options> parse_argument(std::string_view argument, std::string_view bas
       return config_error("delimited: option " + detail::quoted(item) + " has no value (write key=value)");
     const std::string_view key = item.substr(0, eq);
     bool known = false;
-    for (const auto& k : option_keys) known = known || (k.name == key && k.name != "columns");
+    for (const auto& k : option_keys) known = known || k.name == key;
     if (!known) {
       std::string names;
-      for (const auto& k : option_keys)
-        if (k.name != "columns") names += (names.empty() ? "" : ", ") + std::string(k.name);
-      return config_error("delimited: unknown option " + detail::quoted(key) + " (known: " + names +
-                          "; columns need a layout file)");
+      for (const auto& k : option_keys) names += (names.empty() ? "" : ", ") + std::string(k.name);
+      return config_error("delimited: unknown option " + detail::quoted(key) + " (known: " + names + ")");
     }
     if (key == "layout") layout = item.substr(eq + 1);
+    else if (key == "columns") inline_columns = item.substr(eq + 1);
     else pairs.emplace_back(key, item.substr(eq + 1));
   }
   Options options;
@@ -259,6 +277,10 @@ Expected<Options> parse_argument(std::string_view argument, std::string_view bas
   }
   for (const auto& [key, text] : pairs) {
     if (std::string problem = apply(options, key, text); !problem.empty()) return config_error("delimited: " + problem);
+  }
+  if (inline_columns) {
+    if (std::string problem = name_columns(options, *inline_columns); !problem.empty())
+      return config_error("delimited: " + problem);
   }
   if (std::string problem = check(options); !problem.empty()) return config_error("delimited: " + problem);
   return options;

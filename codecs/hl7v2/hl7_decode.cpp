@@ -3,9 +3,11 @@
 // sequence and are long enough borrow from the buffer.
 
 #include <cctype>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "codecs/hl7v2/hl7_codec.hpp"
 #include "core/text/charset.hpp"
@@ -47,7 +49,93 @@ std::string sniff_charset(std::string_view raw) {
 }
 
 bool is_batch_header(std::string_view id) { return id == "FHS" || id == "BHS"; }
-bool is_batch_trailer(std::string_view id) { return id == "BTS" || id == "FTS"; }
+
+// Puts the segments of an input where they belong: [FHS] ([BHS] message… [BTS])… [FTS], every
+// envelope part optional, into the shapes README.md "Batches" describes.
+class Envelope {
+ public:
+  // Returns what is wrong (the caller adds where), or empty.
+  std::string add(std::string_view id, Value segment) {
+    if (id == "FHS") {
+      if (!file_trailer_.empty()) return "one file per input; FHS after the file trailer";
+      if (seen_any_) return "FHS must be the first segment";
+      file_header_.push_back(std::move(segment));
+    } else if (id == "BHS") {
+      if (!file_trailer_.empty()) return "BHS after the file trailer";
+      if (!batches_.empty() && !batches_.back().opened) return "BHS after segments that are in no batch";
+      batches_.emplace_back().opened = true;
+      batches_.back().header.push_back(std::move(segment));
+      current_ = nullptr;
+    } else if (id == "MSH") {
+      if (!file_trailer_.empty()) return "a message after the file trailer";
+      if (batches_.empty()) batches_.emplace_back();
+      if (batches_.back().closed) return "a message after the batch trailer";
+      Array& messages = batches_.back().messages;
+      messages.push_back(Value(Object{{"segments", Value(Array{})}}));
+      current_ = &messages.back().as_object().find("segments")->as_array();
+      current_->push_back(std::move(segment));
+    } else if (id == "BTS") {
+      if (!file_trailer_.empty()) return "BTS after the file trailer";
+      if (batches_.empty()) batches_.emplace_back();
+      if (batches_.back().closed) return "a second BTS for one batch";
+      batches_.back().trailer.push_back(std::move(segment));
+      batches_.back().closed = true;
+      current_ = nullptr;
+    } else if (id == "FTS") {
+      if (!file_trailer_.empty()) return "a second FTS";
+      file_trailer_.push_back(std::move(segment));
+      current_ = nullptr;
+    } else {
+      if (current_ == nullptr) return "segment outside a message (no MSH before it)";
+      current_->push_back(std::move(segment));
+    }
+    seen_any_ = true;
+    return {};
+  }
+
+  Value finish() && {
+    if (batches_.size() > 1) {
+      Array batches;
+      for (Batch& batch : batches_) batches.push_back(batch.to_value());
+      Object file;
+      file.push_back("header", Value(std::move(file_header_)));
+      file.push_back("batches", Value(std::move(batches)));
+      file.push_back("trailer", Value(std::move(file_trailer_)));
+      return Value(std::move(file));
+    }
+    Batch only = batches_.empty() ? Batch{} : std::move(batches_.front());
+    if (file_header_.empty() && file_trailer_.empty() && only.header.empty() && only.trailer.empty() &&
+        only.messages.size() == 1)
+      return std::move(only.messages.front());
+    for (Value& segment : only.header) file_header_.push_back(std::move(segment));
+    only.header = std::move(file_header_);
+    for (Value& segment : file_trailer_) only.trailer.push_back(std::move(segment));
+    return only.to_value();
+  }
+
+ private:
+  struct Batch {
+    Array header;
+    Array messages;
+    Array trailer;
+    bool opened = false;  // by a BHS
+    bool closed = false;  // by a BTS
+
+    Value to_value() {
+      Object batch;
+      batch.push_back("header", Value(std::move(header)));
+      batch.push_back("messages", Value(std::move(messages)));
+      batch.push_back("trailer", Value(std::move(trailer)));
+      return Value(std::move(batch));
+    }
+  };
+
+  Array file_header_;
+  std::vector<Batch> batches_;
+  Array file_trailer_;
+  Array* current_ = nullptr;  // segments of the message being read
+  bool seen_any_ = false;
+};
 
 class Decoder {
  public:
@@ -56,12 +144,10 @@ class Decoder {
       : text_(text), anchor_(std::move(anchor)), charset_(charset), options_(options) {}
 
   Expected<Value> run() {
-    Array header;
-    Array messages;
-    Array trailer;
-    Array* current = nullptr;  // segments of the message being read
-    Separators batch_seps;
-    bool have_batch_seps = false;
+    Envelope envelope;
+    // A trailer is written with its header's separators: BTS with the BHS's, FTS with the FHS's.
+    std::optional<Separators> file_seps;
+    std::optional<Separators> batch_seps;
 
     std::size_t pos = 0;
     while (pos < text_.size()) {
@@ -104,45 +190,22 @@ class Decoder {
           auto seps = header_separators(line, pos);
           if (!seps) return std::move(seps).error();
           seps_ = *seps;
-        } else if (is_batch_trailer(id) && have_batch_seps) {
-          seps_ = batch_seps;
+          if (id == "FHS") file_seps = seps_;
+          if (id == "BHS") batch_seps = seps_;
+        } else if (id == "BTS" && (batch_seps || file_seps)) {
+          seps_ = batch_seps ? *batch_seps : *file_seps;
+        } else if (id == "FTS" && (file_seps || batch_seps)) {
+          seps_ = file_seps ? *file_seps : *batch_seps;
         }
         auto segment = parse_segment(line, pos);
         if (!segment) return std::move(segment).error();
-
-        if (id == "MSH") {
-          if (!trailer.empty())
-            return bad(where_segment(segment_no_) + "a message after the batch trailer, at byte " + byte_offset(pos));
-          messages.push_back(Value(Object{{"segments", Value(Array{})}}));
-          current = &messages.back().as_object().find("segments")->as_array();
-          current->push_back(std::move(*segment));
-        } else if (is_batch_header(id)) {
-          if (!messages.empty() || !trailer.empty())
-            return bad(where_segment(segment_no_) + "only one batch per message is supported; " + std::string(id) +
-                       (trailer.empty() ? " after a message" : " after the batch trailer") + " at byte " +
-                       byte_offset(pos));
-          header.push_back(std::move(*segment));
-          batch_seps = seps_;
-          have_batch_seps = true;
-        } else if (is_batch_trailer(id)) {
-          trailer.push_back(std::move(*segment));
-          current = nullptr;
-        } else if (current == nullptr) {
-          return bad(where_segment(segment_no_) + "segment outside a message (no MSH before it), at byte " +
-                     byte_offset(pos));
-        } else {
-          current->push_back(std::move(*segment));
-        }
+        if (const std::string problem = envelope.add(id, std::move(*segment)); !problem.empty())
+          return bad(where_segment(segment_no_) + problem + ", at byte " + byte_offset(pos));
       }
       pos = next;
     }
     if (segment_no_ == 0) return bad("empty message");
-    if (header.empty() && trailer.empty() && messages.size() == 1) return std::move(messages.front());
-    Object batch;
-    batch.push_back("header", Value(std::move(header)));
-    batch.push_back("messages", Value(std::move(messages)));
-    batch.push_back("trailer", Value(std::move(trailer)));
-    return Value(std::move(batch));
+    return std::move(envelope).finish();
   }
 
  private:

@@ -2,7 +2,10 @@
 // the batch envelope), separator characters inside text become \F\ \S\ \T\ \R\, escape sequences
 // already in the text are written as they are, and a lone escape character becomes \E\.
 
+#include <algorithm>
 #include <cctype>
+#include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -67,12 +70,18 @@ class Encoder {
       const std::string_view msh2 = fields->size() > 1 ? string_or_empty(&(*fields)[1]) : std::string_view();
       const std::string problem = read_separators(msh1, msh2, seps_);
       if (!problem.empty()) return flow_error(where_ + ": " + problem);
+      if (id == "FHS") file_seps_ = seps_;
+      if (id == "BHS") batch_seps_ = seps_;
       out_.append(msh1);
       out_.append(msh2);
       first = 2;
       number = 3;
     } else if (!have_seps_) {
       return flow_error(where_ + ": no MSH before this segment gives the separators");
+    } else if (id == "BTS" && (batch_seps_ || file_seps_)) {  // as the decoder reads them
+      seps_ = batch_seps_ ? *batch_seps_ : *file_seps_;
+    } else if (id == "FTS" && (file_seps_ || batch_seps_)) {
+      seps_ = file_seps_ ? *file_seps_ : *batch_seps_;
     }
     have_seps_ = true;
     for (std::size_t i = first; i < fields->size(); ++i, ++number) {
@@ -84,8 +93,6 @@ class Encoder {
     return Ok{};
   }
 
-  const Separators& separators() const { return seps_; }
-  void set_separators(const Separators& seps) { seps_ = seps; have_seps_ = true; }
   std::string& out() { return out_; }
 
  private:
@@ -179,6 +186,9 @@ class Encoder {
 
   std::string out_;
   Separators seps_;
+  // A trailer is written with its header's separators: BTS with the BHS's, FTS with the FHS's.
+  std::optional<Separators> file_seps_;
+  std::optional<Separators> batch_seps_;
   bool have_seps_ = false;
   std::size_t segments_ = 0;
   std::size_t max_segments_;
@@ -189,6 +199,13 @@ class Encoder {
 
 std::string declared_charset(const Value& value) {
   const Value* message = &value;
+  if (const Value* batches = value.find("batches"); batches != nullptr && batches->is_array()) {
+    for (const Value& batch : batches->as_array()) {
+      const Value* messages = batch.find("messages");
+      if (messages != nullptr && messages->is_array() && !messages->as_array().empty()) return declared_charset(batch);
+    }
+    return {};
+  }
   if (const Value* messages = value.find("messages"); messages != nullptr && messages->is_array()) {
     if (messages->as_array().empty()) return {};
     message = &messages->as_array().front();
@@ -210,41 +227,55 @@ std::string declared_charset(const Value& value) {
   return msh18->is_string() ? std::string(msh18->as_string()) : std::string();
 }
 
+namespace {
+
+// Writes the envelope segments of `list` (FHS/BHS headers or BTS/FTS trailers), each one of `ids`.
+Status write_envelope(Encoder& encoder, const Value* list, const std::string& where,
+                      std::initializer_list<std::string_view> ids, std::string_view holds) {
+  if (list == nullptr || list->is_null()) return Ok{};
+  if (!list->is_array()) return flow_error(where + ": must be an array of segments");
+  for (std::size_t i = 0; i < list->as_array().size(); ++i) {
+    const Value& seg = list->as_array()[i];
+    const std::string at = where + "[" + std::to_string(i) + "]";
+    const std::string_view id = string_or_empty(seg.find("id"));
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) return flow_error(at + ": " + std::string(holds));
+    if (auto ok = encoder.segment(seg, at, ""); !ok) return ok;
+  }
+  return Ok{};
+}
+
+// One batch (or the single-batch file shape): header, messages, trailer.
+Status write_batch(Encoder& encoder, const Value& batch, const std::string& where,
+                   std::initializer_list<std::string_view> header_ids, std::initializer_list<std::string_view> trailer_ids) {
+  const Value* messages = batch.find("messages");
+  if (messages == nullptr || !messages->is_array()) return flow_error(where + ".messages: must be an array of messages");
+  const std::string holds_header = header_ids.size() == 1 ? "a batch header holds a BHS segment"
+                                                          : "the batch header holds FHS and BHS segments";
+  if (auto ok = write_envelope(encoder, batch.find("header"), where + ".header", header_ids, holds_header); !ok) return ok;
+  for (std::size_t i = 0; i < messages->as_array().size(); ++i) {
+    if (auto ok = encoder.message(messages->as_array()[i], where + ".messages[" + std::to_string(i) + "]"); !ok) return ok;
+  }
+  const std::string holds_trailer = trailer_ids.size() == 1 ? "a batch trailer holds a BTS segment"
+                                                            : "the batch trailer holds BTS and FTS segments";
+  return write_envelope(encoder, batch.find("trailer"), where + ".trailer", trailer_ids, holds_trailer);
+}
+
+}  // namespace
+
 Expected<std::string> encode(const Value& value, const Options& options) {
   Encoder encoder(options.max_segments);
-  if (const Value* messages = value.find("messages"); messages != nullptr) {
-    if (!messages->is_array()) return flow_error("$.messages: must be an array of messages");
-    const Value* header = value.find("header");
-    const Value* trailer = value.find("trailer");
-    bool have_batch_seps = false;
-    Separators batch_seps;
-    if (header != nullptr && header->is_array()) {
-      for (std::size_t i = 0; i < header->as_array().size(); ++i) {
-        const Value& seg = header->as_array()[i];
-        const Value* id = seg.find("id");
-        if (id == nullptr || !id->is_string() || (id->as_string() != "FHS" && id->as_string() != "BHS"))
-          return flow_error("$.header[" + std::to_string(i) + "]: the batch header holds FHS and BHS segments");
-        auto ok = encoder.segment(seg, "$.header[" + std::to_string(i) + "]", "");
-        if (!ok) return std::move(ok).error();
-        batch_seps = encoder.separators();
-        have_batch_seps = true;
-      }
-    }
-    for (std::size_t i = 0; i < messages->as_array().size(); ++i) {
-      auto ok = encoder.message(messages->as_array()[i], "$.messages[" + std::to_string(i) + "]");
+  if (const Value* batches = value.find("batches"); batches != nullptr) {
+    if (!batches->is_array()) return flow_error("$.batches: must be an array of batches");
+    if (auto ok = write_envelope(encoder, value.find("header"), "$.header", {"FHS"}, "the file header holds an FHS segment"); !ok)
+      return std::move(ok).error();
+    for (std::size_t i = 0; i < batches->as_array().size(); ++i) {
+      auto ok = write_batch(encoder, batches->as_array()[i], "$.batches[" + std::to_string(i) + "]", {"BHS"}, {"BTS"});
       if (!ok) return std::move(ok).error();
     }
-    if (trailer != nullptr && trailer->is_array()) {
-      if (have_batch_seps) encoder.set_separators(batch_seps);
-      for (std::size_t i = 0; i < trailer->as_array().size(); ++i) {
-        const Value& seg = trailer->as_array()[i];
-        const Value* id = seg.find("id");
-        if (id == nullptr || !id->is_string() || (id->as_string() != "BTS" && id->as_string() != "FTS"))
-          return flow_error("$.trailer[" + std::to_string(i) + "]: the batch trailer holds BTS and FTS segments");
-        auto ok = encoder.segment(seg, "$.trailer[" + std::to_string(i) + "]", "");
-        if (!ok) return std::move(ok).error();
-      }
-    }
+    if (auto ok = write_envelope(encoder, value.find("trailer"), "$.trailer", {"FTS"}, "the file trailer holds an FTS segment"); !ok)
+      return std::move(ok).error();
+  } else if (value.find("messages") != nullptr) {
+    if (auto ok = write_batch(encoder, value, "$", {"FHS", "BHS"}, {"BTS", "FTS"}); !ok) return std::move(ok).error();
   } else {
     auto ok = encoder.message(value, "$");
     if (!ok) return std::move(ok).error();

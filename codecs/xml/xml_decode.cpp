@@ -138,11 +138,15 @@ Expected<std::string> utf8_text(std::string_view bytes, const Options& options) 
     charset = options.encoding;
   }
   if (charset.empty()) return std::string(bytes);
-  auto converted = to_utf8(bytes, charset);
+  std::size_t failed_at = 0;
+  auto converted = to_utf8(bytes, charset, &failed_at);
   if (!converted) {
     std::string_view why = converted.error().message;
     if (why.rfind("charset: ", 0) == 0) why.remove_prefix(9);
-    return bad_input(std::string(why));
+    // Where, as every other XML error says it: the text before the bad byte converts.
+    auto before = to_utf8(bytes.substr(0, failed_at), charset);
+    if (!before) return bad_input(std::string(why));
+    return bad_input(std::string(why) + " at " + position(*before, before->size()));
   }
   return converted;
 }

@@ -20,7 +20,7 @@ struct Converter {
 };
 
 Expected<std::string> convert(std::string_view input, const std::string& from, const std::string& to,
-                              std::string_view what) {
+                              std::string_view what, std::size_t* failed_at = nullptr) {
   Converter converter(iconv_open(to.c_str(), from.c_str()));
   if (!converter.ok()) return make_error(ErrorKind::config, "charset: cannot convert " + from + " to " + to);
   std::string out;
@@ -39,6 +39,7 @@ Expected<std::string> convert(std::string_view input, const std::string& from, c
       continue;
     }
     const std::size_t offset = input.size() - in_left;
+    if (failed_at != nullptr) *failed_at = offset;
     if (errno == EINVAL) {
       return make_error(ErrorKind::bad_input, std::string(what) + ": truncated " + from + " sequence at byte " + std::to_string(offset));
     }
@@ -97,15 +98,16 @@ std::size_t find_invalid_utf8(std::string_view s) {
   return std::string_view::npos;
 }
 
-Expected<std::string> to_utf8(std::string_view bytes, std::string_view charset) {
+Expected<std::string> to_utf8(std::string_view bytes, std::string_view charset, std::size_t* failed_at) {
   const std::string name = normalize_charset(charset);
   if (name.empty()) {
     if (auto bad = find_invalid_utf8(bytes); bad != std::string_view::npos) {
+      if (failed_at != nullptr) *failed_at = bad;
       return make_error(ErrorKind::bad_input, "charset: invalid UTF-8 at byte " + std::to_string(bad));
     }
     return std::string(bytes);
   }
-  return convert(bytes, name, "UTF-8", "charset");
+  return convert(bytes, name, "UTF-8", "charset", failed_at);
 }
 
 Expected<std::string> from_utf8(std::string_view text, std::string_view charset) {

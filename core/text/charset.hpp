@@ -18,7 +18,8 @@ bool charset_supported(std::string_view charset);
 
 // `bytes` in `charset` → UTF-8. An invalid or truncated sequence is a bad_input error naming the
 // byte offset. An empty charset (or UTF-8) validates and returns the bytes as they are.
-Expected<std::string> to_utf8(std::string_view bytes, std::string_view charset);
+// `failed_at`, when given, receives the offset of the byte the error names.
+Expected<std::string> to_utf8(std::string_view bytes, std::string_view charset, std::size_t* failed_at = nullptr);
 
 // UTF-8 → `charset`. A character the charset cannot represent is an error naming its offset.
 Expected<std::string> from_utf8(std::string_view text, std::string_view charset);

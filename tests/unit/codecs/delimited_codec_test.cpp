@@ -154,8 +154,9 @@ TEST_CASE("delimited options: inline values, names for awkward characters, overr
 
   CHECK(options_error("delimiter=|,colour=red") ==
         "delimited: unknown option 'colour' (known: layout, delimiter, quote, escape, header, terminator, "
-        "trailing_delimiter, charset, strict, trim, skip_empty_lines, max_size, max_records, max_fields; "
-        "columns need a layout file)");
+        "trailing_delimiter, charset, strict, trim, skip_empty_lines, max_size, max_records, max_fields, columns)");
+  CHECK(options_error("columns=id;;amount") == "delimited: columns: a column name is empty (write columns=id;name;amount)");
+  CHECK(options_error("columns=id;name;id") == "delimited: columns: duplicate name 'id'");
   CHECK(options_error("delimiter=||") ==
         "delimited: delimiter: expected one character (or comma, pipe, tab, semicolon, space), got '||'");
   CHECK(options_error("delimiter=|,header") == "delimited: option 'header' has no value (write key=value)");
@@ -304,6 +305,13 @@ TEST_CASE("delimited decode: escape, trim, trailing delimiter, header names", "[
   // With named columns, one extra empty field at the end is a trailing delimiter even unasked.
   CHECK(decode_ok("id|name|\n7|王五|\n", options("delimiter=|,header=true")) ==
         Value(Object{{"header", Array{"id", "name"}}, {"records", Array{Object{{"id", "7"}, {"name", "王五"}}}}}));
+  // Inline column names, without a layout file; they replace a layout's columns.
+  const auto named = options("delimiter=|,columns=id;name;amount");
+  const Value named_records = decode_ok("7|王五|12.50\n8|赵六|3\n", named);
+  CHECK(records(named_records) == Array{Object{{"id", "7"}, {"name", "王五"}, {"amount", "12.50"}},
+                                        Object{{"id", "8"}, {"name", "赵六"}, {"amount", "3"}}});
+  CHECK(encode_ok(named_records, named) == "7|王五|12.50\r\n8|赵六|3\r\n");
+  CHECK(decode_error("7|王五\n", named) == "delimited: line 1: 2 fields, expected 3");
   // Non-strict: short records fill with "", extra fields are dropped.
   CHECK(records(decode_ok("a,b,c\n1\n1,2,3,4\n", options("header=true,strict=false"))) ==
         Array{Object{{"a", "1"}, {"b", ""}, {"c", ""}}, Object{{"a", "1"}, {"b", "2"}, {"c", "3"}}});

@@ -248,10 +248,29 @@ TEST_CASE("hl7v2: batches split into messages", "[hl7v2]") {
     CHECK(b.find("header")->as_array().empty());
     CHECK(encode_ok(b) == two);
   }
-  SECTION("a second batch in one file is refused") {
-    const std::string bytes = "BHS|^~\\&\r" + msh + "BTS|1\rBHS|^~\\&\r";
-    CHECK(decode_error_text(bytes) == "hl7v2: segment 4 (BHS): only one batch per message is supported; BHS after the "
-                                      "batch trailer at byte " + std::to_string(9 + msh.size() + 6));
+  SECTION("a file of several batches keeps each batch's envelope") {
+    const std::string bhs2 = "BHS|^~\\&|HIS|HOSP01|LIS|LAB01|20261120140000||||B0002\r";
+    std::string two = read_data("batch.hl7");
+    two.insert(two.find("FTS"), bhs2 + msh + "PID|3\rBTS|1\r");
+    const Value file = decode_ok(two);
+    REQUIRE(file.find("batches") != nullptr);
+    CHECK(file.find("header")->as_array().size() == 1);   // FHS
+    CHECK(file.find("trailer")->as_array().size() == 1);  // FTS
+    const Array& batches = file.find("batches")->as_array();
+    REQUIRE(batches.size() == 2);
+    CHECK(batches[0].find("messages")->as_array().size() == 2);
+    CHECK(batches[1].find("messages")->as_array().size() == 1);
+    CHECK(batches[1].find("header")->as_array()[0].find("fields")->as_array().at(10) == Value("B0002"));  // BHS-11
+    CHECK(batches[1].find("trailer")->as_array()[0] == Value(Object{{"id", "BTS"}, {"fields", Value(Array{"1"})}}));
+    CHECK(encode_ok(file) == two);
+    CHECK(hl7::declared_charset(file) == "");
+  }
+  SECTION("each trailer is read and written with its header's separators") {
+    const std::string bytes = "FHS#$%@*#F\rBHS|^~\\&|B\r" + msh + "BTS|1^x\rFTS#1$y\r";
+    const Value v = decode_ok(bytes);
+    CHECK(v.find("trailer")->as_array()[0] == Value(Object{{"id", "BTS"}, {"fields", Value(Array{Value(Array{"1", "x"})})}}));
+    CHECK(v.find("trailer")->as_array()[1] == Value(Object{{"id", "FTS"}, {"fields", Value(Array{Value(Array{"1", "y"})})}}));
+    CHECK(encode_ok(v) == bytes);
   }
 }
 
@@ -291,10 +310,18 @@ TEST_CASE("hl7v2: decode errors name the segment, field and byte", "[hl7v2]") {
   CHECK(decode_error_text(msh + "BTS|1\r" + msh) ==
         "hl7v2: segment 3 (MSH): a message after the batch trailer, at byte " + std::to_string(msh.size() + 6));
   CHECK(decode_error_text("FHS|^~\\&\rFTS|1\rFHS|^~\\&\r") ==
-        "hl7v2: segment 3 (FHS): only one batch per message is supported; FHS after the batch trailer at byte 15");
+        "hl7v2: segment 3 (FHS): one file per input; FHS after the file trailer, at byte 15");
+  CHECK(decode_error_text("BHS|^~\\&\rFHS|^~\\&\r") == "hl7v2: segment 2 (FHS): FHS must be the first segment, at byte 9");
   CHECK(decode_error_text(msh + "BHS|^~\\&\r") ==
-        "hl7v2: segment 2 (BHS): only one batch per message is supported; BHS after a message at byte " +
-            std::to_string(msh.size()));
+        "hl7v2: segment 2 (BHS): BHS after segments that are in no batch, at byte " + std::to_string(msh.size()));
+  CHECK(decode_error_text("FHS|^~\\&\rFTS|1\r" + msh) ==
+        "hl7v2: segment 3 (MSH): a message after the file trailer, at byte 15");
+  CHECK(decode_error_text("FHS|^~\\&\rFTS|1\rBHS|^~\\&\r") ==
+        "hl7v2: segment 3 (BHS): BHS after the file trailer, at byte 15");
+  CHECK(decode_error_text("FHS|^~\\&\rFTS|1\rBTS|1\r") ==
+        "hl7v2: segment 3 (BTS): BTS after the file trailer, at byte 15");
+  CHECK(decode_error_text("FHS|^~\\&\rFTS|1\rFTS|1\r") == "hl7v2: segment 3 (FTS): a second FTS, at byte 15");
+  CHECK(decode_error_text("BHS|^~\\&\rBTS|1\rBTS|1\r") == "hl7v2: segment 3 (BTS): a second BTS for one batch, at byte 15");
 }
 
 TEST_CASE("hl7v2: limits", "[hl7v2]") {
@@ -369,6 +396,15 @@ TEST_CASE("hl7v2: encode errors name where the Value is wrong", "[hl7v2]") {
   CHECK(encode_error_text(v).rfind("hl7v2: $.segments[0] (MSH): MSH-2 (the encoding characters) must be distinct", 0) == 0);
   Value bad_batch(Object{{"header", Value(Array{Value(Object{{"id", "PID"}})})}, {"messages", Value(Array{})}});
   CHECK(encode_error_text(bad_batch) == "hl7v2: $.header[0]: the batch header holds FHS and BHS segments");
+  CHECK(encode_error_text(Value(Object{{"batches", 5}})) == "hl7v2: $.batches: must be an array of batches");
+  const Value fhs(Object{{"id", "FHS"}, {"fields", Value(Array{"|", "^~\\&"})}});
+  CHECK(encode_error_text(Value(Object{{"batches", Value(Array{Value(Object{{"header", Value(Array{fhs})}, {"messages", Value(Array{})}})})}})) ==
+        "hl7v2: $.batches[0].header[0]: a batch header holds a BHS segment");
+  const Value bhs(Object{{"id", "BHS"}, {"fields", Value(Array{"|", "^~\\&"})}});
+  CHECK(encode_error_text(Value(Object{{"header", Value(Array{bhs})}, {"batches", Value(Array{})}})) ==
+        "hl7v2: $.header[0]: the file header holds an FHS segment");
+  CHECK(encode_error_text(Value(Object{{"batches", Value(Array{Value(Object{{"header", Value(Array{})}})})}})) ==
+        "hl7v2: $.batches[0].messages: must be an array of messages");
 }
 
 TEST_CASE("hl7v2: long leaves borrow from the decoded buffer", "[hl7v2]") {

@@ -493,7 +493,9 @@ TEST_CASE("xml decode: malformed documents name the line and column", "[codec][x
   CHECK(decode_error("<?xml version=\"1.0\" encoding=\"KLINGON\"?><a/>") ==
         "xml: unsupported encoding \"KLINGON\" in the XML declaration");
   CHECK(decode_error("<?xml version=\"1.0\" encoding=\"GBK\"?><a>\xFF\xFF</a>") ==
-        "xml: byte 39 cannot be converted from GBK to UTF-8");
+        "xml: byte 39 cannot be converted from GBK to UTF-8 at line 1, column 40");
+  CHECK(decode_error("<?xml version=\"1.0\" encoding=\"GBK\"?>\n<a>\xD5\xC5\xC8\xFD\xFF\xFF</a>") ==
+        "xml: byte 44 cannot be converted from GBK to UTF-8 at line 2, column 6");
 }
 
 TEST_CASE("xml decode: size and depth limits", "[codec][xml]") {
