@@ -8,9 +8,11 @@
 
 #include <charconv>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "codecs/hl7v2/hl7_codec.hpp"
 #include "codecs/hl7v2_xml/hl7_xml_codec.hpp"
@@ -27,6 +29,7 @@ constexpr unsigned parse_flags = pugi::parse_default | pugi::parse_ws_pcdata | p
 
 constexpr std::string_view message_root = "HL7Message";
 constexpr std::string_view batch_root = "HL7Batch";
+constexpr std::string_view file_root = "HL7File";
 
 std::string_view status_text(pugi::xml_parse_status status) {
   switch (status) {
@@ -116,7 +119,9 @@ class Decoder {
     const std::string_view name = root.name();
     if (name == message_root) return message(root);
     if (name == batch_root) return batch(root);
-    return error_at("the root element is <" + std::string(name) + ">; expected <HL7Message> or <HL7Batch>", root);
+    if (name == file_root) return file(root);
+    return error_at("the root element is <" + std::string(name) + ">; expected <HL7Message>, <HL7Batch> or <HL7File>",
+                    root);
   }
 
  private:
@@ -214,7 +219,7 @@ class Decoder {
     for (pugi::xml_node child = node.first_child(); child; child = child.next_sibling()) {
       if (child.type() != pugi::node_element) continue;
       const std::string_view id = child.name();
-      if (id == message_root || id == batch_root)
+      if (id == message_root || id == batch_root || id == file_root)
         return error_at(tag(child) + " inside " + tag(node) + "; a batch is <HL7Batch> holding <HL7Message> elements", child);
       if (!valid_segment_id(id)) return error_at(tag(child) + " is not a segment (three capital letters or digits)", child);
       if (is_batch_header(id) || is_batch_trailer(id))
@@ -234,54 +239,136 @@ class Decoder {
     return Value(std::move(out));
   }
 
-  // Mirrors the batch shape of hl7::decode: header segments, messages, trailer segments, in that
-  // order; one message without header or trailer is just that message, as in ER7.
-  Expected<Value> batch(pugi::xml_node node) {
-    if (auto ok = no_text(node, "FHS, BHS, <HL7Message>, BTS and FTS elements"); !ok) return std::move(ok).error();
-    if (auto ok = holds_elements(node); !ok) return std::move(ok).error();
+  // A batch or file in the order ER7 allows: [FHS] [BHS] messages [BTS] [FTS], each envelope
+  // segment at most once (a file's <HL7Batch> elements hold only BHS and BTS).
+  struct Batch {
     Array header;
     Array messages;
     Array trailer;
-    hl7::Separators batch_seps;
-    bool have_batch_seps = false;
+  };
+
+  static Value batch_value(Batch batch) {
+    Object out;
+    out.push_back("header", Value(std::move(batch.header)));
+    out.push_back("messages", Value(std::move(batch.messages)));
+    out.push_back("trailer", Value(std::move(batch.trailer)));
+    return Value(std::move(out));
+  }
+
+  // As in hl7::decode: one message without any envelope is just that message.
+  static Value single(Batch batch) {
+    if (batch.header.empty() && batch.trailer.empty() && batch.messages.size() == 1)
+      return std::move(batch.messages.front());
+    return batch_value(std::move(batch));
+  }
+
+  // Where a child of <HL7Batch> or <HL7File> stands in ER7's order; each envelope segment once.
+  enum Slot : std::size_t { nothing, fhs, bhs, messages, bts, fts };
+
+  // An envelope segment as the next child after `slot`. A trailer is read with its header's
+  // separators, as hl7::decode reads it: BTS with the BHS's, FTS with the FHS's (either when
+  // only one was given, else those of the last message).
+  Expected<Value> envelope_segment(pugi::xml_node child, Slot& slot, Slot child_slot, std::string_view holds) {
+    if (child_slot <= slot) return error_at(tag(child) + " out of place; " + std::string(holds), child);
+    if (child_slot == bts && (batch_seps_ || file_seps_)) seps_ = batch_seps_ ? *batch_seps_ : *file_seps_;
+    if (child_slot == fts && (file_seps_ || batch_seps_)) seps_ = file_seps_ ? *file_seps_ : *batch_seps_;
+    slot = child_slot;
+    auto s = segment(child);
+    if (!s) return s;
+    if (child_slot == fhs) file_seps_ = seps_;
+    if (child_slot == bhs) batch_seps_ = seps_;
+    return s;
+  }
+
+  Expected<Batch> batch_contents(pugi::xml_node node, bool in_file) {
+    if (auto ok = no_text(node, "FHS, BHS, <HL7Message>, BTS and FTS elements"); !ok) return std::move(ok).error();
+    if (auto ok = holds_elements(node); !ok) return std::move(ok).error();
+    const std::string holds = in_file ? "a batch of a file holds BHS, <HL7Message> elements, BTS, in that order"
+                                      : "<HL7Batch> holds FHS, BHS, <HL7Message> elements, BTS, FTS, in that order";
+    if (in_file) batch_seps_.reset();
+    Batch batch;
+    Slot slot = nothing;
     for (pugi::xml_node child = node.first_child(); child; child = child.next_sibling()) {
       if (child.type() != pugi::node_element) continue;
       const std::string_view name = child.name();
       if (name == message_root) {
-        if (!trailer.empty()) return error_at("<HL7Message> after the batch trailer", child);
+        if (slot > messages) return error_at("<HL7Message> after the batch trailer", child);
+        slot = messages;
         auto m = message(child);
-        if (!m) return m;
-        messages.push_back(std::move(m).value());
-      } else if (is_batch_header(name)) {
-        if (!messages.empty() || !trailer.empty())
-          return error_at(tag(child) + " after " + (trailer.empty() ? "a message" : "the batch trailer") +
-                              "; the batch header comes first",
-                          child);
-        auto s = segment(child);
-        if (!s) return s;
-        header.push_back(std::move(s).value());
-        batch_seps = seps_;
-        have_batch_seps = true;
-      } else if (is_batch_trailer(name)) {
-        if (header.empty() && messages.empty())
-          return error_at(tag(child) + " without a batch header or a message before it", child);
-        if (have_batch_seps) seps_ = batch_seps;  // the trailer is written with the header's separators
-        auto s = segment(child);
-        if (!s) return s;
-        trailer.push_back(std::move(s).value());
-      } else {
-        return error_at(tag(child) + " inside <HL7Batch>, which holds FHS and BHS, then <HL7Message> elements, then "
-                                     "BTS and FTS",
-                        child);
+        if (!m) return std::move(m).error();
+        batch.messages.push_back(std::move(m).value());
+        continue;
       }
+      const Slot child_slot = name == "BHS" ? bhs
+                              : name == "BTS" ? bts
+                              : in_file       ? nothing
+                              : name == "FHS" ? fhs
+                              : name == "FTS" ? fts
+                                              : nothing;
+      if (child_slot == nothing) return error_at(tag(child) + " inside <HL7Batch>; " + holds, child);
+      if (child_slot >= bts && batch.header.empty() && batch.messages.empty())
+        return error_at(tag(child) + " without a batch header or a message before it", child);
+      auto s = envelope_segment(child, slot, child_slot, holds);
+      if (!s) return std::move(s).error();
+      (child_slot < messages ? batch.header : batch.trailer).push_back(std::move(s).value());
     }
-    if (header.empty() && messages.empty() && trailer.empty()) return error_at("an empty <HL7Batch>", node);
-    if (header.empty() && trailer.empty() && messages.size() == 1) return std::move(messages.front());
-    Object out;
-    out.push_back("header", Value(std::move(header)));
-    out.push_back("messages", Value(std::move(messages)));
-    out.push_back("trailer", Value(std::move(trailer)));
-    return Value(std::move(out));
+    if (batch.header.empty() && batch.messages.empty() && batch.trailer.empty())
+      return error_at("an empty <HL7Batch>", node);
+    return batch;
+  }
+
+  Expected<Value> batch(pugi::xml_node node) {
+    auto contents = batch_contents(node, false);
+    if (!contents) return std::move(contents).error();
+    return single(std::move(contents).value());
+  }
+
+  // Several batches in one file: {"header": [FHS], "batches": [...], "trailer": [FTS]}. One batch
+  // (or none) is the batch shape with the file's envelope joined to it, as hl7::decode gives it.
+  Expected<Value> file(pugi::xml_node node) {
+    if (auto ok = no_text(node, "FHS, <HL7Batch> and FTS elements"); !ok) return std::move(ok).error();
+    if (auto ok = holds_elements(node); !ok) return std::move(ok).error();
+    Array header;
+    std::vector<Batch> batches;
+    Array trailer;
+    const std::string holds = "<HL7File> holds FHS, <HL7Batch> elements, FTS, in that order";
+    Slot slot = nothing;
+    for (pugi::xml_node child = node.first_child(); child; child = child.next_sibling()) {
+      if (child.type() != pugi::node_element) continue;
+      const std::string_view name = child.name();
+      if (name == batch_root) {
+        if (slot > messages) return error_at("<HL7Batch> after the file trailer", child);
+        slot = messages;
+        auto b = batch_contents(child, true);
+        if (!b) return std::move(b).error();
+        // In ER7 a batch after another one begins at its BHS; without one they would be one batch.
+        if (!batches.empty() && (b->header.empty() || batches.front().header.empty()))
+          return error_at("each <HL7Batch> of a file with several begins with its BHS",
+                          b->header.empty() ? child : node.child(batch_root.data()));
+        batches.push_back(std::move(b).value());
+        continue;
+      }
+      const Slot child_slot = name == "FHS" ? fhs : name == "FTS" ? fts : nothing;
+      if (child_slot == nothing) return error_at(tag(child) + " inside <HL7File>; " + holds, child);
+      auto s = envelope_segment(child, slot, child_slot, holds);
+      if (!s) return std::move(s).error();
+      (child_slot == fhs ? header : trailer).push_back(std::move(s).value());
+    }
+    if (batches.size() > 1) {
+      Array list;
+      for (Batch& b : batches) list.push_back(batch_value(std::move(b)));
+      Object out;
+      out.push_back("header", Value(std::move(header)));
+      out.push_back("batches", Value(std::move(list)));
+      out.push_back("trailer", Value(std::move(trailer)));
+      return Value(std::move(out));
+    }
+    if (header.empty() && batches.empty() && trailer.empty()) return error_at("an empty <HL7File>", node);
+    Batch joined = batches.empty() ? Batch{} : std::move(batches.front());
+    for (Value& segment : joined.header) header.push_back(std::move(segment));
+    joined.header = std::move(header);
+    for (Value& segment : trailer) joined.trailer.push_back(std::move(segment));
+    return single(std::move(joined));
   }
 
   Expected<Value> segment(pugi::xml_node node) {
@@ -417,6 +504,8 @@ class Decoder {
   Buffer anchor_;
   std::string source_;
   hl7::Separators seps_;
+  std::optional<hl7::Separators> file_seps_;   // of the FHS
+  std::optional<hl7::Separators> batch_seps_;  // of the current batch's BHS
   std::size_t segments_ = 0;
   std::size_t fill_budget_ = 0;
 };

@@ -3,7 +3,10 @@
 // holds its text or its subcomponents, repetitions are consecutive field elements. The checks
 // mirror hl7::encode, so whatever this writes, hl7v2 can write as ER7 too.
 
+#include <algorithm>
 #include <cstdio>
+#include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -36,19 +39,24 @@ class Encoder {
       out_ += options_.encoding.empty() ? std::string_view("UTF-8") : std::string_view(options_.encoding);
       out_ += "\"?>";
     }
-    const Value* messages = value.find("messages");
-    if (messages == nullptr) {
-      if (auto ok = message(value, "$", 0); !ok) return ok;
-      if (options_.indent > 0) out_ += '\n';
-      return Ok{};
+    if (const Value* batches = value.find("batches"); batches != nullptr) {
+      if (!batches->is_array()) return flow_error("$.batches: must be an array of batches");
+      open("HL7File", 0);
+      if (auto ok = envelope(value.find("header"), "$.header", {"FHS"}, "the file header holds an FHS segment", 1); !ok)
+        return ok;
+      for (std::size_t i = 0; i < batches->as_array().size(); ++i) {
+        batch_seps_.reset();
+        if (auto ok = write_batch(batches->as_array()[i], "$.batches[" + std::to_string(i) + "]", {"BHS"}, {"BTS"}, 1); !ok)
+          return ok;
+      }
+      if (auto ok = envelope(value.find("trailer"), "$.trailer", {"FTS"}, "the file trailer holds an FTS segment", 1); !ok)
+        return ok;
+      close("HL7File", 0);
+    } else if (value.find("messages") != nullptr) {
+      if (auto ok = write_batch(value, "$", {"FHS", "BHS"}, {"BTS", "FTS"}, 0); !ok) return ok;
+    } else if (auto ok = message(value, "$", 0); !ok) {
+      return ok;
     }
-    if (!messages->is_array()) return flow_error("$.messages: must be an array of messages");
-    open("HL7Batch", 0);
-    if (auto ok = envelope(value.find("header"), "header", 0); !ok) return ok;
-    for (std::size_t i = 0; i < messages->as_array().size(); ++i)
-      if (auto ok = message(messages->as_array()[i], "$.messages[" + std::to_string(i) + "]", 1); !ok) return ok;
-    if (auto ok = envelope(value.find("trailer"), "trailer", 0); !ok) return ok;
-    close("HL7Batch", 0);
     if (options_.indent > 0) out_ += '\n';
     return Ok{};
   }
@@ -56,24 +64,47 @@ class Encoder {
   std::string& out() { return out_; }
 
  private:
-  // The batch header (FHS, BHS) or trailer (BTS, FTS); the trailer takes the header's separators.
-  Status envelope(const Value* segments, std::string_view which, std::size_t depth) {
-    if (segments == nullptr || !segments->is_array()) return Ok{};
-    const bool header = which == "header";
-    if (!header && have_batch_seps_) seps_ = batch_seps_;
+  // <HL7Batch>: header, messages, trailer. `where` is "$" for the batch shape, "$.batches[i]" in a file.
+  Status write_batch(const Value& batch, const std::string& where, std::initializer_list<std::string_view> header_ids,
+                     std::initializer_list<std::string_view> trailer_ids, std::size_t depth) {
+    const Value* messages = batch.find("messages");
+    if (messages == nullptr || !messages->is_array()) return flow_error(where + ".messages: must be an array of messages");
+    const bool in_file = header_ids.size() == 1;
+    open("HL7Batch", depth);
+    if (auto ok = envelope(batch.find("header"), where + ".header", header_ids,
+                           in_file ? "a batch header holds a BHS segment" : "the batch header holds FHS and BHS segments",
+                           depth + 1);
+        !ok)
+      return ok;
+    for (std::size_t i = 0; i < messages->as_array().size(); ++i)
+      if (auto ok = message(messages->as_array()[i], where + ".messages[" + std::to_string(i) + "]", depth + 1); !ok)
+        return ok;
+    if (auto ok = envelope(batch.find("trailer"), where + ".trailer", trailer_ids,
+                           in_file ? "a batch trailer holds a BTS segment" : "the batch trailer holds BTS and FTS segments",
+                           depth + 1);
+        !ok)
+      return ok;
+    close("HL7Batch", depth);
+    return Ok{};
+  }
+
+  // Header (FHS, BHS) or trailer (BTS, FTS) segments, each one of `ids`. A trailer takes its
+  // header's separators as hl7v2 does: BTS the BHS's, FTS the FHS's.
+  Status envelope(const Value* segments, const std::string& where, std::initializer_list<std::string_view> ids,
+                  std::string_view holds, std::size_t depth) {
+    if (segments == nullptr || segments->is_null()) return Ok{};
+    if (!segments->is_array()) return flow_error(where + ": must be an array of segments");
     for (std::size_t i = 0; i < segments->as_array().size(); ++i) {
       const Value& seg = segments->as_array()[i];
-      const std::string where = "$." + std::string(which) + "[" + std::to_string(i) + "]";
+      const std::string at = where + "[" + std::to_string(i) + "]";
       const Value* id = seg.find("id");
       const std::string_view name = id != nullptr && id->is_string() ? id->as_string() : std::string_view();
-      if (header ? (name != "FHS" && name != "BHS") : (name != "BTS" && name != "FTS"))
-        return flow_error(where + ": the batch " + std::string(which) + " holds " +
-                          (header ? "FHS and BHS" : "BTS and FTS") + " segments");
-      if (auto ok = segment(seg, where, "", depth + 1); !ok) return ok;
-      if (header) {
-        batch_seps_ = seps_;
-        have_batch_seps_ = true;
-      }
+      if (std::find(ids.begin(), ids.end(), name) == ids.end()) return flow_error(at + ": " + std::string(holds));
+      if (name == "BTS" && (batch_seps_ || file_seps_)) seps_ = batch_seps_ ? *batch_seps_ : *file_seps_;
+      if (name == "FTS" && (file_seps_ || batch_seps_)) seps_ = file_seps_ ? *file_seps_ : *batch_seps_;
+      if (auto ok = segment(seg, at, "", depth); !ok) return ok;
+      if (name == "FHS") file_seps_ = seps_;
+      if (name == "BHS") batch_seps_ = seps_;
     }
     return Ok{};
   }
@@ -345,9 +376,9 @@ class Encoder {
   std::string scratch_;  // a number's text
   std::string where_;    // "$.segments[2] (PID)"
   hl7::Separators seps_;
-  hl7::Separators batch_seps_;
+  std::optional<hl7::Separators> file_seps_;   // of the FHS
+  std::optional<hl7::Separators> batch_seps_;  // of the current batch's BHS
   bool have_seps_ = false;
-  bool have_batch_seps_ = false;
   std::size_t segments_ = 0;
 };
 

@@ -193,6 +193,43 @@ TEST_CASE("hl7v2-xml: the Value is the one hl7v2 gives for the same message", "[
   }
 }
 
+TEST_CASE("hl7v2-xml: files of several batches, and the separators a trailer is read with", "[hl7v2-xml]") {
+  const std::string fhs = "<FHS><FHS.1>|</FHS.1><FHS.2>^~\\&amp;</FHS.2><FHS.3>LAB</FHS.3></FHS>";
+  const std::string bhs = "<BHS><BHS.1>|</BHS.1><BHS.2>^~\\&amp;</BHS.2></BHS>";
+  const std::string one = message("<PID><PID.1>1</PID.1></PID>");
+  const std::string file = "<HL7File>" + fhs + "<HL7Batch>" + bhs + one + one + "<BTS><BTS.1>2</BTS.1></BTS></HL7Batch><HL7Batch>" +
+                           bhs + one + "</HL7Batch><FTS><FTS.1>2</FTS.1></FTS></HL7File>";
+  const Value v = decode_ok(file);
+  CHECK(v.find("header")->as_array().size() == 1);
+  REQUIRE(v.find("batches") != nullptr);
+  const Array& batches = v.find("batches")->as_array();
+  REQUIRE(batches.size() == 2);
+  CHECK(batches[0].find("messages")->as_array().size() == 2);
+  CHECK(batches[0].find("trailer")->as_array().size() == 1);
+  CHECK(batches[1].find("trailer")->as_array().empty());
+  CHECK(v.find("trailer")->as_array().size() == 1);
+  for (const char* options : {"", "indent=2"}) {
+    const std::string xml = encode_ok(v, opts(options));
+    CHECK(xml.find("<HL7File>") != std::string::npos);
+    CHECK(decode_ok(xml) == v);
+  }
+  // One batch in a file is the batch shape with the file's envelope joined, as ER7 reads it.
+  const Value joined = decode_ok("<HL7File>" + fhs + "<HL7Batch>" + bhs + one + "</HL7Batch><FTS/></HL7File>");
+  CHECK(joined == decode_ok("<HL7Batch>" + fhs + bhs + one + "<FTS/></HL7Batch>"));
+  CHECK(joined == er7_decode("FHS|^~\\&|LAB\rBHS|^~\\&\r" + msh_er7 + "PID|1\rFTS\r"));
+
+  // BTS is read with the BHS's separators, FTS with the FHS's: a backslash is text under '$'.
+  const Value trailers = decode_ok("<HL7Batch>" + fhs + "<BHS><BHS.1>!</BHS.1><BHS.2>@#$%</BHS.2></BHS>" + one +
+                                   "<BTS><BTS.1>x\\y</BTS.1></BTS><FTS><FTS.1>x\\y</FTS.1></FTS></HL7Batch>");
+  CHECK(fields_of(Value(Object{{"segments", *trailers.find("trailer")}}), 0) == Value(Array{"x\\y"}));
+  CHECK(fields_of(Value(Object{{"segments", *trailers.find("trailer")}}), 1) == Value(Array{"x\\E\\y"}));
+
+  // Encode checks what each envelope holds.
+  Value bad = v;
+  bad.as_object().find("batches")->as_array()[0].as_object().find("header")->as_array()[0] = *v.find("header")->as_array().begin();
+  CHECK(encode_error_text(bad) == "hl7v2-xml: $.batches[0].header[0]: a batch header holds a BHS segment");
+}
+
 TEST_CASE("hl7v2-xml: charsets of the XML, never MSH-18", "[hl7v2-xml]") {
   const std::string er7 = read_data("adt_a01_utf8.hl7");
   const Value value = er7_decode(er7);
@@ -229,7 +266,7 @@ TEST_CASE("hl7v2-xml: decode errors name the element and its line and column", "
   CHECK(decode_error_text("<HL7Message/>x") == "hl7v2-xml: text outside the root element at line 1, column 14");
   CHECK(decode_error_text("<HL7Message>\x01</HL7Message>") == "hl7v2-xml: control character 0x01 at line 1, column 13");
   CHECK(decode_error_text("<Message/>") ==
-        "hl7v2-xml: the root element is <Message>; expected <HL7Message> or <HL7Batch> at line 1, column 2");
+        "hl7v2-xml: the root element is <Message>; expected <HL7Message>, <HL7Batch> or <HL7File> at line 1, column 2");
   CHECK(decode_error_text("<HL7Message/>") ==
         "hl7v2-xml: <HL7Message> holds no segments; a message starts with <MSH> at line 1, column 2");
   CHECK(decode_error_text("<HL7Message>\n  <PID/>\n</HL7Message>") ==
@@ -304,14 +341,29 @@ TEST_CASE("hl7v2-xml: decode errors name the element and its line and column", "
   const std::string one = message("");
   CHECK(decode_error_text("<HL7Batch/>") == "hl7v2-xml: an empty <HL7Batch> at line 1, column 2");
   CHECK(decode_error_text("<HL7Batch>" + one + "<BHS><BHS.1>|</BHS.1><BHS.2>^~\\&amp;</BHS.2></BHS></HL7Batch>") ==
-        "hl7v2-xml: <BHS> after a message; the batch header comes first at line 1, column 124");
+        "hl7v2-xml: <BHS> out of place; <HL7Batch> holds FHS, BHS, <HL7Message> elements, BTS, FTS, in that order at "
+        "line 1, column 124");
   CHECK(decode_error_text("<HL7Batch>" + one + "<BTS/>" + one + "</HL7Batch>") ==
         "hl7v2-xml: <HL7Message> after the batch trailer at line 1, column 130");
   CHECK(decode_error_text("<HL7Batch><BTS/></HL7Batch>") ==
         "hl7v2-xml: <BTS> without a batch header or a message before it at line 1, column 12");
   CHECK(decode_error_text("<HL7Batch><MSH/></HL7Batch>") ==
-        "hl7v2-xml: <MSH> inside <HL7Batch>, which holds FHS and BHS, then <HL7Message> elements, then BTS and FTS at "
-        "line 1, column 12");
+        "hl7v2-xml: <MSH> inside <HL7Batch>; <HL7Batch> holds FHS, BHS, <HL7Message> elements, BTS, FTS, in that order "
+        "at line 1, column 12");
+  CHECK(decode_error_text("<HL7Batch><BTS/><FTS/></HL7Batch>") ==
+        "hl7v2-xml: <BTS> without a batch header or a message before it at line 1, column 12");
+  const std::string bhs = "<BHS><BHS.1>|</BHS.1><BHS.2>^~\\&amp;</BHS.2></BHS>";
+  CHECK(decode_error_text("<HL7Batch>" + bhs + bhs + "</HL7Batch>") ==
+        "hl7v2-xml: <BHS> out of place; <HL7Batch> holds FHS, BHS, <HL7Message> elements, BTS, FTS, in that order at "
+        "line 1, column 62");
+  CHECK(decode_error_text("<HL7File><HL7Batch>" + one + "</HL7Batch><HL7Batch>" + bhs + "</HL7Batch></HL7File>") ==
+        "hl7v2-xml: each <HL7Batch> of a file with several begins with its BHS at line 1, column 11");
+  CHECK(decode_error_text("<HL7File><HL7Batch><FHS/></HL7Batch></HL7File>") ==
+        "hl7v2-xml: <FHS> inside <HL7Batch>; a batch of a file holds BHS, <HL7Message> elements, BTS, in that order at "
+        "line 1, column 21");
+  CHECK(decode_error_text("<HL7File><FTS/><HL7Batch>" + one + "</HL7Batch></HL7File>") ==
+        "hl7v2-xml: <HL7Batch> after the file trailer at line 1, column 17");
+  CHECK(decode_error_text("<HL7File/>") == "hl7v2-xml: an empty <HL7File> at line 1, column 2");
   CHECK(decode_error_text("<HL7Message><HL7Message/></HL7Message>") ==
         "hl7v2-xml: <HL7Message> inside <HL7Message>; a batch is <HL7Batch> holding <HL7Message> elements at line 1, "
         "column 14");
