@@ -5,6 +5,7 @@
 
 #include "adapters/http/register.hpp"
 #include "codecs/delimited/register.hpp"
+#include "codecs/fixed/register.hpp"
 #include "codecs/hl7v2/register.hpp"
 #include "codecs/hl7v2_xml/register.hpp"
 #include "codecs/iso8583/register.hpp"
@@ -29,6 +30,7 @@ Plugins make_plugins() {
       &hl7xml::register_plugins,
       &iso8583::register_plugins,
       &crypto::register_plugins,
+      &fixed::register_plugins,
       &http::register_plugins,
   };
   for (auto registration : registrations) {
