@@ -212,47 +212,67 @@ class Decoder {
   }
 
   // No field may end inside a multi-byte character; invalid bytes are reported here too, with
-  // the field they are in.
-  Status check_characters(std::string_view record, const RecordType& type, const std::string& prefix) const {
+  // the field they are in. Messages are built only on the error path: this runs per character.
+  Status check_characters(std::string_view record, std::size_t offset, const RecordType& type) const {
     std::size_t pos = 0;
     for (const Field& field : type.fields) {
       const std::size_t end = field.offset + field.length;
       while (pos < end) {
         const std::size_t n = detail::char_length(record, pos, layout_.family);
-        const auto c = static_cast<unsigned char>(record[pos]);
-        const std::string in_field = prefix + " field " + field.name + ": ";
-        const std::string charset(detail::charset_label(layout_));
-        if (n == 0) {
-          const bool lead = layout_.family == CharsetFamily::utf8 ? c >= 0xC2 && c <= 0xF4 : c >= 0x81 && c <= 0xFE;
-          if (lead && record.size() - pos < 4 && end == record.size())
-            return bad(in_field + "the record ends inside a " + charset + " character at byte " + std::to_string(record.size()));
-          return bad(in_field + "invalid " + charset + " byte " + hex_byte(c) + " at byte " + std::to_string(pos + 1));
+        if (n != 0 && pos + n <= end) {
+          pos += n;
+          continue;
         }
-        if (pos + n > end)
+        const std::string in_field = where(offset, type) + " field " + field.name + ": ";
+        const std::string charset(detail::charset_label(layout_));
+        if (n != 0)
           return bad(in_field + "the field ends inside a " + charset + " character at byte " + std::to_string(end) +
                      " (the character is bytes " + std::to_string(pos + 1) + "-" + std::to_string(pos + n) + ")");
-        pos += n;
+        const auto c = static_cast<unsigned char>(record[pos]);
+        const bool lead = layout_.family == CharsetFamily::utf8 ? c >= 0xC2 && c <= 0xF4 : c >= 0x81 && c <= 0xFE;
+        if (lead && record.size() - pos < 4 && end == record.size())
+          return bad(in_field + "the record ends inside a " + charset + " character at byte " + std::to_string(record.size()));
+        return bad(in_field + "invalid " + charset + " byte " + hex_byte(c) + " at byte " + std::to_string(pos + 1));
       }
     }
     return Ok{};
   }
 
   Expected<Value> decode_record(std::string_view record, std::size_t offset, const RecordType& type) const {
-    const std::string prefix = where(offset, type);
     if (record.size() != type.length) {
       std::string hint;
       if (layout_.terminator == Terminator::lf && !record.empty() && record.back() == '\r') hint = " (it ends with CR: terminator crlf?)";
-      return bad(prefix + ": " + std::to_string(record.size()) + " bytes, expected " + std::to_string(type.length) + hint);
+      return bad(where(offset, type) + ": " + std::to_string(record.size()) + " bytes, expected " + std::to_string(type.length) + hint);
     }
-    if (layout_.family != CharsetFamily::single_byte && !detail::is_ascii(record)) {
-      if (auto checked = check_characters(record, type, prefix); !checked) return std::move(checked).error();
+    // Fields never hold line breaks (encode refuses them), so neither does a record: a CR or LF
+    // here is a broken line ending, or records run together.
+    // One pass finds both a line break and whether any byte is beyond ASCII.
+    std::size_t brk = std::string_view::npos;
+    unsigned char any = 0;
+    for (std::size_t i = 0; i < record.size(); ++i) {
+      const auto c = static_cast<unsigned char>(record[i]);
+      any |= c;
+      if (c == '\r' || c == '\n') {
+        brk = i;
+        break;
+      }
+    }
+    if (brk != std::string_view::npos) {
+      std::size_t i = 0;
+      while (i + 1 < type.fields.size() && type.fields[i].offset + type.fields[i].length <= brk) ++i;
+      return bad(where(offset, type) + " field " + type.fields[i].name + ": a line break (" +
+                 (record[brk] == '\r' ? "CR" : "LF") + ") at byte " + std::to_string(brk + 1));
+    }
+    if (layout_.family != CharsetFamily::single_byte && any >= 0x80) {
+      if (auto checked = check_characters(record, offset, type); !checked) return std::move(checked).error();
     }
     Object out;
     out.reserve(type.fields.size());
     for (const Field& field : type.fields) {
       auto value = detail::decode_field(record.substr(field.offset, field.length), field, layout_, buffer_);
       if (!value)
-        return bad(prefix + " field " + field.name + ": " + value.error().message + " at byte " + std::to_string(field.offset + 1));
+        return bad(where(offset, type) + " field " + field.name + ": " + value.error().message + " at byte " +
+                   std::to_string(field.offset + 1));
       out.push_back(field.name, std::move(*value));
     }
     return Value(std::move(out));

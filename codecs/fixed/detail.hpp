@@ -49,8 +49,8 @@ Expected<std::string> format_number(const Value& value, const Field& field);
 // Strings longer than borrow_above borrow from `anchor` when no conversion is needed.
 Expected<Value> decode_field(std::string_view bytes, const Field& field, const Layout& layout, const Buffer& anchor);
 
-// Appends exactly field.length bytes for `value`: null (or missing) writes the default, else a
-// blank field.
+// Appends exactly field.length bytes for `value`; null writes a blank field (a missing value's
+// default is the caller's business: null must stay null through a round trip).
 Status encode_field(const Value& value, const Field& field, const Layout& layout, std::string& out);
 
 // --- messages ---

@@ -50,10 +50,12 @@ class Encoder {
     if (!started_) started_ = true;
     else out_ += terminator_;
     const std::size_t start = out_.size();
-    static const Value null;
     for (std::size_t k = 0; k < type.fields.size(); ++k) {
       const Field& field = type.fields[k];
-      if (auto written = detail::encode_field(values_[k] ? *values_[k] : null, field, layout_, out_); !written)
+      // A missing field takes its default; an explicit null is a blank field, as decode gave it.
+      const Value fallback = values_[k] == nullptr && field.default_value ? Value(*field.default_value) : Value();
+      const Value& value = values_[k] ? *values_[k] : fallback;
+      if (auto written = detail::encode_field(value, field, layout_, out_); !written)
         return failed(label + " field " + field.name + ": " + written.error().message);
     }
     if (!type.match.empty()) {

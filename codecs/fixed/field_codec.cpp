@@ -58,7 +58,7 @@ Expected<std::string> string_text(const Value& value) {
 Status encode_string(const Value& value, const Field& field, const Layout& layout, std::string& out) {
   auto text = string_text(value);
   if (!text) return std::move(text).error();
-  if (layout.terminator != Terminator::none && text->find_first_of("\r\n") != std::string::npos)
+  if (text->find_first_of("\r\n") != std::string::npos)
     return reason(quoted(*text) + " holds a line break, which would end the record");
   std::string converted;
   std::string_view bytes = *text;
@@ -110,7 +110,6 @@ Expected<Value> decode_field(std::string_view bytes, const Field& field, const L
 
 Status encode_field(const Value& value, const Field& field, const Layout& layout, std::string& out) {
   if (value.is_null()) {
-    if (field.default_value) return encode_field(Value(*field.default_value), field, layout, out);
     if (field.required) return reason("the field is required");
     if (field.type == FieldType::string) append_padded(out, {}, field);
     else out.append(field.length, ' ');  // blank: decodes back to null

@@ -61,7 +61,7 @@ struct Field {
   Sign sign = Sign::none;
   bool required = false;        // a blank field is an error on decode; a missing value on encode
   bool truncate = false;        // string: encode cuts a long value at a character boundary
-  std::optional<std::string> default_value;  // written when the value is missing or null (UTF-8)
+  std::optional<std::string> default_value;  // written when the record object lacks the field (UTF-8)
   std::string format;                        // date: as written in the layout, e.g. "yyyyMMdd"
   std::vector<DatePart> pattern;             // date: `format` compiled
   bool has_date = false;

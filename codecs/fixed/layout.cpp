@@ -51,7 +51,7 @@ constexpr std::array<ConfigKey, 13> field_keys{{
     {"format", KeyType::string, "", "date: yyyy MM dd HH mm ss and literal characters, e.g. yyyyMMdd, HHmmss"},
     {"required", KeyType::boolean, "false", "a blank field is an error on decode, a missing value on encode"},
     {"truncate", KeyType::boolean, "false", "string: encode cuts a long value at a character boundary instead of failing"},
-    {"default", KeyType::string, "", "written when the value is missing or null (the discriminator field's is its match)"},
+    {"default", KeyType::string, "", "written when the record object lacks the field (null writes a blank field); the discriminator field's is its match"},
     {"description", KeyType::string, "", "what the field means (documentation only)"},
 }};
 

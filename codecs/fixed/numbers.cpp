@@ -161,10 +161,16 @@ Expected<Value> parse_number(std::string_view text, const Field& field) {
   Parts parts;
   const auto scale = static_cast<std::size_t>(field.scale);
   if (field.explicit_point) {
+    // Exactly as encode writes it (digits, and the point with `scale` digits): "12." or ".5"
+    // would come back longer than they came in.
     if (digits.front() == '+' || digits.front() == '-' || !split_decimal(digits, parts)) return not_a_number();
-    if (parts.fraction.size() > scale)
-      return reason(quoted(original) + " has more than " + plural(scale, "decimal place"));
-    parts.fraction.append(scale - parts.fraction.size(), '0');
+    const std::size_t point = digits.find('.');
+    const bool written_fully = scale == 0 ? point == std::string::npos
+                                          : point != std::string::npos && point > 0 && digits.size() - point - 1 == scale;
+    if (!written_fully) {
+      if (parts.fraction.size() > scale) return reason(quoted(original) + " has more than " + plural(scale, "decimal place"));
+      return reason(quoted(original) + " is not a number with " + plural(scale, "decimal place"));
+    }
   } else {
     for (char c : digits)
       if (!is_digit(c)) return not_a_number();

@@ -191,6 +191,12 @@ TEST_CASE("fixed: single-record insurer request (explicit point, overpunch, zero
   CHECK(encode_ok(built, insurer_layout()) ==
         "2210440100000001        20261122093000" + gbk("王五") + std::string(16, ' ') + "44010619800101123X" +
             std::string(20, ' ') + "000000000007" + "000000006350" + "     12.50" + "0001" + "00020{");
+  // null is a blank field, so a decoded blank stays blank; only a missing field takes the default.
+  Value with_null = built;
+  with_null.as_object().set("items", nullptr);
+  const std::string blank_items = encode_ok(with_null, insurer_layout());
+  CHECK(blank_items.substr(130, 4) == "    ");
+  CHECK(decode_ok(blank_items, insurer_layout()).find("items")->is_null());
 }
 
 TEST_CASE("fixed: encode builds a statement from a flow's values", "[fixed]") {
@@ -257,6 +263,9 @@ TEST_CASE("fixed: bad input names the line, record, field and byte", "[fixed]") 
   CHECK(broken(1, with_field(lines[1], 102, "\xD5")) ==
         "fixed: line 2 record detail field remark: the record ends inside a GBK character at byte 103");
 
+  CHECK(broken(1, with_field(lines[1], payer_at + 6, "\r")) ==
+        "fixed: line 2 record detail field payerName: a line break (CR) at byte 80");
+
   // Record order and presence.
   CHECK(decode_error(join({lines[0], lines[1], lines[2]}), layout) ==
         "fixed: the input ends without the trailer record ('T1')");
@@ -292,6 +301,10 @@ TEST_CASE("fixed: single-record errors", "[fixed]") {
   std::string bad_point = request;
   bad_point.replace(120, 10, "    38.605");
   CHECK(decode_error(bad_point, layout) == "fixed: record field selfPay: '    38.605' has more than 2 decimal places at byte 121");
+  bad_point.replace(120, 10, "      38.6");  // an explicit point is written with all its decimals
+  CHECK(decode_error(bad_point, layout) == "fixed: record field selfPay: '      38.6' is not a number with 2 decimal places at byte 121");
+  bad_point.replace(120, 10, "     38.60");
+  CHECK(*decode_ok(bad_point, layout).find("selfPay") == decimal("38.60"));
 }
 
 TEST_CASE("fixed: encode errors name the record and field", "[fixed]") {
