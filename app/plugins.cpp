@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "adapters/http/register.hpp"
+#include "adapters/tcp/register.hpp"
 #include "codecs/delimited/register.hpp"
 #include "codecs/fixed/register.hpp"
 #include "codecs/hl7v2/register.hpp"
@@ -32,6 +33,7 @@ Plugins make_plugins() {
       &crypto::register_plugins,
       &fixed::register_plugins,
       &http::register_plugins,
+      &tcp::register_plugins,
   };
   for (auto registration : registrations) {
     if (auto added = registration(plugins); !added) {

@@ -77,6 +77,7 @@ boost::asio::awaitable<Outcome> Engine::process(std::shared_ptr<const Generation
   }
 
   if (outcome.error) errors.render(*outcome.error, outcome);
+  else errors.accepted(outcome);
   if (stats) {
     stats->in_flight.fetch_sub(1, std::memory_order_relaxed);
     const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - msg.started);

@@ -33,6 +33,10 @@ class ErrorRenderer {
  public:
   virtual ~ErrorRenderer() = default;
   virtual void render(const Error& error, Outcome& outcome) const = 0;  // sets status, body, content_type
+  // Called when the flow succeeded, before the outcome is accounted: a source whose protocol
+  // answers on the flow's behalf (MLLP with ack: auto) puts that answer in the body here, so the
+  // journal holds what the sender got.
+  virtual void accepted(Outcome& outcome) const { (void)outcome; }
 };
 
 class Engine {

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "crypto/des_cipher.hpp"
-#include "crypto/hex.hpp"
+#include "core/text/hex.hpp"
 
 namespace qiao::crypto {
 

@@ -24,7 +24,7 @@ enum class Padding {
   one_bit,   // method 2: 0x80 then zero bytes, always at least one byte
 };
 
-// Each returns the 8 MAC bytes (raw; crypto::to_hex for the 16-hex form).
+// Each returns the 8 MAC bytes (raw; to_hex in core/text/hex.hpp for the 16-hex form).
 Expected<std::string> x99_mac(std::string_view key_hex, std::string_view data, Padding padding = Padding::zeros);
 Expected<std::string> x919_mac(std::string_view key_hex, std::string_view data, Padding padding = Padding::zeros);
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "crypto/hex.hpp"
+#include "core/text/hex.hpp"
 #include "crypto/mac.hpp"
 
 namespace qiao::crypto {

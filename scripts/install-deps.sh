@@ -8,7 +8,7 @@ build_packages=(
   libboost1.81-all-dev rapidjson-dev libyaml-cpp-dev liblua5.4-dev
   libspdlog-dev libfmt-dev libcli11-dev libsqlite3-dev libssl-dev libpugixml-dev
 )
-test_packages=(catch2 curl openssl clang-14 libclang-rt-14-dev python3)
+test_packages=(catch2 curl openssl clang-14 libclang-rt-14-dev python3 python3-hl7)
 bench_packages=(wrk nginx-light libbenchmark-dev)
 
 wanted=("${build_packages[@]}")

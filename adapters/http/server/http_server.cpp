@@ -1,11 +1,8 @@
 #include "adapters/http/server/http_server.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/stream.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -18,7 +15,7 @@
 #include <atomic>
 
 #include "core/log.hpp"
-#include "core/spawn.hpp"
+#include "core/net/tcp_listener.hpp"
 
 namespace qiao::http {
 
@@ -31,16 +28,12 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-struct ListenerState {
-  ListenerState(asio::io_context& io, Host& h, std::shared_ptr<RequestHandler> rh, std::string n)
-      : acceptor(io), host(h), handler(std::move(rh)), name(std::move(n)) {}
-  tcp::acceptor acceptor;
+// What a connection's requests share: the handler, the host, and whether the listener stopped.
+struct SessionContext {
+  RequestHandler& handler;
   Host& host;
-  std::shared_ptr<RequestHandler> handler;
-  std::string name;
-  std::string address;
-  std::atomic<std::size_t> connections{0};
-  std::atomic<bool> stopped{false};
+  const std::atomic<bool>& stopped;
+  const std::string& name;
 };
 
 bool is_quiet_close(const boost::system::error_code& ec) {
@@ -50,8 +43,8 @@ bool is_quiet_close(const boost::system::error_code& ec) {
 
 // Reads and answers requests until the client or a limit ends the connection.
 template <class Stream>
-asio::awaitable<void> serve_requests(Stream& stream, ListenerState& state, const Connection& connection) {
-  RequestHandler& handler = *state.handler;
+asio::awaitable<void> serve_requests(Stream& stream, const SessionContext& state, const Connection& connection) {
+  RequestHandler& handler = state.handler;
   beast::flat_buffer buffer;
   auto& tcp_layer = beast::get_lowest_layer(stream);
   for (;;) {
@@ -118,107 +111,54 @@ asio::awaitable<void> serve_requests(Stream& stream, ListenerState& state, const
   }
 }
 
-asio::awaitable<void> run_session(std::shared_ptr<ListenerState> state, tcp::socket socket) {
-  struct Count {
-    std::atomic<std::size_t>& n;
-    ~Count() { n.fetch_sub(1); }
-  } count{state->connections};
-
-  Connection connection;
-  boost::system::error_code ec;
-  const auto remote = socket.remote_endpoint(ec);
-  if (ec) co_return;
-  connection.remote = remote.address().to_string() + ":" + std::to_string(remote.port());
-  socket.set_option(tcp::no_delay(true), ec);
-
-  beast::tcp_stream plain(std::move(socket));
-  std::shared_ptr<asio::ssl::context> tls = state->handler->tls();
-  if (!tls) {
-    co_await serve_requests(plain, *state, connection);
-    plain.socket().shutdown(tcp::socket::shutdown_send, ec);
-    co_return;
-  }
-
-  connection.tls = true;
-  beast::ssl_stream<beast::tcp_stream> stream(std::move(plain), *tls);
-  const ServerLimits limits = state->handler->limits();
-  beast::get_lowest_layer(stream).expires_after(limits.read_timeout);
-  auto [handshake_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, use_tuple);
-  if (handshake_ec) {
-    log::system().debug("{}: TLS handshake with {} failed: {}", state->name, connection.remote, handshake_ec.message());
-    co_return;
-  }
-  co_await serve_requests(stream, *state, connection);
-  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
-  co_await stream.async_shutdown(use_tuple);
-}
-
-asio::awaitable<void> accept_connections(std::shared_ptr<ListenerState> state) {
-  std::chrono::steady_clock::time_point last_warning{};
-  for (;;) {
-    asio::io_context& worker = state->host.next_worker();
-    auto [ec, socket] = co_await state->acceptor.async_accept(worker, use_tuple);
-    if (state->stopped.load() || ec == asio::error::operation_aborted) co_return;
-    if (ec) {
-      // Out of file descriptors and the like: back off instead of spinning.
-      log::system().warn("{}: accept failed: {}", state->name, ec.message());
-      asio::steady_timer pause(state->acceptor.get_executor(), std::chrono::milliseconds(100));
-      co_await pause.async_wait(use_tuple);
-      continue;
-    }
-    const std::size_t limit = state->handler->limits().max_connections;
-    if (state->connections.load() >= limit) {
-      const auto now = std::chrono::steady_clock::now();
-      if (now - last_warning > std::chrono::seconds(10)) {
-        log::system().warn("{}: {} connections open, the limit; refusing new ones", state->name, limit);
-        last_warning = now;
-      }
-      boost::system::error_code ignored;
-      socket.close(ignored);
-      continue;
-    }
-    state->connections.fetch_add(1);
-    spawn(worker, run_session(state, std::move(socket)), state->name + " session");
-  }
-}
-
-class HttpListener final : public Listener {
+class HttpConnectionHandler final : public ConnectionHandler {
  public:
-  explicit HttpListener(std::shared_ptr<ListenerState> state) : state_(std::move(state)) {}
-  ~HttpListener() override { stop(); }
+  HttpConnectionHandler(std::shared_ptr<RequestHandler> handler, Host& host, std::string name)
+      : handler_(std::move(handler)), host_(host), name_(std::move(name)) {}
 
-  std::string address() const override { return state_->address; }
+  std::size_t max_connections() const override { return handler_->limits().max_connections; }
 
-  void stop() override {
-    if (state_->stopped.exchange(true)) return;
-    asio::post(state_->acceptor.get_executor(), [state = state_] {
-      boost::system::error_code ignored;
-      state->acceptor.close(ignored);
-    });
+  asio::awaitable<void> serve(tcp::socket socket, const std::atomic<bool>& stopped) override {
+    const SessionContext context{*handler_, host_, stopped, name_};
+    Connection connection;
+    connection.remote = remote_address(socket);
+    if (connection.remote.empty()) co_return;
+
+    boost::system::error_code ec;
+    beast::tcp_stream plain(std::move(socket));
+    std::shared_ptr<asio::ssl::context> tls = handler_->tls();
+    if (!tls) {
+      co_await serve_requests(plain, context, connection);
+      plain.socket().shutdown(tcp::socket::shutdown_send, ec);
+      co_return;
+    }
+
+    connection.tls = true;
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(plain), *tls);
+    const ServerLimits limits = handler_->limits();
+    beast::get_lowest_layer(stream).expires_after(limits.read_timeout);
+    auto [handshake_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, use_tuple);
+    if (handshake_ec) {
+      log::system().debug("{}: TLS handshake with {} failed: {}", name_, connection.remote, handshake_ec.message());
+      co_return;
+    }
+    co_await serve_requests(stream, context, connection);
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
+    co_await stream.async_shutdown(use_tuple);
   }
 
  private:
-  std::shared_ptr<ListenerState> state_;
+  std::shared_ptr<RequestHandler> handler_;
+  Host& host_;
+  std::string name_;
 };
 
 }  // namespace
 
 Expected<std::unique_ptr<Listener>> open_http_listener(const HostPort& address, std::shared_ptr<RequestHandler> handler,
                                                        Host& host, std::string name) {
-  auto state = std::make_shared<ListenerState>(host.acceptor_context(), host, std::move(handler), std::move(name));
-  boost::system::error_code ec;
-  const auto ip = asio::ip::make_address(address.host == "localhost" ? "127.0.0.1" : address.host, ec);
-  if (ec) return make_error(ErrorKind::config, state->name + ": '" + address.host + "' is not an IP address to listen on");
-  const tcp::endpoint endpoint(ip, address.port);
-  auto& acceptor = state->acceptor;
-  if (acceptor.open(endpoint.protocol(), ec); !ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor.bind(endpoint, ec);
-  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return make_error(ErrorKind::config, state->name + ": cannot listen on " + address.str() + ": " + ec.message());
-  const auto bound = acceptor.local_endpoint(ec);
-  state->address = HostPort{bound.address().to_string(), bound.port()}.str();
-  spawn(host.acceptor_context(), accept_connections(state), state->name + " acceptor");
-  return std::unique_ptr<Listener>(std::make_unique<HttpListener>(state));
+  auto connections = std::make_shared<HttpConnectionHandler>(std::move(handler), host, name);
+  return open_tcp_listener(address, std::move(connections), host, std::move(name));
 }
 
 }  // namespace qiao::http

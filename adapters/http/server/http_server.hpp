@@ -1,6 +1,6 @@
 #pragma once
-// The HTTP/1.1 server machinery shared by flow listeners and the admin API: an acceptor that
-// hands connections to the workers, and a session per connection (keep-alive, size limits,
+// The HTTP/1.1 server machinery shared by flow listeners and the admin API: a session per
+// connection accepted by core/net/tcp_listener (keep-alive, size limits,
 // timeouts, TLS, 100-continue). What to answer is the RequestHandler's business.
 // Internal to the adapter: it exposes Beast types.
 
@@ -13,9 +13,9 @@
 #include <memory>
 #include <string>
 
-#include "adapters/http/common/host_port.hpp"
 #include "core/error.hpp"
 #include "core/host.hpp"
+#include "core/net/host_port.hpp"
 #include "core/source.hpp"
 
 namespace qiao::http {

@@ -8,11 +8,11 @@
 
 #include "adapters/http/server/http_errors.hpp"
 #include "adapters/http/server/http_server.hpp"
-#include "adapters/http/server/server_tls.hpp"
 #include "core/engine.hpp"
 #include "core/flow/flow.hpp"
 #include "core/generation.hpp"
 #include "core/message.hpp"
+#include "core/net/server_tls.hpp"
 
 namespace qiao::http {
 
@@ -31,11 +31,6 @@ constexpr ConfigKey source_keys[] = {
     {"read_timeout", KeyType::duration, "30s", "how long reading one request may take (whole listener)"},
     {"write_timeout", KeyType::duration, "30s", "how long writing one reply may take (whole listener)"},
     {"max_connections", KeyType::integer, "10000", "open connections at most; more are closed at once (whole listener)"},
-};
-constexpr ConfigKey tls_keys[] = {
-    {"cert", KeyType::string, "", "PEM certificate chain file", true},
-    {"key", KeyType::string, "", "PEM private key file", true},
-    {"client_ca", KeyType::string, "", "PEM CA file; when set, clients must present a certificate it signed"},
 };
 
 // Settings that belong to the listener, not the flow: a flow may leave them out, but two
@@ -277,14 +272,7 @@ class HttpSourceKind final : public SourceKind {
       }
       spec->methods.push_back(method);
     }
-    if (auto tls = reader.node("tls")) {
-      ConfigReader tls_reader(*tls, tls_keys, diag, "tls");
-      ServerTlsSettings settings;
-      settings.cert = tls_reader.string("cert");
-      settings.key = tls_reader.string("key");
-      settings.client_ca = tls_reader.string("client_ca");
-      spec->settings.tls = settings;
-    }
+    if (auto tls = reader.node("tls")) spec->settings.tls = parse_server_tls(*tls, diag);
     auto& s = spec->settings;
     if (reader.has("max_body")) s.max_body = reader.size("max_body");
     if (reader.has("max_header")) s.max_header = reader.size("max_header");

@@ -1,8 +1,29 @@
-#include "adapters/http/server/server_tls.hpp"
+#include "core/net/server_tls.hpp"
 
-namespace qiao::http {
+namespace qiao {
 
 namespace ssl = boost::asio::ssl;
+
+namespace {
+
+constexpr ConfigKey tls_keys[] = {
+    {"cert", KeyType::string, "", "PEM certificate chain file", true},
+    {"key", KeyType::string, "", "PEM private key file", true},
+    {"client_ca", KeyType::string, "", "PEM CA file; when set, clients must present a certificate it signed"},
+};
+
+}  // namespace
+
+Schema server_tls_schema() { return tls_keys; }
+
+ServerTlsSettings parse_server_tls(const ConfigNode& block, Diagnostics& diag) {
+  ConfigReader reader(block, tls_keys, diag, "tls");
+  ServerTlsSettings settings;
+  settings.cert = reader.string("cert");
+  settings.key = reader.string("key");
+  settings.client_ca = reader.string("client_ca");
+  return settings;
+}
 
 Expected<std::shared_ptr<ssl::context>> make_server_tls_context(const ServerTlsSettings& settings) {
   auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
@@ -21,4 +42,4 @@ Expected<std::shared_ptr<ssl::context>> make_server_tls_context(const ServerTlsS
   return context;
 }
 
-}  // namespace qiao::http
+}  // namespace qiao

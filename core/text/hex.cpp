@@ -1,6 +1,6 @@
-#include "crypto/hex.hpp"
+#include "core/text/hex.hpp"
 
-namespace qiao::crypto {
+namespace qiao {
 
 namespace {
 
@@ -43,4 +43,4 @@ Expected<std::string> from_hex(std::string_view hex, std::string_view what) {
   return out;
 }
 
-}  // namespace qiao::crypto
+}  // namespace qiao

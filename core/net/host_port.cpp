@@ -1,8 +1,8 @@
-#include "adapters/http/common/host_port.hpp"
+#include "core/net/host_port.hpp"
 
 #include <charconv>
 
-namespace qiao::http {
+namespace qiao {
 
 std::string HostPort::str() const {
   if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
@@ -31,4 +31,4 @@ std::optional<HostPort> parse_host_port(std::string_view text) {
   return out;
 }
 
-}  // namespace qiao::http
+}  // namespace qiao

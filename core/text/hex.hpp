@@ -1,12 +1,13 @@
 #pragma once
-// Hex text ⇄ bytes, for keys and MACs written the way bank specifications print them.
+// Hex text ⇄ bytes: keys and MACs written the way bank specifications print them, binary frames in
+// configuration.
 
 #include <string>
 #include <string_view>
 
 #include "core/error.hpp"
 
-namespace qiao::crypto {
+namespace qiao {
 
 // Upper-case hex, two characters per byte.
 std::string to_hex(std::string_view bytes);
@@ -15,4 +16,4 @@ std::string to_hex(std::string_view bytes);
 // ErrorKind::flow error; `what` names the argument in it ("mac: key: …").
 Expected<std::string> from_hex(std::string_view hex, std::string_view what);
 
-}  // namespace qiao::crypto
+}  // namespace qiao

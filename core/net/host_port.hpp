@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace qiao::http {
+namespace qiao {
 
 struct HostPort {
   std::string host;
@@ -16,4 +16,4 @@ struct HostPort {
 
 std::optional<HostPort> parse_host_port(std::string_view text);
 
-}  // namespace qiao::http
+}  // namespace qiao

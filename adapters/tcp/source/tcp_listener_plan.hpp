@@ -1,0 +1,45 @@
+#pragma once
+// What one tcp listener does in one generation: its framing, how it answers, its limits, and the
+// flow that takes its messages (one flow per address: a TCP port has no path to route on).
+
+#include <boost/asio/ssl/context.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "adapters/tcp/framing/framing.hpp"
+#include "core/source.hpp"
+
+namespace qiao {
+class Flow;
+}
+
+namespace qiao::tcp {
+
+enum class AckMode {
+  automatic,  // ack: auto — the source acknowledges (HL7: AA/AE/AR), the flow's reply is not sent
+  flow,       // ack: flow — the flow's reply is the answer (HL7: the flow builds the ACK)
+  none,       // ack: none — nothing is sent back
+};
+
+struct TcpLimits {
+  std::size_t max_connections = 1000;
+  std::chrono::milliseconds idle_timeout{3'600'000};  // between messages
+  std::chrono::milliseconds read_timeout{30'000};     // from a message's first byte to its last
+  std::chrono::milliseconds write_timeout{30'000};
+};
+
+class TcpListenerPlan final : public ListenerPlan {
+ public:
+  const Flow* flow = nullptr;
+  Framing framing;
+  AckMode ack = AckMode::flow;
+  bool hl7 = false;                       // the flow decodes hl7v2: errors are answered with an ACK
+  std::optional<std::string> keepalive;   // a payload echoed without reaching the flow
+  TcpLimits limits;
+  std::shared_ptr<boost::asio::ssl::context> tls;
+};
+
+}  // namespace qiao::tcp

@@ -1,0 +1,139 @@
+#include "adapters/tcp/source/tcp_source.hpp"
+
+#include <algorithm>
+
+#include "adapters/tcp/source/tcp_listener_plan.hpp"
+#include "adapters/tcp/source/tcp_session.hpp"
+#include "codecs/hl7v2/hl7_codec.hpp"
+#include "core/flow/flow.hpp"
+#include "core/net/host_port.hpp"
+#include "core/net/server_tls.hpp"
+#include "core/net/tcp_listener.hpp"
+#include "core/text/hex.hpp"
+
+namespace qiao::tcp {
+
+namespace {
+
+constexpr ConfigKey source_keys[] = {
+    {"listen", KeyType::string, "", "address to listen on, host:port (port 0 picks a free one)", true},
+    {"framing", KeyType::any, "mllp", "mllp, close, newline, crlf, etx, or {length: 2, encoding: binary|ascii|bcd, "
+                                      "includes_self, adjust}, {delimiter: \"\\n\"}, {fixed: 512}"},
+    {"ack", KeyType::string, "", "auto (the source acknowledges; hl7v2 only), flow (the flow's reply is the answer) or "
+                                 "none; default auto for hl7v2 flows, else flow"},
+    {"keepalive_hex", KeyType::string, "", "a payload (hex; \"\" for an empty frame) echoed back without reaching the flow"},
+    {"max_frame", KeyType::size, "1MiB", "largest message; a larger one is refused and the connection closed"},
+    {"tls", KeyType::mapping, "", "TLS: cert, key, and client_ca for client certificates"},
+    {"max_connections", KeyType::integer, "1000", "open connections at most; more are closed at once"},
+    {"idle_timeout", KeyType::duration, "1h", "how long a connection may wait between messages"},
+    {"read_timeout", KeyType::duration, "30s", "how long one message may take to arrive once it has begun"},
+    {"write_timeout", KeyType::duration, "30s", "how long writing one answer may take"},
+};
+
+class TcpSourceSpec final : public SourceSpec {
+ public:
+  HostPort listen;
+  Framing framing;
+  std::optional<AckMode> ack;
+  std::optional<std::string> keepalive;
+  std::optional<ServerTlsSettings> tls;
+  TcpLimits limits;
+  Location location;
+  Location ack_location;
+
+  std::string listener_key() const override { return "tcp " + listen.str(); }
+  std::string describe() const override {
+    return std::string(framing.kind == FramingKind::mllp ? "mllp" : "tcp") + (tls ? "+tls " : " ") + listen.str() +
+           " (" + framing.describe() + ")";
+  }
+};
+
+class TcpSourceKind final : public SourceKind {
+ public:
+  std::string_view name() const override { return "tcp"; }
+  std::string_view description() const override {
+    return "TCP server: MLLP (HL7 v2 with automatic ACKs), length-prefixed, delimited or fixed-size messages";
+  }
+  Schema schema() const override { return source_keys; }
+
+  std::unique_ptr<SourceSpec> parse(const ConfigNode& config, Diagnostics& diag) const override {
+    const std::size_t errors_before = diag.errors().size();
+    ConfigReader reader(config, source_keys, diag, "tcp source");
+    auto spec = std::make_unique<TcpSourceSpec>();
+    spec->location = config.location();
+    if (reader.has("listen")) {
+      auto address = parse_host_port(reader.string("listen"));
+      if (!address) diag.error(reader.node("listen")->location(), "listen: expected host:port, found '" + reader.string("listen") + "'");
+      else spec->listen = *address;
+    }
+    const std::size_t max_frame = static_cast<std::size_t>(reader.size("max_frame"));
+    if (auto node = reader.node("framing")) {
+      if (auto framing = parse_framing(*node, max_frame, diag)) spec->framing = *framing;
+    } else {
+      spec->framing.max_frame = max_frame;
+    }
+    if (auto node = reader.node("ack")) {
+      const std::string ack = reader.string("ack");
+      spec->ack_location = node->location();
+      if (ack == "auto") spec->ack = AckMode::automatic;
+      else if (ack == "flow") spec->ack = AckMode::flow;
+      else if (ack == "none") spec->ack = AckMode::none;
+      else diag.error(node->location(), "ack: expected auto, flow or none, found '" + ack + "'");
+    }
+    if (auto node = reader.node("keepalive_hex")) {
+      auto payload = from_hex(reader.string("keepalive_hex"), "keepalive_hex");
+      if (!payload) diag.error(node->location(), payload.error().message);
+      else spec->keepalive = std::move(*payload);
+    }
+    if (auto tls = reader.node("tls")) spec->tls = parse_server_tls(*tls, diag);
+    spec->limits.max_connections = static_cast<std::size_t>(std::max<std::int64_t>(1, reader.integer("max_connections")));
+    spec->limits.idle_timeout = reader.duration("idle_timeout");
+    spec->limits.read_timeout = reader.duration("read_timeout");
+    spec->limits.write_timeout = reader.duration("write_timeout");
+    if (diag.errors().size() != errors_before) return nullptr;
+    return spec;
+  }
+
+  std::shared_ptr<const ListenerPlan> plan(std::string_view key, std::span<const Flow* const> flows,
+                                           Diagnostics& diag) const override {
+    const Flow& flow = *flows.front();
+    const auto& spec = static_cast<const TcpSourceSpec&>(*flow.source);
+    for (const Flow* other : flows.subspan(1)) {
+      diag.error(static_cast<const TcpSourceSpec&>(*other->source).location,
+                 "flow '" + other->id + "' and flow '" + flow.id + "' both listen on " + std::string(key) +
+                     "; a TCP listener feeds one flow (route inside it)");
+    }
+    auto plan = std::make_shared<TcpListenerPlan>();
+    plan->flow = &flow;
+    plan->framing = spec.framing;
+    plan->keepalive = spec.keepalive;
+    plan->limits = spec.limits;
+    plan->hl7 = dynamic_cast<const hl7::Hl7Codec*>(flow.decode.get()) != nullptr;
+    plan->ack = spec.ack.value_or(plan->hl7 ? AckMode::automatic : AckMode::flow);
+    if (plan->ack == AckMode::automatic && !plan->hl7)
+      diag.error(spec.ack_location, "ack: auto acknowledges HL7 v2 messages; flow '" + flow.id +
+                                        "' does not decode hl7v2 (use ack: flow and reply from the flow)");
+    if (spec.tls) {
+      auto context = make_server_tls_context(*spec.tls);
+      if (!context) {
+        diag.error(spec.location, "listener " + std::string(key) + ": " + context.error().message);
+        return nullptr;
+      }
+      plan->tls = *context;
+    }
+    return plan;
+  }
+
+  Expected<std::unique_ptr<Listener>> open(std::string_view key, const ListenerPlan& plan, Host& host) const override {
+    (void)plan;
+    const auto address = parse_host_port(key.substr(key.find(' ') + 1));
+    if (!address) return make_error(ErrorKind::internal, "bad listener key " + std::string(key));
+    return open_tcp_listener(*address, make_tcp_connection_handler(std::string(key), host), host, std::string(key));
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<SourceKind> make_tcp_source_kind() { return std::make_unique<TcpSourceKind>(); }
+
+}  // namespace qiao::tcp

@@ -1,0 +1,37 @@
+#pragma once
+// A TCP listener shared by every server-side adapter (HTTP, MLLP/TCP, SOAP): binds, accepts on the
+// host's acceptor thread, refuses connections over the limit, and hands each accepted socket to
+// the next worker. What to do with a connection is the ConnectionHandler's business.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "core/error.hpp"
+#include "core/host.hpp"
+#include "core/net/host_port.hpp"
+#include "core/source.hpp"
+
+namespace qiao {
+
+class ConnectionHandler {
+ public:
+  virtual ~ConnectionHandler() = default;
+  // Read for every accepted connection, so a reload changes it.
+  virtual std::size_t max_connections() const = 0;
+  // Runs on the worker the socket belongs to; the connection is counted until it returns.
+  // `stopped` turns true when the listener stops (a reload dropped it, or shutdown).
+  virtual boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket, const std::atomic<bool>& stopped) = 0;
+};
+
+// Binds `address` and starts accepting. `name` prefixes log lines ("http 0.0.0.0:8080").
+Expected<std::unique_ptr<Listener>> open_tcp_listener(const HostPort& address, std::shared_ptr<ConnectionHandler> handler,
+                                                      Host& host, std::string name);
+
+// "ip:port" of the peer, or "" when the socket has none (already reset).
+std::string remote_address(const boost::asio::ip::tcp::socket& socket);
+
+}  // namespace qiao
