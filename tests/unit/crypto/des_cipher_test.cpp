@@ -11,7 +11,7 @@
 #include <string>
 
 #include "crypto/des_cipher.hpp"
-#include "crypto/hex.hpp"
+#include "core/text/hex.hpp"
 
 using namespace qiao;
 using namespace qiao::crypto;

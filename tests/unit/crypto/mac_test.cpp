@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "crypto/hex.hpp"
+#include "core/text/hex.hpp"
 #include "crypto/mac.hpp"
 
 using namespace qiao;
