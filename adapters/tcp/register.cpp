@@ -1,12 +1,15 @@
 #include "adapters/tcp/register.hpp"
 
+#include "adapters/tcp/client/tcp_endpoint.hpp"
 #include "adapters/tcp/source/tcp_source.hpp"
+#include "core/endpoint.hpp"
 #include "core/source.hpp"
 
 namespace qiao::tcp {
 
 Status register_plugins(Plugins& plugins) {
-  return plugins.sources.add(make_tcp_source_kind());
+  if (auto added = plugins.sources.add(make_tcp_source_kind()); !added) return added;
+  return plugins.endpoints.add(make_tcp_endpoint_kind());
 }
 
 }  // namespace qiao::tcp
