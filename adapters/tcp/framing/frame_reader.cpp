@@ -88,7 +88,8 @@ Expected<std::optional<std::string>> FrameReader::next() {
       const std::size_t end = data.find(mllp_end, from);
       if (end == std::string_view::npos) {
         scanned_ = data.size();
-        if (data.size() - begin - 1 > max) return growing_too_large(max);
+        // The end block may have begun: its 0x1C can be here without its CR.
+        if (data.size() - begin - 1 > max + 1) return growing_too_large(max);
         return std::optional<std::string>();
       }
       const std::size_t size = end - begin - 1;
@@ -103,7 +104,8 @@ Expected<std::optional<std::string>> FrameReader::next() {
       const std::size_t end = data.find(delimiter, from);
       if (end == std::string_view::npos) {
         scanned_ = data.size();
-        if (data.size() > max) return growing_too_large(max);
+        // The delimiter may have begun arriving: its first bytes are not payload yet.
+        if (data.size() > max + delimiter.size() - 1) return growing_too_large(max);
         return std::optional<std::string>();
       }
       if (end > max) return too_large(end, max);

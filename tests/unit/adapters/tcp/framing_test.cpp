@@ -144,6 +144,13 @@ TEST_CASE("framing: malformed and oversized streams", "[tcp][framing]") {
   CHECK(stream_error(parse("close", 10), "01234567890").kind == ErrorKind::too_large);
 }
 
+TEST_CASE("framing: a payload of exactly max_frame passes, however the end marker is split", "[tcp][framing]") {
+  // Found by the fuzzer: the first byte of a two-byte end marker was counted as payload.
+  CHECK(split(parse("crlf", 3), "abc\r\ndef\r\n", 1) == std::vector<std::string>{"abc", "def"});
+  CHECK(split(parse("mllp", 3), "\x0b" "abc\x1c\r", 1) == std::vector<std::string>{"abc"});
+  CHECK(split(parse("{delimiter: \"END\"}", 3), "abcEND", 1) == std::vector<std::string>{"abc"});
+}
+
 TEST_CASE("framing: payloads that cannot be framed", "[tcp][framing]") {
   const auto refused = [](const tcp::Framing& f, std::string_view payload) {
     auto bytes = tcp::frame(f, payload);
