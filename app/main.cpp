@@ -4,7 +4,9 @@
 
 #include <iostream>
 
+#include "adapters/tcp/client/framing_spec.hpp"
 #include "app/commands.hpp"
+#include "core/config/config_node.hpp"
 #include "qiao/version.hpp"
 
 int main(int argc, char** argv) {
@@ -31,10 +33,43 @@ int main(int argc, char** argv) {
   codec->add_option("--codec", codec_name, "codec name, with its spec after a colon: iso8583:config/cup.yaml")->required();
   codec->add_flag("--hex", hex, "the message side is hex text (binary formats)");
 
+  auto* send = app.add_subcommand("send", "a client to poke a flow or a peer: send messages, print the replies");
+  send->require_subcommand(1);
+  std::string send_address;
+  std::vector<std::string> send_files;
+  std::string send_file;
+  std::string send_framing;
+  std::string send_codec;
+  std::string send_timeout = "10s";
+  bool send_hex = false;
+  auto* send_mllp = send->add_subcommand("mllp", "send HL7 v2 files over one MLLP connection and print each ACK; "
+                                                 "exit 1 unless every ACK is AA or CA");
+  send_mllp->add_option("address", send_address, "HOST:PORT of the MLLP listener")->required();
+  send_mllp->add_option("files", send_files, "HL7 v2 (ER7) files, one message each; LF line ends become CR")->required();
+  send_mllp->add_option("--timeout", send_timeout, "longest wait for connecting, and for each ACK")->capture_default_str();
+  auto* send_tcp = send->add_subcommand("tcp", "send one message in any framing and print the reply (JSON, or hex with --hex)");
+  send_tcp->add_option("address", send_address, "HOST:PORT of the peer")->required();
+  send_tcp->add_option("file", send_file, "the message: JSON to encode with --codec, or hex with --hex; default stdin");
+  send_tcp->add_option("--framing", send_framing, "how frames are delimited (see FRAMING below)")->required();
+  send_tcp->add_option("--codec", send_codec, "codec of the message and the reply, with its spec after a colon: iso8583:cup");
+  send_tcp->add_flag("--hex", send_hex, "the message and the printed reply are hex bytes");
+  send_tcp->add_option("--timeout", send_timeout, "longest wait for connecting, and for the reply")->capture_default_str();
+  send->footer(qiao::tcp::framing_spec_help);
+  send_tcp->footer(qiao::tcp::framing_spec_help);
+
   CLI11_PARSE(app, argc, argv);
 
   if (run->parsed()) return qiao::command_run(config_path);
   if (check->parsed()) return describe ? qiao::command_describe() : qiao::command_check(config_path);
   if (codec->parsed()) return qiao::command_codec(direction, codec_name, hex);
+  if (send->parsed()) {
+    const auto timeout = qiao::parse_duration(send_timeout);
+    if (!timeout || timeout->count() <= 0) {
+      std::cerr << "qiao send: --timeout: expected a duration such as 500ms or 10s, found '" << send_timeout << "'\n";
+      return 2;
+    }
+    if (send_mllp->parsed()) return qiao::command_send_mllp(send_address, send_files, *timeout);
+    return qiao::command_send_tcp(send_address, send_framing, send_codec, send_hex, send_file, *timeout);
+  }
   return 2;
 }

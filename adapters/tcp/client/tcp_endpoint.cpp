@@ -10,6 +10,7 @@
 #include "adapters/tcp/client/request_reply.hpp"
 #include "adapters/tcp/client/settings.hpp"
 #include "adapters/tcp/client/short_call.hpp"
+#include "core/text/hex.hpp"
 #include "core/worker.hpp"
 
 namespace qiao::tcp {
@@ -69,24 +70,6 @@ constexpr ConfigKey tls_keys[] = {
     {"cert", KeyType::string, "", "PEM client certificate (with its chain) for mutual TLS; needs key."},
     {"key", KeyType::string, "", "PEM private key of cert."},
 };
-
-std::optional<std::string> from_hex(std::string_view text) {
-  if (text.size() % 2 != 0) return std::nullopt;
-  std::string out;
-  auto digit = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (std::size_t i = 0; i < text.size(); i += 2) {
-    const int high = digit(text[i]);
-    const int low = digit(text[i + 1]);
-    if (high < 0 || low < 0) return std::nullopt;
-    out += static_cast<char>(high * 16 + low);
-  }
-  return out;
-}
 
 asio::awaitable<Expected<CallResponse>> long_call(std::shared_ptr<const TcpSettings> settings, std::shared_ptr<LongPool> pool,
                                                   CallRequest request) {
@@ -219,7 +202,7 @@ class TcpEndpointKind final : public EndpointKind {
       // parse_framing's messages start with "framing:"; say whose framing it is.
       for (const auto& error : framing_diag.errors()) {
         const auto at = error.find(": framing:");
-        diag.error(at == std::string::npos ? error : error.substr(0, at) + ": " + what + error.substr(at + 1));
+        diag.error(at == std::string::npos ? error : error.substr(0, at) + ": " + what + ":" + error.substr(at + 1));
       }
     }
 
@@ -250,7 +233,7 @@ class TcpEndpointKind final : public EndpointKind {
         diag.error(heartbeat.node("interval")->location(), what + ": heartbeat: interval must be more than 0");
       }
       const std::string hex = heartbeat.string("payload_hex");
-      if (auto bytes = from_hex(hex)) {
+      if (auto bytes = from_hex(hex, "payload_hex")) {
         beat.payload = std::move(*bytes);
         if (framing_ok) {
           if (auto framed = frame(settings->framing, beat.payload); !framed) {
@@ -258,7 +241,7 @@ class TcpEndpointKind final : public EndpointKind {
           }
         }
       } else {
-        diag.error(where(heartbeat, "payload_hex", *node), what + ": heartbeat: payload_hex: '" + hex + "' is not an even number of hex digits");
+        diag.error(where(heartbeat, "payload_hex", *node), what + ": heartbeat: " + bytes.error().message);
       }
       settings->heartbeat = std::move(beat);
     }
