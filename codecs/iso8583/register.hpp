@@ -1,6 +1,6 @@
 #pragma once
-// The one line app/plugins.cpp calls to make the "iso8583" codec and the Lua library `iso8583`
-// available.
+// The one line app/plugins.cpp calls to make the "iso8583" codec, the Lua library `iso8583` and
+// the flow step `mac` available.
 
 #include "core/error.hpp"
 #include "core/registry.hpp"

@@ -1,25 +1,14 @@
-// The flow engine end to end, without sockets: flows built from YAML into a Generation, run on
-// an io_context in the test thread, with a fake endpoint kind and a fake source kind.
+// The flow engine end to end, without sockets (flow_harness.hpp), with a fake endpoint kind.
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <catch2/catch.hpp>
 #include <lua.hpp>
 
-#include <filesystem>
-#include <fstream>
-#include <random>
-
 #include "codecs/json/register.hpp"
 #include "core/config/schema.hpp"
-#include "core/engine.hpp"
-#include "core/generation.hpp"
-#include "core/metrics.hpp"
 #include "core/steps/core_steps.hpp"
-#include "core/worker.hpp"
+#include "tests/unit/core/flow_harness.hpp"
 
 using namespace qiao;
 namespace asio = boost::asio;
@@ -82,34 +71,6 @@ class FakeEndpointKind final : public EndpointKind {
   std::string_view default_codec() const override { return "json"; }
 };
 
-class FakeSourceSpec final : public SourceSpec {
- public:
-  std::string name;
-  std::string listener_key() const override { return "fake " + name; }
-  std::string describe() const override { return "fake " + name; }
-};
-
-constexpr ConfigKey source_keys[] = {{"name", KeyType::string, "", "name", true}};
-
-class FakeSourceKind final : public SourceKind {
- public:
-  std::string_view name() const override { return "fake"; }
-  std::string_view description() const override { return "test source"; }
-  Schema schema() const override { return source_keys; }
-  std::unique_ptr<SourceSpec> parse(const ConfigNode& config, Diagnostics& diag) const override {
-    ConfigReader reader(config, source_keys, diag, "fake source");
-    auto spec = std::make_unique<FakeSourceSpec>();
-    spec->name = reader.string("name");
-    return spec;
-  }
-  std::shared_ptr<const ListenerPlan> plan(std::string_view, std::span<const Flow* const>, Diagnostics&) const override {
-    return std::make_shared<ListenerPlan>();
-  }
-  Expected<std::unique_ptr<Listener>> open(std::string_view, const ListenerPlan&, Host&) const override {
-    return make_error(ErrorKind::internal, "not in unit tests");
-  }
-};
-
 // A library as a codec would add one: `twice.of(21)` is 42.
 class TwiceLibrary final : public LuaLibrary {
  public:
@@ -131,7 +92,7 @@ const Plugins& test_plugins() {
     (void)register_core_steps(p);
     (void)json::register_plugins(p);
     (void)p.endpoints.add(std::make_unique<FakeEndpointKind>());
-    (void)p.sources.add(std::make_unique<FakeSourceKind>());
+    (void)p.sources.add(std::make_unique<flow_test::FakeSourceKind>());
     (void)p.lua_libraries.add(std::make_unique<TwiceLibrary>());
     return p;
   }();
@@ -148,58 +109,12 @@ class StatusRenderer final : public ErrorRenderer {
   }
 };
 
-struct Scratch {
-  std::filesystem::path dir;
-  Scratch() {
-    dir = std::filesystem::temp_directory_path() / ("qiao-unit-" + std::to_string(std::random_device{}()));
-    std::filesystem::create_directories(dir / "flows");
-  }
-  ~Scratch() { std::filesystem::remove_all(dir); }
-  void write(const std::string& name, const std::string& text) const { std::ofstream(dir / name) << text; }
-};
+const StatusRenderer status_renderer;
 
-struct Harness {
-  Scratch scratch;
-  Metrics metrics;
-  Engine engine{metrics, nullptr};
-  std::shared_ptr<Generation> gen;
-  Diagnostics diag;
-
-  explicit Harness(const std::string& flow, std::chrono::milliseconds lua_slice = std::chrono::milliseconds(2000)) {
-    scratch.write("endpoints.yaml", "backend: { fake: {}, timeout: 1s }\n");
-    scratch.write("flows/flow.yaml", flow);
-    ServerConfig config;
-    config.file = (scratch.dir / "qiao.yaml").string();
-    config.base_dir = scratch.dir.string();
-    config.flow_patterns = {"flows/*.yaml"};
-    config.endpoint_files = {"endpoints.yaml"};
-    config.lua.time_slice = lua_slice;
-    gen = Generation::build(test_plugins(), config, 1, &metrics, diag);
-  }
-
-  std::vector<Outcome> run(const std::vector<std::string>& bodies) {
-    asio::io_context io;
-    set_current_worker(Worker{0, &io});
-    std::vector<Outcome> outcomes(bodies.size());
-    for (std::size_t i = 0; i < bodies.size(); ++i) {
-      Message msg;
-      msg.id = "m" + std::to_string(i);
-      msg.trace_id = msg.id;
-      msg.raw = make_buffer(bodies[i]);
-      msg.headers.set("x-channel", Value("kiosk"));
-      asio::co_spawn(io, engine.process(gen, *gen->flows().front(), std::move(msg), renderer),
-                     [&outcomes, i](std::exception_ptr e, Outcome o) {
-                       if (e) std::rethrow_exception(e);
-                       outcomes[i] = std::move(o);
-                     });
-    }
-    io.run();
-    return outcomes;
-  }
-
-  Outcome run(const std::string& body) { return run(std::vector<std::string>{body}).front(); }
-
-  StatusRenderer renderer;
+// Flows of these tests have the endpoint "backend" (FakeEndpoint).
+struct Harness : flow_test::FlowHarness {
+  explicit Harness(const std::string& flow, std::chrono::milliseconds lua_slice = std::chrono::milliseconds(2000))
+      : FlowHarness(test_plugins(), "backend: { fake: {}, timeout: 1s }\n", flow, status_renderer, lua_slice) {}
 };
 
 const char* header = "id: t\nsource:\n  fake: { name: a }\n  decode: json\n";
