@@ -366,3 +366,65 @@ TEST_CASE("tcp endpoint over MLLP: AA is a reply, AE is an upstream error the fl
   CHECK(lis.accepted() >= 1);
   CHECK(gateway.stop() == 0);
 }
+
+TEST_CASE("tcp endpoint, long mode: heartbeats on a quiet connection, their echoes never answer a call, idle close",
+          "[integration][tcp][endpoint][heartbeat]") {
+  std::atomic<int> heartbeats{0};
+  FramedPeer host("{length: 2}", [&](FramedConnection& connection) {
+    while (auto payload = connection.read(10s)) {
+      if (payload->empty()) {
+        ++heartbeats;
+        connection.write("");  // echo
+        continue;
+      }
+      // An echo-like empty frame first: a synchronous endpoint must not take it for the reply.
+      connection.write("");
+      connection.write(with_members(*payload, "\"ok\":true"));
+    }
+  });
+  std::atomic<int> idle_closed{0};
+  std::atomic<long> idle_after_ms{0};
+  FramedPeer idle_host("{length: 2}", [&](FramedConnection& connection) {
+    auto payload = connection.read(10s);
+    if (!payload) return;
+    connection.write(with_members(*payload, "\"ok\":true"));
+    const auto answered = std::chrono::steady_clock::now();
+    if (!connection.read(5s)) {  // nothing more: the gateway closed the connection
+      idle_after_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - answered).count();
+      ++idle_closed;
+    }
+  });
+  TempDir dir;
+  std::string config = server_config("tcp-heartbeat");
+  config.replace(config.find("threads: 2"), 10, "threads: 1");
+  dir.write("qiao.yaml", config);
+  dir.write("endpoints.yaml",
+            "bank: { tcp: { connect: \"" + host.address() + "\", framing: { length: 2 }, heartbeat: { interval: 150ms } },"
+            " codec: json, timeout: 3s, pool: 1 }\n"
+            "quiet: { tcp: { connect: \"" + idle_host.address() + "\", framing: { length: 2 }, idle_timeout: 300ms },"
+            " codec: json, timeout: 3s, pool: 1 }\n");
+  dir.write("flows/pay.yaml", call_flow("pay", "bank"));
+  dir.write("flows/quiet.yaml", call_flow("quiet", "quiet"));
+  GatewayProcess gateway(dir);
+  const std::string address = gateway.listener("http 127.0.0.1:0");
+
+  HttpResult first = http_request(address, "POST", "/pay", R"({"id":1})");
+  INFO(first.body << first.error);
+  CHECK(first.status == 200);
+  CHECK(first.body == R"({"id":1,"ok":true})");
+  CHECK(wait_until([&] { return heartbeats.load() >= 3; }, 3s));
+  for (int id = 2; id <= 4; ++id) {
+    HttpResult r = http_request(address, "POST", "/pay", "{\"id\":" + std::to_string(id) + "}");
+    INFO(r.body << r.error);
+    CHECK(r.status == 200);
+    CHECK(r.body == "{\"id\":" + std::to_string(id) + ",\"ok\":true}");
+  }
+  CHECK(host.accepted() == 1);  // heartbeats kept the one connection; nothing reconnected
+
+  HttpResult quiet = http_request(address, "POST", "/quiet", R"({"id":9})");
+  CHECK(quiet.status == 200);
+  CHECK(wait_until([&] { return idle_closed.load() == 1; }, 3s));
+  CHECK(idle_after_ms.load() >= 250);
+  CHECK(idle_after_ms.load() < 2000);
+  CHECK(gateway.stop() == 0);
+}
