@@ -13,13 +13,57 @@ namespace {
 
 // Registry keys: addresses of these statics are unique light userdata.
 char array_metatable_key;
+char object_index_key;
 char object_newindex_key;
 
 constexpr int max_depth = 100;
 
-// __newindex of an ordered object: remember a new key's position, then store it.
+// Decoded objects have string keys ("39" for ISO 8583 field 39), while scripts write body[39] as
+// DESIGN.md does. The other spelling of a key: an integer's decimal text, or the integer a
+// canonical decimal text ("39", not "039" or "+39") stands for. Pushes it and returns true, or
+// pushes nothing and returns false.
+bool push_other_spelling(lua_State* L, int key) {
+  if (lua_isinteger(L, key)) {
+    lua_pushfstring(L, "%I", static_cast<LUAI_UACINT>(lua_tointeger(L, key)));
+    return true;
+  }
+  if (lua_type(L, key) != LUA_TSTRING) return false;
+  std::size_t len = 0;
+  const char* s = lua_tolstring(L, key, &len);
+  // Most misses are names (body.optional): one comparison rules them out.
+  if (len == 0 || len > 18 || s[0] < '0' || s[0] > '9' || (s[0] == '0' && len > 1)) return false;
+  lua_Integer n = 0;
+  for (std::size_t i = 0; i < len; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    n = n * 10 + (s[i] - '0');
+  }
+  lua_pushinteger(L, n);
+  return true;
+}
+
+// __index of an ordered object, reached only when the key is absent: the other spelling's value.
+int ordered_index(lua_State* L) {
+  // 1 = table, 2 = key
+  if (!push_other_spelling(L, 2)) return 0;
+  lua_rawget(L, 1);
+  return 1;
+}
+
+// __newindex of an ordered object, reached only when the key is absent. A key present under its
+// other spelling is overwritten there (body[39] = "00" replaces "39", never adds a second 39);
+// a new key has its position remembered, then is stored.
 int ordered_newindex(lua_State* L) {
   // 1 = table, 2 = key, 3 = value
+  if (push_other_spelling(L, 2)) {
+    lua_pushvalue(L, -1);
+    if (lua_rawget(L, 1) != LUA_TNIL) {
+      lua_pop(L, 1);
+      lua_pushvalue(L, 3);
+      lua_rawset(L, 1);
+      return 0;
+    }
+    lua_pop(L, 2);
+  }
   lua_getmetatable(L, 1);
   lua_getfield(L, -1, "__keys");
   const lua_Integer n = static_cast<lua_Integer>(lua_rawlen(L, -1));
@@ -31,9 +75,11 @@ int ordered_newindex(lua_State* L) {
 }
 
 void push_object_metatable(lua_State* L, int key_count_hint) {
-  lua_createtable(L, 0, 2);
+  lua_createtable(L, 0, 3);
   lua_createtable(L, key_count_hint, 0);
   lua_setfield(L, -2, "__keys");
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &object_index_key);
+  lua_setfield(L, -2, "__index");
   lua_rawgetp(L, LUA_REGISTRYINDEX, &object_newindex_key);
   lua_setfield(L, -2, "__newindex");
 }
@@ -174,6 +220,8 @@ void install_value_support(lua_State* L) {
   lua_pushliteral(L, "array");
   lua_setfield(L, -2, "__name");
   lua_rawsetp(L, LUA_REGISTRYINDEX, &array_metatable_key);
+  lua_pushcfunction(L, ordered_index);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &object_index_key);
   lua_pushcfunction(L, ordered_newindex);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &object_newindex_key);
 }

@@ -3,7 +3,9 @@
 //
 // Objects become tables that remember their key order (so a reply keeps the order its request
 // had, and keys a script adds go last); arrays become sequences marked as arrays (so an empty
-// one stays an array). A null inside a container is `qiao.null`; a null body or var is nil.
+// one stays an array). An object's key that is a decimal number also answers to the integer
+// (body[39] reads and writes "39", as ISO 8583 fields are written) and the other way round. A
+// null inside a container is `qiao.null`; a null body or var is nil.
 // Integers stay integers; decimals become Lua numbers; a float with an integral value converts
 // back to an integer, as a script dividing 10 by 2 expects.
 

@@ -180,7 +180,7 @@ steps:
   - mac: { codec: "iso8583:cup", algorithm: cup_pos, key: "${QIAO_TEST_BANK_MAK}", verify: true }
   - lua: |
       vars.reply = iso8583.response("iso8583:cup", body)
-      vars.reply["39"] = "00"
+      vars.reply[39] = "00"
   - mac: { codec: "iso8583:cup", algorithm: cup_pos, key: "${QIAO_TEST_BANK_MAK}", field: 64, from: vars.reply }
 reply:
   lua: 'return vars.reply'
@@ -228,7 +228,7 @@ steps:
   - call: { endpoint: bank, lua: 'return vars.req', into: bank }
   - mac: { codec: "iso8583:cup", algorithm: x919, key: "0123456789abcdeffedcba9876543210", verify: true, from: vars.bank }
 reply:
-  lua: 'return { code = vars.bank["39"], mti = vars.bank.mti }'
+  lua: 'return { code = vars.bank[39], mti = vars.bank.mti }'
 )");
   CHECK(h.run(R"({"amount":"000000012345"})").body == R"({"code":"00","mti":"0210"})");
   // The bank's MAC is wrong: the bank is at fault, not the sender.
