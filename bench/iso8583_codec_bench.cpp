@@ -13,6 +13,7 @@
 
 #include "codecs/iso8583/iso8583_codec.hpp"
 #include "codecs/iso8583/wire.hpp"
+#include "core/text/hex.hpp"
 
 namespace {
 
@@ -29,14 +30,14 @@ const qiao::iso8583::Spec& dialect(const char* name) {
 }
 
 const qiao::Buffer& cup_sale() {
-  static const qiao::Buffer buffer = qiao::make_buffer(*qiao::iso8583::hex_to_bytes(
+  static const qiao::Buffer buffer = qiao::make_buffer(*qiao::from_hex(
       "6000060000603100311003" "0200" "702406C020C19A31"
       "1962220212345678901230" "000000" "000000012345" "000123" "2812" "0051" "0001" "00" "12"
       "276222021234567890123D28122010" "3132333435363738" "383938333130303438313431323334" "00040102" "313536"
       "A1B2C3D4E5F60718" "2600000000000000"
       "0070" "9F26080123456789ABCDEF" "9F270180" "9F100707010103A00000" "9F370411223344" "9F36020013"
       "95050000000000" "9A03261122" "9C0100" "9F0206000000012345" "5F2A020156" "82027C00"
-      "000730313054455354" "001322000001000500" "0102030405060708"));
+      "000730313054455354" "001322000001000500" "0102030405060708", "cup sale"));
   return buffer;
 }
 

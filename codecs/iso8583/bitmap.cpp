@@ -1,6 +1,7 @@
 #include "codecs/iso8583/bitmap.hpp"
 
 #include "codecs/iso8583/wire.hpp"
+#include "core/text/hex.hpp"
 
 namespace qiao::iso8583 {
 
@@ -11,7 +12,7 @@ std::size_t Bitmap::read(std::string_view wire, Encoding encoding, int index) {
     return std::string_view::npos;
   }
   if (std::size_t bad = first_non_hex(wire.substr(0, 16)); bad != std::string_view::npos) return bad;
-  const auto bytes = hex_to_bytes(wire.substr(0, 16));
+  const auto bytes = from_hex(wire.substr(0, 16), "bitmap");
   for (std::size_t i = 0; i < 8; ++i) target[i] = static_cast<std::uint8_t>((*bytes)[i]);
   return std::string_view::npos;
 }

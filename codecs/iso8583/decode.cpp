@@ -8,6 +8,7 @@
 #include "codecs/iso8583/iso8583_codec.hpp"
 #include "codecs/iso8583/tlv.hpp"
 #include "codecs/iso8583/wire.hpp"
+#include "core/text/hex.hpp"
 
 namespace qiao::iso8583 {
 
@@ -231,7 +232,7 @@ class Decoder {
       if (f.data == Encoding::hex) {
         if (std::size_t bad = first_non_hex(raw); bad != std::string_view::npos)
           return fail(f.label, shown(static_cast<unsigned char>(raw[bad])) + " is not a hex digit", at + bad);
-        bytes_holder = *hex_to_bytes(raw);
+        bytes_holder = *from_hex(raw, f.label);
         bytes = bytes_holder;
       }
       if (f.composite == Composite::tlv) {

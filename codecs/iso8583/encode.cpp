@@ -11,6 +11,7 @@
 #include "codecs/iso8583/iso8583_codec.hpp"
 #include "codecs/iso8583/tlv.hpp"
 #include "codecs/iso8583/wire.hpp"
+#include "core/text/hex.hpp"
 
 namespace qiao::iso8583 {
 
@@ -127,7 +128,8 @@ class Encoder {
         out += h.default_bytes;
         continue;
       }
-      auto bytes = headers[i]->is_string() ? hex_to_bytes(headers[i]->as_string()) : std::nullopt;
+      const Expected<std::string> bytes =
+          headers[i]->is_string() ? from_hex(headers[i]->as_string(), h.name) : make_error(ErrorKind::flow, "not a string");
       if (!bytes || bytes->size() != h.length)
         return refuse("header " + h.name, "expected " + std::to_string(2 * h.length) + " hex digits");
       out += *bytes;
@@ -173,7 +175,7 @@ class Encoder {
     if (std::size_t bad = first_non_hex(hex); bad != std::string_view::npos)
       return refuse(f.label, quoted(hex) + " is not hex (character " + std::to_string(bad + 1) + ")");
     if (hex.size() % 2 != 0) return refuse(f.label, "odd number of hex digits (" + std::to_string(hex.size()) + ")");
-    return *hex_to_bytes(hex);
+    return *from_hex(hex, f.label);
   }
 
   // The characters of a composite field's parts, joined; trailing parts may be left out.

@@ -12,6 +12,7 @@
 #include "codecs/iso8583/wire.hpp"
 #include "core/config/config_node.hpp"
 #include "core/config/schema.hpp"
+#include "core/text/hex.hpp"
 
 namespace qiao::iso8583 {
 
@@ -301,7 +302,7 @@ void read_headers(const ConfigNode& list, Spec& spec, Diagnostics& diag) {
     h.tpdu = reader.boolean("tpdu");
     if (h.tpdu && h.length != 5) diag.error(item.location(), "iso8583: header: a TPDU is 5 bytes");
     if (auto d = reader.node("default")) {
-      auto bytes = hex_to_bytes(reader.string("default"));
+      auto bytes = from_hex(reader.string("default"), "default");
       if (!bytes || bytes->size() != h.length)
         diag.error(d->location(), "iso8583: header: default must be " + std::to_string(h.length * 2) + " hex digits");
       else {

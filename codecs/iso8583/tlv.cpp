@@ -1,6 +1,7 @@
 #include "codecs/iso8583/tlv.hpp"
 
 #include "codecs/iso8583/wire.hpp"
+#include "core/text/hex.hpp"
 
 namespace qiao::iso8583 {
 
@@ -72,14 +73,14 @@ bool parse_tlv(std::string_view data, Object& out, std::string& problem, std::si
 
 std::string build_tlv(const Object& tags, std::string& out) {
   for (const auto& [tag_hex, value] : tags) {
-    const auto tag = hex_to_bytes(tag_hex);
+    const auto tag = from_hex(tag_hex, "tag");
     if (!tag || tag->empty() || tag_length(*tag) != tag->size()) return "'" + tag_hex + "' is not a BER-TLV tag";
     if (value.is_null()) continue;
     std::string bytes;
     if (value.is_bytes()) {
       bytes = value.as_bytes().data.str();
     } else if (value.is_string()) {
-      auto decoded = hex_to_bytes(value.as_string());
+      auto decoded = from_hex(value.as_string(), "value");
       if (!decoded) return "tag " + tag_hex + ": '" + std::string(value.as_string()) + "' is not hex with an even number of digits";
       bytes = std::move(*decoded);
     } else {

@@ -6,13 +6,6 @@ namespace qiao::iso8583 {
 
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
 // IBM-1047 code points of ASCII 0x20..0x7E.
 constexpr std::array<unsigned char, 95> ebcdic_of_printable{{
     0x40, 0x5A, 0x7F, 0x7B, 0x5B, 0x6C, 0x50, 0x7D, 0x4D, 0x5D, 0x5C, 0x4E, 0x6B, 0x60, 0x4B, 0x61,  // space … /
@@ -36,36 +29,6 @@ constexpr std::array<short, 256> make_ascii_of_ebcdic() {
 constexpr std::array<short, 256> ascii_of_ebcdic = make_ascii_of_ebcdic();
 
 }  // namespace
-
-std::optional<std::string> hex_to_bytes(std::string_view hex) {
-  if (hex.size() % 2 != 0) return std::nullopt;
-  std::string out;
-  out.resize(hex.size() / 2);
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    const int high = hex_value(hex[2 * i]);
-    const int low = hex_value(hex[2 * i + 1]);
-    if (high < 0 || low < 0) return std::nullopt;
-    out[i] = static_cast<char>(high << 4 | low);
-  }
-  return out;
-}
-
-void append_hex(std::string& out, std::string_view bytes) {
-  static constexpr char digits[] = "0123456789ABCDEF";
-  const std::size_t start = out.size();
-  out.resize(start + 2 * bytes.size());
-  char* p = out.data() + start;
-  for (unsigned char c : bytes) {
-    *p++ = digits[c >> 4];
-    *p++ = digits[c & 15];
-  }
-}
-
-std::size_t first_non_hex(std::string_view text) {
-  for (std::size_t i = 0; i < text.size(); ++i)
-    if (hex_value(text[i]) < 0) return i;
-  return std::string_view::npos;
-}
 
 int ebcdic_to_ascii(unsigned char c) { return ascii_of_ebcdic[c]; }
 

@@ -1,7 +1,7 @@
 #pragma once
-// The byte-level pieces every field is made of: BCD nibbles, EBCDIC characters, hex text, and
-// which characters each ISO 8583 type admits. Shared by the decoder, the encoder and the spec
-// loader.
+// The byte-level pieces every field is made of: BCD nibbles, EBCDIC characters, and which
+// characters each ISO 8583 type admits. Shared by the decoder, the encoder and the spec loader;
+// hex text is core/text/hex.hpp.
 
 #include <cstddef>
 #include <cstdint>
@@ -12,13 +12,6 @@
 #include "codecs/iso8583/spec.hpp"
 
 namespace qiao::iso8583 {
-
-// "0A1b" → bytes; nullopt for an odd count or a non-hex character.
-std::optional<std::string> hex_to_bytes(std::string_view hex);
-// Appends the bytes as uppercase hex.
-void append_hex(std::string& out, std::string_view bytes);
-// Index of the first character that is not a hex digit, or npos.
-std::size_t first_non_hex(std::string_view text);
 
 // IBM-1047 for printable ASCII (space to '~'): what payment hosts mean by EBCDIC. -1 when the
 // byte has no printable counterpart.

@@ -12,6 +12,7 @@
 
 #include "codecs/iso8583/iso8583_codec.hpp"
 #include "codecs/iso8583/wire.hpp"
+#include "core/text/hex.hpp"
 
 namespace iso8583_test {
 
@@ -34,15 +35,13 @@ inline std::string bytes(std::string_view hex) {
   std::string compact;
   for (char c : hex)
     if (!std::isspace(static_cast<unsigned char>(c))) compact += c;
-  auto out = iso8583::hex_to_bytes(compact);
+  auto out = from_hex(compact, "test hex");
   REQUIRE(out);
   return *out;
 }
 
 inline std::string hex(std::string_view raw) {
-  std::string out;
-  iso8583::append_hex(out, raw);
-  return out;
+  return to_hex(raw);
 }
 
 inline Value decode_ok(const iso8583::Spec& spec, const std::string& raw) {
