@@ -64,6 +64,20 @@ std::string to_er7(std::string text) {
   return out;
 }
 
+// A file may hold several messages one after another, as HL7 files usually do: each MSH starts
+// the next. A batch (FHS/BHS envelope) goes as one.
+std::vector<std::string> messages_in(const std::string& er7) {
+  if (er7.rfind("FHS", 0) == 0 || er7.rfind("BHS", 0) == 0) return {er7};
+  std::vector<std::string> messages;
+  std::size_t start = 0;
+  for (std::size_t at = er7.find("\rMSH", 1); at != std::string::npos; at = er7.find("\rMSH", at + 1)) {
+    messages.push_back(er7.substr(start, at + 1 - start));
+    start = at + 1;
+  }
+  messages.push_back(er7.substr(start));
+  return messages;
+}
+
 std::string show_er7(std::string_view message) {
   std::string out(message);
   for (char& c : out) {
@@ -233,7 +247,7 @@ int command_send_mllp(const std::string& address, const std::vector<std::string>
       std::cerr << "qiao send: cannot read " << file << "\n";
       return 2;
     }
-    messages.emplace_back(file, to_er7(std::move(*text)));
+    for (auto& message : messages_in(to_er7(std::move(*text)))) messages.emplace_back(file, std::move(message));
   }
   return run(send_mllp(std::move(*peer), std::move(messages), timeout));
 }

@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
   auto* send_mllp = send->add_subcommand("mllp", "send HL7 v2 files over one MLLP connection and print each ACK; "
                                                  "exit 1 unless every ACK is AA or CA");
   send_mllp->add_option("address", send_address, "HOST:PORT of the MLLP listener")->required();
-  send_mllp->add_option("files", send_files, "HL7 v2 (ER7) files, one message each; LF line ends become CR")->required();
+  send_mllp->add_option("files", send_files, "HL7 v2 (ER7) files; each MSH starts a message, an FHS/BHS batch goes whole; LF line ends become CR")->required();
   send_mllp->add_option("--timeout", send_timeout, "longest wait for connecting, and for each ACK")->capture_default_str();
   auto* send_tcp = send->add_subcommand("tcp", "send one message in any framing and print the reply (JSON, or hex with --hex)");
   send_tcp->add_option("address", send_address, "HOST:PORT of the peer")->required();

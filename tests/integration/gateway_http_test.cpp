@@ -106,12 +106,11 @@ std::string echo_flow(const std::string& listen, const std::string& extra_source
 
 TEST_CASE("quickstart: registration through curl, unknown department refused", "[integration][e2e][quickstart]") {
   TempDir dir;
-  fs::create_directories(fs::path(dir.path()) / "examples");
-  fs::copy(fs::path(QIAO_SOURCE_DIR) / "examples" / "quickstart", fs::path(dir.path()) / "examples" / "quickstart",
-           fs::copy_options::recursive);
-  fs::copy_file(fs::path(QIAO_SOURCE_DIR) / "config" / "qiao.yaml", fs::path(dir.path()) / "qiao.yaml");
+  copy_shipped_config(dir);
   const int port = free_port();
-  GatewayProcess gateway(dir, {}, {{"QIAO_HTTP_PORT", std::to_string(port)}, {"QIAO_ADMIN", "127.0.0.1:0"}});
+  GatewayProcess gateway(dir, {}, {{"QIAO_HTTP_PORT", std::to_string(port)}, {"QIAO_ADMIN", "127.0.0.1:0"},
+                                   {"QIAO_MLLP_PORT", "0"}, {"QIAO_LIS_PORT", std::to_string(free_port())},
+                                   {"QIAO_BANK_PORT", std::to_string(free_port())}});
   REQUIRE(gateway.listener("http 0.0.0.0:" + std::to_string(port)) == "0.0.0.0:" + std::to_string(port));
 
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/api/registration";

@@ -69,6 +69,17 @@ std::string server_config(const std::string& node_name, bool watch) {
          "reload: { watch: " + (watch ? "true" : "false") + " }\n";
 }
 
+void copy_shipped_config(const TempDir& dir) {
+  namespace fs = std::filesystem;
+  const fs::path source(QIAO_SOURCE_DIR);
+  const fs::path target(dir.path());
+  fs::copy(source / "examples", target / "examples", fs::copy_options::recursive);
+  fs::create_directories(target / "config");
+  fs::copy(source / "config" / "iso8583", target / "config" / "iso8583", fs::copy_options::recursive);
+  fs::copy(source / "config" / "layouts", target / "config" / "layouts", fs::copy_options::recursive);
+  fs::copy_file(source / "config" / "qiao.yaml", target / "qiao.yaml");
+}
+
 int free_port() {
   asio::io_context io;
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));

@@ -37,6 +37,10 @@ std::string server_config(const std::string& node_name, bool watch = false);
 // A TCP port that was free a moment ago (bound to port 0, then released).
 int free_port();
 
+// The shipped configuration as `make run` uses it: config/qiao.yaml as qiao.yaml, the codec specs
+// under config/, and examples/, copied into `dir`. Ports come from QIAO_* environment variables.
+void copy_shipped_config(const TempDir& dir);
+
 struct HttpResult {
   int status = 0;  // 0 when the request failed at the transport level
   std::string body;

@@ -126,7 +126,7 @@ TEST_CASE("framing: malformed and oversized streams", "[tcp][framing]") {
   auto e = stream_error(mllp, "MSH|...");
   CHECK(e.kind == ErrorKind::bad_input);
   CHECK(e.message == "framing: expected an MLLP block (0x0B), found 0x4D");
-  e = stream_error(mllp, "\x0b" "0123456789A");
+  e = stream_error(mllp, "\x0b" "0123456789AB");
   CHECK(e.kind == ErrorKind::too_large);
   CHECK(e.message == "framing: a frame of more than 10 bytes exceeds max_frame 10");
   CHECK(stream_error(mllp, "\x0b" "abc").message ==
