@@ -17,7 +17,8 @@
 #include "codecs/hl7v2/hl7_codec.hpp"
 #include "codecs/hl7v2_xml/hl7_xml_codec.hpp"
 #include "codecs/hl7v2_xml/hl7_xml_text.hpp"
-#include "codecs/hl7v2_xml/xml_input.hpp"
+#include "codecs/xml/pugi_status.hpp"
+#include "codecs/xml/xml_text.hpp"
 
 namespace qiao::hl7xml {
 
@@ -31,23 +32,10 @@ constexpr std::string_view message_root = "HL7Message";
 constexpr std::string_view batch_root = "HL7Batch";
 constexpr std::string_view file_root = "HL7File";
 
-std::string_view status_text(pugi::xml_parse_status status) {
-  switch (status) {
-    case pugi::status_unrecognized_tag: return "malformed tag";
-    case pugi::status_bad_pi: return "malformed processing instruction or declaration";
-    case pugi::status_bad_comment: return "malformed comment";
-    case pugi::status_bad_cdata: return "malformed CDATA section";
-    case pugi::status_bad_doctype: return "malformed DOCTYPE";
-    case pugi::status_bad_pcdata: return "malformed text";
-    case pugi::status_bad_start_element: return "malformed start tag";
-    case pugi::status_bad_attribute: return "malformed attribute";
-    case pugi::status_bad_end_element: return "malformed end tag";
-    case pugi::status_end_element_mismatch: return "mismatched end tag";
-    case pugi::status_no_document_element: return "no root element";
-    case pugi::status_out_of_memory: return "out of memory";
-    default: return "cannot parse";
-  }
-}
+using xml::all_xml_space;
+using xml::find_unreadable;
+using xml::line_column;
+using xml::status_text;
 
 bool is_text(pugi::xml_node node) { return node.type() == pugi::node_pcdata || node.type() == pugi::node_cdata; }
 
@@ -517,7 +505,7 @@ Expected<Value> decode(const Buffer& bytes, const Options& options) {
   if (bytes->size() > options.max_size)
     return make_error(ErrorKind::too_large, "hl7v2-xml: document of " + std::to_string(bytes->size()) +
                                                 " bytes exceeds max_size of " + std::to_string(options.max_size) + " bytes");
-  auto text = utf8_document(*bytes, options.encoding);
+  auto text = xml::utf8_document(*bytes, options.encoding, "hl7v2-xml");
   if (!text) return std::move(text).error();
   return Decoder(options).run(std::move(text).value());
 }

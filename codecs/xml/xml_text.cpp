@@ -1,4 +1,4 @@
-#include "codecs/hl7v2_xml/xml_input.hpp"
+#include "codecs/xml/xml_text.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -6,11 +6,9 @@
 
 #include "core/text/charset.hpp"
 
-namespace qiao::hl7xml {
+namespace qiao::xml {
 
 namespace {
-
-Error bad_input(std::string message) { return make_error(ErrorKind::bad_input, "hl7v2-xml: " + std::move(message)); }
 
 // A character XML 1.0 allows (the Char production).
 bool xml_char(std::uint32_t c) {
@@ -58,7 +56,10 @@ std::string line_column(std::string_view text, std::size_t offset) {
   return "line " + std::to_string(line) + ", column " + std::to_string(column);
 }
 
-Expected<std::string> utf8_document(std::string_view bytes, std::string_view default_charset) {
+Expected<std::string> utf8_document(std::string_view bytes, std::string_view default_charset, std::string_view codec) {
+  const auto bad_input = [codec](const std::string& message) {
+    return make_error(ErrorKind::bad_input, std::string(codec) + ": " + message);
+  };
   if (bytes.size() >= 3 && bytes.substr(0, 3) == "\xEF\xBB\xBF") return std::string(bytes.substr(3));
   std::string charset;
   if (bytes.size() >= 2 && (bytes.substr(0, 2) == "\xFF\xFE" || bytes.substr(0, 2) == "\xFE\xFF")) {
@@ -71,11 +72,15 @@ Expected<std::string> utf8_document(std::string_view bytes, std::string_view def
     charset = default_charset;
   }
   if (charset.empty()) return std::string(bytes);
-  auto converted = to_utf8(bytes, charset);
+  std::size_t failed_at = 0;
+  auto converted = to_utf8(bytes, charset, &failed_at);
   if (!converted) {
     std::string_view why = converted.error().message;
     if (why.rfind("charset: ", 0) == 0) why.remove_prefix(9);
-    return bad_input(std::string(why));
+    // Where, as every other XML error says it: the text before the bad byte converts.
+    auto before = to_utf8(bytes.substr(0, failed_at), charset);
+    if (!before) return bad_input(std::string(why));
+    return bad_input(std::string(why) + " at " + line_column(*before, before->size()));
   }
   return converted;
 }
@@ -116,4 +121,4 @@ std::size_t find_unreadable(std::string_view text, std::string& what) {
   return std::string_view::npos;
 }
 
-}  // namespace qiao::hl7xml
+}  // namespace qiao::xml
