@@ -267,3 +267,47 @@ TEST_CASE("length-prefixed tcp: the flow's reply framed, a keep-alive echoed, a 
                    std::chrono::seconds(3)));
   CHECK(gateway.stop() == 0);
 }
+
+TEST_CASE("mllp over mutual TLS: a tcp endpoint with a client certificate reaches a TLS source",
+          "[integration][tcp][mllp][tls]") {
+  TempDir dir;
+  for (const char* file : {"ca.crt", "server.crt", "server.key", "client.crt", "client.key"})
+    dir.write(file, read_file(std::string(QIAO_SOURCE_DIR) + "/tests/data/tls/" + file));
+  const int lis_port = free_port();
+  dir.write("qiao.yaml", server_config("mllp-tls-test"));
+  dir.write("endpoints.yaml",
+            "lis:\n"
+            "  tcp: { connect: \"127.0.0.1:" + std::to_string(lis_port) + "\", framing: mllp,\n"
+            "         tls: { ca: ca.crt, server_name: localhost, cert: client.crt, key: client.key } }\n"
+            "  codec: hl7v2\n"
+            "  timeout: 5s\n");
+  dir.write("flows/lis.yaml",
+            "id: lis-tls\n"
+            "source:\n"
+            "  tcp: { listen: \"127.0.0.1:" + std::to_string(lis_port) + "\", framing: mllp, ack: flow,\n"
+            "         tls: { cert: server.crt, key: server.key, client_ca: ca.crt } }\n"
+            "  decode: hl7v2\n"
+            "reply:\n"
+            "  lua: return hl7.ack(body, 'AA', 'over TLS from ' .. msg.source.remote:match('^[^:]+'))\n");
+  dir.write("flows/front.yaml",
+            "id: front\n"
+            "source:\n"
+            "  http: { listen: \"127.0.0.1:0\", path: /adt, methods: [POST] }\n"
+            "steps:\n"
+            "  - call: { endpoint: lis, into: lis, lua: 'return qiao.codec.decode(\"hl7v2:line_endings=any\", body)' }\n"
+            "reply:\n"
+            "  lua: return { code = hl7.get(vars.lis, 'MSA-1'), text = hl7.get(vars.lis, 'MSA-3') }\n");
+  GatewayProcess gateway(dir);
+  const HttpResult r = http_request(gateway.listener("http 127.0.0.1:0"), "POST", "/adt", adt("T1", "8"));
+  INFO(r.body << r.error);
+  CHECK(r.status == 200);
+  CHECK(r.body == "{\"code\":\"AA\",\"text\":\"over TLS from 127.0.0.1\"}");
+
+  // A sender without TLS gets no answer: the handshake fails and the connection closes.
+  const int plain = connect_tcp("127.0.0.1:" + std::to_string(lis_port));
+  REQUIRE(plain >= 0);
+  REQUIRE(write_all(plain, mllp_frame(adt("T2", "9"))));
+  CHECK(read_frames(plain, mllp(), 1, std::chrono::seconds(3)).empty());
+  ::close(plain);
+  CHECK(gateway.stop() == 0);
+}
