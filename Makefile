@@ -8,7 +8,7 @@ CMAKE_FLAGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 
-.PHONY: all deps test-deps build run test unit-asan fuzz bench clean
+.PHONY: all deps test-deps build run test unit-asan fuzz bench bench-tcp clean
 
 all: build
 
@@ -47,6 +47,13 @@ bench:
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DQIAO_TESTS=OFF -DQIAO_BENCHMARKS=ON
 	cmake --build $(BUILD)
 	scripts/bench-http.sh $(BUILD)
+
+# MLLP messages/s with ACK and ISO 8583 request-replies/s over the multiplexed bank connection.
+bench-tcp:
+	@scripts/install-deps.sh bench
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DQIAO_TESTS=OFF -DQIAO_BENCHMARKS=ON
+	cmake --build $(BUILD) --target qiao mllp_load
+	scripts/bench-tcp.sh $(BUILD) 10 64
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
