@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -21,11 +22,10 @@
 #include <thread>
 #include <vector>
 
-#include "adapters/http/client/client_tls.hpp"
-
 namespace qiao::http {
 
 using Clock = std::chrono::steady_clock;
+using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 
 // An open connection, plain or TLS, and the buffer holding bytes read past the last response.
 class Connection {

@@ -20,9 +20,9 @@
 #include <utility>
 #include <vector>
 
-#include "adapters/http/client/client_tls.hpp"
 #include "adapters/http/client/connection_pool.hpp"
 #include "adapters/http/client/url.hpp"
+#include "core/net/client_tls.hpp"
 #include "qiao/version.hpp"
 
 namespace qiao::http {
@@ -56,16 +56,6 @@ constexpr ConfigKey http_keys[] = {
      "HTTPS settings, https:// urls only: verify (default true), ca (PEM CA file; default the system trust "
      "store), server_name (name to verify and send as SNI; default the url's host), cert and key (PEM client "
      "certificate and key for mutual TLS). Relative paths are from the working directory."},
-};
-
-constexpr ConfigKey tls_keys[] = {
-    {"verify", KeyType::boolean, "true",
-     "Verify the server's certificate chain and name. Turn off only for tests: it allows anyone in the path to read and change the traffic."},
-    {"ca", KeyType::string, "", "PEM file of the CA certificates to trust; default: the system trust store."},
-    {"server_name", KeyType::string, "",
-     "Name the server certificate must carry, also sent as SNI; default: the url's host."},
-    {"cert", KeyType::string, "", "PEM client certificate (with its chain) for mutual TLS; needs key."},
-    {"key", KeyType::string, "", "PEM private key of cert."},
 };
 
 constexpr std::array<bhttp::verb, 7> allowed_methods = {bhttp::verb::get,    bhttp::verb::post,   bhttp::verb::put,
@@ -115,7 +105,7 @@ struct HttpSettings {
   bhttp::verb method = bhttp::verb::post;
   std::string method_text;
   std::vector<std::pair<std::string, std::string>> headers;
-  TlsOptions tls;
+  ClientTlsSettings tls;
   std::shared_ptr<asio::ssl::context> tls_context;  // https only
   std::string user_agent;
 
@@ -297,7 +287,7 @@ asio::awaitable<Expected<std::unique_ptr<Connection>>> connect(const HttpSetting
     }
     if (handshake_ec) {
       co_return settings.fail(ErrorKind::unavailable, "TLS handshake with " + settings.url.text + " failed: " +
-                                                          describe_tls_failure(connection->tls(), handshake_ec));
+                                                          describe_tls_failure(connection->tls().native_handle(), handshake_ec));
     }
   }
   connection->tcp().expires_never();
@@ -490,28 +480,14 @@ void parse_tls(const std::optional<ConfigNode>& node, const ConfigNode& config, 
                HttpSettings& settings, Diagnostics& diag) {
   const std::size_t errors_before = diag.errors().size();
   const Location where = node ? node->location() : config.location();
-  ConfigReader reader(node ? *node : ConfigNode(), tls_keys, diag, what + ": tls");
-  settings.tls.verify = reader.boolean("verify");
-  settings.tls.ca = reader.string("ca");
-  settings.tls.server_name = reader.has("server_name") ? reader.string("server_name") : settings.url.host;
-  settings.tls.cert = reader.string("cert");
-  settings.tls.key = reader.string("key");
-  if (settings.tls.cert.empty() != settings.tls.key.empty()) {
-    diag.error(where, what + ": tls: cert and key go together (mutual TLS needs both)");
-  }
+  const ConfigNode block = node ? *node : ConfigNode();
+  settings.tls = parse_client_tls(block, where, settings.url.host, what, diag);
   if (!settings.url.tls) {
     if (node) diag.error(where, what + ": tls: set for a plain http:// url; use https://");
     return;
   }
   if (diag.errors().size() != errors_before) return;
-  auto context = make_client_tls_context(settings.tls);
-  if (auto* failure = std::get_if<TlsSetupError>(&context)) {
-    auto key_node = reader.node(failure->key);
-    diag.error(key_node ? key_node->location() : where,
-               what + ": tls: " + std::string(failure->key) + ": " + failure->message);
-    return;
-  }
-  settings.tls_context = std::get<std::shared_ptr<asio::ssl::context>>(std::move(context));
+  settings.tls_context = make_client_tls_context(settings.tls, block, where, what, diag);
 }
 
 class HttpEndpointKind final : public EndpointKind {

@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "adapters/tcp/client/client_tls.hpp"
+#include "core/net/client_tls.hpp"
 #include "adapters/tcp/client/correlation.hpp"
 #include "adapters/tcp/client/peer.hpp"
 #include "adapters/tcp/framing/framing.hpp"
@@ -37,9 +37,6 @@ struct Backoff {
 };
 
 // Counted over the endpoint's life on all workers; logged with each event.
-struct ReplyCounters {
-  std::atomic<std::uint64_t> unmatched{0};  // no request waiting for this reply (late ones included)
-};
 
 struct TcpSettings {
   EndpointCommon common;
@@ -50,14 +47,15 @@ struct TcpSettings {
   std::optional<Heartbeat> heartbeat;
   std::chrono::milliseconds idle_timeout{0};  // 0: long connections stay open
   Backoff reconnect;
-  std::optional<TlsOptions> tls;
+  std::optional<ClientTlsSettings> tls;
   std::shared_ptr<boost::asio::ssl::context> tls_context;
   bool check_ack = false;
   std::size_t max_in_flight = 1024;  // multiplexed: requests waiting on one connection
-  mutable ReplyCounters counters;
+  // Replies no request was waiting for (late ones included): qiao_endpoint_events_total.
+  std::atomic<std::uint64_t>* unmatched_replies = nullptr;
 
   bool multiplexed() const { return correlation.enabled(); }
-  const TlsOptions* tls_options() const { return tls ? &*tls : nullptr; }
+  const ClientTlsSettings* tls_options() const { return tls ? &*tls : nullptr; }
 
   Error fail(ErrorKind kind, const std::string& what) const {
     return make_error(kind, "endpoint '" + common.name + "': " + what);

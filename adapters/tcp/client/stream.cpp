@@ -69,7 +69,7 @@ bool TcpStream::disarm(Watchdog& watchdog) {
   return watchdog.fired;
 }
 
-asio::awaitable<Expected<std::shared_ptr<TcpStream>>> TcpStream::open(const Peer& peer, const TlsOptions* tls,
+asio::awaitable<Expected<std::shared_ptr<TcpStream>>> TcpStream::open(const Peer& peer, const ClientTlsSettings* tls,
                                                                     asio::ssl::context* tls_context,
                                                                     Clock::time_point deadline) {
   auto expired = [&peer]() { return make_error(ErrorKind::timeout, "cannot connect to " + peer.text + " in time"); };
@@ -91,7 +91,7 @@ asio::awaitable<Expected<std::shared_ptr<TcpStream>>> TcpStream::open(const Peer
   stream->socket().set_option(tcp::no_delay(true), option_ec);
 
   if (stream->tls_) {
-    if (std::string problem = prepare_tls_socket(*stream->tls_, *tls); !problem.empty()) {
+    if (std::string problem = prepare_tls_stream(*stream->tls_, *tls); !problem.empty()) {
       co_return make_error(ErrorKind::unavailable, "TLS with " + peer.text + ": " + problem);
     }
     stream->arm(stream->writing_, deadline);
@@ -100,7 +100,7 @@ asio::awaitable<Expected<std::shared_ptr<TcpStream>>> TcpStream::open(const Peer
     if (stream->disarm(stream->writing_)) co_return expired();
     if (handshake_ec) {
       co_return make_error(ErrorKind::unavailable, "TLS handshake with " + peer.text + " failed: " +
-                                                       describe_tls_failure(*stream->tls_, handshake_ec));
+                                                       describe_tls_failure(stream->tls_->native_handle(), handshake_ec));
     }
   }
   co_return std::move(stream);

@@ -10,6 +10,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <cstddef>
@@ -19,11 +20,13 @@
 #include <string_view>
 #include <utility>
 
-#include "adapters/tcp/client/client_tls.hpp"
+#include "core/net/client_tls.hpp"
 #include "adapters/tcp/client/peer.hpp"
 #include "core/error.hpp"
 
 namespace qiao::tcp {
+
+using TlsSocket = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
 
 class TcpStream : public std::enable_shared_from_this<TcpStream> {
  public:
@@ -38,7 +41,7 @@ class TcpStream : public std::enable_shared_from_this<TcpStream> {
   // Resolves, connects and (with a TLS context) shakes hands, all by `deadline`. Errors are
   // ErrorKind::timeout when the deadline passed and ErrorKind::unavailable otherwise, with a
   // text naming the peer. `peer`, `tls` and `tls_context` must outlive the coroutine.
-  static boost::asio::awaitable<Expected<std::shared_ptr<TcpStream>>> open(const Peer& peer, const TlsOptions* tls,
+  static boost::asio::awaitable<Expected<std::shared_ptr<TcpStream>>> open(const Peer& peer, const ClientTlsSettings* tls,
                                                                          boost::asio::ssl::context* tls_context,
                                                                          Clock::time_point deadline);
 

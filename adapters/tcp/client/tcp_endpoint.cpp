@@ -10,6 +10,7 @@
 #include "adapters/tcp/client/request_reply.hpp"
 #include "adapters/tcp/client/settings.hpp"
 #include "adapters/tcp/client/short_call.hpp"
+#include "core/metrics.hpp"
 #include "core/text/hex.hpp"
 #include "core/worker.hpp"
 
@@ -60,15 +61,6 @@ constexpr ConfigKey heartbeat_keys[] = {
 constexpr ConfigKey reconnect_keys[] = {
     {"initial", KeyType::duration, "100ms", "Wait after the first failed attempt."},
     {"max", KeyType::duration, "30s", "Longest wait between attempts."},
-};
-
-constexpr ConfigKey tls_keys[] = {
-    {"verify", KeyType::boolean, "true",
-     "Verify the peer's certificate chain and name. Turn off only for tests: it allows anyone in the path to read and change the traffic."},
-    {"ca", KeyType::string, "", "PEM file of the CA certificates to trust; default: the system trust store."},
-    {"server_name", KeyType::string, "", "Name the peer certificate must carry, also sent as SNI; default: the connect host."},
-    {"cert", KeyType::string, "", "PEM client certificate (with its chain) for mutual TLS; needs key."},
-    {"key", KeyType::string, "", "PEM private key of cert."},
 };
 
 asio::awaitable<Expected<CallResponse>> long_call(std::shared_ptr<const TcpSettings> settings, std::shared_ptr<LongPool> pool,
@@ -149,22 +141,12 @@ Location where(const ConfigReader& reader, std::string_view key, const ConfigNod
 
 void parse_tls(const ConfigNode& node, const std::string& what, TcpSettings& settings, Diagnostics& diag) {
   const std::size_t errors_before = diag.errors().size();
-  ConfigReader reader(node, tls_keys, diag, what + ": tls");
-  TlsOptions tls;
-  tls.verify = reader.boolean("verify");
-  tls.ca = reader.string("ca");
-  tls.server_name = reader.has("server_name") ? reader.string("server_name") : settings.peer.host;
-  tls.cert = reader.string("cert");
-  tls.key = reader.string("key");
-  if (tls.cert.empty() != tls.key.empty()) diag.error(node.location(), what + ": tls: cert and key go together (mutual TLS needs both)");
+  auto tls = parse_client_tls(node, node.location(), settings.peer.host, what, diag);
   if (diag.errors().size() != errors_before) return;
-  auto context = make_client_tls_context(tls);
-  if (auto* failure = std::get_if<TlsSetupError>(&context)) {
-    diag.error(where(reader, failure->key, node), what + ": tls: " + std::string(failure->key) + ": " + failure->message);
-    return;
-  }
+  auto context = make_client_tls_context(tls, node, node.location(), what, diag);
+  if (!context) return;
   settings.tls = std::move(tls);
-  settings.tls_context = std::get<std::shared_ptr<asio::ssl::context>>(std::move(context));
+  settings.tls_context = std::move(context);
 }
 
 class TcpEndpointKind final : public EndpointKind {
@@ -270,6 +252,7 @@ class TcpEndpointKind final : public EndpointKind {
     if (!common.codec && diag.ok()) diag.error(config.location(), what + ": no codec for requests and replies");
     if (!common.codec) return nullptr;
     if (diag.errors().size() != errors_before) return nullptr;
+    settings->unmatched_replies = &endpoint_event_counter(common.name, "unmatched_reply");
     settings->common = std::move(common);
     return std::make_shared<TcpEndpointSpec>(std::move(settings));
   }
