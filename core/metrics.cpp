@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
 namespace qiao {
 
 namespace {
@@ -95,6 +97,27 @@ std::int64_t Metrics::in_flight() const {
   return sum;
 }
 
+namespace {
+
+struct EndpointEvents {
+  std::mutex mutex;
+  // Node-based: the counters never move, so references handed out stay valid.
+  std::map<std::pair<std::string, std::string>, std::atomic<std::uint64_t>> counters;
+};
+
+EndpointEvents& endpoint_events() {
+  static EndpointEvents events;
+  return events;
+}
+
+}  // namespace
+
+std::atomic<std::uint64_t>& endpoint_event_counter(const std::string& endpoint, const std::string& event) {
+  EndpointEvents& events = endpoint_events();
+  std::lock_guard lock(events.mutex);
+  return events.counters[{endpoint, event}];
+}
+
 std::string Metrics::render(std::uint64_t generation) const {
   std::string out;
   std::lock_guard lock(mutex_);
@@ -120,6 +143,15 @@ std::string Metrics::render(std::uint64_t generation) const {
   out += "# HELP qiao_unrouted_requests_total Requests that matched no flow, by status answered.\n";
   out += "# TYPE qiao_unrouted_requests_total counter\n";
   for (const auto& [status, n] : unrouted_) out += fmt::format("qiao_unrouted_requests_total{{status=\"{}\"}} {}\n", status, n);
+  {
+    EndpointEvents& events = endpoint_events();
+    std::lock_guard events_lock(events.mutex);
+    out += "# HELP qiao_endpoint_events_total What endpoints saw beside their calls (e.g. replies matching no call), by endpoint and event.\n";
+    out += "# TYPE qiao_endpoint_events_total counter\n";
+    for (const auto& [key, n] : events.counters)
+      out += fmt::format("qiao_endpoint_events_total{{endpoint=\"{}\",event=\"{}\"}} {}\n", label_value(key.first),
+                         label_value(key.second), n.load(std::memory_order_relaxed));
+  }
   out += "# HELP qiao_reloads_total Reloads of flows and endpoints, by result.\n";
   out += "# TYPE qiao_reloads_total counter\n";
   out += fmt::format("qiao_reloads_total{{result=\"ok\"}} {}\n", reloads_ok_.load());

@@ -49,6 +49,12 @@ class FlowStats {
   std::string last_error_;
 };
 
+// Events an endpoint sees that no message outcome shows, such as replies that matched no call
+// (late ones included). One counter per endpoint name and event, kept for the life of the process
+// so it survives reloads; /metrics shows qiao_endpoint_events_total{endpoint,event}. Look the
+// counter up once (configuration time), then count with a relaxed add.
+std::atomic<std::uint64_t>& endpoint_event_counter(const std::string& endpoint, const std::string& event);
+
 class Metrics {
  public:
   FlowStats& flow(const std::string& id);

@@ -126,7 +126,7 @@ void LongConnection::close(const std::string& reason, bool idle) {
 }
 
 void LongConnection::unmatched(const std::string& why) {
-  const auto count = settings_->counters.unmatched.fetch_add(1, std::memory_order_relaxed) + 1;
+  const auto count = settings_->unmatched_replies->fetch_add(1, std::memory_order_relaxed) + 1;
   log::system().warn("endpoint '{}': reply from {} matches no waiting request ({}); {} so far", settings_->common.name,
                      settings_->peer.text, why, count);
 }

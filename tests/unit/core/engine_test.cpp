@@ -334,3 +334,15 @@ TEST_CASE("metrics count outcomes per flow", "[engine][metrics]") {
   CHECK(text.find("qiao_messages_total{flow=\"t\",outcome=\"check_failed\"} 1") != std::string::npos);
   CHECK(text.find("qiao_message_duration_seconds_count{flow=\"t\"} 3") != std::string::npos);
 }
+
+TEST_CASE("endpoint event counters are one per endpoint and event, shown by /metrics", "[engine][metrics]") {
+  std::atomic<std::uint64_t>& late = qiao::endpoint_event_counter("metrics-test-bank", "unmatched_reply");
+  CHECK(&late == &qiao::endpoint_event_counter("metrics-test-bank", "unmatched_reply"));  // found again, not made anew
+  CHECK(&late != &qiao::endpoint_event_counter("metrics-test-lis", "unmatched_reply"));
+  const std::uint64_t before = late.load();
+  late.fetch_add(2);
+  const std::string text = Metrics().render(1);
+  CHECK(text.find("# TYPE qiao_endpoint_events_total counter\n") != std::string::npos);
+  CHECK(text.find("qiao_endpoint_events_total{endpoint=\"metrics-test-bank\",event=\"unmatched_reply\"} " +
+                  std::to_string(before + 2) + "\n") != std::string::npos);
+}
