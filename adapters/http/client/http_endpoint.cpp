@@ -23,6 +23,7 @@
 #include "adapters/http/client/connection_pool.hpp"
 #include "adapters/http/client/url.hpp"
 #include "core/net/client_tls.hpp"
+#include "core/net/resolve.hpp"
 #include "qiao/version.hpp"
 
 namespace qiao::http {
@@ -220,25 +221,12 @@ Expected<CallResponse> to_call_response(const HttpSettings& settings, Response&&
 asio::awaitable<Expected<std::vector<tcp::endpoint>>> resolve(const HttpSettings& settings,
                                                               Clock::time_point deadline) {
   if (settings.address) co_return std::vector<tcp::endpoint>{tcp::endpoint(*settings.address, settings.url.port)};
-  auto executor = co_await asio::this_coro::executor;
-  // The resolver has no timeout of its own: a timer cancels it. The timer's handler holds only a
-  // weak pointer, since it may run after this frame is gone.
-  auto resolver = std::make_shared<tcp::resolver>(executor);
-  asio::steady_timer guard(executor, deadline);
-  guard.async_wait([weak = std::weak_ptr<tcp::resolver>(resolver)](const boost::system::error_code& ec) {
-    if (ec) return;
-    if (auto live = weak.lock()) live->cancel();
-  });
-  auto [ec, results] = co_await resolver->async_resolve(settings.url.host, settings.url.port_text(),
-                                                        asio::as_tuple(asio::use_awaitable));
-  guard.cancel();
-  if (ec == asio::error::operation_aborted && Clock::now() >= deadline) {
+  auto [ec, endpoints] = co_await resolve_by(settings.url.host, settings.url.port_text(), deadline);
+  if (ec == asio::error::timed_out) {
     co_return settings.fail(ErrorKind::unavailable, "cannot resolve '" + settings.url.host + "' within " +
                                                         std::to_string(settings.common.connect_timeout.count()) + " ms");
   }
   if (ec) co_return settings.fail(ErrorKind::unavailable, "cannot resolve '" + settings.url.host + "': " + ec.message());
-  std::vector<tcp::endpoint> endpoints;
-  for (const auto& entry : results) endpoints.push_back(entry.endpoint());
   co_return std::move(endpoints);
 }
 

@@ -1,12 +1,8 @@
 #include "adapters/tcp/client/peer.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
 #include <charconv>
-#include <memory>
+
+#include "core/net/resolve.hpp"
 
 namespace qiao::tcp {
 
@@ -43,24 +39,9 @@ std::optional<Peer> parse_peer(std::string_view text) {
 
 asio::awaitable<Expected<std::vector<tcp::endpoint>>> resolve_peer(const Peer& peer, Clock::time_point deadline) {
   if (peer.address) co_return std::vector<tcp::endpoint>{tcp::endpoint(*peer.address, peer.port)};
-  auto executor = co_await asio::this_coro::executor;
-  // The resolver has no timeout of its own: a timer cancels it. The timer's handler holds only a
-  // weak pointer, since it may run after this frame is gone.
-  auto resolver = std::make_shared<tcp::resolver>(executor);
-  asio::steady_timer guard(executor, deadline);
-  guard.async_wait([weak = std::weak_ptr<tcp::resolver>(resolver)](const boost::system::error_code& ec) {
-    if (ec) return;
-    if (auto live = weak.lock()) live->cancel();
-  });
-  auto [ec, results] =
-      co_await resolver->async_resolve(peer.host, std::to_string(peer.port), asio::as_tuple(asio::use_awaitable));
-  guard.cancel();
-  if (ec == asio::error::operation_aborted && Clock::now() >= deadline) {
-    co_return make_error(ErrorKind::unavailable, "cannot resolve '" + peer.host + "' in time");
-  }
+  auto [ec, endpoints] = co_await resolve_by(peer.host, std::to_string(peer.port), deadline);
+  if (ec == asio::error::timed_out) co_return make_error(ErrorKind::unavailable, "cannot resolve '" + peer.host + "' in time");
   if (ec) co_return make_error(ErrorKind::unavailable, "cannot resolve '" + peer.host + "': " + ec.message());
-  std::vector<tcp::endpoint> endpoints;
-  for (const auto& entry : results) endpoints.push_back(entry.endpoint());
   co_return std::move(endpoints);
 }
 

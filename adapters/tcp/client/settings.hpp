@@ -11,11 +11,11 @@
 #include <optional>
 #include <string>
 
-#include "core/net/client_tls.hpp"
 #include "adapters/tcp/client/correlation.hpp"
 #include "adapters/tcp/client/peer.hpp"
 #include "adapters/tcp/framing/framing.hpp"
 #include "core/endpoint.hpp"
+#include "core/net/client_tls.hpp"
 
 namespace qiao::tcp {
 

@@ -20,9 +20,9 @@
 #include <string_view>
 #include <utility>
 
-#include "core/net/client_tls.hpp"
 #include "adapters/tcp/client/peer.hpp"
 #include "core/error.hpp"
+#include "core/net/client_tls.hpp"
 
 namespace qiao::tcp {
 
