@@ -25,7 +25,7 @@ class AdminRequestHandler final : public RequestHandler {
   }
   std::shared_ptr<boost::asio::ssl::context> tls() const override { return nullptr; }
 
-  boost::asio::awaitable<Response> handle(Request request, const Connection&) override {
+  boost::asio::awaitable<Response> handle(Request request, const ConnectionInfo&) override {
     AdminRequest admin{std::string(request.method_string()), std::string(request.target()),
                        std::string(request[bhttp::field::authorization])};
     AdminResponse answer = co_await api_.handle(std::move(admin));
@@ -36,7 +36,7 @@ class AdminRequestHandler final : public RequestHandler {
     co_return res;
   }
 
-  Response reject(Error error, int status, const Connection&) override {
+  Response reject(Error error, int status, const ConnectionInfo&) override {
     Response res{static_cast<bhttp::status>(status ? status : status_for(error.kind)), 11};
     res.set(bhttp::field::content_type, "application/json");
     res.body() = "{\"error\":{\"code\":" + json_quote(error_kind_name(error.kind)) + ",\"message\":" + json_quote(error.message) + "}}";

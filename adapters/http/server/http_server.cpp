@@ -43,7 +43,7 @@ bool is_quiet_close(const boost::system::error_code& ec) {
 
 // Reads and answers requests until the client or a limit ends the connection.
 template <class Stream>
-asio::awaitable<void> serve_requests(Stream& stream, const SessionContext& state, const Connection& connection) {
+asio::awaitable<void> serve_requests(Stream& stream, const SessionContext& state, const ConnectionInfo& connection) {
   RequestHandler& handler = state.handler;
   beast::flat_buffer buffer;
   auto& tcp_layer = beast::get_lowest_layer(stream);
@@ -120,7 +120,7 @@ class HttpConnectionHandler final : public ConnectionHandler {
 
   asio::awaitable<void> serve(tcp::socket socket, const std::atomic<bool>& stopped) override {
     const SessionContext context{*handler_, host_, stopped, name_};
-    Connection connection;
+    ConnectionInfo connection;
     connection.remote = remote_address(socket);
     if (connection.remote.empty()) co_return;
 

@@ -33,7 +33,10 @@ struct ServerLimits {
   friend bool operator==(const ServerLimits&, const ServerLimits&) = default;
 };
 
-struct Connection {
+// What a handler knows of the connection a request came on. Not named Connection: the client's
+// pooled connection has that name in this namespace, and two classes of one name break the
+// one-definition rule (the linker kept one implicit destructor for both and freed garbage).
+struct ConnectionInfo {
   std::string remote;  // "ip:port" of the client
   bool tls = false;
 };
@@ -46,10 +49,10 @@ class RequestHandler {
   virtual ServerLimits limits() const = 0;
   // TLS context for new connections; null for plain HTTP.
   virtual std::shared_ptr<boost::asio::ssl::context> tls() const = 0;
-  virtual boost::asio::awaitable<Response> handle(Request request, const Connection& connection) = 0;
+  virtual boost::asio::awaitable<Response> handle(Request request, const ConnectionInfo& connection) = 0;
   // The answer to a request that could not be read whole (400, 408, 413, 431). `status` is the
   // HTTP status to answer when the error kind alone does not say it (408, 431); 0 otherwise.
-  virtual Response reject(Error error, int status, const Connection& connection) = 0;
+  virtual Response reject(Error error, int status, const ConnectionInfo& connection) = 0;
 };
 
 // Binds `address` and starts accepting on the host's acceptor thread.

@@ -157,7 +157,7 @@ class FlowRequestHandler final : public RequestHandler {
     return plan ? plan->tls : nullptr;
   }
 
-  boost::asio::awaitable<Response> handle(Request request, const Connection& connection) override {
+  boost::asio::awaitable<Response> handle(Request request, const ConnectionInfo& connection) override {
     auto gen = host_.generation();
     const auto* plan = gen ? static_cast<const HttpListenerPlan*>(gen->listener_plan(key_)) : nullptr;
     const std::string_view target = request.target();
@@ -182,7 +182,7 @@ class FlowRequestHandler final : public RequestHandler {
     co_return respond(request, std::move(outcome), {});
   }
 
-  Response reject(Error error, int status, const Connection& connection) override {
+  Response reject(Error error, int status, const ConnectionInfo& connection) override {
     Request empty;
     Message msg = make_message(empty, connection, "", "");
     // The status is settled before the engine accounts for the request, so the business log
@@ -192,7 +192,7 @@ class FlowRequestHandler final : public RequestHandler {
   }
 
  private:
-  static Message make_message(const Request& request, const Connection& connection, std::string_view path, std::string_view query) {
+  static Message make_message(const Request& request, const ConnectionInfo& connection, std::string_view path, std::string_view query) {
     Message msg;
     msg.id = next_message_id();
     for (const auto& field : request) msg.headers.push_back(lower(field.name_string()), Value(std::string(field.value())));
