@@ -1,20 +1,17 @@
 #pragma once
 // A TCP peer for the tcp adapter's tests that speaks a framing (MLLP, length prefix …) with the
-// real framing library: a bank host, a LIS, a misbehaving server. Unlike TcpPeer it can listen
-// on a port it is given, so a test can stop it and start another on the same port (a peer
-// restart). Every read has a timeout, so a test never hangs on a quiet gateway.
+// real framing library: a bank host, a LIS, a misbehaving server. A TcpPeer underneath accepts
+// and runs the handlers; this adds the framing. Every read has a timeout, so a test never hangs
+// on a quiet gateway.
 
-#include <atomic>
 #include <chrono>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "adapters/tcp/framing/frame_reader.hpp"
 #include "adapters/tcp/framing/framing.hpp"
+#include "tests/integration/support/gateway_process.hpp"
 
 namespace qiao::testing {
 
@@ -40,28 +37,16 @@ class FramedConnection {
 
 class FramedPeer {
  public:
-  // port 0: an ephemeral port.
+  // port 0: an ephemeral port; a given port allows a peer restart.
   FramedPeer(const std::string& framing_yaml, std::function<void(FramedConnection&)> on_connection, int port = 0);
-  ~FramedPeer();  // shuts every connection down and joins the handlers
-  FramedPeer(const FramedPeer&) = delete;
-  FramedPeer& operator=(const FramedPeer&) = delete;
 
-  int port() const { return port_; }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  int accepted() const { return accepted_.load(); }
+  int port() const { return peer_.port(); }
+  std::string address() const { return peer_.address(); }
+  int accepted() const { return peer_.accepted(); }
 
  private:
-  void accept_loop();
   tcp::Framing framing_;
-  std::function<void(FramedConnection&)> on_connection_;
-  int listen_fd_ = -1;
-  int port_ = 0;
-  std::atomic<int> accepted_{0};
-  std::atomic<bool> stopping_{false};
-  std::mutex mutex_;
-  std::vector<int> open_fds_;
-  std::vector<std::thread> threads_;
-  std::thread acceptor_;
+  TcpPeer peer_;  // after framing_: its handlers use it until the peer is destroyed
 };
 
 }  // namespace qiao::testing

@@ -341,18 +341,21 @@ bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds tim
   }
 }
 
-TcpPeer::TcpPeer(std::function<void(int fd)> on_connection) : on_connection_(std::move(on_connection)) {
+TcpPeer::TcpPeer(std::function<void(int fd)> on_connection, int port) : on_connection_(std::move(on_connection)) {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) throw std::runtime_error("socket failed");
+  // A restarted peer binds the port its predecessor's connections may still hold in TIME_WAIT.
+  const int yes = 1;
+  ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
   socklen_t len = sizeof addr;
   if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listen_fd_, 64) != 0 ||
       ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
     ::close(listen_fd_);
-    throw std::runtime_error("cannot listen for the test peer");
+    throw std::runtime_error("cannot listen for the test peer on port " + std::to_string(port));
   }
   port_ = ntohs(addr.sin_port);
   acceptor_ = std::thread([this] { accept_loop(); });
@@ -380,6 +383,8 @@ void TcpPeer::accept_loop() {
 TcpPeer::~TcpPeer() {
   stopping_ = true;
   if (acceptor_.joinable()) acceptor_.join();
+  // Stop listening first: a gateway reconnecting meanwhile is refused, not left in the backlog.
+  ::close(listen_fd_);
   std::vector<std::thread> threads;
   {
     std::lock_guard lock(mutex_);
@@ -388,7 +393,6 @@ TcpPeer::~TcpPeer() {
   }
   for (auto& t : threads) t.join();
   for (int fd : open_fds_) ::close(fd);
-  ::close(listen_fd_);
 }
 
 int connect_tcp(const std::string& address) {

@@ -108,13 +108,15 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
 // Polls `done` every 10 ms until it is true or `timeout` passed; returns its last answer.
 bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout = std::chrono::seconds(2));
 
-// A peer the gateway talks to, played by the test: a TCP server on 127.0.0.1 (an ephemeral
-// port) that hands every accepted connection to `on_connection` on a thread of its own. The
-// peer owns the socket: the handler must not close it. When the peer is destroyed, open
-// connections are shut down (reads in the handler return 0) and every thread is joined.
+// A peer the gateway talks to, played by the test: a TCP server on 127.0.0.1 that hands every
+// accepted connection to `on_connection` on a thread of its own. Port 0 takes an ephemeral
+// port; a given port lets a test stop a peer and start another on it (a peer restart). The
+// peer owns the socket: the handler must not close it. When the peer is destroyed, it stops
+// listening, open connections are shut down (reads in the handler return 0) and every thread is
+// joined.
 class TcpPeer {
  public:
-  explicit TcpPeer(std::function<void(int fd)> on_connection);
+  explicit TcpPeer(std::function<void(int fd)> on_connection, int port = 0);
   ~TcpPeer();
   TcpPeer(const TcpPeer&) = delete;
   TcpPeer& operator=(const TcpPeer&) = delete;
