@@ -13,6 +13,7 @@
 #include "core/codec.hpp"
 #include "core/config/schema.hpp"
 #include "core/error.hpp"
+#include "core/text/date_format.hpp"
 #include "core/value.hpp"
 
 namespace qiao::delimited {
@@ -23,22 +24,13 @@ enum class Terminator : std::uint8_t { any, lf, crlf, cr };
 
 enum class ColumnType : std::uint8_t { string, integer, decimal, date };
 
-// One piece of a compiled date format: a field such as 'y' (yyyy), 'M', 'd', 'H', 'm', 's',
-// or a literal byte (field == 0).
-struct DatePart {
-  char field = 0;
-  char literal = 0;
-};
-
 struct Column {
   std::string name;
   ColumnType type = ColumnType::string;
   bool required = false;          // an empty field is an error on decode and on encode
   int scale = -1;                 // decimal: digits after the point; -1 leaves them as written
   std::string format;             // date: as written in the layout, e.g. "yyyyMMdd"
-  std::vector<DatePart> pattern;  // date: `format` compiled
-  bool has_date = false;          // date: the format holds yyyy, MM, dd
-  bool has_time = false;          // date: the format holds HH, mm (and maybe ss)
+  DateFormat date;                // date: `format` compiled
 };
 
 inline constexpr int no_char = -1;

@@ -27,9 +27,8 @@ std::size_t whole_chars_prefix(std::string_view bytes, std::size_t limit, Charse
 
 // --- dates (dates.cpp) ---
 
-// Compiles field.format into field.pattern; the reason says what is wrong with the format.
+// Compiles field.format into field.date; the reason says what is wrong with the format.
 Status compile_date(Field& field);
-std::size_t date_width(const Field& field);
 // "20261122" (yyyyMMdd) → "2026-11-22"; "…T08:30:15" with a time; "08:30:15" time only.
 Expected<Value> parse_date(std::string_view text, const Field& field);
 // The ISO form back to the field's format; appended to `out`.

@@ -14,6 +14,7 @@
 #include "core/codec.hpp"
 #include "core/config/schema.hpp"
 #include "core/error.hpp"
+#include "core/text/date_format.hpp"
 #include "core/value.hpp"
 
 namespace qiao::fixed {
@@ -42,13 +43,6 @@ enum class CharsetFamily : std::uint8_t {
   gb18030,      // as double_byte, plus four-byte sequences (second byte 0x30–0x39)
 };
 
-// One piece of a compiled date format: a field such as 'y' (yyyy), 'M', 'd', 'H', 'm', 's', or a
-// literal byte (field == 0).
-struct DatePart {
-  char field = 0;
-  char literal = 0;
-};
-
 struct Field {
   std::string name;
   std::size_t offset = 0;  // bytes from the start of the record
@@ -63,9 +57,7 @@ struct Field {
   bool truncate = false;        // string: encode cuts a long value at a character boundary
   std::optional<std::string> default_value;  // written when the record object lacks the field (UTF-8)
   std::string format;                        // date: as written in the layout, e.g. "yyyyMMdd"
-  std::vector<DatePart> pattern;             // date: `format` compiled
-  bool has_date = false;
-  bool has_time = false;
+  DateFormat date;                           // date: `format` compiled
 };
 
 struct RecordType {

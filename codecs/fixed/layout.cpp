@@ -246,8 +246,8 @@ class LayoutReader {
     if (field.type == FieldType::date) {
       if (auto compiled = detail::compile_date(field); !compiled) {
         error("format", compiled.error().message);
-      } else if (field.length != 0 && detail::date_width(field) > field.length) {
-        error("length", "the format " + quoted(field.format) + " needs " + std::to_string(detail::date_width(field)) +
+      } else if (field.length != 0 && field.date.width() > field.length) {
+        error("length", "the format " + quoted(field.format) + " needs " + std::to_string(field.date.width()) +
                             " bytes, the field has " + std::to_string(field.length));
       }
     }
