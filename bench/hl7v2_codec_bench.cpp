@@ -6,56 +6,26 @@
 
 #include <benchmark/benchmark.h>
 
-#include <cstdio>
-#include <cstdlib>
-#include <string>
-
+#include "bench/codec_bench.hpp"
+#include "bench/oru_r01.hpp"
 #include "codecs/hl7v2/hl7_codec.hpp"
 
 namespace {
 
-std::string oru_text() {
-  static const char* const items[][5] = {
-      {"WBC", "白细胞计数", "10*9/L", "3.5-9.5", "6.42"},   {"RBC", "红细胞计数", "10*12/L", "4.3-5.8", "4.87"},
-      {"HGB", "血红蛋白", "g/L", "130-175", "148"},         {"PLT", "血小板计数", "10*9/L", "125-350", "231"},
-      {"GLU", "葡萄糖", "mmol/L", "3.9-6.1", "5.62"},       {"ALT", "丙氨酸氨基转移酶", "U/L", "9-50", "27.3"},
-      {"CREA", "肌酐", "umol/L", "57-111", "84.1"},         {"K", "钾", "mmol/L", "3.5-5.3", "4.15"},
-  };
-  std::string s =
-      "MSH|^~\\&|LIS|LAB01|HIS|HOSP01|20261120101500||ORU^R01^ORU_R01|LAB20261120001|P|2.5|||AL|NE||UNICODE UTF-8\r"
-      "PID|1||100234^^^HOSP01^MR~110101199003071234^^^CHN^NNCHN||张^三^^^^^L||19900307|M|||北京市朝阳区建国路88号^^北京^^100022^CN||^PRN^PH^^^^13800138000\r"
-      "PV1|1|O|OPD^^^HOSP01||||D1234^李^四|||MED\r"
-      "ORC|RE|ORD0001^HIS|LAB0001^LIS||CM\r"
-      "OBR|1|ORD0001^HIS|LAB0001^LIS|CBC^血常规^L|||20261120090000|||||||20261120091000|静脉血|D1234^李^四\r";
-  for (int i = 0; i < 20; ++i) {
-    const auto& item = items[i % 8];
-    s += "OBX|" + std::to_string(i + 1) + "|NM|" + item[0] + "^" + item[1] + "^L||" + item[4] + "|" + item[2] + "|" +
-         item[3] + "|" + (i % 5 == 0 ? "H" : "N") + "|||F|||20261120100000||王五^检验师\r";
-  }
-  s += "NTE|1|L|复查结果与前次一致\\.br\\请结合临床 \\T\\ 随访\r";
-  return s;
-}
-
 const qiao::Buffer& oru() {
-  static const qiao::Buffer buffer = qiao::make_buffer(oru_text());
+  static const qiao::Buffer buffer = qiao::make_buffer(qiao::bench::oru_r01_er7());
   return buffer;
 }
 
 qiao::Value decoded(const qiao::Buffer& body, const qiao::hl7::Options& options) {
-  auto value = qiao::hl7::decode(body, options);
-  if (!value) {
-    std::fprintf(stderr, "benchmark body does not decode: %s\n", value.error().message.c_str());
-    std::abort();
-  }
-  return std::move(value).value();
+  return qiao::bench::must(qiao::hl7::decode(body, options), "body does not decode");
 }
 
 void BM_decode_oru(benchmark::State& state) {
   const auto& body = oru();
   const qiao::hl7::Options options;
   for (auto _ : state) benchmark::DoNotOptimize(qiao::hl7::decode(body, options));
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body->size()));
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  qiao::bench::count_throughput(state, body->size());
 }
 
 void BM_encode_oru(benchmark::State& state) {
@@ -63,8 +33,7 @@ void BM_encode_oru(benchmark::State& state) {
   const qiao::hl7::Options options;
   const qiao::Value value = decoded(body, options);
   for (auto _ : state) benchmark::DoNotOptimize(qiao::hl7::encode(value, options));
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body->size()));
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  qiao::bench::count_throughput(state, body->size());
 }
 
 // The same message as a Chinese HIS sends it: GBK, MSH-18 empty, hl7v2:charset=GBK.
@@ -75,8 +44,7 @@ void BM_decode_oru_gbk(benchmark::State& state) {
   value.as_object().find("segments")->as_array()[0].as_object().find("fields")->as_array()[17] = qiao::Value("");
   const qiao::Buffer body = qiao::make_buffer(*qiao::hl7::encode(value, options));
   for (auto _ : state) benchmark::DoNotOptimize(qiao::hl7::decode(body, options));
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body->size()));
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  qiao::bench::count_throughput(state, body->size());
 }
 
 }  // namespace

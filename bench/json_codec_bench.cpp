@@ -6,10 +6,9 @@
 
 #include <benchmark/benchmark.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 
+#include "bench/codec_bench.hpp"
 #include "codecs/json/json_codec.hpp"
 
 namespace {
@@ -72,14 +71,7 @@ const qiao::Buffer& lab_result() {
   return buffer;
 }
 
-qiao::Value decoded(const qiao::Buffer& body) {
-  auto value = qiao::json::decode(body);
-  if (!value) {
-    std::fprintf(stderr, "benchmark body does not decode: %s\n", value.error().message.c_str());
-    std::abort();
-  }
-  return std::move(value).value();
-}
+qiao::Value decoded(const qiao::Buffer& body) { return qiao::bench::must(qiao::json::decode(body), "body does not decode"); }
 
 void decode_body(benchmark::State& state, const qiao::Buffer& (*body)()) {
   const qiao::Buffer& bytes = body();
@@ -87,8 +79,7 @@ void decode_body(benchmark::State& state, const qiao::Buffer& (*body)()) {
     auto value = qiao::json::decode(bytes);
     benchmark::DoNotOptimize(value);
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes->size()));
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  qiao::bench::count_throughput(state, bytes->size());
   state.counters["body_bytes"] = static_cast<double>(bytes->size());
 }
 
@@ -100,8 +91,7 @@ void encode_body(benchmark::State& state, const qiao::Buffer& (*body)()) {
     size = text->size();
     benchmark::DoNotOptimize(text);
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * size));
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  qiao::bench::count_throughput(state, size);
   state.counters["body_bytes"] = static_cast<double>(size);
 }
 

@@ -7,10 +7,9 @@
 
 #include <benchmark/benchmark.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 
+#include "bench/codec_bench.hpp"
 #include "codecs/xml/xml_codec.hpp"
 
 namespace {
@@ -96,14 +95,7 @@ const Body& soap_nested() {
   return body;
 }
 
-qiao::Value decoded(const Body& body) {
-  auto value = qiao::xml::decode(body.bytes, body.options);
-  if (!value) {
-    std::fprintf(stderr, "benchmark body does not decode: %s\n", value.error().message.c_str());
-    std::abort();
-  }
-  return std::move(value).value();
-}
+qiao::Value decoded(const Body& body) { return qiao::bench::must(qiao::xml::decode(body.bytes, body.options), "body does not decode"); }
 
 void decode_body(benchmark::State& state, const Body& (*get)()) {
   const Body& body = get();
@@ -112,8 +104,7 @@ void decode_body(benchmark::State& state, const Body& (*get)()) {
     auto value = qiao::xml::decode(body.bytes, body.options);
     benchmark::DoNotOptimize(value);
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body.bytes->size()));
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  qiao::bench::count_throughput(state, body.bytes->size());
   state.counters["body_bytes"] = static_cast<double>(body.bytes->size());
 }
 
@@ -126,8 +117,7 @@ void encode_body(benchmark::State& state, const Body& (*get)()) {
     size = text->size();
     benchmark::DoNotOptimize(text);
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * size));
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  qiao::bench::count_throughput(state, size);
   state.counters["body_bytes"] = static_cast<double>(size);
 }
 
