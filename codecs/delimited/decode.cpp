@@ -38,6 +38,11 @@ std::string where(std::size_t line, std::size_t column, std::string_view name) {
 
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
+Error too_many_fields(std::size_t line, std::size_t max_fields) {
+  return make_error(ErrorKind::too_large, "delimited: line " + std::to_string(line) + ": more than " +
+                                              std::to_string(max_fields) + " fields (max_fields)");
+}
+
 class Parser {
  public:
   Parser(std::string_view text, const Options& options) : s_(text), o_(options) {
@@ -59,9 +64,8 @@ class Parser {
     }
     if (pos_ >= s_.size()) return false;
     for (;;) {
-      if (count >= o_.max_fields)
-        return make_error(ErrorKind::too_large, "delimited: line " + std::to_string(line_) + ": more than " +
-                                                    std::to_string(o_.max_fields) + " fields (max_fields)");
+      // One over the limit may still be a trailing delimiter's empty field, which is not data.
+      if (count > o_.max_fields) return too_many_fields(line_, o_.max_fields);
       if (count == fields.size()) fields.emplace_back();
       Field& field = fields[count++];
       if (auto read = read_field(field, count); !read) return std::move(read).error();
@@ -307,6 +311,7 @@ Expected<Value> decode(const Buffer& bytes, const Options& o) {
     if (count >= 2 && fields[count - 1].text().empty() && !fields[count - 1].quoted &&
         (o.trailing_delimiter || (named != 0 && count == named + 1)))
       --count;
+    if (count > o.max_fields) return too_many_fields(fields[0].line, o.max_fields);
     if (expected == 0) expected = count;
     if (o.strict && count != expected)
       return bad("line " + std::to_string(fields[0].line) + ": " + std::to_string(count) + " field" +

@@ -36,11 +36,14 @@ std::string line_starting(const std::string& text, const std::string& prefix) {
 
 }  // namespace
 
-TEST_CASE("qiao check passes the shipped quickstart", "[integration][e2e][check]") {
+TEST_CASE("qiao check passes the shipped configuration", "[integration][e2e][check]") {
   CommandResult r = run_command({QIAO_BINARY, "check", "-c", "config/qiao.yaml"}, "", QIAO_SOURCE_DIR);
   INFO(r.output);
   CHECK(r.status == 0);
-  CHECK(r.output.find("config/qiao.yaml: ok, 2 flow(s), 1 endpoint(s)\n") == 0);
+  CHECK(r.output.find("config/qiao.yaml: ok, 6 flow(s), 3 endpoint(s)\n") == 0);
+  CHECK(r.output.find("  flow adt-in: mllp 0.0.0.0:2575 (mllp)\n") != std::string::npos);
+  CHECK(r.output.find("  endpoint bank: tcp 127.0.0.1:5000 length 2 binary long multiplexed by fields 11, 41\n") !=
+        std::string::npos);
   CHECK(r.output.find("  flow registration: http POST 0.0.0.0:8080/api/registration\n") != std::string::npos);
   CHECK(r.output.find("  flow his-simulator: http POST 0.0.0.0:8080/sim/his/register\n") != std::string::npos);
 }

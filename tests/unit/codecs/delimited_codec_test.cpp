@@ -373,6 +373,14 @@ TEST_CASE("delimited decode: structural errors name the line and column", "[code
         "delimited: line 3: more than 2 records (max_records)");
   CHECK(decode_error("a,b,c,d\n", options("max_fields=3"), ErrorKind::too_large) ==
         "delimited: line 1: more than 3 fields (max_fields)");
+  CHECK(decode_error("a,b,c,\n", options("max_fields=3"), ErrorKind::too_large) ==
+        "delimited: line 1: more than 3 fields (max_fields)");
+  // A trailing delimiter's empty field is not counted (found by fuzzing: a record of exactly
+  // max_fields written back with its trailing delimiter must read again).
+  CHECK(records(decode_ok("a|b|c|\nd|e|f\n", options("delimiter=|,trailing_delimiter=true,max_fields=3"))) ==
+        Array{Array{"a", "b", "c"}, Array{"d", "e", "f"}});
+  CHECK(decode_error("a|b|c|d|\n", options("delimiter=|,trailing_delimiter=true,max_fields=3"), ErrorKind::too_large) ==
+        "delimited: line 1: more than 3 fields (max_fields)");
 }
 
 TEST_CASE("delimited encode: quoting only when needed, never twice", "[codec][delimited]") {
