@@ -194,6 +194,10 @@ TEST_CASE("hl7 Lua library", "[hl7v2]") {
   CHECK(lua.run("return hl7.get(body, 'PID-5.1')", oru) == "张");
   CHECK(lua.run("return hl7.get(body, 'OBX[2]-5')", oru) == "98");
   CHECK(lua.run("return tostring(hl7.get(body, 'OBX[9]-5'))", oru) == "nil");
+  CHECK(lua.run("return tostring(hl7.get(body, 'ZZZ-1'))", oru) == "nil");
+  CHECK(lua.run("return hl7.get(body, 'MSH-9')[2] .. hl7.get(body, 'MSH-1')", oru) == "R01|");
+  CHECK(lua.run("local b = hl7.set(body, 'OBX[3]-5', 'changed'); return hl7.get(b, 'OBX[3]-5')", oru) == "changed");
+  CHECK(lua.run("body.segments[2] = 'not a segment'; return hl7.get(body, 'OBX[2]-5')", oru) == "98");
   CHECK(lua.run("return hl7.get(body, 'PID-3')[4]", oru) == "HOSP01");
   CHECK(lua.run("return hl7.get(body, 'PID-3.4.1')", oru) == "HOSP01");
   CHECK(lua.run("return body.segments[1].fields[10]", oru) == "LAB20261120001");  // Lua index = MSH-10
