@@ -73,6 +73,18 @@ std::string read_separators(std::string_view msh1, std::string_view msh2, Separa
 // closing escape character included; 0 when it is not one.
 std::size_t escape_length(std::string_view text, const Separators& seps);
 
+// Three capital letters or digits, as every segment id is.
+bool valid_segment_id(std::string_view id);
+
+// A segment Value's id and fields, checked for an encoder: an object with an "id" string and a
+// "fields" array (absent or null means none). `must_be`: the id this position requires (MSH first
+// in a message), or empty. Returns an error text naming `where` (without prefix), or empty.
+struct SegmentParts {
+  std::string_view id;
+  const Array* fields = nullptr;
+};
+std::string segment_parts(const Value& seg, const std::string& where, std::string_view must_be, SegmentParts& out);
+
 // MSH-18 of the (first) message as written (first component of the first repetition); "" when none.
 std::string declared_charset(const Value& value);
 

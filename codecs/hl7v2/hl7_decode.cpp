@@ -227,12 +227,7 @@ class Decoder {
 
   Status check_id(std::string_view line, std::size_t pos) {
     id_.clear();
-    bool ok = line.size() >= 3;
-    for (std::size_t i = 0; ok && i < 3; ++i) {
-      const auto c = static_cast<unsigned char>(line[i]);
-      ok = std::isupper(c) || std::isdigit(c);
-    }
-    if (!ok) {
+    if (line.size() < 3 || !valid_segment_id(line.substr(0, 3))) {
       std::string shown;
       for (char c : line.substr(0, 3)) shown += std::isprint(static_cast<unsigned char>(c)) ? c : '?';
       return bad("segment " + std::to_string(segment_no_) + ": invalid segment id '" + shown + "' at byte " +

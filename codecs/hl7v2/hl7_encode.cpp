@@ -43,24 +43,10 @@ class Encoder {
   Status segment(const Value& seg, const std::string& where, std::string_view must_be) {
     if (++segments_ > max_segments_)
       return flow_error("more than " + std::to_string(max_segments_) + " segments (max_segments)");
-    const Value* id_value = seg.is_object() ? seg.find("id") : nullptr;
-    const Value* fields_value = seg.is_object() ? seg.find("fields") : nullptr;
-    if (id_value == nullptr || !id_value->is_string())
-      return flow_error(where + ": a segment is an object with an \"id\" string and a \"fields\" array");
-    const std::string_view id = id_value->as_string();
-    bool id_ok = id.size() == 3;
-    for (char c : id) id_ok = id_ok && (std::isupper(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)));
-    if (!id_ok) return flow_error(where + ": invalid segment id '" + std::string(id) + "'");
-    if (!must_be.empty() && id != must_be)
-      return flow_error(where + " (" + std::string(id) + "): a message starts with " + std::string(must_be));
-    static const Array no_fields;
-    const Array* fields = &no_fields;
-    if (fields_value != nullptr && fields_value->is_array()) {
-      fields = &fields_value->as_array();
-    } else if (fields_value != nullptr && !(fields_value->is_object() && fields_value->as_object().empty()) &&
-               !fields_value->is_null()) {
-      return flow_error(where + " (" + std::string(id) + "): \"fields\" must be an array");
-    }
+    SegmentParts parts;
+    if (const std::string problem = segment_parts(seg, where, must_be, parts); !problem.empty()) return flow_error(problem);
+    const std::string_view id = parts.id;
+    const Array* fields = parts.fields;
     where_ = where + " (" + std::string(id) + ")";
     out_.append(id);
     std::size_t first = 0;
@@ -196,6 +182,33 @@ class Encoder {
 };
 
 }  // namespace
+
+bool valid_segment_id(std::string_view id) {
+  if (id.size() != 3) return false;
+  for (const char c : id)
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
+  return true;
+}
+
+std::string segment_parts(const Value& seg, const std::string& where, std::string_view must_be, SegmentParts& out) {
+  const Value* id_value = seg.is_object() ? seg.find("id") : nullptr;
+  const Value* fields_value = seg.is_object() ? seg.find("fields") : nullptr;
+  if (id_value == nullptr || !id_value->is_string())
+    return where + ": a segment is an object with an \"id\" string and a \"fields\" array";
+  const std::string_view id = id_value->as_string();
+  if (!valid_segment_id(id)) return where + ": invalid segment id '" + std::string(id) + "'";
+  if (!must_be.empty() && id != must_be) return where + " (" + std::string(id) + "): a message starts with " + std::string(must_be);
+  static const Array no_fields;
+  out.id = id;
+  out.fields = &no_fields;
+  if (fields_value != nullptr && fields_value->is_array()) {
+    out.fields = &fields_value->as_array();
+  } else if (fields_value != nullptr && !(fields_value->is_object() && fields_value->as_object().empty()) &&
+             !fields_value->is_null()) {
+    return where + " (" + std::string(id) + "): \"fields\" must be an array";
+  }
+  return {};
+}
 
 std::string declared_charset(const Value& value) {
   const Value* message = &value;

@@ -39,13 +39,6 @@ using xml::status_text;
 
 bool is_text(pugi::xml_node node) { return node.type() == pugi::node_pcdata || node.type() == pugi::node_cdata; }
 
-bool valid_segment_id(std::string_view id) {
-  if (id.size() != 3) return false;
-  for (const char c : id)
-    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
-  return true;
-}
-
 bool is_batch_header(std::string_view id) { return id == "FHS" || id == "BHS"; }
 bool is_batch_trailer(std::string_view id) { return id == "BTS" || id == "FTS"; }
 bool is_header(std::string_view id) { return id == "MSH" || is_batch_header(id); }
@@ -209,7 +202,7 @@ class Decoder {
       const std::string_view id = child.name();
       if (id == message_root || id == batch_root || id == file_root)
         return error_at(tag(child) + " inside " + tag(node) + "; a batch is <HL7Batch> holding <HL7Message> elements", child);
-      if (!valid_segment_id(id)) return error_at(tag(child) + " is not a segment (three capital letters or digits)", child);
+      if (!hl7::valid_segment_id(id)) return error_at(tag(child) + " is not a segment (three capital letters or digits)", child);
       if (is_batch_header(id) || is_batch_trailer(id))
         return error_at(tag(child) + " inside <HL7Message>; batch header and trailer segments belong in <HL7Batch>, "
                                      "around its <HL7Message> elements",

@@ -20,13 +20,6 @@ namespace {
 
 Error flow_error(const std::string& text) { return make_error(ErrorKind::flow, "hl7v2-xml: " + text); }
 
-bool valid_segment_id(std::string_view id) {
-  if (id.size() != 3) return false;
-  for (const char c : id)
-    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
-  return true;
-}
-
 bool is_header(std::string_view id) { return id == "MSH" || id == "FHS" || id == "BHS"; }
 
 class Encoder {
@@ -137,22 +130,11 @@ class Encoder {
     if (++segments_ > options_.max_segments)
       return make_error(ErrorKind::too_large,
                         "hl7v2-xml: more than " + std::to_string(options_.max_segments) + " segments (max_segments)");
-    const Value* id_value = seg.is_object() ? seg.find("id") : nullptr;
-    const Value* fields_value = seg.is_object() ? seg.find("fields") : nullptr;
-    if (id_value == nullptr || !id_value->is_string())
-      return flow_error(where + ": a segment is an object with an \"id\" string and a \"fields\" array");
-    const std::string_view id = id_value->as_string();
-    if (!valid_segment_id(id)) return flow_error(where + ": invalid segment id '" + std::string(id) + "'");
-    if (!must_be.empty() && id != must_be)
-      return flow_error(where + " (" + std::string(id) + "): a message starts with " + std::string(must_be));
-    static const Array no_fields;
-    const Array* fields = &no_fields;
-    if (fields_value != nullptr && fields_value->is_array()) {
-      fields = &fields_value->as_array();
-    } else if (fields_value != nullptr && !(fields_value->is_object() && fields_value->as_object().empty()) &&
-               !fields_value->is_null()) {
-      return flow_error(where + " (" + std::string(id) + "): \"fields\" must be an array");
-    }
+    hl7::SegmentParts parts;
+    if (const std::string problem = hl7::segment_parts(seg, where, must_be, parts); !problem.empty())
+      return flow_error(problem);
+    const std::string_view id = parts.id;
+    const Array* fields = parts.fields;
     where_ = where + " (" + std::string(id) + ")";
 
     const bool header = is_header(id);

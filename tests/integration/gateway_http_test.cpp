@@ -25,13 +25,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // The stable error shape: {"error":{"code":CODE,"message":"…"},"messageId":ID}, with the
 // X-Message-Id header equal to messageId. Returns the message text.
 std::string check_error(const HttpResult& r, int status, const std::string& code) {

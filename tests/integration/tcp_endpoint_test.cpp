@@ -40,13 +40,6 @@ std::string with_members(const std::string& request, const std::string& extra) {
   return request.substr(0, request.size() - 1) + (request.size() > 2 ? "," : "") + extra + "}";
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // A flow on the shared test listener that sends its JSON body to `endpoint` and answers with
 // the reply; with `routed`, a failed call is answered 503 with the error's code and message.
 std::string call_flow(const std::string& id, const std::string& endpoint, bool routed = false) {

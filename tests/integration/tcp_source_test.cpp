@@ -24,13 +24,6 @@ namespace tcp = qiao::tcp;
 
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // Reads frames from a blocking socket until `count` arrived, the peer closed, or `timeout`.
 std::vector<std::string> read_frames(int fd, const tcp::Framing& framing, std::size_t count,
                                      std::chrono::milliseconds timeout = std::chrono::seconds(5)) {

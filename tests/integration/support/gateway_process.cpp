@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -67,6 +68,13 @@ std::string server_config(const std::string& node_name, bool watch) {
          "endpoints: [ endpoints.yaml ]\n"
          "log: { dir: var/log, level: info, console: false }\n"
          "reload: { watch: " + (watch ? "true" : "false") + " }\n";
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 void copy_shipped_config(const TempDir& dir) {

@@ -34,6 +34,9 @@ class TempDir {
 // in endpoints.yaml, logs and the journal under var/.
 std::string server_config(const std::string& node_name, bool watch = false);
 
+// The whole file (logs, data files); empty when it cannot be read.
+std::string read_file(const std::string& path);
+
 // A TCP port that was free a moment ago (bound to port 0, then released).
 int free_port();
 
