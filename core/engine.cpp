@@ -27,7 +27,9 @@ std::string source_text(const Message& msg) {
 boost::asio::awaitable<Expected<Reply>> run_flow(FlowRun& run) {
   const Flow& flow = run.flow;
   Message& msg = run.msg;
-  if (flow.decode && msg.raw && !msg.raw->empty()) {
+  if (!msg.body.is_null()) {
+    // The source decoded it: its protocol wraps the payload (a SOAP envelope).
+  } else if (flow.decode && msg.raw && !msg.raw->empty()) {
     auto body = flow.decode->decode(msg.raw);
     if (!body) co_return std::move(body).error();
     msg.body = std::move(*body);
@@ -53,7 +55,7 @@ boost::asio::awaitable<Outcome> Engine::process(std::shared_ptr<const Generation
   FlowRun run(msg, flow, *generation);
   auto reply = co_await run_flow(run);
   if (reply) {
-    const auto& codec = reply->codec ? reply->codec : flow.encode;
+    const auto& codec = msg.reply_codec ? msg.reply_codec : reply->codec ? reply->codec : flow.encode;
     outcome.status = reply->status;
     outcome.headers = std::move(reply->headers);
     if (reply->body.is_null()) {

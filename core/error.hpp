@@ -1,6 +1,7 @@
 #pragma once
 // Errors a user can cause (bad config, bad message, peer down) travel as values.
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,9 +28,18 @@ enum class ErrorKind {
 
 std::string_view error_kind_name(ErrorKind kind);
 
+class Object;
+
 struct Error {
+  Error() = default;
+  Error(ErrorKind error_kind, std::string text, std::shared_ptr<const Object> facts = nullptr)
+      : kind(error_kind), message(std::move(text)), detail(std::move(facts)) {}
+
   ErrorKind kind = ErrorKind::internal;
   std::string message;
+  // Facts of the peer's own error that a flow routes on, beside code and message: a SOAP
+  // fault's faultcode and faultstring. Null for most errors.
+  std::shared_ptr<const Object> detail;
 };
 
 inline Error make_error(ErrorKind kind, std::string message) { return Error{kind, std::move(message)}; }

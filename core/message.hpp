@@ -4,6 +4,9 @@
 #include <chrono>
 #include <string>
 
+#include <memory>
+
+#include "core/codec.hpp"
 #include "core/value.hpp"
 
 namespace qiao {
@@ -17,6 +20,9 @@ struct Message {
   Buffer raw;            // the bytes as received
   Value body;            // raw decoded by the flow's codec
   Object vars;           // the flow's own data (results of calls land here)
+  // Set by a source whose protocol wraps every reply (a SOAP envelope for the operation the
+  // request named): it encodes the reply instead of the flow's or the reply step's codec.
+  std::shared_ptr<const Codec> reply_codec;
   std::chrono::system_clock::time_point received_at = std::chrono::system_clock::now();
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };

@@ -454,6 +454,12 @@ boost::asio::awaitable<Expected<LuaOutcome>> LuaWorker::run(LuaChunkId chunk_id,
       } else {
         lua_pushboolean(co, 0);
         push_error_object(co, error_kind_name(response.error().kind), response.error().message);
+        if (const auto& detail = response.error().detail) {
+          for (const auto& [name, value] : *detail) {
+            lua::push_value_or_nil(co, value);
+            lua_setfield(co, -2, name.c_str());
+          }
+        }
         nargs = 2;
       }
       continue;

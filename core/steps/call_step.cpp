@@ -62,6 +62,9 @@ class CallStep final : public Step {
     }
     Object error{{"code", Value(std::string(error_kind_name(response.error().kind)))},
                  {"message", Value(response.error().message)}};
+    if (const auto& detail = response.error().detail) {
+      for (const auto& [name, value] : *detail) error.set(name, value);
+    }
     run.msg.vars.set(into, Value(Object{{"error", Value(std::move(error))}}));
     co_return StepResult::next;
   }
