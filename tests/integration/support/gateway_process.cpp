@@ -198,45 +198,28 @@ HttpResult http_request(const std::string& address, const std::string& method, c
 
 GatewayProcess::GatewayProcess(const TempDir& dir, std::vector<std::string> extra_args,
                                std::map<std::string, std::string> env) {
-  int pipe_fds[2];
-  if (::pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
-  pid_ = ::fork();
-  if (pid_ == 0) {
-    ::dup2(pipe_fds[1], 1);
-    ::dup2(pipe_fds[1], 2);
-    ::close(pipe_fds[0]);
-    ::close(pipe_fds[1]);
-    if (::chdir(dir.path().c_str()) != 0) ::_exit(127);
-    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-    std::vector<std::string> args{QIAO_BINARY, "run", "-c", "qiao.yaml"};
-    args.insert(args.end(), extra_args.begin(), extra_args.end());
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ::close(pipe_fds[1]);
-  out_fd_ = pipe_fds[0];
-  ::fcntl(out_fd_, F_SETFL, O_NONBLOCK);
+  std::vector<std::string> args{QIAO_BINARY, "run", "-c", "qiao.yaml"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  process_ = std::make_unique<ChildProcess>(args, dir.path(), env);
 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
-    read_available(std::chrono::milliseconds(50));
+    process_->read_available(std::chrono::milliseconds(50));
     if (!running()) break;
-    const auto admin_line = output_.find("admin listening on ");
+    const std::string output = process_->output();
+    const auto admin_line = output.find("admin listening on ");
     if (admin_line != std::string::npos) {
-      const auto end = output_.find('\n', admin_line);
+      const auto end = output.find('\n', admin_line);
       if (end != std::string::npos) {
-        admin_ = output_.substr(admin_line + 19, end - admin_line - 19);
+        admin_ = output.substr(admin_line + 19, end - admin_line - 19);
         // Listener lines come before the admin line is flushed with them: "KEY listening on ADDR".
         std::size_t pos = 0;
-        while ((pos = output_.find(" listening on ", pos)) != std::string::npos) {
-          const auto line_start = output_.rfind('\n', pos);
+        while ((pos = output.find(" listening on ", pos)) != std::string::npos) {
+          const auto line_start = output.rfind('\n', pos);
           const auto start = line_start == std::string::npos ? 0 : line_start + 1;
-          const auto line_end = output_.find('\n', pos);
+          const auto line_end = output.find('\n', pos);
           if (line_end == std::string::npos) break;
-          listeners_[output_.substr(start, pos - start)] = output_.substr(pos + 14, line_end - pos - 14);
+          listeners_[output.substr(start, pos - start)] = output.substr(pos + 14, line_end - pos - 14);
           pos = line_end;
         }
         if (http_request(admin_, "GET", "/healthz").status == 200) return;
@@ -248,60 +231,17 @@ GatewayProcess::GatewayProcess(const TempDir& dir, std::vector<std::string> extr
   throw std::runtime_error("qiao did not start:\n" + text);
 }
 
-GatewayProcess::~GatewayProcess() {
-  stop();
-  if (out_fd_ >= 0) ::close(out_fd_);
-}
+GatewayProcess::~GatewayProcess() = default;
 
 std::string GatewayProcess::listener(const std::string& key) const {
   auto it = listeners_.find(key);
   return it == listeners_.end() ? std::string() : it->second;
 }
 
-void GatewayProcess::signal(int sig) const {
-  if (pid_ > 0) ::kill(pid_, sig);
-}
-
-bool GatewayProcess::running() const {
-  if (pid_ <= 0) return false;
-  return ::waitpid(pid_, nullptr, WNOHANG) == 0;
-}
-
-int GatewayProcess::stop(std::chrono::milliseconds grace) {
-  if (pid_ <= 0) return -1;
-  ::kill(pid_, SIGTERM);
-  const auto deadline = std::chrono::steady_clock::now() + grace;
-  int status = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    read_available(std::chrono::milliseconds(20));
-    const int r = ::waitpid(pid_, &status, WNOHANG);
-    if (r == pid_ || r < 0) {
-      pid_ = -1;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    }
-  }
-  ::kill(pid_, SIGKILL);
-  ::waitpid(pid_, &status, 0);
-  pid_ = -1;
-  return -1;
-}
-
-void GatewayProcess::read_available(std::chrono::milliseconds wait) const {
-  if (out_fd_ < 0) return;
-  pollfd pfd{out_fd_, POLLIN, 0};
-  if (::poll(&pfd, 1, static_cast<int>(wait.count())) <= 0) return;
-  char buffer[4096];
-  for (;;) {
-    const ssize_t n = ::read(out_fd_, buffer, sizeof buffer);
-    if (n <= 0) break;
-    output_.append(buffer, static_cast<std::size_t>(n));
-  }
-}
-
-std::string GatewayProcess::output() const {
-  read_available(std::chrono::milliseconds(0));
-  return output_;
-}
+void GatewayProcess::signal(int sig) const { process_->signal(sig); }
+bool GatewayProcess::running() const { return process_->running(); }
+int GatewayProcess::stop(std::chrono::milliseconds grace) { return process_->stop(grace); }
+std::string GatewayProcess::output() const { return process_->output(); }
 
 CommandResult run_command(const std::vector<std::string>& argv, const std::string& stdin_text, const std::string& cwd) {
   int in_pipe[2];

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/integration/support/child_process.hpp"
+
 namespace qiao::testing {
 
 // A fresh directory under /tmp, removed with everything in it when destroyed.
@@ -92,10 +94,7 @@ class GatewayProcess {
   bool running() const;
 
  private:
-  void read_available(std::chrono::milliseconds wait) const;
-  int pid_ = -1;
-  int out_fd_ = -1;
-  mutable std::string output_;
+  std::unique_ptr<ChildProcess> process_;
   std::string admin_;
   std::map<std::string, std::string> listeners_;
 };
