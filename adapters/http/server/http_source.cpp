@@ -4,15 +4,19 @@
 #include <boost/beast/http/verb.hpp>
 
 #include <algorithm>
-#include <optional>
+#include <array>
 
+#include "adapters/http/server/fixed_status_renderer.hpp"
 #include "adapters/http/server/http_errors.hpp"
 #include "adapters/http/server/http_server.hpp"
+#include "adapters/http/server/listener_settings.hpp"
+#include "adapters/http/server/outcome_response.hpp"
+#include "adapters/http/server/query_string.hpp"
+#include "adapters/http/server/request_message.hpp"
 #include "core/engine.hpp"
 #include "core/flow/flow.hpp"
 #include "core/generation.hpp"
 #include "core/message.hpp"
-#include "core/net/server_tls.hpp"
 
 namespace qiao::http {
 
@@ -20,26 +24,11 @@ namespace bhttp = boost::beast::http;
 
 namespace {
 
-constexpr ConfigKey source_keys[] = {
+constexpr auto source_keys = with_listener_settings(std::array<ConfigKey, 3>{{
     {"listen", KeyType::string, "", "address to listen on, host:port (port 0 picks a free one)", true},
     {"path", KeyType::string, "", "request path; a trailing /* matches every path under it", true},
     {"methods", KeyType::strings, "", "accepted methods (default: any); others get 405"},
-    {"tls", KeyType::mapping, "", "HTTPS: cert, key, and client_ca for mutual TLS (whole listener)"},
-    {"max_body", KeyType::size, "1MiB", "largest request body; larger gets 413 (whole listener)"},
-    {"max_header", KeyType::size, "16KiB", "largest request header; larger gets 431 (whole listener)"},
-    {"idle_timeout", KeyType::duration, "60s", "how long a keep-alive connection may wait for a request (whole listener)"},
-    {"read_timeout", KeyType::duration, "30s", "how long reading one request may take (whole listener)"},
-    {"write_timeout", KeyType::duration, "30s", "how long writing one reply may take (whole listener)"},
-    {"max_connections", KeyType::integer, "10000", "open connections at most; more are closed at once (whole listener)"},
-};
-
-// Settings that belong to the listener, not the flow: a flow may leave them out, but two
-// flows on one address must not disagree.
-struct ListenerSettings {
-  std::optional<ServerTlsSettings> tls;
-  std::optional<std::size_t> max_body, max_header, max_connections;
-  std::optional<std::chrono::milliseconds> idle_timeout, read_timeout, write_timeout;
-};
+}});
 
 class HttpSourceSpec final : public SourceSpec {
  public:
@@ -90,57 +79,6 @@ class HttpListenerPlan final : public ListenerPlan {
   }
 };
 
-std::string percent_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
-      out += ' ';
-    } else if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
-               std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
-      out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
-Object parse_query(std::string_view query) {
-  Object out;
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (pair.empty()) continue;
-    const auto eq = pair.find('=');
-    out.set(percent_decode(pair.substr(0, eq)), Value(eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1))));
-  }
-  return out;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-// Renders like another renderer, but with a status of its own when one is given (408 and 431
-// have no error kind).
-class FixedStatusRenderer final : public ErrorRenderer {
- public:
-  FixedStatusRenderer(const ErrorRenderer& inner, int status) : inner_(inner), status_(status) {}
-  void render(const Error& error, Outcome& outcome) const override {
-    inner_.render(error, outcome);
-    if (status_) outcome.status = status_;
-  }
-
- private:
-  const ErrorRenderer& inner_;
-  int status_;
-};
-
 class FlowRequestHandler final : public RequestHandler {
  public:
   FlowRequestHandler(std::string key, Host& host) : key_(std::move(key)), host_(host) {}
@@ -165,7 +103,8 @@ class FlowRequestHandler final : public RequestHandler {
     const std::string_view path = target.substr(0, question);
     const std::string_view method = request.method_string();
 
-    Message msg = make_message(request, connection, path, question == std::string_view::npos ? std::string_view() : target.substr(question + 1));
+    Message msg = make_request_message(request, connection, "http", path);
+    msg.source.push_back("query", Value(parse_query(question == std::string_view::npos ? std::string_view() : target.substr(question + 1))));
     if (!plan) co_return respond(request, host_.engine().reject(msg, Error{ErrorKind::unavailable, "this listener is closing"}, errors_), {});
     std::string allowed;
     const Route* route = plan->match(path, method, allowed);
@@ -184,7 +123,7 @@ class FlowRequestHandler final : public RequestHandler {
 
   Response reject(Error error, int status, const ConnectionInfo& connection) override {
     Request empty;
-    Message msg = make_message(empty, connection, "", "");
+    Message msg = make_request_message(empty, connection, "http", "");
     // The status is settled before the engine accounts for the request, so the business log
     // and the journal say what the client got.
     const FixedStatusRenderer renderer(errors_, status);
@@ -192,53 +131,14 @@ class FlowRequestHandler final : public RequestHandler {
   }
 
  private:
-  static Message make_message(const Request& request, const ConnectionInfo& connection, std::string_view path, std::string_view query) {
-    Message msg;
-    msg.id = next_message_id();
-    for (const auto& field : request) msg.headers.push_back(lower(field.name_string()), Value(std::string(field.value())));
-    const auto trace = request.find("X-Trace-Id");
-    msg.trace_id = trace != request.end() ? std::string(trace->value()) : msg.id;
-    msg.source.push_back("kind", Value("http"));
-    msg.source.push_back("remote", Value(connection.remote));
-    msg.source.push_back("tls", Value(connection.tls));
-    if (!path.empty()) {
-      msg.source.push_back("method", Value(std::string(request.method_string())));
-      msg.source.push_back("path", Value(std::string(path)));
-      msg.source.push_back("query", Value(parse_query(query)));
-    }
-    return msg;
-  }
-
   static Response respond(const Request& request, Outcome outcome, const std::string& allow) {
-    Response res;
-    res.version(request.version() ? request.version() : 11);
-    res.result(static_cast<unsigned>(outcome.status));
-    res.set(bhttp::field::server, "qiao");
-    if (!outcome.content_type.empty()) res.set(bhttp::field::content_type, outcome.content_type);
-    res.set("X-Message-Id", outcome.message_id);
-    if (!allow.empty()) res.set(bhttp::field::allow, allow);
-    for (const auto& [name, value] : outcome.headers) {
-      if (value.is_string()) res.set(name, value.as_string());
-    }
-    res.body() = std::move(outcome.body);
-    return res;
+    return make_outcome_response(request.version(), std::move(outcome), allow);
   }
 
   std::string key_;
   Host& host_;
   HttpErrorRenderer errors_;
 };
-
-template <class T>
-void merge(std::optional<T>& into, const std::optional<T>& value, const std::string& what, const HttpSourceSpec& spec,
-           const std::string& key, Diagnostics& diag) {
-  if (!value) return;
-  if (into && !(*into == *value)) {
-    diag.error(spec.location, "listener " + key + ": '" + what + "' differs from another flow on the same address");
-    return;
-  }
-  into = value;
-}
 
 class HttpSourceKind final : public SourceKind {
  public:
@@ -272,14 +172,7 @@ class HttpSourceKind final : public SourceKind {
       }
       spec->methods.push_back(method);
     }
-    if (auto tls = reader.node("tls")) spec->settings.tls = parse_server_tls(*tls, diag);
-    auto& s = spec->settings;
-    if (reader.has("max_body")) s.max_body = reader.size("max_body");
-    if (reader.has("max_header")) s.max_header = reader.size("max_header");
-    if (reader.has("max_connections")) s.max_connections = static_cast<std::size_t>(std::max<std::int64_t>(1, reader.integer("max_connections")));
-    if (reader.has("idle_timeout")) s.idle_timeout = reader.duration("idle_timeout");
-    if (reader.has("read_timeout")) s.read_timeout = reader.duration("read_timeout");
-    if (reader.has("write_timeout")) s.write_timeout = reader.duration("write_timeout");
+    spec->settings = read_listener_settings(reader);
     if (diag.errors().size() != errors_before) return nullptr;
     return spec;
   }
@@ -288,16 +181,10 @@ class HttpSourceKind final : public SourceKind {
                                            Diagnostics& diag) const override {
     const std::string key(key_view);
     auto plan = std::make_shared<HttpListenerPlan>();
-    ListenerSettings merged;
+    ListenerSettingsMerge settings(key);
     for (const Flow* flow : flows) {
       const auto& spec = static_cast<const HttpSourceSpec&>(*flow->source);
-      merge(merged.tls, spec.settings.tls, "tls", spec, key, diag);
-      merge(merged.max_body, spec.settings.max_body, "max_body", spec, key, diag);
-      merge(merged.max_header, spec.settings.max_header, "max_header", spec, key, diag);
-      merge(merged.max_connections, spec.settings.max_connections, "max_connections", spec, key, diag);
-      merge(merged.idle_timeout, spec.settings.idle_timeout, "idle_timeout", spec, key, diag);
-      merge(merged.read_timeout, spec.settings.read_timeout, "read_timeout", spec, key, diag);
-      merge(merged.write_timeout, spec.settings.write_timeout, "write_timeout", spec, key, diag);
+      settings.add(spec.settings, spec.location, diag);
       for (const auto& other : plan->routes) {
         const auto& o = *other.spec;
         if (o.path != spec.path || o.prefix != spec.prefix) continue;
@@ -313,22 +200,8 @@ class HttpSourceKind final : public SourceKind {
       if (a.spec->prefix != b.spec->prefix) return !a.spec->prefix;
       return a.spec->path.size() > b.spec->path.size();
     });
-    ServerLimits& limits = plan->limits;
-    limits.max_body = merged.max_body.value_or(limits.max_body);
-    limits.max_header = merged.max_header.value_or(limits.max_header);
-    limits.max_connections = merged.max_connections.value_or(limits.max_connections);
-    limits.idle_timeout = merged.idle_timeout.value_or(limits.idle_timeout);
-    limits.read_timeout = merged.read_timeout.value_or(limits.read_timeout);
-    limits.write_timeout = merged.write_timeout.value_or(limits.write_timeout);
-    if (merged.tls) {
-      auto context = make_server_tls_context(*merged.tls);
-      if (!context) {
-        diag.error(static_cast<const HttpSourceSpec&>(*flows.front()->source).location,
-                   "listener " + key + ": " + context.error().message);
-        return nullptr;
-      }
-      plan->tls = *context;
-    }
+    plan->limits = settings.limits();
+    if (!settings.make_tls(plan->tls, static_cast<const HttpSourceSpec&>(*flows.front()->source).location, diag)) return nullptr;
     return plan;
   }
 
