@@ -1,5 +1,8 @@
 #include "adapters/soap/envelope.hpp"
 
+#include <algorithm>
+#include <vector>
+
 #include "core/text/charset.hpp"
 
 namespace qiao::soap {
@@ -30,10 +33,18 @@ Value with_local_names(Value value) {
   if (!value.is_object()) return value;
   Object out;
   out.reserve(value.as_object().size());
+  std::vector<std::string> written_as;  // each member's name in the document, by position in `out`
   for (auto& [key, member] : value.as_object()) {
     if (is_namespace_declaration(key)) continue;
     std::string name = key.starts_with('@') ? "@" + std::string(local_name(std::string_view(key).substr(1)))
                                             : std::string(local_name(key));
+    // Names that differ only in their prefixes keep them, rather than become one key twice.
+    auto same = std::find_if(out.begin(), out.end(), [&](const Object::Member& m) { return m.first == name; });
+    if (same != out.end()) {
+      if (name != key) name = key;
+      else same->first = written_as[static_cast<std::size_t>(same - out.begin())];
+    }
+    written_as.push_back(key);
     out.push_back(std::move(name), with_local_names(std::move(member)));
   }
   return Value(std::move(out));

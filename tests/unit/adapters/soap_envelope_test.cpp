@@ -71,6 +71,14 @@ TEST_CASE("soap envelope: an empty operation element is an empty object", "[soap
   CHECK(envelope.content == Value(Object{}));
 }
 
+TEST_CASE("soap envelope: names that differ only in their prefixes keep them", "[soap]") {
+  const Envelope envelope = must_read(
+      R"(<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:a="urn:a" xmlns:b="urn:b"><s:Body>)"
+      R"(<Q xmlns="urn:x" a:id="1" id="2"><a:date>d1</a:date><b:date>d2</b:date></Q></s:Body></s:Envelope>)");
+  CHECK(envelope.content ==
+        Value(Object{{"@a:id", Value("1")}, {"@id", Value("2")}, {"date", Value("d1")}, {"b:date", Value("d2")}}));
+}
+
 TEST_CASE("soap envelope: faults of both versions are read into code, reason, actor and detail", "[soap]") {
   const Envelope v11 = must_read(
       R"(<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault>)"
