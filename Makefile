@@ -8,7 +8,7 @@ CMAKE_FLAGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 
-.PHONY: all deps test-deps build run test unit-asan fuzz bench bench-tcp clean
+.PHONY: all deps test-deps build run test unit-asan fuzz bench bench-tcp bench-soap clean
 
 all: build
 
@@ -54,6 +54,13 @@ bench-tcp:
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DQIAO_TESTS=OFF -DQIAO_BENCHMARKS=ON
 	cmake --build $(BUILD) --target qiao mllp_load
 	scripts/bench-tcp.sh $(BUILD) 10 64
+
+# SOAP request-replies/s: the HIS WebService simulator, and the gateway calling it.
+bench-soap:
+	@scripts/install-deps.sh bench
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DQIAO_TESTS=OFF
+	cmake --build $(BUILD) --target qiao
+	scripts/bench-soap.sh $(BUILD) 10 64
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

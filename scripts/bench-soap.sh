@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Loopback SOAP benchmark of the soap adapter with the soap-registration example
+# (bench/soap/qiao.yaml), wrk against:
+#   (a) the HIS simulator, a soap source: envelope read, inXml decoded, Lua, answer written with
+#       RegisterResult escaped as a string — SOAP request-replies/s served;
+#   (b) the kiosk's POST /api/soap/registration: JSON in, one SOAP call to the HIS simulator over the
+#       pooled keep-alive client, JSON out;
+#   (c) the gateway's SOAP service: SOAP in, one SOAP call to the HIS simulator, SOAP out.
+# Each run checks that every answer was a 2xx. Prints one line per run and qiao's resident memory.
+#   scripts/bench-soap.sh [BUILD_DIR] [SECONDS] [CONNECTIONS]
+set -euo pipefail
+build=${1:-build}
+seconds=${2:-10}
+connections=${3:-64}
+cd "$(dirname "$0")/.."
+root=$(pwd)
+work=$(mktemp -d)
+qiao_pid=
+cleanup() {
+  [ -n "$qiao_pid" ] && kill "$qiao_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+[ -x "$build/qiao" ] || { echo "bench-soap: $build/qiao is missing (build it first)" >&2; exit 2; }
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+http_port=$(free_port) soap_port=$(free_port) his_port=$(free_port)
+
+mkdir -p "$work/qiao"
+cp bench/soap/qiao.yaml "$work/qiao/"
+sed -i "s#\.\./\.\./examples#$root/examples#g" "$work/qiao/qiao.yaml"
+# The HIS simulator's WSDL path is relative to the directory qiao runs in.
+mkdir -p "$work/qiao/examples" && ln -s "$root/examples/soap-registration" "$work/qiao/examples/soap-registration"
+(cd "$work/qiao" && QIAO_HTTP_PORT=$http_port QIAO_SOAP_PORT=$soap_port QIAO_HIS_SOAP_PORT=$his_port \
+   exec "$root/$build/qiao" run -c qiao.yaml >"$work/qiao.out" 2>&1) &
+qiao_pid=$!
+for _ in $(seq 1 100); do
+  curl -fs -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"patientId":"P001","deptCode":"0101"}' \
+    "http://127.0.0.1:$http_port/api/soap/registration" 2>/dev/null && break
+  sleep 0.1
+done
+
+run() {  # name url wrk-script
+  wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$3" "$2" >"$work/run.txt"
+  awk -v name="$1" '
+    /Requests\/sec/ { rps = $2 }
+    $1 == "50%" { p50 = $2 } $1 == "99%" { p99 = $2 }
+    /Non-2xx/ { bad = $NF }
+    END { printf "%-36s %10s req/s   p50 %8s   p99 %8s   non-2xx %s\n", name, rps, p50, p99, (bad == "" ? 0 : bad) }' "$work/run.txt"
+}
+
+echo "wrk -t2 -c$connections -d${seconds}s on $(nproc) cores; qiao threads: ${QIAO_THREADS:-auto}"
+run "(a) HIS simulator, SOAP 1.1" "http://127.0.0.1:$his_port/HisService.asmx" bench/soap/his_register.lua
+run "(b) kiosk JSON -> SOAP HIS" "http://127.0.0.1:$http_port/api/soap/registration" bench/http/post.lua
+run "(c) gateway SOAP -> SOAP HIS" "http://127.0.0.1:$soap_port/RegistrationService" bench/soap/gateway_register.lua
+ps -o rss=,comm= -C qiao | awk '{ printf "qiao resident memory after the runs: %.1f MiB\n", $1 / 1024 }'
