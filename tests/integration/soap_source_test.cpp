@@ -5,6 +5,7 @@
 // configuration mistakes `qiao check` reports.
 
 #include <catch2/catch.hpp>
+#include <sys/socket.h>
 
 #include <string>
 
@@ -162,9 +163,18 @@ TEST_CASE("soap source: 1.1 and 1.2, operation by SOAPAction, action parameter o
 TEST_CASE("soap source: faults in each version's words, with the message id, kept in the journal",
           "[integration][soap][faults]") {
   TempDir dir;
+  // The peer behind the `silent` endpoint accepts and never answers.
+  TcpPeer silent([](int fd) {
+    char buffer[4096];
+    while (::recv(fd, buffer, sizeof buffer, 0) > 0) {
+    }
+  });
   dir.write("qiao.yaml", server_config("soap-fault-test"));
-  dir.write("endpoints.yaml", "# none\n");
+  dir.write("endpoints.yaml", "silent: { http: { url: \"http://" + silent.address() + "/never\" }, timeout: 300ms }\n");
   dir.write("flows/his-service.yaml", service_flow);
+  dir.write("flows/slow.yaml",
+            "id: slow\nsource:\n  soap:\n    listen: \"127.0.0.1:0\"\n    path: /HisService.asmx\n"
+            "    operations:\n      Slow: {}\nsteps:\n  - call: { endpoint: silent }\n");
   GatewayProcess gateway(dir);
   const std::string address = gateway.listener("soap 127.0.0.1:0");
   REQUIRE(!address.empty());
@@ -212,6 +222,10 @@ TEST_CASE("soap source: faults in each version's words, with the message id, kep
   r = http_request(address, "POST", "/HisService.asmx", envelope(soap12_ns, "<Boom xmlns=\"http://tempuri.org/\"/>"), v12);
   reason = check_fault("flow error 1.2", r, 500, true, "Receiver", "flow");
   CHECK(reason.find("his-service.yaml") != std::string::npos);
+
+  r = http_request(address, "POST", "/HisService.asmx", envelope(soap12_ns, "<Slow xmlns=\"http://tempuri.org/\"/>"), v12);
+  reason = check_fault("endpoint timeout", r, 500, true, "Receiver", "timeout");
+  CHECK(silent.accepted() >= 1);
 
   r = http_request(address, "POST", "/HisService.asmx", envelope(soap11_ns, no_inxml), v11);
   reason = check_fault("check failed", r, 500, false, "Client", "check_failed");
@@ -329,6 +343,51 @@ TEST_CASE("soap source: generated WSDL, the user's WSDL as-is, two flows on one 
   CHECK(r.body == "<?xml version=\"1.0\" encoding=\"GBK\"?><soap:Envelope xmlns:soap=\"" + soap11_ns +
                       "\"><soap:Body><QueryDeptResponse xmlns=\"http://his.vendor/\"><QueryDeptResult>\xC4\xDA\xBF\xC6"
                       "</QueryDeptResult></QueryDeptResponse></soap:Body></soap:Envelope>");
+
+  // A reload reads the user's WSDL again.
+  const std::string revised = vendor_wsdl + "<!-- revised -->\n";
+  dir.write("vendor/Legacy.wsdl", revised);
+  HttpResult reload = http_request(gateway.admin(), "POST", "/api/reload");
+  INFO(reload.body);
+  REQUIRE(reload.status == 200);
+  CHECK(http_request(address, "GET", "/Legacy.asmx?wsdl").body == revised);
+  CHECK(gateway.stop() == 0);
+}
+
+TEST_CASE("soap source over HTTPS: the generated WSDL's addresses are https", "[integration][soap][tls]") {
+  TempDir dir;
+  CommandResult made = run_command({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
+                                    dir.path() + "/key.pem", "-out", dir.path() + "/cert.pem"});
+  INFO(made.output);
+  REQUIRE(made.status == 0);
+  dir.write("qiao.yaml", server_config("soap-tls-test"));
+  dir.write("endpoints.yaml", "# none\n");
+  dir.write("flows/secure.yaml",
+            "id: secure\n"
+            "source:\n"
+            "  soap:\n"
+            "    listen: \"127.0.0.1:0\"\n"
+            "    path: /Secure.asmx\n"
+            "    tls: { cert: cert.pem, key: key.pem }\n"
+            "    operations:\n"
+            "      Ping: {}\n"
+            "reply:\n"
+            "  lua: 'return \"pong \" .. body.input'\n");
+  GatewayProcess gateway(dir);
+  const std::string address = gateway.listener("soap 127.0.0.1:0");
+  REQUIRE(!address.empty());
+  CommandResult wsdl = run_command({"curl", "-sS", "--max-time", "10", "--cacert", dir.path() + "/cert.pem",
+                                    "https://" + address + "/Secure.asmx?wsdl"});
+  INFO(wsdl.output);
+  CHECK(wsdl.status == 0);
+  CHECK(wsdl.output.find("<soap:address location=\"https://" + address + "/Secure.asmx\"/>") != std::string::npos);
+  CHECK(wsdl.output.find("<s:element minOccurs=\"0\" maxOccurs=\"1\" name=\"input\" type=\"s:string\"/>") != std::string::npos);
+  CommandResult ping = run_command({"curl", "-sS", "--max-time", "10", "--cacert", dir.path() + "/cert.pem", "-H",
+                                    "Content-Type: text/xml", "-H", "SOAPAction: \"http://tempuri.org/Ping\"", "-d",
+                                    envelope(soap11_ns, "<Ping xmlns=\"http://tempuri.org/\"><input>1</input></Ping>"),
+                                    "https://" + address + "/Secure.asmx"});
+  CHECK(ping.output == response11("<PingResponse xmlns=\"http://tempuri.org/\"><PingResult>pong 1</PingResult></PingResponse>"));
   CHECK(gateway.stop() == 0);
 }
 
