@@ -46,6 +46,7 @@ const std::string service_flow =
     "      Register: { params: [funcCode, inXml], result: [RegisterResult], nested: [inXml, RegisterResult] }\n"
     "      Echo: { action: \"urn:echo\", params: [text] }\n"
     "      Boom: {}\n"
+    "      Quiet: {}\n"
     "steps:\n"
     "  - route:\n"
     "      - when: msg.source.operation == \"Echo\"\n"
@@ -54,6 +55,8 @@ const std::string service_flow =
     "            local user = msg.source.header and msg.source.header.Auth.User or \"-\"\n"
     "            return body.text .. \"|\" .. msg.source.version .. \"|\" .. msg.source.action .. \"|\" .. user ..\n"
     "                   \"|\" .. msg.source.kind .. \" \" .. msg.source.method .. \" \" .. msg.source.path\n"
+    "      - when: msg.source.operation == \"Quiet\"\n"
+    "        reply: { lua: 'return nil' }\n"
     "      - when: msg.source.operation == \"Boom\"\n"
     "        steps:\n"
     "          - lua: 'local ward = nil; return ward.beds'\n"
@@ -157,6 +160,13 @@ TEST_CASE("soap source: 1.1 and 1.2, operation by SOAPAction, action parameter o
   }));
   CHECK(found.body.find("\"outcome\":\"ok\"") != std::string::npos);
   CHECK(found.body.find("<User>u1</User>") != std::string::npos);
+
+  // A flow that replies nothing still answers with the operation's (empty) response element.
+  r = client.request("POST", "/HisService.asmx", envelope(soap11_ns, "<Quiet xmlns=\"http://tempuri.org/\"/>"), text_xml);
+  CHECK(r.status == 200);
+  CHECK(r.header("content-type") == "text/xml; charset=utf-8");
+  CHECK(r.body == response11("<QuietResponse xmlns=\"http://tempuri.org/\"/>"));
+
   CHECK(gateway.stop() == 0);
 }
 
