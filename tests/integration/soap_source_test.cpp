@@ -345,6 +345,23 @@ TEST_CASE("soap source: generated WSDL, the user's WSDL as-is, two flows on one 
                    {{"Content-Type", "text/xml"}, {"SOAPAction", "http://his.vendor/Call"}});
   CHECK(r.status == 200);
   CHECK(r.body == response11("<CallResponse xmlns=\"http://his.vendor/\"><CallResult>call 2001</CallResult></CallResponse>"));
+  // GBK requests: named by the Content-Type when the document declares nothing, else by the declaration.
+  const std::string gbk_call = "<Call xmlns=\"http://his.vendor/\"><FuncCode>\xC4\xDA\xBF\xC6</FuncCode></Call>";
+  std::string undeclared = envelope(soap11_ns, gbk_call);
+  undeclared.erase(0, undeclared.find("<soap:Envelope"));
+  r = http_request(address, "POST", "/Legacy.asmx", undeclared, {{"Content-Type", "text/xml; charset=GBK"}});
+  CHECK(r.status == 200);
+  CHECK(r.body == response11("<CallResponse xmlns=\"http://his.vendor/\"><CallResult>call 内科</CallResult></CallResponse>"));
+  std::string declared = envelope(soap11_ns, gbk_call);
+  declared.replace(declared.find("utf-8"), 5, "GBK");
+  r = http_request(address, "POST", "/Legacy.asmx", declared, {{"Content-Type", "text/xml"}});
+  CHECK(r.status == 200);
+  CHECK(r.body == response11("<CallResponse xmlns=\"http://his.vendor/\"><CallResult>call 内科</CallResult></CallResponse>"));
+  // The same bytes taken for UTF-8 are the client's mistake.
+  r = http_request(address, "POST", "/Legacy.asmx", undeclared, {{"Content-Type", "text/xml"}});
+  CHECK(r.status == 500);
+  CHECK(r.body.find("<faultcode>soap:Client</faultcode>") != std::string::npos);
+
   r = http_request(address, "POST", "/Legacy.asmx",
                    envelope(soap11_ns, "<QueryDept xmlns=\"http://his.vendor/\"><input/></QueryDept>"),
                    {{"Content-Type", "text/xml"}, {"SOAPAction", "http://his.vendor/QueryDept"}});

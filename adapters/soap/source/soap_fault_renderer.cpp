@@ -20,7 +20,11 @@ void SoapFaultRenderer::accepted(Outcome& outcome) const {
   if (!outcome.body.empty() || !reply_) return;
   // A flow that replied nothing still owes the client its response element.
   auto empty = reply_->encode(Value());
-  if (!empty) return render(empty.error(), outcome);
+  if (!empty) {
+    // Set before the engine accounts for it, so the journal and metrics see the failure.
+    outcome.error = empty.error();
+    return render(*outcome.error, outcome);
+  }
   outcome.body = std::move(*empty);
   outcome.content_type = std::string(reply_->content_type());
 }

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/text/charset.hpp"
+
 namespace qiao::soap {
 
 namespace {
@@ -43,7 +45,10 @@ RequestAction read_request_action(const http::Request& request) {
     const std::string_view param = params.substr(0, next);
     params = next == std::string_view::npos ? std::string_view() : params.substr(next + 1);
     const auto eq = param.find('=');
-    if (eq != std::string_view::npos && iequals(trim(param.substr(0, eq)), "action")) out.action = unquote(param.substr(eq + 1));
+    if (eq == std::string_view::npos) continue;
+    const std::string_view name = trim(param.substr(0, eq));
+    if (iequals(name, "action")) out.action = unquote(param.substr(eq + 1));
+    else if (iequals(name, "charset")) out.charset = normalize_charset(unquote(param.substr(eq + 1)));
   }
 
   const auto soap_action = request.find("SOAPAction");

@@ -40,6 +40,14 @@ bool asks_for_wsdl(std::string_view query) {
   return false;
 }
 
+// The path's options for an envelope in a charset the Content-Type names: the XML declaration,
+// when there is one, still decides (a copy only for requests that are not UTF-8).
+xml::Options with_charset(const xml::Options& options, const std::string& charset) {
+  xml::Options copy = options;
+  copy.encoding = charset;
+  return copy;
+}
+
 Response wsdl_response(const Request& request, std::string body) {
   Response res;
   res.version(request.version());
@@ -94,7 +102,7 @@ class SoapRequestHandler final : public http::RequestHandler {
     }
 
     msg.raw = make_buffer(std::move(request.body()));
-    auto read = read_envelope(msg.raw, service->read_options);
+    auto read = read_envelope(msg.raw, action.charset.empty() ? service->read_options : with_charset(service->read_options, action.charset));
     if (auto* failed = std::get_if<EnvelopeError>(&read)) {
       const SoapFaultRenderer renderer(action.version_hint, nullptr, failed->version_mismatch);
       co_return refuse(request, msg, std::move(failed->error), renderer);
