@@ -93,16 +93,18 @@ class SoapRequestHandler final : public http::RequestHandler {
     }
     if (request.method() == bhttp::verb::get) {
       if (asks_for_wsdl(query)) co_return wsdl_response(request, wsdl_text(request, *service, *plan));
-      co_return refuse(request, msg, Error{ErrorKind::method_not_allowed, "GET " + std::string(path) + " serves only ?wsdl; SOAP requests are POSTed"},
-                       http::FixedStatusRenderer(hinted, 405), "POST");
+      Error error{ErrorKind::method_not_allowed, "GET " + std::string(path) + " serves only ?wsdl; SOAP requests are POSTed"};
+      co_return refuse(request, msg, std::move(error), http::FixedStatusRenderer(hinted, 405), "POST");
     }
     if (request.method() != bhttp::verb::post) {
-      co_return refuse(request, msg, Error{ErrorKind::method_not_allowed, std::string(request.method_string()) + " is not allowed on " + std::string(path) + " (allowed: GET ?wsdl, POST)"},
-                       http::FixedStatusRenderer(hinted, 405), "GET, POST");
+      Error error{ErrorKind::method_not_allowed,
+                  std::string(request.method_string()) + " is not allowed on " + std::string(path) + " (allowed: GET ?wsdl, POST)"};
+      co_return refuse(request, msg, std::move(error), http::FixedStatusRenderer(hinted, 405), "GET, POST");
     }
 
     msg.raw = make_buffer(std::move(request.body()));
-    auto read = read_envelope(msg.raw, action.charset.empty() ? service->read_options : with_charset(service->read_options, action.charset));
+    auto read = action.charset.empty() ? read_envelope(msg.raw, service->read_options)
+                                       : read_envelope(msg.raw, with_charset(service->read_options, action.charset));
     if (auto* failed = std::get_if<EnvelopeError>(&read)) {
       const SoapFaultRenderer renderer(action.version_hint, nullptr, failed->version_mismatch);
       co_return refuse(request, msg, std::move(failed->error), renderer);
