@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "adapters/http/register.hpp"
+#include "adapters/soap/register.hpp"
 #include "adapters/tcp/register.hpp"
 #include "codecs/delimited/register.hpp"
 #include "codecs/fixed/register.hpp"
@@ -34,6 +35,7 @@ Plugins make_plugins() {
       &fixed::register_plugins,
       &http::register_plugins,
       &tcp::register_plugins,
+      &soap::register_plugins,
   };
   for (auto registration : registrations) {
     if (auto added = registration(plugins); !added) {

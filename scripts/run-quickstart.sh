@@ -24,6 +24,8 @@ Qiao is running (admin API on http://$admin). Try the examples:
   curl -s -X POST http://127.0.0.1:$port/api/registration -H 'Content-Type: application/json' -d '{"patientId":"P001","deptCode":"0101"}'
   $qiao send mllp 127.0.0.1:${QIAO_MLLP_PORT:-2575} examples/hl7-adt/adt.hl7
   curl -s -X POST http://127.0.0.1:$port/api/pay -H 'Content-Type: application/json' -d '{"orderNo":"K0001","cardNo":"6222021234567890123","amount":"12.50"}'
+  curl -s -X POST http://127.0.0.1:$port/api/soap/registration -H 'Content-Type: application/json' -d '{"patientId":"P001","deptCode":"0203"}'
+  curl -s http://127.0.0.1:${QIAO_SOAP_PORT:-8090}/RegistrationService?wsdl     (the gateway's own SOAP service)
 
 Flows and their counts: curl -s http://$admin/api/flows     Metrics: curl -s http://$admin/metrics
 Edit examples/*/flows/*.yaml and the gateway reloads them. Ctrl-C stops it.

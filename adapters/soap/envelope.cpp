@@ -75,10 +75,14 @@ const Value* first_item(const Value* value) {
   return value;
 }
 
+// Read by the names present rather than the envelope's version alone: some stacks (npm soap's
+// server among them) answer a 1.2 request with a 1.2 Fault inside a 1.1 envelope.
 Fault read_fault(Version version, const Value& content) {
   Fault fault;
   const Value* item = nullptr;
-  if (version == Version::v1_1) {
+  const bool v11_names = content.find("faultcode") || content.find("faultstring");
+  const bool v12_names = content.find("Code") || content.find("Reason");
+  if (v11_names || (version == Version::v1_1 && !v12_names)) {
     fault.code = std::string(local_name(text_of(content.find("faultcode"))));
     fault.reason = text_of(content.find("faultstring"));
     fault.actor = text_of(content.find("faultactor"));

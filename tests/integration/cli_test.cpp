@@ -40,7 +40,7 @@ TEST_CASE("qiao check passes the shipped configuration", "[integration][e2e][che
   CommandResult r = run_command({QIAO_BINARY, "check", "-c", "config/qiao.yaml"}, "", QIAO_SOURCE_DIR);
   INFO(r.output);
   CHECK(r.status == 0);
-  CHECK(r.output.find("config/qiao.yaml: ok, 6 flow(s), 3 endpoint(s)\n") == 0);
+  CHECK(r.output.find("config/qiao.yaml: ok, 9 flow(s), 4 endpoint(s)\n") == 0);
   CHECK(r.output.find("  flow adt-in: mllp 0.0.0.0:2575 (mllp)\n") != std::string::npos);
   CHECK(r.output.find("  endpoint bank: tcp 127.0.0.1:5000 length 2 binary long multiplexed by fields 11, 41\n") !=
         std::string::npos);

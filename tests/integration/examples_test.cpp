@@ -30,7 +30,9 @@ struct ShippedGateway {
                                            {"QIAO_ADMIN", "127.0.0.1:0"},
                                            {"QIAO_MLLP_PORT", std::to_string(mllp_port)},
                                            {"QIAO_LIS_PORT", std::to_string(free_port())},
-                                           {"QIAO_BANK_PORT", std::to_string(free_port())}});
+                                           {"QIAO_BANK_PORT", std::to_string(free_port())},
+                                           {"QIAO_SOAP_PORT", std::to_string(free_port())},
+                                           {"QIAO_HIS_SOAP_PORT", std::to_string(free_port())}});
   }
 };
 

@@ -17,7 +17,7 @@ let serial = 0;
 
 function field(xml, name) {
   const match = new RegExp('<' + name + '>([^<]*)</' + name + '>').exec(xml || '');
-  return match ? match[1] : '';
+  return match ? match[1].replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&') : '';
 }
 
 function escapeText(text) {
@@ -30,7 +30,7 @@ function register(args, callback, headers, req) {
   if (dept === '9999') {
     const soap12 = /soap\+xml/.test((req && req.headers['content-type']) || '');
     throw soap12
-      ? { Fault: { Code: { Value: 'soap:Sender', Subcode: { value: 'his:NoSuchDept' } }, Reason: { Text: 'no department 9999' }, statusCode: 400 } }
+      ? { Fault: { Code: { Value: 'soap:Sender', Subcode: { Value: 'his:NoSuchDept' } }, Reason: { Text: 'no department 9999' }, statusCode: 400 } }
       : { Fault: { faultcode: 'soap:Client', faultstring: 'no department 9999', statusCode: 500 } };
   }
   const answer = () => {

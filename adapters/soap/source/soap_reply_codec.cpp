@@ -14,6 +14,20 @@ bool has_any_key(const Object& object, const std::vector<std::string>& names) {
   return std::any_of(names.begin(), names.end(), [&](const std::string& n) { return object.find(n) != nullptr; });
 }
 
+// The declared results first, in the WSDL's order (a Lua table has no order of its own, and
+// .NET and Java clients read a sequence in order), then anything else as the flow gave it.
+Value in_result_order(const Object& content, const std::vector<std::string>& results) {
+  Object ordered;
+  ordered.reserve(content.size());
+  for (const auto& name : results) {
+    if (const Value* member = content.find(name)) ordered.push_back(name, *member);
+  }
+  for (const auto& [name, member] : content) {
+    if (!contains(results, name)) ordered.push_back(name, member);
+  }
+  return Value(std::move(ordered));
+}
+
 }  // namespace
 
 SoapReplyCodec::SoapReplyCodec(Version version, ReplyShape shape)
@@ -58,7 +72,7 @@ Expected<std::string> SoapReplyCodec::encode(const Value& value) const {
     // A string-in-string-out service: the flow replies with the document the result holds.
     body.content = Value(Object{{shape_.results.front(), *content}});
   } else {
-    body.content = *content;
+    body.content = in_result_order(content->as_object(), shape_.results);
   }
   return write_envelope(version_, Value(), body, write_options_, shape_.charset);
 }

@@ -29,7 +29,7 @@ class SoapReplyCodec final : public Codec {
   Expected<Value> decode(const Buffer& bytes) const override;
   // The reply as the response element's content:
   //   { RegisterResponse = {…} }  → that content (not wrapped twice)
-  //   { RegisterResult = …, … }   → children as given
+  //   { RegisterResult = …, … }   → children, the declared results first in their order
   //   "text" or a number          → <RegisterResult>text</RegisterResult> (the first result)
   //   { Response = {…} } when the only result is nested and not a key → that result's document
   //   null                        → an empty <RegisterResponse/>

@@ -101,6 +101,17 @@ TEST_CASE("soap envelope: faults of both versions are read into code, reason, ac
   CHECK(v12.fault->detail.is_null());
 }
 
+TEST_CASE("soap envelope: a 1.2 Fault inside a 1.1 envelope is read by its names", "[soap]") {
+  const Envelope mixed = must_read(
+      R"(<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault>)"
+      R"(<soap:Code><soap:Value>soap:Sender</soap:Value></soap:Code><soap:Reason><soap:Text>no department</soap:Text></soap:Reason>)"
+      R"(</soap:Fault></soap:Body></soap:Envelope>)");
+  REQUIRE(mixed.fault);
+  CHECK(mixed.version == Version::v1_1);
+  CHECK(mixed.fault->code == "Sender");
+  CHECK(mixed.fault->reason == "no department");
+}
+
 TEST_CASE("soap envelope: a Fault element outside the envelope's namespace is an operation", "[soap]") {
   const Envelope envelope = must_read(
       R"(<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><Fault xmlns="urn:app"><id>1</id></Fault></soap:Body></soap:Envelope>)");
