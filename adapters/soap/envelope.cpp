@@ -205,7 +205,13 @@ Expected<std::string> write_envelope(Version version, const Value& header, const
     }
   }
   if (body.content.is_object()) {
-    for (const auto& [key, member] : body.content.as_object()) element.push_back(key, member);
+    const Object& content = body.content.as_object();
+    for (const auto& name : body.order) {
+      if (const Value* member = content.find(name)) element.push_back(name, *member);
+    }
+    for (const auto& [key, member] : content) {
+      if (std::find(body.order.begin(), body.order.end(), key) == body.order.end()) element.push_back(key, member);
+    }
   } else if (!body.content.is_null()) {
     element.push_back("#text", body.content);
   }

@@ -5,6 +5,7 @@
 // come out as trees, and written by it so they go back escaped exactly once.
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -66,6 +67,10 @@ struct BodyElement {
   // false: <ns:Register xmlns:ns="ns"><input>… (children unqualified, as many Java stacks expect).
   bool qualified = true;
   Value content;            // object (children in key order), string (text), or null (empty)
+  // Children written first, in this order, when present: the sequence the service's schema
+  // declares (a Lua table has no order of its own, and .NET and Java stacks read a sequence in
+  // order). The others follow in key order.
+  std::span<const std::string> order;
 };
 
 // The envelope's bytes in `charset` (empty: UTF-8), its declaration naming it. `header` is the

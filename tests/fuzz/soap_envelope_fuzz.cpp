@@ -47,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
 
-  const soap::BodyElement body{envelope.element, envelope.element_namespace, true, envelope.content};
+  const soap::BodyElement body{envelope.element, envelope.element_namespace, true, envelope.content, {}};
   auto written = soap::write_envelope(envelope.version, qiao::Value(), body, options(), "");
   // A content the writer refuses (a name XML cannot have once prefixes are gone) is a flow error.
   if (!written) {

@@ -32,7 +32,9 @@ Expected<std::string> request_envelope(const SoapSettings& settings, std::string
   element.namespace_uri = settings.namespace_uri;
   element.qualified = settings.qualified;
   element.content = std::move(*content);
-  auto envelope = write_envelope(settings.version, header, element, settings.options_for(operation).xml, settings.charset);
+  const OperationOptions& options = settings.options_for(operation);
+  element.order = options.params;
+  auto envelope = write_envelope(settings.version, header, element, options.xml, settings.charset);
   if (!envelope) return settings.fail(ErrorKind::bad_input, "cannot encode the request: " + envelope.error().message);
   return envelope;
 }

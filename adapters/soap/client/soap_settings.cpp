@@ -47,6 +47,9 @@ constexpr ConfigKey operation_keys[] = {
     {"nested", KeyType::strings, "", "Elements holding XML documents, for this operation."},
     {"arrays", KeyType::strings, "", "Reply elements always decoded as lists, for this operation."},
     {"cdata", KeyType::strings, "", "Request elements written as CDATA, for this operation."},
+    {"params", KeyType::strings, "",
+     "The operation element's children in the order the service's schema declares them: written first, in "
+     "it (a Lua table has no order; .NET and Java services read a sequence in order). Others follow."},
 };
 
 constexpr ConfigKey security_keys[] = {
@@ -164,6 +167,7 @@ std::shared_ptr<const SoapSettings> parse_soap_settings(const ConfigNode& config
       check_action(operation, what + ": operations: " + name, diag);
       if (operation.has("action")) options.action_template = operation.string("action");
       read_xml_lists(operation, options.xml);
+      options.params = operation.strings("params");
       settings->operations.insert_or_assign(name, std::move(options));
     }
   }

@@ -32,6 +32,8 @@ struct OperationOptions {
   std::string action_template;
   // nested= and cdata= for the request's body, nested= and arrays= for the reply's.
   xml::Options xml;
+  // The operation element's children in the schema's order; written first, in it.
+  std::vector<std::string> params;
 };
 
 struct SoapSettings {

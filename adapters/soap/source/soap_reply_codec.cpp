@@ -14,20 +14,6 @@ bool has_any_key(const Object& object, const std::vector<std::string>& names) {
   return std::any_of(names.begin(), names.end(), [&](const std::string& n) { return object.find(n) != nullptr; });
 }
 
-// The declared results first, in the WSDL's order (a Lua table has no order of its own, and
-// .NET and Java clients read a sequence in order), then anything else as the flow gave it.
-Value in_result_order(const Object& content, const std::vector<std::string>& results) {
-  Object ordered;
-  ordered.reserve(content.size());
-  for (const auto& name : results) {
-    if (const Value* member = content.find(name)) ordered.push_back(name, *member);
-  }
-  for (const auto& [name, member] : content) {
-    if (!contains(results, name)) ordered.push_back(name, member);
-  }
-  return Value(std::move(ordered));
-}
-
 }  // namespace
 
 SoapReplyCodec::SoapReplyCodec(Version version, ReplyShape shape)
@@ -60,7 +46,7 @@ Expected<std::string> SoapReplyCodec::encode(const Value& value) const {
   if (value.is_object() && value.as_object().size() == 1 && value.as_object().begin()->first == response_element_) {
     content = &value.as_object().begin()->second;
   }
-  BodyElement body{response_element_, shape_.namespace_uri, true, Value()};
+  BodyElement body{response_element_, shape_.namespace_uri, true, Value(), shape_.results};
   if (content->is_null()) {
     body.content = Value(Object{});
   } else if (content->is_array()) {
@@ -72,7 +58,7 @@ Expected<std::string> SoapReplyCodec::encode(const Value& value) const {
     // A string-in-string-out service: the flow replies with the document the result holds.
     body.content = Value(Object{{shape_.results.front(), *content}});
   } else {
-    body.content = in_result_order(content->as_object(), shape_.results);
+    body.content = *content;
   }
   return write_envelope(version_, Value(), body, write_options_, shape_.charset);
 }

@@ -148,6 +148,13 @@ TEST_CASE("soap endpoint request: the operation element from the body", "[soap][
   REQUIRE(prefixed);
   CHECK(*prefixed == head + R"(<ns:Query xmlns:ns="urn:his"><id>7</id></ns:Query>)" + tail);
 
+  // An operation's params are written first, in the schema's order, whatever the body's order.
+  auto ordered = settings("url: http://h/x\noperations:\n  Call: { params: [funcCode, inXml] }\n");
+  auto call = soap::request_envelope(
+      *ordered, "Call", Value(Object{{"extra", Value("x")}, {"inXml", Value("<a/>")}, {"funcCode", Value("1001")}}), Value());
+  REQUIRE(call);
+  CHECK(*call == head + R"(<Call xmlns="http://tempuri.org/"><funcCode>1001</funcCode><inXml>&lt;a/&gt;</inXml><extra>x</extra></Call>)" + tail);
+
   auto list = soap::request_envelope(*qualified, "Ping", Value(qiao::Array{Value(1)}), Value());
   REQUIRE_FALSE(list);
   CHECK(list.error().kind == ErrorKind::bad_input);

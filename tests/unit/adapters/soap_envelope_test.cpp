@@ -142,7 +142,8 @@ TEST_CASE("soap envelope: written qualified or prefixed, nested XML escaped once
   options.nested = {"RegisterResult"};
   BodyElement body{"RegisterResponse", "http://tempuri.org/", true,
                    Value(Object{{"RegisterResult", Value(Object{{"Response", Value(Object{{"ResultCode", Value("0")},
-                                                                                            {"Msg", Value("a<b")}})}})}})};
+                                                                                            {"Msg", Value("a<b")}})}})}}),
+                   {}};
   auto text = write_envelope(Version::v1_1, Value(), body, options, "");
   REQUIRE(text);
   CHECK(*text ==
@@ -154,7 +155,7 @@ TEST_CASE("soap envelope: written qualified or prefixed, nested XML escaped once
   const Envelope back = must_read(*text, options);
   CHECK(back.content == body.content);
 
-  BodyElement java{"query", "http://his.example/", false, Value(Object{{"arg0", Value("x")}})};
+  BodyElement java{"query", "http://his.example/", false, Value(Object{{"arg0", Value("x")}}), {}};
   Value header(Object{{"wsse:Security", Value(Object{{"@xmlns:wsse", Value("urn:wsse")}, {"wsse:Username", Value("u")}})}});
   auto prefixed = write_envelope(Version::v1_2, header, java, {}, "");
   REQUIRE(prefixed);
@@ -165,7 +166,7 @@ TEST_CASE("soap envelope: written qualified or prefixed, nested XML escaped once
 }
 
 TEST_CASE("soap envelope: GBK written and declared, read back by its declaration", "[soap]") {
-  BodyElement body{"QueryResponse", "urn:his", true, Value(Object{{"Name", Value("张三")}})};
+  BodyElement body{"QueryResponse", "urn:his", true, Value(Object{{"Name", Value("张三")}}), {}};
   auto bytes = write_envelope(Version::v1_1, Value(), body, {}, "GBK");
   REQUIRE(bytes);
   CHECK(bytes->starts_with(R"(<?xml version="1.0" encoding="GBK"?>)"));
@@ -173,7 +174,7 @@ TEST_CASE("soap envelope: GBK written and declared, read back by its declaration
   const Envelope back = must_read(*bytes);
   CHECK(back.content == body.content);
 
-  BodyElement unwritable{"R", "", true, Value(Object{{"Name", Value("😀")}})};
+  BodyElement unwritable{"R", "", true, Value(Object{{"Name", Value("😀")}}), {}};
   auto refused = write_envelope(Version::v1_1, Value(), unwritable, {}, "GBK");
   REQUIRE_FALSE(refused);
   CHECK(refused.error().kind == ErrorKind::flow);
