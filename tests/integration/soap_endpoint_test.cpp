@@ -178,7 +178,7 @@ const std::string register_response = envelope11(
 
 }  // namespace
 
-TEST_CASE("soap endpoint 1.1: the envelope, SOAPAction and nested XML both ways; keep-alive reuses one connection",
+TEST_CASE("soap endpoint 1.1: the envelope, SOAPAction and nested XML both ways, keep-alive reuses one connection",
           "[integration][soap][endpoint]") {
   WebService his([](const Received&) { return http_reply(200, "text/xml; charset=utf-8", register_response); });
   TempDir dir;
@@ -410,7 +410,7 @@ TEST_CASE("soap endpoint: Faults of 1.1 (500) and 1.2 (400 Sender, Subcode, Deta
   CHECK(failed.body.find("SOAP fault Client: PatientID is required") != std::string::npos);
 }
 
-TEST_CASE("soap endpoint: a WebService that never answers times out; replies that are no envelope are upstream errors",
+TEST_CASE("soap endpoint: a WebService that never answers times out, replies that are no envelope are upstream errors",
           "[integration][soap][endpoint][timeout]") {
   WebService silent([](const Received&) { return std::string(); });
   WebService broken([](const Received& request) {
