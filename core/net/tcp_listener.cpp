@@ -21,26 +21,34 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-struct ListenerState {
-  ListenerState(asio::io_context& io, Host& h, std::shared_ptr<ConnectionHandler> ch, std::string n)
-      : acceptor(io), host(h), handler(std::move(ch)), name(std::move(n)) {}
-  tcp::acceptor acceptor;
-  Host& host;
+// What a connection's session shares with its listener. Sessions hold only this: a session still
+// open at shutdown is destroyed with its worker's io_context, after the acceptor's io_context is
+// gone, so it must never be the last owner of the acceptor.
+struct SessionShare {
+  explicit SessionShare(std::shared_ptr<ConnectionHandler> ch) : handler(std::move(ch)) {}
   std::shared_ptr<ConnectionHandler> handler;
-  std::string name;
-  std::string address;
   std::atomic<std::size_t> connections{0};
   std::atomic<bool> stopped{false};
 };
 
-asio::awaitable<void> run_connection(std::shared_ptr<ListenerState> state, tcp::socket socket) {
+struct ListenerState {
+  ListenerState(asio::io_context& io, Host& h, std::shared_ptr<ConnectionHandler> ch, std::string n)
+      : acceptor(io), host(h), share(std::make_shared<SessionShare>(std::move(ch))), name(std::move(n)) {}
+  tcp::acceptor acceptor;
+  Host& host;
+  std::shared_ptr<SessionShare> share;
+  std::string name;
+  std::string address;
+};
+
+asio::awaitable<void> run_connection(std::shared_ptr<SessionShare> share, tcp::socket socket) {
   struct Count {
     std::atomic<std::size_t>& n;
     ~Count() { n.fetch_sub(1); }
-  } count{state->connections};
+  } count{share->connections};
   boost::system::error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
-  co_await state->handler->serve(std::move(socket), state->stopped);
+  co_await share->handler->serve(std::move(socket), share->stopped);
 }
 
 asio::awaitable<void> accept_connections(std::shared_ptr<ListenerState> state) {
@@ -48,7 +56,8 @@ asio::awaitable<void> accept_connections(std::shared_ptr<ListenerState> state) {
   for (;;) {
     asio::io_context& worker = state->host.next_worker();
     auto [ec, socket] = co_await state->acceptor.async_accept(worker, use_tuple);
-    if (state->stopped.load() || ec == asio::error::operation_aborted) co_return;
+    SessionShare& share = *state->share;
+    if (share.stopped.load() || ec == asio::error::operation_aborted) co_return;
     if (ec) {
       // Out of file descriptors and the like: back off instead of spinning.
       log::system().warn("{}: accept failed: {}", state->name, ec.message());
@@ -56,8 +65,8 @@ asio::awaitable<void> accept_connections(std::shared_ptr<ListenerState> state) {
       co_await pause.async_wait(use_tuple);
       continue;
     }
-    const std::size_t limit = state->handler->max_connections();
-    if (state->connections.load() >= limit) {
+    const std::size_t limit = share.handler->max_connections();
+    if (share.connections.load() >= limit) {
       const auto now = std::chrono::steady_clock::now();
       if (now - last_warning > std::chrono::seconds(10)) {
         log::system().warn("{}: {} connections open, the limit; refusing new ones", state->name, limit);
@@ -67,8 +76,8 @@ asio::awaitable<void> accept_connections(std::shared_ptr<ListenerState> state) {
       socket.close(ignored);
       continue;
     }
-    state->connections.fetch_add(1);
-    spawn(worker, run_connection(state, std::move(socket)), state->name + " session");
+    share.connections.fetch_add(1);
+    spawn(worker, run_connection(state->share, std::move(socket)), state->name + " session");
   }
 }
 
@@ -80,7 +89,7 @@ class TcpListener final : public Listener {
   std::string address() const override { return state_->address; }
 
   void stop() override {
-    if (state_->stopped.exchange(true)) return;
+    if (state_->share->stopped.exchange(true)) return;
     asio::post(state_->acceptor.get_executor(), [state = state_] {
       boost::system::error_code ignored;
       state->acceptor.close(ignored);

@@ -126,7 +126,7 @@ TEST_CASE("qiao check reports every error at once as file:line:col", "[integrati
   CHECK(r.output.find("\n8 error(s)\n") != std::string::npos);
 }
 
-TEST_CASE("qiao codec decodes and encodes JSON on stdin; qiao --version", "[integration][e2e][codec]") {
+TEST_CASE("qiao codec decodes and encodes JSON on stdin, qiao --version", "[integration][e2e][codec]") {
   const std::string input = "{\"b\":[1,2.50,\"caf\\u00e9\"],\"a\":{\"c\":null,\"d\":true}}";
   CommandResult decoded = run_command({QIAO_BINARY, "codec", "decode", "--codec", "json"}, input);
   INFO(decoded.output);

@@ -285,7 +285,7 @@ TEST_CASE("every client-caused error has the stable JSON shape, a log line and a
   CHECK(gateway.stop() == 0);
 }
 
-TEST_CASE("keep-alive serves 100 requests on one connection; pipelined requests answer in order",
+TEST_CASE("keep-alive serves 100 requests on one connection, pipelined requests answer in order",
           "[integration][e2e][keepalive]") {
   TempDir dir;
   dir.write("qiao.yaml", server_config("keepalive-test"));
@@ -433,7 +433,7 @@ TEST_CASE("qiao.call from Lua reaches another flow with the headers it passed", 
   CHECK(gateway.stop() == 0);
 }
 
-TEST_CASE("HTTPS source: curl verifies the certificate; plain HTTP on that port fails", "[integration][e2e][tls]") {
+TEST_CASE("HTTPS source: curl verifies the certificate, plain HTTP on that port fails", "[integration][e2e][tls]") {
   TempDir dir;
   CommandResult made = run_command({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
                                     "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",

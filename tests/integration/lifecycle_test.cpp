@@ -73,7 +73,7 @@ TEST_CASE("SIGTERM lets the request in flight finish, then the gateway exits 0",
   CHECK(connect_tcp(address) < 0);
 }
 
-TEST_CASE("reload moves a flow to a new port; a port that stays keeps its connections", "[integration][e2e][listeners]") {
+TEST_CASE("reload moves a flow to a new port, a port that stays keeps its connections", "[integration][e2e][listeners]") {
   TempDir dir;
   const int stay_port = free_port();
   int old_port = free_port();

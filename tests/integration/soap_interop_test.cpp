@@ -161,7 +161,7 @@ TEST_CASE("soap interop: npm soap clients call the shipped example's SOAP servic
   }
 }
 
-TEST_CASE("soap interop: the gateway's SOAP endpoint calls an npm soap HIS; faults, 1.1 and 1.2, timeouts; "
+TEST_CASE("soap interop: the gateway's SOAP endpoint calls an npm soap HIS, faults, 1.1 and 1.2, timeouts, "
           "a SOAP client of the gateway gets the HIS's failure as a Server fault",
           "[integration][soap][interop]") {
   NodeHis his;

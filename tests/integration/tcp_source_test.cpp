@@ -128,7 +128,7 @@ TEST_CASE("mllp_send gets an AA for every message of a file, on one connection",
   CHECK(gateway.stop() == 0);
 }
 
-TEST_CASE("mllp: pipelined and split frames answered in order; AR for what cannot be read; ACKs never acknowledged",
+TEST_CASE("mllp: pipelined and split frames answered in order, AR for what cannot be read, ACKs never acknowledged",
           "[integration][tcp][mllp]") {
   TempDir dir;
   dir.write("qiao.yaml", server_config("mllp-frames-test"));

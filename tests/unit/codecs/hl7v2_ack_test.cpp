@@ -51,7 +51,7 @@ TEST_CASE("hl7 ack: original mode", "[hl7v2]") {
   CHECK(hl7::ack_wanted(oru, "AE"));
 }
 
-TEST_CASE("hl7 ack: versions before 2.5 put the error in ERR-1; MSH-18 is kept", "[hl7v2]") {
+TEST_CASE("hl7 ack: versions before 2.5 put the error in ERR-1, MSH-18 is kept", "[hl7v2]") {
   const Value adt = decode_ok(read_data("adt_a08.hl7"));
   CHECK(ack_bytes(adt, "AE", "bad") ==
         "MSH|^~\\&|LIS|LAB01|HIS|HOSP01|20261120083001||ACK^A08^ACK|ACK0001|P|2.4\r"

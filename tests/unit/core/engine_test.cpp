@@ -121,7 +121,7 @@ const char* header = "id: t\nsource:\n  fake: { name: a }\n  decode: json\n";
 
 }  // namespace
 
-TEST_CASE("lua steps change vars and body; the reply keeps key order", "[engine]") {
+TEST_CASE("lua steps change vars and body, the reply keeps key order", "[engine]") {
   Harness h(std::string(header) + R"(steps:
   - lua: |
       vars.total = body.price * body.count
@@ -145,7 +145,7 @@ TEST_CASE("check names every missing field and wrong type", "[engine]") {
   CHECK(h.run(R"({"a":"x","b":{"c":1},"d":7})").status == 200);
 }
 
-TEST_CASE("call puts the reply in vars; lua builds the request and headers", "[engine]") {
+TEST_CASE("call puts the reply in vars, lua builds the request and headers", "[engine]") {
   Harness h(std::string(header) + R"(steps:
   - call:
       endpoint: backend
@@ -235,7 +235,7 @@ TEST_CASE("qiao.call errors can be caught with pcall, or fail the message with t
   CHECK(unknown.run("{}").body == "flow: unknown endpoint 'nowhere'");
 }
 
-TEST_CASE("lua errors name the flow file and line; qiao.fail chooses the kind", "[engine][lua]") {
+TEST_CASE("lua errors name the flow file and line, qiao.fail chooses the kind", "[engine][lua]") {
   Harness h(std::string(header) + "steps:\n  - lua: |\n      local x = nil\n      return x.field\n");
   REQUIRE(h.diag.ok());
   Outcome o = h.run("{}");
