@@ -2,36 +2,16 @@
 
 #include <boost/beast/http/field.hpp>
 
-#include <cctype>
 #include <memory>
 #include <utility>
 #include <variant>
 
+#include "adapters/http/common/content_type.hpp"
 #include "core/text/charset.hpp"
 
 namespace qiao::soap {
 
 namespace {
-
-// The charset parameter of a Content-Type, unquoted; empty when there is none.
-std::string charset_parameter(std::string_view content_type) {
-  std::size_t at = 0;
-  while ((at = content_type.find(';', at)) != std::string_view::npos) {
-    ++at;
-    while (at < content_type.size() && (content_type[at] == ' ' || content_type[at] == '\t')) ++at;
-    std::string_view rest = content_type.substr(at);
-    if (rest.size() < 8) return {};
-    std::string name(rest.substr(0, 8));
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (name != "charset=") continue;
-    rest.remove_prefix(8);
-    rest = rest.substr(0, rest.find(';'));
-    while (!rest.empty() && (rest.back() == ' ' || rest.back() == '\t')) rest.remove_suffix(1);
-    if (rest.size() >= 2 && rest.front() == '"' && rest.back() == '"') rest = rest.substr(1, rest.size() - 2);
-    return std::string(rest);
-  }
-  return {};
-}
 
 // The reply's options: the operation's, read in the endpoint's charset, or else in the one the
 // reply's Content-Type names, when the document declares none itself.
@@ -39,7 +19,7 @@ xml::Options reply_options(const SoapSettings& settings, std::string_view operat
   xml::Options options = settings.options_for(operation).xml;
   options.encoding = settings.charset;
   if (options.encoding.empty()) {
-    const std::string named = charset_parameter(response[boost::beast::http::field::content_type]);
+    const std::string named = http::content_type_parameter(response[boost::beast::http::field::content_type], "charset");
     if (!named.empty() && charset_supported(named)) options.encoding = normalize_charset(named);
   }
   return options;

@@ -1,10 +1,8 @@
 #include "adapters/soap/source/soap_request_handler.hpp"
 
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
-
-#include <algorithm>
-#include <cctype>
 
 #include "adapters/http/server/fixed_status_renderer.hpp"
 #include "adapters/http/server/outcome_response.hpp"
@@ -26,16 +24,10 @@ using http::Response;
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // `?wsdl`, `?WSDL`, `?singleWsdl` (what .NET tools ask for).
 bool asks_for_wsdl(std::string_view query) {
   for (const auto& [name, value] : http::parse_query(query)) {
-    if (iequals(name, "wsdl") || iequals(name, "singlewsdl")) return true;
+    if (boost::beast::iequals(name, "wsdl") || boost::beast::iequals(name, "singlewsdl")) return true;
   }
   return false;
 }
