@@ -381,40 +381,74 @@ TEST_CASE("soap source: generated WSDL, the user's WSDL as-is, two flows on one 
   CHECK(gateway.stop() == 0);
 }
 
-TEST_CASE("soap source over HTTPS: the generated WSDL's addresses are https", "[integration][soap][tls]") {
+TEST_CASE("soap over HTTPS: the generated WSDL's addresses are https, a soap endpoint verifies the server and calls it "
+          "in SOAP 1.2 and GBK",
+          "[integration][soap][tls]") {
   TempDir dir;
   CommandResult made = run_command({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
                                     "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
                                     dir.path() + "/key.pem", "-out", dir.path() + "/cert.pem"});
   INFO(made.output);
   REQUIRE(made.status == 0);
+  const std::string soap_address = "127.0.0.1:" + std::to_string(free_port());
+  const std::string http_address = "127.0.0.1:" + std::to_string(free_port());
   dir.write("qiao.yaml", server_config("soap-tls-test"));
-  dir.write("endpoints.yaml", "# none\n");
+  dir.write("endpoints.yaml",
+            "secure: { soap: { url: \"https://" + soap_address + "/Secure.asmx\", version: \"1.2\", charset: GBK,\n"
+            "                  tls: { ca: cert.pem } }, timeout: 5s }\n"
+            "unverified: { soap: { url: \"https://" + soap_address + "/Secure.asmx\" }, timeout: 5s }\n");
   dir.write("flows/secure.yaml",
             "id: secure\n"
             "source:\n"
             "  soap:\n"
-            "    listen: \"127.0.0.1:0\"\n"
+            "    listen: \"" + soap_address + "\"\n"
             "    path: /Secure.asmx\n"
+            "    charset: GBK\n"
             "    tls: { cert: cert.pem, key: key.pem }\n"
             "    operations:\n"
             "      Ping: {}\n"
             "reply:\n"
-            "  lua: 'return \"pong \" .. body.input'\n");
+            "  lua: 'return \"pong \" .. body.input .. \" \" .. msg.source.version'\n");
+  dir.write("flows/caller.yaml",
+            "id: caller\n"
+            "source:\n"
+            "  http: { listen: \"" + http_address + "\", path: /call/* }\n"
+            "  decode: json\n"
+            "steps:\n"
+            "  - call: { endpoint: secure, operation: Ping, into: secure, lua: 'return { input = body.name }' }\n"
+            "  - route:\n"
+            "      - when: msg.source.path == '/call/unverified'\n"
+            "        steps:\n"
+            "          - call: { endpoint: unverified, operation: Ping, into: unverified, lua: 'return { input = \"x\" }' }\n"
+            "reply:\n"
+            "  lua: 'return { answer = vars.secure.PingResult }'\n");
   GatewayProcess gateway(dir);
-  const std::string address = gateway.listener("soap 127.0.0.1:0");
-  REQUIRE(!address.empty());
   CommandResult wsdl = run_command({"curl", "-sS", "--max-time", "10", "--cacert", dir.path() + "/cert.pem",
-                                    "https://" + address + "/Secure.asmx?wsdl"});
+                                    "https://" + soap_address + "/Secure.asmx?wsdl"});
   INFO(wsdl.output);
   CHECK(wsdl.status == 0);
-  CHECK(wsdl.output.find("<soap:address location=\"https://" + address + "/Secure.asmx\"/>") != std::string::npos);
+  CHECK(wsdl.output.find("<soap:address location=\"https://" + soap_address + "/Secure.asmx\"/>") != std::string::npos);
   CHECK(wsdl.output.find("<s:element minOccurs=\"0\" maxOccurs=\"1\" name=\"input\" type=\"s:string\"/>") != std::string::npos);
   CommandResult ping = run_command({"curl", "-sS", "--max-time", "10", "--cacert", dir.path() + "/cert.pem", "-H",
                                     "Content-Type: text/xml", "-H", "SOAPAction: \"http://tempuri.org/Ping\"", "-d",
                                     envelope(soap11_ns, "<Ping xmlns=\"http://tempuri.org/\"><input>1</input></Ping>"),
-                                    "https://" + address + "/Secure.asmx"});
-  CHECK(ping.output == response11("<PingResponse xmlns=\"http://tempuri.org/\"><PingResult>pong 1</PingResult></PingResponse>"));
+                                    "https://" + soap_address + "/Secure.asmx"});
+  CHECK(ping.output.find("<PingResponse xmlns=\"http://tempuri.org/\"><PingResult>pong 1 1.1</PingResult></PingResponse>") !=
+        std::string::npos);
+
+  // The endpoint verifies the certificate against its CA, speaks 1.2, and the GBK answer comes back as UTF-8.
+  const HttpResult called = http_request(http_address, "POST", "/call/verified", R"({"name":"张三"})",
+                                         {{"Content-Type", "application/json"}});
+  INFO(called.body);
+  CHECK(called.status == 200);
+  CHECK(called.body == R"({"answer":"pong 张三 1.2"})");
+
+  // Without the CA the server is not trusted: the call fails before anything is sent.
+  const HttpResult refused = http_request(http_address, "POST", "/call/unverified", R"({"name":"a"})",
+                                          {{"Content-Type", "application/json"}});
+  INFO(refused.body);
+  CHECK(refused.status == 502);
+  CHECK(refused.body.find("TLS handshake with https://" + soap_address + "/Secure.asmx failed") != std::string::npos);
   CHECK(gateway.stop() == 0);
 }
 
