@@ -9,6 +9,7 @@ seconds=${2:-10}
 connections=${3:-64}
 cd "$(dirname "$0")/.."
 root=$(pwd)
+source scripts/bench-common.sh
 work=$(mktemp -d)
 backend_port=18081 proxy_port=18082 qiao_port=18080
 pids=()
@@ -49,12 +50,7 @@ for _ in $(seq 1 100); do
 done
 
 run() {  # name url
-  wrk -t2 -c"$connections" -d"${seconds}s" --latency -s bench/http/post.lua "$2" >"$work/$1.txt"
-  awk -v name="$1" '
-    /Requests\/sec/ { rps = $2 }
-    $1 == "50%" { p50 = $2 } $1 == "99%" { p99 = $2 }
-    /Non-2xx/ { bad = $NF }
-    END { printf "%-28s %10s req/s   p50 %8s   p99 %8s   non-2xx %s\n", name, rps, p50, p99, (bad == "" ? 0 : bad) }' "$work/$1.txt"
+  wrk_line "$1" "$2" bench/http/post.lua "$work/$1.txt"
 }
 
 echo "wrk -t2 -c$connections -d${seconds}s on $(nproc) cores; qiao threads: ${QIAO_THREADS:-auto}"

@@ -14,6 +14,7 @@ seconds=${2:-10}
 connections=${3:-64}
 cd "$(dirname "$0")/.."
 root=$(pwd)
+source scripts/bench-common.sh
 work=$(mktemp -d)
 qiao_pid=
 cleanup() {
@@ -24,7 +25,6 @@ cleanup() {
 trap cleanup EXIT
 
 [ -x "$build/qiao" ] || { echo "bench-soap: $build/qiao is missing (build it first)" >&2; exit 2; }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 http_port=$(free_port) soap_port=$(free_port) his_port=$(free_port)
 
 mkdir -p "$work/qiao"
@@ -42,12 +42,7 @@ for _ in $(seq 1 100); do
 done
 
 run() {  # name url wrk-script
-  wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$3" "$2" >"$work/run.txt"
-  awk -v name="$1" '
-    /Requests\/sec/ { rps = $2 }
-    $1 == "50%" { p50 = $2 } $1 == "99%" { p99 = $2 }
-    /Non-2xx/ { bad = $NF }
-    END { printf "%-36s %10s req/s   p50 %8s   p99 %8s   non-2xx %s\n", name, rps, p50, p99, (bad == "" ? 0 : bad) }' "$work/run.txt"
+  wrk_line "$1" "$2" "$3" "$work/run.txt"
 }
 
 echo "wrk -t2 -c$connections -d${seconds}s on $(nproc) cores; qiao threads: ${QIAO_THREADS:-auto}"

@@ -16,6 +16,7 @@ seconds=${2:-10}
 connections=${3:-64}
 cd "$(dirname "$0")/.."
 root=$(pwd)
+source scripts/bench-common.sh
 work=$(mktemp -d)
 qiao_pid=
 cleanup() {
@@ -29,7 +30,6 @@ for program in "$build/qiao" "$build/bench/mllp_load"; do
   [ -x "$program" ] || { echo "bench-tcp: $program is missing (cmake -DQIAO_BENCHMARKS=ON, then build it)" >&2; exit 2; }
 done
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 ack_port=$(free_port) adt_port=$(free_port) lis_port=$(free_port) http_port=$(free_port) bank_port=$(free_port)
 
 mkdir -p "$work/qiao/flows"

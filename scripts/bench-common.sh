@@ -1,0 +1,15 @@
+# Sourced by the loopback benchmarks (bench-http.sh, bench-tcp.sh, bench-soap.sh).
+
+# A TCP port that was free a moment ago.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# wrk_line NAME URL WRK_SCRIPT OUTPUT_FILE: wrk -t2 with $connections for $seconds against URL,
+# then one line: requests/s, p50, p99 and how many answers were not 2xx.
+wrk_line() {
+  wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$3" "$2" >"$4"
+  awk -v name="$1" '
+    /Requests\/sec/ { rps = $2 }
+    $1 == "50%" { p50 = $2 } $1 == "99%" { p99 = $2 }
+    /Non-2xx/ { bad = $NF }
+    END { printf "%-36s %10s req/s   p50 %8s   p99 %8s   non-2xx %s\n", name, rps, p50, p99, (bad == "" ? 0 : bad) }' "$4"
+}
