@@ -110,6 +110,12 @@ std::string_view envelope_namespace(Version version) {
   return version == Version::v1_1 ? soap11_namespace : soap12_namespace;
 }
 
+std::string default_action(std::string_view namespace_uri, std::string_view operation) {
+  std::string action(namespace_uri);
+  if (!action.empty() && action.back() != '/') action += '/';
+  return action + std::string(operation);
+}
+
 std::string_view version_name(Version version) { return version == Version::v1_1 ? "1.1" : "1.2"; }
 
 std::string content_type(Version version, std::string_view charset, std::string_view action) {

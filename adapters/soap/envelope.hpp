@@ -29,6 +29,10 @@ std::string_view version_name(Version version);  // "1.1", "1.2"
 // (the action only when not empty). `charset` empty means UTF-8.
 std::string content_type(Version version, std::string_view charset, std::string_view action);
 
+// The SOAPAction .asmx and most stacks use when a WSDL states none: the namespace and the
+// operation, with a '/' between unless the namespace ends in one ("http://tempuri.org/Register").
+std::string default_action(std::string_view namespace_uri, std::string_view operation);
+
 // A fault in either version's terms. Codes are local names: Client, Server, VersionMismatch,
 // MustUnderstand (1.1); Sender, Receiver, VersionMismatch, MustUnderstand, DataEncodingUnknown (1.2).
 struct Fault {

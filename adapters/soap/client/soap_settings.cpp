@@ -60,6 +60,9 @@ constexpr ConfigKey security_keys[] = {
      "(PasswordDigest)."},
 };
 
+// In an action template, where the called operation's name goes ("urn:his#{operation}").
+constexpr std::string_view operation_marker = "{operation}";
+
 Location where(const ConfigReader& reader, std::string_view key) {
   auto node = reader.node(key);
   return node ? node->location() : reader.mapping().location();
@@ -79,12 +82,6 @@ void check_action(const ConfigReader& reader, const std::string& what, Diagnosti
   if (action.find('"') != std::string::npos || !http::is_header_value(action)) {
     diag.error(where(reader, "action"), what + ": action '" + action + "' contains a quote or a line break");
   }
-}
-
-std::string default_action(std::string_view namespace_uri) {
-  std::string action(namespace_uri);
-  if (!action.empty() && action.back() != '/') action += '/';
-  return action + "{operation}";
 }
 
 std::optional<UsernameToken> parse_security(const ConfigNode& node, const std::string& what, Diagnostics& diag) {
@@ -114,9 +111,8 @@ const OperationOptions& SoapSettings::options_for(std::string_view operation) co
 
 std::string SoapSettings::action_for(std::string_view operation) const {
   std::string action = options_for(operation).action_template;
-  constexpr std::string_view placeholder = "{operation}";
-  for (auto at = action.find(placeholder); at != std::string::npos; at = action.find(placeholder, at + operation.size())) {
-    action.replace(at, placeholder.size(), operation);
+  for (auto at = action.find(operation_marker); at != std::string::npos; at = action.find(operation_marker, at + operation.size())) {
+    action.replace(at, operation_marker.size(), operation);
   }
   return action;
 }
@@ -147,7 +143,7 @@ std::shared_ptr<const SoapSettings> parse_soap_settings(const ConfigNode& config
   settings->default_operation = reader.string("operation");
   check_action(reader, what, diag);
   settings->defaults.action_template =
-      reader.has("action") ? reader.string("action") : default_action(settings->namespace_uri);
+      reader.has("action") ? reader.string("action") : default_action(settings->namespace_uri, operation_marker);
   read_xml_lists(reader, settings->defaults.xml);
 
   if (reader.has("charset")) {

@@ -28,7 +28,7 @@ struct UsernameToken {
 
 // How one operation's envelopes are written and read.
 struct OperationOptions {
-  // SOAPAction (1.1) or the action parameter (1.2), possibly with an {operation} placeholder.
+  // SOAPAction (1.1) or the action parameter (1.2), where "{operation}" stands for the called operation's name.
   std::string action_template;
   // nested= and cdata= for the request's body, nested= and arrays= for the reply's.
   xml::Options xml;

@@ -30,10 +30,6 @@ void agree(Stated<std::string>& into, const Stated<std::string>& stated, std::st
   if (!into.value) into = stated;
 }
 
-std::string default_action(const std::string& namespace_uri, const std::string& name) {
-  return namespace_uri.ends_with('/') ? namespace_uri + name : namespace_uri + "/" + name;
-}
-
 // What the flows on one path said, before it becomes a SoapService.
 struct PathParts {
   Stated<std::string> namespace_uri, service, wsdl_file;

@@ -105,9 +105,12 @@ class SoapRequestHandler final : public http::RequestHandler {
     const SoapOperation* operation = service->find(action.action, envelope.element);
     if (!operation) {
       const SoapFaultRenderer renderer(envelope.version);
+      std::string known;
+      for (const auto& op : service->operations) known += (known.empty() ? "" : ", ") + op.name;
       co_return refuse(request, msg,
                        Error{ErrorKind::not_found, "no operation " + envelope.element + " on " + std::string(path) +
-                                                       (action.action.empty() ? "" : " (SOAPAction '" + action.action + "')")},
+                                                       (action.action.empty() ? "" : " (SOAPAction '" + action.action + "')") +
+                                                       "; it serves " + known},
                        renderer);
     }
 
