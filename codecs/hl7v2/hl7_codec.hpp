@@ -73,6 +73,11 @@ std::string read_separators(std::string_view msh1, std::string_view msh2, Separa
 // closing escape character included; 0 when it is not one.
 std::size_t escape_length(std::string_view text, const Separators& seps);
 
+// The separator a well-formed three-character sequence \F\ \S\ \T\ \R\ stands for in a decoded
+// value; '\0' for any other sequence (and for \T\ or \R\ when MSH-2 defines no such separator),
+// which a decoded value keeps as written.
+char escaped_separator(std::string_view sequence, const Separators& seps);
+
 // Three capital letters or digits, as every segment id is.
 bool valid_segment_id(std::string_view id);
 
@@ -85,7 +90,8 @@ struct SegmentParts {
 };
 std::string segment_parts(const Value& seg, const std::string& where, std::string_view must_be, SegmentParts& out);
 
-// MSH-18 of the (first) message as written (first component of the first repetition); "" when none.
+// MSH-18 of the (first) message as written (first subcomponent of the first component of the first
+// repetition); "" when none.
 std::string declared_charset(const Value& value);
 
 }  // namespace qiao::hl7

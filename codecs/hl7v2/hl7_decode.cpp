@@ -22,6 +22,8 @@ Error bad(std::string text) { return make_error(ErrorKind::bad_input, "hl7v2: " 
 
 // Finds MSH-18 in the raw bytes without converting them: the header fields are ASCII in practice,
 // and the charset must be known before the rest can be read (GBK trail bytes include '|' and '^').
+// Read as the decoder reads the field and declared_charset() then names it: first repetition,
+// component and subcomponent, separators escaped in it (\T\ for a '-' in "UTF-8") restored.
 std::string sniff_charset(std::string_view raw) {
   std::size_t at = 0;
   for (;;) {
@@ -44,8 +46,20 @@ std::string sniff_charset(std::string_view raw) {
   }
   std::string_view msh18 = header.substr(pos);
   msh18 = msh18.substr(0, msh18.find(field));
-  for (std::size_t i = 0; i < msh2.size() && i < 2; ++i) msh18 = msh18.substr(0, msh18.find(msh2[i]));
-  return std::string(msh18);
+  Separators seps;
+  // Unusable separators: the decoder reports them; until then the field as written is the name.
+  if (!read_separators(std::string_view(&field, 1), msh2, seps).empty()) return std::string(msh18);
+  for (const char separator : {seps.repetition, seps.component, seps.subcomponent})
+    if (separator != '\0') msh18 = msh18.substr(0, msh18.find(separator));
+  std::string name;
+  for (std::size_t i = 0; i < msh18.size();) {
+    const std::size_t n = msh18[i] == seps.escape ? escape_length(msh18.substr(i), seps) : 0;
+    const char separator = n > 0 ? escaped_separator(msh18.substr(i, n), seps) : '\0';
+    if (separator != '\0') name += separator;
+    else name.append(msh18.substr(i, n > 0 ? n : 1));
+    i += n > 0 ? n : 1;
+  }
+  return name;
 }
 
 bool is_batch_header(std::string_view id) { return id == "FHS" || id == "BHS"; }
@@ -344,17 +358,8 @@ class Decoder {
       }
       const std::size_t n = escape_length(text.substr(i), seps_);
       if (n == 0) return bad(where_field(number) + "invalid escape sequence at byte " + byte_offset(offset + i));
-      if (n == 3) {
-        switch (text[i + 1]) {
-          case 'F': out += seps_.field; i += 3; continue;
-          case 'S': out += seps_.component; i += 3; continue;
-          // \T\ and \R\ stay as written when MSH-2 defines no such separator.
-          case 'T': if (seps_.subcomponent == '\0') break; out += seps_.subcomponent; i += 3; continue;
-          case 'R': if (seps_.repetition == '\0') break; out += seps_.repetition; i += 3; continue;
-          default: break;
-        }
-      }
-      out.append(text.substr(i, n));  // \E\, \Xhh\, \.br\, \H\ … stay as written
+      if (const char separator = escaped_separator(text.substr(i, n), seps_); separator != '\0') out += separator;
+      else out.append(text.substr(i, n));  // \E\, \Xhh\, \.br\, \H\ … stay as written
       i += n;
     }
     return Value(std::move(out));
@@ -430,6 +435,17 @@ std::size_t escape_length(std::string_view text, const Separators& seps) {
     default: break;
   }
   return ok ? close + 1 : 0;
+}
+
+char escaped_separator(std::string_view sequence, const Separators& seps) {
+  if (sequence.size() != 3) return '\0';
+  switch (sequence[1]) {
+    case 'F': return seps.field;
+    case 'S': return seps.component;
+    case 'T': return seps.subcomponent;
+    case 'R': return seps.repetition;
+    default: return '\0';
+  }
 }
 
 Expected<Value> decode(const Buffer& bytes, const Options& options) {

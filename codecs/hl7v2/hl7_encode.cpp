@@ -233,7 +233,7 @@ std::string declared_charset(const Value& value) {
     if (reps == nullptr || !reps->is_array() || reps->as_array().empty()) return {};
     msh18 = &reps->as_array().front();
   }
-  if (msh18->is_array()) {
+  for (int level = 0; level < 2 && msh18->is_array(); ++level) {  // components, then subcomponents
     if (msh18->as_array().empty()) return {};
     msh18 = &msh18->as_array().front();
   }

@@ -52,17 +52,7 @@ std::string er7_text(std::string_view text, const hl7::Separators& seps) {
       ++i;
       continue;
     }
-    char separator = '\0';
-    if (n == 3) {
-      switch (text[i + 1]) {
-        case 'F': separator = seps.field; break;
-        case 'S': separator = seps.component; break;
-        case 'T': separator = seps.subcomponent; break;  // '\0' when MSH-2 has none: stays as written
-        case 'R': separator = seps.repetition; break;
-        default: break;
-      }
-    }
-    if (separator != '\0') out += separator;
+    if (const char separator = hl7::escaped_separator(text.substr(i, n), seps); separator != '\0') out += separator;
     else out.append(text.substr(i, n));
     i += n;
   }

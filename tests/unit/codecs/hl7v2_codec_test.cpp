@@ -214,6 +214,20 @@ TEST_CASE("hl7v2: charsets", "[hl7v2]") {
           "hl7v2: MSH-18 reads 'GB18030' in the raw bytes but '' after converting from GB18030; the header fields "
           "before MSH-18 must be ASCII");
   }
+  SECTION("MSH-18 is read as its field is: a separator escaped in it, its first subcomponent") {
+    // With '-' as the subcomponent separator, "UNICODE UTF-8" is written UNICODE UTF\T\8 (the
+    // fuzzer's find: the name was once taken as written and refused as unknown).
+    const std::string dash = "MSH|^~\\-&|A|B|C|D|E||ADT^A01|1|P|2.5||||||UNICODE UTF\\T\\8\rNTE|\xE5\xBC\xA0\r";
+    const Value v = decode_ok(dash);
+    CHECK(fld(v, 0, 18) == Value("UNICODE UTF-8"));
+    CHECK(qiao::hl7::declared_charset(v) == "UNICODE UTF-8");
+    CHECK(encode_ok(v) == dash);
+    const std::string latin = msh.substr(0, msh.size() - 1) + "||||||8859/1&x\rNTE|Caf\xE9\r";
+    const Value l = decode_ok(latin);
+    CHECK(qiao::hl7::declared_charset(l) == "8859/1");
+    CHECK(fld(l, 1, 1) == Value("Café"));
+    CHECK(encode_ok(l) == latin);
+  }
   SECTION("an unknown MSH-18 charset") {
     CHECK(decode_error_text(msh.substr(0, msh.size() - 1) + "||||||KLINGON-8\r") ==
           "hl7v2: MSH-18 names charset 'KLINGON-8', which this system cannot convert");
