@@ -156,13 +156,18 @@ class GenerationBuilder final : public FlowBuilder {
     std::map<std::string, std::vector<const Flow*>> by_key;
     for (const auto& flow : gen_.flows_) by_key[flow->source->listener_key()].push_back(flow.get());
     for (auto& [key, flows] : by_key) {
-      const SourceKind* kind = flows.front()->source_kind;
+      const SourceKind* kind = plugins_.sources.find(std::string_view(key).substr(0, key.find(' ')));
+      if (!kind) kind = flows.front()->source_kind;
+      bool shareable = true;
       for (const Flow* f : flows) {
-        if (f->source_kind != kind) {
-          diag_.error(f->location, "flow '" + f->id + "' uses listener " + key + " with a different source kind than flow '" +
-                                       flows.front()->id + "'");
+        if (!kind->hosts(*f->source_kind)) {
+          shareable = false;
+          diag_.error(f->location, "flow '" + f->id + "' uses listener " + key + ", which a " + std::string(kind->name()) +
+                                       " listener serves; its " + std::string(f->source_kind->name()) +
+                                       " source cannot share it");
         }
       }
+      if (!shareable) continue;  // a plan reads only the specs of the kinds it hosts
       auto plan = kind->plan(key, flows, diag_);
       if (plan) gen_.listeners_.emplace(key, ListenerBinding{key, kind, std::move(plan), flows});
     }

@@ -23,7 +23,8 @@ class Host;
 class SourceSpec {
  public:
   virtual ~SourceSpec() = default;
-  // Flows whose sources have equal keys share one listener, e.g. "http 0.0.0.0:8080".
+  // Flows whose sources have equal keys share one listener, e.g. "http 0.0.0.0:8080"; the key's
+  // first word names the kind that owns it.
   virtual std::string listener_key() const = 0;
   // For /api/flows and logs, e.g. "http POST 0.0.0.0:8080/api/registration".
   virtual std::string describe() const = 0;
@@ -52,6 +53,10 @@ class SourceKind {
   virtual Schema schema() const = 0;
   // `config` is the kind's block (the value of `http:` under `source:`); nullptr on errors.
   virtual std::unique_ptr<SourceSpec> parse(const ConfigNode& config, Diagnostics& diag) const = 0;
+  // Whether flows of `other` may share a listener this kind owns: the kind a listener key begins
+  // with plans and opens it (an "http <addr>" listener serves soap services by path beside the
+  // http flows, so one port serves both).
+  virtual bool hosts(const SourceKind& other) const { return &other == this; }
   // Builds the plan for one listener key from every flow bound to it, reporting conflicts
   // (two flows on one path, different TLS settings on one address) to `diag`.
   virtual std::shared_ptr<const ListenerPlan> plan(std::string_view key, std::span<const Flow* const> flows,

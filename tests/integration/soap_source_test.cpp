@@ -104,7 +104,7 @@ TEST_CASE("soap source: 1.1 and 1.2, operation by SOAPAction, action parameter o
   dir.write("endpoints.yaml", "# none\n");
   dir.write("flows/his-service.yaml", service_flow);
   GatewayProcess gateway(dir);
-  const std::string address = gateway.listener("soap 127.0.0.1:0");
+  const std::string address = gateway.listener("http 127.0.0.1:0");
   REQUIRE(!address.empty());
   HttpClient client(address);
 
@@ -186,7 +186,7 @@ TEST_CASE("soap source: faults in each version's words, with the message id, kep
             "id: slow\nsource:\n  soap:\n    listen: \"127.0.0.1:0\"\n    path: /HisService.asmx\n"
             "    operations:\n      Slow: {}\nsteps:\n  - call: { endpoint: silent }\n");
   GatewayProcess gateway(dir);
-  const std::string address = gateway.listener("soap 127.0.0.1:0");
+  const std::string address = gateway.listener("http 127.0.0.1:0");
   REQUIRE(!address.empty());
 
   struct Seen {
@@ -310,7 +310,7 @@ TEST_CASE("soap source: generated WSDL, the user's WSDL as-is, two flows on one 
             "reply:\n"
             "  lua: 'return { QueryDeptResult = \"内科\" }'\n");
   GatewayProcess gateway(dir);
-  const std::string address = gateway.listener("soap 127.0.0.1:0");
+  const std::string address = gateway.listener("http 127.0.0.1:0");
   REQUIRE(!address.empty());
 
   for (const std::string query : {"?wsdl", "?WSDL", "?singleWsdl"}) {
@@ -507,4 +507,76 @@ TEST_CASE("soap source: qiao check reports conflicts on one path and a missing W
   CHECK(r.output.find("namespace 'urn:b' of /Svc differs from 'urn:a'") != std::string::npos);
   CHECK(r.output.find("flows/b.yaml:8:") != std::string::npos);
   CHECK(r.output.find("operation Op1 on /Svc is already served by flow 'a'") != std::string::npos);
+}
+
+TEST_CASE("soap and http on one port: REST and SOAP side by side, a reload mounts a service on a running listener, "
+          "conflicts reported",
+          "[integration][soap][http][listeners]") {
+  TempDir dir;
+  const std::string address = "127.0.0.1:" + std::to_string(free_port());
+  dir.write("qiao.yaml", server_config("soap-shared-port-test"));
+  dir.write("endpoints.yaml", "# none\n");
+  // A catch-all REST flow: the mounted SOAP path is an exact path and wins over its prefix.
+  dir.write("flows/rest.yaml",
+            "id: rest\n"
+            "source:\n"
+            "  http: { listen: \"" + address + "\", path: \"/*\", methods: [POST] }\n"
+            "  decode: json\n"
+            "reply:\n"
+            "  lua: 'return { seen = msg.source.path, kind = msg.source.kind }'\n");
+  GatewayProcess gateway(dir);
+  REQUIRE(gateway.listener("http " + address) == address);
+
+  HttpClient client(address);
+  HttpResult r = client.request("POST", "/Echo.asmx", "{}", {{"Content-Type", "application/json"}});
+  CHECK(r.status == 200);
+  CHECK(r.body == R"({"kind":"http","seen":"/Echo.asmx"})");
+
+  // The SOAP service joins the running listener on reload; the open connection stays usable.
+  dir.write("flows/echo.yaml",
+            "id: echo\n"
+            "source:\n"
+            "  soap:\n"
+            "    listen: \"" + address + "\"\n"
+            "    path: /Echo.asmx\n"
+            "    operations:\n"
+            "      Echo: { params: [text] }\n"
+            "reply:\n"
+            "  lua: 'return body.text .. \" via \" .. msg.source.kind'\n");
+  HttpResult reload = http_request(gateway.admin(), "POST", "/api/reload");
+  INFO(reload.body);
+  REQUIRE(reload.status == 200);
+  CHECK(gateway.listener("http " + address) == address);
+
+  r = client.request("POST", "/Echo.asmx", envelope(soap11_ns, echo_body("ping")),
+                     {{"Content-Type", "text/xml; charset=utf-8"}, {"SOAPAction", "\"http://tempuri.org/Echo\""}});
+  INFO(r.body);
+  CHECK(r.status == 200);
+  CHECK(r.body == response11(echo_result("ping via soap")));
+  CHECK(client.connections_opened() == 1);
+  r = client.request("GET", "/Echo.asmx?wsdl");
+  CHECK(r.status == 200);
+  CHECK(r.body.find("<soap:address location=\"http://" + address + "/Echo.asmx\"/>") != std::string::npos);
+  // Every other path is still the REST flow's, and an error there is an HTTP (JSON) one.
+  r = client.request("POST", "/api/visit", "{}", {{"Content-Type", "application/json"}});
+  CHECK(r.body == R"({"kind":"http","seen":"/api/visit"})");
+  r = client.request("GET", "/api/visit");
+  CHECK(r.status == 405);
+  CHECK(r.header("content-type") == "application/json");
+
+  // An exact http path on the mounted one is a conflict at the http flow's file:line; the
+  // running flows stay as they were.
+  dir.write("flows/clash.yaml",
+            "id: clash\n"
+            "source:\n"
+            "  http: { listen: \"" + address + "\", path: /Echo.asmx }\n"
+            "reply: { lua: 'return \"clash\"' }\n");
+  reload = http_request(gateway.admin(), "POST", "/api/reload");
+  INFO(reload.body);
+  CHECK(reload.status != 200);
+  CHECK(reload.body.find("flows/clash.yaml:3:") != std::string::npos);
+  CHECK(reload.body.find("flow 'clash' serves " + address + "/Echo.asmx, where a soap service is") != std::string::npos);
+  r = client.request("POST", "/Echo.asmx", envelope(soap11_ns, echo_body("still")),
+                     {{"Content-Type", "text/xml; charset=utf-8"}, {"SOAPAction", "\"http://tempuri.org/Echo\""}});
+  CHECK(r.body == response11(echo_result("still via soap")));
 }

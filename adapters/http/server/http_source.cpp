@@ -10,6 +10,7 @@
 #include "adapters/http/server/http_errors.hpp"
 #include "adapters/http/server/http_server.hpp"
 #include "adapters/http/server/listener_settings.hpp"
+#include "adapters/http/server/mounted_service.hpp"
 #include "adapters/http/server/outcome_response.hpp"
 #include "adapters/http/server/query_string.hpp"
 #include "adapters/http/server/request_message.hpp"
@@ -61,6 +62,20 @@ class HttpListenerPlan final : public ListenerPlan {
   ServerLimits limits;
   std::shared_ptr<boost::asio::ssl::context> tls;
   std::vector<Route> routes;  // exact routes first, then prefixes longest first
+  std::vector<std::shared_ptr<const MountedService>> mounts;  // other kinds' services (soap)
+
+  const MountedService* mount_at(std::string_view path) const {
+    for (const auto& mount : mounts) {
+      for (const auto& mounted : mount->paths()) {
+        if (mounted == path) return mount.get();
+      }
+    }
+    return nullptr;
+  }
+
+  // The service answering everything, errors included, on a listener that serves nothing else:
+  // a SOAP-only port answers an unknown path or an unreadable request with a Fault.
+  const MountedService* sole_mount() const { return routes.empty() && mounts.size() == 1 ? mounts.front().get() : nullptr; }
 
   // The route for a path and method; `allowed` collects the methods of routes on the path.
   const Route* match(std::string_view path, std::string_view method, std::string& allowed) const {
@@ -85,23 +100,30 @@ class FlowRequestHandler final : public RequestHandler {
 
   ServerLimits limits() const override {
     auto gen = host_.generation();
-    const auto* plan = gen ? static_cast<const HttpListenerPlan*>(gen->listener_plan(key_)) : nullptr;
+    const auto* plan = plan_in(gen.get());
     return plan ? plan->limits : ServerLimits{};
   }
 
   std::shared_ptr<boost::asio::ssl::context> tls() const override {
     auto gen = host_.generation();
-    const auto* plan = gen ? static_cast<const HttpListenerPlan*>(gen->listener_plan(key_)) : nullptr;
+    const auto* plan = plan_in(gen.get());
     return plan ? plan->tls : nullptr;
   }
 
   boost::asio::awaitable<Response> handle(Request request, const ConnectionInfo& connection) override {
     auto gen = host_.generation();
-    const auto* plan = gen ? static_cast<const HttpListenerPlan*>(gen->listener_plan(key_)) : nullptr;
+    const auto* plan = plan_in(gen.get());
     const std::string_view target = request.target();
     const auto question = target.find('?');
     const std::string_view path = target.substr(0, question);
     const std::string_view method = request.method_string();
+    const MountedService* service = plan ? plan->mount_at(path) : nullptr;
+    if (!service && plan) service = plan->sole_mount();
+    if (service) {
+      // `gen` moves into the service's frame and keeps the plan, and so the service, alive.
+      const bool tls = plan->tls != nullptr;
+      co_return co_await service->handle(std::move(request), connection, std::move(gen), tls, host_);
+    }
 
     Message msg = make_request_message(request, connection, "http", path);
     msg.source.push_back("query", Value(parse_query(question == std::string_view::npos ? std::string_view() : target.substr(question + 1))));
@@ -122,6 +144,10 @@ class FlowRequestHandler final : public RequestHandler {
   }
 
   Response reject(Error error, int status, const ConnectionInfo& connection) override {
+    auto gen = host_.generation();
+    const auto* plan = plan_in(gen.get());
+    if (const MountedService* service = plan ? plan->sole_mount() : nullptr)
+      return service->reject(std::move(error), status, connection, host_);
     Request empty;
     Message msg = make_request_message(empty, connection, "http", "");
     // The status is settled before the engine accounts for the request, so the business log
@@ -131,6 +157,10 @@ class FlowRequestHandler final : public RequestHandler {
   }
 
  private:
+  const HttpListenerPlan* plan_in(const Generation* gen) const {
+    return gen ? static_cast<const HttpListenerPlan*>(gen->listener_plan(key_)) : nullptr;
+  }
+
   static Response respond(const Request& request, Outcome outcome, const std::string& allow) {
     return make_outcome_response(request.version(), std::move(outcome), allow);
   }
@@ -145,6 +175,10 @@ class HttpSourceKind final : public SourceKind {
   std::string_view name() const override { return "http"; }
   std::string_view description() const override { return "HTTP/1.1 and HTTPS server, routed by method and path"; }
   Schema schema() const override { return source_keys; }
+
+  bool hosts(const SourceKind& other) const override {
+    return &other == this || dynamic_cast<const MountingKind*>(&other) != nullptr;
+  }
 
   std::unique_ptr<SourceSpec> parse(const ConfigNode& config, Diagnostics& diag) const override {
     const std::size_t errors_before = diag.errors().size();
@@ -182,9 +216,21 @@ class HttpSourceKind final : public SourceKind {
     const std::string key(key_view);
     auto plan = std::make_shared<HttpListenerPlan>();
     ListenerSettingsMerge settings(key);
+    std::vector<std::pair<const SourceKind*, std::vector<const Flow*>>> mounted;  // by kind, in order
+    const Location* first = nullptr;  // where a TLS problem is reported
     for (const Flow* flow : flows) {
+      if (flow->source_kind != this) {
+        const auto& mounting = dynamic_cast<const MountingKind&>(*flow->source_kind);
+        settings.add(mounting.listener_settings(*flow->source), mounting.location(*flow->source), diag);
+        if (!first) first = &mounting.location(*flow->source);
+        auto group = std::find_if(mounted.begin(), mounted.end(), [&](const auto& g) { return g.first == flow->source_kind; });
+        if (group == mounted.end()) mounted.emplace_back(flow->source_kind, std::vector<const Flow*>{flow});
+        else group->second.push_back(flow);
+        continue;
+      }
       const auto& spec = static_cast<const HttpSourceSpec&>(*flow->source);
       settings.add(spec.settings, spec.location, diag);
+      if (!first) first = &spec.location;
       for (const auto& other : plan->routes) {
         const auto& o = *other.spec;
         if (o.path != spec.path || o.prefix != spec.prefix) continue;
@@ -200,8 +246,9 @@ class HttpSourceKind final : public SourceKind {
       if (a.spec->prefix != b.spec->prefix) return !a.spec->prefix;
       return a.spec->path.size() > b.spec->path.size();
     });
+    if (!mount(*plan, key, mounted, diag)) return nullptr;
     plan->limits = settings.limits();
-    if (!settings.make_tls(plan->tls, static_cast<const HttpSourceSpec&>(*flows.front()->source).location, diag)) return nullptr;
+    if (!settings.make_tls(plan->tls, *first, diag)) return nullptr;
     return plan;
   }
 
@@ -210,6 +257,36 @@ class HttpSourceKind final : public SourceKind {
     const auto address = parse_host_port(key.substr(key.find(' ') + 1));
     if (!address) return make_error(ErrorKind::internal, "bad listener key " + std::string(key));
     return open_http_listener(*address, std::make_shared<FlowRequestHandler>(std::string(key), host), host, std::string(key));
+  }
+
+ private:
+  // The other kinds' services on the listener; an exact http route on a mounted path, or two
+  // services on one path, is a conflict (a prefix route simply does not see the mounted paths).
+  static bool mount(HttpListenerPlan& plan, const std::string& key,
+                    const std::vector<std::pair<const SourceKind*, std::vector<const Flow*>>>& mounted, Diagnostics& diag) {
+    bool ok = true;
+    for (const auto& [kind, group] : mounted) {
+      auto service = dynamic_cast<const MountingKind&>(*kind).mount(key, group, diag);
+      if (!service) {
+        ok = false;
+        continue;
+      }
+      for (const std::string& path : service->paths()) {
+        for (const Route& route : plan.routes) {
+          if (route.spec->prefix || route.spec->path != path) continue;
+          diag.error(route.spec->location, "flow '" + route.flow->id + "' serves " + key.substr(key.find(' ') + 1) + path +
+                                               ", where a " + std::string(kind->name()) + " service is");
+          ok = false;
+        }
+        if (plan.mount_at(path)) {
+          diag.error(dynamic_cast<const MountingKind&>(*kind).location(*group.front()->source),
+                     std::string(kind->name()) + " services and another kind's both serve " + path + " on " + key);
+          ok = false;
+        }
+      }
+      plan.mounts.push_back(std::move(service));
+    }
+    return ok;
   }
 };
 

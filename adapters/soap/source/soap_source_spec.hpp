@@ -1,7 +1,7 @@
 #pragma once
 // One flow's `soap:` source block: where it listens, the service on the path, and the operations
-// this flow serves. Several flows may share a listen address and path; the listener plan
-// (soap_listener_plan.hpp) puts their operations together and reports conflicts.
+// this flow serves. Several flows may share a listen address and path; soap_services.hpp puts
+// their operations together and reports conflicts.
 
 #include <memory>
 #include <optional>
@@ -47,7 +47,8 @@ class SoapSourceSpec final : public SourceSpec {
   http::ListenerSettings settings;
   Location location;
 
-  std::string listener_key() const override { return "soap " + listen.str(); }
+  // An HTTP listener serves the soap services on its address beside any http flows there.
+  std::string listener_key() const override { return "http " + listen.str(); }
   std::string describe() const override;
 };
 

@@ -1,4 +1,4 @@
-#include "adapters/soap/source/soap_request_handler.hpp"
+#include "adapters/soap/source/soap_mount.hpp"
 
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
@@ -10,7 +10,6 @@
 #include "adapters/http/server/request_message.hpp"
 #include "adapters/soap/envelope.hpp"
 #include "adapters/soap/source/soap_fault_renderer.hpp"
-#include "adapters/soap/source/soap_listener_plan.hpp"
 #include "adapters/soap/source/soap_request_action.hpp"
 #include "adapters/soap/source/wsdl.hpp"
 #include "core/engine.hpp"
@@ -50,25 +49,14 @@ Response wsdl_response(const Request& request, std::string body) {
   return res;
 }
 
-class SoapRequestHandler final : public http::RequestHandler {
+class SoapMount final : public http::MountedService {
  public:
-  SoapRequestHandler(std::string key, Host& host) : key_(std::move(key)), host_(host) {}
+  explicit SoapMount(SoapServices services) : services_(std::move(services)) {}
 
-  http::ServerLimits limits() const override {
-    auto gen = host_.generation();
-    const auto* plan = gen ? static_cast<const SoapListenerPlan*>(gen->listener_plan(key_)) : nullptr;
-    return plan ? plan->limits : http::ServerLimits{};
-  }
+  const std::vector<std::string>& paths() const override { return services_.paths; }
 
-  std::shared_ptr<boost::asio::ssl::context> tls() const override {
-    auto gen = host_.generation();
-    const auto* plan = gen ? static_cast<const SoapListenerPlan*>(gen->listener_plan(key_)) : nullptr;
-    return plan ? plan->tls : nullptr;
-  }
-
-  boost::asio::awaitable<Response> handle(Request request, const http::ConnectionInfo& connection) override {
-    auto gen = host_.generation();
-    const auto* plan = gen ? static_cast<const SoapListenerPlan*>(gen->listener_plan(key_)) : nullptr;
+  boost::asio::awaitable<Response> handle(Request request, const http::ConnectionInfo& connection,
+                                          std::shared_ptr<const Generation> gen, bool tls, Host& host) const override {
     const std::string_view target = request.target();
     const auto question = target.find('?');
     const std::string_view path = target.substr(0, question);
@@ -77,21 +65,20 @@ class SoapRequestHandler final : public http::RequestHandler {
     const SoapFaultRenderer hinted(action.version_hint);
 
     Message msg = http::make_request_message(request, connection, "soap", path);
-    if (!plan) co_return refuse(request, msg, Error{ErrorKind::unavailable, "this listener is closing"}, hinted);
-    const SoapService* service = plan->find(path);
-    if (!service) {
-      co_return refuse(request, msg, Error{ErrorKind::not_found, "no SOAP service at " + std::string(path)},
+    const SoapService* service = services_.find(path);
+    if (!service) {  // on a listener with no http flows
+      co_return refuse(host, request, msg, Error{ErrorKind::not_found, "no SOAP service at " + std::string(path)},
                        http::FixedStatusRenderer(hinted, 404));
     }
     if (request.method() == bhttp::verb::get) {
-      if (asks_for_wsdl(query)) co_return wsdl_response(request, wsdl_text(request, *service, *plan));
+      if (asks_for_wsdl(query)) co_return wsdl_response(request, wsdl_text(request, *service, tls));
       Error error{ErrorKind::method_not_allowed, "GET " + std::string(path) + " serves only ?wsdl; SOAP requests are POSTed"};
-      co_return refuse(request, msg, std::move(error), http::FixedStatusRenderer(hinted, 405), "POST");
+      co_return refuse(host, request, msg, std::move(error), http::FixedStatusRenderer(hinted, 405), "POST");
     }
     if (request.method() != bhttp::verb::post) {
       Error error{ErrorKind::method_not_allowed,
                   std::string(request.method_string()) + " is not allowed on " + std::string(path) + " (allowed: GET ?wsdl, POST)"};
-      co_return refuse(request, msg, std::move(error), http::FixedStatusRenderer(hinted, 405), "GET, POST");
+      co_return refuse(host, request, msg, std::move(error), http::FixedStatusRenderer(hinted, 405), "GET, POST");
     }
 
     msg.raw = make_buffer(std::move(request.body()));
@@ -99,7 +86,7 @@ class SoapRequestHandler final : public http::RequestHandler {
                                        : read_envelope(msg.raw, with_charset(service->read_options, action.charset));
     if (auto* failed = std::get_if<EnvelopeError>(&read)) {
       const SoapFaultRenderer renderer(action.version_hint, nullptr, failed->version_mismatch);
-      co_return refuse(request, msg, std::move(failed->error), renderer);
+      co_return refuse(host, request, msg, std::move(failed->error), renderer);
     }
     Envelope& envelope = std::get<Envelope>(read);
     const SoapOperation* operation = service->find(action.action, envelope.element);
@@ -107,7 +94,7 @@ class SoapRequestHandler final : public http::RequestHandler {
       const SoapFaultRenderer renderer(envelope.version);
       std::string known;
       for (const auto& op : service->operations) known += (known.empty() ? "" : ", ") + op.name;
-      co_return refuse(request, msg,
+      co_return refuse(host, request, msg,
                        Error{ErrorKind::not_found, "no operation " + envelope.element + " on " + std::string(path) +
                                                        (action.action.empty() ? "" : " (SOAPAction '" + action.action + "')") +
                                                        "; it serves " + known},
@@ -121,42 +108,41 @@ class SoapRequestHandler final : public http::RequestHandler {
     msg.body = std::move(envelope.content);
     msg.reply_codec = operation->shared_reply_codec(envelope.version);
     const SoapFaultRenderer renderer(envelope.version, &operation->reply_codec(envelope.version));
-    Outcome outcome = co_await host_.engine().process(gen, *operation->flow, std::move(msg), renderer);
+    Outcome outcome = co_await host.engine().process(gen, *operation->flow, std::move(msg), renderer);
     co_return http::make_outcome_response(request.version(), std::move(outcome));
   }
 
-  Response reject(Error error, int status, const http::ConnectionInfo& connection) override {
+  Response reject(Error error, int status, const http::ConnectionInfo& connection, Host& host) const override {
     Request empty;
     Message msg = http::make_request_message(empty, connection, "soap", "");
     const SoapFaultRenderer faults(Version::v1_1);
     // A body over max_body is refused by HTTP before any envelope is read: 413 says so plainly.
     const int fixed = status ? status : error.kind == ErrorKind::too_large ? 413 : 0;
     const http::FixedStatusRenderer renderer(faults, fixed);
-    return http::make_outcome_response(11, host_.engine().reject(msg, std::move(error), renderer));
+    return http::make_outcome_response(11, host.engine().reject(msg, std::move(error), renderer));
   }
 
  private:
-  Response refuse(const Request& request, const Message& msg, Error error, const ErrorRenderer& renderer,
-                  std::string_view allow = {}) {
-    return http::make_outcome_response(request.version(), host_.engine().reject(msg, std::move(error), renderer), allow);
+  static Response refuse(Host& host, const Request& request, const Message& msg, Error error,
+                         const ErrorRenderer& renderer, std::string_view allow = {}) {
+    return http::make_outcome_response(request.version(), host.engine().reject(msg, std::move(error), renderer), allow);
   }
 
   // The user's WSDL as it is, else one generated for the address the client reached us at.
-  static std::string wsdl_text(const Request& request, const SoapService& service, const SoapListenerPlan& plan) {
+  static std::string wsdl_text(const Request& request, const SoapService& service, bool tls) {
     if (service.wsdl_file) return *service.wsdl_file;
     std::string host(request[bhttp::field::host]);
     if (host.empty()) host = "localhost";
-    return generate_wsdl(service.description, (plan.tls ? "https://" : "http://") + host + service.path);
+    return generate_wsdl(service.description, (tls ? "https://" : "http://") + host + service.path);
   }
 
-  std::string key_;
-  Host& host_;
+  SoapServices services_;
 };
 
 }  // namespace
 
-std::shared_ptr<http::RequestHandler> make_soap_request_handler(std::string key, Host& host) {
-  return std::make_shared<SoapRequestHandler>(std::move(key), host);
+std::shared_ptr<const http::MountedService> make_soap_mount(SoapServices services) {
+  return std::make_shared<SoapMount>(std::move(services));
 }
 
 }  // namespace qiao::soap

@@ -1,18 +1,16 @@
 #pragma once
-// What one SOAP listener serves in one generation: per path, the service (namespace, name,
-// WSDL) and its operations from every flow on the address, each with the flow that serves it
-// and its reply codecs. Built once per load; requests only look things up.
-
-#include <boost/asio/ssl/context.hpp>
+// What the soap flows on one HTTP listener serve in one generation: per path, the service
+// (namespace, name, WSDL) and its operations from every flow on the address, each with the flow
+// that serves it and its reply codecs. Built once per load; requests only look things up.
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "adapters/http/server/http_server.hpp"
 #include "adapters/soap/envelope.hpp"
 #include "adapters/soap/source/wsdl.hpp"
 #include "core/codec.hpp"
@@ -48,17 +46,15 @@ struct SoapService {
   const SoapOperation* find(std::string_view action, std::string_view element) const;
 };
 
-class SoapListenerPlan final : public ListenerPlan {
- public:
-  http::ServerLimits limits;
-  std::shared_ptr<boost::asio::ssl::context> tls;
+struct SoapServices {
   std::vector<SoapService> services;
+  std::vector<std::string> paths;  // of the services, in order
 
   const SoapService* find(std::string_view path) const;
 };
 
-// Null when the flows conflict (errors in `diag` at the flow's file:line).
-std::shared_ptr<const SoapListenerPlan> make_soap_listener_plan(std::string_view key, std::span<const Flow* const> flows,
-                                                                Diagnostics& diag);
+// Nothing when the flows conflict (errors in `diag` at the flow's file:line). Listener settings
+// (TLS, limits) are the HTTP listener's business.
+std::optional<SoapServices> make_soap_services(std::span<const Flow* const> flows, Diagnostics& diag);
 
 }  // namespace qiao::soap

@@ -1,9 +1,8 @@
-#include "adapters/soap/source/soap_listener_plan.hpp"
+#include "adapters/soap/source/soap_services.hpp"
 
 #include <algorithm>
 #include <map>
 
-#include "adapters/http/server/listener_settings.hpp"
 #include "adapters/soap/source/soap_reply_codec.hpp"
 #include "adapters/soap/source/soap_source_spec.hpp"
 #include "core/flow/flow.hpp"
@@ -61,24 +60,20 @@ const SoapOperation* SoapService::find(std::string_view action, std::string_view
   return nullptr;
 }
 
-const SoapService* SoapListenerPlan::find(std::string_view path) const {
+const SoapService* SoapServices::find(std::string_view path) const {
   for (const auto& service : services) {
     if (service.path == path) return &service;
   }
   return nullptr;
 }
 
-std::shared_ptr<const SoapListenerPlan> make_soap_listener_plan(std::string_view key_view, std::span<const Flow* const> flows,
-                                                                Diagnostics& diag) {
-  const std::string key(key_view);
+std::optional<SoapServices> make_soap_services(std::span<const Flow* const> flows, Diagnostics& diag) {
   const std::size_t errors_before = diag.errors().size();
-  auto plan = std::make_shared<SoapListenerPlan>();
-  http::ListenerSettingsMerge settings(key);
+  SoapServices served;
   std::map<std::string, PathParts> paths;
   std::vector<std::string> path_order;
   for (const Flow* flow : flows) {
     const auto& spec = static_cast<const SoapSourceSpec&>(*flow->source);
-    settings.add(spec.settings, spec.location, diag);
     auto [it, fresh] = paths.try_emplace(spec.path);
     if (fresh) path_order.push_back(spec.path);
     PathParts& parts = it->second;
@@ -129,14 +124,11 @@ std::shared_ptr<const SoapListenerPlan> make_soap_listener_plan(std::string_view
           WsdlOperation{op.name, service.operations.back().action,
                         op.params.empty() ? std::vector<std::string>{"input"} : op.params, op.results});
     }
-    plan->services.push_back(std::move(service));
+    served.services.push_back(std::move(service));
   }
-
-  plan->limits = settings.limits();
-  const Location& where = static_cast<const SoapSourceSpec&>(*flows.front()->source).location;
-  if (!settings.make_tls(plan->tls, where, diag)) return nullptr;
-  if (diag.errors().size() != errors_before) return nullptr;
-  return plan;
+  served.paths = std::move(path_order);
+  if (diag.errors().size() != errors_before) return std::nullopt;
+  return served;
 }
 
 }  // namespace qiao::soap
