@@ -304,3 +304,76 @@ TEST_CASE("mllp over mutual TLS: a tcp endpoint with a client certificate reache
   ::close(plain);
   CHECK(gateway.stop() == 0);
 }
+
+TEST_CASE("iso8583 over tcp: a failing flow answers the response MTI with field 39 (30, 91, 96) and keeps the "
+          "connection, undecodable bytes close it",
+          "[integration][tcp][iso8583]") {
+  TempDir dir;
+  dir.write("qiao.yaml", server_config("tcp-iso8583-test"));
+  dir.write("config/iso8583/iso87ascii.yaml", read_file(std::string(QIAO_SOURCE_DIR) + "/config/iso8583/iso87ascii.yaml"));
+  // Nothing listens there: calling it is `unavailable`.
+  dir.write("endpoints.yaml",
+            "ledger: { http: { url: \"http://127.0.0.1:" + std::to_string(free_port()) + "/\" }, timeout: 2s }\n");
+  dir.write("flows/pos.yaml",
+            "id: pos\n"
+            "source:\n"
+            "  tcp: { listen: \"127.0.0.1:0\", framing: { length: 4, encoding: ascii } }\n"
+            "  decode: iso8583:iso87ascii\n"
+            "steps:\n"
+            "  - check: { required: [\"4\"] }\n"
+            "  - route:\n"
+            "      - when: body[41] == 'LEDGER01'\n"
+            "        steps:\n"
+            "          - call: { endpoint: ledger }\n"
+            "      - when: body[41] == 'BROKEN01'\n"
+            "        steps:\n"
+            "          - lua: 'error(\"ledger script broke\", 0)'\n"
+            "reply:\n"
+            "  lua: |\n"
+            "    local reply = iso8583.response('iso8583:iso87ascii', body)\n"
+            "    reply[39] = '00'\n"
+            "    return reply\n");
+  GatewayProcess gateway(dir);
+  const std::string address = gateway.listener("tcp 127.0.0.1:0");
+  REQUIRE(!address.empty());
+  tcp::Framing framing;
+  framing.kind = tcp::FramingKind::length;
+  framing.length_size = 4;
+  framing.length_encoding = tcp::LengthEncoding::ascii;
+  const auto framed = [](const std::string& payload) {
+    const std::string length = std::to_string(payload.size());
+    return std::string(4 - length.size(), '0') + length + payload;
+  };
+  // 0200 with fields 3, 4, 11 and 41 (bitmap 30 20 00 00 00 80 00 00), all ASCII.
+  const auto sale = [](const std::string& terminal) {
+    return "0200" "3020000000800000" "000000" "000000001250" "000123" + terminal;
+  };
+  // The answer: 0210, the echoed 3, 4, 11, 41 and field 39 (bitmap bit 39: 02 in the fifth byte).
+  const auto answer = [](const std::string& code, const std::string& terminal) {
+    return "0210" "3020000002800000" "000000" "000000001250" "000123" + code + terminal;
+  };
+
+  const int fd = connect_tcp(address);
+  REQUIRE(fd >= 0);
+  REQUIRE(write_all(fd, framed(sale("KIOSK001")) + framed(sale("LEDGER01")) + framed(sale("BROKEN01"))));
+  auto replies = read_frames(fd, framing, 3);
+  REQUIRE(replies.size() == 3);
+  CHECK(replies[0] == answer("00", "KIOSK001"));
+  CHECK(replies[1] == answer("91", "LEDGER01"));  // the system behind did not answer
+  CHECK(replies[2] == answer("96", "BROKEN01"));  // the flow itself failed
+  // Without field 4 (bitmap without bit 4) the check refuses it: 30, format error.
+  REQUIRE(write_all(fd, framed("0200" "2020000000800000" "000000" "000124" "KIOSK001")));
+  replies = read_frames(fd, framing, 1);
+  REQUIRE(replies.size() == 1);
+  CHECK(replies[0] == "0210" "2020000002800000" "000000" "000124" "30" "KIOSK001");
+  // Bytes that are no message have nothing to answer to: the connection closes, as before.
+  REQUIRE(write_all(fd, framed("02X0")));
+  CHECK(closed_by_peer(fd));
+  ::close(fd);
+  const std::string log_path = dir.path() + "/var/log/business.log";
+  CHECK(wait_until([&] { return read_file(log_path).find("outcome=unavailable") != std::string::npos &&
+                                read_file(log_path).find("outcome=check_failed") != std::string::npos &&
+                                read_file(log_path).find("outcome=bad_input") != std::string::npos; },
+                   std::chrono::seconds(3)));
+  CHECK(gateway.stop() == 0);
+}

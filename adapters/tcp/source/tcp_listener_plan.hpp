@@ -16,6 +16,10 @@ namespace qiao {
 class Flow;
 }
 
+namespace qiao::iso8583 {
+struct Spec;
+}
+
 namespace qiao::tcp {
 
 enum class AckMode {
@@ -37,6 +41,7 @@ class TcpListenerPlan final : public ListenerPlan {
   Framing framing;
   AckMode ack = AckMode::flow;
   bool hl7 = false;                       // the flow decodes hl7v2: errors are answered with an ACK
+  const iso8583::Spec* iso8583 = nullptr;  // the flow decodes iso8583: errors are answered with field 39
   std::optional<std::string> keepalive;   // a payload echoed without reaching the flow
   TcpLimits limits;
   std::shared_ptr<boost::asio::ssl::context> tls;

@@ -12,6 +12,7 @@
 
 #include "adapters/tcp/framing/frame_reader.hpp"
 #include "adapters/tcp/source/hl7_auto_ack.hpp"
+#include "adapters/tcp/source/iso8583_error_reply.hpp"
 #include "adapters/tcp/source/tcp_listener_plan.hpp"
 #include "core/engine.hpp"
 #include "core/flow/flow.hpp"
@@ -30,7 +31,8 @@ namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 // Turns an outcome into what the sender gets: HL7 acknowledgements built here when the listener
-// acknowledges on the flow's behalf (or the flow failed), the flow's own reply otherwise.
+// acknowledges on the flow's behalf (or the flow failed), an ISO 8583 response with field 39 when
+// the flow failed, the flow's own reply otherwise.
 class TcpOutcomeRenderer final : public ErrorRenderer {
  public:
   TcpOutcomeRenderer(const TcpListenerPlan& plan, Buffer raw) : plan_(plan), raw_(std::move(raw)) {}
@@ -39,7 +41,9 @@ class TcpOutcomeRenderer final : public ErrorRenderer {
     outcome.status = 0;  // TCP has no protocol status; the outcome names the error kind
     outcome.content_type.clear();
     outcome.body.clear();
-    if (plan_.hl7 && plan_.ack != AckMode::none && raw_) outcome.body = auto_ack(*plan_.flow->decode, *raw_, &error);
+    if (plan_.ack == AckMode::none || !raw_) return;
+    if (plan_.hl7) outcome.body = auto_ack(*plan_.flow->decode, *raw_, &error);
+    else if (plan_.iso8583) outcome.body = iso8583_error_reply(*plan_.iso8583, raw_, error);
   }
 
   void accepted(Outcome& outcome) const override {
@@ -113,9 +117,10 @@ asio::awaitable<bool> answer(Stream& stream, Session& session, std::string paylo
   beast::get_lowest_layer(stream).expires_never();  // the flow bounds its own time
   Outcome outcome = co_await session.host.engine().process(generation, *plan->flow, std::move(msg), renderer);
   if (!outcome.body.empty() && !co_await write_frame(stream, session, outcome.body)) co_return false;
-  if (outcome.error && !plan->hl7 && plan->ack == AckMode::flow) {
-    // The flow failed and this protocol has no error answer of its own: closing tells the peer
-    // at once instead of leaving it to time out. Flows answer errors themselves with `route`.
+  if (outcome.error && outcome.body.empty() && !plan->hl7 && plan->ack == AckMode::flow) {
+    // The flow failed and there is no error answer (the protocol has none, or ISO 8583 bytes
+    // that did not decode): closing tells the peer at once instead of leaving it to time out.
+    // Flows answer errors themselves with `route`.
     log::system().info("{}: message {} failed ({}); closing the connection from {}", session.key, outcome.message_id,
                        outcome.error->message, session.remote);
     co_return false;

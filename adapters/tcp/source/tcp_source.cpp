@@ -5,6 +5,7 @@
 #include "adapters/tcp/source/tcp_listener_plan.hpp"
 #include "adapters/tcp/source/tcp_session.hpp"
 #include "codecs/hl7v2/hl7_codec.hpp"
+#include "codecs/iso8583/iso8583_codec.hpp"
 #include "core/flow/flow.hpp"
 #include "core/net/host_port.hpp"
 #include "core/net/server_tls.hpp"
@@ -109,6 +110,7 @@ class TcpSourceKind final : public SourceKind {
     plan->keepalive = spec.keepalive;
     plan->limits = spec.limits;
     plan->hl7 = dynamic_cast<const hl7::Hl7Codec*>(flow.decode.get()) != nullptr;
+    if (const auto* iso = dynamic_cast<const iso8583::Iso8583Codec*>(flow.decode.get())) plan->iso8583 = &iso->spec();
     plan->ack = spec.ack.value_or(plan->hl7 ? AckMode::automatic : AckMode::flow);
     if (plan->ack == AckMode::automatic && !plan->hl7)
       diag.error(spec.ack_location, "ack: auto acknowledges HL7 v2 messages; flow '" + flow.id +

@@ -1,0 +1,39 @@
+#include "adapters/tcp/source/iso8583_error_reply.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "codecs/iso8583/iso8583_codec.hpp"
+#include "codecs/iso8583/response.hpp"
+#include "core/log.hpp"
+
+namespace qiao::tcp {
+
+std::string_view iso8583_response_code(const Error& failure) {
+  switch (failure.kind) {
+    case ErrorKind::bad_input:
+    case ErrorKind::check_failed:
+    case ErrorKind::too_large: return "30";
+    case ErrorKind::timeout:
+    case ErrorKind::unavailable: return "91";
+    default: return "96";
+  }
+}
+
+std::string iso8583_error_reply(const iso8583::Spec& spec, const Buffer& raw, const Error& failure) {
+  auto request = iso8583::decode(raw, spec);
+  if (!request) return {};
+  auto response = iso8583::make_response(*request, spec);
+  if (!response) {
+    log::system().debug("iso8583: no error answer: {}", response.error().message);
+    return {};
+  }
+  response->as_object().push_back("39", Value(std::string(iso8583_response_code(failure))));
+  auto bytes = iso8583::encode(*response, spec);
+  if (!bytes) {
+    log::system().warn("iso8583: the error answer could not be encoded: {}", bytes.error().message);
+    return {};
+  }
+  return std::move(*bytes);
+}
+
+}  // namespace qiao::tcp
