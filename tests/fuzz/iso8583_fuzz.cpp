@@ -64,6 +64,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto response = qiao::iso8583::make_response(*decoded, spec);
   const std::string_view mti = decoded->find("mti")->as_string();
   if (!response && (mti[2] - '0') % 2 == 0) broken("no response to a request", response.error().message);
+  if (response) {  // what a tcp source answers when the flow fails (adapters/tcp/source/iso8583_error_reply)
+    response->as_object().push_back("39", qiao::Value("96"));
+    auto answer = qiao::iso8583::encode(*response, spec);
+    if (!answer) broken("the error answer to a request does not encode", answer.error().message);
+  }
   (void)qiao::iso8583::mac_input(input, spec);
   return 0;
 }
