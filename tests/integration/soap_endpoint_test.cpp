@@ -251,7 +251,7 @@ TEST_CASE("soap endpoint 1.2: unqualified elements, action template, default ope
         R"(<soap:Body><ns:Query xmlns:ns="http://his.example/ws"><id>7</id></ns:Query></soap:Body></soap:Envelope>)");
 }
 
-TEST_CASE("soap endpoint: WS-Security UsernameToken, digest recomputed and fresh per request, and text",
+TEST_CASE("soap endpoint: WS-Security UsernameToken, digest recomputed and fresh per request, and text with a header",
           "[integration][soap][endpoint][wssecurity]") {
   WebService his([](const Received&) {
     return http_reply(200, "text/xml", envelope11(R"(<PingResponse xmlns="http://tempuri.org/"><PingResult>pong</PingResult></PingResponse>)"));
@@ -262,7 +262,7 @@ TEST_CASE("soap endpoint: WS-Security UsernameToken, digest recomputed and fresh
             "digest: { soap: { url: \"" + his.url() + "\", operation: Ping, "
             "security: { username: kiosk, password: \"s3cret\", password_type: digest } } }\n"
             "text: { soap: { url: \"" + his.url() + "\", operation: Ping, "
-            "security: { username: kiosk, password: \"s3cret&<\" } } }\n");
+            "security: { username: kiosk, password: \"s3cret&<\" }, header: { AuthHeader: { Hospital: H01 } } } }\n");
   dir.write("flows/digest.yaml", call_flow("digest", "digest", ""));
   dir.write("flows/text.yaml", call_flow("text", "text", ""));
   GatewayProcess gateway(dir);
@@ -310,7 +310,8 @@ TEST_CASE("soap endpoint: WS-Security UsernameToken, digest recomputed and fresh
   CHECK(nonces[0] != nonces[1]);
   CHECK(received[2].body.find(
             R"(<wsse:UsernameToken><wsse:Username>kiosk</wsse:Username><wsse:Password Type="http://docs.oasis-open.org/wss/2004/01/)"
-            R"(oasis-200401-wss-username-token-profile-1.0#PasswordText">s3cret&amp;&lt;</wsse:Password></wsse:UsernameToken>)") !=
+            R"(oasis-200401-wss-username-token-profile-1.0#PasswordText">s3cret&amp;&lt;</wsse:Password></wsse:UsernameToken>)"
+            R"(</wsse:Security><AuthHeader xmlns="http://tempuri.org/"><Hospital>H01</Hospital></AuthHeader></soap:Header>)") !=
         std::string::npos);
 }
 

@@ -47,6 +47,10 @@ Expected<http::Request> build_soap_request(const SoapSettings& settings, const h
     if (!token) return settings.fail(token.error().kind, token.error().message);
     header = std::move(*token);
   }
+  if (!settings.header.empty()) {
+    if (header.is_null()) header = Value(Object{});
+    for (const auto& [name, element] : settings.header) header.as_object().push_back(name, element);
+  }
   auto envelope = request_envelope(settings, operation, call.body, header);
   if (!envelope) return std::move(envelope).error();
 

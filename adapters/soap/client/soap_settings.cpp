@@ -40,6 +40,10 @@ constexpr ConfigKey soap_keys[] = {
     {"security", KeyType::mapping, "",
      "WS-Security UsernameToken in every request's SOAP Header: { username, password, password_type: text | "
      "digest }. digest sends Base64(SHA-1(nonce + created + password)) with a fresh nonce and Created time."},
+    {"header", KeyType::mapping, "",
+     "Elements every request's SOAP Header carries, written as XML, e.g. { AuthHeader: { UserName: his, Password: "
+     "\"${HIS_PASSWORD}\" } } (an .asmx service's SoapHeader). An element without a prefix or its own @xmlns is "
+     "put in the endpoint's namespace."},
 };
 
 constexpr ConfigKey operation_keys[] = {
@@ -73,6 +77,37 @@ void read_xml_lists(const ConfigReader& reader, xml::Options& options) {
   if (reader.has("nested")) options.nested = reader.strings("nested");
   if (reader.has("arrays")) options.arrays = reader.strings("arrays");
   if (reader.has("cdata")) options.cdata = reader.strings("cdata");
+}
+
+// The `header:` block as the Header's elements: those without a prefix or an @xmlns of their own
+// in `namespace_uri`, as the WSDL of an .asmx or JAX-WS service puts its header elements. Written
+// once here, so a name XML cannot hold is reported at the block's line, not at the first call.
+Object header_elements(const ConfigNode& node, const std::string& namespace_uri, Version version,
+                       const std::string& what, Diagnostics& diag) {
+  Object header;
+  for (const auto& [key, value] : node.entries()) {
+    const std::string name = key.scalar();
+    Value element = value.to_value();
+    const bool own_namespace = name.find(':') != std::string::npos ||
+                               (element.is_object() && element.find("@xmlns") != nullptr);
+    if (!own_namespace) {
+      Object qualified{{"@xmlns", Value(namespace_uri)}};
+      if (element.is_object()) {
+        for (auto& [member, content] : element.as_object()) qualified.push_back(member, std::move(content));
+      } else if (!element.is_null()) {
+        qualified.push_back("#text", std::move(element));
+      }
+      element = Value(std::move(qualified));
+    }
+    header.push_back(name, std::move(element));
+  }
+  BodyElement probe;
+  probe.name = "probe";
+  if (auto written = write_envelope(version, Value(header), probe, {}, ""); !written) {
+    diag.error(node.location(), what + ": header: " + written.error().message);
+    return {};
+  }
+  return header;
 }
 
 // The action goes into a quoted header value (SOAPAction: "…", action="…").
@@ -170,6 +205,9 @@ std::shared_ptr<const SoapSettings> parse_soap_settings(const ConfigNode& config
 
   if (auto node = reader.node("security"); node && node->is_map()) {
     settings->security = parse_security(*node, what, diag);
+  }
+  if (auto node = reader.node("header"); node && node->is_map()) {
+    settings->header = header_elements(*node, settings->namespace_uri, settings->version, what, diag);
   }
 
   http::parse_client_headers(reader, what, *client, diag);

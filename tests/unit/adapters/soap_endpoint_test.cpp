@@ -243,3 +243,24 @@ TEST_CASE("soap endpoint WS-Security: PasswordDigest and the header", "[soap][en
   CHECK(nonce_of(*first).size() == 24);
   CHECK(nonce_of(*first) != nonce_of(*second));
 }
+
+TEST_CASE("soap endpoint config: header elements in the endpoint's namespace unless they name their own",
+          "[soap][endpoint][config]") {
+  auto s = settings("url: http://h/x\n"
+                    "namespace: \"urn:his\"\n"
+                    "header:\n"
+                    "  AuthHeader: { UserName: kiosk, Password: \"p&1\" }\n"
+                    "  Token: abc\n"
+                    "  h:Trace: { \"@xmlns:h\": \"urn:trace\", \"#text\": 7 }\n");
+  const Value header(s->header);
+  auto written = soap::request_envelope(*s, "Ping", Value(), header);
+  REQUIRE(written);
+  CHECK(*written ==
+        R"(<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">)"
+        R"(<soap:Header><AuthHeader xmlns="urn:his"><UserName>kiosk</UserName><Password>p&amp;1</Password></AuthHeader>)"
+        R"(<Token xmlns="urn:his">abc</Token><h:Trace xmlns:h="urn:trace">7</h:Trace></soap:Header>)"
+        R"(<soap:Body><Ping xmlns="urn:his"/></soap:Body></soap:Envelope>)");
+
+  CHECK_THAT(parse_errors("url: http://h/x\nheader:\n  \"1st\": x\n"),
+             Catch::StartsWith("test.yaml:3:3: endpoint 'his': soap: header: ") && Catch::Contains("1st"));
+}
