@@ -44,7 +44,7 @@ class Decoder {
     if (data_.size() > spec_.max_size)
       return make_error(ErrorKind::too_large, "iso8583: message of " + std::to_string(data_.size()) +
                                                   " bytes is larger than max_size " + std::to_string(spec_.max_size));
-    Object out;
+    Object& out = out_;
     out.reserve(spec_.headers.size() + 24);
     out.push_back("mti", Value());  // first in the value, third on the wire after the headers
     for (const HeaderSpec& h : spec_.headers) {
@@ -81,6 +81,14 @@ class Decoder {
     }
     return Value(std::move(out));
   }
+
+  // After run() failed: the headers, the MTI and the fields read before the failure; null when
+  // the MTI was not read.
+  Value readable() const {
+    const Value* mti = out_.find("mti");
+    return mti && !mti->is_null() ? Value(out_) : Value();
+  }
+
 
  private:
   Error error() { return make_error(ErrorKind::bad_input, std::move(message_)); }
@@ -317,6 +325,7 @@ class Decoder {
   std::size_t pos_ = 0;
   std::size_t bitmap_at_[2] = {0, 0};
   std::string message_;
+  Object out_;
 };
 
 }  // namespace
@@ -324,6 +333,14 @@ class Decoder {
 Expected<Value> decode(const Buffer& bytes, const Spec& spec, Layout* layout) {
   if (!bytes) return make_error(ErrorKind::bad_input, "iso8583: no message");
   return Decoder(bytes, spec, layout).run();
+}
+
+Value readable_part(const Buffer& bytes, const Spec& spec) {
+  if (!bytes) return Value();
+  Decoder decoder(bytes, spec, nullptr);
+  auto decoded = decoder.run();
+  if (decoded) return std::move(*decoded);
+  return decoder.readable();
 }
 
 }  // namespace qiao::iso8583

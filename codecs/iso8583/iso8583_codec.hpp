@@ -31,6 +31,11 @@ struct Layout {
 // "iso8583: field 4 (amount): 'A' is not a digit at byte 23"; too_large beyond max_size.
 Expected<Value> decode(const Buffer& bytes, const Spec& spec, Layout* layout = nullptr);
 
+// As much of a message as can be read: the whole Value when it decodes, else its headers, MTI and
+// the fields before the one that failed (to answer a broken request with the fields it echoes);
+// null when not even the MTI can be read.
+Value readable_part(const Buffer& bytes, const Spec& spec);
+
 // Keys other than "mti", header names and field numbers the dialect defines are refused; null
 // values are absent fields. Errors are ErrorKind::flow and name the field.
 Expected<std::string> encode(const Value& value, const Spec& spec, Layout* layout = nullptr);

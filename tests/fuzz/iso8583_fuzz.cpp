@@ -33,6 +33,17 @@ std::vector<qiao::iso8583::Spec> load_dialects() {
   return specs;
 }
 
+// What a tcp source answers when a request fails (adapters/tcp/source/iso8583_error_reply): the
+// response skeleton of what could be read, with field 39, must encode.
+void check_error_answer(const qiao::Value& readable, const qiao::iso8583::Spec& spec) {
+  if (readable.is_null()) return;
+  auto response = qiao::iso8583::make_response(readable, spec);
+  if (!response) return;
+  response->as_object().push_back("39", qiao::Value("30"));
+  auto answer = qiao::iso8583::encode(*response, spec);
+  if (!answer) broken("the error answer to a request does not encode", answer.error().message);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -49,6 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (error.message.rfind("iso8583: ", 0) != 0) broken("decode error lacks the iso8583: prefix", error.message);
     if (error.kind == qiao::ErrorKind::bad_input && error.message.find(" at byte ") == std::string::npos)
       broken("decode error names no byte", error.message);
+    check_error_answer(qiao::iso8583::readable_part(input, spec), spec);
     return 0;
   }
 
@@ -64,11 +76,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto response = qiao::iso8583::make_response(*decoded, spec);
   const std::string_view mti = decoded->find("mti")->as_string();
   if (!response && (mti[2] - '0') % 2 == 0) broken("no response to a request", response.error().message);
-  if (response) {  // what a tcp source answers when the flow fails (adapters/tcp/source/iso8583_error_reply)
-    response->as_object().push_back("39", qiao::Value("96"));
-    auto answer = qiao::iso8583::encode(*response, spec);
-    if (!answer) broken("the error answer to a request does not encode", answer.error().message);
-  }
+  if (!(qiao::iso8583::readable_part(input, spec) == *decoded)) broken("readable_part differs from decode", "");
+  check_error_answer(*decoded, spec);
   (void)qiao::iso8583::mac_input(input, spec);
   return 0;
 }

@@ -306,7 +306,7 @@ TEST_CASE("mllp over mutual TLS: a tcp endpoint with a client certificate reache
 }
 
 TEST_CASE("iso8583 over tcp: a failing flow answers the response MTI with field 39 (30, 91, 96) and keeps the "
-          "connection, undecodable bytes close it",
+          "connection, a broken request gets 30, bytes without an MTI close it",
           "[integration][tcp][iso8583]") {
   TempDir dir;
   dir.write("qiao.yaml", server_config("tcp-iso8583-test"));
@@ -366,7 +366,12 @@ TEST_CASE("iso8583 over tcp: a failing flow answers the response MTI with field 
   replies = read_frames(fd, framing, 1);
   REQUIRE(replies.size() == 1);
   CHECK(replies[0] == "0210" "2020000002800000" "000000" "000124" "30" "KIOSK001");
-  // Bytes that are no message have nothing to answer to: the connection closes, as before.
+  // A request the codec refuses (a letter in the amount) is answered 30 with what could be read.
+  REQUIRE(write_all(fd, framed("0200" "3020000000800000" "000000" "00000000125A" "000125" "KIOSK001")));
+  replies = read_frames(fd, framing, 1);
+  REQUIRE(replies.size() == 1);
+  CHECK(replies[0] == "0210" "2000000002000000" "000000" "30");
+  // Bytes without an MTI have nothing to answer to: the connection closes.
   REQUIRE(write_all(fd, framed("02X0")));
   CHECK(closed_by_peer(fd));
   ::close(fd);

@@ -20,9 +20,10 @@ std::string_view iso8583_response_code(const Error& failure) {
 }
 
 std::string iso8583_error_reply(const iso8583::Spec& spec, const Buffer& raw, const Error& failure) {
-  auto request = iso8583::decode(raw, spec);
-  if (!request) return {};
-  auto response = iso8583::make_response(*request, spec);
+  // A request the codec refused is answered too (30, format error), with what could be read of it.
+  const Value request = iso8583::readable_part(raw, spec);
+  if (request.is_null()) return {};
+  auto response = iso8583::make_response(request, spec);
   if (!response) {
     log::system().debug("iso8583: no error answer: {}", response.error().message);
     return {};

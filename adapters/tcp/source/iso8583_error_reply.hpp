@@ -22,9 +22,9 @@ namespace qiao::tcp {
 // 96 (system malfunction) otherwise.
 std::string_view iso8583_response_code(const Error& failure);
 
-// The packed answer; empty when there is none to give: bytes that do not decode (the sender gets
-// the connection closed, as the bytes say nothing to answer to) or a message that is itself a
-// response.
+// The packed answer; empty when there is none to give: bytes without a readable MTI (the sender
+// gets the connection closed, as the bytes say nothing to answer to) or a message that is itself
+// a response. A request the codec refused gets 30 and the echoed fields read before the fault.
 std::string iso8583_error_reply(const iso8583::Spec& spec, const Buffer& raw, const Error& failure);
 
 }  // namespace qiao::tcp
