@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,6 +75,9 @@ struct Spec {
   int highest = 0;                     // the highest field defined
   std::vector<int> echo;               // fields a response copies from its request
   int mac_field = 0;                   // 0: 128 with a secondary bitmap, else 64
+  // Field 39 of the answer to a request whose flow failed, by error kind name ("default": the
+  // rest); the dialect's `error_codes` over 30 (refused), 91 (unreachable, timeout), 96.
+  std::map<std::string, std::string, std::less<>> error_codes;
   std::size_t max_size = 64 * 1024;    // bytes of message accepted by decode
 
   bool defines(int number) const { return number >= 2 && number <= 128 && fields[number].number != 0; }

@@ -18,7 +18,7 @@ namespace qiao::iso8583 {
 
 namespace {
 
-constexpr std::array<ConfigKey, 9> spec_keys{{
+constexpr std::array<ConfigKey, 10> spec_keys{{
     {"description", KeyType::string, "", "what the dialect is (documentation only)"},
     {"headers", KeyType::sequence, "", "raw bytes before the MTI, in order (TPDU, message header)"},
     {"mti", KeyType::string, "ascii", "MTI encoding: ascii (4 bytes), bcd (2 bytes) or ebcdic (4 bytes)"},
@@ -28,6 +28,9 @@ constexpr std::array<ConfigKey, 9> spec_keys{{
     {"echo", KeyType::strings, "", "fields a response copies from its request"},
     {"mac_field", KeyType::integer, "", "the field holding the MAC (default 64, or 128 with a secondary bitmap)"},
     {"max_size", KeyType::size, "64KiB", "largest message decode accepts"},
+    {"error_codes", KeyType::mapping, "",
+     "field 39 answering a request whose flow failed, by error kind (bad_input, check_failed, too_large: 30; "
+     "timeout, unavailable: 91; default: 96), e.g. { rejected: A0 } for a failed MAC check"},
 }};
 
 constexpr std::array<ConfigKey, 5> header_keys{{
@@ -314,6 +317,33 @@ void read_headers(const ConfigNode& list, Spec& spec, Diagnostics& diag) {
   }
 }
 
+// The defaults, then the dialect's own: each key an error kind or "default", each code as long as
+// field 39 (when the dialect defines it).
+void read_error_codes(const std::optional<ConfigNode>& node, Spec& spec, Diagnostics& diag) {
+  spec.error_codes = {{"bad_input", "30"}, {"check_failed", "30"}, {"too_large", "30"},
+                      {"timeout", "91"},   {"unavailable", "91"},  {"default", "96"}};
+  if (!node || !node->is_map()) return;
+  for (const auto& [key, value] : node->entries()) {
+    const std::string kind = key.scalar();
+    bool known = kind == "default";
+    for (int k = 0; k <= static_cast<int>(ErrorKind::internal) && !known; ++k)
+      known = error_kind_name(static_cast<ErrorKind>(k)) == kind;
+    if (!known) {
+      diag.error(key.location(), "iso8583: error_codes: '" + kind + "' is not an error kind (bad_input, check_failed, "
+                                 "too_large, timeout, unavailable, upstream, flow, rejected, internal) or default");
+      continue;
+    }
+    const std::string code = value.scalar();
+    const std::size_t length = spec.defines(39) ? spec.fields[39].length : 2;
+    if (code.size() != length) {
+      diag.error(value.location(), "iso8583: error_codes: " + kind + ": '" + code + "' is not " +
+                                       std::to_string(length) + " characters long, as field 39 is");
+      continue;
+    }
+    spec.error_codes.insert_or_assign(kind, code);
+  }
+}
+
 Expected<Spec> compile(const ConfigNode& root) {
   Diagnostics diag;
   ConfigReader reader(root, Schema(spec_keys), diag, "iso8583");
@@ -343,6 +373,7 @@ Expected<Spec> compile(const ConfigNode& root) {
       diag.error(mac->location(), "iso8583: mac_field must name a b field the dialect defines");
     else spec.mac_field = static_cast<int>(n);
   }
+  read_error_codes(reader.node("error_codes"), spec, diag);
   spec.max_size = reader.size("max_size");
   if (spec.max_size == 0) diag.error(root.location(), "iso8583: max_size must be more than 0");
   if (!diag.ok()) {

@@ -17,10 +17,10 @@ struct Spec;
 
 namespace qiao::tcp {
 
-// Field 39 for a failure: 30 (format error) when the request was refused, 91 (issuer or switch
-// inoperative) when a system behind the gateway could not be reached or did not answer in time,
-// 96 (system malfunction) otherwise.
-std::string_view iso8583_response_code(const Error& failure);
+// Field 39 for a failure, as the dialect's error_codes say: by default 30 (format error) when the
+// request was refused, 91 (issuer or switch inoperative) when a system behind the gateway could
+// not be reached or did not answer in time, 96 (system malfunction) otherwise.
+std::string_view iso8583_response_code(const iso8583::Spec& spec, const Error& failure);
 
 // The packed answer; empty when there is none to give: bytes without a readable MTI (the sender
 // gets the connection closed, as the bytes say nothing to answer to) or a message that is itself

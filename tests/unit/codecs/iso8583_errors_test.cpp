@@ -177,7 +177,7 @@ colour: blue
   CHECK(spec.error().kind == ErrorKind::config);
   CHECK(spec.error().message ==
         "t.yaml:13:1: iso8583: unknown key 'colour' (known: description, headers, mti, bitmap, defaults, fields, echo, "
-        "mac_field, max_size)\n"
+        "mac_field, max_size, error_codes)\n"
         "t.yaml:3:9: iso8583: bitmap must be one of binary, hex, not 'hexx'\n"
         "t.yaml:5:3: iso8583: fields: field 1 is the secondary bitmap, which the codec handles\n"
         "t.yaml:6:36: iso8583: field 2: length must be between 1 and 99 for this length prefix\n"
@@ -231,4 +231,26 @@ TEST_CASE("the codec is registered by name and takes a dialect name or a spec pa
   REQUIRE(b);
   CHECK(*a == *b);
   CHECK((*by_name)->content_type() == "application/octet-stream");
+}
+
+TEST_CASE("spec error_codes: defaults, the dialect's own, unknown kinds and codes field 39 cannot hold", "[iso8583][config]") {
+  const std::string fields = "fields: { 3: { name: pc, type: n, length: 6 }, 39: { name: rc, type: an, length: 2 } }\n";
+  auto plain = iso8583::parse_spec(fields, "t.yaml");
+  REQUIRE(plain);
+  CHECK(plain->error_codes == std::map<std::string, std::string, std::less<>>{
+                                  {"bad_input", "30"}, {"check_failed", "30"}, {"too_large", "30"},
+                                  {"timeout", "91"},   {"unavailable", "91"},  {"default", "96"}});
+  auto own = iso8583::parse_spec(fields + "error_codes: { rejected: A0, default: \"06\", timeout: \"68\" }\n", "t.yaml");
+  REQUIRE(own);
+  CHECK(own->error_codes.at("rejected") == "A0");
+  CHECK(own->error_codes.at("default") == "06");
+  CHECK(own->error_codes.at("timeout") == "68");
+  CHECK(own->error_codes.at("unavailable") == "91");
+
+  auto wrong = iso8583::parse_spec(fields + "error_codes: { refused: \"30\", flow: \"961\" }\n", "t.yaml");
+  REQUIRE_FALSE(wrong);
+  CHECK(wrong.error().message ==
+        "t.yaml:2:16: iso8583: error_codes: 'refused' is not an error kind (bad_input, check_failed, too_large, "
+        "timeout, unavailable, upstream, flow, rejected, internal) or default\n"
+        "t.yaml:2:37: iso8583: error_codes: flow: '961' is not 2 characters long, as field 39 is");
 }
