@@ -89,7 +89,6 @@ class Decoder {
     return mti && !mti->is_null() ? Value(out_) : Value();
   }
 
-
  private:
   Error error() { return make_error(ErrorKind::bad_input, std::move(message_)); }
 

@@ -280,7 +280,8 @@ class HttpSourceKind final : public SourceKind {
         }
         if (plan.mount_at(path)) {
           diag.error(dynamic_cast<const MountingKind&>(*kind).location(*group.front()->source),
-                     std::string(kind->name()) + " services and another kind's both serve " + path + " on " + key);
+                     "the " + std::string(kind->name()) + " service at " + path + " on " + key +
+                         " clashes with another kind's service there");
           ok = false;
         }
       }

@@ -6,7 +6,6 @@
 // routes the error and replies itself.
 
 #include <string>
-#include <string_view>
 
 #include "core/error.hpp"
 #include "core/value.hpp"
@@ -17,14 +16,12 @@ struct Spec;
 
 namespace qiao::tcp {
 
-// Field 39 for a failure, as the dialect's error_codes say: by default 30 (format error) when the
-// request was refused, 91 (issuer or switch inoperative) when a system behind the gateway could
-// not be reached or did not answer in time, 96 (system malfunction) otherwise.
-std::string_view iso8583_response_code(const iso8583::Spec& spec, const Error& failure);
-
-// The packed answer; empty when there is none to give: bytes without a readable MTI (the sender
-// gets the connection closed, as the bytes say nothing to answer to) or a message that is itself
-// a response. A request the codec refused gets 30 and the echoed fields read before the fault.
+// The packed answer, field 39 as the dialect's error_codes say for the failure's kind (by default
+// 30 format error when the request was refused, 91 issuer or switch inoperative when a system
+// behind the gateway could not be reached or did not answer in time, 96 system malfunction). A
+// request the codec refused is answered from what could be read of it. Empty when there is none
+// to give: bytes without a readable MTI (the sender gets the connection closed, as the bytes say
+// nothing to answer to) or a message that is itself a response.
 std::string iso8583_error_reply(const iso8583::Spec& spec, const Buffer& raw, const Error& failure);
 
 }  // namespace qiao::tcp

@@ -119,7 +119,7 @@ asio::awaitable<bool> answer(Stream& stream, Session& session, std::string paylo
   if (!outcome.body.empty() && !co_await write_frame(stream, session, outcome.body)) co_return false;
   if (outcome.error && outcome.body.empty() && !plan->hl7 && plan->ack == AckMode::flow) {
     // The flow failed and there is no error answer (the protocol has none, or ISO 8583 bytes
-    // that did not decode): closing tells the peer at once instead of leaving it to time out.
+    // without a readable MTI): closing tells the peer at once instead of leaving it to time out.
     // Flows answer errors themselves with `route`.
     log::system().info("{}: message {} failed ({}); closing the connection from {}", session.key, outcome.message_id,
                        outcome.error->message, session.remote);
