@@ -137,11 +137,7 @@ TEST_CASE("every client-caused error has the stable JSON shape, a log line and a
           "[integration][e2e][errors]") {
   TempDir dir;
   // The peer behind the `silent` endpoint accepts and never answers.
-  TcpPeer silent([](int fd) {
-    char buffer[4096];
-    while (::recv(fd, buffer, sizeof buffer, 0) > 0) {
-    }
-  });
+  TcpPeer silent(never_answer);
   const int closed_port = free_port();
   dir.write("qiao.yaml", server_config("errors-test"));
   dir.write("endpoints.yaml",

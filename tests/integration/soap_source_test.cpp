@@ -174,11 +174,7 @@ TEST_CASE("soap source: faults in each version's words, with the message id, kep
           "[integration][soap][faults]") {
   TempDir dir;
   // The peer behind the `silent` endpoint accepts and never answers.
-  TcpPeer silent([](int fd) {
-    char buffer[4096];
-    while (::recv(fd, buffer, sizeof buffer, 0) > 0) {
-    }
-  });
+  TcpPeer silent(never_answer);
   dir.write("qiao.yaml", server_config("soap-fault-test"));
   dir.write("endpoints.yaml", "silent: { http: { url: \"http://" + silent.address() + "/never\" }, timeout: 300ms }\n");
   dir.write("flows/his-service.yaml", service_flow);

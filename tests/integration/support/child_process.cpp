@@ -10,6 +10,18 @@
 
 namespace qiao::testing {
 
+void exec_in_child(const std::vector<std::string>& argv, const std::string& cwd,
+                   const std::map<std::string, std::string>& env) {
+  if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(127);
+  for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+  std::vector<std::string> args = argv;
+  std::vector<char*> raw;
+  for (auto& a : args) raw.push_back(a.data());
+  raw.push_back(nullptr);
+  ::execvp(raw[0], raw.data());
+  ::_exit(127);
+}
+
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& cwd,
                            const std::map<std::string, std::string>& env) {
   int pipe_fds[2];
@@ -21,14 +33,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::stri
     ::dup2(pipe_fds[1], 2);
     ::close(pipe_fds[0]);
     ::close(pipe_fds[1]);
-    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(127);
-    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-    std::vector<std::string> args = argv;
-    std::vector<char*> raw;
-    for (auto& a : args) raw.push_back(a.data());
-    raw.push_back(nullptr);
-    ::execvp(raw[0], raw.data());
-    ::_exit(127);
+    exec_in_child(argv, cwd, env);
   }
   ::close(pipe_fds[1]);
   out_fd_ = pipe_fds[0];

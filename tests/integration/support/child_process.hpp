@@ -9,6 +9,11 @@
 
 namespace qiao::testing {
 
+// In a forked child: moves to `cwd` (when given), adds `env` and execs argv[0] (looked up on PATH
+// when it has no '/'); exits 127 when any of that fails.
+[[noreturn]] void exec_in_child(const std::vector<std::string>& argv, const std::string& cwd,
+                                const std::map<std::string, std::string>& env = {});
+
 class ChildProcess {
  public:
   // Runs argv[0] (looked up on PATH when it has no '/') in `cwd` with `env` added.

@@ -253,13 +253,7 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
     ::dup2(out_pipe[1], 1);
     ::dup2(out_pipe[1], 2);
     for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1]}) ::close(fd);
-    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(127);
-    std::vector<std::string> args = argv;
-    std::vector<char*> raw;
-    for (auto& a : args) raw.push_back(a.data());
-    raw.push_back(nullptr);
-    ::execvp(raw[0], raw.data());
-    ::_exit(127);
+    exec_in_child(argv, cwd);
   }
   ::close(in_pipe[0]);
   ::close(out_pipe[1]);
@@ -286,6 +280,12 @@ bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds tim
     if (done()) return true;
     if (std::chrono::steady_clock::now() >= deadline) return done();
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+void never_answer(int fd) {
+  char buffer[4096];
+  while (::recv(fd, buffer, sizeof buffer, 0) > 0) {
   }
 }
 

@@ -116,6 +116,9 @@ bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds tim
 // peer owns the socket: the handler must not close it. When the peer is destroyed, it stops
 // listening, open connections are shut down (reads in the handler return 0) and every thread is
 // joined.
+// A TcpPeer connection handler that reads and never answers: an endpoint that times out.
+void never_answer(int fd);
+
 class TcpPeer {
  public:
   explicit TcpPeer(std::function<void(int fd)> on_connection, int port = 0);
