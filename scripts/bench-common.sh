@@ -1,4 +1,20 @@
-# Sourced by the loopback benchmarks (bench-http.sh, bench-tcp.sh, bench-soap.sh).
+# Sourced by the loopback benchmarks (bench-http.sh, bench-tcp.sh, bench-soap.sh), with their
+# arguments [BUILD_DIR] [SECONDS] [CONNECTIONS]: moves to the repository, makes $work, and on exit
+# stops what the script started ($pids, and the gateway in $qiao_pid) and removes $work.
+build=${1:-build}
+seconds=${2:-10}
+connections=${3:-64}
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root=$(pwd)
+work=$(mktemp -d)
+pids=()
+qiao_pid=
+cleanup() {
+  for p in "${pids[@]}" $qiao_pid; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
 
 # A TCP port that was free a moment ago.
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

@@ -4,17 +4,8 @@
 # nginx answering a fixed JSON body. Prints one line per target: requests/s, p50, p99.
 #   scripts/bench-http.sh [BUILD_DIR] [SECONDS] [CONNECTIONS]
 set -euo pipefail
-build=${1:-build}
-seconds=${2:-10}
-connections=${3:-64}
-cd "$(dirname "$0")/.."
-root=$(pwd)
-source scripts/bench-common.sh
-work=$(mktemp -d)
+source "$(dirname "$0")/bench-common.sh"
 backend_port=18081 proxy_port=18082 qiao_port=18080
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
 
 mkdir -p "$work/backend/logs" "$work/proxy/logs"
 cat >"$work/backend/nginx.conf" <<NGINX

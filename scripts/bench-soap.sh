@@ -9,20 +9,7 @@
 # Each run checks that every answer was a 2xx. Prints one line per run and qiao's resident memory.
 #   scripts/bench-soap.sh [BUILD_DIR] [SECONDS] [CONNECTIONS]
 set -euo pipefail
-build=${1:-build}
-seconds=${2:-10}
-connections=${3:-64}
-cd "$(dirname "$0")/.."
-root=$(pwd)
-source scripts/bench-common.sh
-work=$(mktemp -d)
-qiao_pid=
-cleanup() {
-  [ -n "$qiao_pid" ] && kill "$qiao_pid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/bench-common.sh"
 
 [ -x "$build/qiao" ] || { echo "bench-soap: $build/qiao is missing (build it first)" >&2; exit 2; }
 http_port=$(free_port) soap_port=$(free_port) his_port=$(free_port)

@@ -11,20 +11,7 @@
 # Prints one line per run and qiao's resident memory. Needs a build with -DQIAO_BENCHMARKS=ON.
 #   scripts/bench-tcp.sh [BUILD_DIR] [SECONDS] [CONNECTIONS]
 set -euo pipefail
-build=${1:-build}
-seconds=${2:-10}
-connections=${3:-64}
-cd "$(dirname "$0")/.."
-root=$(pwd)
-source scripts/bench-common.sh
-work=$(mktemp -d)
-qiao_pid=
-cleanup() {
-  [ -n "$qiao_pid" ] && kill "$qiao_pid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/bench-common.sh"
 
 for program in "$build/qiao" "$build/bench/mllp_load"; do
   [ -x "$program" ] || { echo "bench-tcp: $program is missing (cmake -DQIAO_BENCHMARKS=ON, then build it)" >&2; exit 2; }
