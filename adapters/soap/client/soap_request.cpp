@@ -41,17 +41,16 @@ Expected<std::string> request_envelope(const SoapSettings& settings, std::string
 
 Expected<http::Request> build_soap_request(const SoapSettings& settings, const http::HttpClient& client,
                                            std::string_view operation, const CallRequest& call) {
-  Value header;
+  // The configured header is built once; only a WS-Security token (a fresh nonce) is per call.
+  Value with_token;
   if (settings.security) {
     auto token = username_token_header(*settings.security);
     if (!token) return settings.fail(token.error().kind, token.error().message);
-    header = std::move(*token);
+    with_token = std::move(*token);
+    if (settings.header.is_object())
+      for (const auto& [name, element] : settings.header.as_object()) with_token.as_object().push_back(name, element);
   }
-  if (!settings.header.empty()) {
-    if (header.is_null()) header = Value(Object{});
-    for (const auto& [name, element] : settings.header) header.as_object().push_back(name, element);
-  }
-  auto envelope = request_envelope(settings, operation, call.body, header);
+  auto envelope = request_envelope(settings, operation, call.body, settings.security ? with_token : settings.header);
   if (!envelope) return std::move(envelope).error();
 
   const std::string action = settings.action_for(operation);

@@ -82,7 +82,7 @@ void read_xml_lists(const ConfigReader& reader, xml::Options& options) {
 // The `header:` block as the Header's elements: those without a prefix or an @xmlns of their own
 // in `namespace_uri`, as the WSDL of an .asmx or JAX-WS service puts its header elements. Written
 // once here, so a name XML cannot hold is reported at the block's line, not at the first call.
-Object header_elements(const ConfigNode& node, const std::string& namespace_uri, Version version,
+Value header_elements(const ConfigNode& node, const std::string& namespace_uri, Version version,
                        const std::string& what, Diagnostics& diag) {
   Object header;
   for (const auto& [key, value] : node.entries()) {
@@ -103,11 +103,12 @@ Object header_elements(const ConfigNode& node, const std::string& namespace_uri,
   }
   BodyElement probe;
   probe.name = "probe";
-  if (auto written = write_envelope(version, Value(header), probe, {}, ""); !written) {
+  Value written_header(std::move(header));
+  if (auto written = write_envelope(version, written_header, probe, {}, ""); !written) {
     diag.error(node.location(), what + ": header: " + written.error().message);
-    return {};
+    return Value();
   }
-  return header;
+  return written_header;
 }
 
 // The action goes into a quoted header value (SOAPAction: "…", action="…").

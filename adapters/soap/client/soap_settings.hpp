@@ -44,7 +44,7 @@ struct SoapSettings {
   std::string default_operation;     // for calls that name none; may be empty
   std::string charset;               // normalized; empty: UTF-8
   std::optional<UsernameToken> security;
-  Object header;  // SOAP Header elements of every request, after WS-Security's
+  Value header;  // SOAP Header elements of every request (an object, after WS-Security's); null for none
   OperationOptions defaults;
   std::map<std::string, OperationOptions, std::less<>> operations;  // per-operation overrides, complete
 
