@@ -9,6 +9,7 @@
 
 #include "codecs/xml/xml_codec.hpp"
 #include "codecs/xml/xml_names.hpp"
+#include "codecs/xml/xml_text.hpp"
 #include "core/text/charset.hpp"
 
 namespace qiao::xml {
@@ -126,7 +127,9 @@ class Encoder {
         std::string scratch;
         auto text = scalar_text(member, scratch, child_path);
         if (!text) return std::move(text).error();
-        if (auto ok = text_content(*text, key == "#cdata" || detail::listed(options_.cdata, name), child_path); !ok)
+        if (auto ok = text_content(*text, key == "#cdata" || detail::listed(options_.cdata, name), child_path,
+                                   has_elements(object));
+            !ok)
           return ok;
         continue;
       }
@@ -193,8 +196,14 @@ class Encoder {
     return Ok{};
   }
 
+  static bool has_elements(const Object& object) {
+    for (const auto& [key, member] : object)
+      if (key.empty() || (key[0] != '@' && key[0] != '#')) return true;
+    return false;
+  }
+
   // Text of an element, escaped once, or as CDATA when asked and possible.
-  Status text_content(std::string_view text, bool as_cdata, const std::string& path) {
+  Status text_content(std::string_view text, bool as_cdata, const std::string& path, bool beside_elements = false) {
     if (auto ok = check_chars(text, path); !ok) return ok;
     if (as_cdata && text.find('\r') == std::string_view::npos) {  // CDATA cannot keep a CR: the parser makes it LF
       out_ += "<![CDATA[";
@@ -205,6 +214,12 @@ class Encoder {
       }
       out_.append(text.substr(from));
       out_ += "]]>";
+      return Ok{};
+    }
+    // The parser drops whitespace-only text beside elements as formatting; written as references
+    // it is not whitespace to the parser and reads back as the same characters.
+    if (beside_elements && !text.empty() && all_xml_space(text)) {
+      for (char c : text) out_ += c == ' ' ? "&#32;" : c == '\t' ? "&#9;" : c == '\n' ? "&#10;" : "&#13;";
       return Ok{};
     }
     std::size_t plain = 0;
