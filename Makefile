@@ -2,13 +2,15 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
-FUZZ_SECONDS ?= 30
+RELEASE_BUILD ?= build-release
+# `make fuzz`: minutes per target, outside the gate; `make test` only replays what was found.
+FUZZ_SECONDS ?= 300
 CMAKE_FLAGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # ccache hits across clones of the repository (CI builds a fresh clone on the same machine).
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 
-.PHONY: all deps test-deps build run test unit-asan fuzz bench bench-tcp bench-soap clean
+.PHONY: all deps test-deps build run test test-build unit-asan release-build fuzz-build fuzz-replay fuzz bench bench-tcp bench-soap clean
 
 all: build
 
@@ -25,22 +27,44 @@ build: deps
 run: build
 	scripts/run-quickstart.sh $(BUILD)/qiao
 
-# Everything CI runs: fuzz targets for a bounded time, unit tests under ASan+UBSan, then every
-# unit and integration test (the last lines are CTest's summary).
-test: test-deps fuzz unit-asan
+# Everything CI runs, each stage timed: every fuzz target replays its corpus and past findings,
+# unit tests under ASan+UBSan, a Release build, then every unit and integration test (the last
+# lines are CTest's summary). Deterministic: nothing here fuzzes for new inputs.
+test: export STAGE_TIMES := $(CURDIR)/$(BUILD)/stage-times.txt
+test: test-deps
+	@rm -f $(STAGE_TIMES)
+	@scripts/stage.sh "fuzz replay" $(MAKE) --no-print-directory fuzz-replay
+	@scripts/stage.sh "unit tests under ASan+UBSan" $(MAKE) --no-print-directory unit-asan
+	@scripts/stage.sh "Release build" $(MAKE) --no-print-directory release-build
+	@scripts/stage.sh "build with tests" $(MAKE) --no-print-directory test-build
+	@scripts/stage.sh --summary
+	cd $(BUILD) && ctest --output-on-failure --timeout 600
+
+test-build: test-deps
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DQIAO_TESTS=ON
 	cmake --build $(BUILD)
-	cd $(BUILD) && ctest --output-on-failure --timeout 600
 
 unit-asan: test-deps
 	cmake -S . -B $(ASAN_BUILD) $(CMAKE_FLAGS) -DQIAO_SANITIZE=ON -DQIAO_TESTS=ON
 	cmake --build $(ASAN_BUILD) --target qiao_unit_tests
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest -L unit --output-on-failure --timeout 600
 
-fuzz: test-deps
+# What a packager builds: the gateway and the tests with -O3 (GCC 12 warns differently there).
+release-build: deps
+	cmake -S . -B $(RELEASE_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DQIAO_TESTS=ON
+	cmake --build $(RELEASE_BUILD)
+
+fuzz-build: test-deps
 	CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQIAO_FUZZ=ON -DQIAO_TESTS=ON
 	cmake --build $(FUZZ_BUILD) --target fuzz_targets
-	scripts/run-fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+fuzz-replay: fuzz-build
+	scripts/run-fuzzers.sh $(FUZZ_BUILD) replay
+
+# Exploratory fuzzing, FUZZ_SECONDS per target: new inputs join tests/fuzz/corpus, crashes land in
+# tests/fuzz/findings; commit them with the fix and the gate replays them from then on.
+fuzz: fuzz-build
+	scripts/run-fuzzers.sh $(FUZZ_BUILD) explore $(FUZZ_SECONDS)
 
 bench:
 	@scripts/install-deps.sh bench
@@ -63,4 +87,4 @@ bench-soap:
 	scripts/bench-soap.sh $(BUILD) 10 64
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(RELEASE_BUILD)

@@ -121,6 +121,20 @@ std::vector<std::string> restart_only_changes(const ServerConfig& running, const
   return changed;
 }
 
+namespace {
+
+// A wildcard in an existing folder may match nothing yet: a site's own flows/ starts empty. A
+// folder that does not exist, or a file named without a wildcard, is a mistake worth stopping for.
+bool site_folder_pattern(const std::string& full) {
+  const std::filesystem::path path(full);
+  const std::string name = path.filename().string();
+  if (name.find_first_of("*?[") == std::string::npos) return false;
+  std::error_code ec;
+  return std::filesystem::is_directory(path.parent_path(), ec);
+}
+
+}  // namespace
+
 std::vector<std::string> expand_flow_patterns(const ServerConfig& config, Diagnostics& diag) {
   std::vector<std::string> files;
   for (const auto& pattern : config.flow_patterns) {
@@ -129,7 +143,7 @@ std::vector<std::string> expand_flow_patterns(const ServerConfig& config, Diagno
     const int rc = ::glob(full.c_str(), 0, nullptr, &matches);
     if (rc == 0) {
       for (std::size_t i = 0; i < matches.gl_pathc; ++i) files.emplace_back(matches.gl_pathv[i]);
-    } else {
+    } else if (!site_folder_pattern(full)) {
       diag.error(config.file + ": flows: pattern '" + pattern + "' matches no file");
     }
     ::globfree(&matches);

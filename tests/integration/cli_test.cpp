@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -45,7 +46,34 @@ TEST_CASE("qiao check passes the shipped configuration", "[integration][e2e][che
   CHECK(r.output.find("  endpoint bank: tcp 127.0.0.1:5000 length 2 binary long multiplexed by fields 11, 41\n") !=
         std::string::npos);
   CHECK(r.output.find("  flow registration: http POST 0.0.0.0:8080/api/registration\n") != std::string::npos);
-  CHECK(r.output.find("  flow his-simulator: http POST 0.0.0.0:8080/sim/his/register\n") != std::string::npos);
+  CHECK(r.output.find("  flow his-simulator: http POST 127.0.0.1:8081/sim/his/register\n") != std::string::npos);
+}
+
+TEST_CASE("qiao check: a site's empty flows folder loads, a flow put there is loaded, a missing folder is an error",
+          "[integration][e2e][check]") {
+  TempDir dir;
+  copy_shipped_config(dir);
+  const auto check = [&] { return run_command({QIAO_BINARY, "check", "-c", "qiao.yaml"}, "", dir.path()); };
+  CommandResult shipped = check();
+  INFO(shipped.output);
+  CHECK(shipped.status == 0);
+  CHECK(shipped.output.find("qiao.yaml: ok, 9 flow(s), 4 endpoint(s)\n") == 0);
+
+  dir.write("flows/ward-census.yaml",
+            "id: ward-census\n"
+            "source:\n"
+            "  http: { listen: \"127.0.0.1:0\", path: /api/ward-census }\n");
+  CommandResult with_site_flow = check();
+  INFO(with_site_flow.output);
+  CHECK(with_site_flow.status == 0);
+  CHECK(with_site_flow.output.find("qiao.yaml: ok, 10 flow(s), 4 endpoint(s)\n") == 0);
+  CHECK(with_site_flow.output.find("  flow ward-census: http ") != std::string::npos);
+
+  std::filesystem::remove_all(dir.path() + "/flows");
+  CommandResult missing = check();
+  INFO(missing.output);
+  CHECK(missing.status == 1);
+  CHECK(missing.output.find("flows: pattern 'flows/*.yaml' matches no file") != std::string::npos);
 }
 
 TEST_CASE("qiao check reports every error at once as file:line:col", "[integration][e2e][check]") {

@@ -32,7 +32,7 @@ struct ShippedGateway {
                                            {"QIAO_LIS_PORT", std::to_string(free_port())},
                                            {"QIAO_BANK_PORT", std::to_string(free_port())},
                                            {"QIAO_SOAP_PORT", std::to_string(free_port())},
-                                           {"QIAO_HIS_SOAP_PORT", std::to_string(free_port())}});
+                                           {"QIAO_HIS_SOAP_PORT", std::to_string(free_port())}, {"QIAO_HIS_PORT", std::to_string(free_port())}});
   }
 };
 

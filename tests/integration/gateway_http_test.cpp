@@ -105,7 +105,7 @@ TEST_CASE("quickstart: registration through curl, unknown department refused", "
                                    {"QIAO_MLLP_PORT", "0"}, {"QIAO_LIS_PORT", std::to_string(free_port())},
                                    {"QIAO_BANK_PORT", std::to_string(free_port())},
                                    {"QIAO_SOAP_PORT", std::to_string(free_port())},
-                                   {"QIAO_HIS_SOAP_PORT", std::to_string(free_port())}});
+                                   {"QIAO_HIS_SOAP_PORT", std::to_string(free_port())}, {"QIAO_HIS_PORT", std::to_string(free_port())}});
   REQUIRE(gateway.listener("http 0.0.0.0:" + std::to_string(port)) == "0.0.0.0:" + std::to_string(port));
 
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/api/registration";

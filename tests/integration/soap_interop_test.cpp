@@ -88,7 +88,7 @@ TEST_CASE("soap interop: npm soap clients call the shipped example's SOAP servic
                          {{"QIAO_HTTP_PORT", std::to_string(http_port)}, {"QIAO_ADMIN", "127.0.0.1:0"},
                           {"QIAO_MLLP_PORT", "0"}, {"QIAO_LIS_PORT", std::to_string(free_port())},
                           {"QIAO_BANK_PORT", std::to_string(free_port())}, {"QIAO_SOAP_PORT", std::to_string(soap_port)},
-                          {"QIAO_HIS_SOAP_PORT", std::to_string(his_port)}});
+                          {"QIAO_HIS_SOAP_PORT", std::to_string(his_port)}, {"QIAO_HIS_PORT", std::to_string(free_port())}});
   const std::string gateway_service = "http://127.0.0.1:" + std::to_string(soap_port) + "/RegistrationService";
   const std::string his_service = "http://127.0.0.1:" + std::to_string(his_port) + "/HisService.asmx";
 

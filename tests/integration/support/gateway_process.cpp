@@ -82,6 +82,7 @@ void copy_shipped_config(const TempDir& dir) {
   const fs::path source(QIAO_SOURCE_DIR);
   const fs::path target(dir.path());
   fs::copy(source / "examples", target / "examples", fs::copy_options::recursive);
+  fs::copy(source / "flows", target / "flows", fs::copy_options::recursive);
   fs::create_directories(target / "config");
   fs::copy(source / "config" / "iso8583", target / "config" / "iso8583", fs::copy_options::recursive);
   fs::copy(source / "config" / "layouts", target / "config" / "layouts", fs::copy_options::recursive);

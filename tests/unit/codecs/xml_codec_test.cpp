@@ -277,6 +277,21 @@ TEST_CASE("xml decode: mixed text, whitespace, CDATA, comments and processing in
   CHECK(show(decode_ok("\xEF\xBB\xBF<a>bom</a>")) == R"({"a":"bom"})");
 }
 
+TEST_CASE("xml round trip: whitespace-only text beside elements survives as references", "[codec][xml]") {
+  // Found by xml_fuzz (tests/fuzz/findings/xml): "&#10;" beside <R> decoded to "\n", was written
+  // as a raw newline, and the parser dropped it as formatting on the way back.
+  const Value decoded = decode_ok("<Body>&#10;<R>x</R></Body>");
+  CHECK(show(decoded) == "{\"Body\":{\"#text\":\"\n\",\"R\":\"x\"}}");
+  const std::string encoded = encode_ok(decoded, no_declaration());
+  CHECK(encoded == "<Body>&#10;<R>x</R></Body>");
+  CHECK(decode_ok(encoded) == decoded);
+  CHECK(encode_ok(Value(Object{{"a", Object{{"b", "1"}, {"#text", " \t\r\n"}}}}), no_declaration()) ==
+        "<a><b>1</b>&#32;&#9;&#13;&#10;</a>");
+  // Alone in an element, whitespace is the element's text and is written as it is.
+  CHECK(encode_ok(Value(Object{{"a", Object{{"b", " "}}}}), no_declaration()) == "<a><b> </b></a>");
+  CHECK(encode_ok(Value(Object{{"a", Object{{"@x", "1"}, {"#text", " "}}}}), no_declaration()) == "<a x=\"1\"> </a>");
+}
+
 TEST_CASE("xml decode: namespaces keep their prefixes and declarations", "[codec][xml]") {
   const std::string soap = R"(<?xml version="1.0" encoding="utf-8"?>
 <soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:his="http://his.example/">
