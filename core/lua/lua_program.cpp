@@ -11,8 +11,10 @@ namespace qiao {
 
 namespace {
 
-constexpr std::string_view block_header = "local msg, body, vars = ...;";
-constexpr std::string_view expression_header = "local msg, body, vars = ...; return ";
+// `_ENV` is the message's own environment (see LuaWorker): a global a script sets belongs to its
+// message, never to the worker's state that other messages share.
+constexpr std::string_view block_header = "local _ENV, msg, body, vars = ...;";
+constexpr std::string_view expression_header = "local _ENV, msg, body, vars = ...; return ";
 
 // Lua reports "file:LINE: message"; we add the column of the code's start, since Lua keeps none.
 std::string with_column(std::string message, const LuaChunk& chunk) {

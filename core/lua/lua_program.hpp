@@ -28,7 +28,7 @@ struct LuaChunk {
   int line = 1;
   int column = 1;
   std::string code;
-  // The text handed to Lua: a header binding `msg`, `body` and `vars`, then blank lines so
+  // The text handed to Lua: a header binding `_ENV`, `msg`, `body` and `vars`, then blank lines so
   // the code sits on the line it has in the YAML file.
   std::string compiled_text() const;
   std::string chunk_name() const { return "@" + file; }

@@ -9,6 +9,7 @@
 #include "core/flow/flow_run.hpp"
 #include "core/log.hpp"
 #include "core/lua/lua_codecs.hpp"
+#include "core/lua/lua_environment.hpp"
 #include "core/lua/lua_library.hpp"
 #include "core/lua/lua_value.hpp"
 
@@ -242,6 +243,7 @@ void open_qiao_module(lua_State* L) {
   lua_createtable(L, 0, 1);
   lua_pushliteral(L, "qiao.reply");
   lua_setfield(L, -2, "__name");
+  lua::protect_shared_metatable(L, -1);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &reply_metatable_key);
 
   lua_createtable(L, 0, 2);
@@ -249,6 +251,7 @@ void open_qiao_module(lua_State* L) {
   lua_setfield(L, -2, "__name");
   lua_pushcfunction(L, error_tostring);
   lua_setfield(L, -2, "__tostring");
+  lua::protect_shared_metatable(L, -1);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &error_metatable_key);
 }
 
@@ -331,7 +334,10 @@ struct ThreadAnchor {
 }  // namespace
 
 LuaMessageTable::~LuaMessageTable() {
-  if (state_) luaL_unref(state_, LUA_REGISTRYINDEX, ref_);
+  if (state_) {
+    luaL_unref(state_, LUA_REGISTRYINDEX, ref_);
+    luaL_unref(state_, LUA_REGISTRYINDEX, environment_ref_);
+  }
 }
 
 void* LuaWorker::allocate(void* ud, void* ptr, std::size_t old_size, std::size_t new_size) {
@@ -362,6 +368,7 @@ LuaWorker::LuaWorker(const LuaProgram& program, LuaLimits limits, CodecLookup co
     lua_setglobal(L, std::string(library->name()).c_str());
   }
   lua::set_codec_lookup(L, &codecs_);
+  lua::seal_globals(L);
 
   slice_clock(L) = new SliceClock{{}, limits_.time_slice.count()};
   lua_sethook(L, time_limit_hook, LUA_MASKCOUNT, 10'000);
@@ -398,7 +405,10 @@ boost::asio::awaitable<Expected<LuaOutcome>> LuaWorker::run(LuaChunkId chunk_id,
     push_message_table(co, run.msg);
     message.state_ = L;
     message.ref_ = luaL_ref(co, LUA_REGISTRYINDEX);
+    lua::push_message_environment(co);
+    message.environment_ref_ = luaL_ref(co, LUA_REGISTRYINDEX);
   }
+  lua_rawgeti(co, LUA_REGISTRYINDEX, message.environment_ref_);
   lua_rawgeti(co, LUA_REGISTRYINDEX, message.ref_);
   lua::push_value_or_nil(co, run.msg.body);
   lua_setfield(co, -2, "body");
@@ -408,7 +418,7 @@ boost::asio::awaitable<Expected<LuaOutcome>> LuaWorker::run(LuaChunkId chunk_id,
   lua_getfield(co, -2, "vars");
 
   SliceClock* clock = slice_clock(L);
-  int nargs = 3;
+  int nargs = 4;  // _ENV, msg, body, vars
   for (;;) {
     clock->deadline = std::chrono::steady_clock::now() + limits_.time_slice;
     int nresults = 0;

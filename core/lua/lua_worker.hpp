@@ -31,8 +31,9 @@ struct LuaOutcome {
   bool truthy = false;         // Lua truth of the first returned value (for `when`)
 };
 
-// The Lua table of one message's fixed parts (id, headers, source, raw), made on its first Lua
-// run and reused by the rest, so a flow with several Lua steps converts them once.
+// One message's own Lua: the table of its fixed parts (id, headers, source, raw) and its
+// environment (the globals its scripts set), made on its first Lua run and reused by the rest, so
+// a flow with several Lua steps converts them once and a global set in one step is seen by the next.
 class LuaMessageTable {
  public:
   LuaMessageTable() = default;
@@ -44,6 +45,7 @@ class LuaMessageTable {
   friend class LuaWorker;
   lua_State* state_ = nullptr;
   int ref_ = -2;  // LUA_NOREF
+  int environment_ref_ = -2;
 };
 
 struct LuaLimits {

@@ -219,6 +219,65 @@ TEST_CASE("qiao.call suspends only its own message", "[engine][lua]") {
   CHECK(outcomes[2].body == R"({"header":"3","n":3,"status":200})");
 }
 
+TEST_CASE("globals belong to their message, even between its calls", "[engine][lua]") {
+  // The script forgets `local`: `patient` is a global, set before a call that other messages'
+  // code runs during, and read after it. Resume order is shuffled by the calls' delays.
+  Harness h(std::string(header) + R"(steps:
+  - lua: |
+      earlier = leftover
+      patient = body.id
+      leftover = body.id
+      qiao.call("backend", { delay_ms = body.delay })
+      vars.after_call = patient
+  - lua: |
+      assert(_G.patient == patient)
+      return qiao.reply({ id = vars.after_call, next_step = patient, earlier = earlier })
+)");
+  REQUIRE(h.diag.ok());
+  constexpr int count = 3000;
+  std::vector<std::string> bodies;
+  for (int i = 0; i < count; ++i) {
+    bodies.push_back(R"({"id":"P)" + std::to_string(i) + R"(","delay":)" + std::to_string((i * 7919) % 40) + "}");
+  }
+  fake_max_in_flight = 0;
+  auto outcomes = h.run(bodies);
+  CHECK(fake_max_in_flight == count);  // every message was suspended at once on the one thread
+  int own = 0;
+  for (int i = 0; i < count; ++i) {
+    const std::string id = "P" + std::to_string(i);
+    if (outcomes[i].body == R"({"id":")" + id + R"(","next_step":")" + id + R"("})") ++own;
+    else FAIL_CHECK("message " << i << " got " << outcomes[i].body);
+  }
+  CHECK(own == count);
+
+  // And after the messages are done, nothing of theirs is left for the next one.
+  CHECK(h.run(R"({"id":"later","delay":0})").body == R"({"id":"later","next_step":"later"})");
+}
+
+TEST_CASE("the shared base cannot be changed by a script", "[engine][lua]") {
+  const auto answer = [](const std::string& lua) {
+    Harness h(std::string(header) + "steps:\n  - lua: |\n      " + lua + "\n");
+    REQUIRE(h.diag.ok());
+    return h.run("{}").body;
+  };
+  for (const char* change : {"string.upper = nil", "qiao.call = nil", "qiao.json.encode = print", "twice.of = nil",
+                             "rawset(qiao, 'extra', 1)", "table.insert(string, 1)", "os.time = nil"}) {
+    INFO(change);
+    CHECK(answer(change).find("shared by every message and cannot be changed") != std::string::npos);
+  }
+  for (const char* reach : {"getmetatable('').__index.upper = nil", "setmetatable(_ENV, nil)",
+                            "getmetatable(qiao.array()).__index = {}", "getmetatable(qiao.reply({})).__index = {}"}) {
+    INFO(reach);
+    CHECK(answer(reach).rfind("flow: ", 0) == 0);
+  }
+  // What a script may do with the base still works: read it, list it, shadow a name for itself.
+  CHECK(answer("local n = 0 for _ in pairs(string) do n = n + 1 end\n"
+               "      local upper = string.upper; string = { upper = function() return 'mine' end }\n"
+               "      return qiao.reply({ listed = n > 10, mine = string.upper('x'), real = upper('x'), "
+               "method = ('x'):upper() })") ==
+        R"({"listed":true,"method":"X","mine":"mine","real":"X"})");
+}
+
 TEST_CASE("qiao.call errors can be caught with pcall, or fail the message with their kind", "[engine][lua]") {
   Harness caught(std::string(header) + R"(steps:
   - lua: |
