@@ -101,7 +101,8 @@ Value number_from_text(const char* str, std::size_t length) {
   std::int64_t integer = 0;
   const char* end = str + length;
   auto [stop, ec] = std::from_chars(str, end, integer);
-  if (ec == std::errc() && stop == end) return Value(integer);
+  // "-0" is not the integer 0 on the way back out.
+  if (ec == std::errc() && stop == end && (integer != 0 || str[0] != '-')) return Value(integer);
   return Value(Decimal{std::string(str, length)});
 }
 

@@ -3,9 +3,12 @@
 #include <lua.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdlib>
 #include <vector>
+
+#include "core/lua/lua_decimal.hpp"
 
 namespace qiao::lua {
 
@@ -15,6 +18,14 @@ namespace {
 char array_metatable_key;
 char object_index_key;
 char object_newindex_key;
+char decimal_texts_key;
+
+DecimalTexts* current_decimal_texts(lua_State* L) {
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &decimal_texts_key);
+  auto* texts = static_cast<DecimalTexts*>(lua_touserdata(L, -1));
+  lua_pop(L, 1);
+  return texts;
+}
 
 constexpr int max_depth = 100;
 
@@ -105,9 +116,9 @@ std::string key_text(lua_State* L, int index) {
   return s;
 }
 
-Expected<Value> convert(lua_State* L, int index, const std::string& where, int depth);
+Expected<Value> convert(lua_State* L, int index, const std::string& where, int depth, const DecimalTexts* texts);
 
-Expected<Value> convert_table(lua_State* L, int index, const std::string& where, int depth) {
+Expected<Value> convert_table(lua_State* L, int index, const std::string& where, int depth, const DecimalTexts* texts) {
   if (depth > max_depth) return make_error(ErrorKind::flow, where + ": nested too deeply (a cycle?)");
   index = lua_absindex(L, index);
   luaL_checkstack(L, 8, "converting a table");
@@ -129,7 +140,7 @@ Expected<Value> convert_table(lua_State* L, int index, const std::string& where,
       array.reserve(length);
       for (lua_Unsigned i = 1; i <= length; ++i) {
         lua_rawgeti(L, index, static_cast<lua_Integer>(i));
-        auto item = convert(L, -1, where + "[" + std::to_string(i) + "]", depth + 1);
+        auto item = convert(L, -1, where + "[" + std::to_string(i) + "]", depth + 1, texts);
         lua_pop(L, 1);
         if (!item) return std::move(item).error();
         array.push_back(std::move(*item));
@@ -151,7 +162,7 @@ Expected<Value> convert_table(lua_State* L, int index, const std::string& where,
         if (!lua_isnil(L, -1)) {
           std::string key = key_text(L, -2);
           if (std::find(seen.begin(), seen.end(), key) == seen.end()) {
-            auto member = convert(L, -1, where + "." + key, depth + 1);
+            auto member = convert(L, -1, where + "." + key, depth + 1, texts);
             if (!member) {
               lua_pop(L, 4);
               return std::move(member).error();
@@ -173,7 +184,7 @@ Expected<Value> convert_table(lua_State* L, int index, const std::string& where,
   while (lua_next(L, index)) {
     std::string key = key_text(L, -2);
     if (std::find(seen.begin(), seen.end(), key) == seen.end()) {
-      auto member = convert(L, -1, where + "." + key, depth + 1);
+      auto member = convert(L, -1, where + "." + key, depth + 1, texts);
       if (!member) {
         lua_pop(L, 2);
         return std::move(member).error();
@@ -187,13 +198,14 @@ Expected<Value> convert_table(lua_State* L, int index, const std::string& where,
   return Value(std::move(object));
 }
 
-Expected<Value> convert(lua_State* L, int index, const std::string& where, int depth) {
+Expected<Value> convert(lua_State* L, int index, const std::string& where, int depth, const DecimalTexts* texts) {
   switch (lua_type(L, index)) {
     case LUA_TNIL: return Value();
     case LUA_TBOOLEAN: return Value(lua_toboolean(L, index) != 0);
     case LUA_TNUMBER: {
       if (lua_isinteger(L, index)) return Value(static_cast<std::int64_t>(lua_tointeger(L, index)));
       const double d = lua_tonumber(L, index);
+      if (const std::string* text = texts ? texts->find(d) : nullptr) return Value(Decimal{*text});
       if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9007199254740992.0)
         return Value(static_cast<std::int64_t>(d));
       return Value(d);
@@ -206,29 +218,19 @@ Expected<Value> convert(lua_State* L, int index, const std::string& where, int d
     case LUA_TLIGHTUSERDATA:
       if (lua_touserdata(L, index) == nullptr) return Value();
       break;
-    case LUA_TTABLE: return convert_table(L, index, where, depth);
+    case LUA_TTABLE: return convert_table(L, index, where, depth, texts);
+    case LUA_TUSERDATA:
+      if (auto text = decimal_text(L, index)) return Value(Decimal{std::move(*text)});
+      break;
     default: break;
   }
   return make_error(ErrorKind::flow, where + ": cannot convert a Lua " + std::string(luaL_typename(L, index)) +
                                          " to a message value");
 }
 
-}  // namespace
+void push_value(lua_State* L, const Value& value, DecimalTexts* texts);
 
-void install_value_support(lua_State* L) {
-  lua_createtable(L, 0, 1);
-  lua_pushliteral(L, "array");
-  lua_setfield(L, -2, "__name");
-  lua_pushboolean(L, 0);  // every message's arrays share it: scripts may not reach it
-  lua_setfield(L, -2, "__metatable");
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &array_metatable_key);
-  lua_pushcfunction(L, ordered_index);
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &object_index_key);
-  lua_pushcfunction(L, ordered_newindex);
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &object_newindex_key);
-}
-
-void push_object(lua_State* L, const Object& object) {
+void push_object(lua_State* L, const Object& object, DecimalTexts* texts) {
   luaL_checkstack(L, 6, "converting a value");
   lua_createtable(L, 0, static_cast<int>(object.size()));
   push_object_metatable(L, static_cast<int>(object.size()));
@@ -238,20 +240,25 @@ void push_object(lua_State* L, const Object& object) {
     lua_pushlstring(L, key.data(), key.size());
     lua_rawseti(L, -2, ++position);
     lua_pushlstring(L, key.data(), key.size());
-    push_value(L, member);
+    push_value(L, member, texts);
     lua_rawset(L, -5);
   }
   lua_pop(L, 1);
   lua_setmetatable(L, -2);
 }
 
-void push_value(lua_State* L, const Value& value) {
+void push_value(lua_State* L, const Value& value, DecimalTexts* texts) {
   switch (value.type()) {
     case Value::Type::null: lua_pushlightuserdata(L, nullptr); return;
     case Value::Type::boolean: lua_pushboolean(L, value.as_bool()); return;
     case Value::Type::integer: lua_pushinteger(L, value.as_int()); return;
     case Value::Type::real: lua_pushnumber(L, value.as_real()); return;
-    case Value::Type::decimal: lua_pushnumber(L, value.to_double()); return;
+    case Value::Type::decimal: {
+      const double number = value.to_double();
+      if (texts) texts->remember(number, value.as_decimal().text);
+      lua_pushnumber(L, number);
+      return;
+    }
     case Value::Type::string: {
       auto s = value.as_string();
       lua_pushlstring(L, s.data(), s.size());
@@ -268,16 +275,87 @@ void push_value(lua_State* L, const Value& value) {
       lua_createtable(L, static_cast<int>(array.size()), 0);
       lua_Integer i = 0;
       for (const auto& item : array) {
-        push_value(L, item);
+        push_value(L, item, texts);
         lua_rawseti(L, -2, ++i);
       }
       lua_rawgetp(L, LUA_REGISTRYINDEX, &array_metatable_key);
       lua_setmetatable(L, -2);
       return;
     }
-    case Value::Type::object: push_object(L, value.as_object()); return;
+    case Value::Type::object: push_object(L, value.as_object(), texts); return;
   }
 }
+
+}  // namespace
+
+void install_value_support(lua_State* L) {
+  lua_createtable(L, 0, 1);
+  lua_pushliteral(L, "array");
+  lua_setfield(L, -2, "__name");
+  lua_pushboolean(L, 0);  // every message's arrays share it: scripts may not reach it
+  lua_setfield(L, -2, "__metatable");
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &array_metatable_key);
+  lua_pushcfunction(L, ordered_index);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &object_index_key);
+  lua_pushcfunction(L, ordered_newindex);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &object_newindex_key);
+  install_decimal_support(L);
+}
+
+void DecimalTexts::remember(double number, std::string_view text) {
+  auto [it, inserted] = texts_.try_emplace(std::bit_cast<std::uint64_t>(number), text);
+  if (!inserted && !it->second.empty() && it->second != text) {
+    it->second.clear();
+    has_ambiguous_ = true;
+  }
+}
+
+const std::string* DecimalTexts::find(double number) const {
+  auto it = texts_.find(std::bit_cast<std::uint64_t>(number));
+  return it == texts_.end() || it->second.empty() ? nullptr : &it->second;
+}
+
+void use_decimal_texts(lua_State* L, DecimalTexts* texts) {
+  lua_pushlightuserdata(L, texts);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &decimal_texts_key);
+}
+
+const std::string* remembered_decimal_text(lua_State* L, double number) {
+  const DecimalTexts* texts = current_decimal_texts(L);
+  return texts ? texts->find(number) : nullptr;
+}
+
+void keep_decimal_texts(Value& after, const Value& before) {
+  if (before.is_decimal()) {
+    if ((after.is_int() || after.is_real()) && after.to_double() == before.to_double()) after = before;
+    return;
+  }
+  if (after.is_array() && before.is_array()) {
+    const Array& old_items = before.as_array();
+    Array& items = after.as_array();
+    for (std::size_t i = 0; i < items.size() && i < old_items.size(); ++i) keep_decimal_texts(items[i], old_items[i]);
+    return;
+  }
+  if (after.is_object() && before.is_object()) {
+    const Object& old_members = before.as_object();
+    std::size_t position = 0;
+    for (auto& [key, member] : after.as_object()) {
+      // Scripts seldom reorder keys: the member at the same position is usually the one.
+      const Value* old_member = nullptr;
+      if (position < old_members.size() && (old_members.begin() + static_cast<std::ptrdiff_t>(position))->first == key) {
+        old_member = &(old_members.begin() + static_cast<std::ptrdiff_t>(position))->second;
+      } else {
+        old_member = old_members.find(key);
+      }
+      if (old_member) keep_decimal_texts(member, *old_member);
+      ++position;
+    }
+  }
+}
+
+void push_object(lua_State* L, const Object& object) { push_object(L, object, current_decimal_texts(L)); }
+
+void push_value(lua_State* L, const Value& value) { push_value(L, value, current_decimal_texts(L)); }
 
 void push_value_or_nil(lua_State* L, const Value& value) {
   if (value.is_null()) {
@@ -287,7 +365,9 @@ void push_value_or_nil(lua_State* L, const Value& value) {
   }
 }
 
-Expected<Value> to_value(lua_State* L, int index, const std::string& where) { return convert(L, index, where, 0); }
+Expected<Value> to_value(lua_State* L, int index, const std::string& where) {
+  return convert(L, index, where, 0, current_decimal_texts(L));
+}
 
 Expected<Object> to_string_map(lua_State* L, int index, const std::string& where) {
   Object out;

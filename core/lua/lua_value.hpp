@@ -6,10 +6,18 @@
 // one stays an array). An object's key that is a decimal number also answers to the integer
 // (body[39] reads and writes "39", as ISO 8583 fields are written) and the other way round. A
 // null inside a container is `qiao.null`; a null body or var is nil.
-// Integers stay integers; decimals become Lua numbers; a float with an integral value converts
-// back to an integer, as a script dividing 10 by 2 expects.
+//
+// Numbers: integers stay integers. A decimal ("12.50", "100.00", "1e3", a card number too long for
+// an integer) becomes a Lua number, so scripts compute and compare as usual, and the message
+// remembers the text it came as (DecimalTexts): a Lua number that is still one of those converts
+// back to its text, where it was left and wherever a script copied it; an amount a flow did not
+// change leaves as it came. Any other float converts back in its shortest form, an integral one
+// as an integer (10 / 2 is 5). Exact arithmetic is qiao.decimal's (lua_decimal.hpp).
 
+#include <cstdint>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 
 #include "core/error.hpp"
 #include "core/value.hpp"
@@ -20,6 +28,31 @@ namespace qiao::lua {
 
 // Creates the metatables the conversion uses; call once per lua_State.
 void install_value_support(lua_State* L);
+
+// The texts of one message's decimals, by the Lua number each became.
+class DecimalTexts {
+ public:
+  void remember(double number, std::string_view text);
+  // The text `number` came from; nullptr when none did, or when two texts became one number
+  // ("12.5" and "12.50").
+  const std::string* find(double number) const;
+  bool has_ambiguous() const { return has_ambiguous_; }
+
+ private:
+  std::unordered_map<std::uint64_t, std::string> texts_;  // by the number's bits; "" if ambiguous
+  bool has_ambiguous_ = false;
+};
+
+// The texts conversions on `L` use and fill from now on: the message whose Lua runs (nullptr for
+// none). `texts` must outlive its use.
+void use_decimal_texts(lua_State* L, DecimalTexts* texts);
+// The text the current message had for `number`, or nullptr.
+const std::string* remembered_decimal_text(lua_State* L, double number);
+
+// Where `after` (a message's value as Lua left it) has, at the same place as `before`, a number
+// equal to a decimal of `before`, puts the decimal's text back. For the numbers DecimalTexts
+// cannot tell apart because two texts became one number.
+void keep_decimal_texts(Value& after, const Value& before);
 
 void push_value(lua_State* L, const Value& value);
 // `top_level_null_as_nil`: a null at the top becomes nil rather than qiao.null.

@@ -9,6 +9,7 @@
 #include "core/flow/flow_run.hpp"
 #include "core/log.hpp"
 #include "core/lua/lua_codecs.hpp"
+#include "core/lua/lua_decimal.hpp"
 #include "core/lua/lua_environment.hpp"
 #include "core/lua/lua_library.hpp"
 #include "core/lua/lua_value.hpp"
@@ -215,7 +216,7 @@ void open_sandboxed_libraries(lua_State* L) {
 void open_qiao_module(lua_State* L) {
   const luaL_Reg functions[] = {
       {"call", qiao_call},   {"reply", qiao_reply}, {"fail", qiao_fail}, {"array", qiao_array},
-      {"ordered", qiao_ordered}, {"now", qiao_now}, {nullptr, nullptr},
+      {"ordered", qiao_ordered}, {"now", qiao_now}, {"decimal", lua::new_decimal}, {nullptr, nullptr},
   };
   luaL_newlib(L, functions);
   lua_pushlightuserdata(L, nullptr);
@@ -331,6 +332,16 @@ struct ThreadAnchor {
   ~ThreadAnchor() { luaL_unref(state, LUA_REGISTRYINDEX, ref); }
 };
 
+// Conversions use the decimal texts of the message whose code runs; other messages run while
+// this one waits for a call, so they are chosen again after every wait and let go at the end.
+struct DecimalTextsInUse {
+  lua_State* state;
+  lua::DecimalTexts* texts;
+  DecimalTextsInUse(lua_State* L, lua::DecimalTexts* t) : state(L), texts(t) { choose(); }
+  ~DecimalTextsInUse() { lua::use_decimal_texts(state, nullptr); }
+  void choose() const { lua::use_decimal_texts(state, texts); }
+};
+
 }  // namespace
 
 LuaMessageTable::~LuaMessageTable() {
@@ -401,6 +412,7 @@ boost::asio::awaitable<Expected<LuaOutcome>> LuaWorker::run(LuaChunkId chunk_id,
   lua_rawgeti(co, LUA_REGISTRYINDEX, chunk_refs_[chunk_id.index]);
   if (!lua_isfunction(co, -1)) co_return make_error(ErrorKind::internal, chunk.file + ": Lua chunk is not compiled");
   LuaMessageTable& message = run.lua_message;
+  const DecimalTextsInUse decimal_texts{L, &message.decimal_texts_};
   if (message.state_ != L) {
     push_message_table(co, run.msg);
     message.state_ = L;
@@ -452,6 +464,7 @@ boost::asio::awaitable<Expected<LuaOutcome>> LuaWorker::run(LuaChunkId chunk_id,
       }
       request.body = std::move(*body);
       auto response = co_await run.call(endpoint, std::move(request));
+      decimal_texts.choose();
       if (response) {
         lua_pushboolean(co, 1);
         lua::push_value_or_nil(co, response->body);
@@ -512,6 +525,10 @@ boost::asio::awaitable<Expected<LuaOutcome>> LuaWorker::run(LuaChunkId chunk_id,
     lua_settop(co, 0);
     if (!new_body) co_return std::move(new_body).error();
     if (!new_vars) co_return std::move(new_vars).error();
+    if (message.decimal_texts_.has_ambiguous()) {
+      lua::keep_decimal_texts(*new_body, run.msg.body);
+      lua::keep_decimal_texts(*new_vars, Value(run.msg.vars));
+    }
     run.msg.body = std::move(*new_body);
     if (new_vars->is_object()) {
       run.msg.vars = std::move(new_vars->as_object());

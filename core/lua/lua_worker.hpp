@@ -17,6 +17,7 @@
 #include "core/flow/reply.hpp"
 #include "core/lua/lua_codecs.hpp"
 #include "core/lua/lua_program.hpp"
+#include "core/lua/lua_value.hpp"
 #include "core/value.hpp"
 
 struct lua_State;
@@ -46,6 +47,7 @@ class LuaMessageTable {
   lua_State* state_ = nullptr;
   int ref_ = -2;  // LUA_NOREF
   int environment_ref_ = -2;
+  lua::DecimalTexts decimal_texts_;
 };
 
 struct LuaLimits {

@@ -3,6 +3,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <catch2/catch.hpp>
+#include <functional>
+#include <random>
 #include <lua.hpp>
 
 #include "codecs/json/register.hpp"
@@ -320,6 +322,115 @@ TEST_CASE("values survive the trip through Lua", "[engine][lua]") {
   // Empty arrays stay arrays, nulls inside containers stay null, integers stay integers.
   CHECK(h.run(R"({"list":[],"obj":{},"none":null,"nested":[1,null,"x"],"ten":10,"pi":3.25})").body ==
         R"({"list":[],"obj":{},"none":null,"nested":[1,null,"x"],"ten":10,"pi":3.25,"half":5})");
+}
+
+TEST_CASE("a number Lua does not change leaves as it came", "[engine][lua][decimal]") {
+  const std::string numbers =
+      R"({"amount":12.50,"total":100.00,"rate":0.10,"kilo":1e3,"tiny":-0.000,"card":62220212345678901234,)"
+      R"("id":6222021234567890123,"list":[0.50,2.0,-7.25E-1]})";
+  Harness untouched(std::string(header) + "steps:\n  - lua: 'vars.seen = true'\n");
+  REQUIRE(untouched.diag.ok());
+  CHECK(untouched.run(numbers).body == numbers);
+
+  // Copied into a new table, a call or a reply, a number keeps its text too.
+  Harness copied(std::string(header) + R"(steps:
+  - lua: |
+      local echo = qiao.call("backend", { fee = body.amount, list = body.list })
+      return qiao.reply({ fee = echo.echo.fee, list = echo.echo.list, kilo = body.kilo })
+)");
+  REQUIRE(copied.diag.ok());
+  CHECK(copied.run(numbers).body == R"({"fee":12.50,"kilo":1e3,"list":[0.50,2.0,-7.25E-1]})");
+
+  // Two spellings of one number: each stays where it was.
+  Harness both(std::string(header) + "steps:\n  - lua: 'vars.seen = true'\n");
+  CHECK(both.run(R"({"a":12.50,"b":12.5,"c":[12.500]})").body == R"({"a":12.50,"b":12.5,"c":[12.500]})");
+
+  // Arithmetic is Lua's: a changed number is written in its shortest form.
+  Harness changed(std::string(header) + "steps:\n  - lua: 'body.amount = body.amount * 2; body.rate = body.rate + 0.01'\n");
+  CHECK(changed.run(R"({"amount":12.50,"rate":0.10})").body == R"({"amount":25,"rate":0.11})");
+}
+
+TEST_CASE("qiao.decimal computes exactly", "[engine][lua][decimal]") {
+  Harness h(std::string(header) + R"(steps:
+  - lua: |
+      local amount = qiao.decimal(body.amount)
+      local float_sum = 0.1 + 0.2
+      return qiao.reply({
+        kept = tostring(amount),
+        plus_cent = amount + "0.01",
+        doubled = amount * 2,
+        minus = amount - body.fee,
+        exact = qiao.decimal("0.1") + 0.2 == qiao.decimal("0.3"),
+        float = float_sum == 0.3,
+        less = amount < 13 and amount > qiao.decimal("12.49") and amount <= body.amount,
+        share = amount:div(3, 2),
+        rounded = qiao.decimal("2.345"):round(2),
+        negative_rounded = qiao.decimal("-2.345"):round(2),
+        padded = qiao.decimal(7):round(2),
+        text = "total " .. amount,
+        number = amount:tonumber() * 2,
+        big = qiao.decimal("99999999999999999999.99") + 1,
+      })
+)");
+  REQUIRE(h.diag.ok());
+  CHECK(h.run(R"({"amount":12.50,"fee":0.75})").body ==
+        R"({"big":100000000000000000000.99,"doubled":25.00,"exact":true,"float":false,"kept":"12.50","less":true,)"
+        R"("minus":11.75,"negative_rounded":-2.35,"number":25,"padded":7.00,"plus_cent":12.51,"rounded":2.35,)"
+        R"("share":4.17,"text":"total 12.50"})");
+
+  const auto error_of = [](const std::string& lua) {
+    Harness e(std::string(header) + "steps:\n  - lua: '" + lua + "'\n");
+    REQUIRE(e.diag.ok());
+    return e.run("{}").body;
+  };
+  CHECK(error_of("return qiao.decimal(\"12,50\")").find("'12,50' is not a decimal number") != std::string::npos);
+  CHECK(error_of("return qiao.decimal(\"1\") / 3").find("use d:div(x, scale)") != std::string::npos);
+  CHECK(error_of("return qiao.decimal(\"1\"):div(0, 2)").find("division by zero") != std::string::npos);
+  CHECK(error_of("return qiao.decimal(string.rep(\"9\", 38)) * 10").find("more than 38 digits") != std::string::npos);
+}
+
+TEST_CASE("property: random JSON through a Lua step leaves byte for byte", "[engine][lua][decimal]") {
+  Harness h(std::string(header) + "steps:\n  - lua: 'vars.seen = body ~= nil'\n");
+  REQUIRE(h.diag.ok());
+  std::mt19937 random(20261203);
+  const auto pick = [&random](int n) { return static_cast<int>(random() % static_cast<unsigned>(n)); };
+  const auto digits = [&](int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) s += static_cast<char>('0' + pick(10));
+    return s;
+  };
+  std::function<std::string(int)> number = [&](int) {
+    std::string n = pick(3) == 0 ? "-" : "";
+    const std::string whole = pick(4) == 0 ? "0" : std::to_string(1 + pick(9)) + digits(pick(22));
+    n += whole;
+    if (pick(2)) n += "." + digits(1 + pick(6));
+    if (pick(5) == 0) n += std::string(pick(2) ? "e" : "E") + (pick(2) ? "-" : "") + std::to_string(pick(30));
+    return n;
+  };
+  std::function<std::string(int)> value = [&](int depth) -> std::string {
+    const int kind = depth > 3 ? pick(2) : pick(4);
+    if (kind == 0) return number(depth);
+    if (kind == 1) return pick(2) ? R"("s)" + digits(3) + R"(")" : (pick(2) ? "true" : "null");
+    std::string out(1, kind == 2 ? '[' : '{');
+    const int n = pick(5);
+    for (int i = 0; i < n; ++i) {
+      if (i) out += ',';
+      if (kind == 3) out += R"("k)" + std::to_string(i) + R"(":)";
+      out += value(depth + 1);
+    }
+    return out + (kind == 2 ? ']' : '}');
+  };
+  std::vector<std::string> documents;
+  for (int i = 0; i < 500; ++i) {
+    std::string doc = "{";
+    for (int k = 0; k < 1 + pick(6); ++k) doc += (k ? ",\"f" : "\"f") + std::to_string(k) + "\":" + value(0);
+    documents.push_back(doc + "}");
+  }
+  auto outcomes = h.run(documents);
+  for (std::size_t i = 0; i < documents.size(); ++i) {
+    INFO(documents[i]);
+    CHECK(outcomes[i].body == documents[i]);
+  }
 }
 
 TEST_CASE("lua helpers: json, codec, ordered tables, null", "[engine][lua]") {
