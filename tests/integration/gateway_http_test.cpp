@@ -12,6 +12,8 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -460,5 +462,58 @@ TEST_CASE("HTTPS source: curl verifies the certificate, plain HTTP on that port 
   CHECK(plain.output.find("\"name\"") == std::string::npos);
   HttpResult raw = http_request(address, "POST", "/echo", R"({"name":"x"})");
   CHECK(raw.status == 0);
+  CHECK(gateway.stop() == 0);
+}
+
+TEST_CASE("concurrent messages keep their own Lua globals and their numbers as sent", "[integration][e2e][lua]") {
+  // The peer holds every request until all of them have arrived, so every message is suspended in
+  // its qiao.call at the same time, on the gateway's two workers.
+  constexpr int clients = 20;
+  std::mutex mutex;
+  std::condition_variable all_arrived;
+  int received = 0;
+  TcpPeer peer([&](int fd) {
+    for (;;) {
+      if (read_http_request(fd).empty()) return;
+      {
+        std::unique_lock lock(mutex);
+        ++received;
+        all_arrived.notify_all();
+        all_arrived.wait_for(lock, std::chrono::seconds(10), [&] { return received >= clients; });
+      }
+      if (!write_all(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")) return;
+    }
+  });
+  TempDir dir;
+  dir.write("qiao.yaml", server_config("lua-isolation-test"));
+  dir.write("endpoints.yaml", "peer: { http: { url: \"http://" + peer.address() + "/wait\" }, timeout: 15s }\n");
+  // `patient` lacks its `local`, as integration engineers' scripts often do.
+  dir.write("flows/visit.yaml",
+            "id: visit\nsource:\n  http: { listen: \"127.0.0.1:0\", path: /visit, methods: [POST] }\n  decode: json\n"
+            "steps:\n"
+            "  - lua: |\n"
+            "      patient = body.id\n"
+            "      qiao.call(\"peer\", {})\n"
+            "      vars.seen = true\n"
+            "      return qiao.reply({ id = patient, amount = body.amount, total = body.total, rate = body.rate })\n");
+  GatewayProcess gateway(dir);
+  const std::string address = gateway.listener("http 127.0.0.1:0");
+  REQUIRE(!address.empty());
+
+  std::vector<HttpResult> results(clients);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < clients; ++i) {
+    threads.emplace_back([&, i] {
+      results[i] = http_request(address, "POST", "/visit",
+                                R"({"id":"P)" + std::to_string(i) + R"(","amount":12.50,"total":100.00,"rate":0.10})");
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(received == clients);
+  for (int i = 0; i < clients; ++i) {
+    INFO("client " << i << ": " << results[i].error);
+    CHECK(results[i].status == 200);
+    CHECK(results[i].body == R"({"amount":12.50,"id":"P)" + std::to_string(i) + R"(","rate":0.10,"total":100.00})");
+  }
   CHECK(gateway.stop() == 0);
 }
