@@ -13,6 +13,7 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <optional>
 
 #include "core/json_text.hpp"
 #include "core/metrics.hpp"
@@ -65,11 +66,11 @@ bool contains(const std::vector<std::string>& items, const std::string& item) {
   return std::find(items.begin(), items.end(), item) != items.end();
 }
 
-bool is_loopback_or_any(const std::string& host, bool& any) {
+std::optional<boost::asio::ip::address> ip_address(const std::string& host) {
   boost::system::error_code ec;
   const auto address = boost::asio::ip::make_address(host, ec);
-  any = !ec && address.is_unspecified();
-  return !ec && address.is_loopback();
+  if (ec) return std::nullopt;
+  return address;
 }
 
 // Digests are compared rather than the texts, so neither the time taken nor an early length
@@ -118,8 +119,10 @@ void AdminApi::listening_on(const std::string& bound_address, bool tls) {
   if (bound) {
     const std::string literal = bound->host.find(':') != std::string::npos ? "[" + bound->host + "]" : bound->host;
     add(literal, bound->port);
-    bool any = false;
-    if (is_loopback_or_any(bound->host, any) || any) add("localhost", bound->port);
+    // Clients of a loopback (or every-interface) listener name it localhost as often as not.
+    const auto ip = ip_address(bound->host);
+    const bool any = ip && ip->is_unspecified();
+    if (any || (ip && ip->is_loopback())) add("localhost", bound->port);
     if (any) {
       add("127.0.0.1", bound->port);
       add("[::1]", bound->port);

@@ -26,14 +26,14 @@ class AdminRequestHandler final : public RequestHandler {
   std::shared_ptr<boost::asio::ssl::context> tls() const override { return tls_; }
 
   boost::asio::awaitable<Response> handle(Request request, const ConnectionInfo&) override {
-    AdminRequest admin{std::string(request.method_string()),
-                       std::string(request.target()),
-                       std::string(request[bhttp::field::authorization]),
-                       std::string(request[bhttp::field::host]),
-                       std::string(request[bhttp::field::origin]),
-                       std::string(request["Sec-Fetch-Site"]),
-                       std::string(request[bhttp::field::content_type]),
-                       !request.body().empty()};
+    AdminRequest admin{.method = std::string(request.method_string()),
+                       .target = std::string(request.target()),
+                       .authorization = std::string(request[bhttp::field::authorization]),
+                       .host = std::string(request[bhttp::field::host]),
+                       .origin = std::string(request[bhttp::field::origin]),
+                       .sec_fetch_site = std::string(request["Sec-Fetch-Site"]),
+                       .content_type = std::string(request[bhttp::field::content_type]),
+                       .has_body = !request.body().empty()};
     AdminResponse answer = co_await api_.handle(std::move(admin));
     Response res{static_cast<bhttp::status>(answer.status), request.version()};
     res.set(bhttp::field::server, "qiao");
