@@ -77,7 +77,8 @@ TEST_CASE("admin API: a journal search runs off the worker, which answers other 
   std::optional<AdminResponse> health;
   boost::asio::co_spawn(worker, api.handle(get("/api/messages?limit=5")),
                         [&](std::exception_ptr, AdminResponse r) { messages = std::move(r); });
-  boost::asio::co_spawn(worker, api.handle(get("/healthz")), [&](std::exception_ptr, AdminResponse r) { health = std::move(r); });
+  boost::asio::co_spawn(worker, api.handle(get("/healthz")),
+                        [&](std::exception_ptr, AdminResponse r) { health = std::move(r); });
 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (!health && std::chrono::steady_clock::now() < deadline) worker.run_one_for(std::chrono::milliseconds(100));
