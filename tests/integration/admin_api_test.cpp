@@ -92,6 +92,7 @@ TEST_CASE("admin API: health, flows with counts, metrics, and the token", "[inte
     HttpResult none = http_request(gateway.admin(), "GET", path);
     CHECK(none.status == 401);
     CHECK(none.body.find(R"({"error":{"code":"unauthorized")") == 0);
+    CHECK(none.header("www-authenticate") == R"(Bearer realm="qiao admin")");
     HttpResult wrong = http_request(gateway.admin(), "GET", path, "", {{"Authorization", "Bearer s3cre"}});
     CHECK(wrong.status == 401);
     HttpResult basic = http_request(gateway.admin(), "GET", path, "", {{"Authorization", "s3cret"}});

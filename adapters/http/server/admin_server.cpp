@@ -38,6 +38,8 @@ class AdminRequestHandler final : public RequestHandler {
     Response res{static_cast<bhttp::status>(answer.status), request.version()};
     res.set(bhttp::field::server, "qiao");
     res.set(bhttp::field::content_type, answer.content_type);
+    // RFC 6750: a 401 names the scheme the client should use.
+    if (answer.status == 401) res.set(bhttp::field::www_authenticate, "Bearer realm=\"qiao admin\"");
     res.body() = std::move(answer.body);
     co_return res;
   }
