@@ -1,12 +1,16 @@
 #include <malloc.h>
+#include <sys/stat.h>
 
+#include <filesystem>
 #include <iostream>
 
 #include "adapters/http/server/admin_server.hpp"
 #include "app/commands.hpp"
 #include "app/plugins.hpp"
 #include "core/admin.hpp"
+#include "core/admin_token.hpp"
 #include "core/log.hpp"
+#include "core/owner_only.hpp"
 #include "core/runtime.hpp"
 #include "core/store/store.hpp"
 #include "qiao/version.hpp"
@@ -24,9 +28,23 @@ void tune_allocator() {
   mallopt(M_TOP_PAD, 16 << 20);
 }
 
+// The state directory (var/) holds the journal, the admin token and, as shipped, the logs: make
+// all of it the owner's. Only when it lies inside the directory qiao runs in, though: one named
+// elsewhere may be shared (sqlite:///var/qiao.db), and the store and the token file see to
+// their own files there.
+Status secure_state_dir(const ServerConfig& config) {
+  const auto base = std::filesystem::path(config.base_dir).lexically_normal();
+  const auto state = std::filesystem::path(config.state_dir()).lexically_normal();
+  const auto inside = state.lexically_relative(base);
+  if (inside.empty() || *inside.begin() == ".." || inside == ".") return Ok{};
+  return restrict_tree_to_owner(state);
+}
+
 }  // namespace
 
 int command_run(const std::string& config_path) {
+  // Everything the gateway creates (journal, token, logs) is readable by its owner only.
+  ::umask(077);
   tune_allocator();
   Diagnostics diag;
   ServerConfig config = load_server_config(config_path, diag);
@@ -44,14 +62,31 @@ int command_run(const std::string& config_path) {
     return 1;
   }
 
+  if (auto secured = secure_state_dir(config); !secured) {
+    std::cerr << config_path << ": " << secured.error().message << "\n";
+    return 1;
+  }
+  std::string admin_token = config.admin_token;
+  if (admin_token.empty()) {
+    // An in-memory store has made no var/ directory for the token to live in.
+    std::error_code ec;
+    std::filesystem::create_directories(config.state_dir(), ec);
+    auto generated = load_or_create_admin_token(config.admin_token_file());
+    if (!generated) {
+      std::cerr << config_path << ": " << generated.error().message << "\n";
+      return 1;
+    }
+    admin_token = std::move(*generated);
+  }
+
   Runtime runtime(all_plugins(), config, store->get());
   ReloadReport started = runtime.start();
   if (!started.ok) {
     for (const auto& e : started.errors) std::cerr << e << "\n";
     return 1;
   }
-  AdminApi admin_api(runtime, store->get());
-  auto admin = http::serve_admin(config.admin_listen, admin_api, runtime);
+  AdminApi admin_api(runtime, store->get(), std::move(admin_token));
+  auto admin = http::serve_admin(config.admin_listen, config.admin_tls, admin_api, runtime);
   if (!admin) {
     std::cerr << admin.error().message << "\n";
     runtime.stop();
@@ -62,6 +97,7 @@ int command_run(const std::string& config_path) {
   std::cout << "qiao " << version_string << " node " << config.node_name << ", " << config.worker_threads()
             << " worker thread(s), generation " << started.generation << "\n";
   std::cout << "admin listening on " << (*admin)->address() << "\n";
+  if (config.admin_token.empty()) std::cout << "admin token in " << config.admin_token_file() << "\n";
   for (const auto& [key, address] : runtime.listener_addresses()) std::cout << key << " listening on " << address << "\n";
   std::cout << std::flush;
 

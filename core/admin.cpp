@@ -2,14 +2,22 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 
+#include <algorithm>
+#include <array>
+#include <cctype>
 #include <charconv>
+#include <optional>
 
 #include "core/json_text.hpp"
 #include "core/metrics.hpp"
+#include "core/net/host_port.hpp"
 #include "core/runtime.hpp"
 #include "core/store/store.hpp"
 
@@ -48,7 +56,108 @@ std::string query_parameter(std::string_view query, std::string_view name) {
   return {};
 }
 
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+bool contains(const std::vector<std::string>& items, const std::string& item) {
+  return std::find(items.begin(), items.end(), item) != items.end();
+}
+
+std::optional<boost::asio::ip::address> ip_address(const std::string& host) {
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(host, ec);
+  if (ec) return std::nullopt;
+  return address;
+}
+
+// Digests are compared rather than the texts, so neither the time taken nor an early length
+// check tells a guesser how much of the token was right.
+using Digest = std::array<unsigned char, 32>;
+Digest sha256(std::string_view text) {
+  Digest digest{};
+  unsigned int size = 0;
+  EVP_Digest(text.data(), text.size(), digest.data(), &size, EVP_sha256(), nullptr);
+  return digest;
+}
+
+bool state_changing(std::string_view method) {
+  return method == "POST" || method == "PUT" || method == "DELETE" || method == "PATCH";
+}
+
+// "application/json", parameters (charset) allowed; what a browser sends cross-origin without
+// a preflight (text/plain, a form) is not.
+bool is_json_media_type(std::string_view content_type) {
+  std::string type = lower(content_type.substr(0, content_type.find(';')));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
+  return type == "application/json";
+}
+
 }  // namespace
+
+AdminApi::AdminApi(Runtime& runtime, Store* store, std::string token)
+    : runtime_(runtime), store_(store), token_(std::move(token)) {}
+
+AdminApi::~AdminApi() { journal_reader_.join(); }
+
+void AdminApi::listening_on(const std::string& bound_address, bool tls) {
+  auto next = std::make_shared<Origins>();
+  const auto bound = parse_host_port(bound_address);
+  const std::string scheme = tls ? "https://" : "http://";
+  const std::uint16_t default_port = tls ? 443 : 80;
+  auto add = [&](const std::string& host, std::uint16_t port) {
+    // A bare host is what a client sends on the scheme's default port.
+    for (const std::string& authority :
+         {host + ":" + std::to_string(port), port == default_port ? host : std::string()}) {
+      if (authority.empty() || contains(next->hosts, lower(authority))) continue;
+      next->hosts.push_back(lower(authority));
+      next->origins.push_back(lower(scheme + authority));
+    }
+  };
+  if (bound) {
+    const std::string literal = bound->host.find(':') != std::string::npos ? "[" + bound->host + "]" : bound->host;
+    add(literal, bound->port);
+    // Clients of a loopback (or every-interface) listener name it localhost as often as not.
+    const auto ip = ip_address(bound->host);
+    const bool any = ip && ip->is_unspecified();
+    if (any || (ip && ip->is_loopback())) add("localhost", bound->port);
+    if (any) {
+      add("127.0.0.1", bound->port);
+      add("[::1]", bound->port);
+    }
+    for (const std::string& name : runtime_.config().admin_hosts) {
+      // "name" or "[v6]" takes the listen port; "name:port" is taken as written.
+      const bool has_port = name.find(':') != std::string::npos && name.back() != ']';
+      if (has_port) {
+        if (!contains(next->hosts, lower(name))) {
+          next->hosts.push_back(lower(name));
+          next->origins.push_back(lower(scheme + name));
+        }
+      } else {
+        add(name, bound->port);
+      }
+    }
+  }
+  std::lock_guard lock(origins_mutex_);
+  origins_ = std::move(next);
+}
+
+std::shared_ptr<const AdminApi::Origins> AdminApi::origins() const {
+  std::lock_guard lock(origins_mutex_);
+  return origins_;
+}
+
+bool AdminApi::token_matches(std::string_view authorization) const {
+  constexpr std::string_view scheme = "bearer ";
+  if (token_.empty() || authorization.size() < scheme.size() || lower(authorization.substr(0, scheme.size())) != scheme) {
+    return false;
+  }
+  const Digest presented = sha256(authorization.substr(scheme.size()));
+  const Digest expected = sha256(token_);
+  return CRYPTO_memcmp(presented.data(), expected.data(), expected.size()) == 0;
+}
 
 boost::asio::awaitable<AdminResponse> AdminApi::handle(AdminRequest request) {
   const auto question = request.target.find('?');
@@ -56,15 +165,36 @@ boost::asio::awaitable<AdminResponse> AdminApi::handle(AdminRequest request) {
   const std::string_view query =
       question == std::string::npos ? std::string_view() : std::string_view(request.target).substr(question + 1);
 
+  // /healthz is checked too: a probe names the admin listener by its address or by a name in
+  // admin.hosts, and a page loaded from elsewhere has no business polling it.
+  const auto accepted = origins();
+  if (!accepted || !contains(accepted->hosts, lower(request.host))) {
+    co_return error_response(421, "misdirected_request",
+                             "Host '" + request.host + "' is not this admin listener (add the name to admin.hosts)");
+  }
+  const std::string fetch_site = lower(request.sec_fetch_site);
+  if (fetch_site == "cross-site" || fetch_site == "same-site" ||
+      (!request.origin.empty() && !contains(accepted->origins, lower(request.origin)))) {
+    co_return error_response(403, "forbidden", "the admin API does not answer requests from other origins");
+  }
+
+  // Without a token: a load balancer's or supervisor's liveness probe, which has no secret to
+  // send and learns nothing but the node name and generation. (There is no /readyz: the
+  // gateway answers its admin API only once the first generation serves.)
   if (path == "/healthz") {
     auto gen = runtime_.generation();
     co_return AdminResponse{200, "application/json",
                             fmt::format(R"({{"status":"ok","node":{},"generation":{}}})", json_quote(runtime_.config().node_name),
                                         gen ? gen->number() : 0)};
   }
-  const std::string& token = runtime_.config().admin_token;
-  if (!token.empty() && request.authorization != "Bearer " + token) {
-    co_return error_response(401, "unauthorized", "the admin API needs 'Authorization: Bearer <admin.token>'");
+  if (!token_matches(request.authorization)) {
+    co_return error_response(401, "unauthorized",
+                             "the admin API needs 'Authorization: Bearer <token>' (admin.token, or var/admin.token)");
+  }
+  if (state_changing(request.method) &&
+      (request.content_type.empty() ? request.has_body : !is_json_media_type(request.content_type))) {
+    co_return error_response(415, "unsupported_media_type",
+                             "a " + request.method + " to the admin API carries application/json or no body");
   }
   if (path == "/metrics") {
     if (request.method != "GET") co_return error_response(405, "method_not_allowed", "use GET");
@@ -86,7 +216,11 @@ boost::asio::awaitable<AdminResponse> AdminApi::handle(AdminRequest request) {
   }
   if (path == "/api/messages") {
     if (request.method != "GET") co_return error_response(405, "method_not_allowed", "use GET");
-    co_return messages(query);
+    const AdminApi& api = *this;
+    co_return co_await boost::asio::co_spawn(
+        journal_reader_,
+        [&api, query]() -> boost::asio::awaitable<AdminResponse> { co_return api.messages(query); },
+        boost::asio::use_awaitable);
   }
   co_return error_response(404, "not_found", "no admin resource at " + path);
 }

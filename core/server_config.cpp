@@ -2,11 +2,14 @@
 
 #include <glob.h>
 
+#include <boost/asio/ip/address.hpp>
+
 #include <algorithm>
 #include <filesystem>
 #include <thread>
 
 #include "core/config/schema.hpp"
+#include "core/net/host_port.hpp"
 
 namespace qiao {
 
@@ -14,7 +17,7 @@ namespace {
 
 constexpr ConfigKey top_keys[] = {
     {"node", KeyType::mapping, "", "this gateway node: name, threads"},
-    {"admin", KeyType::mapping, "", "the admin listener: listen, token"},
+    {"admin", KeyType::mapping, "", "the admin listener: listen, token, hosts, tls"},
     {"store", KeyType::mapping, "", "the message store: url"},
     {"flows", KeyType::strings, "", "flow files: globs such as flows/*.yaml", true},
     {"endpoints", KeyType::strings, "", "endpoint files"},
@@ -28,7 +31,9 @@ constexpr ConfigKey node_keys[] = {
 };
 constexpr ConfigKey admin_keys[] = {
     {"listen", KeyType::string, "127.0.0.1:9900", "address of the admin API (health, flows, reload, metrics)"},
-    {"token", KeyType::string, "", "bearer token the admin API requires; empty for none"},
+    {"token", KeyType::string, "", "bearer token the admin API requires; empty: generated into var/admin.token"},
+    {"hosts", KeyType::strings, "", "names the Host header may carry besides the listen address (DNS rebinding)"},
+    {"tls", KeyType::mapping, "", "TLS of the admin listener (cert, key, client_ca); needed off loopback"},
 };
 constexpr ConfigKey store_keys[] = {
     {"url", KeyType::string, "sqlite://var/qiao.db", "sqlite://PATH (embedded)"},
@@ -51,11 +56,51 @@ ConfigReader section(const ConfigReader& top, std::string_view name, Schema sche
   return ConfigReader(top.node(name).value_or(ConfigNode()), schema, diag, name);
 }
 
+// "localhost" counts: RFC 6761 reserves it for the loopback interface.
+bool is_loopback(const std::string& host) {
+  if (host == "localhost") return true;
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(host, ec);
+  return !ec && address.is_loopback();
+}
+
+void read_admin(const ConfigReader& admin, ServerConfig& config, Diagnostics& diag) {
+  config.admin_listen = admin.string("listen");
+  config.admin_token = admin.string("token");
+  config.admin_hosts = admin.strings("hosts");
+  if (auto tls = admin.node("tls")) {
+    config.admin_tls = parse_server_tls(*tls, diag);
+    config.admin_tls->cert = config.resolve(config.admin_tls->cert);
+    config.admin_tls->key = config.resolve(config.admin_tls->key);
+    config.admin_tls->client_ca = config.resolve(config.admin_tls->client_ca);
+  }
+  const auto where = admin.node("listen").value_or(ConfigNode()).location();
+  const auto listen = parse_host_port(config.admin_listen);
+  if (!listen) {
+    diag.error(where, "admin.listen: expected host:port, found '" + config.admin_listen + "'");
+  } else if (!is_loopback(listen->host) && !config.admin_tls) {
+    // The admin API reads every journaled message and reloads flows. Over plain HTTP its token
+    // would cross the network readable by anyone on it, so off loopback it needs admin.tls.
+    diag.error(where, "admin.listen: '" + config.admin_listen +
+                          "' is not a loopback address; the admin API serves other interfaces only over TLS "
+                          "(set admin.tls: { cert, key }) or listen on 127.0.0.1");
+  }
+}
+
 }  // namespace
 
 std::string ServerConfig::resolve(const std::string& path) const {
   if (path.empty() || path.front() == '/') return path;
   return base_dir + "/" + path;
+}
+
+std::string ServerConfig::state_dir() const {
+  constexpr std::string_view sqlite_scheme = "sqlite://";
+  if (store_url.starts_with(sqlite_scheme)) {
+    const std::filesystem::path file(resolve(store_url.substr(sqlite_scheme.size())));
+    if (file.has_filename() && file.has_parent_path()) return file.parent_path().lexically_normal().string();
+  }
+  return resolve("var");
 }
 
 std::size_t ServerConfig::worker_threads() const {
@@ -86,8 +131,7 @@ ServerConfig load_server_config(const std::string& path, Diagnostics& diag) {
   }
 
   ConfigReader admin = section(top, "admin", admin_keys, diag);
-  config.admin_listen = admin.string("listen");
-  config.admin_token = admin.string("token");
+  read_admin(admin, config, diag);
 
   ConfigReader store = section(top, "store", store_keys, diag);
   config.store_url = store.string("url");
@@ -115,6 +159,9 @@ std::vector<std::string> restart_only_changes(const ServerConfig& running, const
   if (running.threads != next.threads) changed.push_back("node.threads");
   if (running.node_name != next.node_name) changed.push_back("node.name");
   if (running.admin_listen != next.admin_listen) changed.push_back("admin.listen");
+  if (running.admin_token != next.admin_token) changed.push_back("admin.token");
+  if (running.admin_hosts != next.admin_hosts) changed.push_back("admin.hosts");
+  if (running.admin_tls != next.admin_tls) changed.push_back("admin.tls");
   if (running.store_url != next.store_url) changed.push_back("store.url");
   if (running.log.dir != next.log.dir) changed.push_back("log.dir");
   if (running.log.level != next.log.level) changed.push_back("log.level");

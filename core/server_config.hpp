@@ -4,12 +4,14 @@
 // working directory the gateway was started in.
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/config/diagnostics.hpp"
 #include "core/log.hpp"
 #include "core/lua/lua_worker.hpp"
+#include "core/net/server_tls.hpp"
 
 namespace qiao {
 
@@ -19,7 +21,9 @@ struct ServerConfig {
   std::string node_name = "qiao";
   std::size_t threads = 0;                 // 0: one per core
   std::string admin_listen = "127.0.0.1:9900";
-  std::string admin_token;                 // empty: no token (the admin listener should be loopback)
+  std::string admin_token;                 // empty: the one in admin_token_file(), generated on first start
+  std::vector<std::string> admin_hosts;    // Host header names accepted besides the listen address
+  std::optional<ServerTlsSettings> admin_tls;  // required when admin_listen is not a loopback address
   std::string store_url = "sqlite://var/qiao.db";
   std::vector<std::string> flow_patterns;  // globs, e.g. "flows/*.yaml"
   std::vector<std::string> endpoint_files;
@@ -29,6 +33,10 @@ struct ServerConfig {
   LuaLimits lua;
 
   std::string resolve(const std::string& path) const;  // absolute path for a configured one
+  // The gateway's own directory (var/): the one holding the SQLite file, or var/ under base_dir
+  // for an in-memory store. It holds the journal and the admin token, so only the owner reads it.
+  std::string state_dir() const;
+  std::string admin_token_file() const { return state_dir() + "/admin.token"; }
   std::size_t worker_threads() const;
 };
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts the gateway with the shipped config, waits until it answers, prints a curl line to try,
-# then stays in the foreground until Ctrl-C (which stops the gateway gracefully).
+# Starts the gateway with the shipped config, waits until it answers, prints curl lines to try
+# (the admin API's with the token the gateway generated into var/admin.token), then stays in the
+# foreground until Ctrl-C (which stops the gateway gracefully).
 set -euo pipefail
 qiao=${1:-build/qiao}
 cd "$(dirname "$0")/.."
@@ -27,7 +28,10 @@ Qiao is running (admin API on http://$admin). Try the examples:
   curl -s -X POST http://127.0.0.1:$port/api/soap/registration -H 'Content-Type: application/json' -d '{"patientId":"P001","deptCode":"0203"}'
   curl -s http://127.0.0.1:${QIAO_SOAP_PORT:-8090}/RegistrationService?wsdl     (the gateway's own SOAP service)
 
-Flows and their counts: curl -s http://$admin/api/flows     Metrics: curl -s http://$admin/metrics
+The admin API needs the token in $PWD/var/admin.token (made on the first start, kept after):
+  curl -s -H "Authorization: Bearer \$(cat var/admin.token)" http://$admin/api/flows      (flows and their counts)
+  curl -s -H "Authorization: Bearer \$(cat var/admin.token)" http://$admin/metrics
+  curl -s -H "Authorization: Bearer \$(cat var/admin.token)" 'http://$admin/api/messages?limit=5'   (the journal)
 Edit examples/*/flows/*.yaml and the gateway reloads them. Ctrl-C stops it.
 
 TXT

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "core/owner_only.hpp"
 #include "core/store/sqlite_store.hpp"
 #include "core/store/store.hpp"
 
@@ -34,11 +35,22 @@ Expected<std::unique_ptr<Store>> open_store(const std::string& url, const std::s
       named.is_absolute() ? named : (std::filesystem::path(base_dir.empty() ? "." : base_dir) / named);
 
   std::error_code ec;
-  std::filesystem::create_directories(path.parent_path(), ec);
+  const bool created = std::filesystem::create_directories(path.parent_path(), ec);
   if (ec)
     return Error{ErrorKind::config, "store: cannot create directory '" + path.parent_path().string() + "' for '" +
                                         path.string() + "': " + ec.message()};
-  return as_store(SqliteStore::open(path.string()));
+  // The journal holds every message's raw bytes (patients' identity and phone numbers): its
+  // directory, when the store made it, and its files are the owner's alone. SQLite gives the
+  // -wal and -shm files it creates later the database file's mode.
+  if (created) {
+    if (auto done = restrict_to_owner(path.parent_path()); !done) return std::move(done).error();
+  }
+  auto opened = SqliteStore::open(path.string());
+  if (!opened) return as_store(std::move(opened));
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    if (auto done = restrict_to_owner(path.string() + suffix); !done) return std::move(done).error();
+  }
+  return as_store(std::move(opened));
 }
 
 }  // namespace qiao

@@ -266,7 +266,7 @@ TEST_CASE("every client-caused error has the stable JSON shape, a log line and a
     INFO(e.what << " " << e.id);
     HttpResult found;
     const bool journaled = wait_until([&] {
-      found = http_request(gateway.admin(), "GET", "/api/messages?id=" + e.id);
+      found = gateway.admin_request("GET", "/api/messages?id=" + e.id);
       return found.body.find("\"id\":\"" + e.id + "\"") != std::string::npos;
     });
     INFO(found.body);

@@ -95,7 +95,7 @@ TEST_CASE("reload moves a flow to a new port, a port that stays keeps its connec
 
   dir.write("flows/stay.yaml", simple_flow("stay", stay_port, "/stay", "v2"));
   dir.write("flows/mover.yaml", simple_flow("mover", new_port, "/move", "new"));
-  HttpResult reload = http_request(gateway.admin(), "POST", "/api/reload");
+  HttpResult reload = gateway.admin_request("POST", "/api/reload");
   INFO(reload.body);
   REQUIRE(reload.status == 200);
 
@@ -116,7 +116,7 @@ TEST_CASE("reload moves a flow to a new port, a port that stays keeps its connec
   CHECK(again.body == R"({"answer":"v2"})");
   CHECK(kept.connections_opened() == 1);
 
-  HttpResult flows = http_request(gateway.admin(), "GET", "/api/flows");
+  HttpResult flows = gateway.admin_request("GET", "/api/flows");
   CHECK(flows.body.find("\"source\":\"http POST 127.0.0.1:" + std::to_string(new_port) + "/move\"") != std::string::npos);
   CHECK(gateway.stop() == 0);
 }

@@ -88,18 +88,18 @@ TEST_CASE("flows reload 60 times under load without a failed request", "[integra
       // A broken flow: the reload fails, says where, and the previous generation keeps serving.
       dir.write("flows/version.yaml", "id: version\nsource:\n  http: { listen: \"127.0.0.1:" + std::to_string(port) +
                                           "\", path: /api/version }\nsteps:\n  - lua: 'return ((('\n");
-      HttpResult r = http_request(gateway.admin(), "POST", "/api/reload");
+      HttpResult r = gateway.admin_request("POST", "/api/reload");
       CHECK(r.status == 422);
       CHECK(r.body.find("version.yaml:5") != std::string::npos);
       ++refused;
-      HttpResult flows = http_request(gateway.admin(), "GET", "/api/flows");
+      HttpResult flows = gateway.admin_request("GET", "/api/flows");
       CHECK(flows.body.find("\"ok\":false") != std::string::npos);
     }
     dir.write("flows/version.yaml", version_flow(port, version));
     if (version % 3 == 0) {
       gateway.signal(SIGHUP);
     } else {
-      HttpResult r = http_request(gateway.admin(), "POST", "/api/reload");
+      HttpResult r = gateway.admin_request("POST", "/api/reload");
       REQUIRE(r.status == 200);
     }
     ++reloads;
@@ -128,7 +128,7 @@ TEST_CASE("flows reload 60 times under load without a failed request", "[integra
   CHECK(load.versions.size() > 30);
   CHECK(load.latest == "v60");
 
-  HttpResult metrics = http_request(gateway.admin(), "GET", "/metrics");
+  HttpResult metrics = gateway.admin_request("GET", "/metrics");
   CHECK(metrics.body.find("qiao_reloads_total{result=\"failed\"}") != std::string::npos);
   CHECK(gateway.stop() == 0);
 }

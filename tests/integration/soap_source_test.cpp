@@ -155,7 +155,7 @@ TEST_CASE("soap source: 1.1 and 1.2, operation by SOAPAction, action parameter o
   const std::string id = r.header("x-message-id");
   HttpResult found;
   CHECK(wait_until([&] {
-    found = http_request(gateway.admin(), "GET", "/api/messages?id=" + id);
+    found = gateway.admin_request("GET", "/api/messages?id=" + id);
     return found.body.find("\"id\":\"" + id + "\"") != std::string::npos;
   }));
   CHECK(found.body.find("\"outcome\":\"ok\"") != std::string::npos);
@@ -263,7 +263,7 @@ TEST_CASE("soap source: faults in each version's words, with the message id, kep
     INFO(e.what << " " << e.id);
     HttpResult found;
     CHECK(wait_until([&] {
-      found = http_request(gateway.admin(), "GET", "/api/messages?id=" + e.id);
+      found = gateway.admin_request("GET", "/api/messages?id=" + e.id);
       return found.body.find("\"id\":\"" + e.id + "\"") != std::string::npos;
     }));
     CHECK(found.body.find("\"outcome\":\"" + e.code + "\"") != std::string::npos);
@@ -371,7 +371,7 @@ TEST_CASE("soap source: generated WSDL, the user's WSDL as-is, two flows on one 
   // A reload reads the user's WSDL again.
   const std::string revised = vendor_wsdl + "<!-- revised -->\n";
   dir.write("vendor/Legacy.wsdl", revised);
-  HttpResult reload = http_request(gateway.admin(), "POST", "/api/reload");
+  HttpResult reload = gateway.admin_request("POST", "/api/reload");
   INFO(reload.body);
   REQUIRE(reload.status == 200);
   CHECK(http_request(address, "GET", "/Legacy.asmx?wsdl").body == revised);
@@ -539,7 +539,7 @@ TEST_CASE("soap and http on one port: REST and SOAP side by side, a reload mount
             "      Echo: { params: [text] }\n"
             "reply:\n"
             "  lua: 'return body.text .. \" via \" .. msg.source.kind'\n");
-  HttpResult reload = http_request(gateway.admin(), "POST", "/api/reload");
+  HttpResult reload = gateway.admin_request("POST", "/api/reload");
   INFO(reload.body);
   REQUIRE(reload.status == 200);
   CHECK(gateway.listener("http " + address) == address);
@@ -567,7 +567,7 @@ TEST_CASE("soap and http on one port: REST and SOAP side by side, a reload mount
             "source:\n"
             "  http: { listen: \"" + address + "\", path: /Echo.asmx }\n"
             "reply: { lua: 'return \"clash\"' }\n");
-  reload = http_request(gateway.admin(), "POST", "/api/reload");
+  reload = gateway.admin_request("POST", "/api/reload");
   INFO(reload.body);
   CHECK(reload.status != 200);
   CHECK(reload.body.find("flows/clash.yaml:3:") != std::string::npos);

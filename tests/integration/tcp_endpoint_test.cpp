@@ -275,7 +275,7 @@ TEST_CASE("tcp endpoint, multiplexed: ISO 8583 replies out of order are matched 
   const std::string log_path = dir.path() + "/var/log/system.log";
   CHECK(wait_until([&] { return read_file(log_path).find("matches no waiting request (unknown 11=999999 41=T0000001)") != std::string::npos; },
                    3s));
-  const HttpResult metrics = http_request(gateway.admin(), "GET", "/metrics");
+  const HttpResult metrics = gateway.admin_request("GET", "/metrics");
   CHECK(metrics.body.find("qiao_endpoint_events_total{endpoint=\"bank\",event=\"unmatched_reply\"} 1\n") != std::string::npos);
   CHECK(gateway.stop() == 0);
 }

@@ -15,7 +15,7 @@ namespace {
 
 class AdminRequestHandler final : public RequestHandler {
  public:
-  explicit AdminRequestHandler(AdminApi& api) : api_(api) {}
+  AdminRequestHandler(AdminApi& api, std::shared_ptr<boost::asio::ssl::context> tls) : api_(api), tls_(std::move(tls)) {}
 
   ServerLimits limits() const override {
     ServerLimits limits;
@@ -23,15 +23,23 @@ class AdminRequestHandler final : public RequestHandler {
     limits.max_connections = 256;
     return limits;
   }
-  std::shared_ptr<boost::asio::ssl::context> tls() const override { return nullptr; }
+  std::shared_ptr<boost::asio::ssl::context> tls() const override { return tls_; }
 
   boost::asio::awaitable<Response> handle(Request request, const ConnectionInfo&) override {
-    AdminRequest admin{std::string(request.method_string()), std::string(request.target()),
-                       std::string(request[bhttp::field::authorization])};
+    AdminRequest admin{.method = std::string(request.method_string()),
+                       .target = std::string(request.target()),
+                       .authorization = std::string(request[bhttp::field::authorization]),
+                       .host = std::string(request[bhttp::field::host]),
+                       .origin = std::string(request[bhttp::field::origin]),
+                       .sec_fetch_site = std::string(request["Sec-Fetch-Site"]),
+                       .content_type = std::string(request[bhttp::field::content_type]),
+                       .has_body = !request.body().empty()};
     AdminResponse answer = co_await api_.handle(std::move(admin));
     Response res{static_cast<bhttp::status>(answer.status), request.version()};
     res.set(bhttp::field::server, "qiao");
     res.set(bhttp::field::content_type, answer.content_type);
+    // RFC 6750: a 401 names the scheme the client should use.
+    if (answer.status == 401) res.set(bhttp::field::www_authenticate, "Bearer realm=\"qiao admin\"");
     res.body() = std::move(answer.body);
     co_return res;
   }
@@ -45,14 +53,24 @@ class AdminRequestHandler final : public RequestHandler {
 
  private:
   AdminApi& api_;
+  const std::shared_ptr<boost::asio::ssl::context> tls_;
 };
 
 }  // namespace
 
-Expected<std::unique_ptr<Listener>> serve_admin(const std::string& address, AdminApi& api, Host& host) {
+Expected<std::unique_ptr<Listener>> serve_admin(const std::string& address, const std::optional<ServerTlsSettings>& tls,
+                                                AdminApi& api, Host& host) {
   auto parsed = parse_host_port(address);
   if (!parsed) return make_error(ErrorKind::config, "admin.listen: expected host:port, found '" + address + "'");
-  return open_http_listener(*parsed, std::make_shared<AdminRequestHandler>(api), host, "admin");
+  std::shared_ptr<boost::asio::ssl::context> context;
+  if (tls) {
+    auto made = make_server_tls_context(*tls);
+    if (!made) return make_error(ErrorKind::config, "admin." + made.error().message);
+    context = *made;
+  }
+  auto listener = open_http_listener(*parsed, std::make_shared<AdminRequestHandler>(api, context), host, "admin");
+  if (listener) api.listening_on((*listener)->address(), tls.has_value());
+  return listener;
 }
 
 }  // namespace qiao::http

@@ -223,7 +223,11 @@ GatewayProcess::GatewayProcess(const TempDir& dir, std::vector<std::string> extr
           listeners_[output.substr(start, pos - start)] = output.substr(pos + 14, line_end - pos - 14);
           pos = line_end;
         }
-        if (http_request(admin_, "GET", "/healthz").status == 200) return;
+        if (http_request(admin_, "GET", "/healthz").status == 200) {
+          admin_token_ = read_file(dir.path() + "/var/admin.token");
+          while (!admin_token_.empty() && admin_token_.back() == '\n') admin_token_.pop_back();
+          return;
+        }
       }
     }
   }
@@ -237,6 +241,12 @@ GatewayProcess::~GatewayProcess() = default;
 std::string GatewayProcess::listener(const std::string& key) const {
   auto it = listeners_.find(key);
   return it == listeners_.end() ? std::string() : it->second;
+}
+
+HttpResult GatewayProcess::admin_request(const std::string& method, const std::string& target, const std::string& body,
+                                         std::map<std::string, std::string> headers) const {
+  headers.emplace("Authorization", "Bearer " + admin_token_);
+  return http_request(admin_, method, target, body, headers);
 }
 
 void GatewayProcess::signal(int sig) const { process_->signal(sig); }

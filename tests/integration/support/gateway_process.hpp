@@ -85,6 +85,11 @@ class GatewayProcess {
   GatewayProcess& operator=(const GatewayProcess&) = delete;
 
   const std::string& admin() const { return admin_; }
+  // The token the gateway generated into var/admin.token; empty when qiao.yaml sets admin.token.
+  const std::string& admin_token() const { return admin_token_; }
+  // A request to the admin API on a fresh connection, with `Authorization: Bearer admin_token()`.
+  HttpResult admin_request(const std::string& method, const std::string& target, const std::string& body = "",
+                           std::map<std::string, std::string> headers = {}) const;
   // The bound address of a listener by key ("http 127.0.0.1:18080").
   std::string listener(const std::string& key) const;
   // SIGTERM and wait; returns the exit status (or -1 when it had to be killed).
@@ -96,6 +101,7 @@ class GatewayProcess {
  private:
   std::unique_ptr<ChildProcess> process_;
   std::string admin_;
+  std::string admin_token_;
   std::map<std::string, std::string> listeners_;
 };
 
