@@ -517,3 +517,111 @@ TEST_CASE("concurrent messages keep their own Lua globals and their numbers as s
   }
   CHECK(gateway.stop() == 0);
 }
+
+TEST_CASE("framing the server cannot take is refused in JSON, deadlines answer 408 and the journal says so",
+          "[integration][e2e][framing]") {
+  TempDir dir;
+  dir.write("qiao.yaml", server_config("framing-test"));
+  dir.write("endpoints.yaml", "# none\n");
+  dir.write("flows/echo.yaml", echo_flow("127.0.0.1:0", ", header_timeout: 1s, read_timeout: 1s"));
+  GatewayProcess gateway(dir);
+  const std::string address = gateway.listener("http 127.0.0.1:0");
+  REQUIRE(!address.empty());
+
+  const std::string head = "POST /echo HTTP/1.1\r\nHost: qiao\r\nContent-Type: application/json\r\n";
+  // Sends `raw` on a new connection; the one answer, and whether the server closed after it.
+  struct Answer {
+    HttpResult response;
+    bool closed = false;
+  };
+  const auto exchange = [&](const std::string& raw) {
+    const int fd = connect_tcp(address);
+    REQUIRE(fd >= 0);
+    REQUIRE(write_all(fd, raw));
+    Answer answer;
+    auto responses = read_responses(fd, 1, std::chrono::seconds(5));
+    if (!responses.empty()) answer.response = responses.front();
+    char byte = 0;
+    pollfd pfd{fd, POLLIN, 0};
+    answer.closed = ::poll(&pfd, 1, 5000) == 1 && ::recv(fd, &byte, 1, 0) == 0;
+    ::close(fd);
+    return answer;
+  };
+  std::vector<std::pair<std::string, int>> journaled;  // message id, status
+
+  Answer a = exchange(head + "Transfer-Encoding: chunked\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n");
+  CHECK(check_error(a.response, 400, "bad_input").find("malformed request body") != std::string::npos);
+  CHECK(a.closed);
+  journaled.emplace_back(a.response.header("x-message-id"), 400);
+
+  a = exchange(head + "Transfer-Encoding: gzip, chunked\r\n\r\n14\r\n{\"name\":\"compressed\"}\r\n0\r\n\r\n");
+  CHECK(check_error(a.response, 501, "bad_input").find("'gzip, chunked' is not supported") != std::string::npos);
+  CHECK(a.closed);
+  journaled.emplace_back(a.response.header("x-message-id"), 501);
+
+  // A chunk extension is held to the header's limit (16 KiB here), a chunk's size line and the
+  // trailer to what the read buffer holds (the header limit and 4 KiB).
+  a = exchange(head + "Transfer-Encoding: chunked\r\n\r\nc;" + std::string(20'000, 'e') + "\r\n{\"name\":\"x\"}\r\n0\r\n\r\n");
+  CHECK(check_error(a.response, 400, "bad_input").find("extension") != std::string::npos);
+  CHECK(a.closed);
+  a = exchange(head + "Transfer-Encoding: chunked\r\n\r\nc\r\n{\"name\":\"x\"}\r\n0\r\nX-Trailer: " +
+               std::string(40'000, 't') + "\r\n\r\n");
+  CHECK(check_error(a.response, 431, "too_large").find("trailer") != std::string::npos);
+  CHECK(a.closed);
+  // Small ones still pass.
+  a = exchange(head + "Transfer-Encoding: chunked\r\n\r\nc;note=1\r\n{\"name\":\"x\"}\r\n0\r\nX-Trailer: t\r\n\r\n");
+  CHECK(a.response.status == 200);
+  CHECK(a.response.body == R"({"name":"x","size":12})");
+
+  // A header trickled a byte at a time is not idle, but it gets the header deadline (1 s), and the
+  // 408 the journal records is the one the client reads.
+  {
+    const int fd = connect_tcp(address);
+    REQUIRE(fd >= 0);
+    REQUIRE(write_all(fd, head));
+    std::atomic<bool> stop{false};
+    std::thread trickle([&] {
+      for (int i = 0; i < 50 && !stop; ++i) {
+        if (!write_all(fd, "X")) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    });
+    auto responses = read_responses(fd, 1, std::chrono::seconds(4));
+    stop = true;
+    trickle.join();
+    ::close(fd);
+    REQUIRE(responses.size() == 1);
+    CHECK(check_error(responses.front(), 408, "timeout").find("header was not received within 1000 ms") != std::string::npos);
+    journaled.emplace_back(responses.front().header("x-message-id"), 408);
+  }
+  // A body that stops coming gets its 408 too.
+  {
+    const int fd = connect_tcp(address);
+    REQUIRE(write_all(fd, head + "Content-Length: 100\r\n\r\n{\"name\":"));
+    auto responses = read_responses(fd, 1, std::chrono::seconds(4));
+    ::close(fd);
+    REQUIRE(responses.size() == 1);
+    check_error(responses.front(), 408, "timeout");
+    journaled.emplace_back(responses.front().header("x-message-id"), 408);
+  }
+  // A connection that never sends a byte is closed at the deadline, with nothing to answer.
+  {
+    const int fd = connect_tcp(address);
+    char byte = 0;
+    pollfd pfd{fd, POLLIN, 0};
+    CHECK(::poll(&pfd, 1, 4000) == 1);
+    CHECK(::recv(fd, &byte, 1, 0) == 0);
+    ::close(fd);
+  }
+
+  for (const auto& [id, status] : journaled) {
+    INFO(id);
+    REQUIRE(!id.empty());
+    HttpResult found;
+    CHECK(wait_until([&] {
+      found = gateway.admin_request("GET", "/api/messages?id=" + id);
+      return found.body.find("\"status\":" + std::to_string(status) + ",") != std::string::npos;
+    }));
+  }
+  CHECK(gateway.stop() == 0);
+}

@@ -3,8 +3,10 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
@@ -12,7 +14,9 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
+#include <functional>
 
 #include "core/log.hpp"
 #include "core/net/tcp_listener.hpp"
@@ -41,36 +45,113 @@ bool is_quiet_close(const boost::system::error_code& ec) {
          ec == asio::error::operation_aborted || ec == beast::error::timeout || ec == asio::ssl::error::stream_truncated;
 }
 
+// Cuts a read of a request (its header, its body) that takes longer than the deadline by
+// cancelling it: unlike the stream's own timeout, that leaves the socket open for the 408 that
+// says why, so what the journal records is what the client got.
+class ReadDeadline {
+ public:
+  ReadDeadline(tcp::socket& socket, std::chrono::milliseconds limit)
+      : timer_(socket.get_executor(), limit), state_(std::make_shared<State>()) {
+    // `socket` outlives the deadline, and the handler touches it only before finish().
+    timer_.async_wait([state = state_, &socket](boost::system::error_code ec) {
+      if (ec || state->finished) return;
+      state->expired = true;
+      socket.cancel(ec);
+    });
+  }
+  ~ReadDeadline() { finish(); }
+  ReadDeadline(const ReadDeadline&) = delete;
+  ReadDeadline& operator=(const ReadDeadline&) = delete;
+  void finish() {
+    state_->finished = true;
+    timer_.cancel();
+  }
+  bool expired() const { return state_->expired; }
+
+ private:
+  struct State {
+    bool finished = false;
+    bool expired = false;
+  };
+  asio::steady_timer timer_;
+  std::shared_ptr<State> state_;
+};
+
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Answers a request the server itself refuses (status 0: the one of the error's kind) and ends
+// the connection, whose remaining bytes cannot be trusted to start a request.
+template <class Stream>
+asio::awaitable<void> refuse(Stream& stream, RequestHandler& handler, Error error, int status,
+                             const ConnectionInfo& connection, const ServerLimits& limits) {
+  Response res = handler.reject(std::move(error), status, connection);
+  res.keep_alive(false);
+  res.prepare_payload();
+  beast::get_lowest_layer(stream).expires_after(limits.write_timeout);
+  co_await bhttp::async_write(stream, res, use_tuple);
+}
+
 // Reads and answers requests until the client or a limit ends the connection.
 template <class Stream>
 asio::awaitable<void> serve_requests(Stream& stream, const SessionContext& state, const ConnectionInfo& connection) {
   RequestHandler& handler = state.handler;
-  beast::flat_buffer buffer;
+  const ServerLimits first_limits = handler.limits();
+  // Bounded, so that what no limit of the parser covers (a chunk's size line and extensions, the
+  // trailer) cannot grow without end; a header, and then the body piece by piece, pass through.
+  beast::flat_buffer buffer(first_limits.max_header + 4 * 1024);
   auto& tcp_layer = beast::get_lowest_layer(stream);
-  for (;;) {
+  // A chunk extension is header-like metadata: it gets the header's limit.
+  std::function<void(std::uint64_t, std::string_view, boost::system::error_code&)> check_chunk_header =
+      [max = first_limits.max_header](std::uint64_t, std::string_view extensions, boost::system::error_code& ec) {
+        if (extensions.size() > max) ec = bhttp::error::bad_chunk_extension;
+      };
+  for (std::size_t served = 0;; ++served) {
     const ServerLimits limits = handler.limits();
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header));
     parser.body_limit(limits.max_body);
+    parser.on_chunk_header(check_chunk_header);
 
-    tcp_layer.expires_after(limits.idle_timeout);
+    // Waiting for a request: the first of a connection must start within the header deadline,
+    // a later one within the idle timeout. Nothing was sent, so nothing is answered.
+    if (buffer.size() == 0) {
+      tcp_layer.expires_after(served == 0 ? limits.header_timeout : limits.idle_timeout);
+      auto [wait_ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_tuple);
+      if (wait_ec) co_return;
+      buffer.commit(n);
+    }
+
+    tcp_layer.expires_never();
+    ReadDeadline header_deadline(tcp_layer.socket(), limits.header_timeout);
     auto [header_ec, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+    header_deadline.finish();
+    if (header_deadline.expired()) header_ec = beast::error::timeout;
     if (header_ec) {
-      if (is_quiet_close(header_ec) && buffer.size() == 0) co_return;
+      if (is_quiet_close(header_ec) && header_ec != beast::error::timeout) co_return;
       // A Content-Length over the body limit is refused as soon as the header is read.
       Error error = header_ec == bhttp::error::header_limit
                         ? Error{ErrorKind::too_large, "request header is larger than " + std::to_string(limits.max_header) + " bytes"}
                     : header_ec == bhttp::error::body_limit
                         ? Error{ErrorKind::too_large, "request body is larger than " + std::to_string(limits.max_body) + " bytes"}
-                    : header_ec == beast::error::timeout ? Error{ErrorKind::timeout, "request was not received in time"}
-                                                         : Error{ErrorKind::bad_input, "malformed HTTP request: " + header_ec.message()};
-      if (is_quiet_close(header_ec) && header_ec != beast::error::timeout) co_return;
+                    : header_ec == beast::error::timeout
+                        ? Error{ErrorKind::timeout, "request header was not received within " + std::to_string(limits.header_timeout.count()) + " ms"}
+                        : Error{ErrorKind::bad_input, "malformed HTTP request: " + header_ec.message()};
       const int status = header_ec == bhttp::error::header_limit ? 431 : header_ec == beast::error::timeout ? 408 : 0;
-      Response res = handler.reject(std::move(error), status, connection);
-      res.keep_alive(false);
-      res.prepare_payload();
-      tcp_layer.expires_after(limits.write_timeout);
-      co_await bhttp::async_write(stream, res, use_tuple);
+      co_await refuse(stream, handler, std::move(error), status, connection, limits);
+      co_return;
+    }
+
+    // Only chunked is a framing this server decodes; passing on a compressed body as if it were
+    // plain would hand the flow bytes it cannot read (RFC 9112 §6.1: 501).
+    const std::string_view transfer_encoding = trimmed(parser.get()[bhttp::field::transfer_encoding]);
+    if (!transfer_encoding.empty() && !beast::iequals(transfer_encoding, "chunked")) {
+      Error error{ErrorKind::bad_input,
+                  "Transfer-Encoding '" + std::string(transfer_encoding) + "' is not supported; send the body as is or chunked"};
+      co_await refuse(stream, handler, std::move(error), 501, connection, limits);
       co_return;
     }
 
@@ -83,19 +164,24 @@ asio::awaitable<void> serve_requests(Stream& stream, const SessionContext& state
       if (ec) co_return;
     }
 
-    tcp_layer.expires_after(limits.read_timeout);
+    ReadDeadline body_deadline(tcp_layer.socket(), limits.read_timeout);
     auto [body_ec, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+    body_deadline.finish();
+    if (body_deadline.expired()) body_ec = beast::error::timeout;
     if (body_ec) {
-      if (body_ec != bhttp::error::body_limit && body_ec != beast::error::timeout) co_return;
-      Response res = handler.reject(
+      if (is_quiet_close(body_ec) && body_ec != beast::error::timeout) co_return;
+      // Built before the co_await: GCC 12 destroys temporaries of a conditional expression inside
+      // a co_await's operands twice.
+      Error error =
           body_ec == bhttp::error::body_limit
               ? Error{ErrorKind::too_large, "request body is larger than " + std::to_string(limits.max_body) + " bytes"}
-              : Error{ErrorKind::timeout, "request body was not received within " + std::to_string(limits.read_timeout.count()) + " ms"},
-          body_ec == beast::error::timeout ? 408 : 0, connection);
-      res.keep_alive(false);
-      res.prepare_payload();
-      tcp_layer.expires_after(limits.write_timeout);
-      co_await bhttp::async_write(stream, res, use_tuple);
+          : body_ec == bhttp::error::buffer_overflow
+              ? Error{ErrorKind::too_large, "a chunk's size line or the trailer is larger than the header limit"}
+          : body_ec == beast::error::timeout
+              ? Error{ErrorKind::timeout, "request body was not received within " + std::to_string(limits.read_timeout.count()) + " ms"}
+              : Error{ErrorKind::bad_input, "malformed request body: " + body_ec.message()};
+      const int status = body_ec == beast::error::timeout ? 408 : body_ec == bhttp::error::buffer_overflow ? 431 : 0;
+      co_await refuse(stream, handler, std::move(error), status, connection, limits);
       co_return;
     }
 
@@ -108,6 +194,23 @@ asio::awaitable<void> serve_requests(Stream& stream, const SessionContext& state
     tcp_layer.expires_after(limits.write_timeout);
     auto [write_ec, written] = co_await bhttp::async_write(stream, res, use_tuple);
     if (write_ec || !res.keep_alive()) co_return;
+  }
+}
+
+// Closing a socket with unread bytes (the rest of a refused request) sends a reset, and a reset
+// makes the client's kernel drop our answer before the client has read it. So the answer is
+// followed by a FIN, and what the client still sends is read and dropped until it closes too, for
+// a bounded time and amount.
+asio::awaitable<void> linger(beast::tcp_stream& stream) {
+  boost::system::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) co_return;
+  stream.expires_after(std::chrono::seconds(2));
+  std::array<char, 4096> sink;
+  for (std::size_t dropped = 0; dropped < 1024 * 1024;) {
+    auto [read_ec, n] = co_await stream.async_read_some(asio::buffer(sink), use_tuple);
+    if (read_ec) co_return;
+    dropped += n;
   }
 }
 
@@ -129,7 +232,7 @@ class HttpConnectionHandler final : public ConnectionHandler {
     std::shared_ptr<asio::ssl::context> tls = handler_->tls();
     if (!tls) {
       co_await serve_requests(plain, context, connection);
-      plain.socket().shutdown(tcp::socket::shutdown_send, ec);
+      co_await linger(plain);
       co_return;
     }
 

@@ -27,6 +27,8 @@ struct ServerLimits {
   std::size_t max_header = 16 * 1024;
   std::size_t max_body = 1024 * 1024;
   std::chrono::milliseconds idle_timeout{60'000};   // waiting for the next request on a connection
+  // The whole header from its first byte; a client trickling bytes is not idle, but it is slow.
+  std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds read_timeout{30'000};   // reading one request once it has begun
   std::chrono::milliseconds write_timeout{30'000};
   std::size_t max_connections = 10'000;

@@ -27,6 +27,7 @@ ListenerSettings read_listener_settings(const ConfigReader& reader) {
   if (reader.has("max_header")) s.max_header = reader.size("max_header");
   if (reader.has("max_connections")) s.max_connections = static_cast<std::size_t>(std::max<std::int64_t>(1, reader.integer("max_connections")));
   if (reader.has("idle_timeout")) s.idle_timeout = reader.duration("idle_timeout");
+  if (reader.has("header_timeout")) s.header_timeout = reader.duration("header_timeout");
   if (reader.has("read_timeout")) s.read_timeout = reader.duration("read_timeout");
   if (reader.has("write_timeout")) s.write_timeout = reader.duration("write_timeout");
   return s;
@@ -38,6 +39,7 @@ void ListenerSettingsMerge::add(const ListenerSettings& s, const Location& where
   merge(merged_.max_header, s.max_header, "max_header", key_, where, diag);
   merge(merged_.max_connections, s.max_connections, "max_connections", key_, where, diag);
   merge(merged_.idle_timeout, s.idle_timeout, "idle_timeout", key_, where, diag);
+  merge(merged_.header_timeout, s.header_timeout, "header_timeout", key_, where, diag);
   merge(merged_.read_timeout, s.read_timeout, "read_timeout", key_, where, diag);
   merge(merged_.write_timeout, s.write_timeout, "write_timeout", key_, where, diag);
 }
@@ -48,6 +50,7 @@ ServerLimits ListenerSettingsMerge::limits() const {
   limits.max_header = merged_.max_header.value_or(limits.max_header);
   limits.max_connections = merged_.max_connections.value_or(limits.max_connections);
   limits.idle_timeout = merged_.idle_timeout.value_or(limits.idle_timeout);
+  limits.header_timeout = merged_.header_timeout.value_or(limits.header_timeout);
   limits.read_timeout = merged_.read_timeout.value_or(limits.read_timeout);
   limits.write_timeout = merged_.write_timeout.value_or(limits.write_timeout);
   return limits;

@@ -18,11 +18,12 @@
 
 namespace qiao::http {
 
-inline constexpr std::array<ConfigKey, 7> listener_setting_keys{{
+inline constexpr std::array<ConfigKey, 8> listener_setting_keys{{
     {"tls", KeyType::mapping, "", "HTTPS: cert, key, and client_ca for mutual TLS (whole listener)"},
     {"max_body", KeyType::size, "1MiB", "largest request body; larger gets 413 (whole listener)"},
     {"max_header", KeyType::size, "16KiB", "largest request header; larger gets 431 (whole listener)"},
     {"idle_timeout", KeyType::duration, "60s", "how long a keep-alive connection may wait for a request (whole listener)"},
+    {"header_timeout", KeyType::duration, "10s", "how long a request's whole header may take from its first byte, and a new connection to start one; later gets 408 (whole listener)"},
     {"read_timeout", KeyType::duration, "30s", "how long reading one request may take (whole listener)"},
     {"write_timeout", KeyType::duration, "30s", "how long writing one reply may take (whole listener)"},
     {"max_connections", KeyType::integer, "10000", "open connections at most; more are closed at once (whole listener)"},
@@ -41,7 +42,7 @@ constexpr std::array<ConfigKey, N + listener_setting_keys.size()> with_listener_
 struct ListenerSettings {
   std::optional<ServerTlsSettings> tls;
   std::optional<std::size_t> max_body, max_header, max_connections;
-  std::optional<std::chrono::milliseconds> idle_timeout, read_timeout, write_timeout;
+  std::optional<std::chrono::milliseconds> idle_timeout, header_timeout, read_timeout, write_timeout;
 };
 
 // Reads the listener keys of a source block validated against a schema that includes them
