@@ -1,6 +1,7 @@
 #include "core/log.hpp"
 
 #include <spdlog/async.h>
+#include <spdlog/sinks/dist_sink.h>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -9,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <string>
 
 namespace qiao::log {
 
@@ -17,6 +19,36 @@ namespace {
 struct Loggers {
   std::shared_ptr<spdlog::logger> system;
   std::shared_ptr<spdlog::logger> business;
+};
+
+// Lines the system log may hold while its thread writes; a worker never waits for room.
+constexpr std::size_t system_queue_lines = 65536;
+
+// The system log's sinks, behind one that runs on the logging thread. A full queue overruns its
+// oldest line instead of blocking the worker that logs (a worker that waits on a slow disk or a
+// stalled terminal stops answering messages); once the logging thread has caught up, this says
+// how many lines were lost, once.
+class DropReportingSink final : public spdlog::sinks::dist_sink<std::mutex> {
+  using dist_sink_mt = spdlog::sinks::dist_sink<std::mutex>;
+
+ public:
+  DropReportingSink(std::vector<spdlog::sink_ptr> sinks, std::shared_ptr<spdlog::details::thread_pool> pool)
+      : dist_sink_mt(std::move(sinks)), pool_(std::move(pool)) {}
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    const std::size_t lost = pool_->overrun_counter();
+    if (lost > reported_ && pool_->queue_size() < system_queue_lines / 2) {
+      const std::string text = std::to_string(lost - reported_) + " log lines dropped: the system log's queue was full";
+      dist_sink_mt::sink_it_(spdlog::details::log_msg(msg.logger_name, spdlog::level::warn, text));
+      reported_ = lost;
+    }
+    dist_sink_mt::sink_it_(msg);
+  }
+
+ private:
+  std::shared_ptr<spdlog::details::thread_pool> pool_;
+  std::size_t reported_ = 0;  // guarded by the sink's mutex
 };
 
 Loggers& loggers() {
@@ -38,7 +70,7 @@ std::string setup(const Settings& settings) {
     return "log level '" + settings.level + "' is not one of trace, debug, info, warn, error";
   }
   try {  // spdlog reports file errors only by throwing
-    spdlog::init_thread_pool(65536, 1);
+    spdlog::init_thread_pool(system_queue_lines, 1);
     std::vector<spdlog::sink_ptr> system_sinks;
     if (settings.console) system_sinks.push_back(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
     std::shared_ptr<spdlog::logger> business;
@@ -55,8 +87,9 @@ std::string setup(const Settings& settings) {
     } else {
       business = std::make_shared<spdlog::logger>("business", std::make_shared<spdlog::sinks::null_sink_mt>());
     }
-    auto system = std::make_shared<spdlog::async_logger>("system", system_sinks.begin(), system_sinks.end(),
-                                                         spdlog::thread_pool(), spdlog::async_overflow_policy::block);
+    auto sink = std::make_shared<DropReportingSink>(std::move(system_sinks), spdlog::thread_pool());
+    auto system = std::make_shared<spdlog::async_logger>("system", std::move(sink), spdlog::thread_pool(),
+                                                         spdlog::async_overflow_policy::overrun_oldest);
     system->set_level(level);
     system->flush_on(spdlog::level::info);
     // flush_every reaches registered loggers only: without this the business log stayed in
@@ -79,6 +112,11 @@ std::string setup(const Settings& settings) {
 void shutdown() {
   loggers().system->flush();
   loggers().business->flush();
+}
+
+std::uint64_t dropped_lines() {
+  const auto pool = spdlog::thread_pool();
+  return pool ? pool->overrun_counter() : 0;
 }
 
 spdlog::logger& system() { return *loggers().system; }

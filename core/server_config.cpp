@@ -16,6 +16,7 @@ constexpr ConfigKey top_keys[] = {
     {"node", KeyType::mapping, "", "this gateway node: name, threads"},
     {"admin", KeyType::mapping, "", "the admin listener: listen, token"},
     {"store", KeyType::mapping, "", "the message store: url"},
+    {"journal", KeyType::mapping, "", "what the journal keeps: payload size limits, a free-space floor"},
     {"flows", KeyType::strings, "", "flow files: globs such as flows/*.yaml", true},
     {"endpoints", KeyType::strings, "", "endpoint files"},
     {"log", KeyType::mapping, "", "logs: dir, level, console"},
@@ -32,6 +33,14 @@ constexpr ConfigKey admin_keys[] = {
 };
 constexpr ConfigKey store_keys[] = {
     {"url", KeyType::string, "sqlite://var/qiao.db", "sqlite://PATH (embedded)"},
+};
+constexpr ConfigKey journal_keys[] = {
+    {"max_payload_bytes", KeyType::size, "1MiB", "longest request or reply kept; a longer one keeps its beginning"},
+    {"max_rejected_bytes", KeyType::size, "4KiB",
+     "longest request kept of a message the gateway refused (bad input, unknown path, too large …)"},
+    {"min_free_bytes", KeyType::size, "1GiB",
+     "below this much free space on the store's disk, payloads are not stored (metadata still is)"},
+    {"free_space_check", KeyType::duration, "5s", "how often the free space is measured"},
 };
 constexpr ConfigKey log_keys[] = {
     {"dir", KeyType::string, "var/log", "directory of system.log and business.log"},
@@ -92,6 +101,12 @@ ServerConfig load_server_config(const std::string& path, Diagnostics& diag) {
   ConfigReader store = section(top, "store", store_keys, diag);
   config.store_url = store.string("url");
 
+  ConfigReader journal = section(top, "journal", journal_keys, diag);
+  config.journal.max_payload_bytes = journal.size("max_payload_bytes");
+  config.journal.max_rejected_bytes = journal.size("max_rejected_bytes");
+  config.journal.min_free_bytes = journal.size("min_free_bytes");
+  config.journal.free_space_check = journal.duration("free_space_check");
+
   config.flow_patterns = top.strings("flows");
   config.endpoint_files = top.strings("endpoints");
 
@@ -116,6 +131,12 @@ std::vector<std::string> restart_only_changes(const ServerConfig& running, const
   if (running.node_name != next.node_name) changed.push_back("node.name");
   if (running.admin_listen != next.admin_listen) changed.push_back("admin.listen");
   if (running.store_url != next.store_url) changed.push_back("store.url");
+  const JournalLimits& a = running.journal;
+  const JournalLimits& b = next.journal;
+  if (a.max_payload_bytes != b.max_payload_bytes) changed.push_back("journal.max_payload_bytes");
+  if (a.max_rejected_bytes != b.max_rejected_bytes) changed.push_back("journal.max_rejected_bytes");
+  if (a.min_free_bytes != b.min_free_bytes) changed.push_back("journal.min_free_bytes");
+  if (a.free_space_check != b.free_space_check) changed.push_back("journal.free_space_check");
   if (running.log.dir != next.log.dir) changed.push_back("log.dir");
   if (running.log.level != next.log.level) changed.push_back("log.level");
   return changed;

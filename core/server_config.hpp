@@ -10,6 +10,7 @@
 #include "core/config/diagnostics.hpp"
 #include "core/log.hpp"
 #include "core/lua/lua_worker.hpp"
+#include "core/store/store.hpp"
 
 namespace qiao {
 
@@ -21,6 +22,7 @@ struct ServerConfig {
   std::string admin_listen = "127.0.0.1:9900";
   std::string admin_token;                 // empty: no token (the admin listener should be loopback)
   std::string store_url = "sqlite://var/qiao.db";
+  JournalLimits journal;                   // what the journal keeps of payloads
   std::vector<std::string> flow_patterns;  // globs, e.g. "flows/*.yaml"
   std::vector<std::string> endpoint_files;
   bool watch = true;                       // reload when a flow or endpoint file changes

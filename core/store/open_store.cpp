@@ -19,9 +19,10 @@ Expected<std::unique_ptr<Store>> as_store(Expected<std::unique_ptr<T>> opened) {
 
 }  // namespace
 
-Expected<std::unique_ptr<Store>> open_store(const std::string& url, const std::string& base_dir) {
+Expected<std::unique_ptr<Store>> open_store(const std::string& url, const std::string& base_dir,
+                                            const JournalLimits& limits) {
   constexpr std::string_view sqlite_scheme = "sqlite://";
-  if (url == "sqlite::memory:") return as_store(SqliteStore::open_memory());
+  if (url == "sqlite::memory:") return as_store(SqliteStore::open_memory(SqliteStore::default_queue_capacity, limits));
   if (!url.starts_with(sqlite_scheme))
     return Error{ErrorKind::config, "store: unsupported url '" + url + "' (use sqlite://PATH)"};
 
@@ -38,7 +39,7 @@ Expected<std::unique_ptr<Store>> open_store(const std::string& url, const std::s
   if (ec)
     return Error{ErrorKind::config, "store: cannot create directory '" + path.parent_path().string() + "' for '" +
                                         path.string() + "': " + ec.message()};
-  return as_store(SqliteStore::open(path.string()));
+  return as_store(SqliteStore::open(path.string(), SqliteStore::default_queue_capacity, limits));
 }
 
 }  // namespace qiao
