@@ -1,7 +1,6 @@
 #include "core/log.hpp"
 
 #include <spdlog/async.h>
-#include <spdlog/sinks/dist_sink.h>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -11,6 +10,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
+
+#include "core/log_drops.hpp"
 
 namespace qiao::log {
 
@@ -23,33 +24,6 @@ struct Loggers {
 
 // Lines the system log may hold while its thread writes; a worker never waits for room.
 constexpr std::size_t system_queue_lines = 65536;
-
-// The system log's sinks, behind one that runs on the logging thread. A full queue overruns its
-// oldest line instead of blocking the worker that logs (a worker that waits on a slow disk or a
-// stalled terminal stops answering messages); once the logging thread has caught up, this says
-// how many lines were lost, once.
-class DropReportingSink final : public spdlog::sinks::dist_sink<std::mutex> {
-  using dist_sink_mt = spdlog::sinks::dist_sink<std::mutex>;
-
- public:
-  DropReportingSink(std::vector<spdlog::sink_ptr> sinks, std::shared_ptr<spdlog::details::thread_pool> pool)
-      : dist_sink_mt(std::move(sinks)), pool_(std::move(pool)) {}
-
- protected:
-  void sink_it_(const spdlog::details::log_msg& msg) override {
-    const std::size_t lost = pool_->overrun_counter();
-    if (lost > reported_ && pool_->queue_size() < system_queue_lines / 2) {
-      const std::string text = std::to_string(lost - reported_) + " log lines dropped: the system log's queue was full";
-      dist_sink_mt::sink_it_(spdlog::details::log_msg(msg.logger_name, spdlog::level::warn, text));
-      reported_ = lost;
-    }
-    dist_sink_mt::sink_it_(msg);
-  }
-
- private:
-  std::shared_ptr<spdlog::details::thread_pool> pool_;
-  std::size_t reported_ = 0;  // guarded by the sink's mutex
-};
 
 Loggers& loggers() {
   static Loggers instance = [] {
@@ -87,7 +61,7 @@ std::string setup(const Settings& settings) {
     } else {
       business = std::make_shared<spdlog::logger>("business", std::make_shared<spdlog::sinks::null_sink_mt>());
     }
-    auto sink = std::make_shared<DropReportingSink>(std::move(system_sinks), spdlog::thread_pool());
+    auto sink = std::make_shared<DropReportingSink>(std::move(system_sinks), spdlog::thread_pool(), system_queue_lines);
     auto system = std::make_shared<spdlog::async_logger>("system", std::move(sink), spdlog::thread_pool(),
                                                          spdlog::async_overflow_policy::overrun_oldest);
     system->set_level(level);
