@@ -44,9 +44,11 @@ void render_journal(std::string& out, const JournalStats& s) {
   out += "# HELP qiao_journal_truncated_total Journal entries whose request or reply was cut to its size limit.\n";
   out += "# TYPE qiao_journal_truncated_total counter\n";
   out += fmt::format("qiao_journal_truncated_total {}\n", s.truncated);
-  out += "# HELP qiao_journal_payloads_skipped_total Journal entries stored without payloads, free space being low.\n";
+  out += "# HELP qiao_journal_payloads_skipped_total Journal entries stored without payloads: free space below "
+         "journal.min_free_bytes, or journal.max_queued_bytes waiting to be written.\n";
   out += "# TYPE qiao_journal_payloads_skipped_total counter\n";
-  out += fmt::format("qiao_journal_payloads_skipped_total {}\n", s.payloads_skipped);
+  out += fmt::format("qiao_journal_payloads_skipped_total{{reason=\"low_on_space\"}} {}\n", s.skipped_low_on_space);
+  out += fmt::format("qiao_journal_payloads_skipped_total{{reason=\"backlog\"}} {}\n", s.skipped_backlog);
   out += "# HELP qiao_journal_low_on_space 1 while free space is below journal.min_free_bytes and payloads are not stored.\n";
   out += "# TYPE qiao_journal_low_on_space gauge\n";
   out += fmt::format("qiao_journal_low_on_space {}\n", s.low_on_space ? 1 : 0);

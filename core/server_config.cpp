@@ -41,6 +41,8 @@ constexpr ConfigKey journal_keys[] = {
     {"min_free_bytes", KeyType::size, "1GiB",
      "below this much free space on the store's disk, payloads are not stored (metadata still is)"},
     {"free_space_check", KeyType::duration, "5s", "how often the free space is measured"},
+    {"max_queued_bytes", KeyType::size, "64MiB",
+     "payload bytes waiting to be written at most; beyond, entries wait without payloads (a slow disk)"},
 };
 constexpr ConfigKey log_keys[] = {
     {"dir", KeyType::string, "var/log", "directory of system.log and business.log"},
@@ -106,6 +108,7 @@ ServerConfig load_server_config(const std::string& path, Diagnostics& diag) {
   config.journal.max_rejected_bytes = journal.size("max_rejected_bytes");
   config.journal.min_free_bytes = journal.size("min_free_bytes");
   config.journal.free_space_check = journal.duration("free_space_check");
+  config.journal.max_queued_bytes = journal.size("max_queued_bytes");
 
   config.flow_patterns = top.strings("flows");
   config.endpoint_files = top.strings("endpoints");
@@ -137,6 +140,7 @@ std::vector<std::string> restart_only_changes(const ServerConfig& running, const
   if (a.max_rejected_bytes != b.max_rejected_bytes) changed.push_back("journal.max_rejected_bytes");
   if (a.min_free_bytes != b.min_free_bytes) changed.push_back("journal.min_free_bytes");
   if (a.free_space_check != b.free_space_check) changed.push_back("journal.free_space_check");
+  if (a.max_queued_bytes != b.max_queued_bytes) changed.push_back("journal.max_queued_bytes");
   if (running.log.dir != next.log.dir) changed.push_back("log.dir");
   if (running.log.level != next.log.level) changed.push_back("log.level");
   return changed;

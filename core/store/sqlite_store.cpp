@@ -329,33 +329,51 @@ constexpr auto idle_tick = std::chrono::seconds(1);
 constexpr std::uint64_t trim_after_bytes = 16u << 20;
 }  // namespace
 
-bool SqliteStore::keep_within_limits(JournalEntry& entry, bool without_payloads) const {
-  const std::uint64_t request_limit = without_payloads ? 0
-                                      : entry.rejected ? std::min(limits_.max_rejected_bytes, limits_.max_payload_bytes)
-                                                       : limits_.max_payload_bytes;
-  const std::uint64_t reply_limit = without_payloads ? 0 : limits_.max_payload_bytes;
-  entry.request_size = entry.request ? entry.request->size() : 0;
-  entry.reply_size = entry.reply.size();
-  entry.request_truncated = false;
-  entry.reply_truncated = false;
+namespace {
+
+std::uint64_t stored_bytes(const JournalEntry& entry) {
+  return (entry.request ? entry.request->size() : 0) + entry.reply.size();
+}
+
+// Cuts the payloads to at most these many bytes and marks what it cut; returns whether it cut any.
+bool cut_payloads(JournalEntry& entry, std::uint64_t request_limit, std::uint64_t reply_limit) {
+  bool cut = false;
   if (entry.request && entry.request->size() > request_limit) {
     // A copy of the beginning, so that the queue does not keep the whole received body alive.
     entry.request = make_buffer(entry.request->substr(0, static_cast<std::size_t>(request_limit)));
-    entry.request_truncated = true;
+    entry.request_truncated = cut = true;
   }
   if (entry.reply.size() > reply_limit) {
     entry.reply.resize(static_cast<std::size_t>(reply_limit));
     entry.reply.shrink_to_fit();
-    entry.reply_truncated = true;
+    entry.reply_truncated = cut = true;
   }
-  return entry.request_truncated || entry.reply_truncated;
+  return cut;
 }
 
+}  // namespace
+
 void SqliteStore::journal(JournalEntry entry) {
-  bytes_since_trim_.fetch_add((entry.request ? entry.request->size() : 0) + entry.reply.size(),
-                              std::memory_order_relaxed);
-  const bool without_payloads = low_on_space_.load(std::memory_order_relaxed);
-  const bool cut = keep_within_limits(entry, without_payloads);
+  entry.request_size = entry.request ? entry.request->size() : 0;
+  entry.reply_size = entry.reply.size();
+  entry.request_truncated = false;
+  entry.reply_truncated = false;
+  bytes_since_trim_.fetch_add(entry.request_size + entry.reply_size, std::memory_order_relaxed);
+
+  const bool low_on_space = low_on_space_.load(std::memory_order_relaxed);
+  const std::uint64_t request_limit =
+      entry.rejected ? std::min(limits_.max_rejected_bytes, limits_.max_payload_bytes) : limits_.max_payload_bytes;
+  const bool cut = low_on_space ? cut_payloads(entry, 0, 0) : cut_payloads(entry, request_limit, limits_.max_payload_bytes);
+  // A disk slower than the gateway: entries go on queueing up to the capacity, but once the
+  // queue holds max_queued_bytes of payloads the next ones wait without theirs, so a stalled
+  // disk cannot grow the process without bound. Checked without the lock: concurrent workers
+  // may overshoot by one entry each.
+  std::uint64_t kept = stored_bytes(entry);
+  const bool backlog = kept > 0 && queued_bytes_.load(std::memory_order_relaxed) + kept > limits_.max_queued_bytes;
+  if (backlog) {
+    cut_payloads(entry, 0, 0);
+    kept = 0;
+  }
   bool wake = false;
   {
     std::lock_guard lock(queue_mutex_);
@@ -365,11 +383,13 @@ void SqliteStore::journal(JournalEntry entry) {
     }
     queue_.push_back(std::move(entry));
     ++accepted_;
+    queued_bytes_.fetch_add(kept, std::memory_order_relaxed);
     // The first entry of a batch wakes the writer, which then gathers more for a moment; a
     // full batch cuts that moment short.
     wake = queue_.size() == 1 || queue_.size() == gather_enough;
   }
-  if (cut) (without_payloads ? payloads_skipped_ : truncated_).fetch_add(1, std::memory_order_relaxed);
+  if (backlog) skipped_backlog_.fetch_add(1, std::memory_order_relaxed);
+  else if (cut) (low_on_space ? skipped_low_on_space_ : truncated_).fetch_add(1, std::memory_order_relaxed);
   if (wake) work_cv_.notify_one();
 }
 
@@ -393,7 +413,8 @@ JournalStats SqliteStore::stats() const {
   s.dropped_queue_full = dropped_queue_full_.load(std::memory_order_relaxed);
   s.dropped_write_failed = dropped_write_failed_.load(std::memory_order_relaxed);
   s.truncated = truncated_.load(std::memory_order_relaxed);
-  s.payloads_skipped = payloads_skipped_.load(std::memory_order_relaxed);
+  s.skipped_low_on_space = skipped_low_on_space_.load(std::memory_order_relaxed);
+  s.skipped_backlog = skipped_backlog_.load(std::memory_order_relaxed);
   s.memory_trims = memory_trims_.load(std::memory_order_relaxed);
   s.low_on_space = low_on_space_.load(std::memory_order_relaxed);
   if (!memory_) s.free_bytes = free_bytes_.load(std::memory_order_relaxed);
@@ -469,6 +490,9 @@ void SqliteStore::run_writer() {
     const std::size_t committed = write_batch(batch, error);
     written_.fetch_add(committed, std::memory_order_relaxed);
     dropped_write_failed_.fetch_add(batch.size() - committed, std::memory_order_relaxed);
+    std::uint64_t batch_bytes = 0;
+    for (const JournalEntry& entry : batch) batch_bytes += stored_bytes(entry);
+    queued_bytes_.fetch_sub(batch_bytes, std::memory_order_relaxed);
     // Under steady load the two vectors keep their size and the queue never reallocates;
     // once batches shrink well below that, a burst is over and its memory goes back.
     if (batch.capacity() > 4096 && batch.size() < batch.capacity() / 4)

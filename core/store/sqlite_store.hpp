@@ -80,8 +80,6 @@ class SqliteStore final : public Store {
               const JournalLimits& limits, bool memory);
   Status prepare_writer_statements();
   void run_writer();
-  // Cuts the entry's payloads to the limits that apply to it; returns whether any was cut.
-  bool keep_within_limits(JournalEntry& entry, bool without_payloads) const;
   // Writer thread: measures free space when the last check is older than limits_.free_space_check.
   // `first`: measure regardless (at open), and log a low disk as the state it starts in.
   void check_free_space(std::chrono::steady_clock::time_point now, bool first);
@@ -120,7 +118,9 @@ class SqliteStore final : public Store {
   std::atomic<std::uint64_t> dropped_queue_full_{0};
   std::atomic<std::uint64_t> dropped_write_failed_{0};
   std::atomic<std::uint64_t> truncated_{0};
-  std::atomic<std::uint64_t> payloads_skipped_{0};
+  std::atomic<std::uint64_t> skipped_low_on_space_{0};
+  std::atomic<std::uint64_t> skipped_backlog_{0};
+  std::atomic<std::uint64_t> queued_bytes_{0};  // payload bytes in the queue and the batch being written
   std::atomic<std::uint64_t> memory_trims_{0};
   // Payload bytes journal() has seen (before cutting) since the last trim: what a burst left in
   // the allocator. Only the writer resets it.

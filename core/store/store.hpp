@@ -23,6 +23,7 @@ struct JournalLimits {
   std::uint64_t max_rejected_bytes = 4 << 10;  // the request of a rejected message (JournalEntry::rejected)
   std::uint64_t min_free_bytes = 1ull << 30;   // below this much free space, payloads are not stored
   std::chrono::milliseconds free_space_check{5000};  // how often the writer measures free space
+  std::uint64_t max_queued_bytes = 64u << 20;  // payloads waiting to be written; beyond, entries wait without
 };
 
 struct JournalEntry {
@@ -54,7 +55,8 @@ struct JournalStats {
   std::uint64_t dropped_queue_full = 0;    // refused because the write queue was full
   std::uint64_t dropped_write_failed = 0;  // queued, but SQLite failed to write them
   std::uint64_t truncated = 0;             // entries stored with a payload cut to its size limit
-  std::uint64_t payloads_skipped = 0;      // entries stored without payloads: free space below the floor
+  std::uint64_t skipped_low_on_space = 0;  // entries stored without payloads: free space below the floor
+  std::uint64_t skipped_backlog = 0;       // entries stored without payloads: max_queued_bytes waiting
   std::uint64_t queued = 0;                // entries waiting for the writer now
   std::uint64_t memory_trims = 0;          // times the writer handed freed memory back after a burst
   bool low_on_space = false;               // free space is below JournalLimits::min_free_bytes now
