@@ -49,7 +49,8 @@ void render_journal(std::string& out, const JournalStats& s) {
   out += "# TYPE qiao_journal_payloads_skipped_total counter\n";
   out += fmt::format("qiao_journal_payloads_skipped_total{{reason=\"low_on_space\"}} {}\n", s.skipped_low_on_space);
   out += fmt::format("qiao_journal_payloads_skipped_total{{reason=\"backlog\"}} {}\n", s.skipped_backlog);
-  out += "# HELP qiao_journal_low_on_space 1 while free space is below journal.min_free_bytes and payloads are not stored.\n";
+  out += "# HELP qiao_journal_low_on_space 1 while free space is below journal.min_free_bytes and payloads are "
+         "not stored.\n";
   out += "# TYPE qiao_journal_low_on_space gauge\n";
   out += fmt::format("qiao_journal_low_on_space {}\n", s.low_on_space ? 1 : 0);
   if (s.free_bytes) {

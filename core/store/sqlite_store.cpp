@@ -152,8 +152,9 @@ JournalEntry read_entry(sqlite3_stmt* stmt) {
     e.request_size = sqlite3_column_type(stmt, 11) == SQLITE_NULL
                          ? e.request->size()
                          : static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 11));
-  e.reply_size = sqlite3_column_type(stmt, 12) == SQLITE_NULL ? e.reply.size()
-                                                              : static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 12));
+  e.reply_size = sqlite3_column_type(stmt, 12) == SQLITE_NULL
+                     ? e.reply.size()
+                     : static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 12));
   e.request_truncated = sqlite3_column_int(stmt, 13) != 0;
   e.reply_truncated = sqlite3_column_int(stmt, 14) != 0;
   return e;
@@ -327,9 +328,6 @@ constexpr auto idle_tick = std::chrono::seconds(1);
 // Payload bytes that must have passed through before an idle writer trims the heap: below that,
 // what a quiet spell leaves behind is not worth a pass over every arena.
 constexpr std::uint64_t trim_after_bytes = 16u << 20;
-}  // namespace
-
-namespace {
 
 std::uint64_t stored_bytes(const JournalEntry& entry) {
   return (entry.request ? entry.request->size() : 0) + entry.reply.size();
@@ -363,7 +361,8 @@ void SqliteStore::journal(JournalEntry entry) {
   const bool low_on_space = low_on_space_.load(std::memory_order_relaxed);
   const std::uint64_t request_limit =
       entry.rejected ? std::min(limits_.max_rejected_bytes, limits_.max_payload_bytes) : limits_.max_payload_bytes;
-  const bool cut = low_on_space ? cut_payloads(entry, 0, 0) : cut_payloads(entry, request_limit, limits_.max_payload_bytes);
+  const bool cut = low_on_space ? cut_payloads(entry, 0, 0)
+                                : cut_payloads(entry, request_limit, limits_.max_payload_bytes);
   // A disk slower than the gateway: entries go on queueing up to the capacity, but once the
   // queue holds max_queued_bytes of payloads the next ones wait without theirs, so a stalled
   // disk cannot grow the process without bound. Checked without the lock: concurrent workers

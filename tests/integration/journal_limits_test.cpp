@@ -239,7 +239,8 @@ TEST_CASE("journal: below the free-space floor payloads are skipped, said once i
   const std::string address = gateway.listener("http 127.0.0.1:0");
 
   HttpClient client(address);
-  for (int i = 0; i < 3; ++i) REQUIRE(client.request("POST", "/echo", R"({"name":"kept without payload"})").status == 200);
+  for (int i = 0; i < 3; ++i)
+    REQUIRE(client.request("POST", "/echo", R"({"name":"kept without payload"})").status == 200);
   wait_journal_idle(gateway, 3);
 
   const std::string metrics = metrics_of(gateway);
