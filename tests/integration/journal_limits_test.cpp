@@ -179,7 +179,9 @@ TEST_CASE("journal: 200 rejected 1 MB bodies add their beginnings to the store a
   const std::uint64_t rss_before = rss_bytes(gateway.pid());
   const std::uintmax_t store_before = store_bytes(dir);
 
-  // The burst: every body is 1 MB of garbage (no JSON), answered 400 by the gateway itself.
+  // The burst: every body is 1 MB of garbage (no JSON), answered 400 by the gateway itself. Four
+  // clients at once: what a worker's own arena keeps after the trim grows with the bodies in
+  // flight together (core/store/README.md), and this test is about what the journal keeps.
   constexpr int per_client = 50;
   constexpr std::size_t body_size = 1'000'000;
   std::vector<int> bad(clients, 0);
