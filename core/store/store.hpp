@@ -75,7 +75,8 @@ struct JournalQuery {
 class Store {
  public:
   virtual ~Store() = default;
-  // Queues an entry for writing; never blocks the calling (worker) thread on disk I/O.
+  // Queues an entry for writing; never blocks the calling (worker) thread on disk I/O. Its
+  // payloads are cut to the store's JournalLimits first, on the calling thread.
   // When the write queue is full the entry is dropped and counted (see dropped()), so an
   // overloaded disk slows nothing but the journal.
   virtual void journal(JournalEntry entry) = 0;
