@@ -21,7 +21,8 @@ namespace {
 
 // A gateway decodes messages of tens to hundreds of KB all day. glibc's defaults hand such
 // buffers back to the kernel after each message and fault them in again for the next one, which
-// profiles showed costing more than the parsing itself; keep them in the process instead.
+// profiles showed costing more than the parsing itself; keep them in the process instead. What
+// a burst leaves behind goes back once it is over: the journal's writer trims the heap when idle.
 void tune_allocator() {
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 128 << 20);
@@ -56,7 +57,7 @@ int command_run(const std::string& config_path) {
     std::cerr << config_path << ": " << error << "\n";
     return 1;
   }
-  auto store = open_store(config.store_url, config.base_dir);
+  auto store = open_store(config.store_url, config.base_dir, config.journal);
   if (!store) {
     std::cerr << config_path << ": " << store.error().message << "\n";
     return 1;

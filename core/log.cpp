@@ -9,6 +9,9 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <string>
+
+#include "core/log_drops.hpp"
 
 namespace qiao::log {
 
@@ -18,6 +21,9 @@ struct Loggers {
   std::shared_ptr<spdlog::logger> system;
   std::shared_ptr<spdlog::logger> business;
 };
+
+// Lines the system log may hold while its thread writes; a worker never waits for room.
+constexpr std::size_t system_queue_lines = 65536;
 
 Loggers& loggers() {
   static Loggers instance = [] {
@@ -38,7 +44,7 @@ std::string setup(const Settings& settings) {
     return "log level '" + settings.level + "' is not one of trace, debug, info, warn, error";
   }
   try {  // spdlog reports file errors only by throwing
-    spdlog::init_thread_pool(65536, 1);
+    spdlog::init_thread_pool(system_queue_lines, 1);
     std::vector<spdlog::sink_ptr> system_sinks;
     if (settings.console) system_sinks.push_back(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
     std::shared_ptr<spdlog::logger> business;
@@ -55,8 +61,10 @@ std::string setup(const Settings& settings) {
     } else {
       business = std::make_shared<spdlog::logger>("business", std::make_shared<spdlog::sinks::null_sink_mt>());
     }
-    auto system = std::make_shared<spdlog::async_logger>("system", system_sinks.begin(), system_sinks.end(),
-                                                         spdlog::thread_pool(), spdlog::async_overflow_policy::block);
+    auto sink =
+        std::make_shared<DropReportingSink>(std::move(system_sinks), spdlog::thread_pool(), system_queue_lines);
+    auto system = std::make_shared<spdlog::async_logger>("system", std::move(sink), spdlog::thread_pool(),
+                                                         spdlog::async_overflow_policy::overrun_oldest);
     system->set_level(level);
     system->flush_on(spdlog::level::info);
     // flush_every reaches registered loggers only: without this the business log stayed in
@@ -79,6 +87,11 @@ std::string setup(const Settings& settings) {
 void shutdown() {
   loggers().system->flush();
   loggers().business->flush();
+}
+
+std::uint64_t dropped_lines() {
+  const auto pool = spdlog::thread_pool();
+  return pool ? pool->overrun_counter() : 0;
 }
 
 spdlog::logger& system() { return *loggers().system; }

@@ -4,6 +4,9 @@
 
 #include <utility>
 
+#include "core/log.hpp"
+#include "core/store/store.hpp"
+
 namespace qiao {
 
 namespace {
@@ -28,6 +31,39 @@ std::string label_value(const std::string& s) {
     out += c;
   }
   return out;
+}
+
+void render_journal(std::string& out, const JournalStats& s) {
+  out += "# HELP qiao_journal_written_total Journal entries written to the store.\n";
+  out += "# TYPE qiao_journal_written_total counter\n";
+  out += fmt::format("qiao_journal_written_total {}\n", s.written);
+  out += "# HELP qiao_journal_dropped_total Journal entries lost: the write queue was full, or the write failed.\n";
+  out += "# TYPE qiao_journal_dropped_total counter\n";
+  out += fmt::format("qiao_journal_dropped_total{{reason=\"queue_full\"}} {}\n", s.dropped_queue_full);
+  out += fmt::format("qiao_journal_dropped_total{{reason=\"write_failed\"}} {}\n", s.dropped_write_failed);
+  out += "# HELP qiao_journal_truncated_total Journal entries whose request or reply was cut to its size limit.\n";
+  out += "# TYPE qiao_journal_truncated_total counter\n";
+  out += fmt::format("qiao_journal_truncated_total {}\n", s.truncated);
+  out += "# HELP qiao_journal_payloads_skipped_total Journal entries stored without payloads: free space below "
+         "journal.min_free_bytes, or journal.max_queued_bytes waiting to be written.\n";
+  out += "# TYPE qiao_journal_payloads_skipped_total counter\n";
+  out += fmt::format("qiao_journal_payloads_skipped_total{{reason=\"low_on_space\"}} {}\n", s.skipped_low_on_space);
+  out += fmt::format("qiao_journal_payloads_skipped_total{{reason=\"backlog\"}} {}\n", s.skipped_backlog);
+  out += "# HELP qiao_journal_low_on_space 1 while free space is below journal.min_free_bytes and payloads are "
+         "not stored.\n";
+  out += "# TYPE qiao_journal_low_on_space gauge\n";
+  out += fmt::format("qiao_journal_low_on_space {}\n", s.low_on_space ? 1 : 0);
+  if (s.free_bytes) {
+    out += "# HELP qiao_journal_free_bytes Free space where the store is, at the last check.\n";
+    out += "# TYPE qiao_journal_free_bytes gauge\n";
+    out += fmt::format("qiao_journal_free_bytes {}\n", *s.free_bytes);
+  }
+  out += "# HELP qiao_journal_queued Journal entries waiting to be written.\n";
+  out += "# TYPE qiao_journal_queued gauge\n";
+  out += fmt::format("qiao_journal_queued {}\n", s.queued);
+  out += "# HELP qiao_journal_memory_trims_total Times memory left by a burst was returned to the system.\n";
+  out += "# TYPE qiao_journal_memory_trims_total counter\n";
+  out += fmt::format("qiao_journal_memory_trims_total {}\n", s.memory_trims);
 }
 
 }  // namespace
@@ -162,6 +198,10 @@ std::string Metrics::render(std::uint64_t generation) const {
   out += "# HELP qiao_escaped_exceptions_total Exceptions that escaped a coroutine (bugs).\n";
   out += "# TYPE qiao_escaped_exceptions_total counter\n";
   out += fmt::format("qiao_escaped_exceptions_total {}\n", escaped_exceptions_.load());
+  out += "# HELP qiao_log_dropped_lines_total System log lines dropped because the log's queue was full.\n";
+  out += "# TYPE qiao_log_dropped_lines_total counter\n";
+  out += fmt::format("qiao_log_dropped_lines_total {}\n", log::dropped_lines());
+  if (journal_) render_journal(out, journal_->stats());
   return out;
 }
 

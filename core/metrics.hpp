@@ -55,9 +55,13 @@ class FlowStats {
 // counter up once (configuration time), then count with a relaxed add.
 std::atomic<std::uint64_t>& endpoint_event_counter(const std::string& endpoint, const std::string& event);
 
+class Store;
+
 class Metrics {
  public:
   FlowStats& flow(const std::string& id);
+  // The journal whose counters /metrics shows; it must outlive this object. Call before serving.
+  void show_journal(const Store* store) { journal_ = store; }
   void count_reload(bool ok) { (ok ? reloads_ok_ : reloads_failed_).fetch_add(1, std::memory_order_relaxed); }
   void count_escaped_exception() { escaped_exceptions_.fetch_add(1, std::memory_order_relaxed); }
   void count_unrouted(int status);
@@ -75,6 +79,7 @@ class Metrics {
   std::atomic<std::uint64_t> reloads_ok_{0};
   std::atomic<std::uint64_t> reloads_failed_{0};
   std::atomic<std::uint64_t> escaped_exceptions_{0};
+  const Store* journal_ = nullptr;
 };
 
 }  // namespace qiao

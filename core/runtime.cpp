@@ -67,6 +67,7 @@ Runtime::Runtime(const Plugins& plugins, ServerConfig config, Store* store)
       engine_(metrics_, store),
       threads_(std::make_unique<Threads>(config_.worker_threads())) {
   set_spawn_metrics(&metrics_);
+  metrics_.show_journal(store);
 }
 
 Runtime::~Runtime() {

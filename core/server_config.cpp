@@ -19,6 +19,7 @@ constexpr ConfigKey top_keys[] = {
     {"node", KeyType::mapping, "", "this gateway node: name, threads"},
     {"admin", KeyType::mapping, "", "the admin listener: listen, token, hosts, tls"},
     {"store", KeyType::mapping, "", "the message store: url"},
+    {"journal", KeyType::mapping, "", "what the journal keeps: payload size limits, a free-space floor"},
     {"flows", KeyType::strings, "", "flow files: globs such as flows/*.yaml", true},
     {"endpoints", KeyType::strings, "", "endpoint files"},
     {"log", KeyType::mapping, "", "logs: dir, level, console"},
@@ -37,6 +38,16 @@ constexpr ConfigKey admin_keys[] = {
 };
 constexpr ConfigKey store_keys[] = {
     {"url", KeyType::string, "sqlite://var/qiao.db", "sqlite://PATH (embedded)"},
+};
+constexpr ConfigKey journal_keys[] = {
+    {"max_payload_bytes", KeyType::size, "1MiB", "longest request or reply kept; a longer one keeps its beginning"},
+    {"max_rejected_bytes", KeyType::size, "4KiB",
+     "longest request kept of a message the gateway refused (bad input, unknown path, too large …)"},
+    {"min_free_bytes", KeyType::size, "1GiB",
+     "below this much free space on the store's disk, payloads are not stored (metadata still is)"},
+    {"free_space_check", KeyType::duration, "5s", "how often the free space is measured"},
+    {"max_queued_bytes", KeyType::size, "64MiB",
+     "payload bytes waiting to be written at most; beyond, entries wait without payloads (a slow disk)"},
 };
 constexpr ConfigKey log_keys[] = {
     {"dir", KeyType::string, "var/log", "directory of system.log and business.log"},
@@ -136,6 +147,13 @@ ServerConfig load_server_config(const std::string& path, Diagnostics& diag) {
   ConfigReader store = section(top, "store", store_keys, diag);
   config.store_url = store.string("url");
 
+  ConfigReader journal = section(top, "journal", journal_keys, diag);
+  config.journal.max_payload_bytes = journal.size("max_payload_bytes");
+  config.journal.max_rejected_bytes = journal.size("max_rejected_bytes");
+  config.journal.min_free_bytes = journal.size("min_free_bytes");
+  config.journal.free_space_check = journal.duration("free_space_check");
+  config.journal.max_queued_bytes = journal.size("max_queued_bytes");
+
   config.flow_patterns = top.strings("flows");
   config.endpoint_files = top.strings("endpoints");
 
@@ -163,6 +181,13 @@ std::vector<std::string> restart_only_changes(const ServerConfig& running, const
   if (running.admin_hosts != next.admin_hosts) changed.push_back("admin.hosts");
   if (running.admin_tls != next.admin_tls) changed.push_back("admin.tls");
   if (running.store_url != next.store_url) changed.push_back("store.url");
+  const JournalLimits& a = running.journal;
+  const JournalLimits& b = next.journal;
+  if (a.max_payload_bytes != b.max_payload_bytes) changed.push_back("journal.max_payload_bytes");
+  if (a.max_rejected_bytes != b.max_rejected_bytes) changed.push_back("journal.max_rejected_bytes");
+  if (a.min_free_bytes != b.min_free_bytes) changed.push_back("journal.min_free_bytes");
+  if (a.free_space_check != b.free_space_check) changed.push_back("journal.free_space_check");
+  if (a.max_queued_bytes != b.max_queued_bytes) changed.push_back("journal.max_queued_bytes");
   if (running.log.dir != next.log.dir) changed.push_back("log.dir");
   if (running.log.level != next.log.level) changed.push_back("log.level");
   return changed;

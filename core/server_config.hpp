@@ -12,6 +12,7 @@
 #include "core/log.hpp"
 #include "core/lua/lua_worker.hpp"
 #include "core/net/server_tls.hpp"
+#include "core/store/store.hpp"
 
 namespace qiao {
 
@@ -25,6 +26,7 @@ struct ServerConfig {
   std::vector<std::string> admin_hosts;    // Host header names accepted besides the listen address
   std::optional<ServerTlsSettings> admin_tls;  // required when admin_listen is not a loopback address
   std::string store_url = "sqlite://var/qiao.db";
+  JournalLimits journal;                   // what the journal keeps of payloads
   std::vector<std::string> flow_patterns;  // globs, e.g. "flows/*.yaml"
   std::vector<std::string> endpoint_files;
   bool watch = true;                       // reload when a flow or endpoint file changes

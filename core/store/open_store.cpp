@@ -20,9 +20,10 @@ Expected<std::unique_ptr<Store>> as_store(Expected<std::unique_ptr<T>> opened) {
 
 }  // namespace
 
-Expected<std::unique_ptr<Store>> open_store(const std::string& url, const std::string& base_dir) {
+Expected<std::unique_ptr<Store>> open_store(const std::string& url, const std::string& base_dir,
+                                            const JournalLimits& limits) {
   constexpr std::string_view sqlite_scheme = "sqlite://";
-  if (url == "sqlite::memory:") return as_store(SqliteStore::open_memory());
+  if (url == "sqlite::memory:") return as_store(SqliteStore::open_memory(SqliteStore::default_queue_capacity, limits));
   if (!url.starts_with(sqlite_scheme))
     return Error{ErrorKind::config, "store: unsupported url '" + url + "' (use sqlite://PATH)"};
 
@@ -45,7 +46,7 @@ Expected<std::unique_ptr<Store>> open_store(const std::string& url, const std::s
   if (created) {
     if (auto done = restrict_to_owner(path.parent_path()); !done) return std::move(done).error();
   }
-  auto opened = SqliteStore::open(path.string());
+  auto opened = SqliteStore::open(path.string(), SqliteStore::default_queue_capacity, limits);
   if (!opened) return as_store(std::move(opened));
   for (const char* suffix : {"", "-wal", "-shm"}) {
     if (auto done = restrict_to_owner(path.string() + suffix); !done) return std::move(done).error();

@@ -1,15 +1,22 @@
 #include "core/store/sqlite_store.hpp"
 
+#include <malloc.h>
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
+#include <sys/statvfs.h>
 
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <string_view>
 #include <utility>
+
+#include "core/log.hpp"
 
 namespace qiao {
 
@@ -17,7 +24,7 @@ namespace {
 
 // Migration i takes the schema from user_version i to i + 1. Append, never edit: a file
 // written by an older build is brought forward one step at a time.
-constexpr std::array<std::string_view, 1> migrations = {
+constexpr std::array<std::string_view, 2> migrations = {
     // 1: the journal. received_at is microseconds since the Unix epoch (UTC) so that time
     // windows are plain integer ranges on an index. request is NULL when nothing was received;
     // request and reply are BLOBs because messages are bytes, not necessarily text.
@@ -39,6 +46,14 @@ CREATE INDEX journal_flow_time ON journal (flow_id, received_at);
 CREATE INDEX journal_time ON journal (received_at);
 CREATE INDEX journal_outcome_time ON journal (outcome, received_at);
 )sql",
+    // 2: payloads have size limits. The sizes as received and answered, and whether the stored
+    // bytes are only their beginning. NULL sizes (rows of version 1) mean the payload is whole.
+    R"sql(
+ALTER TABLE journal ADD COLUMN request_size INTEGER;
+ALTER TABLE journal ADD COLUMN reply_size INTEGER;
+ALTER TABLE journal ADD COLUMN request_truncated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE journal ADD COLUMN reply_truncated INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 // Long enough to ride out a checkpoint or another process's brief write, short enough that
@@ -46,13 +61,17 @@ CREATE INDEX journal_outcome_time ON journal (outcome, received_at);
 constexpr int busy_timeout_ms = 5000;
 // After a burst the WAL file is truncated back to this size instead of keeping its peak.
 constexpr std::string_view journal_size_limit_pragma = "PRAGMA journal_size_limit = 67108864";
+// 2 MiB of page cache per connection, stated rather than left to the build's default: the
+// journal appends and searches read a few pages, so more cache would only hold memory.
+constexpr std::string_view cache_size_pragma = "PRAGMA cache_size = -2048";
 
 constexpr std::string_view insert_sql =
     "INSERT OR REPLACE INTO journal (message_id, trace_id, flow_id, received_at, latency_us, "
-    "outcome, status, source, error, request, reply) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "outcome, status, source, error, request, reply, request_size, reply_size, request_truncated, "
+    "reply_truncated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr std::string_view select_sql =
     "SELECT message_id, trace_id, flow_id, received_at, latency_us, outcome, status, source, "
-    "error, request, reply FROM journal";
+    "error, request, reply, request_size, reply_size, request_truncated, reply_truncated FROM journal";
 
 std::string sqlite_message(sqlite3* db) {
   return db ? std::string(sqlite3_errmsg(db)) : std::string("out of memory");
@@ -81,8 +100,12 @@ int bind_blob(sqlite3_stmt* stmt, int index, const std::string& s) {
   return sqlite3_bind_blob64(stmt, index, s.data(), s.size(), SQLITE_STATIC);
 }
 
+sqlite3_int64 as_int64(std::uint64_t n) {
+  return static_cast<sqlite3_int64>(std::min<std::uint64_t>(n, std::numeric_limits<sqlite3_int64>::max()));
+}
+
 int bind_entry(sqlite3_stmt* stmt, const JournalEntry& e) {
-  const std::array<int, 11> rcs = {
+  const std::array<int, 15> rcs = {
       bind_text(stmt, 1, e.message_id),
       bind_text(stmt, 2, e.trace_id),
       bind_text(stmt, 3, e.flow_id),
@@ -94,6 +117,10 @@ int bind_entry(sqlite3_stmt* stmt, const JournalEntry& e) {
       bind_text(stmt, 9, e.error),
       e.request ? bind_blob(stmt, 10, *e.request) : sqlite3_bind_null(stmt, 10),
       bind_blob(stmt, 11, e.reply),
+      e.request ? sqlite3_bind_int64(stmt, 12, as_int64(e.request_size)) : sqlite3_bind_null(stmt, 12),
+      sqlite3_bind_int64(stmt, 13, as_int64(e.reply_size)),
+      sqlite3_bind_int(stmt, 14, e.request_truncated ? 1 : 0),
+      sqlite3_bind_int(stmt, 15, e.reply_truncated ? 1 : 0),
   };
   for (int rc : rcs)
     if (rc != SQLITE_OK) return rc;
@@ -121,6 +148,15 @@ JournalEntry read_entry(sqlite3_stmt* stmt) {
   e.error = column_string(stmt, 8);
   if (sqlite3_column_type(stmt, 9) != SQLITE_NULL) e.request = make_buffer(column_string(stmt, 9));
   e.reply = column_string(stmt, 10);
+  if (e.request)
+    e.request_size = sqlite3_column_type(stmt, 11) == SQLITE_NULL
+                         ? e.request->size()
+                         : static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 11));
+  e.reply_size = sqlite3_column_type(stmt, 12) == SQLITE_NULL
+                     ? e.reply.size()
+                     : static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 12));
+  e.request_truncated = sqlite3_column_int(stmt, 13) != 0;
+  e.reply_truncated = sqlite3_column_int(stmt, 14) != 0;
   return e;
 }
 
@@ -180,25 +216,26 @@ Status migrate(sqlite3* db, const std::string& path) {
 void SqliteStore::DbCloser::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 void SqliteStore::StmtFinalizer::operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
 
-Expected<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
-                                                         std::size_t queue_capacity) {
+Expected<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, std::size_t queue_capacity,
+                                                         const JournalLimits& limits) {
   // Debian's SQLite is built with SQLITE_USE_URI, so a relative "file:…" name would be parsed
   // as a URI instead of naming a file.
-  if (path.starts_with("file:")) return open_uri("./" + path, false, queue_capacity);
-  return open_uri(path, false, queue_capacity);
+  if (path.starts_with("file:")) return open_uri("./" + path, false, queue_capacity, limits);
+  return open_uri(path, false, queue_capacity, limits);
 }
 
-Expected<std::unique_ptr<SqliteStore>> SqliteStore::open_memory(std::size_t queue_capacity) {
+Expected<std::unique_ptr<SqliteStore>> SqliteStore::open_memory(std::size_t queue_capacity,
+                                                                const JournalLimits& limits) {
   // A plain ":memory:" database is private to one connection, but the reader needs to see
   // the writer's rows. The memdb VFS shares a database between the connections of one process
   // by name (names starting with '/'); a counter keeps every store's database its own.
   static std::atomic<std::uint64_t> counter{0};
   const std::string uri = "file:/qiao-store-" + std::to_string(counter.fetch_add(1)) + "?vfs=memdb";
-  return open_uri(uri, true, queue_capacity);
+  return open_uri(uri, true, queue_capacity, limits);
 }
 
 Expected<std::unique_ptr<SqliteStore>> SqliteStore::open_uri(const std::string& name, bool memory,
-                                                             std::size_t queue_capacity) {
+                                                             std::size_t queue_capacity, const JournalLimits& limits) {
   const std::string path = memory ? std::string(":memory:") : name;
   const int uri_flag = memory ? SQLITE_OPEN_URI : 0;
 
@@ -226,7 +263,7 @@ Expected<std::unique_ptr<SqliteStore>> SqliteStore::open_uri(const std::string& 
   // since the WAL was last synced (each checkpoint), never corrupt the file. FULL would fsync
   // on every batch.
   if (exec(writer.get(), "PRAGMA synchronous = NORMAL") != SQLITE_OK ||
-      exec(writer.get(), journal_size_limit_pragma) != SQLITE_OK)
+      exec(writer.get(), journal_size_limit_pragma) != SQLITE_OK || exec(writer.get(), cache_size_pragma) != SQLITE_OK)
     return open_error(path, writer.get());
   if (auto migrated = migrate(writer.get(), path); !migrated) return std::move(migrated).error();
 
@@ -235,15 +272,22 @@ Expected<std::unique_ptr<SqliteStore>> SqliteStore::open_uri(const std::string& 
   DbPtr reader(raw);
   if (rc != SQLITE_OK) return open_error(path, reader.get());
   sqlite3_busy_timeout(reader.get(), busy_timeout_ms);
+  if (exec(reader.get(), cache_size_pragma) != SQLITE_OK) return open_error(path, reader.get());
 
-  std::unique_ptr<SqliteStore> store(new SqliteStore(path, std::move(writer), std::move(reader), queue_capacity));
+  std::unique_ptr<SqliteStore> store(
+      new SqliteStore(path, std::move(writer), std::move(reader), queue_capacity, limits, memory));
   if (auto prepared = store->prepare_writer_statements(); !prepared) return std::move(prepared).error();
+  // Measured once before the first entry, so a disk that is already low never takes a payload.
+  store->check_free_space(std::chrono::steady_clock::now(), true);
   store->writer_ = std::thread([s = store.get()] { s->run_writer(); });
   return store;
 }
 
-SqliteStore::SqliteStore(std::string path, DbPtr writer_db, DbPtr reader_db, std::size_t queue_capacity)
+SqliteStore::SqliteStore(std::string path, DbPtr writer_db, DbPtr reader_db, std::size_t queue_capacity,
+                         const JournalLimits& limits, bool memory)
     : path_(std::move(path)),
+      limits_(limits),
+      memory_(memory),
       writer_db_(std::move(writer_db)),
       reader_db_(std::move(reader_db)),
       queue_capacity_(queue_capacity) {}
@@ -278,22 +322,74 @@ SqliteStore::~SqliteStore() {
 namespace {
 constexpr auto gather_window = std::chrono::milliseconds(20);
 constexpr std::size_t gather_enough = 4096;
+// How often an idle writer wakes: to measure free space on a quiet gateway too, and to notice
+// that a burst is over.
+constexpr auto idle_tick = std::chrono::seconds(1);
+// Payload bytes that must have passed through before an idle writer trims the heap: below that,
+// what a quiet spell leaves behind is not worth a pass over every arena.
+constexpr std::uint64_t trim_after_bytes = 16u << 20;
+
+std::uint64_t stored_bytes(const JournalEntry& entry) {
+  return (entry.request ? entry.request->size() : 0) + entry.reply.size();
+}
+
+// Cuts the payloads to at most these many bytes and marks what it cut; returns whether it cut any.
+bool cut_payloads(JournalEntry& entry, std::uint64_t request_limit, std::uint64_t reply_limit) {
+  bool cut = false;
+  if (entry.request && entry.request->size() > request_limit) {
+    // A copy of the beginning, so that the queue does not keep the whole received body alive.
+    entry.request = make_buffer(entry.request->substr(0, static_cast<std::size_t>(request_limit)));
+    entry.request_truncated = cut = true;
+  }
+  if (entry.reply.size() > reply_limit) {
+    entry.reply.resize(static_cast<std::size_t>(reply_limit));
+    entry.reply.shrink_to_fit();
+    entry.reply_truncated = cut = true;
+  }
+  return cut;
+}
+
 }  // namespace
 
 void SqliteStore::journal(JournalEntry entry) {
+  entry.request_size = entry.request ? entry.request->size() : 0;
+  entry.reply_size = entry.reply.size();
+  entry.request_truncated = false;
+  entry.reply_truncated = false;
+  bytes_since_trim_.fetch_add(entry.request_size + entry.reply_size, std::memory_order_relaxed);
+
+  const bool low_on_space = low_on_space_.load(std::memory_order_relaxed);
+  const std::uint64_t request_limit =
+      entry.rejected ? std::min(limits_.max_rejected_bytes, limits_.max_payload_bytes) : limits_.max_payload_bytes;
+  const bool cut = low_on_space ? cut_payloads(entry, 0, 0)
+                                : cut_payloads(entry, request_limit, limits_.max_payload_bytes);
+  // A disk slower than the gateway: entries go on queueing up to the capacity, but once the
+  // queue holds max_queued_bytes of payloads the next ones wait without theirs, so a stalled
+  // disk cannot grow the process without bound. Checked without the lock: concurrent workers
+  // may overshoot by one entry each.
+  std::uint64_t kept = stored_bytes(entry);
+  const bool backlog = kept > 0 && queued_bytes_.load(std::memory_order_relaxed) + kept > limits_.max_queued_bytes;
+  if (backlog) {
+    cut_payloads(entry, 0, 0);
+    kept = 0;
+  }
+  bool wake = false;
   {
     std::lock_guard lock(queue_mutex_);
     if (queue_.size() >= queue_capacity_) {
-      dropped_.fetch_add(1, std::memory_order_relaxed);
+      dropped_queue_full_.fetch_add(1, std::memory_order_relaxed);
       return;
     }
     queue_.push_back(std::move(entry));
     ++accepted_;
+    queued_bytes_.fetch_add(kept, std::memory_order_relaxed);
     // The first entry of a batch wakes the writer, which then gathers more for a moment; a
     // full batch cuts that moment short.
-    if (queue_.size() != 1 && queue_.size() != gather_enough) return;
+    wake = queue_.size() == 1 || queue_.size() == gather_enough;
   }
-  work_cv_.notify_one();
+  if (backlog) skipped_backlog_.fetch_add(1, std::memory_order_relaxed);
+  else if (cut) (low_on_space ? skipped_low_on_space_ : truncated_).fetch_add(1, std::memory_order_relaxed);
+  if (wake) work_cv_.notify_one();
 }
 
 void SqliteStore::flush() {
@@ -306,7 +402,61 @@ void SqliteStore::flush() {
 }
 
 std::uint64_t SqliteStore::written() const { return written_.load(std::memory_order_relaxed); }
-std::uint64_t SqliteStore::dropped() const { return dropped_.load(std::memory_order_relaxed); }
+std::uint64_t SqliteStore::dropped() const {
+  return dropped_queue_full_.load(std::memory_order_relaxed) + dropped_write_failed_.load(std::memory_order_relaxed);
+}
+
+JournalStats SqliteStore::stats() const {
+  JournalStats s;
+  s.written = written_.load(std::memory_order_relaxed);
+  s.dropped_queue_full = dropped_queue_full_.load(std::memory_order_relaxed);
+  s.dropped_write_failed = dropped_write_failed_.load(std::memory_order_relaxed);
+  s.truncated = truncated_.load(std::memory_order_relaxed);
+  s.skipped_low_on_space = skipped_low_on_space_.load(std::memory_order_relaxed);
+  s.skipped_backlog = skipped_backlog_.load(std::memory_order_relaxed);
+  s.memory_trims = memory_trims_.load(std::memory_order_relaxed);
+  s.low_on_space = low_on_space_.load(std::memory_order_relaxed);
+  if (!memory_) s.free_bytes = free_bytes_.load(std::memory_order_relaxed);
+  std::lock_guard lock(queue_mutex_);
+  s.queued = queue_.size();
+  return s;
+}
+
+void SqliteStore::check_free_space(std::chrono::steady_clock::time_point now, bool first) {
+  if (memory_ || (!first && now - free_space_checked_ < limits_.free_space_check)) return;
+  free_space_checked_ = now;
+  struct statvfs fs {};
+  if (::statvfs(path_.c_str(), &fs) != 0) {
+    // Payloads are kept as before: an unmeasurable disk is no reason to lose them.
+    if (!free_space_unknown_)
+      log::system().warn("journal: cannot measure the free space of '{}': {}", path_, std::strerror(errno));
+    free_space_unknown_ = true;
+    return;
+  }
+  free_space_unknown_ = false;
+  const std::uint64_t free = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+  free_bytes_.store(free, std::memory_order_relaxed);
+  const bool low = free < limits_.min_free_bytes;
+  if (low == low_on_space_.exchange(low, std::memory_order_relaxed)) return;
+  if (low)
+    log::system().warn(
+        "journal: {} bytes free where '{}' is, below journal.min_free_bytes ({}): payloads are no longer "
+        "stored, only each message's metadata",
+        free, path_, limits_.min_free_bytes);
+  else
+    log::system().info("journal: {} bytes free where '{}' is, journal.min_free_bytes is {}: payloads are stored again",
+                       free, path_, limits_.min_free_bytes);
+}
+
+void SqliteStore::trim_memory_after_burst() {
+  if (bytes_since_trim_.load(std::memory_order_relaxed) < trim_after_bytes) return;
+  bytes_since_trim_.store(0, std::memory_order_relaxed);
+  // app/cmd_run.cpp keeps freed memory in the process so that busy workers do not fault it in
+  // again for every message; once a burst is over that memory only inflates RSS. malloc_trim
+  // walks every arena, the workers' included, and returns their free pages.
+  ::malloc_trim(0);
+  memory_trims_.fetch_add(1, std::memory_order_relaxed);
+}
 
 std::string SqliteStore::last_write_error() const {
   std::lock_guard lock(queue_mutex_);
@@ -317,7 +467,13 @@ void SqliteStore::run_writer() {
   std::vector<JournalEntry> batch;
   std::unique_lock lock(queue_mutex_);
   for (;;) {
-    work_cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+    if (!work_cv_.wait_for(lock, idle_tick, [&] { return !queue_.empty() || stopping_; })) {
+      lock.unlock();
+      check_free_space(std::chrono::steady_clock::now(), false);
+      trim_memory_after_burst();
+      lock.lock();
+      continue;
+    }
     if (queue_.empty()) return;  // stopping, and everything queued has been written
     // Under load, gather for a moment before writing: one wake-up and one transaction per
     // batch rather than per message, which matters most on a machine with few cores.
@@ -328,10 +484,14 @@ void SqliteStore::run_writer() {
     const std::uint64_t batch_end = accepted_;
     lock.unlock();
 
+    check_free_space(std::chrono::steady_clock::now(), false);
     std::string error;
     const std::size_t committed = write_batch(batch, error);
     written_.fetch_add(committed, std::memory_order_relaxed);
-    dropped_.fetch_add(batch.size() - committed, std::memory_order_relaxed);
+    dropped_write_failed_.fetch_add(batch.size() - committed, std::memory_order_relaxed);
+    std::uint64_t batch_bytes = 0;
+    for (const JournalEntry& entry : batch) batch_bytes += stored_bytes(entry);
+    queued_bytes_.fetch_sub(batch_bytes, std::memory_order_relaxed);
     // Under steady load the two vectors keep their size and the queue never reallocates;
     // once batches shrink well below that, a burst is over and its memory goes back.
     if (batch.capacity() > 4096 && batch.size() < batch.capacity() / 4)

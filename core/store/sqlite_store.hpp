@@ -2,9 +2,13 @@
 // The SQLite journal. Workers only append to a bounded in-memory queue; one writer thread owned
 // by the store turns whatever has accumulated into a single transaction, because SQLite's cost
 // is per commit (an fsync of the WAL), not per row. Searches use their own read-only connection,
-// which WAL lets run while the writer commits.
+// which WAL lets run while the writer commits. Payloads are cut to their limits on the caller's
+// thread, before they enter the queue, so a burst of large messages never sits in it whole; the
+// writer thread measures free space now and then and, once a burst is over, hands the memory it
+// left behind back to the kernel.
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -30,12 +34,14 @@ class SqliteStore final : public Store {
   // Opens the database file at `path`, creating it and its schema when missing. The parent
   // directory must exist (open_store creates it). Failures are ErrorKind::config errors that
   // name the path and SQLite's reason.
-  static Expected<std::unique_ptr<SqliteStore>> open(
-      const std::string& path, std::size_t queue_capacity = default_queue_capacity);
+  static Expected<std::unique_ptr<SqliteStore>> open(const std::string& path,
+                                                     std::size_t queue_capacity = default_queue_capacity,
+                                                     const JournalLimits& limits = {});
   // A database that lives only as long as this store (tests, `qiao test`). It still has a
-  // separate read connection, so it behaves like a file store apart from durability.
-  static Expected<std::unique_ptr<SqliteStore>> open_memory(
-      std::size_t queue_capacity = default_queue_capacity);
+  // separate read connection, so it behaves like a file store apart from durability and free
+  // space, which it never runs short of.
+  static Expected<std::unique_ptr<SqliteStore>> open_memory(std::size_t queue_capacity = default_queue_capacity,
+                                                            const JournalLimits& limits = {});
 
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
@@ -49,6 +55,7 @@ class SqliteStore final : public Store {
   std::uint64_t written() const override;
   // Entries refused because the queue was full, plus entries whose write failed.
   std::uint64_t dropped() const override;
+  JournalStats stats() const override;
 
   // Why the most recent failed write failed; empty while every write has succeeded. Write
   // failures happen on the writer thread, where nobody is waiting for an Error.
@@ -67,15 +74,23 @@ class SqliteStore final : public Store {
   using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
 
   static Expected<std::unique_ptr<SqliteStore>> open_uri(const std::string& name, bool memory,
-                                                         std::size_t queue_capacity);
+                                                         std::size_t queue_capacity, const JournalLimits& limits);
 
-  SqliteStore(std::string path, DbPtr writer_db, DbPtr reader_db, std::size_t queue_capacity);
+  SqliteStore(std::string path, DbPtr writer_db, DbPtr reader_db, std::size_t queue_capacity,
+              const JournalLimits& limits, bool memory);
   Status prepare_writer_statements();
   void run_writer();
+  // Writer thread: measures free space when the last check is older than limits_.free_space_check.
+  // `first`: measure regardless (at open), and log a low disk as the state it starts in.
+  void check_free_space(std::chrono::steady_clock::time_point now, bool first);
+  // Writer thread, while idle: returns freed memory to the kernel once enough has passed through.
+  void trim_memory_after_burst();
   // Returns the number of rows committed; fills `error` when some or all were not.
   std::size_t write_batch(const std::vector<JournalEntry>& batch, std::string& error);
 
   const std::string path_;  // for error texts; ":memory:" for an in-memory store
+  const JournalLimits limits_;
+  const bool memory_;
 
   // Declared before the statements and the reader so they are destroyed after them: the
   // writer must be the last connection to close, which checkpoints and removes the WAL file.
@@ -100,7 +115,22 @@ class SqliteStore final : public Store {
   std::string last_write_error_;
 
   std::atomic<std::uint64_t> written_{0};
-  std::atomic<std::uint64_t> dropped_{0};
+  std::atomic<std::uint64_t> dropped_queue_full_{0};
+  std::atomic<std::uint64_t> dropped_write_failed_{0};
+  std::atomic<std::uint64_t> truncated_{0};
+  std::atomic<std::uint64_t> skipped_low_on_space_{0};
+  std::atomic<std::uint64_t> skipped_backlog_{0};
+  std::atomic<std::uint64_t> queued_bytes_{0};  // payload bytes in the queue and the batch being written
+  std::atomic<std::uint64_t> memory_trims_{0};
+  // Payload bytes journal() has seen (before cutting) since the last trim: what a burst left in
+  // the allocator. Only the writer resets it.
+  std::atomic<std::uint64_t> bytes_since_trim_{0};
+
+  // Free space, measured on the writer thread (and once at open); read by journal() on workers.
+  std::atomic<bool> low_on_space_{false};
+  std::atomic<std::uint64_t> free_bytes_{0};
+  std::chrono::steady_clock::time_point free_space_checked_;  // writer thread only
+  bool free_space_unknown_ = false;  // writer thread only: the last statvfs failed (logged once)
 
   std::thread writer_;  // started last, once everything it touches exists
 };

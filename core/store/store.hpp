@@ -15,6 +15,17 @@
 
 namespace qiao {
 
+// What the journal keeps of each payload, and when it keeps none (`journal:` in qiao.yaml). Any
+// client can send bytes the gateway refuses, and a hospital's disk also holds its other systems,
+// so every stored payload has a size bound and a full disk costs payloads, never the gateway.
+struct JournalLimits {
+  std::uint64_t max_payload_bytes = 1 << 20;   // a request or reply longer than this is cut
+  std::uint64_t max_rejected_bytes = 4 << 10;  // the request of a rejected message (JournalEntry::rejected)
+  std::uint64_t min_free_bytes = 1ull << 30;   // below this much free space, payloads are not stored
+  std::chrono::milliseconds free_space_check{5000};  // how often the writer measures free space
+  std::uint64_t max_queued_bytes = 64u << 20;  // payloads waiting to be written; beyond, entries wait without
+};
+
 struct JournalEntry {
   std::string message_id;
   std::string trace_id;
@@ -27,6 +38,29 @@ struct JournalEntry {
   std::string error;             // error text, empty when ok
   Buffer request;                // raw bytes received (may be null)
   std::string reply;             // raw bytes answered
+  // Refused by the gateway for what it is (undecodable, unknown path, too large …): its request
+  // is kept to JournalLimits::max_rejected_bytes. Set by whoever journals the entry.
+  bool rejected = false;
+  // Set by the store: the sizes as received and answered, and whether the stored bytes are only
+  // their beginning (a size limit, or no payload at all while the disk is low on space).
+  std::uint64_t request_size = 0;
+  std::uint64_t reply_size = 0;
+  bool request_truncated = false;
+  bool reply_truncated = false;
+};
+
+// Counters and state of the journal, for /metrics.
+struct JournalStats {
+  std::uint64_t written = 0;
+  std::uint64_t dropped_queue_full = 0;    // refused because the write queue was full
+  std::uint64_t dropped_write_failed = 0;  // queued, but SQLite failed to write them
+  std::uint64_t truncated = 0;             // entries stored with a payload cut to its size limit
+  std::uint64_t skipped_low_on_space = 0;  // entries stored without payloads: free space below the floor
+  std::uint64_t skipped_backlog = 0;       // entries stored without payloads: max_queued_bytes waiting
+  std::uint64_t queued = 0;                // entries waiting for the writer now
+  std::uint64_t memory_trims = 0;          // times the writer handed freed memory back after a burst
+  bool low_on_space = false;               // free space is below JournalLimits::min_free_bytes now
+  std::optional<std::uint64_t> free_bytes; // at the last check; none for an in-memory store
 };
 
 struct JournalQuery {
@@ -41,7 +75,8 @@ struct JournalQuery {
 class Store {
  public:
   virtual ~Store() = default;
-  // Queues an entry for writing; never blocks the calling (worker) thread on disk I/O.
+  // Queues an entry for writing; never blocks the calling (worker) thread on disk I/O. Its
+  // payloads are cut to the store's JournalLimits first, on the calling thread.
   // When the write queue is full the entry is dropped and counted (see dropped()), so an
   // overloaded disk slows nothing but the journal.
   virtual void journal(JournalEntry entry) = 0;
@@ -50,10 +85,12 @@ class Store {
   virtual Expected<std::vector<JournalEntry>> search(const JournalQuery& query) const = 0;
   virtual std::uint64_t written() const = 0;
   virtual std::uint64_t dropped() const = 0;
+  virtual JournalStats stats() const = 0;
 };
 
 // Opens the store named by a URL: "sqlite://var/qiao.db" (relative to `base_dir`) or
 // "sqlite::memory:". Creates the file, its directory and the schema when missing.
-Expected<std::unique_ptr<Store>> open_store(const std::string& url, const std::string& base_dir);
+Expected<std::unique_ptr<Store>> open_store(const std::string& url, const std::string& base_dir,
+                                            const JournalLimits& limits = {});
 
 }  // namespace qiao

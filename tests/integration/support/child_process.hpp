@@ -28,6 +28,7 @@ class ChildProcess {
   // Collects output for at most `wait`, returning as soon as some arrived.
   void read_available(std::chrono::milliseconds wait) const;
   bool running() const;
+  int pid() const { return pid_; }
   void signal(int sig) const;
   // SIGTERM and wait; returns the exit status (or -1 when it had to be killed).
   int stop(std::chrono::milliseconds grace = std::chrono::seconds(15));

@@ -97,6 +97,7 @@ class GatewayProcess {
   void signal(int sig) const;
   std::string output() const;  // stdout and stderr so far
   bool running() const;
+  int pid() const { return process_->pid(); }  // for /proc/PID (memory, open files)
 
  private:
   std::unique_ptr<ChildProcess> process_;

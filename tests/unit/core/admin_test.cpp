@@ -35,6 +35,7 @@ class SlowSearchStore final : public Store {
   }
   std::uint64_t written() const override { return 0; }
   std::uint64_t dropped() const override { return 0; }
+  JournalStats stats() const override { return {}; }
 
   bool entered_within(std::chrono::seconds limit) const {
     return entered_future_.wait_for(limit) == std::future_status::ready;

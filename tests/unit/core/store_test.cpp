@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <set>
 #include <string>
@@ -308,7 +309,7 @@ TEST_CASE("store: a file store creates its directory and keeps its entries acros
   {
     RawDb raw(file);
     CHECK(raw.text("PRAGMA journal_mode") == "wal");
-    CHECK(raw.text("PRAGMA user_version") == "1");
+    CHECK(raw.text("PRAGMA user_version") == "2");
     CHECK(raw.text("SELECT count(*) FROM journal") == "100");
     CHECK(raw.text("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'journal_%'") == "3");
   }
@@ -383,7 +384,7 @@ TEST_CASE("store: unusable urls and files are config errors that say why", "[sto
     auto store = qiao::open_store("sqlite://future.db", dir.path().string());
     REQUIRE_FALSE(store.has_value());
     CHECK(store.error().kind == ErrorKind::config);
-    CHECK_THAT(store.error().message, Catch::Contains("has schema version 99, newer than this build understands (1)"));
+    CHECK_THAT(store.error().message, Catch::Contains("has schema version 99, newer than this build understands (2)"));
   }
 
   SECTION("a schema version no qiao writes") {
@@ -424,6 +425,8 @@ TEST_CASE("store: when the queue is full entries are dropped and counted, never 
   store.flush();
   CHECK(store.written() == accepted);
   CHECK(store.dropped() == sent - accepted);
+  CHECK(store.stats().dropped_queue_full == sent - accepted);
+  CHECK(store.stats().dropped_write_failed == 0);
   CHECK(store.last_write_error().empty());
   JournalQuery all;
   all.limit = 1000;
@@ -455,6 +458,8 @@ TEST_CASE("store: a failed write is counted as dropped and reported, and flush s
   store.flush();
   CHECK(store.written() == 1);
   CHECK(store.dropped() == 5);
+  CHECK(store.stats().dropped_write_failed == 5);
+  CHECK(store.stats().dropped_queue_full == 0);
   CHECK_THAT(store.last_write_error(), Catch::StartsWith("store: writing an entry to '" + file.string() + "' failed: "));
   CHECK_THAT(store.last_write_error(), Catch::Contains("no such table: journal"));
 
@@ -462,4 +467,234 @@ TEST_CASE("store: a failed write is counted as dropped and reported, and flush s
   REQUIRE_FALSE(found.has_value());
   CHECK(found.error().kind == ErrorKind::unavailable);
   CHECK_THAT(found.error().message, Catch::Contains("no such table: journal"));
+}
+
+namespace {
+
+JournalEntry find_one(const Store& store, const std::string& id) {
+  JournalQuery by_id;
+  by_id.message_id = id;
+  auto found = search(store, by_id);
+  REQUIRE(found.size() == 1);
+  return found[0];
+}
+
+}  // namespace
+
+TEST_CASE("store: a payload over journal.max_payload_bytes keeps its beginning, its size and a mark", "[store]") {
+  qiao::JournalLimits limits;
+  limits.max_payload_bytes = 16;
+  auto opened = SqliteStore::open_memory(SqliteStore::default_queue_capacity, limits);
+  REQUIRE(opened.has_value());
+  SqliteStore& store = **opened;
+
+  const std::string request(100, 'r');
+  const std::string reply = std::string(16, 'a') + "beyond the limit";
+  JournalEntry big = make_entry("big");
+  big.request = qiao::make_buffer(request);
+  big.reply = reply;
+  JournalEntry at_limit = make_entry("at-limit");
+  at_limit.request = qiao::make_buffer(std::string(16, 'x'));
+  at_limit.reply = std::string(16, 'y');
+  JournalEntry nothing_received = make_entry("nothing");
+  nothing_received.request = nullptr;
+
+  store.journal(big);
+  store.journal(at_limit);
+  store.journal(nothing_received);
+  store.flush();
+  CHECK(store.written() == 3);
+
+  const JournalEntry cut = find_one(store, "big");
+  REQUIRE(cut.request != nullptr);
+  CHECK(*cut.request == request.substr(0, 16));
+  CHECK(cut.request_size == 100);
+  CHECK(cut.request_truncated);
+  CHECK(cut.reply == reply.substr(0, 16));
+  CHECK(cut.reply_size == reply.size());
+  CHECK(cut.reply_truncated);
+
+  const JournalEntry whole = find_one(store, "at-limit");
+  REQUIRE(whole.request != nullptr);
+  CHECK(*whole.request == std::string(16, 'x'));
+  CHECK(whole.request_size == 16);
+  CHECK_FALSE(whole.request_truncated);
+  CHECK(whole.reply_size == 16);
+  CHECK_FALSE(whole.reply_truncated);
+
+  const JournalEntry none = find_one(store, "nothing");
+  CHECK(none.request == nullptr);
+  CHECK(none.request_size == 0);
+  CHECK_FALSE(none.request_truncated);
+
+  const qiao::JournalStats stats = store.stats();
+  CHECK(stats.truncated == 1);
+  CHECK(stats.skipped_low_on_space == 0);
+  CHECK(stats.skipped_backlog == 0);
+  CHECK(stats.queued == 0);
+  CHECK_FALSE(stats.low_on_space);
+  CHECK_FALSE(stats.free_bytes.has_value());  // an in-memory store has no disk to measure
+}
+
+TEST_CASE("store: a rejected request keeps at most journal.max_rejected_bytes, others their whole body", "[store]") {
+  qiao::JournalLimits limits;
+  limits.max_rejected_bytes = 8;
+  auto opened = SqliteStore::open_memory(SqliteStore::default_queue_capacity, limits);
+  REQUIRE(opened.has_value());
+  SqliteStore& store = **opened;
+
+  const std::string garbage = "{not json at all, and rather long";
+  JournalEntry rejected = make_entry("rejected", "echo", "bad_input");
+  rejected.status = 400;
+  rejected.rejected = true;
+  rejected.request = qiao::make_buffer(garbage);
+  rejected.reply = "{\"error\":{\"code\":\"bad_input\"}}";
+  JournalEntry accepted = make_entry("accepted");
+  accepted.request = qiao::make_buffer(garbage);
+  store.journal(rejected);
+  store.journal(accepted);
+  store.flush();
+
+  const JournalEntry kept = find_one(store, "rejected");
+  REQUIRE(kept.request != nullptr);
+  CHECK(*kept.request == garbage.substr(0, 8));
+  CHECK(kept.request_size == garbage.size());
+  CHECK(kept.request_truncated);
+  CHECK(kept.reply == rejected.reply);  // the gateway's own answer is short and kept whole
+  CHECK_FALSE(kept.reply_truncated);
+
+  const JournalEntry whole = find_one(store, "accepted");
+  REQUIRE(whole.request != nullptr);
+  CHECK(*whole.request == garbage);
+  CHECK_FALSE(whole.request_truncated);
+  CHECK(store.stats().truncated == 1);
+}
+
+TEST_CASE("store: below the free-space floor payloads are not stored, every entry's metadata still is", "[store]") {
+  TempDir dir;
+  qiao::JournalLimits limits;
+  limits.min_free_bytes = std::numeric_limits<std::uint64_t>::max();  // above any real disk's free space
+  auto opened = SqliteStore::open((dir.path() / "low.db").string(), SqliteStore::default_queue_capacity, limits);
+  REQUIRE(opened.has_value());
+  SqliteStore& store = **opened;
+  // Measured at open, before any entry arrives.
+  REQUIRE(store.stats().low_on_space);
+  REQUIRE(store.stats().free_bytes.has_value());
+
+  JournalEntry entry = make_entry("low-1");
+  entry.reply = "{\"ok\":true}";
+  const std::string request = *entry.request;
+  store.journal(entry);
+  JournalEntry nothing_received = make_entry("low-2");
+  nothing_received.request = nullptr;
+  nothing_received.reply.clear();
+  store.journal(nothing_received);
+  store.flush();
+  CHECK(store.written() == 2);
+
+  const JournalEntry kept = find_one(store, "low-1");
+  CHECK(kept.status == 200);
+  CHECK(kept.flow_id == "registration");
+  REQUIRE(kept.request != nullptr);
+  CHECK(kept.request->empty());
+  CHECK(kept.request_size == request.size());
+  CHECK(kept.request_truncated);
+  CHECK(kept.reply.empty());
+  CHECK(kept.reply_size == entry.reply.size());
+  CHECK(kept.reply_truncated);
+  CHECK(find_one(store, "low-2").request == nullptr);
+
+  const qiao::JournalStats stats = store.stats();
+  CHECK(stats.skipped_low_on_space == 1);  // the entry without payloads lost nothing
+  CHECK(stats.truncated == 0);
+}
+
+TEST_CASE("store: above the free-space floor payloads are stored and the free space is shown", "[store]") {
+  TempDir dir;
+  qiao::JournalLimits limits;
+  limits.min_free_bytes = 0;
+  auto opened = SqliteStore::open((dir.path() / "roomy.db").string(), SqliteStore::default_queue_capacity, limits);
+  REQUIRE(opened.has_value());
+  SqliteStore& store = **opened;
+  const qiao::JournalStats stats = store.stats();
+  CHECK_FALSE(stats.low_on_space);
+  REQUIRE(stats.free_bytes.has_value());
+  CHECK(*stats.free_bytes > 0);
+  store.journal(make_entry("roomy"));
+  store.flush();
+  CHECK_FALSE(find_one(store, "roomy").request_truncated);
+}
+
+TEST_CASE("store: a file of schema version 1 is brought forward and its payloads read as whole", "[store]") {
+  TempDir dir;
+  const fs::path file = dir.path() / "v1.db";
+  {
+    RawDb raw(file);
+    raw.exec(R"sql(
+CREATE TABLE journal (
+  message_id  TEXT PRIMARY KEY NOT NULL, trace_id TEXT NOT NULL, flow_id TEXT NOT NULL,
+  received_at INTEGER NOT NULL, latency_us INTEGER NOT NULL, outcome TEXT NOT NULL,
+  status INTEGER NOT NULL, source TEXT NOT NULL, error TEXT NOT NULL, request BLOB, reply BLOB NOT NULL);
+CREATE INDEX journal_flow_time ON journal (flow_id, received_at);
+CREATE INDEX journal_time ON journal (received_at);
+CREATE INDEX journal_outcome_time ON journal (outcome, received_at);
+INSERT INTO journal VALUES ('old', 't', 'f', 1700000000123456, 5, 'ok', 200, 's', '', X'0102030405', 'reply');
+PRAGMA user_version = 1;
+)sql");
+  }
+  auto opened = SqliteStore::open(file.string());
+  REQUIRE(opened.has_value());
+  const JournalEntry old = find_one(**opened, "old");
+  REQUIRE(old.request != nullptr);
+  CHECK(old.request->size() == 5);
+  CHECK(old.request_size == 5);
+  CHECK_FALSE(old.request_truncated);
+  CHECK(old.reply_size == 5);
+  CHECK_FALSE(old.reply_truncated);
+  CHECK(RawDb(file).text("PRAGMA user_version") == "2");
+}
+
+TEST_CASE("store: while journal.max_queued_bytes of payloads wait for a slow disk, entries queue without theirs",
+          "[store]") {
+  TempDir dir;
+  const fs::path file = dir.path() / "slow.db";
+  qiao::JournalLimits limits;
+  limits.min_free_bytes = 0;
+  limits.max_queued_bytes = 100;
+  auto opened = SqliteStore::open(file.string(), SqliteStore::default_queue_capacity, limits);
+  REQUIRE(opened.has_value());
+  SqliteStore& store = **opened;
+
+  // Another connection holds the write lock: what is queued stays queued (or in the writer's
+  // waiting batch, which counts the same) until it lets go.
+  RawDb other(file);
+  other.exec("BEGIN IMMEDIATE");
+  auto sized = [](std::string id) {
+    JournalEntry e = make_entry(std::move(id));
+    e.request = qiao::make_buffer(std::string(60, 'q'));
+    e.reply.clear();
+    return e;
+  };
+  store.journal(sized("first"));   // 60 bytes waiting
+  store.journal(sized("second"));  // 60 more would make 120: queued without its payload
+  other.exec("COMMIT");
+  store.flush();
+  CHECK(store.written() == 2);
+
+  const JournalEntry first = find_one(store, "first");
+  REQUIRE(first.request != nullptr);
+  CHECK(first.request->size() == 60);
+  CHECK_FALSE(first.request_truncated);
+  const JournalEntry second = find_one(store, "second");
+  REQUIRE(second.request != nullptr);
+  CHECK(second.request->empty());
+  CHECK(second.request_size == 60);
+  CHECK(second.request_truncated);
+  CHECK(store.stats().skipped_backlog == 1);
+
+  // Written, the bytes no longer count: the next entry keeps its payload.
+  store.journal(sized("third"));
+  store.flush();
+  CHECK(find_one(store, "third").request->size() == 60);
+  CHECK(store.stats().skipped_backlog == 1);
 }

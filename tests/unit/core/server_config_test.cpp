@@ -1,0 +1,72 @@
+// qiao.yaml's journal section: its defaults, its keys, and that changing it needs a restart.
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+
+#include "core/server_config.hpp"
+
+namespace fs = std::filesystem;
+using qiao::Diagnostics;
+using qiao::ServerConfig;
+
+namespace {
+
+// Loads `text` as a qiao.yaml from a file of its own, removed afterwards.
+ServerConfig load(const std::string& text, Diagnostics& diag) {
+  std::random_device rd;
+  const fs::path file = fs::temp_directory_path() / ("qiao-server-config-" + std::to_string(rd()) + ".yaml");
+  std::ofstream(file) << text;
+  ServerConfig config = qiao::load_server_config(file.string(), diag);
+  fs::remove(file);
+  return config;
+}
+
+}  // namespace
+
+TEST_CASE("server config: the journal's limits default to 1 MiB, 4 KiB for rejected requests, a 1 GiB floor",
+          "[config][journal]") {
+  Diagnostics diag;
+  const ServerConfig config = load("flows: [ \"flows/*.yaml\" ]\n", diag);
+  INFO(diag.text());
+  REQUIRE(diag.ok());
+  CHECK(config.journal.max_payload_bytes == 1024u * 1024);
+  CHECK(config.journal.max_rejected_bytes == 4096u);
+  CHECK(config.journal.min_free_bytes == 1024ull * 1024 * 1024);
+  CHECK(config.journal.free_space_check == std::chrono::seconds(5));
+  CHECK(config.journal.max_queued_bytes == 64u * 1024 * 1024);
+}
+
+TEST_CASE("server config: journal keys are read, unknown ones refused, and a change needs a restart",
+          "[config][journal]") {
+  Diagnostics diag;
+  const ServerConfig config = load(
+      "flows: [ \"flows/*.yaml\" ]\n"
+      "journal:\n"
+      "  max_payload_bytes: 64KiB\n"
+      "  max_rejected_bytes: 512\n"
+      "  min_free_bytes: 1152921504606846976\n"
+      "  free_space_check: 250ms\n"
+      "  max_queued_bytes: 8MiB\n",
+      diag);
+  INFO(diag.text());
+  REQUIRE(diag.ok());
+  CHECK(config.journal.max_payload_bytes == 65536u);
+  CHECK(config.journal.max_rejected_bytes == 512u);
+  CHECK(config.journal.min_free_bytes == 1152921504606846976ull);
+  CHECK(config.journal.free_space_check == std::chrono::milliseconds(250));
+  CHECK(config.journal.max_queued_bytes == 8u * 1024 * 1024);
+
+  ServerConfig next = config;
+  next.journal.max_rejected_bytes = 1024;
+  next.journal.min_free_bytes = 0;
+  CHECK(qiao::restart_only_changes(config, next) ==
+        std::vector<std::string>{"journal.max_rejected_bytes", "journal.min_free_bytes"});
+
+  Diagnostics typo;
+  load("flows: [ \"flows/*.yaml\" ]\njournal: { max_reject_bytes: 1KiB }\n", typo);
+  REQUIRE(typo.errors().size() == 1);
+  CHECK_THAT(typo.errors()[0], Catch::Contains("unknown key 'max_reject_bytes'"));
+}
