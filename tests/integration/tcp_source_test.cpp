@@ -176,6 +176,16 @@ TEST_CASE("mllp: pipelined and split frames answered in order, AR for what canno
   REQUIRE(acks.size() == 1);
   CHECK(segment(acks[0], "MSA") == "MSA|AA|P4");
 
+  // An empty frame is rejected (AR: resending it cannot help), not failed (AE), and the connection goes on.
+  REQUIRE(write_all(fd, mllp_frame("")));
+  acks = read_frames(fd, mllp(), 1);
+  REQUIRE(acks.size() == 1);
+  CHECK(segment(acks[0], "MSA") == "MSA|AR||empty frame: no HL7 message in it");
+  REQUIRE(write_all(fd, mllp_frame(adt("P5", "6"))));
+  acks = read_frames(fd, mllp(), 1);
+  REQUIRE(acks.size() == 1);
+  CHECK(segment(acks[0], "MSA") == "MSA|AA|P5");
+
   // A frame over max_frame closes the connection (and is accounted for).
   REQUIRE(write_all(fd, "\x0b" + std::string(5000, 'x')));
   CHECK(closed_by_peer(fd));

@@ -114,8 +114,15 @@ asio::awaitable<bool> answer(Stream& stream, Session& session, std::string paylo
   Message msg = make_message(session);
   msg.raw = make_buffer(std::move(payload));
   const TcpOutcomeRenderer renderer(*plan, msg.raw);
-  beast::get_lowest_layer(stream).expires_never();  // the flow bounds its own time
-  Outcome outcome = co_await session.host.engine().process(generation, *plan->flow, std::move(msg), renderer);
+  Outcome outcome;
+  if (plan->hl7 && msg.raw->empty()) {
+    // An empty frame holds no message for a flow to fail on: the sender gets AR (do not resend),
+    // not the AE of a failed flow (try again).
+    outcome = session.host.engine().reject(msg, Error{ErrorKind::bad_input, "empty frame: no HL7 message in it"}, renderer);
+  } else {
+    beast::get_lowest_layer(stream).expires_never();  // the flow bounds its own time
+    outcome = co_await session.host.engine().process(generation, *plan->flow, std::move(msg), renderer);
+  }
   if (!outcome.body.empty() && !co_await write_frame(stream, session, outcome.body)) co_return false;
   if (outcome.error && outcome.body.empty() && !plan->hl7 && plan->ack == AckMode::flow) {
     // The flow failed and there is no error answer (the protocol has none, or ISO 8583 bytes
