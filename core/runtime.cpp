@@ -214,9 +214,10 @@ asio::awaitable<void> dispatch_signals(Runtime& runtime, std::shared_ptr<asio::s
     if (signal == SIGHUP) {
       runtime.reload("signal");
     } else {
+      // The loop goes on: a second SIGTERM (an impatient operator, a supervisor) must not fall
+      // to the default action and kill the gateway in the middle of its drain.
       log::system().info("signal {}: shutting down", signal);
       runtime.request_stop();
-      co_return;
     }
   }
 }
@@ -300,11 +301,15 @@ void Runtime::stop() {
     listeners.swap(listeners_);
   }
   for (auto& [key, listener] : listeners) listener->stop();
-  const auto deadline = std::chrono::steady_clock::now() + config_.drain_timeout;
-  while (gate_.open() > 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (!gate_.wait_idle(std::chrono::steady_clock::now() + config_.drain_timeout)) {
+    log::system().warn("{} request(s) still running after the drain timeout ({} ms): answering that the gateway stopped",
+                       gate_.open(), config_.drain_timeout.count());
+    gate_.expire();
+    // Long enough to write those answers, not to wait for the flows.
+    if (!gate_.wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(2))) {
+      log::system().warn("{} request(s) still not answered; closing", gate_.open());
+    }
   }
-  if (gate_.open() > 0) log::system().warn("{} connection(s) still busy after the drain timeout; closing", gate_.open());
   threads_->stop();
   listeners.clear();
   current_.store(nullptr);

@@ -3,7 +3,9 @@
 // connections).
 
 #include <catch2/catch.hpp>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -71,6 +73,63 @@ TEST_CASE("SIGTERM lets the request in flight finish, then the gateway exits 0",
   CHECK(stopped_after < std::chrono::seconds(5));
   // Nothing listens on the port any more.
   CHECK(connect_tcp(address) < 0);
+}
+
+TEST_CASE("a request still running at the drain timeout gets a 503, a log line and a journal row, and idle connections end at once",
+          "[integration][e2e][shutdown]") {
+  TcpPeer silent(never_answer);
+  TempDir dir;
+  std::string config = server_config("drain-test");
+  config.replace(config.find("reload: {"), 9, "reload: { drain_timeout: 3s,");
+  dir.write("qiao.yaml", config);
+  dir.write("endpoints.yaml", "silent: { http: { url: \"http://" + silent.address() + "/never\" }, timeout: 60s }\n");
+  dir.write("flows/stuck.yaml",
+            "id: stuck\nsource:\n  http: { listen: \"127.0.0.1:0\", path: /stuck, methods: [POST] }\n  decode: json\n"
+            "steps:\n  - call: { endpoint: silent }\n");
+  dir.write("flows/quick.yaml", simple_flow("quick", 0, "/quick", "fast"));
+  std::string message_id;
+  {
+    GatewayProcess gateway(dir);
+    const std::string address = gateway.listener("http 127.0.0.1:0");
+    REQUIRE(!address.empty());
+    // A keep-alive connection that has had its answer and waits for the next request.
+    const int idle = connect_tcp(address);
+    REQUIRE(write_all(idle, "POST /quick HTTP/1.1\r\nHost: q\r\nContent-Length: 2\r\n\r\n{}"));
+    char answer[4096];
+    REQUIRE(::recv(idle, answer, sizeof answer, 0) > 0);
+
+    HttpResult stuck;
+    std::atomic<bool> answered{false};
+    std::thread client([&] {
+      stuck = http_request(address, "POST", "/stuck", R"({"n":1})");
+      answered = true;
+    });
+    REQUIRE(wait_until([&] { return silent.accepted() == 1; }, std::chrono::seconds(5)));
+    gateway.signal(SIGTERM);
+    // The idle connection is ended by the shutdown at once, while the stuck request still drains.
+    pollfd pfd{idle, POLLIN, 0};
+    CHECK(::poll(&pfd, 1, 5000) == 1);
+    CHECK(::recv(idle, answer, sizeof answer, 0) == 0);
+    CHECK_FALSE(answered.load());
+    ::close(idle);
+    CHECK(gateway.stop(std::chrono::seconds(10)) == 0);
+    client.join();
+    INFO(stuck.error << " " << stuck.body);
+    CHECK(stuck.status == 503);
+    CHECK(stuck.body.find(R"("code":"unavailable")") != std::string::npos);
+    CHECK(stuck.body.find("drain_timeout") != std::string::npos);
+    message_id = stuck.header("x-message-id");
+  }
+  REQUIRE(!message_id.empty());
+  CHECK(read_file(dir.path() + "/var/log/system.log").find("1 request(s) still running after the drain timeout") !=
+        std::string::npos);
+  CHECK(read_file(dir.path() + "/var/log/business.log").find(" id=" + message_id + " ") != std::string::npos);
+  // The journal row survives the stop: the next start finds it.
+  GatewayProcess again(dir);
+  HttpResult found = again.admin_request("GET", "/api/messages?id=" + message_id);
+  INFO(found.body);
+  CHECK(found.body.find("\"status\":503,") != std::string::npos);
+  CHECK(again.stop() == 0);
 }
 
 TEST_CASE("reload moves a flow to a new port, a port that stays keeps its connections", "[integration][e2e][listeners]") {

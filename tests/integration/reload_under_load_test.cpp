@@ -80,6 +80,11 @@ TEST_CASE("flows reload 60 times under load without a failed request", "[integra
   std::vector<std::thread> clients;
   for (int i = 0; i < 6; ++i) clients.emplace_back(drive, std::ref(load), address, false, i);
   for (int i = 6; i < 8; ++i) clients.emplace_back(drive, std::ref(load), address, true, i);
+  // The first generation answers before the first reload, however slowly the clients start.
+  REQUIRE(wait_until([&] {
+    std::lock_guard lock(load.mutex);
+    return load.versions.count("v0") == 1;
+  }, std::chrono::seconds(10)));
 
   int reloads = 0;
   int refused = 0;

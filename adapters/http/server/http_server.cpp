@@ -1,6 +1,8 @@
 #include "adapters/http/server/http_server.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -17,6 +19,7 @@
 #include <array>
 #include <atomic>
 #include <functional>
+#include <optional>
 
 #include "core/log.hpp"
 #include "core/net/tcp_listener.hpp"
@@ -95,6 +98,23 @@ asio::awaitable<void> refuse(Stream& stream, RequestHandler& handler, Error erro
   co_await bhttp::async_write(stream, res, use_tuple);
 }
 
+// What shutdown may do to a connection, on the connection's own thread: end it while it waits
+// for a request, or, at the drain timeout, wake it from a flow that is still running.
+struct ShutdownControl {
+  tcp::socket* socket = nullptr;
+  asio::steady_timer* flow_done = nullptr;  // while a flow runs
+  bool idle = false;
+  bool drain_expired = false;
+  bool gone = false;
+};
+
+// Runs the flow apart from the connection, which then waits for it or for the drain timeout.
+// After the timeout the connection has answered and moved on; the flow's result is dropped.
+asio::awaitable<void> handle_request(RequestHandler& handler, Request request, ConnectionInfo connection,
+                                     std::shared_ptr<std::optional<Response>> result) {
+  *result = co_await handler.handle(std::move(request), connection);
+}
+
 // Reads and answers requests until the client or a limit ends the connection.
 template <class Stream>
 asio::awaitable<void> serve_requests(Stream& stream, const SessionContext& state, const ConnectionInfo& connection) {
@@ -104,6 +124,26 @@ asio::awaitable<void> serve_requests(Stream& stream, const SessionContext& state
   // trailer) cannot grow without end; a header, and then the body piece by piece, pass through.
   beast::flat_buffer buffer(first_limits.max_header + 4 * 1024);
   auto& tcp_layer = beast::get_lowest_layer(stream);
+  const auto executor = tcp_layer.get_executor();
+  auto control = std::make_shared<ShutdownControl>();
+  control->socket = &tcp_layer.socket();
+  struct Gone {
+    ShutdownControl& control;
+    ~Gone() { control.gone = true; }
+  } gone{*control};
+  const Gate::Watch watch(state.host.gate(), [control, executor](Gate::Event event) {
+    asio::post(executor, [control, event] {
+      if (control->gone) return;
+      if (event == Gate::Event::closing && control->idle) {
+        boost::system::error_code ignored;
+        control->socket->cancel(ignored);
+      }
+      if (event == Gate::Event::drain_expired) {
+        control->drain_expired = true;
+        if (control->flow_done) control->flow_done->cancel();
+      }
+    });
+  });
   // A chunk extension is header-like metadata: it gets the header's limit.
   std::function<void(std::uint64_t, std::string_view, boost::system::error_code&)> check_chunk_header =
       [max = first_limits.max_header](std::uint64_t, std::string_view extensions, boost::system::error_code& ec) {
@@ -118,9 +158,13 @@ asio::awaitable<void> serve_requests(Stream& stream, const SessionContext& state
 
     // Waiting for a request: the first of a connection must start within the header deadline,
     // a later one within the idle timeout. Nothing was sent, so nothing is answered.
+    // Shutdown ends a connection that waits; one that closed the gate before sees it here.
     if (buffer.size() == 0) {
+      if (state.host.gate().closing()) co_return;
       tcp_layer.expires_after(served == 0 ? limits.header_timeout : limits.idle_timeout);
+      control->idle = true;
       auto [wait_ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_tuple);
+      control->idle = false;
       if (wait_ec) co_return;
       buffer.commit(n);
     }
@@ -188,7 +232,32 @@ asio::awaitable<void> serve_requests(Stream& stream, const SessionContext& state
     Request request = parser.release();
     const bool keep_alive = request.keep_alive() && !state.stopped.load() && !state.host.gate().closing();
     tcp_layer.expires_never();  // the flow bounds its own time (endpoint timeouts, Lua time slice)
-    Response res = co_await handler.handle(std::move(request), connection);
+    auto result = std::make_shared<std::optional<Response>>();
+    asio::steady_timer flow_done(executor, asio::steady_timer::time_point::max());
+    control->flow_done = &flow_done;
+    asio::co_spawn(executor, handle_request(handler, std::move(request), connection, result),
+                   [control](std::exception_ptr failure) {
+                     if (failure) {
+                       try {
+                         std::rethrow_exception(failure);
+                       } catch (const std::exception& e) {
+                         log::system().error("http: a request failed inside the gateway: {}", e.what());
+                       } catch (...) {
+                         log::system().error("http: a request failed inside the gateway");
+                       }
+                     }
+                     if (!control->gone && control->flow_done) control->flow_done->cancel();
+                   });
+    if (!*result && !control->drain_expired) co_await flow_done.async_wait(use_tuple);
+    control->flow_done = nullptr;
+    if (!*result) {
+      Error error = control->drain_expired
+                        ? Error{ErrorKind::unavailable, "the gateway stopped before this request was done (reload.drain_timeout)"}
+                        : Error{ErrorKind::internal, "the request failed inside the gateway (the system log says why)"};
+      co_await refuse(stream, handler, std::move(error), control->drain_expired ? 503 : 500, connection, limits);
+      co_return;
+    }
+    Response res = std::move(**result);
     res.keep_alive(keep_alive && res.keep_alive());
     res.prepare_payload();
     tcp_layer.expires_after(limits.write_timeout);
