@@ -1,6 +1,10 @@
 #include <malloc.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 
@@ -41,6 +45,22 @@ Status secure_state_dir(const ServerConfig& config) {
   return restrict_tree_to_owner(state);
 }
 
+// Every connection is a descriptor, and the soft limit is often 1024 (systemd's default) while
+// the hard limit allows far more: take what we are allowed, so listeners' max_connections fit.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t before = limit.rlim_cur;
+  if (limit.rlim_cur != limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+      log::system().warn("cannot raise the open file limit from {} to {}: {}", before, limit.rlim_max, std::strerror(errno));
+      return;
+    }
+  }
+  log::system().info("open file limit: {} (was {})", limit.rlim_cur, before);
+}
+
 }  // namespace
 
 int command_run(const std::string& config_path) {
@@ -57,6 +77,7 @@ int command_run(const std::string& config_path) {
     std::cerr << config_path << ": " << error << "\n";
     return 1;
   }
+  raise_descriptor_limit();
   auto store = open_store(config.store_url, config.base_dir, config.journal);
   if (!store) {
     std::cerr << config_path << ": " << store.error().message << "\n";

@@ -146,12 +146,23 @@ EndpointEvents& endpoint_events() {
   return events;
 }
 
+EndpointEvents& listener_events() {
+  static EndpointEvents events;
+  return events;
+}
+
 }  // namespace
 
 std::atomic<std::uint64_t>& endpoint_event_counter(const std::string& endpoint, const std::string& event) {
   EndpointEvents& events = endpoint_events();
   std::lock_guard lock(events.mutex);
   return events.counters[{endpoint, event}];
+}
+
+std::atomic<std::uint64_t>& listener_event_counter(const std::string& listener, const std::string& reason) {
+  EndpointEvents& events = listener_events();
+  std::lock_guard lock(events.mutex);
+  return events.counters[{listener, reason}];
 }
 
 std::string Metrics::render(std::uint64_t generation) const {
@@ -186,6 +197,15 @@ std::string Metrics::render(std::uint64_t generation) const {
     out += "# TYPE qiao_endpoint_events_total counter\n";
     for (const auto& [key, n] : events.counters)
       out += fmt::format("qiao_endpoint_events_total{{endpoint=\"{}\",event=\"{}\"}} {}\n", label_value(key.first),
+                         label_value(key.second), n.load(std::memory_order_relaxed));
+  }
+  {
+    EndpointEvents& events = listener_events();
+    std::lock_guard events_lock(events.mutex);
+    out += "# HELP qiao_connections_refused_total Connections a listener closed at once or failed to accept, by listener and reason.\n";
+    out += "# TYPE qiao_connections_refused_total counter\n";
+    for (const auto& [key, n] : events.counters)
+      out += fmt::format("qiao_connections_refused_total{{listener=\"{}\",reason=\"{}\"}} {}\n", label_value(key.first),
                          label_value(key.second), n.load(std::memory_order_relaxed));
   }
   out += "# HELP qiao_reloads_total Reloads of flows and endpoints, by result.\n";

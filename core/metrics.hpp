@@ -56,6 +56,11 @@ class FlowStats {
 std::atomic<std::uint64_t>& endpoint_event_counter(const std::string& endpoint, const std::string& event);
 
 class Store;
+// Connections a listener refused or could not accept, by listener name ("http 0.0.0.0:8080",
+// "admin") and reason (max_connections, max_connections_per_address, accept_failed); kept for the
+// life of the process like the endpoint events; /metrics shows
+// qiao_connections_refused_total{listener,reason}.
+std::atomic<std::uint64_t>& listener_event_counter(const std::string& listener, const std::string& reason);
 
 class Metrics {
  public:

@@ -21,6 +21,7 @@ class AdminRequestHandler final : public RequestHandler {
     ServerLimits limits;
     limits.max_body = 64 * 1024;
     limits.max_connections = 256;
+    limits.max_connections_per_address = 64;
     return limits;
   }
   std::shared_ptr<boost::asio::ssl::context> tls() const override { return tls_; }
@@ -68,7 +69,8 @@ Expected<std::unique_ptr<Listener>> serve_admin(const std::string& address, cons
     if (!made) return make_error(ErrorKind::config, "admin." + made.error().message);
     context = *made;
   }
-  auto listener = open_http_listener(*parsed, std::make_shared<AdminRequestHandler>(api, context), host, "admin");
+  auto listener = open_http_listener(*parsed, std::make_shared<AdminRequestHandler>(api, context), host, "admin",
+                                     TcpListenerOptions{.spare_fd = true});
   if (listener) api.listening_on((*listener)->address(), tls.has_value());
   return listener;
 }

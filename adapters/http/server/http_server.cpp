@@ -289,6 +289,7 @@ class HttpConnectionHandler final : public ConnectionHandler {
       : handler_(std::move(handler)), host_(host), name_(std::move(name)) {}
 
   std::size_t max_connections() const override { return handler_->limits().max_connections; }
+  std::size_t max_connections_per_address() const override { return handler_->limits().max_connections_per_address; }
 
   asio::awaitable<void> serve(tcp::socket socket, const std::atomic<bool>& stopped) override {
     const SessionContext context{*handler_, host_, stopped, name_};
@@ -328,9 +329,9 @@ class HttpConnectionHandler final : public ConnectionHandler {
 }  // namespace
 
 Expected<std::unique_ptr<Listener>> open_http_listener(const HostPort& address, std::shared_ptr<RequestHandler> handler,
-                                                       Host& host, std::string name) {
+                                                       Host& host, std::string name, TcpListenerOptions options) {
   auto connections = std::make_shared<HttpConnectionHandler>(std::move(handler), host, name);
-  return open_tcp_listener(address, std::move(connections), host, std::move(name));
+  return open_tcp_listener(address, std::move(connections), host, std::move(name), options);
 }
 
 }  // namespace qiao::http

@@ -16,6 +16,7 @@
 #include "core/error.hpp"
 #include "core/host.hpp"
 #include "core/net/host_port.hpp"
+#include "core/net/tcp_listener.hpp"
 #include "core/source.hpp"
 
 namespace qiao::http {
@@ -32,6 +33,9 @@ struct ServerLimits {
   std::chrono::milliseconds read_timeout{30'000};   // reading one request once it has begun
   std::chrono::milliseconds write_timeout{30'000};
   std::size_t max_connections = 10'000;
+  // Well below the total, so one address (a runaway client, a slowloris) cannot take every slot,
+  // and well above what a kiosk fleet behind one NAT address opens.
+  std::size_t max_connections_per_address = 256;
   friend bool operator==(const ServerLimits&, const ServerLimits&) = default;
 };
 
@@ -59,6 +63,6 @@ class RequestHandler {
 
 // Binds `address` and starts accepting on the host's acceptor thread.
 Expected<std::unique_ptr<Listener>> open_http_listener(const HostPort& address, std::shared_ptr<RequestHandler> handler,
-                                                       Host& host, std::string name);
+                                                       Host& host, std::string name, TcpListenerOptions options = {});
 
 }  // namespace qiao::http

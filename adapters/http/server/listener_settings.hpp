@@ -18,7 +18,7 @@
 
 namespace qiao::http {
 
-inline constexpr std::array<ConfigKey, 8> listener_setting_keys{{
+inline constexpr std::array<ConfigKey, 9> listener_setting_keys{{
     {"tls", KeyType::mapping, "", "HTTPS: cert, key, and client_ca for mutual TLS (whole listener)"},
     {"max_body", KeyType::size, "1MiB", "largest request body; larger gets 413 (whole listener)"},
     {"max_header", KeyType::size, "16KiB", "largest request header; larger gets 431 (whole listener)"},
@@ -27,6 +27,7 @@ inline constexpr std::array<ConfigKey, 8> listener_setting_keys{{
     {"read_timeout", KeyType::duration, "30s", "how long reading one request may take (whole listener)"},
     {"write_timeout", KeyType::duration, "30s", "how long writing one reply may take (whole listener)"},
     {"max_connections", KeyType::integer, "10000", "open connections at most; more are closed at once (whole listener)"},
+    {"max_connections_per_address", KeyType::integer, "256", "open connections from one client IP at most; more are closed at once (whole listener)"},
 }};
 
 // A source kind's own keys followed by the listener settings: one schema for its block.
@@ -41,7 +42,7 @@ constexpr std::array<ConfigKey, N + listener_setting_keys.size()> with_listener_
 // What one flow said; unset means "whatever the other flows or the defaults say".
 struct ListenerSettings {
   std::optional<ServerTlsSettings> tls;
-  std::optional<std::size_t> max_body, max_header, max_connections;
+  std::optional<std::size_t> max_body, max_header, max_connections, max_connections_per_address;
   std::optional<std::chrono::milliseconds> idle_timeout, header_timeout, read_timeout, write_timeout;
 };
 

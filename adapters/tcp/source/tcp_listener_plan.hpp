@@ -30,6 +30,7 @@ enum class AckMode {
 
 struct TcpLimits {
   std::size_t max_connections = 1000;
+  std::size_t max_connections_per_address = 256;
   std::chrono::milliseconds idle_timeout{3'600'000};  // between messages
   std::chrono::milliseconds read_timeout{30'000};     // from a message's first byte to its last
   std::chrono::milliseconds write_timeout{30'000};

@@ -181,11 +181,8 @@ class TcpConnectionHandler final : public ConnectionHandler {
  public:
   TcpConnectionHandler(std::string key, Host& host) : key_(std::move(key)), host_(host) {}
 
-  std::size_t max_connections() const override {
-    auto generation = host_.generation();
-    const auto* plan = generation ? static_cast<const TcpListenerPlan*>(generation->listener_plan(key_)) : nullptr;
-    return plan ? plan->limits.max_connections : 0;
-  }
+  std::size_t max_connections() const override { return current_limits().max_connections; }
+  std::size_t max_connections_per_address() const override { return current_limits().max_connections_per_address; }
 
   asio::awaitable<void> serve(tcp_socket socket, const std::atomic<bool>& stopped) override {
     std::shared_ptr<asio::ssl::context> tls;
@@ -219,6 +216,13 @@ class TcpConnectionHandler final : public ConnectionHandler {
   }
 
  private:
+  // The listener's limits in the current generation; none (0) once the listener is gone from it.
+  TcpLimits current_limits() const {
+    auto generation = host_.generation();
+    const auto* plan = generation ? static_cast<const TcpListenerPlan*>(generation->listener_plan(key_)) : nullptr;
+    return plan ? plan->limits : TcpLimits{0, 0};
+  }
+
   std::string key_;
   Host& host_;
 };

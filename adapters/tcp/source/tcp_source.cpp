@@ -26,6 +26,7 @@ constexpr ConfigKey source_keys[] = {
     {"max_frame", KeyType::size, "1MiB", "largest message; a larger one is refused and the connection closed"},
     {"tls", KeyType::mapping, "", "TLS: cert, key, and client_ca for client certificates"},
     {"max_connections", KeyType::integer, "1000", "open connections at most; more are closed at once"},
+    {"max_connections_per_address", KeyType::integer, "256", "open connections from one client IP at most; more are closed at once"},
     {"idle_timeout", KeyType::duration, "1h", "how long a connection may wait between messages"},
     {"read_timeout", KeyType::duration, "30s", "how long one message may take to arrive once it has begun"},
     {"write_timeout", KeyType::duration, "30s", "how long writing one answer may take"},
@@ -88,6 +89,8 @@ class TcpSourceKind final : public SourceKind {
     }
     if (auto tls = reader.node("tls")) spec->tls = parse_server_tls(*tls, diag);
     spec->limits.max_connections = static_cast<std::size_t>(std::max<std::int64_t>(1, reader.integer("max_connections")));
+    spec->limits.max_connections_per_address =
+        static_cast<std::size_t>(std::max<std::int64_t>(1, reader.integer("max_connections_per_address")));
     spec->limits.idle_timeout = reader.duration("idle_timeout");
     spec->limits.read_timeout = reader.duration("read_timeout");
     spec->limits.write_timeout = reader.duration("write_timeout");

@@ -198,8 +198,9 @@ HttpResult http_request(const std::string& address, const std::string& method, c
 }
 
 GatewayProcess::GatewayProcess(const TempDir& dir, std::vector<std::string> extra_args,
-                               std::map<std::string, std::string> env) {
-  std::vector<std::string> args{QIAO_BINARY, "run", "-c", "qiao.yaml"};
+                               std::map<std::string, std::string> env, std::vector<std::string> launcher) {
+  std::vector<std::string> args = std::move(launcher);
+  args.insert(args.end(), {QIAO_BINARY, "run", "-c", "qiao.yaml"});
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   process_ = std::make_unique<ChildProcess>(args, dir.path(), env);
 

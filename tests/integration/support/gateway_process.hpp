@@ -78,8 +78,9 @@ class GatewayProcess {
  public:
   // Starts the binary with `dir` as working directory and waits until the admin API answers.
   // Throws std::runtime_error with the process output when it does not come up in time.
+  // `launcher` goes before the binary (e.g. {"prlimit", "--nofile=256:256"}).
   explicit GatewayProcess(const TempDir& dir, std::vector<std::string> extra_args = {},
-                          std::map<std::string, std::string> env = {});
+                          std::map<std::string, std::string> env = {}, std::vector<std::string> launcher = {});
   ~GatewayProcess();
   GatewayProcess(const GatewayProcess&) = delete;
   GatewayProcess& operator=(const GatewayProcess&) = delete;

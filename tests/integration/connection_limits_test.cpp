@@ -1,0 +1,131 @@
+// Hostile clients against the listeners: one address holding more trickling connections than the
+// process has descriptors while another client is served and the admin API answers, and the
+// header deadline that cuts a trickle.
+
+#include <arpa/inet.h>
+#include <catch2/catch.hpp>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/integration/support/gateway_process.hpp"
+
+using namespace qiao::testing;
+
+namespace {
+
+std::string echo_flow(const std::string& extra_source = "") {
+  return "id: echo\n"
+         "source:\n"
+         "  http: { listen: \"127.0.0.1:0\", path: /echo, methods: [POST]" + extra_source + " }\n"
+         "  decode: json\n"
+         "reply:\n"
+         "  lua: 'return { name = body.name }'\n";
+}
+
+// A connection to "127.0.0.1:port" from `from` (any address of 127/8: all of it is loopback).
+int connect_from(const std::string& from, const std::string& address) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  ::inet_pton(AF_INET, from.c_str(), &local.sin_addr);
+  sockaddr_in remote{};
+  remote.sin_family = AF_INET;
+  remote.sin_port = htons(static_cast<std::uint16_t>(std::stoi(address.substr(address.rfind(':') + 1))));
+  ::inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0 ||
+      ::connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// True when the peer has closed `fd` (what it sent before, a 408, is read and dropped).
+bool peer_closed(int fd) {
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+    if (n > 0) continue;
+    return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("one address trickling more connections than the fd limit locks no one out",
+          "[integration][net][slow-clients]") {
+  TempDir dir;
+  dir.write("qiao.yaml", server_config("slow-clients-test"));
+  dir.write("endpoints.yaml", "# none\n");
+  dir.write("flows/echo.yaml", echo_flow(", max_connections: 150, max_connections_per_address: 40, header_timeout: 2s"));
+  // Soft and hard limit alike: qiao cannot raise it, and 300 connections would need more.
+  GatewayProcess gateway(dir, {}, {}, {"prlimit", "--nofile=256:256"});
+  const std::string address = gateway.listener("http 127.0.0.1:0");
+  REQUIRE(!address.empty());
+  CHECK(wait_until([&] {
+    return read_file(dir.path() + "/var/log/system.log").find("open file limit: 256 (was 256)") != std::string::npos;
+  }, std::chrono::seconds(5)));
+
+  const std::string header = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Pad: ";
+  std::vector<int> trickling;
+  for (int i = 0; i < 300; ++i) {
+    const int fd = connect_from("127.0.0.2", address);
+    if (fd < 0) continue;
+    trickling.push_back(fd);
+    ::send(fd, header.data(), header.size(), MSG_NOSIGNAL);
+  }
+  REQUIRE(trickling.size() == 300);
+
+  // While the trickle goes on (a byte a second on every connection still open), a client from
+  // another address is served every time, and so is the admin API.
+  const auto started = std::chrono::steady_clock::now();
+  int answered = 0;
+  int healthy = 0;
+  for (int i = 0; i < 10; ++i) {
+    HttpResult r = http_request(address, "POST", "/echo", "{\"name\":\"n" + std::to_string(i) + "\"}");
+    answered += r.status == 200 && r.body == "{\"name\":\"n" + std::to_string(i) + "\"}";
+    healthy += http_request(gateway.admin(), "GET", "/healthz").status == 200;
+    for (int fd : trickling) ::send(fd, "a", 1, MSG_NOSIGNAL);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the trickle's pace, not a synchronisation
+  }
+  CHECK(answered == 10);
+  CHECK(healthy == 10);
+
+  // The connections over the per-address limit were closed at once; the 40 accepted ones are cut
+  // (with a 408) by the 2 s header deadline although a byte keeps arriving.
+  std::size_t closed = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(8);
+  std::vector<bool> done(trickling.size(), false);
+  while (closed < trickling.size() && std::chrono::steady_clock::now() < deadline) {
+    for (std::size_t i = 0; i < trickling.size(); ++i) {
+      if (done[i]) continue;
+      ::send(trickling[i], "a", 1, MSG_NOSIGNAL);
+      if (peer_closed(trickling[i])) {
+        done[i] = true;
+        ++closed;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the trickle's pace
+  }
+  CHECK(closed == trickling.size());
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(9));
+  for (int fd : trickling) ::close(fd);
+
+  const std::string metrics = gateway.admin_request("GET", "/metrics").body;
+  INFO(metrics);
+  const std::string refused = "qiao_connections_refused_total{listener=\"http 127.0.0.1:0\",reason=\"max_connections_per_address\"} ";
+  const auto at = metrics.find(refused);
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stoul(metrics.substr(at + refused.size())) >= 260);
+  CHECK(gateway.stop() == 0);
+}
+
