@@ -23,20 +23,6 @@ std::string source_text(const Message& msg) {
   return text;
 }
 
-// Errors that refuse a request for what it is, answered by the gateway itself (400, 404, 413 …):
-// anyone can send such bytes at any rate, so the journal keeps only their beginning.
-bool refused_for_what_it_is(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::bad_input:
-    case ErrorKind::check_failed:
-    case ErrorKind::not_found:
-    case ErrorKind::method_not_allowed:
-    case ErrorKind::too_large:
-    case ErrorKind::rejected: return true;
-    default: return false;
-  }
-}
-
 // Decode, run the steps, build the reply and encode it; any failure is an Error.
 boost::asio::awaitable<Expected<Reply>> run_flow(FlowRun& run) {
   const Flow& flow = run.flow;
@@ -124,7 +110,8 @@ void Engine::account(const Message& msg, const Outcome& outcome) {
     entry.error = outcome.error ? outcome.error->message : std::string();
     entry.request = msg.raw;
     entry.reply = outcome.body;
-    entry.rejected = outcome.error && refused_for_what_it_is(outcome.error->kind);
+    // Anyone can send bytes the gateway refuses, at any rate: the journal keeps only their beginning.
+    entry.rejected = outcome.error && is_sender_fault(outcome.error->kind);
     store_->journal(std::move(entry));
   }
 }

@@ -20,4 +20,16 @@ std::string_view error_kind_name(ErrorKind kind) {
   return "internal";
 }
 
+bool is_sender_fault(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::bad_input:
+    case ErrorKind::check_failed:
+    case ErrorKind::not_found:
+    case ErrorKind::method_not_allowed:
+    case ErrorKind::too_large:
+    case ErrorKind::rejected: return true;
+    default: return false;
+  }
+}
+
 }  // namespace qiao

@@ -27,6 +27,9 @@ enum class ErrorKind {
 };
 
 std::string_view error_kind_name(ErrorKind kind);
+// Errors that refuse a message for what it is (bad input, a failed check, an unknown path, too
+// large, rejected): the sender's fault, so sending it again as it is cannot help.
+bool is_sender_fault(ErrorKind kind);
 
 class Object;
 

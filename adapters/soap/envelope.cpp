@@ -275,18 +275,6 @@ std::string write_fault(Version version, const Fault& fault) {
          "</" + prefix + ":Body></" + prefix + ":Envelope>";
 }
 
-bool is_sender_fault(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::bad_input:
-    case ErrorKind::check_failed:
-    case ErrorKind::not_found:
-    case ErrorKind::method_not_allowed:
-    case ErrorKind::too_large:
-    case ErrorKind::rejected: return true;
-    default: return false;
-  }
-}
-
 int fault_status(Version version, bool sender) { return version == Version::v1_2 && sender ? 400 : 500; }
 
 }  // namespace qiao::soap

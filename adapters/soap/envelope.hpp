@@ -88,9 +88,8 @@ Expected<std::string> write_envelope(Version version, const Value& header, const
 // A Fault envelope in UTF-8. The detail's keys must be element names.
 std::string write_fault(Version version, const Fault& fault);
 
-// Whether the error kind is the sender's fault (Client / Sender) or the receiver's (Server /
-// Receiver), and the HTTP status a fault of that code is sent with (1.1 always 500; 1.2 Sender 400).
-bool is_sender_fault(ErrorKind kind);
+// The HTTP status a fault is sent with (1.1 always 500; 1.2 Sender 400); whether it is the
+// sender's (Client / Sender) or the receiver's (Server / Receiver) is core's is_sender_fault.
 int fault_status(Version version, bool sender);
 
 }  // namespace qiao::soap
