@@ -50,33 +50,49 @@ bool is_quiet_close(const boost::system::error_code& ec) {
 
 // Cuts a read of a request (its header, its body) that takes longer than the deadline by
 // cancelling it: unlike the stream's own timeout, that leaves the socket open for the 408 that
-// says why, so what the journal records is what the client got.
+// says why, so what the journal records is what the client got. One per connection, armed for
+// each read.
 class ReadDeadline {
  public:
-  ReadDeadline(tcp::socket& socket, std::chrono::milliseconds limit)
-      : timer_(socket.get_executor(), limit), state_(std::make_shared<State>()) {
-    // `socket` outlives the deadline, and the handler touches it only before finish().
-    timer_.async_wait([state = state_, &socket](boost::system::error_code ec) {
-      if (ec || state->finished) return;
-      state->expired = true;
-      socket.cancel(ec);
-    });
-  }
+  explicit ReadDeadline(tcp::socket& socket) : state_(std::make_shared<State>(socket)) {}
   ~ReadDeadline() { finish(); }
   ReadDeadline(const ReadDeadline&) = delete;
   ReadDeadline& operator=(const ReadDeadline&) = delete;
+
+  void arm(std::chrono::milliseconds limit) {
+    state_->expired = false;
+    state_->timer.expires_after(limit);
+    watch(state_, ++state_->read);
+  }
   void finish() {
-    state_->finished = true;
-    timer_.cancel();
+    ++state_->read;
+    state_->timer.cancel();
   }
   bool expired() const { return state_->expired; }
 
  private:
   struct State {
-    bool finished = false;
+    explicit State(tcp::socket& s) : socket(&s), timer(s.get_executor()) {}
+    tcp::socket* socket;  // outlives the deadline; touched only while its read is armed
+    asio::steady_timer timer;
+    std::uint64_t read = 0;
     bool expired = false;
   };
-  asio::steady_timer timer_;
+
+  // A cancel only reaches a read still in progress: one that had just completed, its handler not
+  // yet run, is followed by the next read of the same request. So once due, it cancels again
+  // every few milliseconds until the read is finished. A handler of an earlier read (already due
+  // when it finished) finds another number and does nothing.
+  static void watch(std::shared_ptr<State> state, std::uint64_t read) {
+    state->timer.async_wait([state, read](boost::system::error_code ec) {
+      if (ec || state->read != read) return;
+      state->expired = true;
+      state->socket->cancel(ec);
+      state->timer.expires_after(std::chrono::milliseconds(5));
+      watch(state, read);
+    });
+  }
+
   std::shared_ptr<State> state_;
 };
 
@@ -102,7 +118,7 @@ asio::awaitable<void> refuse(Stream& stream, RequestHandler& handler, Error erro
 // for a request, or, at the drain timeout, wake it from a flow that is still running.
 struct ShutdownControl {
   tcp::socket* socket = nullptr;
-  asio::steady_timer* flow_done = nullptr;  // while a flow runs
+  asio::steady_timer* flow_done = nullptr;  // woken when a flow is done
   bool idle = false;
   bool drain_expired = false;
   bool gone = false;
@@ -125,8 +141,11 @@ asio::awaitable<void> serve_requests(Stream& stream, const SessionContext& state
   beast::flat_buffer buffer(first_limits.max_header + 4 * 1024);
   auto& tcp_layer = beast::get_lowest_layer(stream);
   const auto executor = tcp_layer.get_executor();
+  ReadDeadline read_deadline(tcp_layer.socket());
+  asio::steady_timer flow_done(executor);
   auto control = std::make_shared<ShutdownControl>();
   control->socket = &tcp_layer.socket();
+  control->flow_done = &flow_done;
   struct Gone {
     ShutdownControl& control;
     ~Gone() { control.gone = true; }
@@ -140,7 +159,7 @@ asio::awaitable<void> serve_requests(Stream& stream, const SessionContext& state
       }
       if (event == Gate::Event::drain_expired) {
         control->drain_expired = true;
-        if (control->flow_done) control->flow_done->cancel();
+        control->flow_done->cancel();
       }
     });
   });
@@ -170,10 +189,10 @@ asio::awaitable<void> serve_requests(Stream& stream, const SessionContext& state
     }
 
     tcp_layer.expires_never();
-    ReadDeadline header_deadline(tcp_layer.socket(), limits.header_timeout);
+    read_deadline.arm(limits.header_timeout);
     auto [header_ec, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
-    header_deadline.finish();
-    if (header_deadline.expired()) header_ec = beast::error::timeout;
+    read_deadline.finish();
+    if (read_deadline.expired()) header_ec = beast::error::timeout;
     if (header_ec) {
       if (is_quiet_close(header_ec) && header_ec != beast::error::timeout) co_return;
       // A Content-Length over the body limit is refused as soon as the header is read.
@@ -208,10 +227,10 @@ asio::awaitable<void> serve_requests(Stream& stream, const SessionContext& state
       if (ec) co_return;
     }
 
-    ReadDeadline body_deadline(tcp_layer.socket(), limits.read_timeout);
+    read_deadline.arm(limits.read_timeout);
     auto [body_ec, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
-    body_deadline.finish();
-    if (body_deadline.expired()) body_ec = beast::error::timeout;
+    read_deadline.finish();
+    if (read_deadline.expired()) body_ec = beast::error::timeout;
     if (body_ec) {
       if (is_quiet_close(body_ec) && body_ec != beast::error::timeout) co_return;
       // Built before the co_await: GCC 12 destroys temporaries of a conditional expression inside
@@ -220,7 +239,8 @@ asio::awaitable<void> serve_requests(Stream& stream, const SessionContext& state
           body_ec == bhttp::error::body_limit
               ? Error{ErrorKind::too_large, "request body is larger than " + std::to_string(limits.max_body) + " bytes"}
           : body_ec == bhttp::error::buffer_overflow
-              ? Error{ErrorKind::too_large, "a chunk's size line or the trailer is larger than the header limit"}
+              ? Error{ErrorKind::too_large, "a chunk's size line or the trailer does not fit the " +
+                                                std::to_string(buffer.max_size()) + "-byte read buffer (the header limit and 4 KiB)"}
           : body_ec == beast::error::timeout
               ? Error{ErrorKind::timeout, "request body was not received within " + std::to_string(limits.read_timeout.count()) + " ms"}
               : Error{ErrorKind::bad_input, "malformed request body: " + body_ec.message()};
@@ -233,8 +253,7 @@ asio::awaitable<void> serve_requests(Stream& stream, const SessionContext& state
     const bool keep_alive = request.keep_alive() && !state.stopped.load() && !state.host.gate().closing();
     tcp_layer.expires_never();  // the flow bounds its own time (endpoint timeouts, Lua time slice)
     auto result = std::make_shared<std::optional<Response>>();
-    asio::steady_timer flow_done(executor, asio::steady_timer::time_point::max());
-    control->flow_done = &flow_done;
+    flow_done.expires_at(asio::steady_timer::time_point::max());
     asio::co_spawn(executor, handle_request(handler, std::move(request), connection, result),
                    [control](std::exception_ptr failure) {
                      if (failure) {
@@ -246,10 +265,9 @@ asio::awaitable<void> serve_requests(Stream& stream, const SessionContext& state
                          log::system().error("http: a request failed inside the gateway");
                        }
                      }
-                     if (!control->gone && control->flow_done) control->flow_done->cancel();
+                     if (!control->gone) control->flow_done->cancel();
                    });
     if (!*result && !control->drain_expired) co_await flow_done.async_wait(use_tuple);
-    control->flow_done = nullptr;
     if (!*result) {
       Error error = control->drain_expired
                         ? Error{ErrorKind::unavailable, "the gateway stopped before this request was done (reload.drain_timeout)"}
