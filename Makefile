@@ -28,17 +28,17 @@ run: build
 	scripts/run-quickstart.sh $(BUILD)/qiao
 
 # Everything CI runs, each stage timed: every fuzz target replays its corpus and past findings,
-# unit tests under ASan+UBSan, a Release build, then every unit and integration test (the last
-# lines are CTest's summary). Deterministic: nothing here fuzzes for new inputs.
-test: export STAGE_TIMES := $(CURDIR)/$(BUILD)/stage-times.txt
+# unit tests under ASan+UBSan, a Release build, then every unit and integration test on it, the
+# build a packager ships (the last lines are CTest's summary). Deterministic: nothing here fuzzes
+# for new inputs.
+test: export STAGE_TIMES := $(CURDIR)/$(RELEASE_BUILD)/stage-times.txt
 test: test-deps
 	@rm -f $(STAGE_TIMES)
 	@scripts/stage.sh "fuzz replay" $(MAKE) --no-print-directory fuzz-replay
 	@scripts/stage.sh "unit tests under ASan+UBSan" $(MAKE) --no-print-directory unit-asan
-	@scripts/stage.sh "Release build" $(MAKE) --no-print-directory release-build
-	@scripts/stage.sh "build with tests" $(MAKE) --no-print-directory test-build
+	@scripts/stage.sh "Release build with tests" $(MAKE) --no-print-directory release-build
 	@scripts/stage.sh --summary
-	cd $(BUILD) && ctest --output-on-failure --timeout 600
+	cd $(RELEASE_BUILD) && ctest --output-on-failure --timeout 600
 
 test-build: test-deps
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DQIAO_TESTS=ON
@@ -50,7 +50,7 @@ unit-asan: test-deps
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest -L unit --output-on-failure --timeout 600
 
 # What a packager builds: the gateway and the tests with -O3 (GCC 12 warns differently there).
-release-build: deps
+release-build: test-deps
 	cmake -S . -B $(RELEASE_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DQIAO_TESTS=ON
 	cmake --build $(RELEASE_BUILD)
 

@@ -1,10 +1,7 @@
 #include <malloc.h>
 #include <spdlog/spdlog.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 
@@ -14,6 +11,7 @@
 #include "core/admin.hpp"
 #include "core/admin_token.hpp"
 #include "core/log.hpp"
+#include "core/net/descriptor_budget.hpp"
 #include "core/owner_only.hpp"
 #include "core/runtime.hpp"
 #include "core/store/store.hpp"
@@ -45,22 +43,6 @@ Status secure_state_dir(const ServerConfig& config) {
   return restrict_tree_to_owner(state);
 }
 
-// Every connection is a descriptor, and the soft limit is often 1024 (systemd's default) while
-// the hard limit allows far more: take what we are allowed, so listeners' max_connections fit.
-void raise_descriptor_limit() {
-  rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
-  const rlim_t before = limit.rlim_cur;
-  if (limit.rlim_cur != limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
-      log::system().warn("cannot raise the open file limit from {} to {}: {}", before, limit.rlim_max, std::strerror(errno));
-      return;
-    }
-  }
-  log::system().info("open file limit: {} (was {})", limit.rlim_cur, before);
-}
-
 }  // namespace
 
 int command_run(const std::string& config_path) {
@@ -77,7 +59,10 @@ int command_run(const std::string& config_path) {
     std::cerr << config_path << ": " << error << "\n";
     return 1;
   }
-  raise_descriptor_limit();
+  // systemd starts services with a soft limit of 1024 and a hard one far higher; the listeners'
+  // limits were checked against the hard one when the config loaded.
+  if (auto fds = raise_descriptor_limit()) log::system().info("open file limit: {} (was {})", fds->now, fds->before);
+  else log::system().warn("{}", fds.error().message);
   auto store = open_store(config.store_url, config.base_dir, config.journal);
   if (!store) {
     std::cerr << config_path << ": " << store.error().message << "\n";

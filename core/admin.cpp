@@ -273,10 +273,11 @@ AdminResponse AdminApi::messages(std::string_view query) const {
   bool first = true;
   for (const auto& e : *found) {
     body += fmt::format(
-        R"({}{{"id":{},"trace":{},"flow":{},"receivedAt":{},"latencyUs":{},"outcome":{},"status":{},"source":{},"error":{},"request":{},"reply":{}}})",
+        R"({}{{"id":{},"trace":{},"flow":{},"receivedAt":{},"latencyUs":{},"outcome":{},"status":{},"source":{},"error":{},"request":{},"requestSize":{},"requestTruncated":{},"reply":{},"replySize":{},"replyTruncated":{}}})",
         first ? "" : ",", json_quote(e.message_id), json_quote(e.trace_id), json_quote(e.flow_id),
         json_quote(iso_time(e.received_at)), e.latency_us, json_quote(e.outcome), e.status, json_quote(e.source),
-        json_quote(e.error), json_quote(e.request ? std::string_view(*e.request) : std::string_view()), json_quote(e.reply));
+        json_quote(e.error), json_quote(e.request ? std::string_view(*e.request) : std::string_view()), e.request_size,
+        e.request_truncated, json_quote(e.reply), e.reply_size, e.reply_truncated);
     first = false;
   }
   body += "]}";

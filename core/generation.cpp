@@ -8,6 +8,7 @@
 #include "core/config/schema.hpp"
 #include "core/flow/flow_builder.hpp"
 #include "core/metrics.hpp"
+#include "core/net/descriptor_budget.hpp"
 #include "core/worker.hpp"
 
 namespace qiao {
@@ -171,6 +172,12 @@ class GenerationBuilder final : public FlowBuilder {
       auto plan = kind->plan(key, flows, diag_);
       if (plan) gen_.listeners_.emplace(key, ListenerBinding{key, kind, std::move(plan), flows});
     }
+    std::vector<ListenerDescriptorClaim> claims;
+    for (const auto& [key, binding] : gen_.listeners_) {
+      auto [max_connections, set_at] = binding.plan->connections();
+      claims.push_back({key, max_connections, std::move(set_at)});
+    }
+    check_listeners_fit_descriptor_limit(claims, descriptor_limit(), diag_);
   }
 
  private:

@@ -6,7 +6,9 @@
 // request — routes, limits, TLS — comes from the current generation's ListenerPlan for its key,
 // read afresh for every connection or message.
 
+#include <cstddef>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -31,9 +33,17 @@ class SourceSpec {
 };
 
 // Immutable per-generation state of one listener, built from the flows bound to it.
+// How many connections a listener may hold, and where the config set that (empty: a default),
+// for the load-time check that all listeners fit the descriptor limit.
+struct ListenerConnections {
+  std::size_t max_connections = 0;
+  std::optional<Location> set_at;
+};
+
 class ListenerPlan {
  public:
   virtual ~ListenerPlan() = default;
+  virtual ListenerConnections connections() const = 0;
 };
 
 // A running listener (owns the socket). Lives across generations.

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "core/lua/lua_environment.hpp"
 #include "core/lua/lua_value.hpp"
 
 namespace qiao::lua {
@@ -269,8 +270,7 @@ void install_decimal_support(lua_State* L) {
   const luaL_Reg methods[] = {{"div", divide}, {"round", round}, {"tonumber", to_number}, {nullptr, nullptr}};
   luaL_newlib(L, methods);
   lua_setfield(L, -2, "__index");
-  lua_pushboolean(L, 0);  // every message's decimals share it: scripts may not reach it
-  lua_setfield(L, -2, "__metatable");
+  lua::protect_shared_metatable(L, -1);  // every message's decimals share it
   lua_pop(L, 1);
 }
 

@@ -84,8 +84,7 @@ void replace_with_view(lua_State* L, int cache, const std::string& name) {
   lua_setfield(L, -2, "__pairs");
   lua_pushcfunction(L, view_len);
   lua_setfield(L, -2, "__len");
-  lua_pushboolean(L, 0);
-  lua_setfield(L, -2, "__metatable");
+  protect_shared_metatable(L, -1);
   lua_pushstring(L, name.c_str());
   lua_setfield(L, -2, "__name");
   lua_pushboolean(L, 1);
@@ -146,8 +145,7 @@ void seal_globals(lua_State* L) {
   lua_createtable(L, 0, 2);
   lua_pushvalue(L, base);
   lua_setfield(L, -2, "__index");
-  lua_pushboolean(L, 0);
-  lua_setfield(L, -2, "__metatable");
+  protect_shared_metatable(L, -1);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &environment_metatable_key);
 
   // ("x"):upper() finds the string library through the strings' metatable, which scripts must not

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/lua/lua_decimal.hpp"
+#include "core/lua/lua_environment.hpp"
 
 namespace qiao::lua {
 
@@ -292,8 +293,7 @@ void install_value_support(lua_State* L) {
   lua_createtable(L, 0, 1);
   lua_pushliteral(L, "array");
   lua_setfield(L, -2, "__name");
-  lua_pushboolean(L, 0);  // every message's arrays share it: scripts may not reach it
-  lua_setfield(L, -2, "__metatable");
+  lua::protect_shared_metatable(L, -1);  // every message's arrays share it
   lua_rawsetp(L, LUA_REGISTRYINDEX, &array_metatable_key);
   lua_pushcfunction(L, ordered_index);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &object_index_key);

@@ -1,11 +1,13 @@
 // Hostile clients against the listeners: one address holding more trickling connections than the
 // process has descriptors while another client is served and the admin API answers, and the
-// header deadline that cuts a trickle.
+// header deadline that cuts a trickle. And the load error for listeners that cannot fit the
+// descriptor limit.
 
 #include <arpa/inet.h>
 #include <catch2/catch.hpp>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -65,7 +67,7 @@ TEST_CASE("one address trickling more connections than the fd limit locks no one
   TempDir dir;
   dir.write("qiao.yaml", server_config("slow-clients-test"));
   dir.write("endpoints.yaml", "# none\n");
-  dir.write("flows/echo.yaml", echo_flow(", max_connections: 150, max_connections_per_address: 40, header_timeout: 2s"));
+  dir.write("flows/echo.yaml", echo_flow(", max_connections: 90, max_connections_per_address: 40, header_timeout: 2s"));
   // Soft and hard limit alike: qiao cannot raise it, and 300 connections would need more.
   GatewayProcess gateway(dir, {}, {}, {"prlimit", "--nofile=256:256"});
   const std::string address = gateway.listener("http 127.0.0.1:0");
@@ -122,3 +124,67 @@ TEST_CASE("one address trickling more connections than the fd limit locks no one
   CHECK(gateway.stop() == 0);
 }
 
+
+TEST_CASE("listeners whose max_connections cannot fit the open file limit are a load error at the largest",
+          "[integration][net][check]") {
+  TempDir dir;
+  dir.write("qiao.yaml", server_config("fd-limit-test"));
+  dir.write("endpoints.yaml", "# none\n");
+  dir.write("flows/echo.yaml", echo_flow());
+  dir.write("flows/ward.yaml",
+            "id: ward\n"
+            "source:\n"
+            "  tcp: { listen: \"127.0.0.1:0\", framing: mllp }\n"
+            "  decode: hl7v2\n");
+  const auto check = [&](const std::string& nofile) {
+    return run_command({"prlimit", "--nofile=" + nofile, QIAO_BINARY, "check", "-c", "qiao.yaml"}, "", dir.path());
+  };
+
+  // Defaults (http 10000, tcp 1000) shrink to what 1024 descriptors leave: 1024 - 96 - 64 = 864.
+  {
+    CommandResult defaults = check("1024:1024");
+    INFO(defaults.output);
+    CHECK(defaults.status == 0);
+  }
+
+  dir.write("flows/ward.yaml",
+            "id: ward\n"
+            "source:\n"
+            "  tcp: { listen: \"127.0.0.1:0\", framing: mllp, max_connections: 5000 }\n"
+            "  decode: hl7v2\n");
+  {
+    CommandResult too_many = check("1024:1024");
+    INFO(too_many.output);
+    CHECK(too_many.status == 1);
+    CHECK(too_many.output.find(dir.path() + "/flows/ward.yaml:3:65: max_connections: tcp 127.0.0.1:0 may hold 5000, "
+                               "but the open file limit 1024 leaves 864 descriptors for listeners") != std::string::npos);
+  }
+
+  // The hard limit is the one `qiao run` raises itself to: a low soft limit alone fails nothing.
+  rlimit own{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &own) == 0);
+  if (own.rlim_max >= 5000 + 96 + 64) {
+    CommandResult soft_only = check("1024:");
+    INFO(soft_only.output);
+    CHECK(soft_only.status == 0);
+  } else {
+    WARN("the hard open file limit " << own.rlim_max << " is below 5160: a soft-only limit is not tried");
+  }
+
+  // Limits that fit one by one but not together: the error is at the larger, with the sum.
+  dir.write("flows/echo.yaml", echo_flow(", max_connections: 300"));
+  dir.write("flows/ward.yaml",
+            "id: ward\n"
+            "source:\n"
+            "  tcp: { listen: \"127.0.0.1:0\", framing: mllp, max_connections: 600 }\n"
+            "  decode: hl7v2\n");
+  {
+    CommandResult together = check("1024:1024");
+    INFO(together.output);
+    CHECK(together.status == 1);
+    CHECK(together.output.find("/flows/ward.yaml:3:65: max_connections: tcp 127.0.0.1:0 may hold 600 (the listeners "
+                               "that set max_connections: 900 together)") != std::string::npos);
+  }
+  CHECK(check("1024:1024").status == 1);
+  CHECK(check("1100:1100").status == 0);
+}

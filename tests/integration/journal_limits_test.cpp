@@ -213,6 +213,9 @@ TEST_CASE("journal: 200 rejected 1 MB bodies add their beginnings to the store a
   CHECK(stored.stored == 4096);
   CHECK(stored.size == static_cast<std::int64_t>(body_size));
   CHECK(stored.truncated == 1);
+  const std::string listed = http_request(gateway.admin(), "GET", "/api/messages?limit=1", "", bearer).body;
+  INFO(listed.substr(0, 300));
+  CHECK(listed.find("\"requestSize\":" + std::to_string(body_size) + ",\"requestTruncated\":true,") != std::string::npos);
   CHECK(value_of(gateway, "qiao_journal_truncated_total") == clients * per_client);
   CHECK(value_of(gateway, "qiao_journal_dropped_total{reason=\"queue_full\"}") == 0);
 

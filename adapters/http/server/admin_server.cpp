@@ -6,6 +6,7 @@
 #include "adapters/http/server/http_server.hpp"
 #include "core/admin.hpp"
 #include "core/json_text.hpp"
+#include "core/net/descriptor_budget.hpp"
 
 namespace qiao::http {
 
@@ -20,8 +21,8 @@ class AdminRequestHandler final : public RequestHandler {
   ServerLimits limits() const override {
     ServerLimits limits;
     limits.max_body = 64 * 1024;
-    limits.max_connections = 256;
-    limits.max_connections_per_address = 64;
+    limits.max_connections = admin_max_connections;
+    limits.max_connections_per_address = admin_max_connections;
     return limits;
   }
   std::shared_ptr<boost::asio::ssl::context> tls() const override { return tls_; }

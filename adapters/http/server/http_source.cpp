@@ -60,9 +60,12 @@ struct Route {
 class HttpListenerPlan final : public ListenerPlan {
  public:
   ServerLimits limits;
+  std::optional<Location> max_connections_set_at;
   std::shared_ptr<boost::asio::ssl::context> tls;
   std::vector<Route> routes;  // exact routes first, then prefixes longest first
   std::vector<std::shared_ptr<const MountedService>> mounts;  // other kinds' services (soap)
+
+  ListenerConnections connections() const override { return {limits.max_connections, max_connections_set_at}; }
 
   const MountedService* mount_at(std::string_view path) const {
     for (const auto& mount : mounts) {
@@ -248,6 +251,7 @@ class HttpSourceKind final : public SourceKind {
     });
     if (!mount(*plan, key, mounted, diag)) return nullptr;
     plan->limits = settings.limits();
+    plan->max_connections_set_at = settings.max_connections_set_at();
     if (!settings.make_tls(plan->tls, *first, diag)) return nullptr;
     return plan;
   }

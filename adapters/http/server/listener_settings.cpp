@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "core/net/descriptor_budget.hpp"
+
 namespace qiao::http {
 
 namespace {
@@ -25,7 +27,10 @@ ListenerSettings read_listener_settings(const ConfigReader& reader) {
   if (auto tls = reader.node("tls")) s.tls = parse_server_tls(*tls, reader.diagnostics());
   if (reader.has("max_body")) s.max_body = reader.size("max_body");
   if (reader.has("max_header")) s.max_header = reader.size("max_header");
-  if (reader.has("max_connections")) s.max_connections = static_cast<std::size_t>(std::max<std::int64_t>(1, reader.integer("max_connections")));
+  if (reader.has("max_connections")) {
+    s.max_connections = static_cast<std::size_t>(std::max<std::int64_t>(1, reader.integer("max_connections")));
+    s.max_connections_at = reader.node("max_connections")->location();
+  }
   if (reader.has("max_connections_per_address"))
     s.max_connections_per_address =
         static_cast<std::size_t>(std::max<std::int64_t>(1, reader.integer("max_connections_per_address")));
@@ -41,6 +46,7 @@ void ListenerSettingsMerge::add(const ListenerSettings& s, const Location& where
   merge(merged_.max_body, s.max_body, "max_body", key_, where, diag);
   merge(merged_.max_header, s.max_header, "max_header", key_, where, diag);
   merge(merged_.max_connections, s.max_connections, "max_connections", key_, where, diag);
+  if (!merged_.max_connections_at) merged_.max_connections_at = s.max_connections_at;
   merge(merged_.max_connections_per_address, s.max_connections_per_address, "max_connections_per_address", key_, where,
         diag);
   merge(merged_.idle_timeout, s.idle_timeout, "idle_timeout", key_, where, diag);
@@ -53,7 +59,7 @@ ServerLimits ListenerSettingsMerge::limits() const {
   ServerLimits limits;
   limits.max_body = merged_.max_body.value_or(limits.max_body);
   limits.max_header = merged_.max_header.value_or(limits.max_header);
-  limits.max_connections = merged_.max_connections.value_or(limits.max_connections);
+  limits.max_connections = merged_.max_connections.value_or(default_max_connections(limits.max_connections));
   limits.max_connections_per_address = merged_.max_connections_per_address.value_or(limits.max_connections_per_address);
   limits.idle_timeout = merged_.idle_timeout.value_or(limits.idle_timeout);
   limits.header_timeout = merged_.header_timeout.value_or(limits.header_timeout);

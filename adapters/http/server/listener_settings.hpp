@@ -26,7 +26,7 @@ inline constexpr std::array<ConfigKey, 9> listener_setting_keys{{
     {"header_timeout", KeyType::duration, "10s", "how long a request's whole header may take from its first byte, and a new connection to start one; later gets 408 (whole listener)"},
     {"read_timeout", KeyType::duration, "30s", "how long reading one request may take (whole listener)"},
     {"write_timeout", KeyType::duration, "30s", "how long writing one reply may take (whole listener)"},
-    {"max_connections", KeyType::integer, "10000", "open connections at most; more are closed at once (whole listener)"},
+    {"max_connections", KeyType::integer, "10000", "open connections at most; more are closed at once (whole listener; unset: 10000, or what the open file limit leaves if less)"},
     {"max_connections_per_address", KeyType::integer, "256", "open connections from one client IP at most; more are closed at once (whole listener)"},
 }};
 
@@ -43,6 +43,7 @@ constexpr std::array<ConfigKey, N + listener_setting_keys.size()> with_listener_
 struct ListenerSettings {
   std::optional<ServerTlsSettings> tls;
   std::optional<std::size_t> max_body, max_header, max_connections, max_connections_per_address;
+  std::optional<Location> max_connections_at;  // for the open file limit's check
   std::optional<std::chrono::milliseconds> idle_timeout, header_timeout, read_timeout, write_timeout;
 };
 
@@ -57,6 +58,8 @@ class ListenerSettingsMerge {
   explicit ListenerSettingsMerge(std::string key) : key_(std::move(key)) {}
   void add(const ListenerSettings& settings, const Location& where, Diagnostics& diag);
   ServerLimits limits() const;
+  // Where a flow on this listener sets max_connections; empty when none does.
+  const std::optional<Location>& max_connections_set_at() const { return merged_.max_connections_at; }
   bool has_tls() const { return merged_.tls.has_value(); }
   // `tls` is null for plain HTTP; false (reported at `where`) when the context cannot be built.
   bool make_tls(std::shared_ptr<boost::asio::ssl::context>& tls, const Location& where, Diagnostics& diag) const;

@@ -29,7 +29,8 @@ enum class AckMode {
 };
 
 struct TcpLimits {
-  std::size_t max_connections = 1000;
+  std::size_t max_connections = 1000;  // unset in the config: this, or what the open file limit leaves
+  std::optional<Location> max_connections_set_at;
   std::size_t max_connections_per_address = 256;
   std::chrono::milliseconds idle_timeout{3'600'000};  // between messages
   std::chrono::milliseconds read_timeout{30'000};     // from a message's first byte to its last
@@ -46,6 +47,8 @@ class TcpListenerPlan final : public ListenerPlan {
   std::optional<std::string> keepalive;   // a payload echoed without reaching the flow
   TcpLimits limits;
   std::shared_ptr<boost::asio::ssl::context> tls;
+
+  ListenerConnections connections() const override { return {limits.max_connections, limits.max_connections_set_at}; }
 };
 
 }  // namespace qiao::tcp

@@ -220,7 +220,11 @@ class TcpConnectionHandler final : public ConnectionHandler {
   TcpLimits current_limits() const {
     auto generation = host_.generation();
     const auto* plan = generation ? static_cast<const TcpListenerPlan*>(generation->listener_plan(key_)) : nullptr;
-    return plan ? plan->limits : TcpLimits{0, 0};
+    if (plan) return plan->limits;
+    TcpLimits none;
+    none.max_connections = 0;
+    none.max_connections_per_address = 0;
+    return none;
   }
 
   std::string key_;

@@ -7,6 +7,7 @@
 #include "codecs/hl7v2/hl7_codec.hpp"
 #include "codecs/iso8583/iso8583_codec.hpp"
 #include "core/flow/flow.hpp"
+#include "core/net/descriptor_budget.hpp"
 #include "core/net/host_port.hpp"
 #include "core/net/server_tls.hpp"
 #include "core/net/tcp_listener.hpp"
@@ -25,7 +26,7 @@ constexpr ConfigKey source_keys[] = {
     {"keepalive_hex", KeyType::string, "", "a payload (hex; \"\" for an empty frame) echoed back without reaching the flow"},
     {"max_frame", KeyType::size, "1MiB", "largest message; a larger one is refused and the connection closed"},
     {"tls", KeyType::mapping, "", "TLS: cert, key, and client_ca for client certificates"},
-    {"max_connections", KeyType::integer, "1000", "open connections at most; more are closed at once"},
+    {"max_connections", KeyType::integer, "1000", "open connections at most; more are closed at once (unset: 1000, or what the open file limit leaves if less)"},
     {"max_connections_per_address", KeyType::integer, "256", "open connections from one client IP at most; more are closed at once"},
     {"idle_timeout", KeyType::duration, "1h", "how long a connection may wait between messages"},
     {"read_timeout", KeyType::duration, "30s", "how long one message may take to arrive once it has begun"},
@@ -88,7 +89,12 @@ class TcpSourceKind final : public SourceKind {
       else spec->keepalive = std::move(*payload);
     }
     if (auto tls = reader.node("tls")) spec->tls = parse_server_tls(*tls, diag);
-    spec->limits.max_connections = static_cast<std::size_t>(std::max<std::int64_t>(1, reader.integer("max_connections")));
+    if (reader.has("max_connections")) {
+      spec->limits.max_connections = static_cast<std::size_t>(std::max<std::int64_t>(1, reader.integer("max_connections")));
+      spec->limits.max_connections_set_at = reader.node("max_connections")->location();
+    } else {
+      spec->limits.max_connections = default_max_connections(spec->limits.max_connections);
+    }
     spec->limits.max_connections_per_address =
         static_cast<std::size_t>(std::max<std::int64_t>(1, reader.integer("max_connections_per_address")));
     spec->limits.idle_timeout = reader.duration("idle_timeout");

@@ -34,6 +34,12 @@ class FakeSourceSpec final : public SourceSpec {
 
 inline constexpr ConfigKey fake_source_keys[] = {{"name", KeyType::string, "", "name", true}};
 
+// Holds no connections: nothing listens in unit tests.
+class FakeListenerPlan final : public ListenerPlan {
+ public:
+  ListenerConnections connections() const override { return {}; }
+};
+
 class FakeSourceKind final : public SourceKind {
  public:
   std::string_view name() const override { return "fake"; }
@@ -46,7 +52,7 @@ class FakeSourceKind final : public SourceKind {
     return spec;
   }
   std::shared_ptr<const ListenerPlan> plan(std::string_view, std::span<const Flow* const>, Diagnostics&) const override {
-    return std::make_shared<ListenerPlan>();
+    return std::make_shared<FakeListenerPlan>();
   }
   Expected<std::unique_ptr<Listener>> open(std::string_view, const ListenerPlan&, Host&) const override {
     return make_error(ErrorKind::internal, "not in unit tests");
