@@ -31,6 +31,14 @@ std::string echo_flow(const std::string& extra_source = "") {
          "  lua: 'return { name = body.name }'\n";
 }
 
+// An MLLP listener on a free port, with `extra_source` at the end of its source block.
+std::string ward_flow(const std::string& extra_source = "") {
+  return "id: ward\n"
+         "source:\n"
+         "  tcp: { listen: \"127.0.0.1:0\", framing: mllp" + extra_source + " }\n"
+         "  decode: hl7v2\n";
+}
+
 // A connection to "127.0.0.1:port" from `from` (any address of 127/8: all of it is loopback).
 int connect_from(const std::string& from, const std::string& address) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -131,11 +139,7 @@ TEST_CASE("listeners whose max_connections cannot fit the open file limit are a 
   dir.write("qiao.yaml", server_config("fd-limit-test"));
   dir.write("endpoints.yaml", "# none\n");
   dir.write("flows/echo.yaml", echo_flow());
-  dir.write("flows/ward.yaml",
-            "id: ward\n"
-            "source:\n"
-            "  tcp: { listen: \"127.0.0.1:0\", framing: mllp }\n"
-            "  decode: hl7v2\n");
+  dir.write("flows/ward.yaml", ward_flow());
   const auto check = [&](const std::string& nofile) {
     return run_command({"prlimit", "--nofile=" + nofile, QIAO_BINARY, "check", "-c", "qiao.yaml"}, "", dir.path());
   };
@@ -147,11 +151,7 @@ TEST_CASE("listeners whose max_connections cannot fit the open file limit are a 
     CHECK(defaults.status == 0);
   }
 
-  dir.write("flows/ward.yaml",
-            "id: ward\n"
-            "source:\n"
-            "  tcp: { listen: \"127.0.0.1:0\", framing: mllp, max_connections: 5000 }\n"
-            "  decode: hl7v2\n");
+  dir.write("flows/ward.yaml", ward_flow(", max_connections: 5000"));
   {
     CommandResult too_many = check("1024:1024");
     INFO(too_many.output);
@@ -173,11 +173,7 @@ TEST_CASE("listeners whose max_connections cannot fit the open file limit are a 
 
   // Limits that fit one by one but not together: the error is at the larger, with the sum.
   dir.write("flows/echo.yaml", echo_flow(", max_connections: 300"));
-  dir.write("flows/ward.yaml",
-            "id: ward\n"
-            "source:\n"
-            "  tcp: { listen: \"127.0.0.1:0\", framing: mllp, max_connections: 600 }\n"
-            "  decode: hl7v2\n");
+  dir.write("flows/ward.yaml", ward_flow(", max_connections: 600"));
   {
     CommandResult together = check("1024:1024");
     INFO(together.output);
