@@ -24,6 +24,11 @@ int command_check(const std::string& config_path) {
             << " endpoint(s)\n";
   for (const auto& flow : gen->flows()) std::cout << "  flow " << flow->id << ": " << flow->source->describe() << "\n";
   for (const auto& [name, spec] : gen->endpoint_specs()) std::cout << "  endpoint " << name << ": " << spec->describe() << "\n";
+  for (const auto& [key, binding] : gen->listeners()) {
+    const ListenerConnections connections = binding.plan->connections();
+    std::cout << "  listener " << key << ": max_connections " << connections.max_connections
+              << (connections.set_at ? "" : " (default)") << "\n";
+  }
   return 0;
 }
 

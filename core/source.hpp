@@ -32,7 +32,6 @@ class SourceSpec {
   virtual std::string describe() const = 0;
 };
 
-// Immutable per-generation state of one listener, built from the flows bound to it.
 // How many connections a listener may hold, and where the config set that (empty: a default),
 // for the load-time check that all listeners fit the descriptor limit.
 struct ListenerConnections {
@@ -40,6 +39,7 @@ struct ListenerConnections {
   std::optional<Location> set_at;
 };
 
+// Immutable per-generation state of one listener, built from the flows bound to it.
 class ListenerPlan {
  public:
   virtual ~ListenerPlan() = default;

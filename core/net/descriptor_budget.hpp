@@ -34,7 +34,7 @@ std::size_t listener_descriptor_budget(std::size_t limit);
 
 // The max_connections of a listener whose config does not set it: its kind's nominal default, or
 // the whole budget under descriptor_limit() when that is smaller (at least 1). Defaults never fail
-// a load; a default that the budget shrank is logged by the listener.
+// a load; `qiao check` shows what each listener got.
 std::size_t default_max_connections(std::size_t nominal);
 
 struct DescriptorLimit {

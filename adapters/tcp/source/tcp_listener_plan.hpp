@@ -30,7 +30,6 @@ enum class AckMode {
 
 struct TcpLimits {
   std::size_t max_connections = 1000;  // unset in the config: this, or what the open file limit leaves
-  std::optional<Location> max_connections_set_at;
   std::size_t max_connections_per_address = 256;
   std::chrono::milliseconds idle_timeout{3'600'000};  // between messages
   std::chrono::milliseconds read_timeout{30'000};     // from a message's first byte to its last
@@ -45,10 +44,11 @@ class TcpListenerPlan final : public ListenerPlan {
   bool hl7 = false;                       // the flow decodes hl7v2: errors are answered with an ACK
   const iso8583::Spec* iso8583 = nullptr;  // the flow decodes iso8583: errors are answered with field 39
   std::optional<std::string> keepalive;   // a payload echoed without reaching the flow
-  TcpLimits limits;
+  TcpLimits limits;  // copied for every accepted connection: keep it plain numbers
+  std::optional<Location> max_connections_set_at;
   std::shared_ptr<boost::asio::ssl::context> tls;
 
-  ListenerConnections connections() const override { return {limits.max_connections, limits.max_connections_set_at}; }
+  ListenerConnections connections() const override { return {limits.max_connections, max_connections_set_at}; }
 };
 
 }  // namespace qiao::tcp

@@ -220,11 +220,7 @@ class TcpConnectionHandler final : public ConnectionHandler {
   TcpLimits current_limits() const {
     auto generation = host_.generation();
     const auto* plan = generation ? static_cast<const TcpListenerPlan*>(generation->listener_plan(key_)) : nullptr;
-    if (plan) return plan->limits;
-    TcpLimits none;
-    none.max_connections = 0;
-    none.max_connections_per_address = 0;
-    return none;
+    return plan ? plan->limits : TcpLimits{0, 0};
   }
 
   std::string key_;

@@ -41,6 +41,7 @@ class TcpSourceSpec final : public SourceSpec {
   std::optional<std::string> keepalive;
   std::optional<ServerTlsSettings> tls;
   TcpLimits limits;
+  std::optional<Location> max_connections_set_at;
   Location location;
   Location ack_location;
 
@@ -91,7 +92,7 @@ class TcpSourceKind final : public SourceKind {
     if (auto tls = reader.node("tls")) spec->tls = parse_server_tls(*tls, diag);
     if (reader.has("max_connections")) {
       spec->limits.max_connections = static_cast<std::size_t>(std::max<std::int64_t>(1, reader.integer("max_connections")));
-      spec->limits.max_connections_set_at = reader.node("max_connections")->location();
+      spec->max_connections_set_at = reader.node("max_connections")->location();
     } else {
       spec->limits.max_connections = default_max_connections(spec->limits.max_connections);
     }
@@ -118,6 +119,7 @@ class TcpSourceKind final : public SourceKind {
     plan->framing = spec.framing;
     plan->keepalive = spec.keepalive;
     plan->limits = spec.limits;
+    plan->max_connections_set_at = spec.max_connections_set_at;
     plan->hl7 = dynamic_cast<const hl7::Hl7Codec*>(flow.decode.get()) != nullptr;
     if (const auto* iso = dynamic_cast<const iso8583::Iso8583Codec*>(flow.decode.get())) plan->iso8583 = &iso->spec();
     plan->ack = spec.ack.value_or(plan->hl7 ? AckMode::automatic : AckMode::flow);
