@@ -4,8 +4,8 @@
 //
 // Three stages, as for every plugin: an EndpointKind parses and validates configuration into an
 // immutable EndpointSpec (shared by all workers of one generation); the spec instantiates one
-// Endpoint per worker, which owns that worker's connections. A persistent queue for `send`
-// will sit in front of Endpoint::call without flow files changing.
+// Endpoint per worker, which owns that worker's connections. The persistent queue behind `send`
+// (core/delivery) calls Endpoint::call like any step.
 
 #include <boost/asio/awaitable.hpp>
 
@@ -40,6 +40,7 @@ struct EndpointCommon {
   std::chrono::milliseconds timeout{30'000};          // whole request, connect included
   std::chrono::milliseconds connect_timeout{5'000};
   std::size_t pool = 16;                              // connections per worker
+  std::size_t max_in_flight = 8;                      // queued deliveries under way at once (send)
   std::shared_ptr<const Codec> codec;                 // encodes requests, decodes replies
 };
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/delivery/delivery_service.hpp"
 #include "core/flow/flow_run.hpp"
 #include "core/generation.hpp"
 #include "core/log.hpp"
@@ -76,6 +77,15 @@ boost::asio::awaitable<Outcome> Engine::process(std::shared_ptr<const Generation
     }
   } else {
     outcome.error = std::move(reply).error();
+  }
+  if (!outcome.error && !run.deliveries.empty()) {
+    // The sender hears yes only once its message's deliveries are on disk.
+    if (!deliveries_) {
+      outcome.error = Error{ErrorKind::unavailable, "send with queue: persistent needs a store (store.url in qiao.yaml)"};
+    } else if (auto stored = co_await deliveries_->enqueue(std::move(run.deliveries)); !stored) {
+      outcome.error = std::move(stored).error();
+    }
+    if (outcome.error) outcome.headers = Object();
   }
 
   if (outcome.error) errors.render(*outcome.error, outcome);

@@ -13,6 +13,7 @@
 
 namespace qiao {
 
+class DeliveryService;
 class Flow;
 class Generation;
 class Metrics;
@@ -42,6 +43,8 @@ class ErrorRenderer {
 class Engine {
  public:
   Engine(Metrics& metrics, Store* store) : metrics_(metrics), store_(store) {}
+  // Where `send` steps' deliveries are stored once a flow succeeded; none without a store.
+  void deliver_with(DeliveryService* deliveries) { deliveries_ = deliveries; }
 
   // `generation` is held until the message is done: it finishes on the flows it started with.
   boost::asio::awaitable<Outcome> process(std::shared_ptr<const Generation> generation, const Flow& flow, Message msg,
@@ -56,6 +59,7 @@ class Engine {
   void account(const Message& msg, const Outcome& outcome);
   Metrics& metrics_;
   Store* store_;
+  DeliveryService* deliveries_ = nullptr;
 };
 
 }  // namespace qiao

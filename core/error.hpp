@@ -43,7 +43,11 @@ struct Error {
   // Facts of the peer's own error that a flow routes on, beside code and message: a SOAP
   // fault's faultcode and faultstring. Null for most errors.
   std::shared_ptr<const Object> detail;
+  // The peer refused this message for what it is (HL7 AR, HTTP 4xx): sending the same bytes again
+  // cannot succeed, so a queued delivery goes to dead letters instead of being retried.
+  bool refused_by_peer = false;
 };
+
 
 inline Error make_error(ErrorKind kind, std::string message) { return Error{kind, std::move(message)}; }
 

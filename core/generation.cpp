@@ -27,6 +27,7 @@ constexpr ConfigKey endpoint_common_keys[] = {
     {"timeout", KeyType::duration, "30s", "longest a call may take, connecting included"},
     {"connect_timeout", KeyType::duration, "5s", "longest a connection attempt may take"},
     {"pool", KeyType::integer, "16", "connections per worker thread"},
+    {"max_in_flight", KeyType::integer, "8", "queued deliveries (send) under way at once; one per order key"},
     {"codec", KeyType::string, "", "codec for requests and replies (the kind's default when absent)"},
 };
 
@@ -209,6 +210,10 @@ class GenerationBuilder final : public FlowBuilder {
     const auto pool = reader.integer("pool");
     if (pool < 1 || pool > 10'000) diag_.error(reader.node("pool")->location(), "pool: expected 1..10000");
     common.pool = static_cast<std::size_t>(std::clamp<std::int64_t>(pool, 1, 10'000));
+    const auto max_in_flight = reader.integer("max_in_flight");
+    if (max_in_flight < 1 || max_in_flight > 10'000)
+      diag_.error(reader.node("max_in_flight")->location(), "max_in_flight: expected 1..10000");
+    common.max_in_flight = static_cast<std::size_t>(std::clamp<std::int64_t>(max_in_flight, 1, 10'000));
     if (auto codec_node = reader.node("codec")) {
       common.codec = codec(*codec_node);
     } else {

@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "core/delivery/delivery_service.hpp"
 #include "core/log.hpp"
 #include "core/store/store.hpp"
 
@@ -64,6 +65,34 @@ void render_journal(std::string& out, const JournalStats& s) {
   out += "# HELP qiao_journal_memory_trims_total Times memory left by a burst was returned to the system.\n";
   out += "# TYPE qiao_journal_memory_trims_total counter\n";
   out += fmt::format("qiao_journal_memory_trims_total {}\n", s.memory_trims);
+}
+
+void render_deliveries(std::string& out, const std::vector<EndpointQueueStats>& queues) {
+  const auto now = std::chrono::system_clock::now();
+  auto family = [&](const char* name, const char* type, const char* help, auto value) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+    for (const EndpointQueueStats& q : queues)
+      out += fmt::format("{}{{endpoint=\"{}\"}} {}\n", name, label_value(q.queue.endpoint), value(q));
+  };
+  family("qiao_queue_depth", "gauge", "Deliveries queued for the endpoint, in flight included.",
+         [](const EndpointQueueStats& q) { return static_cast<double>(q.queue.depth); });
+  family("qiao_queue_in_flight", "gauge", "Delivery attempts under way.",
+         [](const EndpointQueueStats& q) { return static_cast<double>(q.queue.in_flight); });
+  family("qiao_queue_oldest_age_seconds", "gauge", "Age of the oldest queued delivery; 0 when none waits.",
+         [&](const EndpointQueueStats& q) {
+           return q.queue.oldest ? std::chrono::duration<double>(now - *q.queue.oldest).count() : 0.0;
+         });
+  family("qiao_queue_delivered_total", "counter", "Deliveries the endpoint took, since start.",
+         [](const EndpointQueueStats& q) { return static_cast<double>(q.delivered); });
+  family("qiao_queue_retries_total", "counter", "Failed delivery attempts that will be tried again, since start.",
+         [](const EndpointQueueStats& q) { return static_cast<double>(q.retries); });
+  family("qiao_queue_dead_letters", "gauge", "Dead letters kept for the endpoint.",
+         [](const EndpointQueueStats& q) { return static_cast<double>(q.dead_letters); });
+  family("qiao_queue_died_total", "counter", "Deliveries that became dead letters, since start.",
+         [](const EndpointQueueStats& q) { return static_cast<double>(q.died); });
+  family("qiao_queue_interrupted_total", "counter",
+         "Attempts a restart cut short; the peer may have received those messages twice.",
+         [](const EndpointQueueStats& q) { return static_cast<double>(q.interrupted); });
 }
 
 }  // namespace
@@ -222,6 +251,7 @@ std::string Metrics::render(std::uint64_t generation) const {
   out += "# TYPE qiao_log_dropped_lines_total counter\n";
   out += fmt::format("qiao_log_dropped_lines_total {}\n", log::dropped_lines());
   if (journal_) render_journal(out, journal_->stats());
+  if (deliveries_) render_deliveries(out, deliveries_->stats());
   return out;
 }
 

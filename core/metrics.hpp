@@ -62,11 +62,15 @@ class Store;
 // qiao_connections_refused_total{listener,reason}.
 std::atomic<std::uint64_t>& listener_event_counter(const std::string& listener, const std::string& reason);
 
+class DeliveryService;
+
 class Metrics {
  public:
   FlowStats& flow(const std::string& id);
   // The journal whose counters /metrics shows; it must outlive this object. Call before serving.
   void show_journal(const Store* store) { journal_ = store; }
+  // The persistent queues whose depths and counts /metrics shows; the same lifetime rule.
+  void show_deliveries(const DeliveryService* deliveries) { deliveries_ = deliveries; }
   void count_reload(bool ok) { (ok ? reloads_ok_ : reloads_failed_).fetch_add(1, std::memory_order_relaxed); }
   void count_escaped_exception() { escaped_exceptions_.fetch_add(1, std::memory_order_relaxed); }
   void count_unrouted(int status);
@@ -85,6 +89,7 @@ class Metrics {
   std::atomic<std::uint64_t> reloads_failed_{0};
   std::atomic<std::uint64_t> escaped_exceptions_{0};
   const Store* journal_ = nullptr;
+  const DeliveryService* deliveries_ = nullptr;
 };
 
 }  // namespace qiao

@@ -15,6 +15,7 @@
 #include <future>
 #include <set>
 
+#include "core/delivery/delivery_service.hpp"
 #include "core/log.hpp"
 #include "core/spawn.hpp"
 #include "core/worker.hpp"
@@ -68,6 +69,11 @@ Runtime::Runtime(const Plugins& plugins, ServerConfig config, Store* store)
       threads_(std::make_unique<Threads>(config_.worker_threads())) {
   set_spawn_metrics(&metrics_);
   metrics_.show_journal(store);
+  if (store) {
+    deliveries_ = std::make_unique<DeliveryService>(*store, *this);
+    engine_.deliver_with(deliveries_.get());
+    metrics_.show_deliveries(deliveries_.get());
+  }
 }
 
 Runtime::~Runtime() {
@@ -110,6 +116,14 @@ ReloadReport Runtime::start() {
     report = install(std::move(gen), "start");
   }
   if (!report.ok) return report;
+  if (deliveries_) {
+    // What a previous run left queued resumes before new messages come in.
+    if (auto resumed = deliveries_->start(); !resumed) {
+      report.ok = false;
+      report.errors.push_back(resumed.error().message);
+      return report;
+    }
+  }
   threads_->start();
   handle_signals();
   if (config_.watch) watch_files();
@@ -142,6 +156,7 @@ ReloadReport Runtime::reload(const std::string& trigger) {
   }
   auto report = install(std::move(gen), trigger);
   metrics_.count_reload(report.ok);
+  if (report.ok && deliveries_) deliveries_->wake();
   return report;
 }
 
@@ -310,7 +325,13 @@ void Runtime::stop() {
       log::system().warn("{} request(s) still not answered; closing", gate_.open());
     }
   }
+  if (deliveries_) {
+    // An attempt cut short is sent again after the restart: finishing it now avoids a duplicate.
+    deliveries_->stop_attempts(std::chrono::steady_clock::now() +
+                               std::min<std::chrono::steady_clock::duration>(config_.drain_timeout, std::chrono::seconds(5)));
+  }
   threads_->stop();
+  if (deliveries_) deliveries_->shutdown();
   listeners.clear();
   current_.store(nullptr);
 }

@@ -21,6 +21,7 @@
 
 namespace qiao {
 
+class DeliveryService;
 class Store;
 
 struct ReloadReport {
@@ -56,6 +57,8 @@ class Runtime final : public Host {
   Gate& gate() override { return gate_; }
 
   Metrics& metrics() { return metrics_; }
+  // The persistent queues behind `send`; null without a store.
+  DeliveryService* deliveries() { return deliveries_.get(); }
   ReloadReport last_reload() const;
   // Actual bound addresses by listener key (ports resolved when 0 was asked for).
   std::map<std::string, std::string> listener_addresses() const;
@@ -74,6 +77,8 @@ class Runtime final : public Host {
   Engine engine_;
   Gate gate_;
   std::unique_ptr<Threads> threads_;
+  // After threads_: its thread hands attempts to the workers, so it goes first.
+  std::unique_ptr<DeliveryService> deliveries_;
   std::atomic<std::shared_ptr<const Generation>> current_;
   std::uint64_t next_generation_ = 1;
 

@@ -5,12 +5,14 @@
 
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "core/endpoint.hpp"
 #include "core/flow/reply.hpp"
 #include "core/flow/step.hpp"
 #include "core/lua/lua_worker.hpp"
 #include "core/message.hpp"
+#include "core/store/deliveries.hpp"
 
 namespace qiao {
 
@@ -27,6 +29,8 @@ class FlowRun {
   const Generation& generation;
   std::optional<Reply> reply;
   LuaMessageTable lua_message;
+  // Queued by `send` steps; stored when the flow has succeeded, before the sender is answered.
+  std::vector<Delivery> deliveries;
 
   // Calls a named endpoint from this worker (its pool, its connections).
   boost::asio::awaitable<Expected<CallResponse>> call(std::string_view endpoint, CallRequest request);

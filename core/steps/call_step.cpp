@@ -8,6 +8,7 @@
 #include "core/config/schema.hpp"
 #include "core/flow/flow_builder.hpp"
 #include "core/flow/flow_run.hpp"
+#include "core/steps/endpoint_request.hpp"
 #include "core/steps/step_kinds.hpp"
 
 namespace qiao {
@@ -15,44 +16,25 @@ namespace qiao {
 namespace {
 
 constexpr ConfigKey call_keys[] = {
-    {"endpoint", KeyType::string, "", "name of the endpoint (declared in an endpoints file)", true},
-    {"operation", KeyType::string, "", "operation for endpoints that have several (SOAP)"},
-    {"lua", KeyType::string, "", "Lua returning the request body (and optionally a table of headers); default: the message body"},
-    {"headers", KeyType::mapping, "", "fixed request headers"},
+    EndpointRequest::endpoint_key,
+    EndpointRequest::operation_key,
+    EndpointRequest::lua_key,
+    EndpointRequest::headers_key,
     {"into", KeyType::string, "", "name of the var the reply lands in; default: the endpoint's name"},
     {"on_error", KeyType::string, "fail", "fail: the message fails with the call's error; continue: the error lands in the var"},
 };
 
 class CallStep final : public Step {
  public:
-  std::string endpoint;
-  std::string operation;
-  std::optional<LuaChunkId> lua;
-  Object headers;
+  EndpointRequest request;
   std::string into;
   bool continue_on_error = false;
 
   boost::asio::awaitable<Expected<StepResult>> run(FlowRun& run) const override {
-    CallRequest request;
-    request.operation = operation;
-    request.headers = headers;
-    if (lua) {
-      auto built = co_await run.lua(*lua);
-      if (!built) co_return std::move(built).error();
-      if (built->reply) {
-        run.reply = std::move(built->reply);
-        co_return StepResult::replied;
-      }
-      if (!built->values.empty()) request.body = std::move(built->values[0]);
-      if (built->values.size() > 1 && built->values[1].is_object()) {
-        for (auto& [name, value] : built->values[1].as_object()) {
-          if (value.is_string()) request.headers.set(name, std::move(value));
-        }
-      }
-    } else {
-      request.body = run.msg.body;
-    }
-    auto response = co_await run.call(endpoint, std::move(request));
+    auto built = co_await request.build(run);
+    if (!built) co_return std::move(built).error();
+    if (!*built) co_return StepResult::replied;
+    auto response = co_await run.call(request.endpoint, std::move(**built));
     if (response) {
       run.msg.vars.set(into, std::move(response->body));
       co_return StepResult::next;
@@ -80,14 +62,7 @@ class CallStepKind final : public StepKind {
     Diagnostics& diag = builder.diagnostics();
     ConfigReader reader(value, call_keys, diag, "call");
     auto step = std::make_unique<CallStep>();
-    if (auto endpoint = reader.node("endpoint")) {
-      if (const EndpointSpec* spec = builder.endpoint(*endpoint)) step->endpoint = spec->common().name;
-    }
-    step->operation = reader.string("operation");
-    if (auto lua = reader.node("lua")) step->lua = builder.lua(*lua, LuaChunkKind::block);
-    if (auto headers = reader.node("headers")) {
-      for (const auto& [name, header_value] : headers->entries()) step->headers.set(name.scalar(), Value(header_value.scalar()));
-    }
+    step->request.parse(reader, builder);
     step->into = reader.has("into") ? reader.string("into") : reader.string("endpoint");
     const std::string on_error = reader.string("on_error");
     if (on_error != "fail" && on_error != "continue") {

@@ -17,14 +17,21 @@
 #include <utility>
 
 #include "core/log.hpp"
+#include "core/store/sqlite_util.hpp"
 
 namespace qiao {
+
+using sqlite::bind_blob;
+using sqlite::bind_text;
+using sqlite::column_string;
+using sqlite::from_micros;
+using sqlite::to_micros;
 
 namespace {
 
 // Migration i takes the schema from user_version i to i + 1. Append, never edit: a file
 // written by an older build is brought forward one step at a time.
-constexpr std::array<std::string_view, 2> migrations = {
+constexpr std::array<std::string_view, 3> migrations = {
     // 1: the journal. received_at is microseconds since the Unix epoch (UTC) so that time
     // windows are plain integer ranges on an index. request is NULL when nothing was received;
     // request and reply are BLOBs because messages are bytes, not necessarily text.
@@ -54,6 +61,41 @@ ALTER TABLE journal ADD COLUMN reply_size INTEGER;
 ALTER TABLE journal ADD COLUMN request_truncated INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE journal ADD COLUMN reply_truncated INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 3: persistent queues (sqlite_deliveries.cpp). A delivery's row lives while it is queued
+    // (state 0) or dead (1) and goes once delivered, so the table holds only unfinished work.
+    // AUTOINCREMENT: ids never come back, so they order the queue and name a delivery in logs
+    // for good. An attempt is written when it starts, so one without finished_at after a
+    // restart may have reached the peer.
+    R"sql(
+CREATE TABLE deliveries (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  endpoint        TEXT NOT NULL,
+  order_key       TEXT NOT NULL,
+  message_id      TEXT NOT NULL,
+  flow_id         TEXT NOT NULL,
+  request         BLOB NOT NULL,
+  max_attempts    INTEGER NOT NULL,
+  backoff_ms      INTEGER NOT NULL,
+  max_backoff_ms  INTEGER NOT NULL,
+  jitter          INTEGER NOT NULL,
+  state           INTEGER NOT NULL,
+  attempts        INTEGER NOT NULL,
+  total_attempts  INTEGER NOT NULL,
+  created_at      INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  last_error      TEXT NOT NULL
+);
+CREATE INDEX deliveries_state_endpoint ON deliveries (state, endpoint, id);
+CREATE TABLE delivery_attempts (
+  delivery_id INTEGER NOT NULL,
+  number      INTEGER NOT NULL,
+  started_at  INTEGER NOT NULL,
+  finished_at INTEGER,
+  outcome     TEXT,
+  error       TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (delivery_id, number)
+) WITHOUT ROWID;
+)sql",
 };
 
 // Long enough to ride out a checkpoint or another process's brief write, short enough that
@@ -73,31 +115,8 @@ constexpr std::string_view select_sql =
     "SELECT message_id, trace_id, flow_id, received_at, latency_us, outcome, status, source, "
     "error, request, reply, request_size, reply_size, request_truncated, reply_truncated FROM journal";
 
-std::string sqlite_message(sqlite3* db) {
-  return db ? std::string(sqlite3_errmsg(db)) : std::string("out of memory");
-}
-
 Error open_error(const std::string& path, sqlite3* db) {
-  return Error{ErrorKind::config, "store: cannot open '" + path + "': " + sqlite_message(db)};
-}
-
-std::int64_t to_micros(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
-}
-
-std::chrono::system_clock::time_point from_micros(std::int64_t us) {
-  return std::chrono::system_clock::time_point(
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::microseconds(us)));
-}
-
-// SQLITE_STATIC: every bound string outlives the step that reads it.
-int bind_text(sqlite3_stmt* stmt, int index, const std::string& s) {
-  return sqlite3_bind_text64(stmt, index, s.data(), s.size(), SQLITE_STATIC, SQLITE_UTF8);
-}
-
-// A non-null pointer with size 0 binds an empty BLOB; only a null pointer would bind NULL.
-int bind_blob(sqlite3_stmt* stmt, int index, const std::string& s) {
-  return sqlite3_bind_blob64(stmt, index, s.data(), s.size(), SQLITE_STATIC);
+  return Error{ErrorKind::config, "store: cannot open '" + path + "': " + sqlite::message(db)};
 }
 
 sqlite3_int64 as_int64(std::uint64_t n) {
@@ -125,14 +144,6 @@ int bind_entry(sqlite3_stmt* stmt, const JournalEntry& e) {
   for (int rc : rcs)
     if (rc != SQLITE_OK) return rc;
   return SQLITE_OK;
-}
-
-std::string column_string(sqlite3_stmt* stmt, int index) {
-  // column_blob works for TEXT too and, unlike column_text, never converts the bytes.
-  const void* data = sqlite3_column_blob(stmt, index);
-  const int size = sqlite3_column_bytes(stmt, index);
-  if (data == nullptr || size <= 0) return {};
-  return std::string(static_cast<const char*>(data), static_cast<std::size_t>(size));
 }
 
 JournalEntry read_entry(sqlite3_stmt* stmt) {
@@ -182,7 +193,7 @@ int query_text(sqlite3* db, std::string_view sql, std::string& out) {
 // fresh file at once cannot both create the tables.
 Status migrate(sqlite3* db, const std::string& path) {
   auto fail = [&](std::string what) -> Status {
-    std::string message = "store: cannot " + what + " '" + path + "': " + sqlite_message(db);
+    std::string message = "store: cannot " + what + " '" + path + "': " + sqlite::message(db);
     if (!sqlite3_get_autocommit(db)) exec(db, "ROLLBACK");
     return Error{ErrorKind::config, std::move(message)};
   };
@@ -214,7 +225,6 @@ Status migrate(sqlite3* db, const std::string& path) {
 }  // namespace
 
 void SqliteStore::DbCloser::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-void SqliteStore::StmtFinalizer::operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
 
 Expected<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, std::size_t queue_capacity,
                                                          const JournalLimits& limits) {
@@ -254,15 +264,15 @@ Expected<std::unique_ptr<SqliteStore>> SqliteStore::open_uri(const std::string& 
     std::string mode;
     if (query_text(writer.get(), "PRAGMA journal_mode = WAL", mode) != SQLITE_OK)
       return open_error(path, writer.get());
-    // synchronous=NORMAL is only crash-safe with WAL, and concurrent searches rely on it too.
+    // Searches and queue reads run beside the writer's commits only with WAL.
     if (mode != "wal")
       return Error{ErrorKind::config, "store: cannot open '" + path + "': WAL journal mode unavailable (got '" +
                                           mode + "'); put the store on a local file system"};
   }
-  // NORMAL: a commit survives a process crash at once; a power cut can lose only the commits
-  // since the WAL was last synced (each checkpoint), never corrupt the file. FULL would fsync
-  // on every batch.
-  if (exec(writer.get(), "PRAGMA synchronous = NORMAL") != SQLITE_OK ||
+  // FULL: every commit is fsync'd before the writer reports it done, because a queued delivery
+  // is acknowledged to its sender on that word and must survive a power cut. Batching makes
+  // this one fsync per batch, not per message (group commit).
+  if (exec(writer.get(), "PRAGMA synchronous = FULL") != SQLITE_OK ||
       exec(writer.get(), journal_size_limit_pragma) != SQLITE_OK || exec(writer.get(), cache_size_pragma) != SQLITE_OK)
     return open_error(path, writer.get());
   if (auto migrated = migrate(writer.get(), path); !migrated) return std::move(migrated).error();
@@ -293,17 +303,11 @@ SqliteStore::SqliteStore(std::string path, DbPtr writer_db, DbPtr reader_db, std
       queue_capacity_(queue_capacity) {}
 
 Status SqliteStore::prepare_writer_statements() {
-  auto prepare = [&](std::string_view sql, StmtPtr& out) {
-    sqlite3_stmt* stmt = nullptr;
-    const int rc = sqlite3_prepare_v3(writer_db_.get(), sql.data(), static_cast<int>(sql.size()),
-                                      SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
-    out.reset(stmt);
-    return rc == SQLITE_OK;
-  };
+  auto prepare = [&](std::string_view sql, StmtPtr& out) { return sqlite::prepare_persistent(writer_db_.get(), sql, out); };
   // IMMEDIATE takes the write lock up front, where the busy timeout applies, instead of
   // failing on the first INSERT if another process holds it.
   if (!prepare("BEGIN IMMEDIATE", begin_) || !prepare("COMMIT", commit_) || !prepare("ROLLBACK", rollback_) ||
-      !prepare(insert_sql, insert_))
+      !prepare(insert_sql, insert_) || !deliveries_.prepare(writer_db_.get()))
     return open_error(path_, writer_db_.get());
   return Ok{};
 }
@@ -465,28 +469,34 @@ std::string SqliteStore::last_write_error() const {
 
 void SqliteStore::run_writer() {
   std::vector<JournalEntry> batch;
+  std::vector<QueueWrite> writes;
   std::unique_lock lock(queue_mutex_);
   for (;;) {
-    if (!work_cv_.wait_for(lock, idle_tick, [&] { return !queue_.empty() || stopping_; })) {
+    if (!work_cv_.wait_for(lock, idle_tick,
+                           [&] { return !queue_.empty() || !queue_writes_.empty() || stopping_; })) {
       lock.unlock();
       check_free_space(std::chrono::steady_clock::now(), false);
       trim_memory_after_burst();
       lock.lock();
       continue;
     }
-    if (queue_.empty()) return;  // stopping, and everything queued has been written
+    if (queue_.empty() && queue_writes_.empty()) return;  // stopping, and everything queued has been written
     // Under load, gather for a moment before writing: one wake-up and one transaction per
-    // batch rather than per message, which matters most on a machine with few cores.
+    // batch rather than per message, which matters most on a machine with few cores. A queue
+    // write has a sender waiting for it, so it goes at once; what arrives during that commit's
+    // fsync makes the next batch (group commit).
     work_cv_.wait_for(lock, gather_window, [&] {
-      return stopping_ || flush_waiters_ > 0 || queue_.size() >= gather_enough;
+      return stopping_ || flush_waiters_ > 0 || queue_.size() >= gather_enough || !queue_writes_.empty();
     });
     batch.swap(queue_);
+    writes.swap(queue_writes_);
     const std::uint64_t batch_end = accepted_;
     lock.unlock();
 
     check_free_space(std::chrono::steady_clock::now(), false);
     std::string error;
-    const std::size_t committed = write_batch(batch, error);
+    std::string queue_error;
+    const std::size_t committed = write_batch(batch, writes, error, queue_error);
     written_.fetch_add(committed, std::memory_order_relaxed);
     dropped_write_failed_.fetch_add(batch.size() - committed, std::memory_order_relaxed);
     std::uint64_t batch_bytes = 0;
@@ -498,6 +508,17 @@ void SqliteStore::run_writer() {
       std::vector<JournalEntry>().swap(batch);
     else
       batch.clear();
+    for (QueueWrite& write : writes) {
+      const Error failed{ErrorKind::unavailable, queue_error};
+      if (write.enqueued) {
+        if (queue_error.empty()) write.enqueued(std::move(write.deliveries));
+        else write.enqueued(failed);
+      } else if (write.changed) {
+        if (queue_error.empty()) write.changed(Ok{});
+        else write.changed(failed);
+      }
+    }
+    writes.clear();
 
     lock.lock();
     processed_ = batch_end;
@@ -506,15 +527,50 @@ void SqliteStore::run_writer() {
   }
 }
 
-std::size_t SqliteStore::write_batch(const std::vector<JournalEntry>& batch, std::string& error) {
+void SqliteStore::add_queue_write(QueueWrite write) {
+  {
+    std::lock_guard lock(queue_mutex_);
+    queue_writes_.push_back(std::move(write));
+  }
+  work_cv_.notify_one();
+}
+
+void SqliteStore::enqueue(std::vector<Delivery> deliveries, DeliveriesStored done) {
+  QueueWrite write;
+  write.deliveries = std::move(deliveries);
+  write.enqueued = std::move(done);
+  add_queue_write(std::move(write));
+}
+
+void SqliteStore::change(std::vector<DeliveryChange> changes, ChangesStored done) {
+  QueueWrite write;
+  write.changes = std::move(changes);
+  write.changed = std::move(done);
+  add_queue_write(std::move(write));
+}
+
+Expected<std::vector<Delivery>> SqliteStore::deliveries(const DeliveryQuery& query) const {
+  std::lock_guard lock(read_mutex_);
+  return read_deliveries(reader_db_.get(), query, path_);
+}
+
+std::size_t SqliteStore::write_batch(const std::vector<JournalEntry>& batch, std::vector<QueueWrite>& writes,
+                                     std::string& error, std::string& queue_error) {
   sqlite3* db = writer_db_.get();
   auto fail = [&](std::string_view what) {
-    error = "store: " + std::string(what) + " '" + path_ + "' failed: " + sqlite_message(db);
+    error = "store: " + std::string(what) + " '" + path_ + "' failed: " + sqlite::message(db);
+  };
+  auto rollback = [&] {
+    if (!sqlite3_get_autocommit(db)) {
+      sqlite3_step(rollback_.get());
+      sqlite3_reset(rollback_.get());
+    }
   };
   const int begun = sqlite3_step(begin_.get());
   sqlite3_reset(begin_.get());
   if (begun != SQLITE_DONE) {
     fail("locking");
+    queue_error = error;
     return 0;
   }
   std::size_t rows = 0;
@@ -528,6 +584,22 @@ std::size_t SqliteStore::write_batch(const std::vector<JournalEntry>& batch, std
     } else if (sqlite3_get_autocommit(db)) {
       // SQLite rolled the whole transaction back (disk full, I/O error): nothing of this
       // batch survives. A mere bad row (too big) leaves the transaction open and costs one row.
+      queue_error = error;
+      return 0;
+    }
+  }
+  for (QueueWrite& write : writes) {
+    bool ok = write.enqueued ? deliveries_.enqueue(write.deliveries, queue_error) : true;
+    for (const DeliveryChange& change : write.changes) {
+      if (!ok) break;
+      ok = deliveries_.apply(change, queue_error);
+    }
+    if (!ok) {
+      // Someone waits on each of these for a durable yes or a no: all of the batch is a no,
+      // journal rows included, rather than a commit that keeps only some of them.
+      queue_error += " ('" + path_ + "')";
+      error = queue_error;
+      rollback();
       return 0;
     }
   }
@@ -535,10 +607,8 @@ std::size_t SqliteStore::write_batch(const std::vector<JournalEntry>& batch, std
   sqlite3_reset(commit_.get());
   if (committed != SQLITE_DONE) {
     fail("committing to");
-    if (!sqlite3_get_autocommit(db)) {
-      sqlite3_step(rollback_.get());
-      sqlite3_reset(rollback_.get());
-    }
+    queue_error = error;
+    rollback();
     return 0;
   }
   return rows;
@@ -563,7 +633,7 @@ Expected<std::vector<JournalEntry>> SqliteStore::search(const JournalQuery& quer
   std::lock_guard lock(read_mutex_);
   sqlite3* db = reader_db_.get();
   auto fail = [&] {
-    return Error{ErrorKind::unavailable, "store: searching '" + path_ + "' failed: " + sqlite_message(db)};
+    return Error{ErrorKind::unavailable, "store: searching '" + path_ + "' failed: " + sqlite::message(db)};
   };
   sqlite3_stmt* raw = nullptr;
   if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK) {

@@ -1,7 +1,7 @@
 #pragma once
-// The SQLite journal. Workers only append to a bounded in-memory queue; one writer thread owned
-// by the store turns whatever has accumulated into a single transaction, because SQLite's cost
-// is per commit (an fsync of the WAL), not per row. Searches use their own read-only connection,
+// The SQLite journal and persistent queues. Workers only append to in-memory queues; one writer
+// thread owned by the store turns whatever has accumulated into a single transaction, because
+// SQLite's cost is per commit (an fsync of the WAL), not per row. Searches use their own read-only connection,
 // which WAL lets run while the writer commits. Payloads are cut to their limits on the caller's
 // thread, before they enter the queue, so a burst of large messages never sits in it whole; the
 // writer thread measures free space now and then and, once a burst is over, hands the memory it
@@ -18,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/store/sqlite_deliveries.hpp"
+#include "core/store/sqlite_util.hpp"
 #include "core/store/store.hpp"
 
 struct sqlite3;
@@ -57,6 +59,10 @@ class SqliteStore final : public Store {
   std::uint64_t dropped() const override;
   JournalStats stats() const override;
 
+  void enqueue(std::vector<Delivery> deliveries, DeliveriesStored done) override;
+  void change(std::vector<DeliveryChange> changes, ChangesStored done) override;
+  Expected<std::vector<Delivery>> deliveries(const DeliveryQuery& query) const override;
+
   // Why the most recent failed write failed; empty while every write has succeeded. Write
   // failures happen on the writer thread, where nobody is waiting for an Error.
   std::string last_write_error() const;
@@ -67,11 +73,8 @@ class SqliteStore final : public Store {
   struct DbCloser {
     void operator()(sqlite3* db) const;
   };
-  struct StmtFinalizer {
-    void operator()(sqlite3_stmt* stmt) const;
-  };
   using DbPtr = std::unique_ptr<sqlite3, DbCloser>;
-  using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+  using StmtPtr = sqlite::StmtPtr;
 
   static Expected<std::unique_ptr<SqliteStore>> open_uri(const std::string& name, bool memory,
                                                          std::size_t queue_capacity, const JournalLimits& limits);
@@ -85,8 +88,18 @@ class SqliteStore final : public Store {
   void check_free_space(std::chrono::steady_clock::time_point now, bool first);
   // Writer thread, while idle: returns freed memory to the kernel once enough has passed through.
   void trim_memory_after_burst();
-  // Returns the number of rows committed; fills `error` when some or all were not.
-  std::size_t write_batch(const std::vector<JournalEntry>& batch, std::string& error);
+  // Queue writes waiting for the writer, each with the callback to run once it is durable.
+  struct QueueWrite {
+    std::vector<Delivery> deliveries;
+    DeliveriesStored enqueued;  // set for an enqueue
+    std::vector<DeliveryChange> changes;
+    ChangesStored changed;      // set for changes
+  };
+  // Returns the number of journal rows committed; fills `error` when some or all were not. The
+  // queue writes are committed together with them, or none are (then `queue_error` says why).
+  std::size_t write_batch(const std::vector<JournalEntry>& batch, std::vector<QueueWrite>& writes, std::string& error,
+                          std::string& queue_error);
+  void add_queue_write(QueueWrite write);
 
   const std::string path_;  // for error texts; ":memory:" for an in-memory store
   const JournalLimits limits_;
@@ -99,6 +112,7 @@ class SqliteStore final : public Store {
   StmtPtr commit_;
   StmtPtr rollback_;
   StmtPtr insert_;
+  SqliteDeliveryWriter deliveries_;
 
   mutable std::mutex read_mutex_;  // one search at a time on reader_db_
   DbPtr reader_db_;
@@ -108,6 +122,7 @@ class SqliteStore final : public Store {
   std::condition_variable work_cv_;  // writer waits here for entries or stop
   std::condition_variable done_cv_;  // flush() waits here for the writer to catch up
   std::vector<JournalEntry> queue_;
+  std::vector<QueueWrite> queue_writes_;
   std::uint64_t accepted_ = 0;   // entries ever queued
   std::uint64_t processed_ = 0;  // of those, how many the writer has finished with
   bool stopping_ = false;

@@ -1,6 +1,6 @@
 #pragma once
 // The store keeps the journal of messages and their outcome (search, replay, reconciliation)
-// and, later, the persistent queues behind `send` and idempotency keys. SQLite is the default
+// and the persistent queues behind `send`; later also idempotency keys. SQLite is the default
 // (embedded, nothing to set up); PostgreSQL will implement the same interface for clusters.
 
 #include <chrono>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/store/deliveries.hpp"
 #include "core/value.hpp"
 
 namespace qiao {
@@ -86,6 +87,14 @@ class Store {
   virtual std::uint64_t written() const = 0;
   virtual std::uint64_t dropped() const = 0;
   virtual JournalStats stats() const = 0;
+
+  // Persistent queues. Writes happen on the store's thread, batched with the journal into one
+  // transaction and one fsync (group commit); `done` runs there once they are durable.
+  // Assigns ids in the order of the deliveries and hands them back.
+  virtual void enqueue(std::vector<Delivery> deliveries, DeliveriesStored done) = 0;
+  virtual void change(std::vector<DeliveryChange> changes, ChangesStored done) = 0;
+  // Reads on the caller's thread (not a worker's: it may wait for the disk), oldest first.
+  virtual Expected<std::vector<Delivery>> deliveries(const DeliveryQuery& query) const = 0;
 };
 
 // Opens the store named by a URL: "sqlite://var/qiao.db" (relative to `base_dir`) or

@@ -312,7 +312,12 @@ std::string excerpt(std::string_view body) {
 Error status_error(const ClientSettings& settings, const Response& response) {
   std::string what = "HTTP " + std::to_string(response.result_int()) + " from " + settings.url.text;
   if (!response.body().empty()) what += ": " + excerpt(response.body());
-  return settings.fail(ErrorKind::upstream, what);
+  Error error = settings.fail(ErrorKind::upstream, what);
+  // A 4xx refuses the request itself, except 408 (the server gave up waiting) and 429 (too many
+  // requests), which say "later".
+  const int status = response.result_int();
+  error.refused_by_peer = status >= 400 && status < 500 && status != 408 && status != 429;
+  return error;
 }
 
 }  // namespace qiao::http

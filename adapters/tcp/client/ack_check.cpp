@@ -22,7 +22,11 @@ Status check_hl7_ack(const Value& reply) {
     const std::string coded_text = hl7::text_at(reply, "ERR-3.2");
     if (!coded.empty()) text = coded + (coded_text.empty() ? "" : " " + coded_text);
   }
-  return make_error(ErrorKind::upstream, "HL7 " + code + (text.empty() ? std::string() : ": " + text));
+  Error error = make_error(ErrorKind::upstream, "HL7 " + code + (text.empty() ? std::string() : ": " + text));
+  // AR/CR: the receiver rejects the message itself (HL7 v2 §2.9.2); AE/CE is an error in
+  // processing it, which the receiver may get past on a later try.
+  error.refused_by_peer = code == "AR" || code == "CR";
+  return error;
 }
 
 }  // namespace qiao::tcp

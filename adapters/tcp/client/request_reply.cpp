@@ -40,7 +40,11 @@ Expected<Value> decode_reply(const TcpSettings& settings, std::string payload) {
 Expected<CallResponse> finish_call(const TcpSettings& settings, Expected<Value> reply) {
   if (!reply) return std::move(reply).error();
   if (settings.check_ack) {
-    if (auto acked = check_hl7_ack(*reply); !acked) return settings.fail(ErrorKind::upstream, acked.error().message);
+    if (auto acked = check_hl7_ack(*reply); !acked) {
+      Error error = settings.fail(ErrorKind::upstream, acked.error().message);
+      error.refused_by_peer = acked.error().refused_by_peer;
+      return error;
+    }
   }
   CallResponse response;
   response.body = std::move(*reply);

@@ -36,6 +36,9 @@ class SlowSearchStore final : public Store {
   std::uint64_t written() const override { return 0; }
   std::uint64_t dropped() const override { return 0; }
   JournalStats stats() const override { return {}; }
+  void enqueue(std::vector<Delivery>, DeliveriesStored done) override { done(make_error(ErrorKind::unavailable, "no queues here")); }
+  void change(std::vector<DeliveryChange>, ChangesStored done) override { done(make_error(ErrorKind::unavailable, "no queues here")); }
+  Expected<std::vector<Delivery>> deliveries(const DeliveryQuery&) const override { return std::vector<Delivery>{}; }
 
   bool entered_within(std::chrono::seconds limit) const {
     return entered_future_.wait_for(limit) == std::future_status::ready;

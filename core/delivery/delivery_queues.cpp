@@ -1,0 +1,108 @@
+#include "core/delivery/delivery_queues.hpp"
+
+#include <algorithm>
+
+namespace qiao {
+
+void DeliveryQueues::keep_request_within_budget(Delivery& delivery) {
+  if (request_bytes_ + delivery.request.size() > budget_) {
+    std::string().swap(delivery.request);
+    return;
+  }
+  request_bytes_ += delivery.request.size();
+}
+
+void DeliveryQueues::schedule_head(EndpointQueue& queue, const std::string& key, KeyQueue& keyed) {
+  if (keyed.busy || keyed.waiting.empty()) return;
+  const Delivery& head = keyed.waiting.front();
+  queue.due.emplace(head.next_attempt_at, head.id, key);
+}
+
+void DeliveryQueues::add(Delivery delivery) {
+  if (!ids_.insert(delivery.id).second) return;
+  keep_request_within_budget(delivery);
+  EndpointQueue& queue = endpoints_[delivery.endpoint];
+  ++queue.depth;
+  const std::string key = delivery.order_key;
+  KeyQueue& keyed = queue.keys[key];
+  // The head's slot in `due` is keyed by its id: a replayed older delivery that becomes the new
+  // head replaces it.
+  if (!keyed.busy && !keyed.waiting.empty()) {
+    const Delivery& head = keyed.waiting.front();
+    queue.due.erase({head.next_attempt_at, head.id, key});
+  }
+  auto at = std::upper_bound(keyed.waiting.begin(), keyed.waiting.end(), delivery.id,
+                             [](std::int64_t id, const Delivery& d) { return id < d.id; });
+  keyed.waiting.insert(at, std::move(delivery));
+  schedule_head(queue, key, keyed);
+}
+
+Delivery* DeliveryQueues::in_flight(std::int64_t id) {
+  auto it = in_flight_.find(id);
+  return it == in_flight_.end() ? nullptr : &it->second;
+}
+
+void DeliveryQueues::finish(std::int64_t id, bool done, Clock::time_point retry_at) {
+  auto it = in_flight_.find(id);
+  if (it == in_flight_.end()) return;
+  Delivery delivery = std::move(it->second);
+  in_flight_.erase(it);
+  auto queue_it = endpoints_.find(delivery.endpoint);
+  if (queue_it == endpoints_.end()) return;
+  EndpointQueue& queue = queue_it->second;
+  --queue.in_flight;
+  const std::string key = delivery.order_key;
+  KeyQueue& keyed = queue.keys.at(key);
+  keyed.busy = false;
+  if (done) {
+    request_bytes_ -= std::min(request_bytes_, delivery.request.size());
+    ids_.erase(delivery.id);
+    --queue.depth;
+  } else {
+    delivery.next_attempt_at = retry_at;
+    keyed.waiting.push_front(std::move(delivery));
+  }
+  if (keyed.waiting.empty()) {
+    queue.keys.erase(key);
+  } else {
+    schedule_head(queue, key, keyed);
+  }
+}
+
+std::optional<DeliveryQueues::Clock::time_point> DeliveryQueues::next_due() const {
+  std::optional<Clock::time_point> next;
+  for (const auto& [endpoint, queue] : endpoints_) {
+    if (queue.due.empty()) continue;
+    const auto due = std::get<0>(*queue.due.begin());
+    if (!next || due < *next) next = due;
+  }
+  return next;
+}
+
+std::vector<QueueStats> DeliveryQueues::stats() const {
+  std::vector<QueueStats> out;
+  for (const auto& [endpoint, queue] : endpoints_) {
+    QueueStats s;
+    s.endpoint = endpoint;
+    s.depth = queue.depth;
+    s.in_flight = queue.in_flight;
+    out.push_back(std::move(s));
+  }
+  // Ids grow with time, so the oldest of an endpoint is its smallest id; one pass over the ids
+  // would need the endpoint of each, so look at each key's head and the in-flight ones instead.
+  for (QueueStats& s : out) {
+    const EndpointQueue& queue = endpoints_.at(s.endpoint);
+    auto consider = [&](const Delivery& d) {
+      if (!s.oldest || d.created_at < *s.oldest) s.oldest = d.created_at;
+    };
+    for (const auto& [key, keyed] : queue.keys)
+      if (!keyed.waiting.empty()) consider(keyed.waiting.front());
+  }
+  for (const auto& [id, d] : in_flight_) {
+    for (QueueStats& s : out)
+      if (s.endpoint == d.endpoint && (!s.oldest || d.created_at < *s.oldest)) s.oldest = d.created_at;
+  }
+  return out;
+}
+
+}  // namespace qiao

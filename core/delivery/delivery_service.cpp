@@ -1,0 +1,430 @@
+#include "core/delivery/delivery_service.hpp"
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <future>
+#include <random>
+#include <thread>
+
+#include "core/delivery/request_bytes.hpp"
+#include "core/generation.hpp"
+#include "core/host.hpp"
+#include "core/log.hpp"
+#include "core/spawn.hpp"
+#include "core/store/store.hpp"
+
+namespace qiao {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::system_clock;
+
+struct DeliveryService::Thread {
+  asio::io_context io{1};
+  asio::executor_work_guard<asio::io_context::executor_type> guard = asio::make_work_guard(io);
+  asio::steady_timer timer{io};
+  std::optional<Clock::time_point> timer_due;
+  std::thread thread;
+  std::mt19937_64 random{std::random_device{}()};
+};
+
+namespace {
+
+// A retry waits at least this long, whatever the policy says: a peer that fails at once must
+// not turn the gateway into a busy loop.
+constexpr auto min_backoff = std::chrono::milliseconds(10);
+
+asio::awaitable<void> run_attempt(std::shared_ptr<const Generation> generation, std::string endpoint_name,
+                                  std::string request_bytes, std::function<void(std::optional<Error>)> done) {
+  std::optional<Error> error;
+  auto request = decode_request(request_bytes);
+  if (!request) {
+    error = std::move(request).error();
+  } else if (Endpoint* endpoint = generation->endpoint(endpoint_name); !endpoint) {
+    error = make_error(ErrorKind::unavailable, "endpoint '" + endpoint_name + "' is not configured");
+  } else {
+    auto response = co_await endpoint->call(std::move(*request));
+    if (!response) error = std::move(response).error();
+  }
+  done(std::move(error));
+}
+
+}  // namespace
+
+DeliveryService::DeliveryService(Store& store, Host& host)
+    : store_(store), host_(host), thread_(std::make_unique<Thread>()) {}
+
+DeliveryService::~DeliveryService() { shutdown(); }
+
+std::chrono::milliseconds DeliveryService::backoff(const RetryPolicy& retry, int failed_attempts, double jitter_draw) {
+  using std::chrono::milliseconds;
+  const auto cap = std::max(retry.max_backoff, min_backoff);
+  milliseconds delay = std::max(retry.backoff, min_backoff);
+  for (int i = 1; i < failed_attempts && delay < cap; ++i) delay *= 2;
+  delay = std::min(delay, cap);
+  if (retry.jitter) {
+    const double draw = std::clamp(jitter_draw, 0.0, 1.0);
+    delay = milliseconds(static_cast<milliseconds::rep>(static_cast<double>(delay.count()) * (0.5 + 0.5 * draw)));
+  }
+  return std::max(delay, min_backoff);
+}
+
+EndpointQueueStats& DeliveryService::counters(const std::string& endpoint) {
+  EndpointQueueStats& c = counters_[endpoint];
+  c.queue.endpoint = endpoint;
+  return c;
+}
+
+Status DeliveryService::start() {
+  DeliveryQuery queued;
+  queued.state = DeliveryState::queued;
+  queued.limit = 0;
+  auto pending = store_.deliveries(queued);
+  if (!pending) return std::move(pending).error();
+  DeliveryQuery dead;
+  dead.state = DeliveryState::dead;
+  dead.limit = 0;
+  auto buried = store_.deliveries(dead);
+  if (!buried) return std::move(buried).error();
+
+  std::vector<DeliveryChange> interrupted;
+  {
+    std::lock_guard lock(mutex_);
+    for (const Delivery& d : *buried) ++counters(d.endpoint).dead_letters;
+    for (Delivery& d : *pending) {
+      if (d.interrupted) {
+        // The request may have reached the peer before the gateway stopped: it goes again (at
+        // least once), and the journal of attempts says this one may be a duplicate.
+        DeliveryChange change;
+        change.kind = DeliveryChange::Kind::interrupted;
+        change.id = d.id;
+        change.at = Clock::now();
+        change.error = "the gateway stopped during this attempt; the peer may have received it";
+        interrupted.push_back(std::move(change));
+        ++counters(d.endpoint).interrupted;
+        log::system().warn("delivery {} of message {} to '{}': attempt {} was interrupted by a restart and is sent "
+                           "again; the peer may receive it twice",
+                           d.id, d.message_id, d.endpoint, d.total_attempts);
+      }
+      counters(d.endpoint);
+      queues_.add(std::move(d));
+    }
+  }
+  if (!interrupted.empty()) {
+    if (auto recorded = wait_for_store(std::move(interrupted)); !recorded) return recorded;
+  }
+  if (!pending->empty()) log::system().info("resuming {} queued deliveries", pending->size());
+  thread_->thread = std::thread([this] { thread_->io.run(); });
+  wake();
+  return Ok{};
+}
+
+void DeliveryService::wake() {
+  asio::post(thread_->io, [this] { pump(); });
+}
+
+void DeliveryService::stop_attempts(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(mutex_);
+  stopping_ = true;
+  if (!idle_cv_.wait_until(lock, deadline, [&] { return queues_.in_flight_count() == 0; })) {
+    log::system().warn("{} deliveries still in flight at shutdown; they are sent again after the restart",
+                       queues_.in_flight_count());
+  }
+}
+
+void DeliveryService::shutdown() {
+  if (!thread_ || !thread_->thread.joinable()) return;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  // The store calls back in order: once this empty write is done, every earlier one is too.
+  (void)wait_for_store({});
+  asio::post(thread_->io, [t = thread_.get()] {
+    t->timer.cancel();
+    t->guard.reset();
+  });
+  thread_->thread.join();
+}
+
+Status DeliveryService::wait_for_store(std::vector<DeliveryChange> changes) {
+  std::promise<Status> promise;
+  auto future = promise.get_future();
+  store_.change(std::move(changes), [&promise](Status status) { promise.set_value(std::move(status)); });
+  return future.get();
+}
+
+asio::awaitable<Status> DeliveryService::enqueue(std::vector<Delivery> deliveries) {
+  auto stored = co_await asio::async_initiate<decltype(asio::use_awaitable), void(Expected<std::vector<Delivery>>)>(
+      [this, &deliveries](auto handler) {
+        auto executor = asio::get_associated_executor(handler);
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        store_.enqueue(std::move(deliveries), [this, shared, executor](Expected<std::vector<Delivery>> result) {
+          if (result) {
+            // The service learns of them before the flow goes on; it runs them when due.
+            asio::post(thread_->io, [this, queued = *result]() mutable {
+              {
+                std::lock_guard lock(mutex_);
+                for (Delivery& d : queued) {
+                  counters(d.endpoint);
+                  queues_.add(std::move(d));
+                }
+              }
+              pump();
+            });
+          }
+          asio::post(executor, [shared, result = std::move(result)]() mutable { (*shared)(std::move(result)); });
+        });
+      },
+      asio::use_awaitable);
+  if (!stored) co_return Error{ErrorKind::unavailable, "cannot store the message for delivery: " + stored.error().message};
+  co_return Ok{};
+}
+
+void DeliveryService::pump() {
+  auto generation = host_.generation();
+  std::vector<DeliveryChange> changes;
+  std::vector<std::int64_t> ids;
+  {
+    std::lock_guard lock(mutex_);
+    auto limit = [&](const std::string& endpoint) -> std::size_t {
+      if (stopping_ || !generation) return 0;
+      const auto& specs = generation->endpoint_specs();
+      auto it = specs.find(endpoint);
+      return it == specs.end() ? 0 : it->second->common().max_in_flight;
+    };
+    const auto now = Clock::now();
+    for (Delivery* d : queues_.start_due(now, limit)) {
+      DeliveryChange change;
+      change.kind = DeliveryChange::Kind::started;
+      change.id = d->id;
+      change.attempt = ++d->attempts;
+      change.total_attempt = ++d->total_attempts;
+      change.at = now;
+      changes.push_back(std::move(change));
+      ids.push_back(d->id);
+    }
+  }
+  if (!ids.empty()) {
+    // The attempt is on disk before its request goes out, so a crash in between is visible after
+    // the restart as an attempt without an outcome.
+    store_.change(std::move(changes), [this, ids = std::move(ids)](Status recorded) mutable {
+      asio::post(thread_->io, [this, ids = std::move(ids), recorded = std::move(recorded)]() mutable {
+        attempts_recorded(std::move(ids), std::move(recorded));
+      });
+    });
+  }
+  arm_timer();
+}
+
+void DeliveryService::arm_timer() {
+  std::optional<Clock::time_point> due;
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_) due = queues_.next_due();
+  }
+  Thread& t = *thread_;
+  if (!due) return;
+  // A due time in the past means a free slot is missing, not time: a finished attempt pumps.
+  const auto now = Clock::now();
+  if (*due <= now) return;
+  if (t.timer_due && *t.timer_due <= *due) return;
+  t.timer_due = *due;
+  t.timer.expires_after(*due - now);
+  t.timer.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    thread_->timer_due.reset();
+    pump();
+  });
+}
+
+void DeliveryService::attempts_recorded(std::vector<std::int64_t> ids, Status recorded) {
+  auto generation = host_.generation();
+  for (std::int64_t id : ids) {
+    std::string endpoint;
+    std::string request;
+    {
+      std::lock_guard lock(mutex_);
+      Delivery* d = queues_.in_flight(id);
+      if (!d) continue;
+      endpoint = d->endpoint;
+      request = d->request;
+    }
+    if (!recorded) {
+      finished(id, recorded.error());
+      continue;
+    }
+    if (request.empty()) {
+      // Left in the store to keep memory bounded: read back now, on this thread.
+      DeliveryQuery query;
+      query.ids = {id};
+      query.with_requests = true;
+      auto rows = store_.deliveries(query);
+      if (!rows || rows->empty()) {
+        finished(id, rows ? make_error(ErrorKind::internal, "the queued request is no longer in the store")
+                          : std::move(rows).error());
+        continue;
+      }
+      request = std::move(rows->front().request);
+    }
+    auto done = [this, id](std::optional<Error> error) {
+      asio::post(thread_->io, [this, id, error = std::move(error)]() mutable { finished(id, std::move(error)); });
+    };
+    spawn(host_.next_worker(), run_attempt(generation, std::move(endpoint), std::move(request), std::move(done)),
+          "delivery attempt");
+  }
+}
+
+void DeliveryService::finished(std::int64_t id, std::optional<Error> error) {
+  DeliveryChange change;
+  change.id = id;
+  change.at = Clock::now();
+  {
+    std::lock_guard lock(mutex_);
+    Delivery* d = queues_.in_flight(id);
+    if (!d) return;
+    EndpointQueueStats& c = counters(d->endpoint);
+    change.total_attempt = d->total_attempts;
+    if (!error) {
+      change.kind = DeliveryChange::Kind::delivered;
+      change.outcome = "ok";
+      ++c.delivered;
+      queues_.finish(id, true);
+    } else {
+      change.outcome = std::string(error_kind_name(error->kind));
+      change.error = error->message;
+      const bool refused = error->refused_by_peer || error->kind == ErrorKind::rejected;
+      if (refused || d->attempts >= d->retry.attempts) {
+        change.kind = DeliveryChange::Kind::dead;
+        ++c.dead_letters;
+        ++c.died;
+        log::system().error("delivery {} of message {} to '{}' is a dead letter after {} attempt(s){}: {}", id,
+                            d->message_id, d->endpoint, d->attempts, refused ? " (refused by the peer)" : "",
+                            error->message);
+        queues_.finish(id, true);
+      } else {
+        change.kind = DeliveryChange::Kind::retry_later;
+        std::uniform_real_distribution<double> draw(0.0, 1.0);
+        change.next_attempt_at = change.at + backoff(d->retry, d->attempts, draw(thread_->random));
+        ++c.retries;
+        log::system().warn("delivery {} of message {} to '{}': attempt {} of {} failed, next in {} ms: {}", id,
+                           d->message_id, d->endpoint, d->attempts, d->retry.attempts,
+                           std::chrono::duration_cast<std::chrono::milliseconds>(change.next_attempt_at - change.at).count(),
+                           error->message);
+        d->last_error = error->message;
+        queues_.finish(id, false, change.next_attempt_at);
+      }
+    }
+    if (queues_.in_flight_count() == 0) idle_cv_.notify_all();
+  }
+  store_changes({std::move(change)});
+  pump();
+}
+
+void DeliveryService::store_changes(std::vector<DeliveryChange> changes) {
+  // At least once: a lost outcome only means the delivery is attempted again after a restart.
+  store_.change(std::move(changes), [](Status status) {
+    if (!status) log::system().error("delivery queue: {}", status.error().message);
+  });
+}
+
+std::vector<EndpointQueueStats> DeliveryService::stats() const {
+  std::lock_guard lock(mutex_);
+  std::vector<EndpointQueueStats> out;
+  std::map<std::string, QueueStats> queues;
+  for (QueueStats& q : queues_.stats()) queues[q.endpoint] = std::move(q);
+  for (const auto& [endpoint, c] : counters_) {
+    EndpointQueueStats s = c;
+    if (auto it = queues.find(endpoint); it != queues.end()) s.queue = it->second;
+    s.queue.endpoint = endpoint;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Expected<std::vector<Delivery>> DeliveryService::dead_letters(DeliveryQuery query) const {
+  query.state = DeliveryState::dead;
+  query.with_history = true;
+  return store_.deliveries(query);
+}
+
+Expected<std::vector<Delivery>> DeliveryService::dead_rows(DeliveryQuery query) const {
+  query.state = DeliveryState::dead;
+  query.with_history = false;
+  query.with_requests = false;
+  return store_.deliveries(query);
+}
+
+Expected<DeadLetterAction> DeliveryService::replay(DeliveryQuery query, bool dry_run) {
+  std::lock_guard serial(actions_mutex_);
+  auto rows_or = dead_rows(std::move(query));
+  if (!rows_or) return std::move(rows_or).error();
+  std::vector<Delivery>& rows = *rows_or;
+  DeadLetterAction action;
+  action.dry_run = dry_run;
+  for (const Delivery& d : rows) action.ids.push_back(d.id);
+  if (dry_run || rows.empty()) return action;
+  const auto now = Clock::now();
+  std::vector<DeliveryChange> changes;
+  for (const Delivery& d : rows) {
+    DeliveryChange change;
+    change.kind = DeliveryChange::Kind::replay;
+    change.id = d.id;
+    change.at = now;
+    change.next_attempt_at = now;
+    changes.push_back(std::move(change));
+  }
+  if (auto stored = wait_for_store(std::move(changes)); !stored) return std::move(stored).error();
+  {
+    std::lock_guard lock(mutex_);
+    for (Delivery& d : rows) {
+      EndpointQueueStats& c = counters(d.endpoint);
+      if (c.dead_letters) --c.dead_letters;
+      d.state = DeliveryState::queued;
+      d.attempts = 0;
+      d.next_attempt_at = now;
+      d.interrupted = false;
+      queues_.add(std::move(d));  // the request is read back from the store when its turn comes
+    }
+  }
+  log::system().info("replayed {} dead letter(s)", action.ids.size());
+  wake();
+  return action;
+}
+
+Expected<DeadLetterAction> DeliveryService::discard(DeliveryQuery query, bool dry_run) {
+  std::lock_guard serial(actions_mutex_);
+  auto found = dead_rows(std::move(query));
+  if (!found) return std::move(found).error();
+  const std::vector<Delivery>& rows = *found;
+  DeadLetterAction action;
+  action.dry_run = dry_run;
+  for (const Delivery& d : rows) action.ids.push_back(d.id);
+  if (dry_run || rows.empty()) return action;
+  std::vector<DeliveryChange> changes;
+  for (const Delivery& d : rows) {
+    DeliveryChange change;
+    change.kind = DeliveryChange::Kind::discard;
+    change.id = d.id;
+    change.at = Clock::now();
+    changes.push_back(std::move(change));
+  }
+  if (auto stored = wait_for_store(std::move(changes)); !stored) return std::move(stored).error();
+  {
+    std::lock_guard lock(mutex_);
+    for (const Delivery& d : rows) {
+      EndpointQueueStats& c = counters(d.endpoint);
+      if (c.dead_letters) --c.dead_letters;
+    }
+  }
+  log::system().warn("discarded {} dead letter(s)", action.ids.size());
+  return action;
+}
+
+}  // namespace qiao

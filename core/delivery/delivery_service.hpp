@@ -1,0 +1,100 @@
+#pragma once
+// Delivers what `send` queued: takes deliveries from the store into its in-memory queues, starts
+// attempts on the workers (each attempt written to the store before its request goes out),
+// retries with backoff, keeps what a peer refuses or what ran out of attempts as dead letters,
+// and on start resumes everything a previous run left, noting attempts a crash interrupted.
+// Its own thread makes the decisions and reads the store; the endpoints' calls run on workers.
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/delivery/delivery_queues.hpp"
+#include "core/error.hpp"
+#include "core/store/deliveries.hpp"
+
+namespace qiao {
+
+class Host;
+class Store;
+
+struct EndpointQueueStats {
+  QueueStats queue;
+  std::uint64_t delivered = 0;    // since start
+  std::uint64_t retries = 0;      // failed attempts that will be tried again
+  std::uint64_t dead_letters = 0; // kept now
+  std::uint64_t died = 0;         // became dead letters since start
+  std::uint64_t interrupted = 0;  // attempts a restart cut short (possibly delivered twice)
+};
+
+// What replay and discard did, or (dry run) would do.
+struct DeadLetterAction {
+  std::vector<std::int64_t> ids;
+  bool dry_run = false;
+};
+
+class DeliveryService {
+ public:
+  DeliveryService(Store& store, Host& host);
+  ~DeliveryService();
+  DeliveryService(const DeliveryService&) = delete;
+  DeliveryService& operator=(const DeliveryService&) = delete;
+
+  // Loads what the store holds queued, closes the attempts a previous run left unfinished and
+  // starts delivering. Call once, before the listeners open.
+  Status start();
+  // Starts no more attempts and waits for those in flight, until `deadline`.
+  void stop_attempts(std::chrono::steady_clock::time_point deadline);
+  // Waits for the store to have written everything asked of it, then stops the thread. After
+  // the workers stopped: their io_contexts must still exist.
+  void shutdown();
+  // A reload may have added endpoints or changed their max_in_flight.
+  void wake();
+
+  // From a worker: stores the deliveries durably, then queues them. An error means nothing was
+  // stored (the disk is full, the database is gone); the sender must not be told otherwise.
+  boost::asio::awaitable<Status> enqueue(std::vector<Delivery> deliveries);
+
+  std::vector<EndpointQueueStats> stats() const;
+  // Dead letters matching `query` (state is set to dead), with their attempts.
+  Expected<std::vector<Delivery>> dead_letters(DeliveryQuery query) const;
+  // Queues the matching dead letters again with a fresh retry budget, or removes them. Blocks
+  // the caller until durable: not for workers.
+  Expected<DeadLetterAction> replay(DeliveryQuery query, bool dry_run);
+  Expected<DeadLetterAction> discard(DeliveryQuery query, bool dry_run);
+
+  // The delay before attempt `failed_attempts + 1`: backoff doubled per failure, capped, with
+  // jitter drawn from [half, all] of it.
+  static std::chrono::milliseconds backoff(const RetryPolicy& retry, int failed_attempts, double jitter_draw);
+
+ private:
+  struct Thread;
+  void pump();                 // service thread: starts what is due, arms the timer
+  void arm_timer();
+  void attempts_recorded(std::vector<std::int64_t> ids, Status recorded);
+  void finished(std::int64_t id, std::optional<Error> error);
+  void store_changes(std::vector<DeliveryChange> changes);
+  Expected<std::vector<Delivery>> dead_rows(DeliveryQuery query) const;  // without requests or history
+  Status wait_for_store(std::vector<DeliveryChange> changes);
+  EndpointQueueStats& counters(const std::string& endpoint);
+
+  Store& store_;
+  Host& host_;
+  std::unique_ptr<Thread> thread_;
+
+  mutable std::mutex mutex_;  // queues_ and counters_; the service thread is the only writer of queues_
+  std::condition_variable idle_cv_;
+  DeliveryQueues queues_;
+  std::map<std::string, EndpointQueueStats> counters_;
+  bool stopping_ = false;
+  std::mutex actions_mutex_;  // one replay or discard at a time
+};
+
+}  // namespace qiao
