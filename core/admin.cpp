@@ -36,7 +36,9 @@ AdminResponse error_response(int status, std::string_view code, std::string_view
 }
 
 std::optional<std::string> query_parameter(std::string_view query, std::string_view name) {
-  auto parsed = boost::urls::parse_query(query);
+  // An empty view may hold a null pointer, which Boost.URL 1.81 measures with strlen.
+  if (query.empty()) return std::nullopt;
+  auto parsed = boost::urls::parse_query(boost::urls::string_view(query.data(), query.size()));
   if (!parsed) return std::nullopt;
   for (const auto& param : boost::urls::params_view(*parsed)) {
     if (param.key == name) return std::string(param.value);
