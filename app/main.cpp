@@ -57,7 +57,26 @@ int main(int argc, char** argv) {
   send->footer(qiao::tcp::framing_spec_help);
   send_tcp->footer(qiao::tcp::framing_spec_help);
 
+  auto* queue = app.add_subcommand(
+      "queue", "the persistent queues of the running gateway (through its admin API): list, dead letters, replay, discard");
+  std::string queue_action;
+  qiao::QueueFilter queue_filter;
+  queue->add_option("action", queue_action, "list | dead | replay | discard")
+      ->required()
+      ->check(CLI::IsMember({"list", "dead", "replay", "discard"}));
+  queue->add_option("-c,--config", config_path, "server config file")->capture_default_str();
+  queue->add_option("--endpoint", queue_filter.endpoint, "only dead letters for this endpoint");
+  queue->add_option("--id", queue_filter.ids, "only these dead letters: 12,13");
+  queue->add_option("--error", queue_filter.error, "only dead letters whose last error contains this text");
+  queue->add_option("--since", queue_filter.since, "queued at or after, e.g. 2026-12-04T06:00:00Z");
+  queue->add_option("--until", queue_filter.until, "queued before");
+  queue->add_option("--limit", queue_filter.limit, "at most this many (dead; 1..1000, default 100)");
+  queue->add_flag("--all", queue_filter.all, "replay or discard every dead letter (no filter)");
+  queue->add_option("--admin", queue_filter.admin, "HOST:PORT of the admin API (default: admin.listen in the config)");
+  queue->add_flag("--dry-run", queue_filter.dry_run, "list what replay or discard would take, change nothing");
+
   CLI11_PARSE(app, argc, argv);
+  if (queue->parsed()) return qiao::command_queue(config_path, queue_action, queue_filter);
 
   if (run->parsed()) return qiao::command_run(config_path);
   if (check->parsed()) return describe ? qiao::command_describe() : qiao::command_check(config_path);

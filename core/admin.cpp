@@ -4,6 +4,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/url/parse_query.hpp>
+#include <boost/url/params_view.hpp>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <openssl/crypto.h>
@@ -13,8 +15,11 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <ctime>
 #include <optional>
 
+#include "core/admin_queues.hpp"
+#include "core/admin_support.hpp"
 #include "core/json_text.hpp"
 #include "core/metrics.hpp"
 #include "core/net/host_port.hpp"
@@ -23,11 +28,43 @@
 
 namespace qiao {
 
-namespace {
+namespace admin {
+
+AdminResponse error_response(int status, std::string_view code, std::string_view message) {
+  return AdminResponse{status, "application/json",
+                       fmt::format(R"({{"error":{{"code":{},"message":{}}}}})", json_quote(code), json_quote(message))};
+}
+
+std::optional<std::string> query_parameter(std::string_view query, std::string_view name) {
+  // An empty view may hold a null pointer, which Boost.URL 1.81 measures with strlen.
+  if (query.empty()) return std::nullopt;
+  auto parsed = boost::urls::parse_query(boost::urls::string_view(query.data(), query.size()));
+  if (!parsed) return std::nullopt;
+  for (const auto& param : boost::urls::params_view(*parsed)) {
+    if (param.key == name) return std::string(param.value);
+  }
+  return std::nullopt;
+}
 
 std::string iso_time(std::chrono::system_clock::time_point t) {
   return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", std::chrono::floor<std::chrono::seconds>(t));
 }
+
+std::optional<std::chrono::system_clock::time_point> parse_iso_time(std::string_view text) {
+  std::tm tm{};
+  const std::string copy(text);
+  const char* end = ::strptime(copy.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (!end || *end != '\0') return std::nullopt;
+  return std::chrono::system_clock::from_time_t(::timegm(&tm));
+}
+
+}  // namespace admin
+
+using admin::error_response;
+using admin::iso_time;
+using admin::query_parameter;
+
+namespace {
 
 std::string json_strings(const std::vector<std::string>& items) {
   std::string out = "[";
@@ -38,22 +75,6 @@ std::string json_strings(const std::vector<std::string>& items) {
 std::string reload_json(const ReloadReport& r) {
   return fmt::format(R"({{"ok":{},"generation":{},"at":{},"trigger":{},"errors":{}}})", r.ok, r.generation,
                      json_quote(iso_time(r.at)), json_quote(r.trigger), json_strings(r.errors));
-}
-
-AdminResponse error_response(int status, std::string_view code, std::string_view message) {
-  return AdminResponse{status, "application/json",
-                       fmt::format(R"({{"error":{{"code":{},"message":{}}}}})", json_quote(code), json_quote(message))};
-}
-
-std::string query_parameter(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    const auto eq = pair.find('=');
-    if (pair.substr(0, eq) == name && eq != std::string_view::npos) return std::string(pair.substr(eq + 1));
-  }
-  return {};
 }
 
 std::string lower(std::string_view text) {
@@ -93,6 +114,12 @@ bool is_json_media_type(std::string_view content_type) {
   std::string type = lower(content_type.substr(0, content_type.find(';')));
   while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
   return type == "application/json";
+}
+
+// Takes its arguments by value: a coroutine lambda's captures do not outlive the lambda.
+boost::asio::awaitable<AdminResponse> serve_queues(DeliveryService& deliveries, std::string method, std::string path,
+                                                   std::string query) {
+  co_return queues_resource(deliveries, method, path, query);
 }
 
 }  // namespace
@@ -222,6 +249,14 @@ boost::asio::awaitable<AdminResponse> AdminApi::handle(AdminRequest request) {
         [&api, query]() -> boost::asio::awaitable<AdminResponse> { co_return api.messages(query); },
         boost::asio::use_awaitable);
   }
+  if (path == "/api/queues" || path.starts_with("/api/queues/")) {
+    DeliveryService* deliveries = runtime_.deliveries();
+    if (!deliveries) co_return error_response(503, "unavailable", "no store is configured, so there are no queues");
+    // Dead-letter actions wait for the store's commit: off the worker, like journal searches.
+    co_return co_await boost::asio::co_spawn(journal_reader_,
+                                             serve_queues(*deliveries, request.method, path, std::string(query)),
+                                             boost::asio::use_awaitable);
+  }
   co_return error_response(404, "not_found", "no admin resource at " + path);
 }
 
@@ -256,10 +291,11 @@ AdminResponse AdminApi::flows() const {
 AdminResponse AdminApi::messages(std::string_view query) const {
   if (!store_) return error_response(503, "unavailable", "no store is configured");
   JournalQuery q;
-  if (auto v = query_parameter(query, "flow"); !v.empty()) q.flow_id = v;
-  if (auto v = query_parameter(query, "outcome"); !v.empty()) q.outcome = v;
-  if (auto v = query_parameter(query, "id"); !v.empty()) q.message_id = v;
-  if (auto v = query_parameter(query, "limit"); !v.empty()) {
+  if (auto v = query_parameter(query, "flow"); v && !v->empty()) q.flow_id = *v;
+  if (auto v = query_parameter(query, "outcome"); v && !v->empty()) q.outcome = *v;
+  if (auto v = query_parameter(query, "id"); v && !v->empty()) q.message_id = *v;
+  if (auto p = query_parameter(query, "limit"); p && !p->empty()) {
+    const std::string& v = *p;
     std::size_t limit = 0;
     auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
     if (ec != std::errc() || end != v.data() + v.size() || limit == 0 || limit > 1000) {

@@ -6,6 +6,7 @@
 //   POST /api/reload      reload now; the errors, if any, as file:line:col lines
 //   GET  /metrics         Prometheus text format
 //   GET  /api/messages    journal search: ?flow=&outcome=&id=&limit=
+//   /api/queues…          persistent queues and dead letters (core/admin_queues.hpp)
 //
 // It reads every journaled message (patients' data) and reloads flows, so every request is
 // checked before it is routed: the Host must name this listener (DNS rebinding), a browser's

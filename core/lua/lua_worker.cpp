@@ -501,7 +501,15 @@ boost::asio::awaitable<Expected<LuaOutcome>> LuaWorker::run(LuaChunkId chunk_id,
     LuaOutcome outcome;
     const int first = lua_gettop(co) - nresults + 1;
     outcome.truthy = nresults > 0 && lua_toboolean(co, first);
-    if (chunk.kind == LuaChunkKind::expression) co_return outcome;
+    if (chunk.kind == LuaChunkKind::expression) {
+      // Its value, beside its truth: a `send`'s order_by is a key, not a condition.
+      if (nresults > 0) {
+        auto value = lua::to_value(co, first, "the expression's value");
+        if (!value) co_return std::move(value).error();
+        outcome.values.push_back(std::move(*value));
+      }
+      co_return outcome;
+    }
 
     for (int i = 0; i < nresults; ++i) {
       if (i == 0 && has_metatable(co, first, &reply_metatable_key)) {

@@ -27,7 +27,7 @@ namespace qiao {
 class FlowRun;
 
 struct LuaOutcome {
-  std::vector<Value> values;   // what the code returned
+  std::vector<Value> values;   // what the code returned (an expression: its value)
   std::optional<Reply> reply;  // when it returned qiao.reply(...)
   bool truthy = false;         // Lua truth of the first returned value (for `when`)
 };

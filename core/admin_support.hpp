@@ -1,0 +1,20 @@
+#pragma once
+// What the admin API's resources share: JSON errors, query parameters, times as ISO 8601 UTC.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/admin.hpp"
+
+namespace qiao::admin {
+
+AdminResponse error_response(int status, std::string_view code, std::string_view message);
+// The percent-decoded value of the first `name=` in a query string; nullopt when absent.
+std::optional<std::string> query_parameter(std::string_view query, std::string_view name);
+std::string iso_time(std::chrono::system_clock::time_point t);
+// "2026-12-04T06:00:00Z" (seconds; a UTC offset is not accepted); nullopt when not that.
+std::optional<std::chrono::system_clock::time_point> parse_iso_time(std::string_view text);
+
+}  // namespace qiao::admin
