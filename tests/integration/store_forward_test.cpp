@@ -378,7 +378,7 @@ bool has_arrived(const LisPeer& lis, const std::string& control_id) { return arr
 
 }  // namespace
 
-TEST_CASE("store and forward: a message the LIS answers AR is a dead letter at once; replay and discard",
+TEST_CASE("store and forward: a message the LIS answers AR is a dead letter at once, replayed and discarded through the admin API",
           "[integration][store_forward][admin]") {
   const auto started = Clock::now();
   TempDir dir;
@@ -466,6 +466,13 @@ TEST_CASE("store and forward: a message the LIS answers AR is a dead letter at o
   const std::string second_ids = "[" + std::to_string(second[0]) + "]";
   CHECK(gateway.admin_request("POST", "/api/queues/dead/discard?id=" + std::to_string(second[0]) + "&dry_run=1").body ==
         "{\"dryRun\":true,\"count\":1,\"ids\":" + second_ids + "}");
+  // The operator's command line says the same and changes nothing either.
+  const auto cli = run_command({QIAO_BINARY, "queue", "discard", "-c", "qiao.yaml", "--admin", gateway.admin(), "--id",
+                                std::to_string(second[0]), "--dry-run"},
+                               "", dir.path());
+  INFO(cli.output);
+  CHECK(cli.status == 0);
+  CHECK(cli.output.find("would discard 1 dead letter(s)") != std::string::npos);
   CHECK(metric_or(gateway, "qiao_queue_dead_letters") == 1);
   CHECK(gateway.admin_request("POST", "/api/queues/dead/discard?endpoint=lis").body ==
         "{\"dryRun\":false,\"count\":1,\"ids\":" + second_ids + "}");
