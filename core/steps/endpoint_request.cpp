@@ -5,10 +5,12 @@
 
 namespace qiao {
 
+void EndpointRequest::parse_name(const ConfigNode& name, FlowBuilder& builder) {
+  if (const EndpointSpec* spec = builder.endpoint(name)) endpoint = spec->common().name;
+}
+
 void EndpointRequest::parse(const ConfigReader& reader, FlowBuilder& builder) {
-  if (auto name = reader.node("endpoint")) {
-    if (const EndpointSpec* spec = builder.endpoint(*name)) endpoint = spec->common().name;
-  }
+  if (auto name = reader.node("endpoint")) parse_name(*name, builder);
   operation_ = reader.string("operation");
   if (auto lua = reader.node("lua")) lua_ = builder.lua(*lua, LuaChunkKind::block);
   if (auto headers = reader.node("headers")) {

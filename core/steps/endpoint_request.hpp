@@ -14,6 +14,7 @@
 
 namespace qiao {
 
+class ConfigNode;
 class ConfigReader;
 class FlowBuilder;
 class FlowRun;
@@ -28,6 +29,8 @@ class EndpointRequest {
   static constexpr ConfigKey headers_key{"headers", KeyType::mapping, "", "fixed request headers"};
 
   void parse(const ConfigReader& reader, FlowBuilder& builder);
+  // Only the endpoint, named by a scalar: the request is the message body.
+  void parse_name(const ConfigNode& name, FlowBuilder& builder);
 
   // The request, or nullopt when the Lua replied instead (run.reply is then set).
   boost::asio::awaitable<Expected<std::optional<CallRequest>>> build(FlowRun& run) const;

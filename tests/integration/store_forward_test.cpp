@@ -618,3 +618,55 @@ TEST_CASE("store and forward: a patient the LIS keeps answering AE holds up only
               seconds_since(started));
   CHECK(gateway.stop() == 0);
 }
+
+TEST_CASE("store and forward: publish fans out to the LIS and a PACS that is down, each its own queue",
+          "[integration][store_forward]") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() + "/lis");
+  std::filesystem::create_directories(dir.path() + "/pacs");
+  LisPeer lis(dir.path() + "/lis");
+  LisPeer pacs(dir.path() + "/pacs");
+  const int lis_port = lis.start();
+  const int pacs_port = free_port();  // nothing listens there until the test starts the PACS
+  const int port = free_port();
+  dir.write("qiao.yaml", server_config("store-forward-publish"));
+  std::string endpoints = lis_endpoint(lis_port);
+  std::string pacs_endpoint = lis_endpoint(pacs_port);
+  pacs_endpoint.replace(0, 3, "pacs");
+  dir.write("endpoints.yaml", endpoints + pacs_endpoint);
+  dir.write("flows/adt.yaml",
+            "id: adt-fan-out\n"
+            "source:\n"
+            "  tcp: { listen: \"127.0.0.1:" + std::to_string(port) + "\", framing: mllp }\n"
+            "  decode: hl7v2\n"
+            "steps:\n"
+            "  - publish:\n"
+            "      to: [lis, { endpoint: pacs }]\n"
+            "      order_by: 'hl7.get(body, \"PID-3.1\")'\n"
+            "      retry: { attempts: 1000, backoff: 100ms, max_backoff: 500ms }\n");
+  GatewayProcess gateway(dir);
+  MllpSender his("127.0.0.1:" + std::to_string(port));
+  std::map<std::string, int> send_index;
+  for (int i = 0; i < 10; ++i) {
+    const std::string control = "PB" + std::to_string(i);
+    send_index[control] = i;
+    const auto ack = his.send(adt(control, "P" + std::to_string(i % 3)));
+    REQUIRE((ack && ack_code(*ack) == "AA"));
+  }
+  // The LIS gets everything while the PACS's deliveries wait in their own queue.
+  CHECK(wait_for_metrics([&] { return lis.arrivals().size() == 10 && queue_metric(gateway, "qiao_queue_depth", "pacs") == 10.0; },
+                         10s));
+  CHECK(queue_metric(gateway, "qiao_queue_depth", "lis") == 0.0);
+  CHECK(queue_metric(gateway, "qiao_queue_retries_total", "pacs") > 0.0);
+
+  pacs.start(pacs_port);
+  pacs.accept_all(true);
+  INFO("gateway log (end): " << tail(gateway_logs(dir)));
+  CHECK(wait_for_metrics([&] { return queue_metric(gateway, "qiao_queue_depth", "pacs") == 0.0; }, 15s));
+  const ArrivalReport at_pacs = report(pacs.arrivals(), send_index);
+  INFO("out of order at the PACS: " << join(at_pacs.out_of_order));
+  CHECK(pacs.arrivals().size() == 10);
+  CHECK(at_pacs.out_of_order.empty());
+  CHECK(report(lis.arrivals(), send_index).out_of_order.empty());
+  CHECK(gateway.stop() == 0);
+}
