@@ -35,6 +35,9 @@ std::string label_value(const std::string& s) {
 }
 
 void render_journal(std::string& out, const JournalStats& s) {
+  out += "# HELP qiao_store_commits_total Store transactions committed, each with one fsync (group commit).\n";
+  out += "# TYPE qiao_store_commits_total counter\n";
+  out += fmt::format("qiao_store_commits_total {}\n", s.commits);
   out += "# HELP qiao_journal_written_total Journal entries written to the store.\n";
   out += "# TYPE qiao_journal_written_total counter\n";
   out += fmt::format("qiao_journal_written_total {}\n", s.written);

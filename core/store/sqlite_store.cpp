@@ -419,6 +419,7 @@ JournalStats SqliteStore::stats() const {
   s.skipped_low_on_space = skipped_low_on_space_.load(std::memory_order_relaxed);
   s.skipped_backlog = skipped_backlog_.load(std::memory_order_relaxed);
   s.memory_trims = memory_trims_.load(std::memory_order_relaxed);
+  s.commits = commits_.load(std::memory_order_relaxed);
   s.low_on_space = low_on_space_.load(std::memory_order_relaxed);
   if (!memory_) s.free_bytes = free_bytes_.load(std::memory_order_relaxed);
   std::lock_guard lock(queue_mutex_);
@@ -611,6 +612,7 @@ std::size_t SqliteStore::write_batch(const std::vector<JournalEntry>& batch, std
     rollback();
     return 0;
   }
+  commits_.fetch_add(1, std::memory_order_relaxed);
   return rows;
 }
 

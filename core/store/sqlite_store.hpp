@@ -137,6 +137,7 @@ class SqliteStore final : public Store {
   std::atomic<std::uint64_t> skipped_backlog_{0};
   std::atomic<std::uint64_t> queued_bytes_{0};  // payload bytes in the queue and the batch being written
   std::atomic<std::uint64_t> memory_trims_{0};
+  std::atomic<std::uint64_t> commits_{0};
   // Payload bytes journal() has seen (before cutting) since the last trim: what a burst left in
   // the allocator. Only the writer resets it.
   std::atomic<std::uint64_t> bytes_since_trim_{0};

@@ -60,6 +60,7 @@ struct JournalStats {
   std::uint64_t skipped_backlog = 0;       // entries stored without payloads: max_queued_bytes waiting
   std::uint64_t queued = 0;                // entries waiting for the writer now
   std::uint64_t memory_trims = 0;          // times the writer handed freed memory back after a burst
+  std::uint64_t commits = 0;               // transactions committed (each one fsync of the WAL: group commit)
   bool low_on_space = false;               // free space is below JournalLimits::min_free_bytes now
   std::optional<std::uint64_t> free_bytes; // at the last check; none for an in-memory store
 };
