@@ -10,7 +10,9 @@ namespace {
 
 constexpr unsigned char format_version = 1;
 // Deeper trees than any message holds are a damaged row, not a message: the decoder recurses.
-constexpr int max_depth = 200;
+// The xml codec builds the deepest ones: up to 1000 elements (its max_depth_limit), each an
+// object with maybe an array of repeated elements under it, so about 2000 Value levels.
+constexpr int max_depth = 4096;
 
 void put_varint(std::string& out, std::uint64_t n) {
   while (n >= 0x80) {
@@ -119,18 +121,19 @@ class Reader {
         out = Value(Bytes{Text(std::string(s))});
         return true;
       case Value::Type::array: {
-        // Each element takes at least one byte: a count beyond what is left is damage.
+        // Each element takes at least one byte: a count beyond what is left is damage. Room
+        // grows with the elements read, not with the count: nested arrays of a damaged row
+        // may each claim what is left, and would together reserve far more than it holds.
         if (!varint(n) || n > rest_.size()) return false;
-        Array items(static_cast<std::size_t>(n));
-        for (Value& item : items)
-          if (!value(item, depth + 1)) return false;
+        Array items;
+        for (std::uint64_t i = 0; i < n; ++i)
+          if (!value(items.emplace_back(), depth + 1)) return false;
         out = Value(std::move(items));
         return true;
       }
       case Value::Type::object: {
         if (!varint(n) || n > rest_.size()) return false;
-        Object members;
-        members.reserve(static_cast<std::size_t>(n));
+        Object members;  // not reserved, as for arrays
         for (std::uint64_t i = 0; i < n; ++i) {
           Value member;
           if (!text(s) || !value(member, depth + 1)) return false;
