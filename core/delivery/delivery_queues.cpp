@@ -59,8 +59,12 @@ void DeliveryQueues::finish(std::int64_t id, bool done, Clock::time_point retry_
     ids_.erase(delivery.id);
     --queue.depth;
   } else {
+    // Back in id order rather than at the front: an older delivery replayed during this
+    // attempt is waiting there, and goes first as it would have had it been queued all along.
     delivery.next_attempt_at = retry_at;
-    keyed.waiting.push_front(std::move(delivery));
+    auto at = std::upper_bound(keyed.waiting.begin(), keyed.waiting.end(), delivery.id,
+                               [](std::int64_t id, const Delivery& d) { return id < d.id; });
+    keyed.waiting.insert(at, std::move(delivery));
   }
   if (keyed.waiting.empty()) {
     queue.keys.erase(key);
@@ -72,7 +76,9 @@ void DeliveryQueues::finish(std::int64_t id, bool done, Clock::time_point retry_
 std::optional<DeliveryQueues::Clock::time_point> DeliveryQueues::next_due() const {
   std::optional<Clock::time_point> next;
   for (const auto& [endpoint, queue] : endpoints_) {
-    if (queue.due.empty()) continue;
+    // A head due while its endpoint has no free slot (full, or held at max_in_flight 0) starts
+    // when a slot frees, not at a time: counting it would hide the due times of the others.
+    if (queue.due.empty() || queue.in_flight >= queue.limit) continue;
     const auto due = std::get<0>(*queue.due.begin());
     if (!next || due < *next) next = due;
   }

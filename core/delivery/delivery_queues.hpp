@@ -46,7 +46,9 @@ class DeliveryQueues {
   void finish(std::int64_t id, bool done, Clock::time_point retry_at = {});
   // An in-flight delivery by id; nullptr when none.
   Delivery* in_flight(std::int64_t id);
-  // When the next delivery is due that a free slot could start; none when nothing waits.
+  // When the next delivery is due that a free slot could start; none when nothing waits. An
+  // endpoint that had no free slot at the last start_due (full, or max_in_flight 0) does not
+  // count: its next start follows a finish or a reload, which call start_due again.
   std::optional<Clock::time_point> next_due() const;
   bool contains(std::int64_t id) const { return ids_.count(id) > 0; }
   std::size_t size() const { return ids_.size(); }
@@ -64,6 +66,8 @@ class DeliveryQueues {
     std::set<std::tuple<Clock::time_point, std::int64_t, std::string>> due;
     std::size_t in_flight = 0;
     std::size_t depth = 0;
+    // max_in_flight as start_due last saw it; unknown (any) until then.
+    std::size_t limit = static_cast<std::size_t>(-1);
   };
   void schedule_head(EndpointQueue& queue, const std::string& key, KeyQueue& keyed);
   void keep_request_within_budget(Delivery& delivery);
@@ -81,6 +85,7 @@ std::vector<Delivery*> DeliveryQueues::start_due(Clock::time_point now, MaxInFli
   for (auto& [endpoint, queue] : endpoints_) {
     if (queue.due.empty()) continue;
     const std::size_t limit = max_in_flight(endpoint);
+    queue.limit = limit;
     while (queue.in_flight < limit && !queue.due.empty() && std::get<0>(*queue.due.begin()) <= now) {
       auto [due, id, key] = *queue.due.begin();
       queue.due.erase(queue.due.begin());
