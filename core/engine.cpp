@@ -2,6 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include "core/delivery/delivery_service.hpp"
 #include "core/flow/flow_run.hpp"
 #include "core/generation.hpp"
@@ -24,23 +29,51 @@ std::string source_text(const Message& msg) {
   return text;
 }
 
-// Decode, run the steps, build the reply and encode it; any failure is an Error.
-boost::asio::awaitable<Expected<Reply>> run_flow(FlowRun& run) {
-  const Flow& flow = run.flow;
-  Message& msg = run.msg;
+Status decode_body(Message& msg, const Flow& flow) {
   if (!msg.body.is_null()) {
     // The source decoded it: its protocol wraps the payload (a SOAP envelope).
   } else if (flow.decode && msg.raw && !msg.raw->empty()) {
     auto body = flow.decode->decode(msg.raw);
-    if (!body) co_return std::move(body).error();
+    if (!body) return std::move(body).error();
     msg.body = std::move(*body);
   } else if (msg.raw && !msg.raw->empty()) {
     msg.body = Value(std::string(*msg.raw));
   }
-  auto result = co_await run_steps(flow.steps, run);
+  return Ok{};
+}
+
+// Runs the steps and builds the reply; any failure is an Error.
+boost::asio::awaitable<Expected<Reply>> run_flow(FlowRun& run) {
+  auto result = co_await run_steps(run.flow.steps, run);
   if (!result) co_return std::move(result).error();
   if (run.reply) co_return std::move(*run.reply);
-  co_return co_await make_reply(flow.reply, run);
+  co_return co_await make_reply(run.flow.reply, run);
+}
+
+void take_reply(Expected<Reply> reply, const Message& msg, const Flow& flow, Outcome& outcome) {
+  if (!reply) {
+    outcome.error = std::move(reply).error();
+    return;
+  }
+  const auto& codec = msg.reply_codec ? msg.reply_codec : reply->codec ? reply->codec : flow.encode;
+  outcome.status = reply->status;
+  outcome.headers = std::move(reply->headers);
+  if (reply->body.is_null()) {
+    // An empty reply is a valid answer (204-style); nothing to encode.
+  } else if (reply->body.is_string() && !codec) {
+    outcome.body = std::string(reply->body.as_string());
+    outcome.content_type = "text/plain; charset=utf-8";
+  } else if (codec) {
+    auto encoded = codec->encode(reply->body);
+    if (encoded) {
+      outcome.body = std::move(*encoded);
+      outcome.content_type = std::string(codec->content_type());
+    } else {
+      outcome.error = Error{ErrorKind::flow, "reply could not be encoded: " + encoded.error().message};
+    }
+  } else {
+    outcome.error = Error{ErrorKind::flow, "reply has no codec to encode it"};
+  }
 }
 
 }  // namespace
@@ -49,64 +82,98 @@ boost::asio::awaitable<Outcome> Engine::process(std::shared_ptr<const Generation
                                                 Message msg, const ErrorRenderer& errors) {
   msg.flow_id = flow.id;
   FlowStats* stats = flow.stats;
+  std::string repeat_of;  // the message whose answer this one got again (idempotency)
   if (stats) stats->in_flight.fetch_add(1, std::memory_order_relaxed);
 
   Outcome outcome;
   outcome.message_id = msg.id;
   FlowRun run(msg, flow, *generation);
-  auto reply = co_await run_flow(run);
-  if (reply) {
-    const auto& codec = msg.reply_codec ? msg.reply_codec : reply->codec ? reply->codec : flow.encode;
-    outcome.status = reply->status;
-    outcome.headers = std::move(reply->headers);
-    if (reply->body.is_null()) {
-      // An empty reply is a valid answer (204-style); nothing to encode.
-    } else if (reply->body.is_string() && !codec) {
-      outcome.body = std::string(reply->body.as_string());
-      outcome.content_type = "text/plain; charset=utf-8";
-    } else if (codec) {
-      auto encoded = codec->encode(reply->body);
-      if (encoded) {
-        outcome.body = std::move(*encoded);
-        outcome.content_type = std::string(codec->content_type());
-      } else {
-        outcome.error = Error{ErrorKind::flow, "reply could not be encoded: " + encoded.error().message};
-      }
-    } else {
-      outcome.error = Error{ErrorKind::flow, "reply has no codec to encode it"};
-    }
-  } else {
-    outcome.error = std::move(reply).error();
+  std::optional<IdempotencyGuard::Admission> admission;
+  if (auto decoded = decode_body(msg, flow); !decoded) {
+    outcome.error = std::move(decoded).error();
+  } else if (flow.idempotency) {
+    auto admitted = co_await idempotency_.admit(run, *flow.idempotency);
+    if (!admitted) outcome.error = std::move(admitted).error();
+    else admission = std::move(*admitted);
   }
-  if (!outcome.error && !run.deliveries.empty()) {
-    // The sender hears yes only once its message's deliveries are on disk.
-    if (!deliveries_) {
-      outcome.error = Error{ErrorKind::unavailable, "send with queue: persistent needs a store (store.url in qiao.yaml)"};
-    } else if (auto stored = co_await deliveries_->enqueue(std::move(run.deliveries)); !stored) {
-      outcome.error = std::move(stored).error();
-    }
-    if (outcome.error) outcome.headers = Object();
+  if (admission && admission->answer) {
+    // A repeat: the first message's answer again, and nothing of the flow runs.
+    IdempotencyGuard::give_again(*admission->answer, outcome);
+    if (stats) stats->idempotent_repeats.fetch_add(1, std::memory_order_relaxed);
+    repeat_of = admission->answer->message_id;
+  } else {
+    if (!outcome.error) take_reply(co_await run_flow(run), msg, flow, outcome);
+    if (outcome.error) errors.render(*outcome.error, outcome);
+    else errors.accepted(outcome);
+    co_await store_results(run, admission ? &admission->key : nullptr, outcome, errors);
   }
 
-  if (outcome.error) errors.render(*outcome.error, outcome);
-  else errors.accepted(outcome);
   if (stats) {
     stats->in_flight.fetch_sub(1, std::memory_order_relaxed);
     const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - msg.started);
     stats->record(outcome.error ? &*outcome.error : nullptr, elapsed);
     if (outcome.error) stats->record_error_text(msg.id + ": " + outcome.error->message);
   }
-  account(msg, outcome);
+  account(msg, outcome, repeat_of);
   co_return outcome;
 }
 
-void Engine::account(const Message& msg, const Outcome& outcome) {
+boost::asio::awaitable<void> Engine::store_results(FlowRun& run, const std::string* claimed_key, Outcome& outcome,
+                                                   const ErrorRenderer& errors) {
+  std::vector<Delivery> deliveries;
+  if (!outcome.error) deliveries = std::move(run.deliveries);
+  std::optional<IdempotencySettle> settle;
+  if (claimed_key) {
+    settle.emplace();
+    settle->flow_id = run.flow.id;
+    settle->key = *claimed_key;
+    settle->message_id = run.msg.id;
+    settle->answer = IdempotencyGuard::answer_to_remember(outcome);
+  }
+  if (deliveries.empty() && !settle) co_return;
+  // The sender hears yes only once its message's deliveries, and the answer a repeat will get,
+  // are on disk.
+  Status stored = co_await store_durably(std::move(deliveries), settle);
+  if (settle) idempotency_.release(settle->flow_id, settle->key, stored ? settle->answer : std::nullopt);
+  if (!stored && !outcome.error) {
+    outcome.error = std::move(stored).error();
+    outcome.headers = Object();
+    errors.render(*outcome.error, outcome);
+  } else if (!stored) {
+    log::system().warn("flow={} id={}: {}", run.flow.id, run.msg.id, stored.error().message);
+  }
+}
+
+boost::asio::awaitable<Status> Engine::store_durably(std::vector<Delivery> deliveries,
+                                                    std::optional<IdempotencySettle> settle) {
+  // A settlement needs a store, which its claim had; deliveries need the service that sends them.
+  if (!deliveries.empty()) {
+    if (!deliveries_)
+      co_return Error{ErrorKind::unavailable, "send with queue: persistent needs a store (store.url in qiao.yaml)"};
+    co_return co_await deliveries_->enqueue(std::move(deliveries), std::move(settle));
+  }
+  co_return co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void(Status)>(
+      [this, &settle](auto handler) {
+        auto executor = boost::asio::get_associated_executor(handler);
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        store_->settle(std::move(*settle), {}, [shared, executor](Expected<std::vector<Delivery>> result) {
+          Status status = Ok{};
+          if (!result)
+            status = Error{ErrorKind::unavailable, "cannot store the idempotent answer: " + result.error().message};
+          boost::asio::post(executor, [shared, status = std::move(status)]() mutable { (*shared)(std::move(status)); });
+        });
+      },
+      boost::asio::use_awaitable);
+}
+
+void Engine::account(const Message& msg, const Outcome& outcome, const std::string& repeat_of) {
   const int status = outcome.status;
   const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - msg.started);
   const std::string_view result = outcome.error ? error_kind_name(outcome.error->kind) : std::string_view("ok");
-  log::business().info("flow={} id={} trace={} outcome={} status={} latency_us={} source=\"{}\"{}{}", msg.flow_id, msg.id,
-                       msg.trace_id, result, status, elapsed.count(), source_text(msg),
-                       outcome.error ? " error=" : "", outcome.error ? "\"" + outcome.error->message + "\"" : "");
+  log::business().info("flow={} id={} trace={} outcome={} status={} latency_us={} source=\"{}\"{}{}{}{}", msg.flow_id,
+                       msg.id, msg.trace_id, result, status, elapsed.count(), source_text(msg),
+                       outcome.error ? " error=" : "", outcome.error ? "\"" + outcome.error->message + "\"" : "",
+                       repeat_of.empty() ? "" : " repeat_of=", repeat_of);
   if (store_) {
     JournalEntry entry;
     entry.message_id = msg.id;
@@ -132,7 +199,7 @@ Outcome Engine::reject(const Message& msg, Error error, const ErrorRenderer& err
   outcome.error = std::move(error);
   errors.render(*outcome.error, outcome);
   metrics_.count_unrouted(outcome.status);
-  account(msg, outcome);
+  account(msg, outcome, {});
   return outcome;
 }
 

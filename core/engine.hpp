@@ -9,12 +9,15 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "core/idempotency_guard.hpp"
 #include "core/message.hpp"
+#include "core/store/deliveries.hpp"
 
 namespace qiao {
 
 class DeliveryService;
 class Flow;
+class FlowRun;
 class Generation;
 class Metrics;
 class Store;
@@ -42,7 +45,7 @@ class ErrorRenderer {
 
 class Engine {
  public:
-  Engine(Metrics& metrics, Store* store) : metrics_(metrics), store_(store) {}
+  Engine(Metrics& metrics, Store* store) : metrics_(metrics), store_(store), idempotency_(store) {}
   // Where `send` steps' deliveries are stored once a flow succeeded; none without a store.
   void deliver_with(DeliveryService* deliveries) { deliveries_ = deliveries; }
 
@@ -56,10 +59,17 @@ class Engine {
   Metrics& metrics() { return metrics_; }
 
  private:
-  void account(const Message& msg, const Outcome& outcome);
+  // After the flow: stores its deliveries and settles its idempotency key, durably, before the
+  // sender is answered; a failure to store turns a success into an error.
+  boost::asio::awaitable<void> store_results(FlowRun& run, const std::string* claimed_key, Outcome& outcome,
+                                             const ErrorRenderer& errors);
+  boost::asio::awaitable<Status> store_durably(std::vector<Delivery> deliveries, std::optional<IdempotencySettle> settle);
+  // `repeat_of`: the message whose answer this one got again; empty for a message that ran.
+  void account(const Message& msg, const Outcome& outcome, const std::string& repeat_of);
   Metrics& metrics_;
   Store* store_;
   DeliveryService* deliveries_ = nullptr;
+  IdempotencyGuard idempotency_;
 };
 
 }  // namespace qiao

@@ -21,6 +21,8 @@ constexpr ConfigKey flow_keys[] = {
     {"source", KeyType::mapping, "", "where messages come from: one source kind, plus decode and encode", true},
     {"steps", KeyType::sequence, "", "what happens to each message, in order"},
     {"reply", KeyType::mapping, "", "the reply when no step replied: status, lua, body, headers, encode"},
+    {"idempotency", KeyType::mapping, "",
+     "key (Lua expression) and ttl: a repeated key gets the first answer again without running the flow"},
 };
 
 constexpr ConfigKey endpoint_common_keys[] = {
@@ -144,6 +146,7 @@ class GenerationBuilder final : public FlowBuilder {
       }
     }
     if (auto source = reader.node("source")) parse_source(*flow, *source);
+    if (auto idempotency = reader.node("idempotency")) flow->idempotency = parse_idempotency(*idempotency, *this);
     if (auto steps_node = reader.node("steps")) flow->steps = steps(*steps_node);
     if (auto reply = reader.node("reply")) {
       flow->reply = parse_reply_spec(*reply, *this);

@@ -219,6 +219,12 @@ std::string Metrics::render(std::uint64_t generation) const {
   for (const auto& [id, stats] : flows_) {
     out += fmt::format("qiao_messages_in_flight{{flow=\"{}\"}} {}\n", label_value(id), stats->in_flight.load());
   }
+  out += "# HELP qiao_idempotent_repeats_total Messages whose idempotency key had an answer, given again without running the flow, by flow.\n";
+  out += "# TYPE qiao_idempotent_repeats_total counter\n";
+  for (const auto& [id, stats] : flows_) {
+    out += fmt::format("qiao_idempotent_repeats_total{{flow=\"{}\"}} {}\n", label_value(id),
+                       stats->idempotent_repeats.load(std::memory_order_relaxed));
+  }
   out += "# HELP qiao_unrouted_requests_total Requests that matched no flow, by status answered.\n";
   out += "# TYPE qiao_unrouted_requests_total counter\n";
   for (const auto& [status, n] : unrouted_) out += fmt::format("qiao_unrouted_requests_total{{status=\"{}\"}} {}\n", status, n);

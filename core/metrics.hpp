@@ -41,6 +41,7 @@ class FlowStats {
   std::string last_error() const;
 
   std::atomic<std::int64_t> in_flight{0};
+  std::atomic<std::uint64_t> idempotent_repeats{0};  // messages given an earlier message's answer again
   LatencyHistogram latency;
   std::array<std::atomic<std::uint64_t>, outcome_count> outcomes{};
 

@@ -80,6 +80,17 @@ const Value* Value::find_path(std::string_view dotted) const {
   return at;
 }
 
+std::string key_text(const Value& value) {
+  switch (value.type()) {
+    case Value::Type::null: return {};
+    case Value::Type::string: return std::string(value.as_string());
+    case Value::Type::integer: return std::to_string(value.as_int());
+    case Value::Type::decimal: return value.as_decimal().text;
+    case Value::Type::boolean: return value.as_bool() ? "true" : "false";
+    default: return std::string(type_name(value.type()));
+  }
+}
+
 std::string_view type_name(Value::Type t) {
   switch (t) {
     case Value::Type::null: return "null";

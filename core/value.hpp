@@ -155,5 +155,8 @@ inline bool Object::empty() const { return members_.empty(); }
 inline void Object::reserve(std::size_t n) { members_.reserve(n); }
 
 std::string_view type_name(Value::Type t);
+// A value as the text keys compare by (order keys, idempotency keys): scalars as written (a
+// decimal keeps its digits), null as empty, anything else as its type's name.
+std::string key_text(const Value& value);
 
 }  // namespace qiao

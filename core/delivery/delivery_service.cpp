@@ -160,12 +160,13 @@ Status DeliveryService::wait_for_store(std::vector<DeliveryChange> changes) {
   return future.get();
 }
 
-asio::awaitable<Status> DeliveryService::enqueue(std::vector<Delivery> deliveries) {
+asio::awaitable<Status> DeliveryService::enqueue(std::vector<Delivery> deliveries,
+                                                 std::optional<IdempotencySettle> settle) {
   auto stored = co_await asio::async_initiate<decltype(asio::use_awaitable), void(Expected<std::vector<Delivery>>)>(
-      [this, &deliveries](auto handler) {
+      [this, &deliveries, &settle](auto handler) {
         auto executor = asio::get_associated_executor(handler);
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        store_.enqueue(std::move(deliveries), [this, shared, executor](Expected<std::vector<Delivery>> result) {
+        auto queue = [this, shared, executor](Expected<std::vector<Delivery>> result) {
           if (result) {
             // The service learns of them before the flow goes on; it runs them when due.
             asio::post(thread_->io, [this, queued = *result]() mutable {
@@ -180,7 +181,9 @@ asio::awaitable<Status> DeliveryService::enqueue(std::vector<Delivery> deliverie
             });
           }
           asio::post(executor, [shared, result = std::move(result)]() mutable { (*shared)(std::move(result)); });
-        });
+        };
+        if (settle) store_.settle(std::move(*settle), std::move(deliveries), std::move(queue));
+        else store_.enqueue(std::move(deliveries), std::move(queue));
       },
       asio::use_awaitable);
   if (!stored) co_return Error{ErrorKind::unavailable, "cannot store the message for delivery: " + stored.error().message};

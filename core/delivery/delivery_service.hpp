@@ -13,12 +13,14 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/delivery/delivery_queues.hpp"
 #include "core/error.hpp"
 #include "core/store/deliveries.hpp"
+#include "core/store/idempotency.hpp"
 
 namespace qiao {
 
@@ -58,9 +60,11 @@ class DeliveryService {
   // A reload may have added endpoints or changed their max_in_flight.
   void wake();
 
-  // From a worker: stores the deliveries durably, then queues them. An error means nothing was
-  // stored (the disk is full, the database is gone); the sender must not be told otherwise.
-  boost::asio::awaitable<Status> enqueue(std::vector<Delivery> deliveries);
+  // From a worker: stores the deliveries durably, then queues them; with `settle`, the message's
+  // idempotency key is settled in the same transaction. An error means nothing was stored (the
+  // disk is full, the database is gone); the sender must not be told otherwise.
+  boost::asio::awaitable<Status> enqueue(std::vector<Delivery> deliveries,
+                                         std::optional<IdempotencySettle> settle = std::nullopt);
 
   std::vector<EndpointQueueStats> stats() const;
   // Dead letters matching `query` (state is set to dead), with their attempts.

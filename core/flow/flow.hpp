@@ -7,6 +7,7 @@
 
 #include "core/codec.hpp"
 #include "core/config/diagnostics.hpp"
+#include "core/flow/idempotency.hpp"
 #include "core/flow/reply.hpp"
 #include "core/flow/step.hpp"
 #include "core/source.hpp"
@@ -27,6 +28,7 @@ class Flow {
   std::shared_ptr<const Codec> encode;   // replies; the decode codec unless `encode:` says otherwise
   Steps steps;
   ReplySpec reply;                       // the flow's final reply, when no step replied
+  std::optional<IdempotencySpec> idempotency;  // a repeated business key gets the first answer again
   FlowStats* stats = nullptr;            // owned by Metrics; survives reloads under the same id
 };
 

@@ -18,17 +18,6 @@ constexpr ConfigKey retry_keys[] = {
     {"jitter", KeyType::boolean, "true", "draw each wait from [half, all] of it, so retries of many messages spread"},
 };
 
-std::string key_text(const Value& value) {
-  switch (value.type()) {
-    case Value::Type::null: return {};
-    case Value::Type::string: return std::string(value.as_string());
-    case Value::Type::integer: return std::to_string(value.as_int());
-    case Value::Type::decimal: return value.as_decimal().text;
-    case Value::Type::boolean: return value.as_bool() ? "true" : "false";
-    default: return std::string(type_name(value.type()));
-  }
-}
-
 }  // namespace
 
 void QueuedDelivery::parse(const ConfigReader& reader, FlowBuilder& builder) {

@@ -31,7 +31,7 @@ namespace {
 
 // Migration i takes the schema from user_version i to i + 1. Append, never edit: a file
 // written by an older build is brought forward one step at a time.
-constexpr std::array<std::string_view, 3> migrations = {
+constexpr std::array<std::string_view, 4> migrations = {
     // 1: the journal. received_at is microseconds since the Unix epoch (UTC) so that time
     // windows are plain integer ranges on an index. request is NULL when nothing was received;
     // request and reply are BLOBs because messages are bytes, not necessarily text.
@@ -95,6 +95,25 @@ CREATE TABLE delivery_attempts (
   error       TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (delivery_id, number)
 ) WITHOUT ROWID;
+)sql",
+    // 4: idempotency keys (sqlite_idempotency.cpp). One row per flow and key while its ttl
+    // lasts: a claim (answered 0) while the first message runs, then the answer it got. A
+    // rowid table rather than WITHOUT ROWID, because a row holds a whole reply body.
+    R"sql(
+CREATE TABLE idempotency_keys (
+  flow_id      TEXT NOT NULL,
+  key          TEXT NOT NULL,
+  message_id   TEXT NOT NULL,
+  claimed_at   INTEGER NOT NULL,
+  expires_at   INTEGER NOT NULL,
+  answered     INTEGER NOT NULL,
+  status       INTEGER,
+  content_type TEXT,
+  headers      BLOB,
+  body         BLOB
+);
+CREATE UNIQUE INDEX idempotency_keys_flow_key ON idempotency_keys (flow_id, key);
+CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
 )sql",
 };
 
@@ -307,7 +326,8 @@ Status SqliteStore::prepare_writer_statements() {
   // IMMEDIATE takes the write lock up front, where the busy timeout applies, instead of
   // failing on the first INSERT if another process holds it.
   if (!prepare("BEGIN IMMEDIATE", begin_) || !prepare("COMMIT", commit_) || !prepare("ROLLBACK", rollback_) ||
-      !prepare(insert_sql, insert_) || !deliveries_.prepare(writer_db_.get()))
+      !prepare(insert_sql, insert_) || !deliveries_.prepare(writer_db_.get()) ||
+      !idempotency_.prepare(writer_db_.get()))
     return open_error(path_, writer_db_.get());
   return Ok{};
 }
@@ -517,6 +537,9 @@ void SqliteStore::run_writer() {
       } else if (write.changed) {
         if (queue_error.empty()) write.changed(Ok{});
         else write.changed(failed);
+      } else if (write.claimed) {
+        if (queue_error.empty()) write.claimed(std::move(write.claim_result));
+        else write.claimed(failed);
       }
     }
     writes.clear();
@@ -547,6 +570,21 @@ void SqliteStore::change(std::vector<DeliveryChange> changes, ChangesStored done
   QueueWrite write;
   write.changes = std::move(changes);
   write.changed = std::move(done);
+  add_queue_write(std::move(write));
+}
+
+void SqliteStore::claim(IdempotencyClaim claim, IdempotencyClaimed done) {
+  QueueWrite write;
+  write.claim = std::move(claim);
+  write.claimed = std::move(done);
+  add_queue_write(std::move(write));
+}
+
+void SqliteStore::settle(IdempotencySettle settle, std::vector<Delivery> deliveries, DeliveriesStored done) {
+  QueueWrite write;
+  write.settle = std::move(settle);
+  write.deliveries = std::move(deliveries);
+  write.enqueued = std::move(done);
   add_queue_write(std::move(write));
 }
 
@@ -589,12 +627,15 @@ std::size_t SqliteStore::write_batch(const std::vector<JournalEntry>& batch, std
       return 0;
     }
   }
+  bool ok = writes.empty() || idempotency_.prune(std::chrono::system_clock::now(), queue_error);
   for (QueueWrite& write : writes) {
-    bool ok = write.enqueued ? deliveries_.enqueue(write.deliveries, queue_error) : true;
+    if (ok && write.enqueued) ok = deliveries_.enqueue(write.deliveries, queue_error);
     for (const DeliveryChange& change : write.changes) {
       if (!ok) break;
       ok = deliveries_.apply(change, queue_error);
     }
+    if (ok && write.claim) ok = idempotency_.claim(*write.claim, write.claim_result, queue_error);
+    if (ok && write.settle) ok = idempotency_.settle(*write.settle, queue_error);
     if (!ok) {
       // Someone waits on each of these for a durable yes or a no: all of the batch is a no,
       // journal rows included, rather than a commit that keeps only some of them.

@@ -14,11 +14,13 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/store/sqlite_deliveries.hpp"
+#include "core/store/sqlite_idempotency.hpp"
 #include "core/store/sqlite_util.hpp"
 #include "core/store/store.hpp"
 
@@ -63,6 +65,9 @@ class SqliteStore final : public Store {
   void change(std::vector<DeliveryChange> changes, ChangesStored done) override;
   Expected<std::vector<Delivery>> deliveries(const DeliveryQuery& query) const override;
 
+  void claim(IdempotencyClaim claim, IdempotencyClaimed done) override;
+  void settle(IdempotencySettle settle, std::vector<Delivery> deliveries, DeliveriesStored done) override;
+
   // Why the most recent failed write failed; empty while every write has succeeded. Write
   // failures happen on the writer thread, where nobody is waiting for an Error.
   std::string last_write_error() const;
@@ -94,6 +99,10 @@ class SqliteStore final : public Store {
     DeliveriesStored enqueued;  // set for an enqueue
     std::vector<DeliveryChange> changes;
     ChangesStored changed;      // set for changes
+    std::optional<IdempotencyClaim> claim;
+    IdempotencyClaimResult claim_result;
+    IdempotencyClaimed claimed;  // set for a claim
+    std::optional<IdempotencySettle> settle;  // with `deliveries` and `enqueued`
   };
   // Returns the number of journal rows committed; fills `error` when some or all were not. The
   // queue writes are committed together with them, or none are (then `queue_error` says why).
@@ -113,6 +122,7 @@ class SqliteStore final : public Store {
   StmtPtr rollback_;
   StmtPtr insert_;
   SqliteDeliveryWriter deliveries_;
+  SqliteIdempotencyWriter idempotency_;
 
   mutable std::mutex read_mutex_;  // one search at a time on reader_db_
   DbPtr reader_db_;

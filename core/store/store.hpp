@@ -1,7 +1,8 @@
 #pragma once
-// The store keeps the journal of messages and their outcome (search, replay, reconciliation)
-// and the persistent queues behind `send`; later also idempotency keys. SQLite is the default
-// (embedded, nothing to set up); PostgreSQL will implement the same interface for clusters.
+// The store keeps the journal of messages and their outcome (search, replay, reconciliation),
+// the persistent queues behind `send`, and the idempotency keys of flows that have them. SQLite
+// is the default (embedded, nothing to set up); PostgreSQL implements the same interface for
+// clusters.
 
 #include <chrono>
 #include <cstdint>
@@ -12,6 +13,7 @@
 
 #include "core/error.hpp"
 #include "core/store/deliveries.hpp"
+#include "core/store/idempotency.hpp"
 #include "core/value.hpp"
 
 namespace qiao {
@@ -96,6 +98,13 @@ class Store {
   virtual void change(std::vector<DeliveryChange> changes, ChangesStored done) = 0;
   // Reads on the caller's thread (not a worker's: it may wait for the disk), oldest first.
   virtual Expected<std::vector<Delivery>> deliveries(const DeliveryQuery& query) const = 0;
+
+  // Idempotency keys, written on the store's thread in its batches like the queues. A claim is
+  // decided there, one at a time, against what is already stored: claimed, pending or answered.
+  virtual void claim(IdempotencyClaim claim, IdempotencyClaimed done) = 0;
+  // Settles a claim and stores the message's deliveries (maybe none) in one transaction, so
+  // that a crash cannot keep the answer and lose the deliveries, or the other way round.
+  virtual void settle(IdempotencySettle settle, std::vector<Delivery> deliveries, DeliveriesStored done) = 0;
 };
 
 // Opens the store named by a URL: "sqlite://var/qiao.db" (relative to `base_dir`) or
