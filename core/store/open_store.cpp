@@ -1,10 +1,11 @@
-// Maps a store URL from config/qiao.yaml to an implementation. PostgreSQL joins here later.
+// Maps a store URL from config/qiao.yaml to an implementation.
 
 #include <filesystem>
 #include <string_view>
 #include <system_error>
 
 #include "core/owner_only.hpp"
+#include "core/store/postgres_store.hpp"
 #include "core/store/sqlite_store.hpp"
 #include "core/store/store.hpp"
 
@@ -24,8 +25,12 @@ Expected<std::unique_ptr<Store>> open_store(const std::string& url, const std::s
                                             const JournalLimits& limits) {
   constexpr std::string_view sqlite_scheme = "sqlite://";
   if (url == "sqlite::memory:") return as_store(SqliteStore::open_memory(SqliteStore::default_queue_capacity, limits));
+  // libpq takes both spellings of the scheme as a connection URI, with everything after it.
+  if (url.starts_with("postgres://") || url.starts_with("postgresql://"))
+    return as_store(PostgresStore::open(url, PostgresStore::default_queue_capacity, limits));
   if (!url.starts_with(sqlite_scheme))
-    return Error{ErrorKind::config, "store: unsupported url '" + url + "' (use sqlite://PATH)"};
+    return Error{ErrorKind::config,
+                 "store: unsupported url '" + pg::redact(url) + "' (use sqlite://PATH or postgres://USER@HOST/DB)"};
 
   const std::filesystem::path named(url.substr(sqlite_scheme.size()));
   if (named.empty() || !named.has_filename())

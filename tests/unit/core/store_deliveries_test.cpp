@@ -1,9 +1,9 @@
-// The persistent queues in the SQLite store: what enqueue and change() write, what deliveries()
-// reads back with each filter, and what is still there after the store was closed, or killed
-// with an attempt under way. Each test runs on an in-memory store and on a file store.
+// The persistent queues in the store: what enqueue and change() write, what deliveries() reads
+// back with each filter, and what is still there after the store was closed, or killed with an
+// attempt under way. Each test runs on SQLite (in memory and in a file, or in a file only when
+// the database has to outlive the store) and on PostgreSQL (store_backends.hpp).
 
 #include <signal.h>
-#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +18,7 @@
 
 #include "core/store/sqlite_store.hpp"
 #include "core/store/store.hpp"
+#include "tests/unit/core/store_backends.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -29,49 +30,6 @@ namespace {
 
 // The store keeps microseconds, so test times are whole microseconds.
 const Clock::time_point t0{std::chrono::microseconds(1'700'000'000'123'456)};
-
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() / ("qiao-deliveries-test-" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-// A second connection to a store's file, as another process would have.
-class RawDb {
- public:
-  explicit RawDb(const fs::path& file) { REQUIRE(sqlite3_open(file.c_str(), &db_) == SQLITE_OK); }
-  ~RawDb() { sqlite3_close(db_); }
-  void exec(const char* sql) { REQUIRE(sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK); }
-  std::string text(const std::string& sql) {
-    sqlite3_stmt* stmt = nullptr;
-    REQUIRE(sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK);
-    REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
-    std::string out(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
-    sqlite3_finalize(stmt);
-    return out;
-  }
-
- private:
-  sqlite3* db_ = nullptr;
-};
-
-// An in-memory store, or a file store in `dir`, as the test's GENERATE chose.
-std::unique_ptr<SqliteStore> open_kind(const std::string& kind, const TempDir& dir) {
-  auto opened = kind == "memory" ? SqliteStore::open_memory() : SqliteStore::open((dir.path() / "qiao.db").string());
-  REQUIRE(opened.has_value());
-  return std::move(opened).value();
-}
 
 Delivery make(std::string endpoint, std::string key = "", Clock::time_point created = t0) {
   Delivery d;
@@ -188,11 +146,8 @@ using Ids = std::vector<std::int64_t>;
 
 }  // namespace
 
-TEST_CASE("store deliveries: enqueue hands back increasing ids and stores every field", "[store][deliveries]") {
-  const std::string kind = GENERATE(as<std::string>{}, "memory", "file");
-  INFO(kind << " store");
-  TempDir dir;
-  auto store = open_kind(kind, dir);
+STORE_CASE("store deliveries: enqueue hands back increasing ids and stores every field", "[store][deliveries]") {
+  auto store = backend.open();
 
   Delivery full = make("his", "P1");
   full.message_id = "m-42";
@@ -252,11 +207,8 @@ TEST_CASE("store deliveries: enqueue hands back increasing ids and stores every 
   CHECK(one(*store, empty_id[0], false, true).request.empty());
 }
 
-TEST_CASE("store deliveries: ids are never given again, even after the newest went", "[store][deliveries]") {
-  const std::string kind = GENERATE(as<std::string>{}, "memory", "file");
-  INFO(kind << " store");
-  TempDir dir;
-  auto store = open_kind(kind, dir);
+STORE_CASE("store deliveries: ids are never given again, even after the newest went", "[store][deliveries]") {
+  auto store = backend.open();
   const Ids ids = enqueue_ids(*store, {make("his"), make("his")});
   apply_changes(*store, {started(ids[1], 1, 1, t0), finished(Kind::delivered, ids[1], 1, t0 + 1ms, "ok", "")});
   CHECK(gone(*store, ids[1]));
@@ -264,11 +216,8 @@ TEST_CASE("store deliveries: ids are never given again, even after the newest we
   CHECK(next[0] > ids[1]);
 }
 
-TEST_CASE("store deliveries: callbacks come in the order of the writes", "[store][deliveries]") {
-  const std::string kind = GENERATE(as<std::string>{}, "memory", "file");
-  INFO(kind << " store");
-  TempDir dir;
-  auto store = open_kind(kind, dir);
+STORE_CASE("store deliveries: callbacks come in the order of the writes", "[store][deliveries]") {
+  auto store = backend.open();
   std::mutex mutex;
   std::vector<int> order;
   int failures = 0;  // counted here, checked on the test's thread: Catch is not thread-safe
@@ -295,11 +244,8 @@ TEST_CASE("store deliveries: callbacks come in the order of the writes", "[store
   CHECK(failures == 0);
 }
 
-TEST_CASE("store deliveries: an attempt is counted when it starts and closed when it ends", "[store][deliveries]") {
-  const std::string kind = GENERATE(as<std::string>{}, "memory", "file");
-  INFO(kind << " store");
-  TempDir dir;
-  auto store = open_kind(kind, dir);
+STORE_CASE("store deliveries: an attempt is counted when it starts and closed when it ends", "[store][deliveries]") {
+  auto store = backend.open();
   const std::int64_t id = enqueue_ids(*store, {make("his", "P1")})[0];
 
   apply_changes(*store, {started(id, 1, 1, t0 + 1s)});
@@ -363,18 +309,14 @@ TEST_CASE("store deliveries: an attempt is counted when it starts and closed whe
   CHECK(d.history[2].number == 3);
   apply_changes(*store, {finished(Kind::delivered, id, 3, t0 + 1h + 1s, "ok", "")});
   CHECK(gone(*store, id));
-  if (kind == "file") {
-    RawDb raw(dir.path() / "qiao.db");
-    CHECK(raw.text("SELECT count(*) FROM delivery_attempts") == "0");
-    CHECK(raw.text("SELECT count(*) FROM deliveries") == "0");
+  if (backend.lasting()) {
+    CHECK(backend.sql_text("SELECT count(*) FROM delivery_attempts") == "0");
+    CHECK(backend.sql_text("SELECT count(*) FROM deliveries") == "0");
   }
 }
 
-TEST_CASE("store deliveries: several changes in one call apply in the order given", "[store][deliveries]") {
-  const std::string kind = GENERATE(as<std::string>{}, "memory", "file");
-  INFO(kind << " store");
-  TempDir dir;
-  auto store = open_kind(kind, dir);
+STORE_CASE("store deliveries: several changes in one call apply in the order given", "[store][deliveries]") {
+  auto store = backend.open();
   const Ids ids = enqueue_ids(*store, {make("his", "a"), make("his", "b")});
   apply_changes(*store, {started(ids[0], 1, 1, t0), finished(Kind::retry_later, ids[0], 1, t0 + 1ms, "unavailable",
                                                      "connection refused", t0 + 1s),
@@ -391,11 +333,8 @@ TEST_CASE("store deliveries: several changes in one call apply in the order give
   CHECK(b.last_error == "refused");
 }
 
-TEST_CASE("store deliveries: interrupted closes the attempt a previous run left open", "[store][deliveries]") {
-  const std::string kind = GENERATE(as<std::string>{}, "memory", "file");
-  INFO(kind << " store");
-  TempDir dir;
-  auto store = open_kind(kind, dir);
+STORE_CASE("store deliveries: interrupted closes the attempt a previous run left open", "[store][deliveries]") {
+  auto store = backend.open();
   const Ids ids = enqueue_ids(*store, {make("his"), make("his", "other")});
   apply_changes(*store, {started(ids[0], 1, 1, t0), finished(Kind::retry_later, ids[0], 1, t0 + 1s, "timeout", "slow", t0 + 2s),
                  started(ids[0], 2, 2, t0 + 2s)});
@@ -420,11 +359,8 @@ TEST_CASE("store deliveries: interrupted closes the attempt a previous run left 
   CHECK(*one(*store, ids[0]).history[1].finished_at == t0 + 1min);
 }
 
-TEST_CASE("store deliveries: discard removes dead letters and refuses queued ones", "[store][deliveries]") {
-  const std::string kind = GENERATE(as<std::string>{}, "memory", "file");
-  INFO(kind << " store");
-  TempDir dir;
-  auto store = open_kind(kind, dir);
+STORE_CASE("store deliveries: discard removes dead letters and refuses queued ones", "[store][deliveries]") {
+  auto store = backend.open();
   const Ids ids = enqueue_ids(*store, {make("his", "dead"), make("his", "queued")});
   apply_changes(*store, {started(ids[0], 1, 1, t0), finished(Kind::dead, ids[0], 1, t0 + 1s, "rejected", "AR"),
                  started(ids[1], 1, 1, t0), finished(Kind::retry_later, ids[1], 1, t0 + 1s, "timeout", "slow", t0 + 5s)});
@@ -440,21 +376,19 @@ TEST_CASE("store deliveries: discard removes dead letters and refuses queued one
   apply_changes(*store, {simple(Kind::discard, ids[0], t0 + 2s)});
   CHECK(gone(*store, ids[0]));
   CHECK(one(*store, ids[1]).history.size() == 1);
-  if (kind == "file") {
-    RawDb raw(dir.path() / "qiao.db");
-    CHECK(raw.text("SELECT count(*) FROM delivery_attempts WHERE delivery_id = " + std::to_string(ids[0])) == "0");
-    CHECK(raw.text("SELECT count(*) FROM delivery_attempts WHERE delivery_id = " + std::to_string(ids[1])) == "1");
+  if (backend.lasting()) {
+    CHECK(backend.sql_text("SELECT count(*) FROM delivery_attempts WHERE delivery_id = " + std::to_string(ids[0])) ==
+          "0");
+    CHECK(backend.sql_text("SELECT count(*) FROM delivery_attempts WHERE delivery_id = " + std::to_string(ids[1])) ==
+          "1");
   }
   // A change for an id that is not there is no error: the delivery was handled meanwhile.
   apply_changes(*store, {simple(Kind::discard, ids[0], t0 + 3s), simple(Kind::replay, 999'999, t0 + 3s, t0 + 3s)});
 }
 
-TEST_CASE("store deliveries: deliveries() filters by state, endpoint, ids, time and error, oldest first",
+STORE_CASE("store deliveries: deliveries() filters by state, endpoint, ids, time and error, oldest first",
           "[store][deliveries]") {
-  const std::string kind = GENERATE(as<std::string>{}, "memory", "file");
-  INFO(kind << " store");
-  TempDir dir;
-  auto store = open_kind(kind, dir);
+  auto store = backend.open();
   std::vector<Delivery> batch;
   for (int i = 0; i < 10; ++i) batch.push_back(make(i % 2 ? "lab" : "his", "k" + std::to_string(i), t0 + i * 1s));
   const Ids ids = enqueue_ids(*store, batch);
@@ -560,12 +494,9 @@ TEST_CASE("store deliveries: deliveries() filters by state, endpoint, ids, time 
   CHECK(rows[0].history[0].outcome == "upstream");
 }
 
-TEST_CASE("store deliveries: with_history fills each delivery's own attempts, and only then",
+STORE_CASE("store deliveries: with_history fills each delivery's own attempts, and only then",
           "[store][deliveries]") {
-  const std::string kind = GENERATE(as<std::string>{}, "memory", "file");
-  INFO(kind << " store");
-  TempDir dir;
-  auto store = open_kind(kind, dir);
+  auto store = backend.open();
   const Ids ids = enqueue_ids(*store, {make("his", "a"), make("his", "b"), make("his", "c")});
   std::vector<DeliveryChange> changes;
   for (int n = 1; n <= 3; ++n) {
@@ -590,11 +521,8 @@ TEST_CASE("store deliveries: with_history fills each delivery's own attempts, an
   for (const Delivery& d : query(*store, q)) CHECK(d.history.empty());
 }
 
-TEST_CASE("store deliveries: queue and journal writes share a batch and both land", "[store][deliveries]") {
-  const std::string kind = GENERATE(as<std::string>{}, "memory", "file");
-  INFO(kind << " store");
-  TempDir dir;
-  auto store = open_kind(kind, dir);
+STORE_CASE("store deliveries: queue and journal writes share a batch and both land", "[store][deliveries]") {
+  auto store = backend.open();
   std::vector<std::future<Expected<std::vector<Delivery>>>> futures;
   std::vector<std::shared_ptr<std::promise<Expected<std::vector<Delivery>>>>> promises;
   for (int i = 0; i < 50; ++i) {
@@ -633,23 +561,20 @@ TEST_CASE("store deliveries: queue and journal writes share a batch and both lan
   CHECK(query(*store, dq).size() == 50);
 }
 
-TEST_CASE("store deliveries: a failed queue write is a no for its caller, and the store goes on",
-          "[store][deliveries]") {
-  TempDir dir;
-  const fs::path file = dir.path() / "qiao.db";
-  auto opened = SqliteStore::open(file.string());
-  REQUIRE(opened.has_value());
-  SqliteStore& store = **opened;
+LASTING_STORE_CASE("store deliveries: a failed queue write is a no for its caller, and the store goes on",
+                   "[store][deliveries]") {
+  auto opened = backend.open();
+  Store& store = *opened;
   const std::int64_t id = enqueue_ids(store, {make("his")})[0];
 
-  RawDb(file).exec("DROP TABLE delivery_attempts");
+  backend.sql_exec("DROP TABLE delivery_attempts");
   Status failed = change(store, {started(id, 1, 1, t0)});
   REQUIRE_FALSE(failed.has_value());
   CHECK(failed.error().kind == ErrorKind::unavailable);
-  CHECK_THAT(failed.error().message, Catch::Contains("no such table: delivery_attempts"));
-  CHECK_THAT(failed.error().message, Catch::Contains(file.string()));
+  CHECK_THAT(failed.error().message, Catch::Contains(backend.missing_table("delivery_attempts")));
+  CHECK_THAT(failed.error().message, Catch::Contains(backend.where()));
   // Nothing of the failed batch stayed: the delivery was not counted as attempted.
-  CHECK(RawDb(file).text("SELECT attempts FROM deliveries WHERE id = " + std::to_string(id)) == "0");
+  CHECK(backend.sql_text("SELECT attempts FROM deliveries WHERE id = " + std::to_string(id)) == "0");
 
   // Queueing still works where its table is whole, and so does the journal.
   CHECK(enqueue_ids(store, {make("his")}).size() == 1);
@@ -663,14 +588,12 @@ TEST_CASE("store deliveries: a failed queue write is a no for its caller, and th
   CHECK(store.written() == 1);
 }
 
-TEST_CASE("store deliveries: a file store keeps queued and dead deliveries across reopening", "[store][deliveries]") {
-  TempDir dir;
-  const std::string file = (dir.path() / "qiao.db").string();
+LASTING_STORE_CASE("store deliveries: a lasting store keeps queued and dead deliveries across reopening",
+                   "[store][deliveries]") {
   Ids ids;
   {
-    auto opened = SqliteStore::open(file);
-    REQUIRE(opened.has_value());
-    SqliteStore& store = **opened;
+    auto opened = backend.open();
+    Store& store = *opened;
     Delivery keyed = make("his", "P1", t0);
     keyed.retry = RetryPolicy{3, 2s, 20s, true};
     ids = enqueue_ids(store, {keyed, make("lab", "P2", t0 + 1s), make("his", "P3", t0 + 2s)});
@@ -680,9 +603,8 @@ TEST_CASE("store deliveries: a file store keeps queued and dead deliveries acros
     // Closed without a wait: the store writes what is queued before it closes.
     store.change({}, [](Status) {});
   }
-  auto reopened = SqliteStore::open(file);
-  REQUIRE(reopened.has_value());
-  SqliteStore& store = **reopened;
+  auto reopened = backend.open();
+  Store& store = *reopened;
   DeliveryQuery q;
   q.with_history = true;
   q.with_requests = true;
@@ -708,18 +630,17 @@ TEST_CASE("store deliveries: a file store keeps queued and dead deliveries acros
   CHECK(enqueue_ids(store, {make("his")})[0] > ids[2]);
 }
 
-TEST_CASE("store deliveries: an attempt under way when the process is killed shows as interrupted",
-          "[store][deliveries]") {
-  TempDir dir;
-  const std::string file = (dir.path() / "qiao.db").string();
+LASTING_STORE_CASE("store deliveries: an attempt under way when the process is killed shows as interrupted",
+                   "[store][deliveries]") {
+  const std::string url = backend.url();
   // A child process queues a delivery, records the start of its attempt, hears that it is
   // durable and is killed with SIGKILL before any outcome, as the gateway would be by kill -9.
   const pid_t child = fork();
   REQUIRE(child >= 0);
   if (child == 0) {
-    auto opened = SqliteStore::open(file);
+    auto opened = open_store(url, "");
     if (!opened) _exit(2);
-    SqliteStore& store = **opened;
+    Store& store = **opened;
     std::promise<std::int64_t> queued;
     store.enqueue({make("his", "P1", t0)}, [&queued](Expected<std::vector<Delivery>> stored) {
       queued.set_value(stored && stored->size() == 1 ? stored->front().id : -1);
@@ -738,9 +659,8 @@ TEST_CASE("store deliveries: an attempt under way when the process is killed sho
   REQUIRE(WIFSIGNALED(status));
   CHECK(WTERMSIG(status) == SIGKILL);
 
-  auto reopened = SqliteStore::open(file);
-  REQUIRE(reopened.has_value());
-  SqliteStore& store = **reopened;
+  auto reopened = backend.open();
+  Store& store = *reopened;
   DeliveryQuery q;
   q.state = DeliveryState::queued;
   q.with_history = true;

@@ -1,3 +1,7 @@
+// The journal: what journal() writes and search() finds, payload limits, a full queue, a failed
+// write. STORE_CASE runs a case against SQLite (memory and file) and PostgreSQL; the cases after
+// them are SQLite's own (files, pragmas, free space, old schemas).
+
 #include <sqlite3.h>
 
 #include <atomic>
@@ -14,6 +18,7 @@
 
 #include "core/store/sqlite_store.hpp"
 #include "core/store/store.hpp"
+#include "tests/unit/core/store_backends.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -22,6 +27,8 @@ using qiao::JournalEntry;
 using qiao::JournalQuery;
 using qiao::SqliteStore;
 using qiao::Store;
+using qiao_test::TempDir;
+using RawDb = qiao_test::RawSqlite;
 
 namespace {
 
@@ -62,47 +69,10 @@ std::vector<JournalEntry> search(const Store& store, const JournalQuery& query) 
   return std::move(found).value();
 }
 
-// A fresh directory under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() / ("qiao-store-test-" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-// A second connection to a store's file, as another process would have.
-class RawDb {
- public:
-  explicit RawDb(const fs::path& file) { REQUIRE(sqlite3_open(file.c_str(), &db_) == SQLITE_OK); }
-  ~RawDb() { sqlite3_close(db_); }
-  void exec(const char* sql) { REQUIRE(sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK); }
-  std::string text(const char* sql) {
-    sqlite3_stmt* stmt = nullptr;
-    REQUIRE(sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) == SQLITE_OK);
-    REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
-    std::string out(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
-    sqlite3_finalize(stmt);
-    return out;
-  }
-
- private:
-  sqlite3* db_ = nullptr;
-};
-
 }  // namespace
 
-TEST_CASE("store: an entry reads back with every field, binary bytes included", "[store]") {
-  auto store = open_memory();
+STORE_CASE("store: an entry reads back with every field, binary bytes included", "[store]") {
+  auto store = backend.open();
 
   JournalEntry full = make_entry("m-1", "payment", "upstream", t0);
   full.trace_id = "trace-abc";
@@ -164,8 +134,8 @@ TEST_CASE("store: an entry reads back with every field, binary bytes included", 
   CHECK(search(*store, by_id).empty());
 }
 
-TEST_CASE("store: search filters by flow, outcome and time, newest first, up to the limit", "[store]") {
-  auto store = open_memory();
+STORE_CASE("store: search filters by flow, outcome and time, newest first, up to the limit", "[store]") {
+  auto store = backend.open();
   // a-* in flow "adt", r-* in flow "registration"; one entry per second, r-2 failed.
   store->journal(make_entry("a-0", "adt", "ok", t0 + 0s));
   store->journal(make_entry("r-1", "registration", "ok", t0 + 1s));
@@ -219,8 +189,8 @@ TEST_CASE("store: search filters by flow, outcome and time, newest first, up to 
   }
 }
 
-TEST_CASE("store: a rewritten message id replaces the entry instead of failing the batch", "[store]") {
-  auto store = open_memory();
+STORE_CASE("store: a rewritten message id replaces the entry instead of failing the batch", "[store]") {
+  auto store = backend.open();
   JournalEntry first = make_entry("dup");
   JournalEntry retry = make_entry("dup");
   retry.status = 503;
@@ -243,8 +213,8 @@ TEST_CASE("store: a rewritten message id replaces the entry instead of failing t
   CHECK(search(*store, JournalQuery{}).size() == 2);
 }
 
-TEST_CASE("store: 10000 entries from 4 threads are all written and searchable", "[store]") {
-  auto store = open_memory();
+STORE_CASE("store: 10000 entries from 4 threads are all written and searchable", "[store]") {
+  auto store = backend.open();
   constexpr int threads = 4;
   constexpr int per_thread = 2500;
 
@@ -334,11 +304,12 @@ TEST_CASE("store: unusable urls and files are config errors that say why", "[sto
   TempDir dir;
 
   SECTION("unsupported schemes") {
-    for (const std::string url : {"postgres://db/qiao", "sqlite:qiao.db", "qiao.db", ""}) {
+    for (const std::string url : {"mysql://db/qiao", "sqlite:qiao.db", "postgres:/qiao", "qiao.db", ""}) {
       auto store = qiao::open_store(url, dir.path().string());
       REQUIRE_FALSE(store.has_value());
       CHECK(store.error().kind == ErrorKind::config);
-      CHECK(store.error().message == "store: unsupported url '" + url + "' (use sqlite://PATH)");
+      CHECK(store.error().message ==
+            "store: unsupported url '" + url + "' (use sqlite://PATH or postgres://USER@HOST/DB)");
     }
   }
 
@@ -399,18 +370,14 @@ TEST_CASE("store: unusable urls and files are config errors that say why", "[sto
   }
 }
 
-TEST_CASE("store: when the queue is full entries are dropped and counted, never blocking", "[store]") {
-  TempDir dir;
-  const fs::path file = dir.path() / "busy.db";
+LASTING_STORE_CASE("store: when the queue is full entries are dropped and counted, never blocking", "[store]") {
   constexpr std::size_t capacity = 8;
-  auto opened = SqliteStore::open(file.string(), capacity);
-  REQUIRE(opened.has_value());
-  SqliteStore& store = **opened;
+  auto opened = backend.open({}, capacity);
+  Store& store = *opened;
 
-  // Another connection holds the write lock, as another process or a stuck disk would, so the
-  // writer waits inside its busy timeout with whatever batch it took, and the queue fills.
-  RawDb other(file);
-  other.exec("BEGIN IMMEDIATE");
+  // The writer waits with whatever batch it took (in SQLite's busy timeout, or on PostgreSQL's
+  // lock), and the queue fills.
+  backend.hold_writes();
 
   // The writer can take at most one batch while it waits, so however the threads interleave,
   // between `capacity` and 2 * `capacity` of these are accepted and the rest dropped.
@@ -421,13 +388,13 @@ TEST_CASE("store: when the queue is full entries are dropped and counted, never 
   CHECK(accepted <= 2 * capacity);
   CHECK(store.written() == 0);
 
-  other.exec("COMMIT");
+  backend.release_writes();
   store.flush();
   CHECK(store.written() == accepted);
   CHECK(store.dropped() == sent - accepted);
   CHECK(store.stats().dropped_queue_full == sent - accepted);
   CHECK(store.stats().dropped_write_failed == 0);
-  CHECK(store.last_write_error().empty());
+  CHECK(backend.last_write_error(store).empty());
   JournalQuery all;
   all.limit = 1000;
   CHECK(search(store, all).size() == store.written());
@@ -442,31 +409,29 @@ TEST_CASE("store: an in-memory store belongs to its owner alone", "[store]") {
   CHECK(search(*second, JournalQuery{}).empty());
 }
 
-TEST_CASE("store: a failed write is counted as dropped and reported, and flush still returns", "[store]") {
-  TempDir dir;
-  const fs::path file = dir.path() / "broken.db";
-  auto opened = SqliteStore::open(file.string());
-  REQUIRE(opened.has_value());
-  SqliteStore& store = **opened;
+LASTING_STORE_CASE("store: a failed write is counted as dropped and reported, and flush still returns", "[store]") {
+  auto opened = backend.open();
+  Store& store = *opened;
   store.journal(make_entry("before"));
   store.flush();
   REQUIRE(store.written() == 1);
 
   // Someone removes the table under the running store: every row of the next batch fails.
-  RawDb(file).exec("DROP TABLE journal");
+  backend.sql_exec("DROP TABLE journal");
   for (int i = 0; i < 5; ++i) store.journal(make_entry("lost-" + std::to_string(i)));
   store.flush();
   CHECK(store.written() == 1);
   CHECK(store.dropped() == 5);
   CHECK(store.stats().dropped_write_failed == 5);
   CHECK(store.stats().dropped_queue_full == 0);
-  CHECK_THAT(store.last_write_error(), Catch::StartsWith("store: writing an entry to '" + file.string() + "' failed: "));
-  CHECK_THAT(store.last_write_error(), Catch::Contains("no such table: journal"));
+  CHECK_THAT(backend.last_write_error(store),
+             Catch::StartsWith("store: writing an entry to '" + backend.where() + "' failed: "));
+  CHECK_THAT(backend.last_write_error(store), Catch::Contains(backend.missing_table("journal")));
 
   auto found = store.search(JournalQuery{});
   REQUIRE_FALSE(found.has_value());
   CHECK(found.error().kind == ErrorKind::unavailable);
-  CHECK_THAT(found.error().message, Catch::Contains("no such table: journal"));
+  CHECK_THAT(found.error().message, Catch::Contains(backend.missing_table("journal")));
 }
 
 namespace {
@@ -481,12 +446,12 @@ JournalEntry find_one(const Store& store, const std::string& id) {
 
 }  // namespace
 
-TEST_CASE("store: a payload over journal.max_payload_bytes keeps its beginning, its size and a mark", "[store]") {
+STORE_CASE("store: a payload over journal.max_payload_bytes keeps its beginning, its size and a mark", "[store]") {
   qiao::JournalLimits limits;
   limits.max_payload_bytes = 16;
-  auto opened = SqliteStore::open_memory(SqliteStore::default_queue_capacity, limits);
-  REQUIRE(opened.has_value());
-  SqliteStore& store = **opened;
+  limits.min_free_bytes = 0;  // a file store on a nearly full disk would store no payload at all
+  auto opened = backend.open(limits);
+  Store& store = *opened;
 
   const std::string request(100, 'r');
   const std::string reply = std::string(16, 'a') + "beyond the limit";
@@ -533,15 +498,17 @@ TEST_CASE("store: a payload over journal.max_payload_bytes keeps its beginning, 
   CHECK(stats.skipped_backlog == 0);
   CHECK(stats.queued == 0);
   CHECK_FALSE(stats.low_on_space);
-  CHECK_FALSE(stats.free_bytes.has_value());  // an in-memory store has no disk to measure
+  // Neither an in-memory store nor a database server has a disk this process can measure.
+  CHECK(stats.free_bytes.has_value() == backend.measures_free_space());
 }
 
-TEST_CASE("store: a rejected request keeps at most journal.max_rejected_bytes, others their whole body", "[store]") {
+STORE_CASE("store: a rejected request keeps at most journal.max_rejected_bytes, others their whole body",
+           "[store]") {
   qiao::JournalLimits limits;
   limits.max_rejected_bytes = 8;
-  auto opened = SqliteStore::open_memory(SqliteStore::default_queue_capacity, limits);
-  REQUIRE(opened.has_value());
-  SqliteStore& store = **opened;
+  limits.min_free_bytes = 0;
+  auto opened = backend.open(limits);
+  Store& store = *opened;
 
   const std::string garbage = "{not json at all, and rather long";
   JournalEntry rejected = make_entry("rejected", "echo", "bad_input");
@@ -654,21 +621,17 @@ PRAGMA user_version = 1;
   CHECK(RawDb(file).text("PRAGMA user_version") == "4");
 }
 
-TEST_CASE("store: while journal.max_queued_bytes of payloads wait for a slow disk, entries queue without theirs",
-          "[store]") {
-  TempDir dir;
-  const fs::path file = dir.path() / "slow.db";
+LASTING_STORE_CASE("store: while journal.max_queued_bytes of payloads wait for a slow disk, entries queue without theirs",
+                   "[store]") {
   qiao::JournalLimits limits;
   limits.min_free_bytes = 0;
   limits.max_queued_bytes = 100;
-  auto opened = SqliteStore::open(file.string(), SqliteStore::default_queue_capacity, limits);
-  REQUIRE(opened.has_value());
-  SqliteStore& store = **opened;
+  auto opened = backend.open(limits);
+  Store& store = *opened;
 
-  // Another connection holds the write lock: what is queued stays queued (or in the writer's
-  // waiting batch, which counts the same) until it lets go.
-  RawDb other(file);
-  other.exec("BEGIN IMMEDIATE");
+  // What is queued stays queued (or in the writer's waiting batch, which counts the same) until
+  // the other connection lets go.
+  backend.hold_writes();
   auto sized = [](std::string id) {
     JournalEntry e = make_entry(std::move(id));
     e.request = qiao::make_buffer(std::string(60, 'q'));
@@ -677,7 +640,7 @@ TEST_CASE("store: while journal.max_queued_bytes of payloads wait for a slow dis
   };
   store.journal(sized("first"));   // 60 bytes waiting
   store.journal(sized("second"));  // 60 more would make 120: queued without its payload
-  other.exec("COMMIT");
+  backend.release_writes();
   store.flush();
   CHECK(store.written() == 2);
 

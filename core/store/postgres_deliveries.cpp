@@ -1,0 +1,246 @@
+#include "core/store/postgres_deliveries.hpp"
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <limits>
+#include <map>
+
+#include "core/store/pg_util.hpp"
+#include "core/store/sqlite_util.hpp"
+
+namespace qiao {
+
+namespace {
+
+using sqlite::from_micros;
+using sqlite::to_micros;
+
+constexpr std::string_view insert_sql =
+    "INSERT INTO deliveries (endpoint, order_key, message_id, flow_id, request, max_attempts, backoff_ms, "
+    "max_backoff_ms, jitter, state, attempts, total_attempts, created_at, next_attempt_at, last_error) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 0, 0, $10, $11, '') RETURNING id";
+// A start recorded again (the same number) replaces the attempt, as SQLite's INSERT OR REPLACE.
+constexpr std::string_view insert_attempt_sql =
+    "INSERT INTO delivery_attempts (delivery_id, number, started_at) VALUES ($1, $2, $3) "
+    "ON CONFLICT (delivery_id, number) DO UPDATE SET started_at = EXCLUDED.started_at, finished_at = NULL, "
+    "outcome = NULL, error = ''";
+constexpr std::string_view count_attempt_sql = "UPDATE deliveries SET attempts = $1, total_attempts = $2 WHERE id = $3";
+constexpr std::string_view finish_attempt_sql =
+    "UPDATE delivery_attempts SET finished_at = $1, outcome = $2, error = $3 WHERE delivery_id = $4 AND number = $5";
+constexpr std::string_view schedule_sql = "UPDATE deliveries SET next_attempt_at = $1, last_error = $2 WHERE id = $3";
+constexpr std::string_view bury_sql = "UPDATE deliveries SET state = 1, last_error = $1 WHERE id = $2";
+constexpr std::string_view remove_sql = "DELETE FROM deliveries WHERE id = $1";
+constexpr std::string_view remove_attempts_sql = "DELETE FROM delivery_attempts WHERE delivery_id = $1";
+constexpr std::string_view interrupt_sql =
+    "UPDATE delivery_attempts SET finished_at = $1, outcome = 'interrupted', error = $2 "
+    "WHERE delivery_id = $3 AND finished_at IS NULL";
+constexpr std::string_view replay_sql =
+    "UPDATE deliveries SET state = 0, attempts = 0, next_attempt_at = $1 WHERE id = $2 AND state = 1";
+constexpr std::string_view discard_sql = "DELETE FROM deliveries WHERE id = $1 AND state = 1";
+
+constexpr std::string_view select_columns =
+    "SELECT id, endpoint, order_key, message_id, flow_id, max_attempts, backoff_ms, max_backoff_ms, jitter, state, "
+    "attempts, total_attempts, created_at, next_attempt_at, last_error, "
+    "EXISTS (SELECT 1 FROM delivery_attempts a WHERE a.delivery_id = d.id AND a.finished_at IS NULL)";
+
+bool run(pg_conn* conn, std::string_view sql, const pg::Params& params, std::string_view what, std::string& error,
+         std::uint64_t* changed = nullptr) {
+  std::string reason;
+  pg::ResultPtr result = pg::exec(conn, sql, params, reason);
+  if (!result) {
+    error = "store: " + std::string(what) + " failed: " + reason;
+    return false;
+  }
+  if (changed) *changed = pg::changed(result.get());
+  return true;
+}
+
+}  // namespace
+
+bool PostgresDeliveryWriter::enqueue(pg_conn* conn, std::vector<Delivery>& deliveries, std::string& error) {
+  pg::Params p;
+  for (Delivery& d : deliveries) {
+    p.clear();
+    p.text(d.endpoint)
+        .bytes(d.order_key)
+        .text(d.message_id)
+        .text(d.flow_id)
+        .bytes(d.request)
+        .int32(d.retry.attempts)
+        .int64(d.retry.backoff.count())
+        .int64(d.retry.max_backoff.count())
+        .boolean(d.retry.jitter)
+        .int64(to_micros(d.created_at))
+        .int64(to_micros(d.next_attempt_at));
+    std::string reason;
+    pg::ResultPtr result = pg::exec(conn, insert_sql, p, reason);
+    if (!result || pg::rows(result.get()) != 1) {
+      error = "store: queueing a delivery failed: " + (result ? std::string("no id came back") : reason);
+      return false;
+    }
+    d.id = pg::get_int(result.get(), 0, 0);
+  }
+  return true;
+}
+
+bool PostgresDeliveryWriter::apply(pg_conn* conn, const DeliveryChange& c, std::string& error) {
+  using Kind = DeliveryChange::Kind;
+  const std::int64_t at = to_micros(c.at);
+  pg::Params p;
+  auto finish_attempt = [&] {
+    pg::Params f;
+    f.int64(at).text(c.outcome).text(c.error).int64(c.id).int32(c.total_attempt);
+    return run(conn, finish_attempt_sql, f, "recording a delivery attempt", error);
+  };
+  switch (c.kind) {
+    case Kind::started: {
+      p.int64(c.id).int32(c.total_attempt).int64(at);
+      if (!run(conn, insert_attempt_sql, p, "recording a delivery attempt", error)) return false;
+      p.clear();
+      p.int32(c.attempt).int32(c.total_attempt).int64(c.id);
+      return run(conn, count_attempt_sql, p, "counting a delivery attempt", error);
+    }
+    case Kind::delivered: {
+      p.int64(c.id);
+      return run(conn, remove_sql, p, "removing a delivered message", error) &&
+             run(conn, remove_attempts_sql, p, "removing a delivered message's attempts", error);
+    }
+    case Kind::retry_later: {
+      if (!finish_attempt()) return false;
+      p.int64(to_micros(c.next_attempt_at)).text(c.error).int64(c.id);
+      return run(conn, schedule_sql, p, "scheduling a retry", error);
+    }
+    case Kind::dead: {
+      if (!finish_attempt()) return false;
+      p.text(c.error).int64(c.id);
+      return run(conn, bury_sql, p, "keeping a dead letter", error);
+    }
+    case Kind::interrupted: {
+      p.int64(at).text(c.error).int64(c.id);
+      return run(conn, interrupt_sql, p, "closing an interrupted attempt", error);
+    }
+    case Kind::replay: {
+      p.int64(to_micros(c.next_attempt_at)).int64(c.id);
+      return run(conn, replay_sql, p, "replaying a dead letter", error);
+    }
+    case Kind::discard: {
+      p.int64(c.id);
+      std::uint64_t removed = 0;
+      if (!run(conn, discard_sql, p, "discarding a dead letter", error, &removed)) return false;
+      // Only when the row went: a queued delivery is not discarded, and keeps its attempts.
+      if (removed == 0) return true;
+      return run(conn, remove_attempts_sql, p, "discarding a dead letter's attempts", error);
+    }
+  }
+  return true;
+}
+
+Expected<std::vector<Delivery>> read_postgres_deliveries(pg_conn* conn, const DeliveryQuery& q,
+                                                         const std::string& where) {
+  auto fail = [&](const std::string& reason) {
+    return Error{ErrorKind::unavailable, "store: reading the queues of '" + where + "' failed: " + reason};
+  };
+  std::string sql(select_columns);
+  if (q.with_requests) sql += ", request";
+  sql += " FROM deliveries d";
+  pg::Params p;
+  const char* separator = " WHERE ";
+  // The condition around the parameter just added: `before` $N `after`.
+  auto where_clause = [&](std::string_view before, std::string_view after = "") {
+    sql += separator;
+    sql += before;
+    sql += "$" + std::to_string(p.size());
+    sql += after;
+    separator = " AND ";
+  };
+  if (q.endpoint) {
+    p.text(*q.endpoint);
+    where_clause("endpoint = ");
+  }
+  if (q.state) {
+    p.int32(*q.state == DeliveryState::dead ? 1 : 0);
+    where_clause("state = ");
+  }
+  if (!q.ids.empty()) {
+    p.int64_array(q.ids);
+    where_clause("id = ANY(", ")");
+  }
+  if (q.since) {
+    p.int64(to_micros(*q.since));
+    where_clause("created_at >= ");
+  }
+  if (q.until) {
+    p.int64(to_micros(*q.until));
+    where_clause("created_at < ");
+  }
+  // strpos, not LIKE: a plain substring, so '%' and '_' in what an operator types mean themselves.
+  if (q.error_contains) {
+    p.text(*q.error_contains);
+    where_clause("strpos(last_error, ", ") > 0");
+  }
+  sql += " ORDER BY id";
+  constexpr auto max_limit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  if (q.limit) {
+    p.int64(static_cast<std::int64_t>(std::min(q.limit, max_limit)));
+    sql += " LIMIT $" + std::to_string(p.size());
+  }
+
+  std::string reason;
+  pg::ResultPtr result = pg::exec(conn, sql, p, reason);
+  if (!result) return fail(reason);
+  const pg_result* r = result.get();
+  std::vector<Delivery> out;
+  out.reserve(static_cast<std::size_t>(pg::rows(r)));
+  for (int row = 0; row < pg::rows(r); ++row) {
+    Delivery& d = out.emplace_back();
+    d.id = pg::get_int(r, row, 0);
+    d.endpoint = pg::get_string(r, row, 1);
+    d.order_key = pg::get_string(r, row, 2);
+    d.message_id = pg::get_string(r, row, 3);
+    d.flow_id = pg::get_string(r, row, 4);
+    d.retry.attempts = static_cast<int>(pg::get_int(r, row, 5));
+    d.retry.backoff = std::chrono::milliseconds(pg::get_int(r, row, 6));
+    d.retry.max_backoff = std::chrono::milliseconds(pg::get_int(r, row, 7));
+    d.retry.jitter = pg::get_bool(r, row, 8);
+    d.state = pg::get_int(r, row, 9) == 1 ? DeliveryState::dead : DeliveryState::queued;
+    d.attempts = static_cast<int>(pg::get_int(r, row, 10));
+    d.total_attempts = static_cast<int>(pg::get_int(r, row, 11));
+    d.created_at = from_micros(pg::get_int(r, row, 12));
+    d.next_attempt_at = from_micros(pg::get_int(r, row, 13));
+    d.last_error = pg::get_string(r, row, 14);
+    d.interrupted = pg::get_bool(r, row, 15);
+    if (q.with_requests) d.request = pg::get_string(r, row, 16);
+  }
+  if (!q.with_history || out.empty()) return out;
+
+  // One query for every delivery's attempts rather than one per delivery: a round trip each
+  // would cost more than the rows.
+  std::map<std::int64_t, Delivery*> by_id;
+  std::vector<std::int64_t> ids;
+  for (Delivery& d : out) {
+    by_id[d.id] = &d;
+    ids.push_back(d.id);
+  }
+  pg::Params h;
+  h.int64_array(ids);
+  result = pg::exec(conn,
+                    "SELECT delivery_id, number, started_at, finished_at, outcome, error FROM delivery_attempts "
+                    "WHERE delivery_id = ANY($1) ORDER BY delivery_id, number",
+                    h, reason);
+  if (!result) return fail(reason);
+  r = result.get();
+  for (int row = 0; row < pg::rows(r); ++row) {
+    const auto found = by_id.find(pg::get_int(r, row, 0));
+    if (found == by_id.end()) continue;
+    DeliveryAttempt& a = found->second->history.emplace_back();
+    a.number = static_cast<int>(pg::get_int(r, row, 1));
+    a.started_at = from_micros(pg::get_int(r, row, 2));
+    if (!pg::is_null(r, row, 3)) a.finished_at = from_micros(pg::get_int(r, row, 3));
+    a.outcome = pg::get_string(r, row, 4);
+    a.error = pg::get_string(r, row, 5);
+  }
+  return out;
+}
+
+}  // namespace qiao

@@ -1,0 +1,665 @@
+#include "core/store/postgres_store.hpp"
+
+#include <libpq-fe.h>
+#include <malloc.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <string_view>
+#include <unordered_set>
+#include <utility>
+
+#include "core/log.hpp"
+#include "core/store/postgres_deliveries.hpp"
+#include "core/store/sqlite_util.hpp"
+
+namespace qiao {
+
+using sqlite::from_micros;
+using sqlite::to_micros;
+
+namespace {
+
+// Step i takes the schema from version i to i + 1, numbered as the SQLite store's steps so that
+// "schema version 4" means the same tables in both. Append, never edit. Times are BIGINT
+// microseconds since the Unix epoch (UTC), as in SQLite: windows are integer ranges on an
+// index, and no time zone setting of a session can shift them. Payloads and keys are BYTEA
+// (bytes, not necessarily text in any encoding); free text is TEXT (pg_util's fix_utf8).
+constexpr std::array<std::string_view, 4> migrations = {
+    // 1: the journal. `seq` orders entries received in the same microsecond (later write first),
+    // as SQLite's rowid does; a rewrite of a message id takes a new one, as INSERT OR REPLACE
+    // gives a new rowid. The indexes end in it for the same reason SQLite's end in the rowid.
+    R"sql(
+CREATE TABLE journal (
+  message_id  TEXT PRIMARY KEY,
+  seq         BIGINT GENERATED ALWAYS AS IDENTITY,
+  trace_id    TEXT NOT NULL,
+  flow_id     TEXT NOT NULL,
+  received_at BIGINT NOT NULL,
+  latency_us  BIGINT NOT NULL,
+  outcome     TEXT NOT NULL,
+  status      INTEGER NOT NULL,
+  source      TEXT NOT NULL,
+  error       TEXT NOT NULL,
+  request     BYTEA,
+  reply       BYTEA NOT NULL
+);
+CREATE INDEX journal_flow_time ON journal (flow_id, received_at, seq);
+CREATE INDEX journal_time ON journal (received_at, seq);
+CREATE INDEX journal_outcome_time ON journal (outcome, received_at, seq);
+)sql",
+    // 2: payloads have size limits (see the SQLite store's step 2).
+    R"sql(
+ALTER TABLE journal ADD COLUMN request_size BIGINT, ADD COLUMN reply_size BIGINT,
+  ADD COLUMN request_truncated BOOLEAN NOT NULL DEFAULT false,
+  ADD COLUMN reply_truncated BOOLEAN NOT NULL DEFAULT false;
+)sql",
+    // 3: persistent queues. An identity column never hands out a number twice, across nodes and
+    // rolled-back transactions alike, so ids order the queue and name a delivery for good.
+    R"sql(
+CREATE TABLE deliveries (
+  id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  endpoint        TEXT NOT NULL,
+  order_key       BYTEA NOT NULL,
+  message_id      TEXT NOT NULL,
+  flow_id         TEXT NOT NULL,
+  request         BYTEA NOT NULL,
+  max_attempts    INTEGER NOT NULL,
+  backoff_ms      BIGINT NOT NULL,
+  max_backoff_ms  BIGINT NOT NULL,
+  jitter          BOOLEAN NOT NULL,
+  state           INTEGER NOT NULL,
+  attempts        INTEGER NOT NULL,
+  total_attempts  INTEGER NOT NULL,
+  created_at      BIGINT NOT NULL,
+  next_attempt_at BIGINT NOT NULL,
+  last_error      TEXT NOT NULL
+);
+CREATE INDEX deliveries_state_endpoint ON deliveries (state, endpoint, id);
+CREATE TABLE delivery_attempts (
+  delivery_id BIGINT NOT NULL,
+  number      INTEGER NOT NULL,
+  started_at  BIGINT NOT NULL,
+  finished_at BIGINT,
+  outcome     TEXT,
+  error       TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (delivery_id, number)
+);
+)sql",
+    // 4: idempotency keys (postgres_idempotency.cpp): a claim while the first message runs, then
+    // the answer it got, until the ttl passes.
+    R"sql(
+CREATE TABLE idempotency_keys (
+  flow_id      TEXT NOT NULL,
+  key          BYTEA NOT NULL,
+  message_id   TEXT NOT NULL,
+  claimed_at   BIGINT NOT NULL,
+  expires_at   BIGINT NOT NULL,
+  answered     BOOLEAN NOT NULL,
+  status       INTEGER,
+  content_type BYTEA,
+  headers      BYTEA,
+  body         BYTEA,
+  PRIMARY KEY (flow_id, key)
+);
+CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
+)sql",
+};
+
+// Held while the schema is read and brought forward, so that nodes starting together at a fresh
+// database do not both create it. Advisory locks belong to one database: 'qiao' in ASCII.
+constexpr std::string_view schema_lock_sql = "SELECT pg_advisory_xact_lock(1902732655)";
+
+constexpr std::string_view entry_columns =
+    "message_id, trace_id, flow_id, received_at, latency_us, outcome, status, source, error, request, reply, "
+    "request_size, reply_size, request_truncated, reply_truncated";
+constexpr int entry_params = 15;
+// A statement takes at most 65535 parameters; a thousand rows stay well below, and a batch of
+// 4096 entries is written in five statements.
+constexpr std::size_t rows_per_insert = 1000;
+
+constexpr auto gather_window = std::chrono::milliseconds(20);
+constexpr std::size_t gather_enough = 4096;
+constexpr auto idle_tick = std::chrono::seconds(1);
+constexpr std::uint64_t trim_after_bytes = 16u << 20;
+// Between attempts to reach a server that went away: doubling from the first to the last.
+constexpr auto first_reconnect_backoff = std::chrono::milliseconds(100);
+constexpr auto max_reconnect_backoff = std::chrono::milliseconds(5000);
+
+std::uint64_t stored_bytes(const JournalEntry& entry) {
+  return (entry.request ? entry.request->size() : 0) + entry.reply.size();
+}
+
+// Cuts the payloads to at most these many bytes and marks what it cut; returns whether it cut any.
+bool cut_payloads(JournalEntry& entry, std::uint64_t request_limit, std::uint64_t reply_limit) {
+  bool cut = false;
+  if (entry.request && entry.request->size() > request_limit) {
+    // A copy of the beginning, so that the queue does not keep the whole received body alive.
+    entry.request = make_buffer(entry.request->substr(0, static_cast<std::size_t>(request_limit)));
+    entry.request_truncated = cut = true;
+  }
+  if (entry.reply.size() > reply_limit) {
+    entry.reply.resize(static_cast<std::size_t>(reply_limit));
+    entry.reply.shrink_to_fit();
+    entry.reply_truncated = cut = true;
+  }
+  return cut;
+}
+
+std::int64_t as_int64(std::uint64_t n) {
+  return static_cast<std::int64_t>(std::min<std::uint64_t>(n, std::numeric_limits<std::int64_t>::max()));
+}
+
+void add_entry(pg::Params& p, const JournalEntry& e) {
+  p.text(e.message_id).text(e.trace_id).text(e.flow_id).int64(to_micros(e.received_at)).int64(e.latency_us);
+  p.text(e.outcome).int32(e.status).text(e.source).text(e.error);
+  if (e.request) p.bytes(*e.request);
+  else p.null_bytes();
+  p.bytes(e.reply);
+  if (e.request) p.int64(as_int64(e.request_size));
+  else p.null_int64();
+  p.int64(as_int64(e.reply_size)).boolean(e.request_truncated).boolean(e.reply_truncated);
+}
+
+JournalEntry read_entry(const pg_result* r, int row) {
+  JournalEntry e;
+  e.message_id = pg::get_string(r, row, 0);
+  e.trace_id = pg::get_string(r, row, 1);
+  e.flow_id = pg::get_string(r, row, 2);
+  e.received_at = from_micros(pg::get_int(r, row, 3));
+  e.latency_us = pg::get_int(r, row, 4);
+  e.outcome = pg::get_string(r, row, 5);
+  e.status = static_cast<int>(pg::get_int(r, row, 6));
+  e.source = pg::get_string(r, row, 7);
+  e.error = pg::get_string(r, row, 8);
+  if (!pg::is_null(r, row, 9)) e.request = make_buffer(pg::get_string(r, row, 9));
+  e.reply = pg::get_string(r, row, 10);
+  if (e.request)
+    e.request_size = pg::is_null(r, row, 11) ? e.request->size() : static_cast<std::uint64_t>(pg::get_int(r, row, 11));
+  e.reply_size = pg::is_null(r, row, 12) ? e.reply.size() : static_cast<std::uint64_t>(pg::get_int(r, row, 12));
+  e.request_truncated = pg::get_bool(r, row, 13);
+  e.reply_truncated = pg::get_bool(r, row, 14);
+  return e;
+}
+
+Status migrate(pg_conn* db, const std::string& where) {
+  std::string reason;
+  auto fail = [&](const std::string& what) -> Status {
+    std::string rollback_error;
+    pg::exec(db, "ROLLBACK", rollback_error);
+    return Error{ErrorKind::config, "store: cannot " + what + " '" + where + "': " + reason};
+  };
+  auto refuse = [&](const std::string& why) -> Status {
+    std::string rollback_error;
+    pg::exec(db, "ROLLBACK", rollback_error);
+    return Error{ErrorKind::config, "store: database '" + where + "' " + why};
+  };
+  if (!pg::exec(db, "BEGIN", reason) || !pg::exec(db, schema_lock_sql, reason)) return fail("lock the schema of");
+  if (!pg::exec_script(db, "CREATE TABLE IF NOT EXISTS qiao_schema (version INTEGER NOT NULL)", reason))
+    return fail("create the schema version table in");
+  pg::ResultPtr found = pg::exec(db, "SELECT version FROM qiao_schema", reason);
+  if (!found) return fail("read the schema version of");
+  if (pg::rows(found.get()) > 1)
+    return refuse("has " + std::to_string(pg::rows(found.get())) +
+                  " rows in qiao_schema, which no qiao writes; use another database");
+  const std::int64_t version = pg::rows(found.get()) == 1 ? pg::get_int(found.get(), 0, 0) : 0;
+  const auto latest = static_cast<std::int64_t>(migrations.size());
+  if (version < 0)
+    return refuse("has schema version " + std::to_string(version) + ", which no qiao writes; use another database");
+  if (version > latest)
+    return refuse("has schema version " + std::to_string(version) + ", newer than this build understands (" +
+                  std::to_string(latest) + "); use a newer qiao or another database");
+  for (std::int64_t v = version; v < latest; ++v)
+    if (!pg::exec_script(db, migrations[static_cast<std::size_t>(v)], reason))
+      return fail("create the schema (version " + std::to_string(v + 1) + ") in");
+  if (version < latest) {
+    const std::string set = "DELETE FROM qiao_schema; INSERT INTO qiao_schema (version) VALUES (" +
+                            std::to_string(latest) + ")";
+    if (!pg::exec_script(db, set, reason)) return fail("set the schema version in");
+  }
+  if (!pg::exec(db, "COMMIT", reason)) return fail("commit the schema to");
+  return Ok{};
+}
+
+// The database stores TEXT in its own encoding: in anything but UTF-8 (or SQL_ASCII, which
+// stores bytes as they come), Chinese text a message carries could not be written at all.
+Status check_encoding(pg_conn* db, const std::string& where) {
+  const std::string encoding = pg::server_setting(db, "server_encoding");
+  if (encoding == "UTF8" || encoding == "SQL_ASCII") return Ok{};
+  return Error{ErrorKind::config, "store: database '" + where + "' has encoding " + encoding +
+                                      "; create it with ENCODING 'UTF8'"};
+}
+
+}  // namespace
+
+int PostgresStore::schema_version() { return static_cast<int>(migrations.size()); }
+
+Expected<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& url, std::size_t queue_capacity,
+                                                             const JournalLimits& limits) {
+  const std::string where = pg::redact(url);
+  std::string reason;
+  pg::ConnPtr writer = pg::connect(url, reason);
+  if (!writer) return Error{ErrorKind::config, "store: cannot connect to '" + where + "': " + reason};
+  if (auto ok = check_encoding(writer.get(), where); !ok) return std::move(ok).error();
+  if (auto migrated = migrate(writer.get(), where); !migrated) return std::move(migrated).error();
+  pg::ConnPtr reader = pg::connect(url, reason);
+  if (!reader) return Error{ErrorKind::config, "store: cannot connect to '" + where + "': " + reason};
+
+  std::unique_ptr<PostgresStore> store(
+      new PostgresStore(url, std::move(writer), std::move(reader), queue_capacity, limits));
+  store->writer_ = std::thread([s = store.get()] { s->run_writer(); });
+  return store;
+}
+
+PostgresStore::PostgresStore(std::string url, pg::ConnPtr writer, pg::ConnPtr reader, std::size_t queue_capacity,
+                             const JournalLimits& limits)
+    : url_(std::move(url)),
+      where_(pg::redact(url_)),
+      limits_(limits),
+      writer_db_(std::move(writer)),
+      reader_db_(std::move(reader)),
+      queue_capacity_(queue_capacity) {}
+
+PostgresStore::~PostgresStore() {
+  if (writer_.joinable()) {
+    {
+      std::lock_guard lock(queue_mutex_);
+      stopping_ = true;
+    }
+    work_cv_.notify_one();
+    writer_.join();
+  }
+}
+
+void PostgresStore::journal(JournalEntry entry) {
+  entry.request_size = entry.request ? entry.request->size() : 0;
+  entry.reply_size = entry.reply.size();
+  entry.request_truncated = false;
+  entry.reply_truncated = false;
+  bytes_since_trim_.fetch_add(entry.request_size + entry.reply_size, std::memory_order_relaxed);
+
+  // No free-space floor: the disk is the database server's, which this process cannot measure;
+  // a full one there fails writes, which are counted as dropped and reported.
+  const std::uint64_t request_limit =
+      entry.rejected ? std::min(limits_.max_rejected_bytes, limits_.max_payload_bytes) : limits_.max_payload_bytes;
+  const bool cut = cut_payloads(entry, request_limit, limits_.max_payload_bytes);
+  // A server slower than the gateway: past max_queued_bytes of waiting payloads, entries wait
+  // without theirs (see SqliteStore::journal).
+  std::uint64_t kept = stored_bytes(entry);
+  const bool backlog = kept > 0 && queued_bytes_.load(std::memory_order_relaxed) + kept > limits_.max_queued_bytes;
+  if (backlog) {
+    cut_payloads(entry, 0, 0);
+    kept = 0;
+  }
+  bool wake = false;
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (queue_.size() >= queue_capacity_) {
+      dropped_queue_full_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    queue_.push_back(std::move(entry));
+    ++accepted_;
+    queued_bytes_.fetch_add(kept, std::memory_order_relaxed);
+    wake = queue_.size() == 1 || queue_.size() == gather_enough;
+  }
+  if (backlog) skipped_backlog_.fetch_add(1, std::memory_order_relaxed);
+  else if (cut) truncated_.fetch_add(1, std::memory_order_relaxed);
+  if (wake) work_cv_.notify_one();
+}
+
+void PostgresStore::flush() {
+  std::unique_lock lock(queue_mutex_);
+  const std::uint64_t target = accepted_;
+  ++flush_waiters_;
+  work_cv_.notify_one();
+  done_cv_.wait(lock, [&] { return processed_ >= target; });
+  --flush_waiters_;
+}
+
+std::uint64_t PostgresStore::written() const { return written_.load(std::memory_order_relaxed); }
+
+std::uint64_t PostgresStore::dropped() const {
+  return dropped_queue_full_.load(std::memory_order_relaxed) + dropped_write_failed_.load(std::memory_order_relaxed);
+}
+
+JournalStats PostgresStore::stats() const {
+  JournalStats s;
+  s.written = written_.load(std::memory_order_relaxed);
+  s.dropped_queue_full = dropped_queue_full_.load(std::memory_order_relaxed);
+  s.dropped_write_failed = dropped_write_failed_.load(std::memory_order_relaxed);
+  s.truncated = truncated_.load(std::memory_order_relaxed);
+  s.skipped_backlog = skipped_backlog_.load(std::memory_order_relaxed);
+  s.memory_trims = memory_trims_.load(std::memory_order_relaxed);
+  s.commits = commits_.load(std::memory_order_relaxed);
+  std::lock_guard lock(queue_mutex_);
+  s.queued = queue_.size();
+  return s;
+}
+
+std::string PostgresStore::last_write_error() const {
+  std::lock_guard lock(queue_mutex_);
+  return last_write_error_;
+}
+
+void PostgresStore::trim_memory_after_burst() {
+  if (bytes_since_trim_.load(std::memory_order_relaxed) < trim_after_bytes) return;
+  bytes_since_trim_.store(0, std::memory_order_relaxed);
+  // As SqliteStore::trim_memory_after_burst: app/cmd_run.cpp keeps freed memory for the next
+  // message, which after a burst only inflates RSS.
+  ::malloc_trim(0);
+  memory_trims_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void PostgresStore::lost_writer_connection(const std::string& error) {
+  writer_db_.reset();
+  // The first attempt goes at once: a server that restarted or dropped one idle connection is
+  // usually there again.
+  reconnect_at_ = std::chrono::steady_clock::now();
+  reconnect_backoff_ = std::chrono::milliseconds(0);
+  connection_error_ = error;
+  log::system().warn("store: lost the connection to '{}' ({}); writes fail until it is back", where_, error);
+}
+
+bool PostgresStore::writer_connection(std::string& error) {
+  if (writer_db_ && !pg::connection_bad(writer_db_.get())) return true;
+  if (writer_db_) lost_writer_connection(pg::message(writer_db_.get()));
+  const auto now = std::chrono::steady_clock::now();
+  if (now < reconnect_at_) {
+    error = connection_error_;
+    return false;
+  }
+  std::string reason;
+  pg::ConnPtr conn = pg::connect(url_, reason);
+  if (!conn) {
+    reconnect_backoff_ = std::clamp(reconnect_backoff_ * 2, first_reconnect_backoff, max_reconnect_backoff);
+    reconnect_at_ = std::chrono::steady_clock::now() + reconnect_backoff_;
+    connection_error_ = "store: cannot reach '" + where_ + "': " + reason;
+    error = connection_error_;
+    return false;
+  }
+  writer_db_ = std::move(conn);
+  reconnect_backoff_ = std::chrono::milliseconds(0);
+  connection_error_.clear();
+  log::system().info("store: connected to '{}' again", where_);
+  return true;
+}
+
+void PostgresStore::run_writer() {
+  std::vector<JournalEntry> batch;
+  std::vector<QueueWrite> writes;
+  std::unique_lock lock(queue_mutex_);
+  for (;;) {
+    if (!work_cv_.wait_for(lock, idle_tick,
+                           [&] { return !queue_.empty() || !queue_writes_.empty() || stopping_; })) {
+      lock.unlock();
+      // A connection lost while idle comes back before the next write needs it.
+      if (!writer_db_) {
+        std::string ignored;
+        writer_connection(ignored);
+      }
+      trim_memory_after_burst();
+      lock.lock();
+      continue;
+    }
+    if (queue_.empty() && queue_writes_.empty()) return;
+    // Gathering for a moment under load, as SqliteStore does: one transaction per batch. A queue
+    // write has a sender waiting and goes at once; what arrives meanwhile makes the next batch.
+    work_cv_.wait_for(lock, gather_window, [&] {
+      return stopping_ || flush_waiters_ > 0 || queue_.size() >= gather_enough || !queue_writes_.empty();
+    });
+    batch.swap(queue_);
+    writes.swap(queue_writes_);
+    const std::uint64_t batch_end = accepted_;
+    lock.unlock();
+
+    std::string error;
+    std::string queue_error;
+    const std::size_t committed = write_batch(batch, writes, error, queue_error);
+    written_.fetch_add(committed, std::memory_order_relaxed);
+    dropped_write_failed_.fetch_add(batch.size() - committed, std::memory_order_relaxed);
+    std::uint64_t batch_bytes = 0;
+    for (const JournalEntry& entry : batch) batch_bytes += stored_bytes(entry);
+    queued_bytes_.fetch_sub(batch_bytes, std::memory_order_relaxed);
+    if (batch.capacity() > 4096 && batch.size() < batch.capacity() / 4)
+      std::vector<JournalEntry>().swap(batch);
+    else
+      batch.clear();
+    for (QueueWrite& write : writes) {
+      const Error failed{ErrorKind::unavailable, queue_error};
+      if (write.enqueued) {
+        if (queue_error.empty()) write.enqueued(std::move(write.deliveries));
+        else write.enqueued(failed);
+      } else if (write.changed) {
+        if (queue_error.empty()) write.changed(Ok{});
+        else write.changed(failed);
+      } else if (write.claimed) {
+        if (queue_error.empty()) write.claimed(std::move(write.claim_result));
+        else write.claimed(failed);
+      }
+    }
+    writes.clear();
+
+    lock.lock();
+    processed_ = batch_end;
+    if (!error.empty()) last_write_error_ = std::move(error);
+    done_cv_.notify_all();
+  }
+}
+
+void PostgresStore::add_queue_write(QueueWrite write) {
+  {
+    std::lock_guard lock(queue_mutex_);
+    queue_writes_.push_back(std::move(write));
+  }
+  work_cv_.notify_one();
+}
+
+void PostgresStore::enqueue(std::vector<Delivery> deliveries, DeliveriesStored done) {
+  QueueWrite write;
+  write.deliveries = std::move(deliveries);
+  write.enqueued = std::move(done);
+  add_queue_write(std::move(write));
+}
+
+void PostgresStore::change(std::vector<DeliveryChange> changes, ChangesStored done) {
+  QueueWrite write;
+  write.changes = std::move(changes);
+  write.changed = std::move(done);
+  add_queue_write(std::move(write));
+}
+
+void PostgresStore::claim(IdempotencyClaim claim, IdempotencyClaimed done) {
+  QueueWrite write;
+  write.claim = std::move(claim);
+  write.claimed = std::move(done);
+  add_queue_write(std::move(write));
+}
+
+void PostgresStore::settle(IdempotencySettle settle, std::vector<Delivery> deliveries, DeliveriesStored done) {
+  QueueWrite write;
+  write.settle = std::move(settle);
+  write.deliveries = std::move(deliveries);
+  write.enqueued = std::move(done);
+  add_queue_write(std::move(write));
+}
+
+bool PostgresStore::insert_entries(const std::vector<JournalEntry>& batch, std::string& error) {
+  pg::Params p;
+  std::string sql;
+  std::unordered_set<std::string_view> ids;
+  std::size_t rows = 0;
+  auto send = [&]() -> bool {
+    if (rows == 0) return true;
+    sql += " ON CONFLICT (message_id) DO UPDATE SET seq = DEFAULT";
+    for (std::string_view column : {"trace_id", "flow_id", "received_at", "latency_us", "outcome", "status", "source",
+                                    "error", "request", "reply", "request_size", "reply_size", "request_truncated",
+                                    "reply_truncated"}) {
+      sql += ", ";
+      sql += column;
+      sql += " = EXCLUDED.";
+      sql += column;
+    }
+    std::string reason;
+    const bool ok = pg::exec(writer_db_.get(), sql, p, reason) != nullptr;
+    if (!ok) error = "store: writing an entry to '" + where_ + "' failed: " + reason;
+    p.clear();
+    ids.clear();
+    rows = 0;
+    return ok;
+  };
+  for (const JournalEntry& entry : batch) {
+    // One statement may not change a row twice: a message id written again in the same batch
+    // goes into the next statement, which replaces the first write as a later batch would.
+    if (rows == rows_per_insert || ids.count(entry.message_id)) {
+      if (!send()) return false;
+    }
+    if (rows == 0) sql = "INSERT INTO journal (" + std::string(entry_columns) + ") VALUES ";
+    else sql += ", ";
+    const int first = p.size();
+    add_entry(p, entry);
+    sql += '(';
+    for (int i = 1; i <= entry_params; ++i) {
+      if (i > 1) sql += ", ";
+      sql += '$' + std::to_string(first + i);
+    }
+    sql += ')';
+    ids.insert(entry.message_id);
+    ++rows;
+  }
+  return send();
+}
+
+std::size_t PostgresStore::write_batch(const std::vector<JournalEntry>& batch, std::vector<QueueWrite>& writes,
+                                       std::string& error, std::string& queue_error) {
+  std::string reason;
+  auto fail_all = [&](std::string message) -> std::size_t {
+    std::string ignored;
+    if (writer_db_ && !pg::connection_bad(writer_db_.get())) pg::exec(writer_db_.get(), "ROLLBACK", ignored);
+    if (writer_db_ && pg::connection_bad(writer_db_.get())) lost_writer_connection(pg::message(writer_db_.get()));
+    error = queue_error = std::move(message);
+    return 0;
+  };
+  if (!writer_connection(reason)) return fail_all(reason);
+  if (!pg::exec(writer_db_.get(), "BEGIN", reason)) {
+    // Nothing of the batch has been sent: a connection that died while idle (a server restart,
+    // a proxy's idle timeout) is replaced and the batch goes on the new one.
+    if (!pg::connection_bad(writer_db_.get())) return fail_all("store: beginning a write to '" + where_ + "' failed: " + reason);
+    lost_writer_connection(reason);
+    if (!writer_connection(reason)) return fail_all(reason);
+    if (!pg::exec(writer_db_.get(), "BEGIN", reason))
+      return fail_all("store: beginning a write to '" + where_ + "' failed: " + reason);
+  }
+
+  std::size_t rows = 0;
+  if (!batch.empty()) {
+    // With queue writes in the batch, journal rows that fail must not take them along (in SQLite
+    // a bad row costs that row): a savepoint keeps the transaction usable after a failed insert.
+    const bool guarded = !writes.empty();
+    if (guarded && !pg::exec(writer_db_.get(), "SAVEPOINT journal_rows", reason))
+      return fail_all("store: writing to '" + where_ + "' failed: " + reason);
+    if (insert_entries(batch, error)) {
+      rows = batch.size();
+    } else if (!guarded || pg::connection_bad(writer_db_.get())) {
+      return fail_all(error);
+    } else if (!pg::exec(writer_db_.get(), "ROLLBACK TO SAVEPOINT journal_rows", reason)) {
+      return fail_all(error + "; and rolling back: " + reason);
+    }
+  }
+
+  std::string failed;
+  bool ok = writes.empty() || idempotency_.prune(writer_db_.get(), std::chrono::system_clock::now(), failed);
+  for (QueueWrite& write : writes) {
+    if (ok && write.enqueued) ok = PostgresDeliveryWriter::enqueue(writer_db_.get(), write.deliveries, failed);
+    for (const DeliveryChange& change : write.changes) {
+      if (!ok) break;
+      ok = PostgresDeliveryWriter::apply(writer_db_.get(), change, failed);
+    }
+    if (ok && write.claim) ok = idempotency_.claim(writer_db_.get(), *write.claim, write.claim_result, failed);
+    if (ok && write.settle) ok = idempotency_.settle(writer_db_.get(), *write.settle, failed);
+    // Someone waits on each of these for a durable yes or a no: all of the batch is a no,
+    // journal rows included, rather than a commit that keeps only some of them.
+    if (!ok) return fail_all(failed + " ('" + where_ + "')");
+  }
+  // A lost answer to COMMIT leaves it unknown whether the server committed: the callers hear a
+  // no, and a sender that tries again may leave a delivery queued twice (at least once).
+  if (!pg::exec(writer_db_.get(), "COMMIT", reason))
+    return fail_all("store: committing to '" + where_ + "' failed: " + reason);
+  commits_.fetch_add(1, std::memory_order_relaxed);
+  return rows;
+}
+
+template <class Read>
+auto PostgresStore::read_with_reconnect(Read read) const -> decltype(read(static_cast<pg_conn*>(nullptr))) {
+  std::lock_guard lock(read_mutex_);
+  auto reconnect = [&]() -> Status {
+    std::string reason;
+    reader_db_ = pg::connect(url_, reason);
+    if (!reader_db_) return Error{ErrorKind::unavailable, "store: cannot reach '" + where_ + "': " + reason};
+    return Ok{};
+  };
+  if (pg::connection_bad(reader_db_.get())) {
+    if (auto ok = reconnect(); !ok) return std::move(ok).error();
+  }
+  auto result = read(reader_db_.get());
+  // A read changes nothing, so one on a connection that died since the last can run again.
+  if (!result && pg::connection_bad(reader_db_.get())) {
+    if (auto ok = reconnect(); !ok) return std::move(ok).error();
+    result = read(reader_db_.get());
+  }
+  return result;
+}
+
+Expected<std::vector<JournalEntry>> PostgresStore::search(const JournalQuery& query) const {
+  std::string sql = "SELECT " + std::string(entry_columns) + " FROM journal";
+  pg::Params p;
+  const char* separator = " WHERE ";
+  auto where_clause = [&](std::string_view condition) {
+    sql += separator;
+    sql += condition;
+    sql += '$' + std::to_string(p.size());
+    separator = " AND ";
+  };
+  if (query.message_id) {
+    p.text(*query.message_id);
+    where_clause("message_id = ");
+  }
+  if (query.flow_id) {
+    p.text(*query.flow_id);
+    where_clause("flow_id = ");
+  }
+  if (query.outcome) {
+    p.text(*query.outcome);
+    where_clause("outcome = ");
+  }
+  if (query.since) {
+    p.int64(to_micros(*query.since));
+    where_clause("received_at >= ");
+  }
+  if (query.until) {
+    p.int64(to_micros(*query.until));
+    where_clause("received_at < ");
+  }
+  constexpr auto max_limit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  p.int64(static_cast<std::int64_t>(std::min(query.limit, max_limit)));
+  sql += " ORDER BY received_at DESC, seq DESC LIMIT $" + std::to_string(p.size());
+
+  return read_with_reconnect([&](pg_conn* db) -> Expected<std::vector<JournalEntry>> {
+    std::string reason;
+    pg::ResultPtr result = pg::exec(db, sql, p, reason);
+    if (!result) return Error{ErrorKind::unavailable, "store: searching '" + where_ + "' failed: " + reason};
+    std::vector<JournalEntry> entries;
+    entries.reserve(static_cast<std::size_t>(pg::rows(result.get())));
+    for (int row = 0; row < pg::rows(result.get()); ++row) entries.push_back(read_entry(result.get(), row));
+    return entries;
+  });
+}
+
+Expected<std::vector<Delivery>> PostgresStore::deliveries(const DeliveryQuery& query) const {
+  return read_with_reconnect(
+      [&](pg_conn* db) -> Expected<std::vector<Delivery>> { return read_postgres_deliveries(db, query, where_); });
+}
+
+}  // namespace qiao

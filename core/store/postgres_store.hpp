@@ -1,0 +1,135 @@
+#pragma once
+// The PostgreSQL journal, persistent queues and idempotency keys, for gateway nodes that share
+// one database. Shaped like SqliteStore: workers only append to in-memory queues, and one writer
+// thread owned by the store turns whatever has accumulated into a single transaction, since a
+// commit costs a round trip and a WAL flush on the server, not per row. Searches and queue reads
+// use a second connection. The writer reconnects when its connection is lost; a batch it cannot
+// write fails, every callback with an Error and every journal entry counted as dropped.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/store/pg_util.hpp"
+#include "core/store/postgres_idempotency.hpp"
+#include "core/store/store.hpp"
+
+namespace qiao {
+
+class PostgresStore final : public Store {
+ public:
+  static constexpr std::size_t default_queue_capacity = 65536;
+  // The schema version this build writes; the same numbering as the SQLite store's.
+  static int schema_version();
+
+  // Connects to `url` (postgres://user@host/db or any libpq connection string), brings the
+  // schema up to date and starts the writer. An unreachable server, a refused login or a database
+  // of a newer schema are ErrorKind::config errors that say why, with the password left out.
+  static Expected<std::unique_ptr<PostgresStore>> open(const std::string& url,
+                                                       std::size_t queue_capacity = default_queue_capacity,
+                                                       const JournalLimits& limits = {});
+
+  PostgresStore(const PostgresStore&) = delete;
+  PostgresStore& operator=(const PostgresStore&) = delete;
+  // Writes everything still queued (while the server can be reached) before closing.
+  ~PostgresStore() override;
+
+  void journal(JournalEntry entry) override;
+  void flush() override;
+  Expected<std::vector<JournalEntry>> search(const JournalQuery& query) const override;
+  std::uint64_t written() const override;
+  std::uint64_t dropped() const override;
+  JournalStats stats() const override;
+
+  void enqueue(std::vector<Delivery> deliveries, DeliveriesStored done) override;
+  void change(std::vector<DeliveryChange> changes, ChangesStored done) override;
+  Expected<std::vector<Delivery>> deliveries(const DeliveryQuery& query) const override;
+
+  void claim(IdempotencyClaim claim, IdempotencyClaimed done) override;
+  void settle(IdempotencySettle settle, std::vector<Delivery> deliveries, DeliveriesStored done) override;
+
+  // Why the most recent failed write failed; empty while every write has succeeded.
+  std::string last_write_error() const;
+  // The URL without its password, as errors name it.
+  const std::string& where() const { return where_; }
+
+ private:
+  PostgresStore(std::string url, pg::ConnPtr writer, pg::ConnPtr reader, std::size_t queue_capacity,
+                const JournalLimits& limits);
+
+  struct QueueWrite {
+    std::vector<Delivery> deliveries;
+    DeliveriesStored enqueued;  // set for an enqueue, and for a settle
+    std::vector<DeliveryChange> changes;
+    ChangesStored changed;      // set for changes
+    std::optional<IdempotencyClaim> claim;
+    IdempotencyClaimResult claim_result;
+    IdempotencyClaimed claimed;  // set for a claim
+    std::optional<IdempotencySettle> settle;
+  };
+
+  void run_writer();
+  // Writer thread: a connection to write on, reconnecting when the last one was lost and the
+  // backoff since the last failed attempt has passed. False (with `error`) when there is none.
+  bool writer_connection(std::string& error);
+  void lost_writer_connection(const std::string& error);
+  // Returns the number of journal rows committed; fills `error` when some or all were not. The
+  // queue writes are committed together with them, or none are (then `queue_error` says why).
+  std::size_t write_batch(const std::vector<JournalEntry>& batch, std::vector<QueueWrite>& writes, std::string& error,
+                          std::string& queue_error);
+  // Within the open transaction; false with `error` when the statement failed.
+  bool insert_entries(const std::vector<JournalEntry>& batch, std::string& error);
+  void trim_memory_after_burst();
+  void add_queue_write(QueueWrite write);
+  // Reader side: runs `read` on the reader connection, reconnecting once when it was lost.
+  template <class Read>
+  auto read_with_reconnect(Read read) const -> decltype(read(static_cast<pg_conn*>(nullptr)));
+
+  const std::string url_;
+  const std::string where_;
+  const JournalLimits limits_;
+
+  // Writer thread only, once it runs.
+  pg::ConnPtr writer_db_;
+  PostgresIdempotencyWriter idempotency_;
+  std::chrono::steady_clock::time_point reconnect_at_{};
+  std::chrono::milliseconds reconnect_backoff_{0};
+  std::string connection_error_;  // why the writer has no connection, while it has none
+
+  mutable std::mutex read_mutex_;  // one read at a time on reader_db_
+  mutable pg::ConnPtr reader_db_;
+
+  const std::size_t queue_capacity_;
+  mutable std::mutex queue_mutex_;
+  std::condition_variable work_cv_;
+  std::condition_variable done_cv_;
+  std::vector<JournalEntry> queue_;
+  std::vector<QueueWrite> queue_writes_;
+  std::uint64_t accepted_ = 0;
+  std::uint64_t processed_ = 0;
+  bool stopping_ = false;
+  int flush_waiters_ = 0;
+  std::string last_write_error_;
+
+  std::atomic<std::uint64_t> written_{0};
+  std::atomic<std::uint64_t> dropped_queue_full_{0};
+  std::atomic<std::uint64_t> dropped_write_failed_{0};
+  std::atomic<std::uint64_t> truncated_{0};
+  std::atomic<std::uint64_t> skipped_backlog_{0};
+  std::atomic<std::uint64_t> queued_bytes_{0};
+  std::atomic<std::uint64_t> memory_trims_{0};
+  std::atomic<std::uint64_t> commits_{0};
+  std::atomic<std::uint64_t> bytes_since_trim_{0};
+
+  std::thread writer_;  // started last, once everything it touches exists
+};
+
+}  // namespace qiao
