@@ -1,11 +1,13 @@
-// Durable enqueue throughput of the SQLite store: SENDERS senders, each queueing one delivery
-// with a SIZE-byte request and queueing the next as soon as the store says the last is on disk
-// (fsync'd), as an MLLP sender waiting for its AA does. Prints deliveries/s, commits/s (one
-// fsync of the WAL each) and deliveries per commit. A benchmark, not a test.
+// Durable enqueue throughput of the store: SENDERS senders, each queueing one delivery with a
+// SIZE-byte request and queueing the next as soon as the store says the last is on disk (fsync'd),
+// as an MLLP sender waiting for its AA does. Prints deliveries/s, commits/s (one fsync of the WAL
+// each) and deliveries per commit. A benchmark, not a test.
 //
 //   store_queue_load DIR [-s SENDERS] [-d SECONDS] [-b SIZE]
+//   store_queue_load postgres://USER@HOST/DB [-s SENDERS] [-d SECONDS] [-b SIZE]
 //
-// DIR must be on the disk under test (not tmpfs); the file is removed afterwards.
+// DIR must be on the disk under test (not tmpfs); the file is removed afterwards. A PostgreSQL
+// database keeps the deliveries the run queued: give it a scratch database.
 
 #include <atomic>
 #include <chrono>
@@ -16,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include "core/store/postgres_store.hpp"
 #include "core/store/sqlite_store.hpp"
 
 using namespace qiao;
@@ -57,7 +60,7 @@ void send_next(Load& load) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: store_queue_load DIR [-s SENDERS] [-d SECONDS] [-b SIZE]\n");
+    std::fprintf(stderr, "usage: store_queue_load DIR|postgres://… [-s SENDERS] [-d SECONDS] [-b SIZE]\n");
     return 2;
   }
   const std::filesystem::path dir = argv[1];
@@ -70,9 +73,21 @@ int main(int argc, char** argv) {
     else if (flag == "-d") seconds = std::atoi(argv[i + 1]);
     else if (flag == "-b") size = static_cast<std::size_t>(std::atoll(argv[i + 1]));
   }
+  const std::string target = argv[1];
+  const bool postgres = target.starts_with("postgres://") || target.starts_with("postgresql://");
   const std::string file = (dir / "store_queue_load.db").string();
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(file + suffix);
-  auto opened = SqliteStore::open(file);
+  if (!postgres)
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(file + suffix);
+  Expected<std::unique_ptr<Store>> opened = Error{ErrorKind::internal, "not opened"};
+  if (postgres) {
+    auto pg = PostgresStore::open(target);
+    if (pg) opened = std::unique_ptr<Store>(std::move(*pg));
+    else opened = std::move(pg).error();
+  } else {
+    auto lite = SqliteStore::open(file);
+    if (lite) opened = std::unique_ptr<Store>(std::move(*lite));
+    else opened = std::move(lite).error();
+  }
   if (!opened) {
     std::fprintf(stderr, "%s\n", opened.error().message.c_str());
     return 1;
@@ -95,6 +110,7 @@ int main(int argc, char** argv) {
               commits ? static_cast<double>(stored) / static_cast<double>(commits) : 0.0,
               static_cast<unsigned long long>(load.failed.load()));
   opened->reset();
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(file + suffix);
+  if (!postgres)
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(file + suffix);
   return load.failed.load() == 0 ? 0 : 1;
 }

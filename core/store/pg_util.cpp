@@ -1,11 +1,14 @@
 #include "core/store/pg_util.hpp"
 
 #include <libpq-fe.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <cstring>
+
+#include "core/log.hpp"
 
 namespace qiao::pg {
 
@@ -100,6 +103,11 @@ ConnPtr connect(const std::string& url, std::string& error) {
     error = message(conn.get());
     return nullptr;
   }
+  // libpq prints the server's notices to stderr by default ("relation … already exists,
+  // skipping" at every start): the gateway's output is its logs.
+  PQsetNoticeProcessor(
+      conn.get(), [](void*, const char* text) { log::system().debug("store: the database says: {}", one_line(text)); },
+      nullptr);
   return conn;
 }
 

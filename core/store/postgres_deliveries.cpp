@@ -16,10 +16,16 @@ namespace {
 using sqlite::from_micros;
 using sqlite::to_micros;
 
+// Ids are drawn from the identity column's sequence first, all of a batch's in one round trip,
+// and handed out in ascending order, so that deliveries queued together get increasing ids
+// whatever order the server drew them in; the rows then go in a few multi-row inserts.
+constexpr std::string_view draw_ids_sql =
+    "SELECT nextval(pg_get_serial_sequence('deliveries', 'id')) FROM generate_series(1, $1)";
 constexpr std::string_view insert_sql =
-    "INSERT INTO deliveries (endpoint, order_key, message_id, flow_id, request, max_attempts, backoff_ms, "
+    "INSERT INTO deliveries (id, endpoint, order_key, message_id, flow_id, request, max_attempts, backoff_ms, "
     "max_backoff_ms, jitter, state, attempts, total_attempts, created_at, next_attempt_at, last_error) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 0, 0, $10, $11, '') RETURNING id";
+    "OVERRIDING SYSTEM VALUE VALUES ";
+constexpr std::size_t rows_per_insert = 1000;
 // A start recorded again (the same number) replaces the attempt, as SQLite's INSERT OR REPLACE.
 constexpr std::string_view insert_attempt_sql =
     "INSERT INTO delivery_attempts (delivery_id, number, started_at) VALUES ($1, $2, $3) "
@@ -58,30 +64,64 @@ bool run(pg_conn* conn, std::string_view sql, const pg::Params& params, std::str
 
 }  // namespace
 
-bool PostgresDeliveryWriter::enqueue(pg_conn* conn, std::vector<Delivery>& deliveries, std::string& error) {
+bool PostgresDeliveryWriter::enqueue(pg_conn* conn, const std::vector<std::vector<Delivery>*>& groups,
+                                     std::string& error) {
+  std::size_t count = 0;
+  for (const auto* group : groups) count += group->size();
+  if (count == 0) return true;
+  std::string reason;
   pg::Params p;
-  for (Delivery& d : deliveries) {
-    p.clear();
-    p.text(d.endpoint)
-        .bytes(d.order_key)
-        .text(d.message_id)
-        .text(d.flow_id)
-        .bytes(d.request)
-        .int32(d.retry.attempts)
-        .int64(d.retry.backoff.count())
-        .int64(d.retry.max_backoff.count())
-        .boolean(d.retry.jitter)
-        .int64(to_micros(d.created_at))
-        .int64(to_micros(d.next_attempt_at));
-    std::string reason;
-    pg::ResultPtr result = pg::exec(conn, insert_sql, p, reason);
-    if (!result || pg::rows(result.get()) != 1) {
-      error = "store: queueing a delivery failed: " + (result ? std::string("no id came back") : reason);
-      return false;
-    }
-    d.id = pg::get_int(result.get(), 0, 0);
+  p.int64(static_cast<std::int64_t>(count));
+  pg::ResultPtr drawn = pg::exec(conn, draw_ids_sql, p, reason);
+  if (!drawn || static_cast<std::size_t>(pg::rows(drawn.get())) != count) {
+    error = "store: drawing delivery ids failed: " + (drawn ? std::string("too few came back") : reason);
+    return false;
   }
-  return true;
+  std::vector<std::int64_t> ids;
+  ids.reserve(count);
+  for (int row = 0; row < pg::rows(drawn.get()); ++row) ids.push_back(pg::get_int(drawn.get(), row, 0));
+  std::sort(ids.begin(), ids.end());
+
+  std::string sql;
+  std::size_t rows = 0;
+  auto send = [&]() -> bool {
+    if (rows == 0) return true;
+    const bool ok = pg::exec(conn, sql, p, reason) != nullptr;
+    if (!ok) error = "store: queueing a delivery failed: " + reason;
+    p.clear();
+    rows = 0;
+    return ok;
+  };
+  p.clear();
+  std::size_t next = 0;
+  for (auto* group : groups) {
+    for (Delivery& d : *group) {
+      if (rows == rows_per_insert && !send()) return false;
+      d.id = ids[next++];
+      if (rows == 0) sql = insert_sql;
+      else sql += ", ";
+      const int first = p.size();
+      p.int64(d.id)
+          .text(d.endpoint)
+          .bytes(d.order_key)
+          .text(d.message_id)
+          .text(d.flow_id)
+          .bytes(d.request)
+          .int32(d.retry.attempts)
+          .int64(d.retry.backoff.count())
+          .int64(d.retry.max_backoff.count())
+          .boolean(d.retry.jitter)
+          .int64(to_micros(d.created_at))
+          .int64(to_micros(d.next_attempt_at));
+      auto at = [&](int i) { return '$' + std::to_string(first + i); };
+      sql += '(';
+      for (int i = 1; i <= 10; ++i) sql += at(i) + ", ";
+      // A new delivery: queued (state 0), not attempted, no error yet.
+      sql += "0, 0, 0, " + at(11) + ", " + at(12) + ", '')";
+      ++rows;
+    }
+  }
+  return send();
 }
 
 bool PostgresDeliveryWriter::apply(pg_conn* conn, const DeliveryChange& c, std::string& error) {

@@ -15,8 +15,8 @@ namespace qiao {
 class PostgresDeliveryWriter {
  public:
   // Within the writer's open transaction on `conn`; false on a failed statement, with `error`
-  // saying why.
-  static bool enqueue(pg_conn* conn, std::vector<Delivery>& deliveries, std::string& error);
+  // saying why. Queues every group's deliveries in the order given, setting their ids.
+  static bool enqueue(pg_conn* conn, const std::vector<std::vector<Delivery>*>& groups, std::string& error);
   static bool apply(pg_conn* conn, const DeliveryChange& change, std::string& error);
 };
 
