@@ -68,6 +68,26 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) {
 void ConnCloser::operator()(pg_conn* conn) const { PQfinish(conn); }
 void ResultClearer::operator()(pg_result* result) const { PQclear(result); }
 
+// The passwords a URL holds (user:PASSWORD@, password=PASSWORD), as written in it.
+std::vector<std::string> passwords(std::string_view url) {
+  std::vector<std::string> found;
+  if (const auto scheme = url.find("://"); scheme != std::string_view::npos) {
+    const std::size_t start = scheme + 3;
+    const std::size_t end = std::min(url.find_first_of("/?", start), url.size());
+    const std::string_view authority = url.substr(start, end - start);
+    const std::size_t at = authority.rfind('@');
+    const std::size_t colon = authority.find(':');
+    if (at != std::string_view::npos && colon < at && at > colon + 1)
+      found.emplace_back(authority.substr(colon + 1, at - colon - 1));
+  }
+  for (std::size_t pos = url.find("password="); pos != std::string_view::npos; pos = url.find("password=", pos + 1)) {
+    const std::size_t value = pos + std::strlen("password=");
+    const std::size_t end = std::min(url.find_first_of("& ", value), url.size());
+    if (end > value) found.emplace_back(url.substr(value, end - value));
+  }
+  return found;
+}
+
 std::string redact(std::string_view url) {
   std::string out(url);
   // URI form: scheme://user:password@host…
@@ -101,6 +121,10 @@ ConnPtr connect(const std::string& url, std::string& error) {
   }
   if (PQstatus(conn.get()) != CONNECTION_OK) {
     error = message(conn.get());
+    // libpq quotes the part of a URL it cannot parse, which may be the password.
+    for (const std::string& password : passwords(url))
+      for (std::size_t pos = error.find(password); pos != std::string::npos; pos = error.find(password, pos + 3))
+        error.replace(pos, password.size(), "***");
     return nullptr;
   }
   // libpq prints the server's notices to stderr by default ("relation … already exists,

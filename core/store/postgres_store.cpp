@@ -223,6 +223,13 @@ Status migrate(pg_conn* db, const std::string& where) {
   return Ok{};
 }
 
+// Long enough to ride out another node's batch on the same keys or a brief DDL lock, short enough
+// that a wedged lock shows up as failed writes and an error rather than a writer that waits for
+// ever (SQLite's busy timeout is the same 5 s).
+bool start_writer_session(pg_conn* db, std::string& error) {
+  return pg::exec(db, "SET lock_timeout = '5s'", error) != nullptr;
+}
+
 // The database stores TEXT in its own encoding: in anything but UTF-8 (or SQL_ASCII, which
 // stores bytes as they come), Chinese text a message carries could not be written at all.
 Status check_encoding(pg_conn* db, const std::string& where) {
@@ -244,6 +251,8 @@ Expected<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& 
   if (!writer) return Error{ErrorKind::config, "store: cannot connect to '" + where + "': " + reason};
   if (auto ok = check_encoding(writer.get(), where); !ok) return std::move(ok).error();
   if (auto migrated = migrate(writer.get(), where); !migrated) return std::move(migrated).error();
+  if (!start_writer_session(writer.get(), reason))
+    return Error{ErrorKind::config, "store: cannot set up a session on '" + where + "': " + reason};
   pg::ConnPtr reader = pg::connect(url, reason);
   if (!reader) return Error{ErrorKind::config, "store: cannot connect to '" + where + "': " + reason};
 
@@ -373,7 +382,7 @@ bool PostgresStore::writer_connection(std::string& error) {
   }
   std::string reason;
   pg::ConnPtr conn = pg::connect(url_, reason);
-  if (!conn) {
+  if (!conn || !start_writer_session(conn.get(), reason)) {
     reconnect_backoff_ = std::clamp(reconnect_backoff_ * 2, first_reconnect_backoff, max_reconnect_backoff);
     reconnect_at_ = std::chrono::steady_clock::now() + reconnect_backoff_;
     connection_error_ = "store: cannot reach '" + where_ + "': " + reason;

@@ -152,6 +152,13 @@ TEST_CASE("store postgres: store.url takes postgres:// and postgresql://, and sa
     CHECK_THAT(query_password.error().message, Catch::Contains("password=***"));
     CHECK_THAT(query_password.error().message, !Catch::Contains("s3cret"));
 
+    // A password libpq cannot parse is quoted in its reason: left out there too.
+    auto unparsed = open_store("postgresql://qiao:bad%zzpass@127.0.0.1:1/qiao", "");
+    REQUIRE_FALSE(unparsed.has_value());
+    CHECK(unparsed.error().kind == ErrorKind::config);
+    CHECK_THAT(unparsed.error().message, Catch::Contains("percent"));
+    CHECK_THAT(unparsed.error().message, !Catch::Contains("zzpass"));
+
     auto bad = open_store("postgresql://host:notaport/qiao", "");
     REQUIRE_FALSE(bad.has_value());
     CHECK(bad.error().kind == ErrorKind::config);
@@ -389,5 +396,24 @@ TEST_CASE("store postgres: no free-space floor applies, since the disk is the se
     REQUIRE(found->front().request != nullptr);
     CHECK(*found->front().request == "body");
     CHECK_FALSE(found->front().request_truncated);
+  });
+}
+
+TEST_CASE("store postgres: a lock held past 5 s fails the batch instead of stalling the writer", "[store][postgres]") {
+  qiao_test::with_postgres([](PostgresBackend& backend) {
+    auto opened = backend.open();
+    PostgresStore& store = dynamic_cast<PostgresStore&>(*opened);
+    backend.hold_writes();
+    const auto start = std::chrono::steady_clock::now();
+    store.journal(entry("waits"));
+    store.flush();
+    CHECK(std::chrono::steady_clock::now() - start >= 5s);
+    CHECK(store.written() == 0);
+    CHECK(store.stats().dropped_write_failed == 1);
+    CHECK_THAT(store.last_write_error(), Catch::Contains("lock timeout"));
+    backend.release_writes();
+    store.journal(entry("after"));
+    store.flush();
+    CHECK(store.written() == 1);
   });
 }
