@@ -37,7 +37,8 @@ constexpr ConfigKey admin_keys[] = {
     {"tls", KeyType::mapping, "", "TLS of the admin listener (cert, key, client_ca); needed off loopback"},
 };
 constexpr ConfigKey store_keys[] = {
-    {"url", KeyType::string, "sqlite://var/qiao.db", "sqlite://PATH (embedded)"},
+    {"url", KeyType::string, "sqlite://var/qiao.db",
+     "sqlite://PATH (embedded), or postgres://USER@HOST/DB (a PostgreSQL database nodes share)"},
 };
 constexpr ConfigKey journal_keys[] = {
     {"max_payload_bytes", KeyType::size, "1MiB", "longest request or reply kept; a longer one keeps its beginning"},
