@@ -22,7 +22,7 @@ namespace {
 
 std::string source_text(const Message& msg) {
   std::string text;
-  for (const char* key : {"kind", "remote", "method", "path"}) {
+  for (const char* key : {"kind", "of", "remote", "method", "path"}) {  // "of": the message a replay runs again
     if (const Value* v = msg.source.find(key); v && v->is_string()) {
       if (!text.empty()) text += ' ';
       text += v->as_string();
