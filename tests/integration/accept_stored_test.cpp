@@ -38,6 +38,7 @@ std::string adt_flow(int port) {
          "    retry: { attempts: 1000, backoff: 100ms, max_backoff: 500ms }\n"
          "steps:\n"
          "  - check: { lua: 'hl7.get(body, \"PID-3.1\") ~= \"BAD\"', message: 'patient BAD is refused' }\n"
+         "  - lua: 'if hl7.get(body, \"PID-3.1\") == \"GONE\" then qiao.fail(\"rejected\", \"patient GONE was merged\") end'\n"
          "  - call: { endpoint: lis }\n";
 }
 
@@ -134,20 +135,25 @@ TEST_CASE("accept stored: the HIS gets AA while the LIS is down and a kill -9 co
   REQUIRE(refused);
   CHECK((ack_code(*refused) == "AR" || ack_code(*refused) == "AE"));
   // A message the flow refuses for what it is becomes a dead letter at its first run.
-  const auto doomed = his.send(adt("AS-BAD", "BAD"));
-  REQUIRE(doomed);
-  CHECK(ack_code(*doomed) == "AA");
+  // So does one a Lua step fails as rejected.
+  for (const auto& [control, patient] : {std::pair{"AS-BAD", "BAD"}, std::pair{"AS-GONE", "GONE"}}) {
+    const auto doomed = his.send(adt(control, patient));
+    REQUIRE(doomed);
+    CHECK(ack_code(*doomed) == "AA");
+  }
 
   lis.start(lis_port);
   REQUIRE(wait_for([&] { return lis.arrivals().size() >= 40 && depth(*gateway) == 0; }, 60s));
   const auto arrivals = lis.arrivals();
   CHECK(first_arrivals_by_patient(arrivals) == sent_by_patient);
-  for (const LisArrival& a : arrivals) CHECK(a.patient != "BAD");
+  for (const LisArrival& a : arrivals) CHECK((a.patient != "BAD" && a.patient != "GONE"));
   std::printf("accept stored: %zu arrivals for 40 messages (%zu again after the kill)\n", arrivals.size(),
               arrivals.size() - 40);
-  CHECK(metric(*gateway, "qiao_queue_dead_letters{endpoint=\"flow:adt-in\"}") == 1.0);
+  CHECK(metric(*gateway, "qiao_queue_dead_letters{endpoint=\"flow:adt-in\"}") == 2.0);
+  CHECK(metric(*gateway, "qiao_queue_retries_total{endpoint=\"flow:adt-in\"}") >= 1.0);  // the outage
   const HttpResult dead = gateway->admin_request("GET", "/api/queues/dead?endpoint=flow:adt-in");
-  CHECK_THAT(dead.body, Catch::Contains("patient BAD is refused"));
+  CHECK_THAT(dead.body, Catch::Contains("patient BAD is refused") && Catch::Contains("patient GONE was merged"));
+  CHECK_THAT(dead.body, Catch::Contains("\"attempts\":1,"));
   CHECK(gateway->stop() == 0);
 }
 
