@@ -19,6 +19,7 @@
 #include <optional>
 
 #include "core/admin_queues.hpp"
+#include "core/admin_replay.hpp"
 #include "core/admin_support.hpp"
 #include "core/json_text.hpp"
 #include "core/metrics.hpp"
@@ -240,6 +241,14 @@ boost::asio::awaitable<AdminResponse> AdminApi::handle(AdminRequest request) {
         runtime.control_context(), [&runtime]() -> boost::asio::awaitable<ReloadReport> { co_return runtime.reload("admin api"); },
         boost::asio::use_awaitable);
     co_return AdminResponse{report.ok ? 200 : 422, "application/json", reload_json(report)};
+  }
+  if (path == "/api/messages/replay") {
+    if (request.method != "POST") co_return error_response(405, "method_not_allowed", "use POST");
+    DeliveryService* deliveries = runtime_.deliveries();
+    if (!store_ || !deliveries) co_return error_response(503, "unavailable", "no store is configured");
+    co_return co_await boost::asio::co_spawn(
+        journal_reader_, replay_messages(*store_, *deliveries, runtime_.generation(), std::string(query)),
+        boost::asio::use_awaitable);
   }
   if (path == "/api/messages") {
     if (request.method != "GET") co_return error_response(405, "method_not_allowed", "use GET");
