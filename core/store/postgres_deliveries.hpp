@@ -21,6 +21,7 @@ class PostgresDeliveryWriter {
 };
 
 // Oldest first. Fails with the server's reason; `where` names the database in errors.
-Expected<std::vector<Delivery>> read_postgres_deliveries(pg_conn* conn, const DeliveryQuery& query, const std::string& where);
+Expected<std::vector<Delivery>> read_postgres_deliveries(pg_conn* conn, const DeliveryQuery& query,
+                                                         const std::string& where);
 
 }  // namespace qiao

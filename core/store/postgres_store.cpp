@@ -555,7 +555,8 @@ std::size_t PostgresStore::write_batch(const std::vector<JournalEntry>& batch, s
   if (!pg::exec(writer_db_.get(), "BEGIN", reason)) {
     // Nothing of the batch has been sent: a connection that died while idle (a server restart,
     // a proxy's idle timeout) is replaced and the batch goes on the new one.
-    if (!pg::connection_bad(writer_db_.get())) return fail_all("store: beginning a write to '" + where_ + "' failed: " + reason);
+    if (!pg::connection_bad(writer_db_.get()))
+      return fail_all("store: beginning a write to '" + where_ + "' failed: " + reason);
     lost_writer_connection(reason);
     if (!writer_connection(reason)) return fail_all(reason);
     if (!pg::exec(writer_db_.get(), "BEGIN", reason))

@@ -21,7 +21,8 @@ if [ "$(id -u)" -eq 0 ]; then as=(runuser -u postgres --); fi
 
 case "$cmd" in
   start)
-    rm -f "$state"
+    # A run that was cut short (Ctrl-C) left its server running: stop it rather than keep it.
+    if [ -f "$state" ]; then "$0" stop "$state"; fi
     if [ ! -x "$bindir/initdb" ] || [ ! -x "$bindir/pg_ctl" ]; then
       echo "absent $bindir" >"$state"
       echo "no PostgreSQL in $bindir (scripts/install-deps.sh test installs it): its tests will not run"

@@ -143,7 +143,8 @@ TEST_CASE("store postgres: store.url takes postgres:// and postgresql://, and sa
     REQUIRE_FALSE(refused.has_value());
     CHECK(refused.error().kind == ErrorKind::config);
     CHECK_THAT(refused.error().message,
-               Catch::StartsWith("store: cannot connect to 'postgresql://qiao:***@127.0.0.1:1/qiao?connect_timeout=5': "));
+               Catch::StartsWith("store: cannot connect to "
+                                 "'postgresql://qiao:***@127.0.0.1:1/qiao?connect_timeout=5': "));
     CHECK_THAT(refused.error().message, Catch::Contains("Connection refused"));
     CHECK_THAT(refused.error().message, !Catch::Contains("s3cret"));
 

@@ -621,8 +621,8 @@ PRAGMA user_version = 1;
   CHECK(RawDb(file).text("PRAGMA user_version") == "4");
 }
 
-LASTING_STORE_CASE("store: while journal.max_queued_bytes of payloads wait for a slow disk, entries queue without theirs",
-                   "[store]") {
+LASTING_STORE_CASE(
+    "store: while journal.max_queued_bytes of payloads wait for a slow disk, entries queue without theirs", "[store]") {
   qiao::JournalLimits limits;
   limits.min_free_bytes = 0;
   limits.max_queued_bytes = 100;
