@@ -112,7 +112,7 @@ inline std::optional<std::string> postgres_test_server(std::string& absent) {
   std::string line, host, port;
   while (std::getline(state, line)) {
     if (line.starts_with("absent")) {
-      absent = "PostgreSQL is not installed (" + line.substr(6) + "): the PostgreSQL store was not tested";
+      absent = "PostgreSQL is not installed (" + line.substr(7) + "): the PostgreSQL store was not tested";
       return std::nullopt;
     }
     if (line.starts_with("host=")) host = line.substr(5);
