@@ -114,7 +114,7 @@ boost::asio::awaitable<Outcome> Engine::process(std::shared_ptr<const Generation
     stats->record(outcome.error ? &*outcome.error : nullptr, elapsed);
     if (outcome.error) stats->record_error_text(msg.id + ": " + outcome.error->message);
   }
-  account(msg, outcome, repeat_of);
+  account(msg, outcome, repeat_of, flow.journal.level);
   co_return outcome;
 }
 
@@ -166,7 +166,7 @@ boost::asio::awaitable<Status> Engine::store_durably(std::vector<Delivery> deliv
       boost::asio::use_awaitable);
 }
 
-void Engine::account(const Message& msg, const Outcome& outcome, const std::string& repeat_of) {
+void Engine::account(const Message& msg, const Outcome& outcome, const std::string& repeat_of, JournalLevel journal) {
   const int status = outcome.status;
   const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - msg.started);
   const std::string_view result = outcome.error ? error_kind_name(outcome.error->kind) : std::string_view("ok");
@@ -174,7 +174,7 @@ void Engine::account(const Message& msg, const Outcome& outcome, const std::stri
                        msg.id, msg.trace_id, result, status, elapsed.count(), source_text(msg),
                        outcome.error ? " error=" : "", outcome.error ? "\"" + outcome.error->message + "\"" : "",
                        repeat_of.empty() ? "" : " repeat_of=", repeat_of);
-  if (store_) {
+  if (store_ && journal != JournalLevel::none) {
     JournalEntry entry;
     entry.message_id = msg.id;
     entry.trace_id = msg.trace_id;
@@ -189,6 +189,7 @@ void Engine::account(const Message& msg, const Outcome& outcome, const std::stri
     entry.reply = outcome.body;
     // Anyone can send bytes the gateway refuses, at any rate: the journal keeps only their beginning.
     entry.rejected = outcome.error && is_sender_fault(outcome.error->kind);
+    entry.keep_payloads = journal == JournalLevel::full;
     store_->journal(std::move(entry));
   }
 }
@@ -199,7 +200,9 @@ Outcome Engine::reject(const Message& msg, Error error, const ErrorRenderer& err
   outcome.error = std::move(error);
   errors.render(*outcome.error, outcome);
   metrics_.count_unrouted(outcome.status);
-  account(msg, outcome, {});
+  // No flow took it, so no flow's level applies: its row says what reached the gateway, and
+  // is_sender_fault keeps only the first journal.max_rejected_bytes of it.
+  account(msg, outcome, {}, JournalLevel::full);
   return outcome;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "core/flow/journal.hpp"
 #include "core/idempotency_guard.hpp"
 #include "core/message.hpp"
 #include "core/store/deliveries.hpp"
@@ -65,7 +66,8 @@ class Engine {
                                              const ErrorRenderer& errors);
   boost::asio::awaitable<Status> store_durably(std::vector<Delivery> deliveries, std::optional<IdempotencySettle> settle);
   // `repeat_of`: the message whose answer this one got again; empty for a message that ran.
-  void account(const Message& msg, const Outcome& outcome, const std::string& repeat_of);
+  // `journal`: what the journal keeps of it (the flow's level); nothing for JournalLevel::none.
+  void account(const Message& msg, const Outcome& outcome, const std::string& repeat_of, JournalLevel journal);
   Metrics& metrics_;
   Store* store_;
   DeliveryService* deliveries_ = nullptr;

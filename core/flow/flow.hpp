@@ -8,6 +8,7 @@
 #include "core/codec.hpp"
 #include "core/config/diagnostics.hpp"
 #include "core/flow/idempotency.hpp"
+#include "core/flow/journal.hpp"
 #include "core/flow/reply.hpp"
 #include "core/flow/step.hpp"
 #include "core/source.hpp"
@@ -29,6 +30,7 @@ class Flow {
   Steps steps;
   ReplySpec reply;                       // the flow's final reply, when no step replied
   std::optional<IdempotencySpec> idempotency;  // a repeated business key gets the first answer again
+  JournalSpec journal;                   // what the journal keeps of its messages
   FlowStats* stats = nullptr;            // owned by Metrics; survives reloads under the same id
 };
 

@@ -385,8 +385,10 @@ void SqliteStore::journal(JournalEntry entry) {
   const bool low_on_space = low_on_space_.load(std::memory_order_relaxed);
   const std::uint64_t request_limit =
       entry.rejected ? std::min(limits_.max_rejected_bytes, limits_.max_payload_bytes) : limits_.max_payload_bytes;
-  const bool cut = low_on_space ? cut_payloads(entry, 0, 0)
-                                : cut_payloads(entry, request_limit, limits_.max_payload_bytes);
+  bool cut = false;
+  if (!entry.keep_payloads) cut_payloads(entry, 0, 0);  // the flow's choice, not a limit: not counted
+  else if (low_on_space) cut = cut_payloads(entry, 0, 0);
+  else cut = cut_payloads(entry, request_limit, limits_.max_payload_bytes);
   // A disk slower than the gateway: entries go on queueing up to the capacity, but once the
   // queue holds max_queued_bytes of payloads the next ones wait without theirs, so a stalled
   // disk cannot grow the process without bound. Checked without the lock: concurrent workers

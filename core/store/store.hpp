@@ -44,6 +44,9 @@ struct JournalEntry {
   // Refused by the gateway for what it is (undecodable, unknown path, too large …): its request
   // is kept to JournalLimits::max_rejected_bytes. Set by whoever journals the entry.
   bool rejected = false;
+  // False for a flow with `journal: metadata`: the row is stored without its payload bytes (empty,
+  // marked truncated when there were any), their sizes kept. Set by whoever journals the entry.
+  bool keep_payloads = true;
   // Set by the store: the sizes as received and answered, and whether the stored bytes are only
   // their beginning (a size limit, or no payload at all while the disk is low on space).
   std::uint64_t request_size = 0;
