@@ -24,6 +24,7 @@
 #include "core/metrics.hpp"
 #include "core/net/host_port.hpp"
 #include "core/runtime.hpp"
+#include "core/flow/journal.hpp"
 #include "core/store/store.hpp"
 
 namespace qiao {
@@ -294,6 +295,21 @@ AdminResponse AdminApi::messages(std::string_view query) const {
   if (auto v = query_parameter(query, "flow"); v && !v->empty()) q.flow_id = *v;
   if (auto v = query_parameter(query, "outcome"); v && !v->empty()) q.outcome = *v;
   if (auto v = query_parameter(query, "id"); v && !v->empty()) q.message_id = *v;
+  // key.NAME=VALUE, as many as the flow has keys: rows with every one of them.
+  if (!query.empty()) {
+    auto parsed = boost::urls::parse_query(boost::urls::string_view(query.data(), query.size()));
+    if (parsed) {
+      for (const auto& param : boost::urls::params_view(*parsed)) {
+        const std::string name = param.key;
+        if (!name.starts_with("key.")) continue;
+        if (name.size() == 4 || param.value.empty())
+          return error_response(400, "bad_input", name + ": a key search is key.NAME=VALUE, both non-empty");
+        q.keys.push_back(JournalKey{name.substr(4), std::string(param.value)});
+      }
+    }
+    if (q.keys.size() > max_journal_keys)
+      return error_response(400, "bad_input", "at most " + std::to_string(max_journal_keys) + " key.NAME parameters");
+  }
   if (auto p = query_parameter(query, "limit"); p && !p->empty()) {
     const std::string& v = *p;
     std::size_t limit = 0;
@@ -308,12 +324,16 @@ AdminResponse AdminApi::messages(std::string_view query) const {
   std::string body = "{\"messages\":[";
   bool first = true;
   for (const auto& e : *found) {
+    std::string keys = "{";
+    for (const JournalKey& key : e.keys)
+      keys += (keys.size() > 1 ? "," : "") + json_quote(key.name) + ":" + json_quote(key.value);
+    keys += '}';
     body += fmt::format(
-        R"({}{{"id":{},"trace":{},"flow":{},"receivedAt":{},"latencyUs":{},"outcome":{},"status":{},"source":{},"error":{},"request":{},"requestSize":{},"requestTruncated":{},"reply":{},"replySize":{},"replyTruncated":{}}})",
+        R"({}{{"id":{},"trace":{},"flow":{},"receivedAt":{},"latencyUs":{},"outcome":{},"status":{},"source":{},"error":{},"request":{},"requestSize":{},"requestTruncated":{},"reply":{},"replySize":{},"replyTruncated":{},"keys":{}}})",
         first ? "" : ",", json_quote(e.message_id), json_quote(e.trace_id), json_quote(e.flow_id),
         json_quote(iso_time(e.received_at)), e.latency_us, json_quote(e.outcome), e.status, json_quote(e.source),
         json_quote(e.error), json_quote(e.request ? std::string_view(*e.request) : std::string_view()), e.request_size,
-        e.request_truncated, json_quote(e.reply), e.reply_size, e.reply_truncated);
+        e.request_truncated, json_quote(e.reply), e.reply_size, e.reply_truncated, keys);
     first = false;
   }
   body += "]}";

@@ -89,8 +89,10 @@ boost::asio::awaitable<Outcome> Engine::process(std::shared_ptr<const Generation
   outcome.message_id = msg.id;
   FlowRun run(msg, flow, *generation);
   std::optional<IdempotencyGuard::Admission> admission;
-  if (auto decoded = decode_body(msg, flow); !decoded) {
-    outcome.error = std::move(decoded).error();
+  Status body = decode_body(msg, flow);
+  const bool decoded = body.has_value();
+  if (!decoded) {
+    outcome.error = std::move(body).error();
   } else if (flow.idempotency) {
     auto admitted = co_await idempotency_.admit(run, *flow.idempotency);
     if (!admitted) outcome.error = std::move(admitted).error();
@@ -107,6 +109,10 @@ boost::asio::awaitable<Outcome> Engine::process(std::shared_ptr<const Generation
     else errors.accepted(outcome);
     co_await store_results(run, admission ? &admission->key : nullptr, outcome, errors);
   }
+  // Keys come from the body, so a message that could not be decoded has none.
+  std::vector<JournalKey> keys;
+  if (decoded && flow.journal.level != JournalLevel::none && !flow.journal.keys.empty())
+    keys = co_await journal_keys(run);
 
   if (stats) {
     stats->in_flight.fetch_sub(1, std::memory_order_relaxed);
@@ -114,7 +120,7 @@ boost::asio::awaitable<Outcome> Engine::process(std::shared_ptr<const Generation
     stats->record(outcome.error ? &*outcome.error : nullptr, elapsed);
     if (outcome.error) stats->record_error_text(msg.id + ": " + outcome.error->message);
   }
-  account(msg, outcome, repeat_of, flow.journal.level);
+  account(msg, outcome, repeat_of, flow.journal.level, std::move(keys));
   co_return outcome;
 }
 
@@ -166,7 +172,43 @@ boost::asio::awaitable<Status> Engine::store_durably(std::vector<Delivery> deliv
       boost::asio::use_awaitable);
 }
 
-void Engine::account(const Message& msg, const Outcome& outcome, const std::string& repeat_of, JournalLevel journal) {
+boost::asio::awaitable<std::vector<JournalKey>> Engine::journal_keys(FlowRun& run) {
+  std::vector<JournalKey> keys;
+  for (const JournalKeySpec& spec : run.flow.journal.keys) {
+    auto evaluated = co_await run.lua(spec.expression);
+    std::string problem;
+    std::string text;
+    if (!evaluated) {
+      problem = evaluated.error().message;
+    } else if (!evaluated->values.empty()) {
+      const Value& value = evaluated->values[0];
+      switch (value.type()) {
+        case Value::Type::string:
+        case Value::Type::integer:
+        case Value::Type::decimal:
+        case Value::Type::boolean: text = key_text(value); break;
+        case Value::Type::null: break;
+        default: problem = std::string(type_name(value.type())) + " is not a key (a string, an integer or a decimal)";
+      }
+      if (text.size() > max_journal_key_value)
+        problem = "its " + std::to_string(text.size()) + " bytes are more than " + std::to_string(max_journal_key_value);
+      else if (text.find('\0') != std::string::npos)
+        problem = "it holds a NUL byte";
+    }
+    if (!problem.empty()) {
+      // The message is done and answered; a key that cannot be had costs only its index entry.
+      if (run.flow.stats) run.flow.stats->journal_key_errors.fetch_add(1, std::memory_order_relaxed);
+      log::system().warn("flow={} id={}: journal key '{}' ({}) left out: {}", run.flow.id, run.msg.id, spec.name,
+                         spec.source, problem);
+    } else if (!text.empty()) {
+      keys.push_back(JournalKey{spec.name, std::move(text)});
+    }
+  }
+  co_return keys;
+}
+
+void Engine::account(const Message& msg, const Outcome& outcome, const std::string& repeat_of, JournalLevel journal,
+                     std::vector<JournalKey> keys) {
   const int status = outcome.status;
   const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - msg.started);
   const std::string_view result = outcome.error ? error_kind_name(outcome.error->kind) : std::string_view("ok");
@@ -190,6 +232,7 @@ void Engine::account(const Message& msg, const Outcome& outcome, const std::stri
     // Anyone can send bytes the gateway refuses, at any rate: the journal keeps only their beginning.
     entry.rejected = outcome.error && is_sender_fault(outcome.error->kind);
     entry.keep_payloads = journal == JournalLevel::full;
+    entry.keys = std::move(keys);
     store_->journal(std::move(entry));
   }
 }
@@ -202,7 +245,7 @@ Outcome Engine::reject(const Message& msg, Error error, const ErrorRenderer& err
   metrics_.count_unrouted(outcome.status);
   // No flow took it, so no flow's level applies: its row says what reached the gateway, and
   // is_sender_fault keeps only the first journal.max_rejected_bytes of it.
-  account(msg, outcome, {}, JournalLevel::full);
+  account(msg, outcome, {}, JournalLevel::full, {});
   return outcome;
 }
 

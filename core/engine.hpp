@@ -13,6 +13,7 @@
 #include "core/idempotency_guard.hpp"
 #include "core/message.hpp"
 #include "core/store/deliveries.hpp"
+#include "core/store/store.hpp"
 
 namespace qiao {
 
@@ -67,7 +68,12 @@ class Engine {
   boost::asio::awaitable<Status> store_durably(std::vector<Delivery> deliveries, std::optional<IdempotencySettle> settle);
   // `repeat_of`: the message whose answer this one got again; empty for a message that ran.
   // `journal`: what the journal keeps of it (the flow's level); nothing for JournalLevel::none.
-  void account(const Message& msg, const Outcome& outcome, const std::string& repeat_of, JournalLevel journal);
+  // `keys`: the message's business keys for its row.
+  void account(const Message& msg, const Outcome& outcome, const std::string& repeat_of, JournalLevel journal,
+               std::vector<JournalKey> keys);
+  // Evaluates the flow's journal keys on the message once it ran; one that fails or is not a
+  // key is logged, counted and left out.
+  boost::asio::awaitable<std::vector<JournalKey>> journal_keys(FlowRun& run);
   Metrics& metrics_;
   Store* store_;
   DeliveryService* deliveries_ = nullptr;

@@ -24,7 +24,7 @@ constexpr ConfigKey flow_keys[] = {
     {"idempotency", KeyType::mapping, "",
      "key (Lua expression) and ttl: a repeated key gets the first answer again without running the flow"},
     {"journal", KeyType::any, "",
-     "full, metadata or none (what the journal keeps of each message), or { level }; default journal.level"},
+     "full, metadata or none (what the journal keeps of each message), or { level, keys }; default journal.level"},
 };
 
 constexpr ConfigKey endpoint_common_keys[] = {

@@ -225,6 +225,12 @@ std::string Metrics::render(std::uint64_t generation) const {
     out += fmt::format("qiao_idempotent_repeats_total{{flow=\"{}\"}} {}\n", label_value(id),
                        stats->idempotent_repeats.load(std::memory_order_relaxed));
   }
+  out += "# HELP qiao_journal_key_errors_total Journal keys left out of a message's row: their Lua expression failed or gave no key, by flow.\n";
+  out += "# TYPE qiao_journal_key_errors_total counter\n";
+  for (const auto& [id, stats] : flows_) {
+    out += fmt::format("qiao_journal_key_errors_total{{flow=\"{}\"}} {}\n", label_value(id),
+                       stats->journal_key_errors.load(std::memory_order_relaxed));
+  }
   out += "# HELP qiao_unrouted_requests_total Requests that matched no flow, by status answered.\n";
   out += "# TYPE qiao_unrouted_requests_total counter\n";
   for (const auto& [status, n] : unrouted_) out += fmt::format("qiao_unrouted_requests_total{{status=\"{}\"}} {}\n", status, n);

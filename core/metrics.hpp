@@ -42,6 +42,7 @@ class FlowStats {
 
   std::atomic<std::int64_t> in_flight{0};
   std::atomic<std::uint64_t> idempotent_repeats{0};  // messages given an earlier message's answer again
+  std::atomic<std::uint64_t> journal_key_errors{0};  // journal keys left out: the expression failed or gave no key
   LatencyHistogram latency;
   std::array<std::atomic<std::uint64_t>, outcome_count> outcomes{};
 

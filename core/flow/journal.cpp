@@ -1,5 +1,9 @@
 #include "core/flow/journal.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <set>
+
 #include "core/config/schema.hpp"
 #include "core/flow/flow_builder.hpp"
 
@@ -9,7 +13,15 @@ namespace {
 
 constexpr ConfigKey journal_keys[] = {
     {"level", KeyType::string, "", "full, metadata or none; default: journal.level in qiao.yaml (full)"},
+    {"keys", KeyType::mapping, "",
+     "business keys the journal indexes, NAME: Lua expression evaluated after the flow ran (body.patientId)"},
 };
+
+bool valid_key_name(const std::string& name) {
+  return !name.empty() && name.size() <= max_journal_key_name && std::all_of(name.begin(), name.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+         });
+}
 
 std::optional<JournalLevel> read_level(const ConfigNode& node, Diagnostics& diag) {
   auto level = node.is_scalar() ? parse_journal_level(node.scalar()) : std::nullopt;
@@ -47,6 +59,33 @@ JournalSpec parse_journal(const ConfigNode& node, JournalLevel default_level, Fl
   ConfigReader reader(node, journal_keys, diag, "journal");
   if (auto level = reader.node("level")) {
     if (auto parsed = read_level(*level, diag)) spec.level = *parsed;
+  }
+  auto keys = reader.node("keys");
+  if (!keys || !keys->is_map()) return spec;
+  if (spec.level == JournalLevel::none) {
+    diag.error(keys->location(), "journal: keys need a row to be found by, and level none keeps no row");
+    return spec;
+  }
+  const auto entries = keys->entries();
+  if (entries.size() > max_journal_keys)
+    diag.error(keys->location(), "journal: at most " + std::to_string(max_journal_keys) + " keys per flow");
+  std::set<std::string> seen;
+  for (const auto& [name_node, expression] : entries) {
+    const std::string name = name_node.scalar();
+    if (!valid_key_name(name)) {
+      diag.error(name_node.location(), "journal key '" + name + "' may use only letters, digits, '-' and '_' (at most " +
+                                           std::to_string(max_journal_key_name) + ")");
+      continue;
+    }
+    if (!seen.insert(name).second) {
+      diag.error(name_node.location(), "journal key '" + name + "' is named twice");
+      continue;
+    }
+    if (!expression.is_scalar() || expression.scalar().empty()) {
+      diag.error(expression.location(), "journal key '" + name + "': expected a Lua expression such as body.patientId");
+      continue;
+    }
+    spec.keys.push_back(JournalKeySpec{name, builder.lua(expression, LuaChunkKind::expression), expression.scalar()});
   }
   return spec;
 }

@@ -56,6 +56,9 @@ class SqliteStore final : public Store {
   void flush() override;
   // `since` is inclusive and `until` exclusive, so consecutive windows never overlap.
   Expected<std::vector<JournalEntry>> search(const JournalQuery& query) const override;
+  // SQLite's plan for that search (EXPLAIN QUERY PLAN, its steps joined by "; "): which index a
+  // search walks, for tests and for an operator wondering why one is slow.
+  Expected<std::string> query_plan(const JournalQuery& query) const;
   std::uint64_t written() const override;
   // Entries refused because the queue was full, plus entries whose write failed.
   std::uint64_t dropped() const override;
@@ -121,6 +124,7 @@ class SqliteStore final : public Store {
   StmtPtr commit_;
   StmtPtr rollback_;
   StmtPtr insert_;
+  StmtPtr insert_key_;
   SqliteDeliveryWriter deliveries_;
   SqliteIdempotencyWriter idempotency_;
 

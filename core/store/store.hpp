@@ -29,6 +29,13 @@ struct JournalLimits {
   std::uint64_t max_queued_bytes = 64u << 20;  // payloads waiting to be written; beyond, entries wait without
 };
 
+// A business key of a message (patient → P001), by which its journal row is found.
+struct JournalKey {
+  std::string name;
+  std::string value;
+  bool operator==(const JournalKey&) const = default;
+};
+
 struct JournalEntry {
   std::string message_id;
   std::string trace_id;
@@ -47,6 +54,9 @@ struct JournalEntry {
   // False for a flow with `journal: metadata`: the row is stored without its payload bytes (empty,
   // marked truncated when there were any), their sizes kept. Set by whoever journals the entry.
   bool keep_payloads = true;
+  // The flow's `journal: keys`, in its order, each name once; names and values hold no NUL byte.
+  // Stored with the row and indexed by (name, value), whatever the level (but none).
+  std::vector<JournalKey> keys;
   // Set by the store: the sizes as received and answered, and whether the stored bytes are only
   // their beginning (a size limit, or no payload at all while the disk is low on space).
   std::uint64_t request_size = 0;
@@ -76,6 +86,9 @@ struct JournalQuery {
   std::optional<std::string> outcome;
   std::optional<std::chrono::system_clock::time_point> since;
   std::optional<std::chrono::system_clock::time_point> until;
+  // Rows having every one of these keys (name and value exactly); found through their index,
+  // newest first, ties in the same microsecond by message id.
+  std::vector<JournalKey> keys;
   std::size_t limit = 100;
 };
 

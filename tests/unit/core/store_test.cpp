@@ -309,7 +309,7 @@ TEST_CASE("store: a file store creates its directory and keeps its entries acros
   {
     RawDb raw(file);
     CHECK(raw.text("PRAGMA journal_mode") == "wal");
-    CHECK(raw.text("PRAGMA user_version") == "4");
+    CHECK(raw.text("PRAGMA user_version") == "5");
     CHECK(raw.text("SELECT count(*) FROM journal") == "100");
     CHECK(raw.text("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'journal_%'") == "3");
   }
@@ -384,7 +384,7 @@ TEST_CASE("store: unusable urls and files are config errors that say why", "[sto
     auto store = qiao::open_store("sqlite://future.db", dir.path().string());
     REQUIRE_FALSE(store.has_value());
     CHECK(store.error().kind == ErrorKind::config);
-    CHECK_THAT(store.error().message, Catch::Contains("has schema version 99, newer than this build understands (4)"));
+    CHECK_THAT(store.error().message, Catch::Contains("has schema version 99, newer than this build understands (5)"));
   }
 
   SECTION("a schema version no qiao writes") {
@@ -651,7 +651,7 @@ PRAGMA user_version = 1;
   CHECK_FALSE(old.request_truncated);
   CHECK(old.reply_size == 5);
   CHECK_FALSE(old.reply_truncated);
-  CHECK(RawDb(file).text("PRAGMA user_version") == "4");
+  CHECK(RawDb(file).text("PRAGMA user_version") == "5");
 }
 
 TEST_CASE("store: while journal.max_queued_bytes of payloads wait for a slow disk, entries queue without theirs",
