@@ -81,6 +81,9 @@ void take_reply(Expected<Reply> reply, const Message& msg, const Flow& flow, Out
 boost::asio::awaitable<Outcome> Engine::process(std::shared_ptr<const Generation> generation, const Flow& flow,
                                                 Message msg, const ErrorRenderer& errors) {
   msg.flow_id = flow.id;
+  // Back-pressure: a message is taken in only while its row has room in the journal's queue.
+  if (store_ && flow.journal.level != JournalLevel::none && !store_->journal_has_room())
+    co_await wait_for_journal_room();
   FlowStats* stats = flow.stats;
   std::string repeat_of;  // the message whose answer this one got again (idempotency)
   if (stats) stats->in_flight.fetch_add(1, std::memory_order_relaxed);
@@ -170,6 +173,23 @@ boost::asio::awaitable<Status> Engine::store_durably(std::vector<Delivery> deliv
         });
       },
       boost::asio::use_awaitable);
+}
+
+boost::asio::awaitable<void> Engine::wait_for_journal_room() {
+  const auto began = std::chrono::steady_clock::now();
+  metrics_.journal_wait_begins();
+  co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void()>(
+      [this](auto handler) {
+        auto executor = boost::asio::get_associated_executor(handler);
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        // Called on the store's writer thread (or here, when room came meanwhile): the message
+        // goes on on its own worker.
+        store_->when_journal_has_room(
+            [shared, executor] { boost::asio::post(executor, [shared]() mutable { std::move(*shared)(); }); });
+      },
+      boost::asio::use_awaitable);
+  metrics_.journal_wait_ends(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - began));
 }
 
 boost::asio::awaitable<std::vector<JournalKey>> Engine::journal_keys(FlowRun& run) {

@@ -71,6 +71,8 @@ class Engine {
   // `keys`: the message's business keys for its row.
   void account(const Message& msg, const Outcome& outcome, const std::string& repeat_of, JournalLevel journal,
                std::vector<JournalKey> keys);
+  // Suspends the message (never its worker) until the journal's queue has room again.
+  boost::asio::awaitable<void> wait_for_journal_room();
   // Evaluates the flow's journal keys on the message once it ran; one that fails or is not a
   // key is logged, counted and left out.
   boost::asio::awaitable<std::vector<JournalKey>> journal_keys(FlowRun& run);

@@ -398,6 +398,8 @@ constexpr auto idle_tick = std::chrono::seconds(1);
 // Payload bytes that must have passed through before an idle writer trims the heap: below that,
 // what a quiet spell leaves behind is not worth a pass over every arena.
 constexpr std::uint64_t trim_after_bytes = 16u << 20;
+// A disk that stays slow keeps intake waiting batch after batch: say so now and then, not each time.
+constexpr auto pressure_log_interval = std::chrono::seconds(60);
 
 std::uint64_t stored_bytes(const JournalEntry& entry) {
   return (entry.request ? entry.request->size() : 0) + entry.reply.size();
@@ -448,11 +450,9 @@ void SqliteStore::journal(JournalEntry entry) {
   bool wake = false;
   {
     std::lock_guard lock(queue_mutex_);
-    if (queue_.size() >= queue_capacity_) {
-      dropped_queue_full_.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
+    // Past the bound too: the message was admitted (journal_has_room) and is done; its row is kept.
     queue_.push_back(std::move(entry));
+    queued_entries_.store(queue_.size(), std::memory_order_relaxed);
     ++accepted_;
     queued_bytes_.fetch_add(kept, std::memory_order_relaxed);
     // The first entry of a batch wakes the writer, which then gathers more for a moment; a
@@ -462,6 +462,28 @@ void SqliteStore::journal(JournalEntry entry) {
   if (backlog) skipped_backlog_.fetch_add(1, std::memory_order_relaxed);
   else if (cut) (low_on_space ? skipped_low_on_space_ : truncated_).fetch_add(1, std::memory_order_relaxed);
   if (wake) work_cv_.notify_one();
+}
+
+bool SqliteStore::journal_has_room() const {
+  return queued_entries_.load(std::memory_order_relaxed) < queue_capacity_;
+}
+
+void SqliteStore::when_journal_has_room(std::function<void()> ready) {
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (queue_.size() >= queue_capacity_) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - pressure_logged_ >= pressure_log_interval) {
+        pressure_logged_ = now;
+        log::system().warn("journal: {} entries wait to be written to '{}' (the bound is {}): intake waits for the "
+                           "disk (qiao_journal_admission_waits_total)",
+                           queue_.size(), path_, queue_capacity_);
+      }
+      room_waiters_.push_back(std::move(ready));
+      return;
+    }
+  }
+  ready();
 }
 
 void SqliteStore::flush() {
@@ -474,14 +496,11 @@ void SqliteStore::flush() {
 }
 
 std::uint64_t SqliteStore::written() const { return written_.load(std::memory_order_relaxed); }
-std::uint64_t SqliteStore::dropped() const {
-  return dropped_queue_full_.load(std::memory_order_relaxed) + dropped_write_failed_.load(std::memory_order_relaxed);
-}
+std::uint64_t SqliteStore::dropped() const { return dropped_write_failed_.load(std::memory_order_relaxed); }
 
 JournalStats SqliteStore::stats() const {
   JournalStats s;
   s.written = written_.load(std::memory_order_relaxed);
-  s.dropped_queue_full = dropped_queue_full_.load(std::memory_order_relaxed);
   s.dropped_write_failed = dropped_write_failed_.load(std::memory_order_relaxed);
   s.truncated = truncated_.load(std::memory_order_relaxed);
   s.skipped_low_on_space = skipped_low_on_space_.load(std::memory_order_relaxed);
@@ -490,6 +509,7 @@ JournalStats SqliteStore::stats() const {
   s.commits = commits_.load(std::memory_order_relaxed);
   s.low_on_space = low_on_space_.load(std::memory_order_relaxed);
   if (!memory_) s.free_bytes = free_bytes_.load(std::memory_order_relaxed);
+  s.queue_bound = queue_capacity_;
   std::lock_guard lock(queue_mutex_);
   s.queued = queue_.size();
   return s;
@@ -539,6 +559,7 @@ std::string SqliteStore::last_write_error() const {
 void SqliteStore::run_writer() {
   std::vector<JournalEntry> batch;
   std::vector<QueueWrite> writes;
+  std::vector<std::function<void()>> room;
   std::unique_lock lock(queue_mutex_);
   for (;;) {
     if (!work_cv_.wait_for(lock, idle_tick,
@@ -558,9 +579,14 @@ void SqliteStore::run_writer() {
       return stopping_ || flush_waiters_ > 0 || queue_.size() >= gather_enough || !queue_writes_.empty();
     });
     batch.swap(queue_);
+    queued_entries_.store(0, std::memory_order_relaxed);
     writes.swap(queue_writes_);
+    room.swap(room_waiters_);
     const std::uint64_t batch_end = accepted_;
     lock.unlock();
+    // The queue is empty again: intake that waited for room goes on while this batch is written.
+    for (auto& ready : room) ready();
+    room.clear();
 
     check_free_space(std::chrono::steady_clock::now(), false);
     std::string error;

@@ -6,6 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -67,9 +68,12 @@ struct Gateway {
   }
 
   // Runs each (flow id, body) as its own message "<flow>-<index>", all spawned at once.
-  std::vector<Outcome> run(const std::vector<std::pair<std::string, std::string>>& messages) {
+  // `beside`: spawns more work on the same worker, run with the messages.
+  std::vector<Outcome> run(const std::vector<std::pair<std::string, std::string>>& messages,
+                           const std::function<void(boost::asio::io_context&)>& beside = {}) {
     boost::asio::io_context io;
     set_current_worker(Worker{0, &io});
+    if (beside) beside(io);
     std::vector<Outcome> outcomes(messages.size());
     for (std::size_t i = 0; i < messages.size(); ++i) {
       Message msg;

@@ -399,38 +399,54 @@ TEST_CASE("store: unusable urls and files are config errors that say why", "[sto
   }
 }
 
-TEST_CASE("store: when the queue is full entries are dropped and counted, never blocking", "[store]") {
+TEST_CASE("store: past its bound the queue takes every entry, says it has no room, and calls waiters once the writer took it",
+          "[store][journal]") {
   TempDir dir;
   const fs::path file = dir.path() / "busy.db";
   constexpr std::size_t capacity = 8;
   auto opened = SqliteStore::open(file.string(), capacity);
   REQUIRE(opened.has_value());
   SqliteStore& store = **opened;
+  CHECK(store.journal_has_room());
+  bool at_once = false;
+  store.when_journal_has_room([&] { at_once = true; });
+  CHECK(at_once);  // room now: called on this thread before it returned
 
   // Another connection holds the write lock, as another process or a stuck disk would, so the
   // writer waits inside its busy timeout with whatever batch it took, and the queue fills.
   RawDb other(file);
   other.exec("BEGIN IMMEDIATE");
-
-  // The writer can take at most one batch while it waits, so however the threads interleave,
-  // between `capacity` and 2 * `capacity` of these are accepted and the rest dropped.
+  // Once the writer has taken this one it is stuck on the lock, so everything after stays queued.
+  store.journal(make_entry("first"));
+  while (store.stats().queued != 0) std::this_thread::sleep_for(1ms);
   constexpr int sent = 4 * capacity;
   for (int i = 0; i < sent; ++i) store.journal(make_entry("q-" + std::to_string(i)));
-  const std::uint64_t accepted = sent - store.dropped();
-  CHECK(accepted >= capacity);
-  CHECK(accepted <= 2 * capacity);
+  CHECK_FALSE(store.journal_has_room());
+  CHECK(store.stats().queued == sent);  // past the bound: every one kept
+  CHECK(store.stats().queue_bound == capacity);
+  std::atomic<int> called{0};
+  std::atomic<bool> on_writer_thread{false};
+  const auto test_thread = std::this_thread::get_id();
+  for (int i = 0; i < 3; ++i)
+    store.when_journal_has_room([&] {
+      on_writer_thread = std::this_thread::get_id() != test_thread;
+      called.fetch_add(1);
+    });
+  CHECK(called == 0);
   CHECK(store.written() == 0);
 
   other.exec("COMMIT");
   store.flush();
-  CHECK(store.written() == accepted);
-  CHECK(store.dropped() == sent - accepted);
-  CHECK(store.stats().dropped_queue_full == sent - accepted);
+  CHECK(called == 3);
+  CHECK(on_writer_thread);
+  CHECK(store.journal_has_room());
+  CHECK(store.written() == sent + 1);
+  CHECK(store.dropped() == 0);
   CHECK(store.stats().dropped_write_failed == 0);
   CHECK(store.last_write_error().empty());
   JournalQuery all;
   all.limit = 1000;
-  CHECK(search(store, all).size() == store.written());
+  CHECK(search(store, all).size() == sent + 1);
 }
 
 TEST_CASE("store: an in-memory store belongs to its owner alone", "[store]") {
@@ -459,7 +475,6 @@ TEST_CASE("store: a failed write is counted as dropped and reported, and flush s
   CHECK(store.written() == 1);
   CHECK(store.dropped() == 5);
   CHECK(store.stats().dropped_write_failed == 5);
-  CHECK(store.stats().dropped_queue_full == 0);
   CHECK_THAT(store.last_write_error(), Catch::StartsWith("store: writing an entry to '" + file.string() + "' failed: "));
   CHECK_THAT(store.last_write_error(), Catch::Contains("no such table: journal"));
 
