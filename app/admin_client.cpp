@@ -10,6 +10,9 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <fmt/format.h>
+
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -102,6 +105,24 @@ Expected<AdminReply> call_admin(const ServerConfig& config, const std::string& m
   if (result) return std::move(*result);
   if (failure.empty()) failure = "no answer within " + std::to_string(timeout.count()) + " ms";
   return make_error(ErrorKind::unavailable, "admin API at " + authority + ": " + failure);
+}
+
+std::string text_of(const Value* v) {
+  if (!v) return {};
+  if (v->is_string()) return std::string(v->as_string());
+  if (v->is_int()) return std::to_string(v->as_int());
+  if (v->is_number()) return fmt::format("{:g}", v->to_double());
+  if (v->is_bool()) return v->as_bool() ? "true" : "false";
+  return {};
+}
+
+std::string encode_component(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') out.push_back(static_cast<char>(c));
+    else out += fmt::format("%{:02X}", c);
+  }
+  return out;
 }
 
 }  // namespace qiao

@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/server_config.hpp"
+#include "core/value.hpp"
 
 namespace qiao {
 
@@ -18,5 +19,10 @@ struct AdminReply {
 // Errors: unavailable (no gateway answers there), config (no token to send).
 Expected<AdminReply> call_admin(const ServerConfig& config, const std::string& method, const std::string& target,
                                 std::chrono::milliseconds timeout);
+
+// A scalar of an admin API answer as text for a table; empty for none or a container.
+std::string text_of(const Value* v);
+// Query strings carry user text (an error excerpt): all but unreserved bytes percent-encoded.
+std::string encode_component(const std::string& text);
 
 }  // namespace qiao

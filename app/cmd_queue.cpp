@@ -15,25 +15,6 @@ namespace qiao {
 
 namespace {
 
-std::string text_of(const Value* v) {
-  if (!v) return {};
-  if (v->is_string()) return std::string(v->as_string());
-  if (v->is_int()) return std::to_string(v->as_int());
-  if (v->is_number()) return fmt::format("{:g}", v->to_double());
-  if (v->is_bool()) return v->as_bool() ? "true" : "false";
-  return {};
-}
-
-// Query strings carry user text (an error excerpt): percent-encode all but unreserved bytes.
-std::string encode_component(const std::string& text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') out.push_back(static_cast<char>(c));
-    else out += fmt::format("%{:02X}", c);
-  }
-  return out;
-}
-
 void print_queues(const Value& body) {
   const Value* queues = body.find("queues");
   if (!queues || !queues->is_array() || queues->as_array().empty()) {

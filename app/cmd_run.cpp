@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 
@@ -48,6 +49,9 @@ Status secure_state_dir(const ServerConfig& config) {
 int command_run(const std::string& config_path) {
   // Everything the gateway creates (journal, token, logs) is readable by its owner only.
   ::umask(077);
+  // A file size limit (ulimit -f) reached by the store or a log must fail that write, which the
+  // store answers with an error to the sender; SIGXFSZ's default would kill the gateway instead.
+  ::signal(SIGXFSZ, SIG_IGN);
   tune_allocator();
   Diagnostics diag;
   ServerConfig config = load_server_config(config_path, diag);

@@ -24,6 +24,19 @@ struct QueueFilter {
   std::string admin;  // HOST:PORT of the admin API instead of qiao.yaml's admin.listen
 };
 int command_queue(const std::string& config_path, const std::string& action, const QueueFilter& filter);
+// Which journaled messages `qiao messages list|replay` means; empty strings are no filter.
+struct MessageFilter {
+  std::string id;
+  std::string flow;
+  std::string outcome;  // ok, or an error kind: timeout, unavailable …
+  std::string since;    // replay only (the journal's search has no time filter yet)
+  std::string until;
+  std::string limit;
+  std::vector<std::string> keys;  // NAME=VALUE: messages with these business keys (journal: keys)
+  bool dry_run = false;
+  std::string admin;
+};
+int command_messages(const std::string& config_path, const std::string& action, const MessageFilter& filter);
 int command_send_mllp(const std::string& address, const std::vector<std::string>& files, std::chrono::milliseconds timeout);
 int command_send_tcp(const std::string& address, const std::string& framing, const std::string& codec, bool hex,
                      const std::string& file, std::chrono::milliseconds timeout);

@@ -75,7 +75,24 @@ int main(int argc, char** argv) {
   queue->add_option("--admin", queue_filter.admin, "HOST:PORT of the admin API (default: admin.listen in the config)");
   queue->add_flag("--dry-run", queue_filter.dry_run, "list what replay or discard would take, change nothing");
 
+  auto* messages = app.add_subcommand(
+      "messages", "the journal of the running gateway (through its admin API): list, or replay through the current flows");
+  std::string messages_action;
+  qiao::MessageFilter message_filter;
+  messages->add_option("action", messages_action, "list | replay")->required()->check(CLI::IsMember({"list", "replay"}));
+  messages->add_option("-c,--config", config_path, "server config file")->capture_default_str();
+  messages->add_option("--id", message_filter.id, "only this message");
+  messages->add_option("--flow", message_filter.flow, "only this flow's messages");
+  messages->add_option("--outcome", message_filter.outcome, "only this outcome: ok, timeout, unavailable, upstream …");
+  messages->add_option("--since", message_filter.since, "replay: received at or after, e.g. 2026-12-04T06:00:00Z");
+  messages->add_option("--until", message_filter.until, "replay: received before");
+  messages->add_option("--key", message_filter.keys, "only messages with this business key, NAME=VALUE (repeatable)");
+  messages->add_option("--limit", message_filter.limit, "at most this many, newest first (1..1000, default 100)");
+  messages->add_option("--admin", message_filter.admin, "HOST:PORT of the admin API (default: admin.listen in the config)");
+  messages->add_flag("--dry-run", message_filter.dry_run, "replay: list what would run again, change nothing");
+
   CLI11_PARSE(app, argc, argv);
+  if (messages->parsed()) return qiao::command_messages(config_path, messages_action, message_filter);
   if (queue->parsed()) return qiao::command_queue(config_path, queue_action, queue_filter);
 
   if (run->parsed()) return qiao::command_run(config_path);

@@ -19,6 +19,7 @@
 #include <optional>
 
 #include "core/admin_queues.hpp"
+#include "core/admin_replay.hpp"
 #include "core/admin_support.hpp"
 #include "core/json_text.hpp"
 #include "core/metrics.hpp"
@@ -44,6 +45,23 @@ std::optional<std::string> query_parameter(std::string_view query, std::string_v
   for (const auto& param : boost::urls::params_view(*parsed)) {
     if (param.key == name) return std::string(param.value);
   }
+  return std::nullopt;
+}
+
+std::optional<AdminResponse> key_parameters(std::string_view query_string, JournalQuery& query) {
+  if (query_string.empty()) return std::nullopt;
+  auto parsed = boost::urls::parse_query(boost::urls::string_view(query_string.data(), query_string.size()));
+  if (!parsed) return std::nullopt;
+  // key.NAME=VALUE, as many as a flow has keys: rows with every one of them.
+  for (const auto& param : boost::urls::params_view(*parsed)) {
+    const std::string name = param.key;
+    if (!name.starts_with("key.")) continue;
+    if (name.size() == 4 || param.value.empty())
+      return error_response(400, "bad_input", name + ": a key search is key.NAME=VALUE, both non-empty");
+    query.keys.push_back(JournalKey{name.substr(4), std::string(param.value)});
+  }
+  if (query.keys.size() > max_journal_keys)
+    return error_response(400, "bad_input", "at most " + std::to_string(max_journal_keys) + " key.NAME parameters");
   return std::nullopt;
 }
 
@@ -242,6 +260,14 @@ boost::asio::awaitable<AdminResponse> AdminApi::handle(AdminRequest request) {
         boost::asio::use_awaitable);
     co_return AdminResponse{report.ok ? 200 : 422, "application/json", reload_json(report)};
   }
+  if (path == "/api/messages/replay") {
+    if (request.method != "POST") co_return error_response(405, "method_not_allowed", "use POST");
+    DeliveryService* deliveries = runtime_.deliveries();
+    if (!store_ || !deliveries) co_return error_response(503, "unavailable", "no store is configured");
+    co_return co_await boost::asio::co_spawn(
+        journal_reader_, replay_messages(*store_, *deliveries, runtime_.generation(), std::string(query)),
+        boost::asio::use_awaitable);
+  }
   if (path == "/api/messages") {
     if (request.method != "GET") co_return error_response(405, "method_not_allowed", "use GET");
     const AdminApi& api = *this;
@@ -295,21 +321,7 @@ AdminResponse AdminApi::messages(std::string_view query) const {
   if (auto v = query_parameter(query, "flow"); v && !v->empty()) q.flow_id = *v;
   if (auto v = query_parameter(query, "outcome"); v && !v->empty()) q.outcome = *v;
   if (auto v = query_parameter(query, "id"); v && !v->empty()) q.message_id = *v;
-  // key.NAME=VALUE, as many as the flow has keys: rows with every one of them.
-  if (!query.empty()) {
-    auto parsed = boost::urls::parse_query(boost::urls::string_view(query.data(), query.size()));
-    if (parsed) {
-      for (const auto& param : boost::urls::params_view(*parsed)) {
-        const std::string name = param.key;
-        if (!name.starts_with("key.")) continue;
-        if (name.size() == 4 || param.value.empty())
-          return error_response(400, "bad_input", name + ": a key search is key.NAME=VALUE, both non-empty");
-        q.keys.push_back(JournalKey{name.substr(4), std::string(param.value)});
-      }
-    }
-    if (q.keys.size() > max_journal_keys)
-      return error_response(400, "bad_input", "at most " + std::to_string(max_journal_keys) + " key.NAME parameters");
-  }
+  if (auto refused = admin::key_parameters(query, q)) return *refused;
   if (auto p = query_parameter(query, "limit"); p && !p->empty()) {
     const std::string& v = *p;
     std::size_t limit = 0;

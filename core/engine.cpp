@@ -8,8 +8,10 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/delivery/delivery_service.hpp"
+#include "core/delivery/stored_message.hpp"
 #include "core/flow/flow_run.hpp"
 #include "core/generation.hpp"
+#include "core/json_text.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "core/store/store.hpp"
@@ -20,7 +22,7 @@ namespace {
 
 std::string source_text(const Message& msg) {
   std::string text;
-  for (const char* key : {"kind", "remote", "method", "path"}) {
+  for (const char* key : {"kind", "of", "remote", "method", "path"}) {  // "of": the message a replay runs again
     if (const Value* v = msg.source.find(key); v && v->is_string()) {
       if (!text.empty()) text += ' ';
       text += v->as_string();
@@ -78,12 +80,50 @@ void take_reply(Expected<Reply> reply, const Message& msg, const Flow& flow, Out
 
 }  // namespace
 
+void ErrorRenderer::stored(Outcome& outcome) const {
+  outcome.status = 202;
+  outcome.content_type = "application/json";
+  outcome.body = "{\"messageId\":" + json_quote(outcome.message_id) + ",\"status\":\"stored\"}";
+}
+
+boost::asio::awaitable<Outcome> Engine::accept_into_queue(std::shared_ptr<const Generation> generation,
+                                                          const Flow& flow, Message msg, const ErrorRenderer& errors) {
+  msg.flow_id = flow.id;
+  Outcome outcome;
+  outcome.message_id = msg.id;
+  // A body the source decoded (a SOAP payload) is kept; one the flow's codec makes from the raw
+  // bytes is made again when the flow runs.
+  Value source_body = msg.body;
+  FlowRun run(msg, flow, *generation);
+  if (auto decoded = decode_body(msg, flow); !decoded) {
+    outcome.error = std::move(decoded).error();
+  } else if (auto key = co_await flow.accept_stored->queue.order_key(run); !key) {
+    outcome.error = Error{key.error().kind, "accept: order_by: " + key.error().message};
+  } else {
+    flow.accept_stored->queue.stage(run, inbound_queue(flow.id), stored_message(msg, source_body), *key);
+    if (auto stored = co_await store_durably(std::move(run.deliveries), std::nullopt); !stored)
+      outcome.error = std::move(stored).error();
+  }
+  if (outcome.error) {
+    errors.render(*outcome.error, outcome);
+    if (flow.stats) flow.stats->record(&*outcome.error, std::chrono::microseconds(0));
+  } else {
+    errors.stored(outcome);
+  }
+  // The journal row says "stored" until the run from the queue replaces it with the outcome (and
+  // the keys, which are evaluated once the flow ran).
+  account(msg, outcome, {}, flow.journal.level, {});
+  co_return outcome;
+}
+
 boost::asio::awaitable<Outcome> Engine::process(std::shared_ptr<const Generation> generation, const Flow& flow,
                                                 Message msg, const ErrorRenderer& errors) {
-  msg.flow_id = flow.id;
   // Back-pressure: a message is taken in only while its row has room in the journal's queue.
   if (store_ && flow.journal.level != JournalLevel::none && !store_->journal_has_room())
     co_await wait_for_journal_room();
+  if (flow.accept_stored && !msg.stored_on_arrival)
+    co_return co_await accept_into_queue(std::move(generation), flow, std::move(msg), errors);
+  msg.flow_id = flow.id;
   FlowStats* stats = flow.stats;
   std::string repeat_of;  // the message whose answer this one got again (idempotency)
   if (stats) stats->in_flight.fetch_add(1, std::memory_order_relaxed);
@@ -158,7 +198,8 @@ boost::asio::awaitable<Status> Engine::store_durably(std::vector<Delivery> deliv
   // A settlement needs a store, which its claim had; deliveries need the service that sends them.
   if (!deliveries.empty()) {
     if (!deliveries_)
-      co_return Error{ErrorKind::unavailable, "send with queue: persistent needs a store (store.url in qiao.yaml)"};
+      co_return Error{ErrorKind::unavailable,
+                      "a durable queue (send, publish, accept: stored) needs a store (store.url in qiao.yaml)"};
     co_return co_await deliveries_->enqueue(std::move(deliveries), std::move(settle));
   }
   co_return co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void(Status)>(

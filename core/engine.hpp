@@ -43,6 +43,9 @@ class ErrorRenderer {
   // answers on the flow's behalf (MLLP with ack: auto) puts that answer in the body here, so the
   // journal holds what the sender got.
   virtual void accepted(Outcome& outcome) const { (void)outcome; }
+  // Called when a flow with `accept: stored` has stored the message: the sender hears that it
+  // is taken (HTTP 202 with the message id, by default; an HL7 AA over MLLP).
+  virtual void stored(Outcome& outcome) const;
 };
 
 class Engine {
@@ -61,6 +64,10 @@ class Engine {
   Metrics& metrics() { return metrics_; }
 
  private:
+  // `accept: stored`: decodes the message (bad input is refused now, in the sender's protocol),
+  // stores it in the flow's inbound queue and answers; the flow runs from there.
+  boost::asio::awaitable<Outcome> accept_into_queue(std::shared_ptr<const Generation> generation, const Flow& flow,
+                                                    Message msg, const ErrorRenderer& errors);
   // After the flow: stores its deliveries and settles its idempotency key, durably, before the
   // sender is answered; a failure to store turns a success into an error.
   boost::asio::awaitable<void> store_results(FlowRun& run, const std::string* claimed_key, Outcome& outcome,

@@ -235,6 +235,9 @@ class GenerationBuilder final : public FlowBuilder {
     std::vector<ConfigKey> schema{
         {"decode", KeyType::string, "", "codec for incoming messages; absent: the body is the raw text"},
         {"encode", KeyType::string, "", "codec for replies; default: the decode codec, else json"},
+        {"accept", KeyType::any, "reply",
+         "reply: answer after the flow ran; stored (or { mode: stored, order_by, retry, max_in_flight }): answer "
+         "once the message is stored, run the flow from its queue"},
     };
     for (const auto& [key, value] : source.entries()) {
       if (const SourceKind* k = plugins_.sources.find(key.scalar())) {
@@ -252,6 +255,7 @@ class GenerationBuilder final : public FlowBuilder {
       flow.decode_name = decode->scalar();
       flow.decode = codec(*decode);
     }
+    if (auto accept = reader.node("accept")) flow.accept_stored = parse_accept(*accept, *this);
     if (auto encode = reader.node("encode")) {
       flow.encode = codec(*encode);
     } else if (flow.decode) {

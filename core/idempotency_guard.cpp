@@ -134,9 +134,11 @@ asio::awaitable<Expected<IdempotencyGuard::Admission>> IdempotencyGuard::admit(F
 }
 
 std::optional<IdempotencyAnswer> IdempotencyGuard::answer_to_remember(const Outcome& outcome) {
-  // A refusal for what the message is stays one however often it comes; a peer down, a time-out
-  // or a bug in the flow may be cured, so their repeat runs the flow again.
-  if (outcome.error && !is_sender_fault(outcome.error->kind) && !outcome.error->refused_by_peer) return std::nullopt;
+  // A peer's refusal (a bank's decline as HTTP 4xx, an HL7 AR) is its answer to this payment and
+  // stays one. Everything else that failed may be cured by sending again: a peer down or slow, a
+  // bug in the flow, and also a message the gateway refused before any peer saw it (a failed
+  // check): the kiosk corrects the amount and sends the same order number again.
+  if (outcome.error && !outcome.error->refused_by_peer) return std::nullopt;
   IdempotencyAnswer answer;
   answer.message_id = outcome.message_id;
   answer.status = outcome.status;

@@ -36,7 +36,7 @@ class IdempotencyGuard {
   boost::asio::awaitable<Expected<Admission>> admit(FlowRun& run, const IdempotencySpec& spec);
 
   // What a claimed key's settlement remembers of the outcome: its answer when the outcome was a
-  // success or a refusal for what the message is; none (release the key) when a retry may cure it.
+  // success or a peer's refusal; none (release the key) when sending again may cure it.
   static std::optional<IdempotencyAnswer> answer_to_remember(const Outcome& outcome);
   static void give_again(const IdempotencyAnswer& answer, Outcome& outcome);
 

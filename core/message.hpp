@@ -23,6 +23,9 @@ struct Message {
   // Set by a source whose protocol wraps every reply (a SOAP envelope for the operation the
   // request named): it encodes the reply instead of the flow's or the reply step's codec.
   std::shared_ptr<const Codec> reply_codec;
+  // Accepted with `accept: stored`: its sender was answered when it was stored, and this run
+  // is from the flow's inbound queue.
+  bool stored_on_arrival = false;
   std::chrono::system_clock::time_point received_at = std::chrono::system_clock::now();
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };

@@ -14,6 +14,9 @@
 #include <thread>
 
 #include "core/delivery/request_bytes.hpp"
+#include "core/delivery/stored_message.hpp"
+#include "core/engine.hpp"
+#include "core/flow/flow.hpp"
 #include "core/generation.hpp"
 #include "core/host.hpp"
 #include "core/log.hpp"
@@ -40,12 +43,40 @@ namespace {
 // not turn the gateway into a busy loop.
 constexpr auto min_backoff = std::chrono::milliseconds(10);
 
-asio::awaitable<void> run_attempt(std::shared_ptr<const Generation> generation, std::string endpoint_name,
+// What a run from a flow's inbound queue renders is only journaled: its sender was answered
+// when the message was stored.
+class InboundRunRenderer final : public ErrorRenderer {
+ public:
+  void render(const Error& error, Outcome& outcome) const override {
+    outcome.status = 0;
+    outcome.content_type = "text/plain; charset=utf-8";
+    outcome.body = error.message;
+  }
+};
+
+asio::awaitable<std::optional<Error>> run_inbound(std::shared_ptr<const Generation> generation, Engine& engine,
+                                                  std::string flow_id, CallRequest request) {
+  const Flow* flow = generation->flow(flow_id);
+  if (!flow) co_return make_error(ErrorKind::unavailable, "flow '" + flow_id + "' is not loaded");
+  auto msg = restored_message(request);
+  if (!msg) co_return std::move(msg).error();
+  const InboundRunRenderer renderer;
+  Outcome outcome = co_await engine.process(generation, *flow, std::move(*msg), renderer);
+  if (!outcome.error) co_return std::nullopt;
+  // A message the flow refuses for what it is (a failed check) fails the same way every time:
+  // a dead letter at once, as a peer's refusal is.
+  if (is_sender_fault(outcome.error->kind)) outcome.error->refused_by_peer = true;
+  co_return std::move(outcome.error);
+}
+
+asio::awaitable<void> run_attempt(std::shared_ptr<const Generation> generation, Engine& engine, std::string endpoint_name,
                                   std::string request_bytes, std::function<void(std::optional<Error>)> done) {
   std::optional<Error> error;
   auto request = decode_request(request_bytes);
   if (!request) {
     error = std::move(request).error();
+  } else if (const std::string_view flow_id = inbound_flow(endpoint_name); !flow_id.empty()) {
+    error = co_await run_inbound(generation, engine, std::string(flow_id), std::move(*request));
   } else if (Endpoint* endpoint = generation->endpoint(endpoint_name); !endpoint) {
     error = make_error(ErrorKind::unavailable, "endpoint '" + endpoint_name + "' is not configured");
   } else {
@@ -198,6 +229,13 @@ void DeliveryService::pump() {
     std::lock_guard lock(mutex_);
     auto limit = [&](const std::string& endpoint) -> std::size_t {
       if (stopping_ || !generation) return 0;
+      // A flow's inbound queue waits while a reload has taken the flow away, as an endpoint's
+      // does; a flow that now answers after running still drains what it stored before.
+      if (const std::string_view flow_id = inbound_flow(endpoint); !flow_id.empty()) {
+        const Flow* flow = generation->flow(flow_id);
+        if (!flow) return 0;
+        return flow->accept_stored ? static_cast<std::size_t>(flow->accept_stored->max_in_flight) : 1;
+      }
       const auto& specs = generation->endpoint_specs();
       auto it = specs.find(endpoint);
       return it == specs.end() ? 0 : it->second->common().max_in_flight;
@@ -279,7 +317,7 @@ void DeliveryService::attempts_recorded(std::vector<std::int64_t> ids, Status re
     auto done = [this, id](std::optional<Error> error) {
       asio::post(thread_->io, [this, id, error = std::move(error)]() mutable { finished(id, std::move(error)); });
     };
-    spawn(host_.next_worker(), run_attempt(generation, std::move(endpoint), std::move(request), std::move(done)),
+    spawn(host_.next_worker(), run_attempt(generation, host_.engine(), std::move(endpoint), std::move(request), std::move(done)),
           "delivery attempt");
   }
 }

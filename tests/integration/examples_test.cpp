@@ -122,6 +122,10 @@ TEST_CASE("example kiosk-payment: approved, declined and refused payments throug
   CHECK(approved.find("\"authCode\":\"") != std::string::npos);
   CHECK(approved.find("\"rrn\":\"") != std::string::npos);
 
+  // A kiosk retrying the same order is not charged twice: it gets the first authorisation again.
+  const std::string retried = pay(gateway.http_port, R"({"orderNo":"K0001","cardNo":"6222021234567890123","amount":"12.50"})");
+  CHECK(retried == approved);
+
   const std::string declined = pay(gateway.http_port, R"({"orderNo":"K0002","cardNo":"6222021234567890123","amount":"1500.00"})");
   INFO(declined);
   CHECK(declined.rfind("402 ", 0) == 0);

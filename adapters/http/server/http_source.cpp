@@ -224,6 +224,10 @@ class HttpSourceKind final : public SourceKind {
     for (const Flow* flow : flows) {
       if (flow->source_kind != this) {
         const auto& mounting = dynamic_cast<const MountingKind&>(*flow->source_kind);
+        // A SOAP client waits for its response envelope, which only the flow can write.
+        if (flow->accept_stored)
+          diag.error(mounting.location(*flow->source), "flow '" + flow->id + "': accept: stored is for http and MLLP sources; a " +
+                                                           std::string(flow->source_kind->name()) + " client needs the flow's reply");
         settings.add(mounting.listener_settings(*flow->source), mounting.location(*flow->source), diag);
         if (!first) first = &mounting.location(*flow->source);
         auto group = std::find_if(mounted.begin(), mounted.end(), [&](const auto& g) { return g.first == flow->source_kind; });

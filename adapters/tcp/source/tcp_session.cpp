@@ -51,6 +51,14 @@ class TcpOutcomeRenderer final : public ErrorRenderer {
     else if (plan_.ack == AckMode::none) outcome.body.clear();
   }
 
+  // The listener's plan allows accept: stored only with HL7 and ack: auto or none.
+  void stored(Outcome& outcome) const override {
+    outcome.status = 0;
+    outcome.content_type.clear();
+    outcome.body.clear();
+    if (plan_.ack == AckMode::automatic && raw_) outcome.body = auto_ack(*plan_.flow->decode, *raw_, nullptr);
+  }
+
  private:
   const TcpListenerPlan& plan_;
   Buffer raw_;

@@ -126,6 +126,12 @@ class TcpSourceKind final : public SourceKind {
     if (plan->ack == AckMode::automatic && !plan->hl7)
       diag.error(spec.ack_location, "ack: auto acknowledges HL7 v2 messages; flow '" + flow.id +
                                         "' does not decode hl7v2 (use ack: flow and reply from the flow)");
+    // A stored message is answered before its flow runs, so only an acknowledgement the
+    // listener builds itself can be the answer: an HL7 AA. A POS waiting for its authorisation
+    // (ISO 8583) or a flow that writes its own ACK needs the flow's reply.
+    if (flow.accept_stored && (!plan->hl7 || plan->ack == AckMode::flow))
+      diag.error(spec.location, "flow '" + flow.id + "': accept: stored answers with the listener's own HL7 "
+                                "acknowledgement, so it needs decode: hl7v2 and ack: auto (or none)");
     if (spec.tls) {
       auto context = make_server_tls_context(*spec.tls);
       if (!context) {

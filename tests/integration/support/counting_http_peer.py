@@ -1,8 +1,10 @@
 """A bank (or any HTTP peer) for tests: Python's own ThreadingHTTPServer, counting what it gets.
 
 Every POST is logged (one line: the request body) before it is answered, after --delay-ms, with
-200 and {"tradeNo": "T<n>", "seen": <n>} where n counts the POSTs so far. While the file named by
---down-file exists it answers 503 instead (and logs nothing). Prints "peer listening on PORT".
+200 and {"tradeNo": "T<n>", "seen": <n>} where n counts the POSTs so far, or with 422 and
+{"error": "declined", "seen": <n>} when the body has the word DECLINE (a bank refusing the
+payment). While the file named by --down-file exists it answers 503 instead and logs nothing.
+Prints "peer listening on PORT".
 """
 
 import argparse
@@ -37,7 +39,10 @@ def main():
                 with open(args.log, "ab") as log:
                     log.write(body.replace(b"\n", b" ") + b"\n")
             time.sleep(args.delay_ms / 1000.0)
-            self.answer(200, json.dumps({"tradeNo": "T%d" % n, "seen": n}).encode())
+            if b"DECLINE" in body:
+                self.answer(422, json.dumps({"error": "declined", "seen": n}).encode())
+            else:
+                self.answer(200, json.dumps({"tradeNo": "T%d" % n, "seen": n}).encode())
 
         def answer(self, status, payload):
             self.send_response(status)

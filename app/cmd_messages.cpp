@@ -1,0 +1,106 @@
+// `qiao messages list|replay`: the journal of a running gateway, through its admin API. A replay
+// runs journaled messages through their flows again (the current ones), as new messages.
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "app/admin_client.hpp"
+#include "app/commands.hpp"
+#include "codecs/json/json_codec.hpp"
+#include "core/config/diagnostics.hpp"
+
+namespace qiao {
+
+namespace {
+
+void print_messages(const Value& body) {
+  const Value* messages = body.find("messages");
+  if (!messages || !messages->is_array() || messages->as_array().empty()) {
+    std::cout << "no messages\n";
+    return;
+  }
+  std::cout << fmt::format("{:<18} {:<20} {:<20} {:<12} {:>6} {:>10}  {}\n", "ID", "RECEIVED", "FLOW", "OUTCOME", "STATUS",
+                           "LATENCY us", "SOURCE / ERROR");
+  for (const Value& m : messages->as_array()) {
+    std::string detail = text_of(m.find("source"));
+    if (std::string error = text_of(m.find("error")); !error.empty()) detail += ": " + error;
+    std::cout << fmt::format("{:<18} {:<20} {:<20} {:<12} {:>6} {:>10}  {}\n", text_of(m.find("id")),
+                             text_of(m.find("receivedAt")), text_of(m.find("flow")), text_of(m.find("outcome")),
+                             text_of(m.find("status")), text_of(m.find("latencyUs")), detail);
+  }
+}
+
+void print_replay(const Value& body, bool dry_run) {
+  const Value* replayed = body.find("replayed");
+  const Value* skipped = body.find("skipped");
+  std::cout << (dry_run ? "would replay " : "replayed ") << text_of(body.find("count")) << " message(s)\n";
+  if (replayed && replayed->is_array()) {
+    for (const Value& r : replayed->as_array()) {
+      if (dry_run) std::cout << "  " << text_of(r.find("of")) << "\n";
+      else std::cout << "  " << text_of(r.find("of")) << " -> " << text_of(r.find("id")) << "\n";
+    }
+  }
+  if (skipped && skipped->is_array()) {
+    for (const Value& s : skipped->as_array())
+      std::cout << "  skipped " << text_of(s.find("id")) << ": " << text_of(s.find("reason")) << "\n";
+  }
+}
+
+}  // namespace
+
+int command_messages(const std::string& config_path, const std::string& action, const MessageFilter& filter) {
+  Diagnostics diag;
+  ServerConfig config = load_server_config(config_path, diag);
+  if (!diag.ok()) {
+    std::cerr << diag.text();
+    return 2;
+  }
+  if (!filter.admin.empty()) config.admin_listen = filter.admin;
+  std::string query;
+  auto add = [&](const char* name, const std::string& value) {
+    if (value.empty()) return;
+    query += (query.empty() ? "?" : "&") + std::string(name) + "=" + encode_component(value);
+  };
+  add("id", filter.id);
+  add("flow", filter.flow);
+  add("outcome", filter.outcome);
+  add("limit", filter.limit);
+  for (const std::string& key : filter.keys) {
+    const auto equals = key.find('=');
+    if (equals == std::string::npos || equals == 0 || equals + 1 == key.size()) {
+      std::cerr << "qiao messages: --key " << key << ": expected NAME=VALUE, e.g. --key patient=P001\n";
+      return 2;
+    }
+    add(("key." + key.substr(0, equals)).c_str(), key.substr(equals + 1));
+  }
+  std::string method = "GET";
+  std::string path = "/api/messages";
+  if (action == "replay") {
+    add("since", filter.since);
+    add("until", filter.until);
+    if (filter.dry_run) add("dry_run", "1");
+    method = "POST";
+    path += "/replay";
+  }
+  auto reply = call_admin(config, method, path + query, std::chrono::seconds(30));
+  if (!reply) {
+    std::cerr << "qiao messages: " << reply.error().message << "\n";
+    return 1;
+  }
+  auto body = json::decode(make_buffer(reply->body));
+  if (reply->status != 200) {
+    const Value* message = body ? body->find_path("error.message") : nullptr;
+    std::cerr << "qiao messages: " << reply->status << " " << (message ? text_of(message) : reply->body) << "\n";
+    return 1;
+  }
+  if (!body) {
+    std::cerr << "qiao messages: the admin API answered something that is not JSON: " << body.error().message << "\n";
+    return 1;
+  }
+  if (action == "replay") print_replay(*body, filter.dry_run);
+  else print_messages(*body);
+  return 0;
+}
+
+}  // namespace qiao
