@@ -110,8 +110,8 @@ boost::asio::awaitable<AdminResponse> replay_messages(const Store& store, Delive
   std::vector<std::string> new_ids;
   for (const Delivery& d : queued) new_ids.push_back(d.message_id);
   if (!queued.empty()) {
-    if (auto stored = co_await deliveries.enqueue(std::move(queued)); !stored)
-      co_return error_response(503, "unavailable", stored.error().message);
+    Status stored = co_await deliveries.enqueue(std::move(queued));
+    if (!stored) co_return error_response(503, "unavailable", stored.error().message);
   }
 
   std::string replayed = "[";

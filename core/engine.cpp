@@ -95,14 +95,16 @@ boost::asio::awaitable<Outcome> Engine::accept_into_queue(std::shared_ptr<const 
   // bytes is made again when the flow runs.
   Value source_body = msg.body;
   FlowRun run(msg, flow, *generation);
-  if (auto decoded = decode_body(msg, flow); !decoded) {
-    outcome.error = std::move(decoded).error();
-  } else if (auto key = co_await flow.accept_stored->queue.order_key(run); !key) {
-    outcome.error = Error{key.error().kind, "accept: order_by: " + key.error().message};
-  } else {
-    flow.accept_stored->queue.stage(run, inbound_queue(flow.id), stored_message(msg, source_body), *key);
-    if (auto stored = co_await store_durably(std::move(run.deliveries), std::nullopt); !stored)
-      outcome.error = std::move(stored).error();
+  Status decoded = decode_body(msg, flow);
+  if (!decoded) outcome.error = std::move(decoded).error();
+  if (!outcome.error) {
+    Expected<std::string> key = co_await flow.accept_stored->queue.order_key(run);
+    if (!key) outcome.error = Error{key.error().kind, "accept: order_by: " + key.error().message};
+    else flow.accept_stored->queue.stage(run, inbound_queue(flow.id), stored_message(msg, source_body), *key);
+  }
+  if (!outcome.error) {
+    Status stored = co_await store_durably(std::move(run.deliveries), std::nullopt);
+    if (!stored) outcome.error = std::move(stored).error();
   }
   if (outcome.error) {
     errors.render(*outcome.error, outcome);
