@@ -53,6 +53,8 @@ int command_messages(const std::string& config_path, const std::string& action, 
   add("id", filter.id);
   add("flow", filter.flow);
   add("outcome", filter.outcome);
+  add("since", filter.since);
+  add("until", filter.until);
   add("limit", filter.limit);
   for (const std::string& key : filter.keys) {
     const auto equals = key.find('=');
@@ -65,8 +67,6 @@ int command_messages(const std::string& config_path, const std::string& action, 
   std::string method = "GET";
   std::string path = "/api/messages";
   if (action == "replay") {
-    add("since", filter.since);
-    add("until", filter.until);
     if (filter.dry_run) add("dry_run", "1");
     method = "POST";
     path += "/replay";

@@ -65,6 +65,35 @@ std::optional<AdminResponse> key_parameters(std::string_view query_string, Journ
   return std::nullopt;
 }
 
+std::optional<AdminResponse> journal_filter(std::string_view query_string, JournalQuery& query, bool& any_filter) {
+  any_filter = false;
+  for (auto [name, field] : {std::pair{"id", &query.message_id}, std::pair{"flow", &query.flow_id},
+                             std::pair{"outcome", &query.outcome}}) {
+    if (auto v = query_parameter(query_string, name); v && !v->empty()) {
+      *field = *v;
+      any_filter = true;
+    }
+  }
+  for (auto [name, field] : {std::pair{"since", &query.since}, std::pair{"until", &query.until}}) {
+    if (auto v = query_parameter(query_string, name); v && !v->empty()) {
+      auto t = parse_iso_time(*v);
+      if (!t) return error_response(400, "bad_input", std::string(name) + ": expected a time such as 2026-12-04T06:00:00Z");
+      *field = *t;
+      any_filter = true;
+    }
+  }
+  if (auto refused = key_parameters(query_string, query)) return refused;
+  any_filter = any_filter || !query.keys.empty();
+  if (auto v = query_parameter(query_string, "limit"); v && !v->empty()) {
+    std::size_t limit = 0;
+    auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), limit);
+    if (ec != std::errc() || end != v->data() + v->size() || limit == 0 || limit > 1000)
+      return error_response(400, "bad_input", "limit must be 1..1000");
+    query.limit = limit;
+  }
+  return std::nullopt;
+}
+
 std::string iso_time(std::chrono::system_clock::time_point t) {
   return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", std::chrono::floor<std::chrono::seconds>(t));
 }
@@ -318,19 +347,8 @@ AdminResponse AdminApi::flows() const {
 AdminResponse AdminApi::messages(std::string_view query) const {
   if (!store_) return error_response(503, "unavailable", "no store is configured");
   JournalQuery q;
-  if (auto v = query_parameter(query, "flow"); v && !v->empty()) q.flow_id = *v;
-  if (auto v = query_parameter(query, "outcome"); v && !v->empty()) q.outcome = *v;
-  if (auto v = query_parameter(query, "id"); v && !v->empty()) q.message_id = *v;
-  if (auto refused = admin::key_parameters(query, q)) return *refused;
-  if (auto p = query_parameter(query, "limit"); p && !p->empty()) {
-    const std::string& v = *p;
-    std::size_t limit = 0;
-    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
-    if (ec != std::errc() || end != v.data() + v.size() || limit == 0 || limit > 1000) {
-      return error_response(400, "bad_input", "limit must be 1..1000");
-    }
-    q.limit = limit;
-  }
+  bool any_filter = false;
+  if (auto refused = admin::journal_filter(query, q, any_filter)) return *refused;
   auto found = store_->search(q);
   if (!found) return error_response(500, "internal", found.error().message);
   std::string body = "{\"messages\":[";

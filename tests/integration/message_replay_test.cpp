@@ -63,6 +63,13 @@ TEST_CASE("message replay: notes that failed while the EMR was down run again fr
       gateway.admin_request("GET", "/api/messages?flow=notes").body.find("\"outcome\":\"upstream\"") != std::string::npos
           ? "upstream" : "unavailable";
 
+  // A time window narrows the search, and a malformed one says what is expected.
+  CHECK(count_of(gateway.admin_request("GET", "/api/messages?flow=notes&since=2020-01-01T00:00:00Z").body, "\"id\":") == 4);
+  CHECK(count_of(gateway.admin_request("GET", "/api/messages?flow=notes&until=2020-01-01T00:00:00Z").body, "\"id\":") == 0);
+  const HttpResult bad_time = gateway.admin_request("GET", "/api/messages?since=yesterday");
+  CHECK(bad_time.status == 400);
+  CHECK_THAT(bad_time.body, Catch::Contains("since: expected a time such as"));
+
   // Without a filter nothing is replayed.
   CHECK(gateway.admin_request("POST", "/api/messages/replay").status == 400);
 
