@@ -14,8 +14,11 @@
 
 #include <cctype>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
+#include "codecs/json/json_codec.hpp"
+#include "core/config/diagnostics.hpp"
 #include "core/net/host_port.hpp"
 
 namespace qiao {
@@ -116,13 +119,42 @@ std::string text_of(const Value* v) {
   return {};
 }
 
-std::string encode_component(const std::string& text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') out.push_back(static_cast<char>(c));
-    else out += fmt::format("%{:02X}", c);
+void add_query(std::string& query, const char* name, const std::string& value) {
+  if (value.empty()) return;
+  query += query.empty() ? '?' : '&';
+  query += name;
+  query += '=';
+  for (unsigned char c : value) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') query.push_back(static_cast<char>(c));
+    else query += fmt::format("%{:02X}", c);
   }
-  return out;
+}
+
+AdminAnswer ask_admin(const std::string& command, const std::string& config_path, const std::string& admin_address,
+                      const std::string& method, const std::string& target) {
+  Diagnostics diag;
+  ServerConfig config = load_server_config(config_path, diag);
+  if (!diag.ok()) {
+    std::cerr << diag.text();
+    return {2, Value()};
+  }
+  if (!admin_address.empty()) config.admin_listen = admin_address;
+  auto reply = call_admin(config, method, target, std::chrono::seconds(30));
+  if (!reply) {
+    std::cerr << "qiao " << command << ": " << reply.error().message << "\n";
+    return {1, Value()};
+  }
+  auto body = json::decode(make_buffer(reply->body));
+  if (reply->status != 200) {
+    const Value* message = body ? body->find_path("error.message") : nullptr;
+    std::cerr << "qiao " << command << ": " << reply->status << " " << (message ? text_of(message) : reply->body) << "\n";
+    return {1, Value()};
+  }
+  if (!body) {
+    std::cerr << "qiao " << command << ": the admin API answered something that is not JSON: " << body.error().message << "\n";
+    return {1, Value()};
+  }
+  return {0, std::move(*body)};
 }
 
 }  // namespace qiao

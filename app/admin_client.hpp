@@ -22,7 +22,18 @@ Expected<AdminReply> call_admin(const ServerConfig& config, const std::string& m
 
 // A scalar of an admin API answer as text for a table; empty for none or a container.
 std::string text_of(const Value* v);
-// Query strings carry user text (an error excerpt): all but unreserved bytes percent-encoded.
-std::string encode_component(const std::string& text);
+// Appends "name=value" to a query string ('?' first, then '&'), unless `value` is empty. Query
+// strings carry user text (an error excerpt): all but unreserved bytes are percent-encoded.
+void add_query(std::string& query, const char* name, const std::string& value);
+
+// What `qiao queue` and `qiao messages` do before printing: read qiao.yaml (admin.listen, the
+// token; `admin_address` instead of admin.listen when not empty), send one request, decode its
+// JSON answer. A problem is printed as "qiao COMMAND: …" and `exit_code` is not 0.
+struct AdminAnswer {
+  int exit_code = 0;
+  Value body;
+};
+AdminAnswer ask_admin(const std::string& command, const std::string& config_path, const std::string& admin_address,
+                      const std::string& method, const std::string& target);
 
 }  // namespace qiao

@@ -7,8 +7,6 @@
 
 #include "app/admin_client.hpp"
 #include "app/commands.hpp"
-#include "codecs/json/json_codec.hpp"
-#include "core/config/diagnostics.hpp"
 
 namespace qiao {
 
@@ -50,46 +48,32 @@ void print_replay(const Value& body, bool dry_run) {
 }  // namespace
 
 int command_messages(const std::string& config_path, const std::string& action, const MessageFilter& filter) {
-  Diagnostics diag;
-  ServerConfig config = load_server_config(config_path, diag);
-  if (!diag.ok()) {
-    std::cerr << diag.text();
-    return 2;
-  }
-  if (!filter.admin.empty()) config.admin_listen = filter.admin;
   std::string query;
-  auto add = [&](const char* name, const std::string& value) {
-    if (value.empty()) return;
-    query += (query.empty() ? "?" : "&") + std::string(name) + "=" + encode_component(value);
-  };
+  auto add = [&](const char* name, const std::string& value) { add_query(query, name, value); };
   add("id", filter.id);
   add("flow", filter.flow);
   add("outcome", filter.outcome);
+  add("since", filter.since);
+  add("until", filter.until);
   add("limit", filter.limit);
+  for (const std::string& key : filter.keys) {
+    const auto equals = key.find('=');
+    if (equals == std::string::npos || equals == 0 || equals + 1 == key.size()) {
+      std::cerr << "qiao messages: --key " << key << ": expected NAME=VALUE, e.g. --key patient=P001\n";
+      return 2;
+    }
+    add(("key." + key.substr(0, equals)).c_str(), key.substr(equals + 1));
+  }
   std::string method = "GET";
   std::string path = "/api/messages";
   if (action == "replay") {
-    add("since", filter.since);
-    add("until", filter.until);
     if (filter.dry_run) add("dry_run", "1");
     method = "POST";
     path += "/replay";
   }
-  auto reply = call_admin(config, method, path + query, std::chrono::seconds(30));
-  if (!reply) {
-    std::cerr << "qiao messages: " << reply.error().message << "\n";
-    return 1;
-  }
-  auto body = json::decode(make_buffer(reply->body));
-  if (reply->status != 200) {
-    const Value* message = body ? body->find_path("error.message") : nullptr;
-    std::cerr << "qiao messages: " << reply->status << " " << (message ? text_of(message) : reply->body) << "\n";
-    return 1;
-  }
-  if (!body) {
-    std::cerr << "qiao messages: the admin API answered something that is not JSON: " << body.error().message << "\n";
-    return 1;
-  }
+  auto answer = ask_admin("messages", config_path, filter.admin, method, path + query);
+  if (answer.exit_code != 0) return answer.exit_code;
+  const Value* body = &answer.body;
   if (action == "replay") print_replay(*body, filter.dry_run);
   else print_messages(*body);
   return 0;

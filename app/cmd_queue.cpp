@@ -8,8 +8,6 @@
 
 #include "app/admin_client.hpp"
 #include "app/commands.hpp"
-#include "codecs/json/json_codec.hpp"
-#include "core/config/diagnostics.hpp"
 
 namespace qiao {
 
@@ -52,18 +50,8 @@ void print_dead(const Value& body) {
 }  // namespace
 
 int command_queue(const std::string& config_path, const std::string& action, const QueueFilter& filter) {
-  Diagnostics diag;
-  ServerConfig config = load_server_config(config_path, diag);
-  if (!diag.ok()) {
-    std::cerr << diag.text();
-    return 2;
-  }
-  if (!filter.admin.empty()) config.admin_listen = filter.admin;
   std::string query;
-  auto add = [&](const char* name, const std::string& value) {
-    if (value.empty()) return;
-    query += (query.empty() ? "?" : "&") + std::string(name) + "=" + encode_component(value);
-  };
+  auto add = [&](const char* name, const std::string& value) { add_query(query, name, value); };
   std::string method = "GET";
   std::string path = "/api/queues";
   if (action != "list") {
@@ -82,21 +70,9 @@ int command_queue(const std::string& config_path, const std::string& action, con
       if (filter.dry_run) add("dry_run", "1");
     }
   }
-  auto reply = call_admin(config, method, path + query, std::chrono::seconds(30));
-  if (!reply) {
-    std::cerr << "qiao queue: " << reply.error().message << "\n";
-    return 1;
-  }
-  auto body = json::decode(make_buffer(reply->body));
-  if (reply->status != 200) {
-    const Value* message = body ? body->find_path("error.message") : nullptr;
-    std::cerr << "qiao queue: " << reply->status << " " << (message ? text_of(message) : reply->body) << "\n";
-    return 1;
-  }
-  if (!body) {
-    std::cerr << "qiao queue: the admin API answered something that is not JSON: " << body.error().message << "\n";
-    return 1;
-  }
+  auto answer = ask_admin("queue", config_path, filter.admin, method, path + query);
+  if (answer.exit_code != 0) return answer.exit_code;
+  const Value* body = &answer.body;
   if (action == "list") print_queues(*body);
   else if (action == "dead") print_dead(*body);
   else {

@@ -29,9 +29,10 @@ struct MessageFilter {
   std::string id;
   std::string flow;
   std::string outcome;  // ok, or an error kind: timeout, unavailable …
-  std::string since;    // replay only (the journal's search has no time filter yet)
+  std::string since;    // received at or after: 2026-12-04T06:00:00Z
   std::string until;
   std::string limit;
+  std::vector<std::string> keys;  // NAME=VALUE: messages with these business keys (journal: keys)
   bool dry_run = false;
   std::string admin;
 };

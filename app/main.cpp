@@ -84,8 +84,9 @@ int main(int argc, char** argv) {
   messages->add_option("--id", message_filter.id, "only this message");
   messages->add_option("--flow", message_filter.flow, "only this flow's messages");
   messages->add_option("--outcome", message_filter.outcome, "only this outcome: ok, timeout, unavailable, upstream …");
-  messages->add_option("--since", message_filter.since, "replay: received at or after, e.g. 2026-12-04T06:00:00Z");
-  messages->add_option("--until", message_filter.until, "replay: received before");
+  messages->add_option("--since", message_filter.since, "received at or after, e.g. 2026-12-04T06:00:00Z");
+  messages->add_option("--until", message_filter.until, "received before");
+  messages->add_option("--key", message_filter.keys, "only messages with this business key, NAME=VALUE (repeatable)");
   messages->add_option("--limit", message_filter.limit, "at most this many, newest first (1..1000, default 100)");
   messages->add_option("--admin", message_filter.admin, "HOST:PORT of the admin API (default: admin.listen in the config)");
   messages->add_flag("--dry-run", message_filter.dry_run, "replay: list what would run again, change nothing");

@@ -25,6 +25,7 @@
 #include "core/metrics.hpp"
 #include "core/net/host_port.hpp"
 #include "core/runtime.hpp"
+#include "core/flow/journal.hpp"
 #include "core/store/store.hpp"
 
 namespace qiao {
@@ -43,6 +44,52 @@ std::optional<std::string> query_parameter(std::string_view query, std::string_v
   if (!parsed) return std::nullopt;
   for (const auto& param : boost::urls::params_view(*parsed)) {
     if (param.key == name) return std::string(param.value);
+  }
+  return std::nullopt;
+}
+
+std::optional<AdminResponse> key_parameters(std::string_view query_string, JournalQuery& query) {
+  if (query_string.empty()) return std::nullopt;
+  auto parsed = boost::urls::parse_query(boost::urls::string_view(query_string.data(), query_string.size()));
+  if (!parsed) return std::nullopt;
+  // key.NAME=VALUE, as many as a flow has keys: rows with every one of them.
+  for (const auto& param : boost::urls::params_view(*parsed)) {
+    const std::string name = param.key;
+    if (!name.starts_with("key.")) continue;
+    if (name.size() == 4 || param.value.empty())
+      return error_response(400, "bad_input", name + ": a key search is key.NAME=VALUE, both non-empty");
+    query.keys.push_back(JournalKey{name.substr(4), std::string(param.value)});
+  }
+  if (query.keys.size() > max_journal_keys)
+    return error_response(400, "bad_input", "at most " + std::to_string(max_journal_keys) + " key.NAME parameters");
+  return std::nullopt;
+}
+
+std::optional<AdminResponse> journal_filter(std::string_view query_string, JournalQuery& query, bool& any_filter) {
+  any_filter = false;
+  for (auto [name, field] : {std::pair{"id", &query.message_id}, std::pair{"flow", &query.flow_id},
+                             std::pair{"outcome", &query.outcome}}) {
+    if (auto v = query_parameter(query_string, name); v && !v->empty()) {
+      *field = *v;
+      any_filter = true;
+    }
+  }
+  for (auto [name, field] : {std::pair{"since", &query.since}, std::pair{"until", &query.until}}) {
+    if (auto v = query_parameter(query_string, name); v && !v->empty()) {
+      auto t = parse_iso_time(*v);
+      if (!t) return error_response(400, "bad_input", std::string(name) + ": expected a time such as 2026-12-04T06:00:00Z");
+      *field = *t;
+      any_filter = true;
+    }
+  }
+  if (auto refused = key_parameters(query_string, query)) return refused;
+  any_filter = any_filter || !query.keys.empty();
+  if (auto v = query_parameter(query_string, "limit"); v && !v->empty()) {
+    std::size_t limit = 0;
+    auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), limit);
+    if (ec != std::errc() || end != v->data() + v->size() || limit == 0 || limit > 1000)
+      return error_response(400, "bad_input", "limit must be 1..1000");
+    query.limit = limit;
   }
   return std::nullopt;
 }
@@ -300,29 +347,23 @@ AdminResponse AdminApi::flows() const {
 AdminResponse AdminApi::messages(std::string_view query) const {
   if (!store_) return error_response(503, "unavailable", "no store is configured");
   JournalQuery q;
-  if (auto v = query_parameter(query, "flow"); v && !v->empty()) q.flow_id = *v;
-  if (auto v = query_parameter(query, "outcome"); v && !v->empty()) q.outcome = *v;
-  if (auto v = query_parameter(query, "id"); v && !v->empty()) q.message_id = *v;
-  if (auto p = query_parameter(query, "limit"); p && !p->empty()) {
-    const std::string& v = *p;
-    std::size_t limit = 0;
-    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
-    if (ec != std::errc() || end != v.data() + v.size() || limit == 0 || limit > 1000) {
-      return error_response(400, "bad_input", "limit must be 1..1000");
-    }
-    q.limit = limit;
-  }
+  bool any_filter = false;
+  if (auto refused = admin::journal_filter(query, q, any_filter)) return *refused;
   auto found = store_->search(q);
   if (!found) return error_response(500, "internal", found.error().message);
   std::string body = "{\"messages\":[";
   bool first = true;
   for (const auto& e : *found) {
+    std::string keys = "{";
+    for (const JournalKey& key : e.keys)
+      keys += (keys.size() > 1 ? "," : "") + json_quote(key.name) + ":" + json_quote(key.value);
+    keys += '}';
     body += fmt::format(
-        R"({}{{"id":{},"trace":{},"flow":{},"receivedAt":{},"latencyUs":{},"outcome":{},"status":{},"source":{},"error":{},"request":{},"requestSize":{},"requestTruncated":{},"reply":{},"replySize":{},"replyTruncated":{}}})",
+        R"({}{{"id":{},"trace":{},"flow":{},"receivedAt":{},"latencyUs":{},"outcome":{},"status":{},"source":{},"error":{},"request":{},"requestSize":{},"requestTruncated":{},"reply":{},"replySize":{},"replyTruncated":{},"keys":{}}})",
         first ? "" : ",", json_quote(e.message_id), json_quote(e.trace_id), json_quote(e.flow_id),
         json_quote(iso_time(e.received_at)), e.latency_us, json_quote(e.outcome), e.status, json_quote(e.source),
         json_quote(e.error), json_quote(e.request ? std::string_view(*e.request) : std::string_view()), e.request_size,
-        e.request_truncated, json_quote(e.reply), e.reply_size, e.reply_truncated);
+        e.request_truncated, json_quote(e.reply), e.reply_size, e.reply_truncated, keys);
     first = false;
   }
   body += "]}";

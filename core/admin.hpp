@@ -5,7 +5,7 @@
 //                         the listeners with the addresses they are bound to
 //   POST /api/reload      reload now; the errors, if any, as file:line:col lines
 //   GET  /metrics         Prometheus text format
-//   GET  /api/messages    journal search: ?flow=&outcome=&id=&limit=
+//   GET  /api/messages    journal search: ?flow=&outcome=&id=&key.NAME=&limit=
 //   /api/queues…          persistent queues and dead letters (core/admin_queues.hpp)
 //
 // It reads every journaled message (patients' data) and reloads flows, so every request is

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
 
 #include "core/admin_support.hpp"
 #include "core/delivery/delivery_service.hpp"
@@ -64,28 +63,9 @@ boost::asio::awaitable<AdminResponse> replay_messages(const Store& store, Delive
                                                       std::shared_ptr<const Generation> generation, std::string query) {
   JournalQuery q;
   bool any_filter = false;
-  for (auto [name, field] : {std::pair{"id", &q.message_id}, std::pair{"flow", &q.flow_id}, std::pair{"outcome", &q.outcome}}) {
-    if (auto v = query_parameter(query, name); v && !v->empty()) {
-      *field = *v;
-      any_filter = true;
-    }
-  }
-  for (const char* name : {"since", "until"}) {
-    if (auto v = query_parameter(query, name); v && !v->empty()) {
-      auto t = admin::parse_iso_time(*v);
-      if (!t) co_return error_response(400, "bad_input", std::string(name) + ": expected a time such as 2026-12-04T06:00:00Z");
-      (std::string_view(name) == "since" ? q.since : q.until) = *t;
-      any_filter = true;
-    }
-  }
-  if (!any_filter) co_return error_response(400, "bad_input", "replay needs a filter: id, flow, outcome, since or until");
-  if (auto v = query_parameter(query, "limit"); v && !v->empty()) {
-    std::size_t limit = 0;
-    auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), limit);
-    if (ec != std::errc() || end != v->data() + v->size() || limit == 0 || limit > 1000)
-      co_return error_response(400, "bad_input", "limit must be 1..1000");
-    q.limit = limit;
-  }
+  if (auto refused = admin::journal_filter(query, q, any_filter)) co_return *refused;
+  if (!any_filter)
+    co_return error_response(400, "bad_input", "replay needs a filter: id, flow, outcome, since, until or key.NAME");
   const auto dry = query_parameter(query, "dry_run");
   const bool dry_run = dry && (*dry == "1" || *dry == "true");
   if (!generation) co_return error_response(503, "unavailable", "no flows are loaded");
@@ -107,8 +87,8 @@ boost::asio::awaitable<AdminResponse> replay_messages(const Store& store, Delive
   std::vector<std::string> new_ids;
   for (const Delivery& d : queued) new_ids.push_back(d.message_id);
   if (!queued.empty()) {
-    if (auto stored = co_await deliveries.enqueue(std::move(queued)); !stored)
-      co_return error_response(503, "unavailable", stored.error().message);
+    Status stored = co_await deliveries.enqueue(std::move(queued));
+    if (!stored) co_return error_response(503, "unavailable", stored.error().message);
   }
 
   std::string replayed = "[";

@@ -95,14 +95,16 @@ boost::asio::awaitable<Outcome> Engine::accept_into_queue(std::shared_ptr<const 
   // bytes is made again when the flow runs.
   Value source_body = msg.body;
   FlowRun run(msg, flow, *generation);
-  if (auto decoded = decode_body(msg, flow); !decoded) {
-    outcome.error = std::move(decoded).error();
-  } else if (auto key = co_await flow.accept_stored->queue.order_key(run); !key) {
-    outcome.error = Error{key.error().kind, "accept: order_by: " + key.error().message};
-  } else {
-    flow.accept_stored->queue.stage(run, inbound_queue(flow.id), stored_message(msg, source_body), *key);
-    if (auto stored = co_await store_durably(std::move(run.deliveries), std::nullopt); !stored)
-      outcome.error = std::move(stored).error();
+  Status decoded = decode_body(msg, flow);
+  if (!decoded) outcome.error = std::move(decoded).error();
+  if (!outcome.error) {
+    Expected<std::string> key = co_await flow.accept_stored->queue.order_key(run);
+    if (!key) outcome.error = Error{key.error().kind, "accept: order_by: " + key.error().message};
+    else flow.accept_stored->queue.stage(run, inbound_queue(flow.id), stored_message(msg, source_body), *key);
+  }
+  if (!outcome.error) {
+    Status stored = co_await store_durably(std::move(run.deliveries), std::nullopt);
+    if (!stored) outcome.error = std::move(stored).error();
   }
   if (outcome.error) {
     errors.render(*outcome.error, outcome);
@@ -110,13 +112,17 @@ boost::asio::awaitable<Outcome> Engine::accept_into_queue(std::shared_ptr<const 
   } else {
     errors.stored(outcome);
   }
-  // The journal row says "stored" until the run from the queue replaces it with the outcome.
-  account(msg, outcome, {});
+  // The journal row says "stored" until the run from the queue replaces it with the outcome (and
+  // the keys, which are evaluated once the flow ran).
+  account(msg, outcome, {}, flow.journal.level, {});
   co_return outcome;
 }
 
 boost::asio::awaitable<Outcome> Engine::process(std::shared_ptr<const Generation> generation, const Flow& flow,
                                                 Message msg, const ErrorRenderer& errors) {
+  // Back-pressure: a message is taken in only while its row has room in the journal's queue.
+  if (store_ && flow.journal.level != JournalLevel::none && !store_->journal_has_room())
+    co_await wait_for_journal_room();
   if (flow.accept_stored && !msg.stored_on_arrival)
     co_return co_await accept_into_queue(std::move(generation), flow, std::move(msg), errors);
   msg.flow_id = flow.id;
@@ -128,8 +134,10 @@ boost::asio::awaitable<Outcome> Engine::process(std::shared_ptr<const Generation
   outcome.message_id = msg.id;
   FlowRun run(msg, flow, *generation);
   std::optional<IdempotencyGuard::Admission> admission;
-  if (auto decoded = decode_body(msg, flow); !decoded) {
-    outcome.error = std::move(decoded).error();
+  Status body = decode_body(msg, flow);
+  const bool decoded = body.has_value();
+  if (!decoded) {
+    outcome.error = std::move(body).error();
   } else if (flow.idempotency) {
     auto admitted = co_await idempotency_.admit(run, *flow.idempotency);
     if (!admitted) outcome.error = std::move(admitted).error();
@@ -146,6 +154,10 @@ boost::asio::awaitable<Outcome> Engine::process(std::shared_ptr<const Generation
     else errors.accepted(outcome);
     co_await store_results(run, admission ? &admission->key : nullptr, outcome, errors);
   }
+  // Keys come from the body, so a message that could not be decoded has none.
+  std::vector<JournalKey> keys;
+  if (decoded && flow.journal.level != JournalLevel::none && !flow.journal.keys.empty())
+    keys = co_await journal_keys(run);
 
   if (stats) {
     stats->in_flight.fetch_sub(1, std::memory_order_relaxed);
@@ -153,7 +165,7 @@ boost::asio::awaitable<Outcome> Engine::process(std::shared_ptr<const Generation
     stats->record(outcome.error ? &*outcome.error : nullptr, elapsed);
     if (outcome.error) stats->record_error_text(msg.id + ": " + outcome.error->message);
   }
-  account(msg, outcome, repeat_of);
+  account(msg, outcome, repeat_of, flow.journal.level, std::move(keys));
   co_return outcome;
 }
 
@@ -206,7 +218,60 @@ boost::asio::awaitable<Status> Engine::store_durably(std::vector<Delivery> deliv
       boost::asio::use_awaitable);
 }
 
-void Engine::account(const Message& msg, const Outcome& outcome, const std::string& repeat_of) {
+boost::asio::awaitable<void> Engine::wait_for_journal_room() {
+  const auto began = std::chrono::steady_clock::now();
+  metrics_.journal_wait_begins();
+  co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void()>(
+      [this](auto handler) {
+        auto executor = boost::asio::get_associated_executor(handler);
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        // Called on the store's writer thread (or here, when room came meanwhile): the message
+        // goes on on its own worker.
+        store_->when_journal_has_room(
+            [shared, executor] { boost::asio::post(executor, [shared]() mutable { std::move(*shared)(); }); });
+      },
+      boost::asio::use_awaitable);
+  metrics_.journal_wait_ends(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - began));
+}
+
+boost::asio::awaitable<std::vector<JournalKey>> Engine::journal_keys(FlowRun& run) {
+  std::vector<JournalKey> keys;
+  for (const JournalKeySpec& spec : run.flow.journal.keys) {
+    auto evaluated = co_await run.lua(spec.expression);
+    std::string problem;
+    std::string text;
+    if (!evaluated) {
+      problem = evaluated.error().message;
+    } else if (!evaluated->values.empty()) {
+      const Value& value = evaluated->values[0];
+      switch (value.type()) {
+        case Value::Type::string:
+        case Value::Type::integer:
+        case Value::Type::decimal:
+        case Value::Type::boolean: text = key_text(value); break;
+        case Value::Type::null: break;
+        default: problem = std::string(type_name(value.type())) + " is not a key (a string, an integer or a decimal)";
+      }
+      if (text.size() > max_journal_key_value)
+        problem = "its " + std::to_string(text.size()) + " bytes are more than " + std::to_string(max_journal_key_value);
+      else if (text.find('\0') != std::string::npos)
+        problem = "it holds a NUL byte";
+    }
+    if (!problem.empty()) {
+      // The message is done and answered; a key that cannot be had costs only its index entry.
+      if (run.flow.stats) run.flow.stats->journal_key_errors.fetch_add(1, std::memory_order_relaxed);
+      log::system().warn("flow={} id={}: journal key '{}' ({}) left out: {}", run.flow.id, run.msg.id, spec.name,
+                         spec.source, problem);
+    } else if (!text.empty()) {
+      keys.push_back(JournalKey{spec.name, std::move(text)});
+    }
+  }
+  co_return keys;
+}
+
+void Engine::account(const Message& msg, const Outcome& outcome, const std::string& repeat_of, JournalLevel journal,
+                     std::vector<JournalKey> keys) {
   const int status = outcome.status;
   const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - msg.started);
   const std::string_view result = outcome.error ? error_kind_name(outcome.error->kind) : std::string_view("ok");
@@ -214,7 +279,7 @@ void Engine::account(const Message& msg, const Outcome& outcome, const std::stri
                        msg.id, msg.trace_id, result, status, elapsed.count(), source_text(msg),
                        outcome.error ? " error=" : "", outcome.error ? "\"" + outcome.error->message + "\"" : "",
                        repeat_of.empty() ? "" : " repeat_of=", repeat_of);
-  if (store_) {
+  if (store_ && journal != JournalLevel::none) {
     JournalEntry entry;
     entry.message_id = msg.id;
     entry.trace_id = msg.trace_id;
@@ -229,6 +294,8 @@ void Engine::account(const Message& msg, const Outcome& outcome, const std::stri
     entry.reply = outcome.body;
     // Anyone can send bytes the gateway refuses, at any rate: the journal keeps only their beginning.
     entry.rejected = outcome.error && is_sender_fault(outcome.error->kind);
+    entry.keep_payloads = journal == JournalLevel::full;
+    entry.keys = std::move(keys);
     store_->journal(std::move(entry));
   }
 }
@@ -239,7 +306,9 @@ Outcome Engine::reject(const Message& msg, Error error, const ErrorRenderer& err
   outcome.error = std::move(error);
   errors.render(*outcome.error, outcome);
   metrics_.count_unrouted(outcome.status);
-  account(msg, outcome, {});
+  // No flow took it, so no flow's level applies: its row says what reached the gateway, and
+  // is_sender_fault keeps only the first journal.max_rejected_bytes of it.
+  account(msg, outcome, {}, JournalLevel::full, {});
   return outcome;
 }
 

@@ -9,9 +9,11 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "core/flow/journal.hpp"
 #include "core/idempotency_guard.hpp"
 #include "core/message.hpp"
 #include "core/store/deliveries.hpp"
+#include "core/store/store.hpp"
 
 namespace qiao {
 
@@ -72,7 +74,15 @@ class Engine {
                                              const ErrorRenderer& errors);
   boost::asio::awaitable<Status> store_durably(std::vector<Delivery> deliveries, std::optional<IdempotencySettle> settle);
   // `repeat_of`: the message whose answer this one got again; empty for a message that ran.
-  void account(const Message& msg, const Outcome& outcome, const std::string& repeat_of);
+  // `journal`: what the journal keeps of it (the flow's level); nothing for JournalLevel::none.
+  // `keys`: the message's business keys for its row.
+  void account(const Message& msg, const Outcome& outcome, const std::string& repeat_of, JournalLevel journal,
+               std::vector<JournalKey> keys);
+  // Suspends the message (never its worker) until the journal's queue has room again.
+  boost::asio::awaitable<void> wait_for_journal_room();
+  // Evaluates the flow's journal keys on the message once it ran; one that fails or is not a
+  // key is logged, counted and left out.
+  boost::asio::awaitable<std::vector<JournalKey>> journal_keys(FlowRun& run);
   Metrics& metrics_;
   Store* store_;
   DeliveryService* deliveries_ = nullptr;

@@ -23,6 +23,8 @@ constexpr ConfigKey flow_keys[] = {
     {"reply", KeyType::mapping, "", "the reply when no step replied: status, lua, body, headers, encode"},
     {"idempotency", KeyType::mapping, "",
      "key (Lua expression) and ttl: a repeated key gets the first answer again without running the flow"},
+    {"journal", KeyType::any, "",
+     "full, metadata or none (what the journal keeps of each message), or { level, keys }; default journal.level"},
 };
 
 constexpr ConfigKey endpoint_common_keys[] = {
@@ -147,6 +149,8 @@ class GenerationBuilder final : public FlowBuilder {
     }
     if (auto source = reader.node("source")) parse_source(*flow, *source);
     if (auto idempotency = reader.node("idempotency")) flow->idempotency = parse_idempotency(*idempotency, *this);
+    flow->journal.level = gen_.config_.journal_level;
+    if (auto journal = reader.node("journal")) flow->journal = parse_journal(*journal, gen_.config_.journal_level, *this);
     if (auto steps_node = reader.node("steps")) flow->steps = steps(*steps_node);
     if (auto reply = reader.node("reply")) {
       flow->reply = parse_reply_spec(*reply, *this);

@@ -41,9 +41,8 @@ void render_journal(std::string& out, const JournalStats& s) {
   out += "# HELP qiao_journal_written_total Journal entries written to the store.\n";
   out += "# TYPE qiao_journal_written_total counter\n";
   out += fmt::format("qiao_journal_written_total {}\n", s.written);
-  out += "# HELP qiao_journal_dropped_total Journal entries lost: the write queue was full, or the write failed.\n";
+  out += "# HELP qiao_journal_dropped_total Journal entries lost: their write failed (a full queue makes intake wait instead).\n";
   out += "# TYPE qiao_journal_dropped_total counter\n";
-  out += fmt::format("qiao_journal_dropped_total{{reason=\"queue_full\"}} {}\n", s.dropped_queue_full);
   out += fmt::format("qiao_journal_dropped_total{{reason=\"write_failed\"}} {}\n", s.dropped_write_failed);
   out += "# HELP qiao_journal_truncated_total Journal entries whose request or reply was cut to its size limit.\n";
   out += "# TYPE qiao_journal_truncated_total counter\n";
@@ -65,6 +64,9 @@ void render_journal(std::string& out, const JournalStats& s) {
   out += "# HELP qiao_journal_queued Journal entries waiting to be written.\n";
   out += "# TYPE qiao_journal_queued gauge\n";
   out += fmt::format("qiao_journal_queued {}\n", s.queued);
+  out += "# HELP qiao_journal_queue_bound Journal entries waiting beyond which intake waits for the disk.\n";
+  out += "# TYPE qiao_journal_queue_bound gauge\n";
+  out += fmt::format("qiao_journal_queue_bound {}\n", s.queue_bound);
   out += "# HELP qiao_journal_memory_trims_total Times memory left by a burst was returned to the system.\n";
   out += "# TYPE qiao_journal_memory_trims_total counter\n";
   out += fmt::format("qiao_journal_memory_trims_total {}\n", s.memory_trims);
@@ -225,6 +227,12 @@ std::string Metrics::render(std::uint64_t generation) const {
     out += fmt::format("qiao_idempotent_repeats_total{{flow=\"{}\"}} {}\n", label_value(id),
                        stats->idempotent_repeats.load(std::memory_order_relaxed));
   }
+  out += "# HELP qiao_journal_key_errors_total Journal keys left out of a message's row: their Lua expression failed or gave no key, by flow.\n";
+  out += "# TYPE qiao_journal_key_errors_total counter\n";
+  for (const auto& [id, stats] : flows_) {
+    out += fmt::format("qiao_journal_key_errors_total{{flow=\"{}\"}} {}\n", label_value(id),
+                       stats->journal_key_errors.load(std::memory_order_relaxed));
+  }
   out += "# HELP qiao_unrouted_requests_total Requests that matched no flow, by status answered.\n";
   out += "# TYPE qiao_unrouted_requests_total counter\n";
   for (const auto& [status, n] : unrouted_) out += fmt::format("qiao_unrouted_requests_total{{status=\"{}\"}} {}\n", status, n);
@@ -259,6 +267,17 @@ std::string Metrics::render(std::uint64_t generation) const {
   out += "# HELP qiao_log_dropped_lines_total System log lines dropped because the log's queue was full.\n";
   out += "# TYPE qiao_log_dropped_lines_total counter\n";
   out += fmt::format("qiao_log_dropped_lines_total {}\n", log::dropped_lines());
+  out += "# HELP qiao_journal_admission_waits_total Messages that waited for room in the journal's write queue before "
+         "they were taken in (back-pressure from a slow disk).\n";
+  out += "# TYPE qiao_journal_admission_waits_total counter\n";
+  out += fmt::format("qiao_journal_admission_waits_total {}\n", journal_waits_.load(std::memory_order_relaxed));
+  out += "# HELP qiao_journal_admission_waiting Messages waiting now for room in the journal's write queue.\n";
+  out += "# TYPE qiao_journal_admission_waiting gauge\n";
+  out += fmt::format("qiao_journal_admission_waiting {}\n", journal_waiting_.load(std::memory_order_relaxed));
+  out += "# HELP qiao_journal_admission_wait_seconds_total Time messages spent waiting for room in the journal's write queue.\n";
+  out += "# TYPE qiao_journal_admission_wait_seconds_total counter\n";
+  out += fmt::format("qiao_journal_admission_wait_seconds_total {:.6f}\n",
+                     static_cast<double>(journal_wait_us_.load(std::memory_order_relaxed)) / 1e6);
   if (journal_) render_journal(out, journal_->stats());
   if (deliveries_) render_deliveries(out, deliveries_->stats());
   return out;

@@ -42,6 +42,7 @@ class FlowStats {
 
   std::atomic<std::int64_t> in_flight{0};
   std::atomic<std::uint64_t> idempotent_repeats{0};  // messages given an earlier message's answer again
+  std::atomic<std::uint64_t> journal_key_errors{0};  // journal keys left out: the expression failed or gave no key
   LatencyHistogram latency;
   std::array<std::atomic<std::uint64_t>, outcome_count> outcomes{};
 
@@ -75,6 +76,15 @@ class Metrics {
   void count_reload(bool ok) { (ok ? reloads_ok_ : reloads_failed_).fetch_add(1, std::memory_order_relaxed); }
   void count_escaped_exception() { escaped_exceptions_.fetch_add(1, std::memory_order_relaxed); }
   void count_unrouted(int status);
+  // Messages waiting for room in the journal's write queue before they are taken in.
+  void journal_wait_begins() { journal_waiting_.fetch_add(1, std::memory_order_relaxed); }
+  void journal_wait_ends(std::chrono::microseconds waited) {
+    journal_waiting_.fetch_sub(1, std::memory_order_relaxed);
+    journal_waits_.fetch_add(1, std::memory_order_relaxed);
+    journal_wait_us_.fetch_add(static_cast<std::uint64_t>(waited.count()), std::memory_order_relaxed);
+  }
+  std::uint64_t journal_waits() const { return journal_waits_.load(std::memory_order_relaxed); }
+  std::int64_t journal_waiting() const { return journal_waiting_.load(std::memory_order_relaxed); }
   std::uint64_t escaped_exceptions() const { return escaped_exceptions_.load(); }
   std::uint64_t reloads(bool ok) const { return (ok ? reloads_ok_ : reloads_failed_).load(); }
   std::int64_t in_flight() const;
@@ -89,6 +99,9 @@ class Metrics {
   std::atomic<std::uint64_t> reloads_ok_{0};
   std::atomic<std::uint64_t> reloads_failed_{0};
   std::atomic<std::uint64_t> escaped_exceptions_{0};
+  std::atomic<std::uint64_t> journal_waits_{0};
+  std::atomic<std::int64_t> journal_waiting_{0};
+  std::atomic<std::uint64_t> journal_wait_us_{0};
   const Store* journal_ = nullptr;
   const DeliveryService* deliveries_ = nullptr;
 };

@@ -19,7 +19,7 @@ constexpr ConfigKey top_keys[] = {
     {"node", KeyType::mapping, "", "this gateway node: name, threads"},
     {"admin", KeyType::mapping, "", "the admin listener: listen, token, hosts, tls"},
     {"store", KeyType::mapping, "", "the message store: url"},
-    {"journal", KeyType::mapping, "", "what the journal keeps: payload size limits, a free-space floor"},
+    {"journal", KeyType::mapping, "", "what the journal keeps: level, payload size limits, a free-space floor"},
     {"flows", KeyType::strings, "", "flow files: globs such as flows/*.yaml", true},
     {"endpoints", KeyType::strings, "", "endpoint files"},
     {"log", KeyType::mapping, "", "logs: dir, level, console"},
@@ -41,6 +41,8 @@ constexpr ConfigKey store_keys[] = {
      "sqlite://PATH (embedded), or postgres://USER@HOST/DB (a PostgreSQL database nodes share)"},
 };
 constexpr ConfigKey journal_keys[] = {
+    {"level", KeyType::string, "full",
+     "what the journal keeps of a message by default: full (its bytes), metadata (no payload bytes) or none (no row)"},
     {"max_payload_bytes", KeyType::size, "1MiB", "longest request or reply kept; a longer one keeps its beginning"},
     {"max_rejected_bytes", KeyType::size, "4KiB",
      "longest request kept of a message the gateway refused (bad input, unknown path, too large …)"},
@@ -154,6 +156,10 @@ ServerConfig load_server_config(const std::string& path, Diagnostics& diag) {
   config.journal.min_free_bytes = journal.size("min_free_bytes");
   config.journal.free_space_check = journal.duration("free_space_check");
   config.journal.max_queued_bytes = journal.size("max_queued_bytes");
+  if (auto level = journal.node("level")) {
+    if (auto parsed = parse_journal_level(level->scalar())) config.journal_level = *parsed;
+    else diag.error(level->location(), "journal.level: expected full, metadata or none, found '" + level->scalar() + "'");
+  }
 
   config.flow_patterns = top.strings("flows");
   config.endpoint_files = top.strings("endpoints");

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/config/diagnostics.hpp"
+#include "core/flow/journal.hpp"
 #include "core/log.hpp"
 #include "core/lua/lua_worker.hpp"
 #include "core/net/server_tls.hpp"
@@ -27,6 +28,7 @@ struct ServerConfig {
   std::optional<ServerTlsSettings> admin_tls;  // required when admin_listen is not a loopback address
   std::string store_url = "sqlite://var/qiao.db";
   JournalLimits journal;                   // what the journal keeps of payloads
+  JournalLevel journal_level = JournalLevel::full;  // of flows whose own journal: does not say
   std::vector<std::string> flow_patterns;  // globs, e.g. "flows/*.yaml"
   std::vector<std::string> endpoint_files;
   bool watch = true;                       // reload when a flow or endpoint file changes

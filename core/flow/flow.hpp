@@ -9,6 +9,7 @@
 #include "core/config/diagnostics.hpp"
 #include "core/flow/accept.hpp"
 #include "core/flow/idempotency.hpp"
+#include "core/flow/journal.hpp"
 #include "core/flow/reply.hpp"
 #include "core/flow/step.hpp"
 #include "core/source.hpp"
@@ -30,6 +31,7 @@ class Flow {
   Steps steps;
   ReplySpec reply;                       // the flow's final reply, when no step replied
   std::optional<IdempotencySpec> idempotency;  // a repeated business key gets the first answer again
+  JournalSpec journal;                   // what the journal keeps of its messages
   std::optional<AcceptStored> accept_stored;   // answer once stored, run from the inbound queue
   FlowStats* stats = nullptr;            // owned by Metrics; survives reloads under the same id
 };

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <deque>
 #include <limits>
 #include <string_view>
 #include <unordered_set>
@@ -27,7 +28,7 @@ namespace {
 // microseconds since the Unix epoch (UTC), as in SQLite: windows are integer ranges on an
 // index, and no time zone setting of a session can shift them. Payloads and keys are BYTEA
 // (bytes, not necessarily text in any encoding); free text is TEXT (pg_util's fix_utf8).
-constexpr std::array<std::string_view, 4> migrations = {
+constexpr std::array<std::string_view, 5> migrations = {
     // 1: the journal. `seq` orders entries received in the same microsecond (later write first),
     // as SQLite's rowid does; a rewrite of a message id takes a new one, as INSERT OR REPLACE
     // gives a new rowid. The indexes end in it for the same reason SQLite's end in the rowid.
@@ -106,6 +107,19 @@ CREATE TABLE idempotency_keys (
 );
 CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
 )sql",
+    // 5: business keys (journal: keys), as SQLite's step 5: a search by key walks journal_keys'
+    // primary key, newest first within (name, value), and joins each hit to its row by message_id
+    // and received_at; the row keeps its own keys (name NUL value NUL …) to show them.
+    R"sql(
+ALTER TABLE journal ADD COLUMN business_keys BYTEA;
+CREATE TABLE journal_keys (
+  name        TEXT NOT NULL,
+  value       TEXT NOT NULL,
+  received_at BIGINT NOT NULL,
+  message_id  TEXT NOT NULL,
+  PRIMARY KEY (name, value, received_at, message_id)
+);
+)sql",
 };
 
 // Held while the schema is read and brought forward, so that nodes starting together at a fresh
@@ -114,8 +128,14 @@ constexpr std::string_view schema_lock_sql = "SELECT pg_advisory_xact_lock(19027
 
 constexpr std::string_view entry_columns =
     "message_id, trace_id, flow_id, received_at, latency_us, outcome, status, source, error, request, reply, "
-    "request_size, reply_size, request_truncated, reply_truncated";
-constexpr int entry_params = 15;
+    "request_size, reply_size, request_truncated, reply_truncated, business_keys";
+constexpr std::string_view select_columns =
+    "SELECT j.message_id, j.trace_id, j.flow_id, j.received_at, j.latency_us, j.outcome, j.status, j.source, "
+    "j.error, j.request, j.reply, j.request_size, j.reply_size, j.request_truncated, j.reply_truncated, "
+    "j.business_keys";
+constexpr int entry_params = 16;
+// A log line now and then while a slow server keeps intake waiting, not one per batch.
+constexpr auto pressure_log_interval = std::chrono::seconds(60);
 // A statement takes at most 65535 parameters; a thousand rows stay well below, and a batch of
 // 4096 entries is written in five statements.
 constexpr std::size_t rows_per_insert = 1000;
@@ -148,11 +168,36 @@ bool cut_payloads(JournalEntry& entry, std::uint64_t request_limit, std::uint64_
   return cut;
 }
 
+std::string encode_keys(const std::vector<JournalKey>& keys) {
+  std::string out;
+  for (const JournalKey& key : keys) {
+    out += key.name;
+    out += '\0';
+    out += key.value;
+    out += '\0';
+  }
+  return out;
+}
+
+std::vector<JournalKey> decode_keys(std::string_view bytes) {
+  std::vector<JournalKey> keys;
+  while (!bytes.empty()) {
+    const std::size_t name_end = bytes.find('\0');
+    if (name_end == std::string_view::npos) break;
+    const std::size_t value_end = bytes.find('\0', name_end + 1);
+    if (value_end == std::string_view::npos) break;
+    keys.push_back({std::string(bytes.substr(0, name_end)),
+                    std::string(bytes.substr(name_end + 1, value_end - name_end - 1))});
+    bytes.remove_prefix(value_end + 1);
+  }
+  return keys;
+}
+
 std::int64_t as_int64(std::uint64_t n) {
   return static_cast<std::int64_t>(std::min<std::uint64_t>(n, std::numeric_limits<std::int64_t>::max()));
 }
 
-void add_entry(pg::Params& p, const JournalEntry& e) {
+void add_entry(pg::Params& p, const JournalEntry& e, const std::string& keys) {
   p.text(e.message_id).text(e.trace_id).text(e.flow_id).int64(to_micros(e.received_at)).int64(e.latency_us);
   p.text(e.outcome).int32(e.status).text(e.source).text(e.error);
   if (e.request) p.bytes(*e.request);
@@ -161,6 +206,8 @@ void add_entry(pg::Params& p, const JournalEntry& e) {
   if (e.request) p.int64(as_int64(e.request_size));
   else p.null_int64();
   p.int64(as_int64(e.reply_size)).boolean(e.request_truncated).boolean(e.reply_truncated);
+  if (keys.empty()) p.null_bytes();
+  else p.bytes(keys);
 }
 
 JournalEntry read_entry(const pg_result* r, int row) {
@@ -181,6 +228,7 @@ JournalEntry read_entry(const pg_result* r, int row) {
   e.reply_size = pg::is_null(r, row, 12) ? e.reply.size() : static_cast<std::uint64_t>(pg::get_int(r, row, 12));
   e.request_truncated = pg::get_bool(r, row, 13);
   e.reply_truncated = pg::get_bool(r, row, 14);
+  if (!pg::is_null(r, row, 15)) e.keys = decode_keys(pg::get_string(r, row, 15));
   return e;
 }
 
@@ -293,7 +341,9 @@ void PostgresStore::journal(JournalEntry entry) {
   // a full one there fails writes, which are counted as dropped and reported.
   const std::uint64_t request_limit =
       entry.rejected ? std::min(limits_.max_rejected_bytes, limits_.max_payload_bytes) : limits_.max_payload_bytes;
-  const bool cut = cut_payloads(entry, request_limit, limits_.max_payload_bytes);
+  bool cut = false;
+  if (!entry.keep_payloads) cut_payloads(entry, 0, 0);  // the flow's choice, not a limit: not counted
+  else cut = cut_payloads(entry, request_limit, limits_.max_payload_bytes);
   // A server slower than the gateway: past max_queued_bytes of waiting payloads, entries wait
   // without theirs (see SqliteStore::journal).
   std::uint64_t kept = stored_bytes(entry);
@@ -305,11 +355,9 @@ void PostgresStore::journal(JournalEntry entry) {
   bool wake = false;
   {
     std::lock_guard lock(queue_mutex_);
-    if (queue_.size() >= queue_capacity_) {
-      dropped_queue_full_.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
+    // Past the bound too: the message was admitted (journal_has_room) and is done; its row is kept.
     queue_.push_back(std::move(entry));
+    queued_entries_.store(queue_.size(), std::memory_order_relaxed);
     ++accepted_;
     queued_bytes_.fetch_add(kept, std::memory_order_relaxed);
     wake = queue_.size() == 1 || queue_.size() == gather_enough;
@@ -317,6 +365,28 @@ void PostgresStore::journal(JournalEntry entry) {
   if (backlog) skipped_backlog_.fetch_add(1, std::memory_order_relaxed);
   else if (cut) truncated_.fetch_add(1, std::memory_order_relaxed);
   if (wake) work_cv_.notify_one();
+}
+
+bool PostgresStore::journal_has_room() const {
+  return queued_entries_.load(std::memory_order_relaxed) < queue_capacity_;
+}
+
+void PostgresStore::when_journal_has_room(std::function<void()> ready) {
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (queue_.size() >= queue_capacity_) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - pressure_logged_ >= pressure_log_interval) {
+        pressure_logged_ = now;
+        log::system().warn("journal: {} entries wait to be written to '{}' (the bound is {}): intake waits for the "
+                           "database (qiao_journal_admission_waits_total)",
+                           queue_.size(), where_, queue_capacity_);
+      }
+      room_waiters_.push_back(std::move(ready));
+      return;
+    }
+  }
+  ready();
 }
 
 void PostgresStore::flush() {
@@ -330,14 +400,12 @@ void PostgresStore::flush() {
 
 std::uint64_t PostgresStore::written() const { return written_.load(std::memory_order_relaxed); }
 
-std::uint64_t PostgresStore::dropped() const {
-  return dropped_queue_full_.load(std::memory_order_relaxed) + dropped_write_failed_.load(std::memory_order_relaxed);
-}
+std::uint64_t PostgresStore::dropped() const { return dropped_write_failed_.load(std::memory_order_relaxed); }
 
 JournalStats PostgresStore::stats() const {
   JournalStats s;
   s.written = written_.load(std::memory_order_relaxed);
-  s.dropped_queue_full = dropped_queue_full_.load(std::memory_order_relaxed);
+  s.queue_bound = queue_capacity_;
   s.dropped_write_failed = dropped_write_failed_.load(std::memory_order_relaxed);
   s.truncated = truncated_.load(std::memory_order_relaxed);
   s.skipped_backlog = skipped_backlog_.load(std::memory_order_relaxed);
@@ -399,6 +467,7 @@ bool PostgresStore::writer_connection(std::string& error) {
 void PostgresStore::run_writer() {
   std::vector<JournalEntry> batch;
   std::vector<QueueWrite> writes;
+  std::vector<std::function<void()>> room;
   std::unique_lock lock(queue_mutex_);
   for (;;) {
     if (!work_cv_.wait_for(lock, idle_tick,
@@ -420,9 +489,14 @@ void PostgresStore::run_writer() {
       return stopping_ || flush_waiters_ > 0 || queue_.size() >= gather_enough || !queue_writes_.empty();
     });
     batch.swap(queue_);
+    queued_entries_.store(0, std::memory_order_relaxed);
     writes.swap(queue_writes_);
+    room.swap(room_waiters_);
     const std::uint64_t batch_end = accepted_;
     lock.unlock();
+    // The queue is empty again: intake that waited for room goes on while this batch is written.
+    for (auto& ready : room) ready();
+    room.clear();
 
     std::string error;
     std::string queue_error;
@@ -499,13 +573,14 @@ bool PostgresStore::insert_entries(const std::vector<JournalEntry>& batch, std::
   pg::Params p;
   std::string sql;
   std::unordered_set<std::string_view> ids;
+  std::deque<std::string> keys;  // the statement's encoded keys, which its parameters point into
   std::size_t rows = 0;
   auto send = [&]() -> bool {
     if (rows == 0) return true;
     sql += " ON CONFLICT (message_id) DO UPDATE SET seq = DEFAULT";
     for (std::string_view column : {"trace_id", "flow_id", "received_at", "latency_us", "outcome", "status", "source",
                                     "error", "request", "reply", "request_size", "reply_size", "request_truncated",
-                                    "reply_truncated"}) {
+                                    "reply_truncated", "business_keys"}) {
       sql += ", ";
       sql += column;
       sql += " = EXCLUDED.";
@@ -516,6 +591,7 @@ bool PostgresStore::insert_entries(const std::vector<JournalEntry>& batch, std::
     if (!ok) error = "store: writing an entry to '" + where_ + "' failed: " + reason;
     p.clear();
     ids.clear();
+    keys.clear();
     rows = 0;
     return ok;
   };
@@ -528,7 +604,7 @@ bool PostgresStore::insert_entries(const std::vector<JournalEntry>& batch, std::
     if (rows == 0) sql = "INSERT INTO journal (" + std::string(entry_columns) + ") VALUES ";
     else sql += ", ";
     const int first = p.size();
-    add_entry(p, entry);
+    add_entry(p, entry, keys.emplace_back(encode_keys(entry.keys)));
     sql += '(';
     for (int i = 1; i <= entry_params; ++i) {
       if (i > 1) sql += ", ";
@@ -538,7 +614,34 @@ bool PostgresStore::insert_entries(const std::vector<JournalEntry>& batch, std::
     ids.insert(entry.message_id);
     ++rows;
   }
-  return send();
+  if (!send()) return false;
+
+  // The key rows. A row rewritten under the same message id keeps the key rows of its first write
+  // (DO NOTHING); they name a received_at the row no longer has, so the join by both leaves them
+  // out, as in SQLite.
+  auto send_keys = [&]() -> bool {
+    if (rows == 0) return true;
+    sql += " ON CONFLICT DO NOTHING";
+    std::string reason;
+    const bool ok = pg::exec(writer_db_.get(), sql, p, reason) != nullptr;
+    if (!ok) error = "store: writing a business key to '" + where_ + "' failed: " + reason;
+    p.clear();
+    rows = 0;
+    return ok;
+  };
+  for (const JournalEntry& entry : batch) {
+    for (const JournalKey& key : entry.keys) {
+      if (rows == rows_per_insert && !send_keys()) return false;
+      if (rows == 0) sql = "INSERT INTO journal_keys (name, value, received_at, message_id) VALUES ";
+      else sql += ", ";
+      const int first = p.size();
+      p.text(key.name).text(key.value).int64(to_micros(entry.received_at)).text(entry.message_id);
+      sql += "($" + std::to_string(first + 1) + ", $" + std::to_string(first + 2) + ", $" + std::to_string(first + 3) +
+             ", $" + std::to_string(first + 4) + ")";
+      ++rows;
+    }
+  }
+  return send_keys();
 }
 
 std::size_t PostgresStore::write_batch(const std::vector<JournalEntry>& batch, std::vector<QueueWrite>& writes,
@@ -630,38 +733,63 @@ auto PostgresStore::read_with_reconnect(Read read) const -> decltype(read(static
 }
 
 Expected<std::vector<JournalEntry>> PostgresStore::search(const JournalQuery& query) const {
-  std::string sql = "SELECT " + std::string(entry_columns) + " FROM journal";
+  // As SqliteStore::search: with keys, the walk starts on journal_keys' primary key for the first
+  // key, newest first, and every further key is a probe per hit.
+  const bool by_key = !query.keys.empty();
+  std::string sql(select_columns);
   pg::Params p;
   const char* separator = " WHERE ";
-  auto where_clause = [&](std::string_view condition) {
+  auto where_clause = [&](std::string_view before, std::string_view after = "") {
     sql += separator;
-    sql += condition;
+    sql += before;
     sql += '$' + std::to_string(p.size());
+    sql += after;
     separator = " AND ";
   };
+  const std::string time = by_key ? "k.received_at" : "j.received_at";
+  if (by_key) {
+    sql += " FROM journal_keys k JOIN journal j ON j.message_id = k.message_id AND j.received_at = k.received_at";
+    p.text(query.keys[0].name);
+    where_clause("k.name = ");
+    p.text(query.keys[0].value);
+    where_clause("k.value = ");
+  } else {
+    sql += " FROM journal j";
+  }
   if (query.message_id) {
     p.text(*query.message_id);
-    where_clause("message_id = ");
+    where_clause("j.message_id = ");
   }
   if (query.flow_id) {
     p.text(*query.flow_id);
-    where_clause("flow_id = ");
+    where_clause("j.flow_id = ");
   }
   if (query.outcome) {
     p.text(*query.outcome);
-    where_clause("outcome = ");
+    where_clause("j.outcome = ");
   }
   if (query.since) {
     p.int64(to_micros(*query.since));
-    where_clause("received_at >= ");
+    where_clause(time + " >= ");
   }
   if (query.until) {
     p.int64(to_micros(*query.until));
-    where_clause("received_at < ");
+    where_clause(time + " < ");
+  }
+  for (std::size_t i = 1; i < query.keys.size(); ++i) {
+    p.text(query.keys[i].name);
+    where_clause("EXISTS (SELECT 1 FROM journal_keys o WHERE o.name = ");
+    p.text(query.keys[i].value);
+    sql += " AND o.value = $" + std::to_string(p.size()) +
+           " AND o.received_at = j.received_at AND o.message_id = j.message_id)";
   }
   constexpr auto max_limit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
   p.int64(static_cast<std::int64_t>(std::min(query.limit, max_limit)));
-  sql += " ORDER BY received_at DESC, seq DESC LIMIT $" + std::to_string(p.size());
+  // Newest first; entries of the same microsecond by seq (later write first), or on the key index
+  // by message id, which keeps that walk free of a sort.
+  sql += by_key ? " ORDER BY k.received_at DESC, k.message_id DESC LIMIT $"
+                : " ORDER BY j.received_at DESC, j.seq DESC LIMIT $";
+  sql += std::to_string(p.size());
 
   return read_with_reconnect([&](pg_conn* db) -> Expected<std::vector<JournalEntry>> {
     std::string reason;

@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -43,6 +44,8 @@ class PostgresStore final : public Store {
   ~PostgresStore() override;
 
   void journal(JournalEntry entry) override;
+  bool journal_has_room() const override;
+  void when_journal_has_room(std::function<void()> ready) override;
   void flush() override;
   Expected<std::vector<JournalEntry>> search(const JournalQuery& query) const override;
   std::uint64_t written() const override;
@@ -113,6 +116,9 @@ class PostgresStore final : public Store {
   std::condition_variable done_cv_;
   std::vector<JournalEntry> queue_;
   std::vector<QueueWrite> queue_writes_;
+  std::atomic<std::size_t> queued_entries_{0};  // queue_.size(), for journal_has_room() without the lock
+  std::vector<std::function<void()>> room_waiters_;  // under queue_mutex_: when_journal_has_room() callers
+  std::chrono::steady_clock::time_point pressure_logged_;  // under queue_mutex_: the last "intake waits" line
   std::uint64_t accepted_ = 0;
   std::uint64_t processed_ = 0;
   bool stopping_ = false;
@@ -120,7 +126,6 @@ class PostgresStore final : public Store {
   std::string last_write_error_;
 
   std::atomic<std::uint64_t> written_{0};
-  std::atomic<std::uint64_t> dropped_queue_full_{0};
   std::atomic<std::uint64_t> dropped_write_failed_{0};
   std::atomic<std::uint64_t> truncated_{0};
   std::atomic<std::uint64_t> skipped_backlog_{0};

@@ -59,18 +59,7 @@ bool SqliteDeliveryWriter::prepare(sqlite3* db) {
       {replay_sql, &replay_},
       {discard_sql, &discard_},
   }};
-  for (const auto& [sql, stmt] : statements)
-    if (!sqlite::prepare_persistent(db, sql, *stmt)) return false;
-  return true;
-}
-
-bool SqliteDeliveryWriter::step(sqlite3_stmt* stmt, std::string_view what, std::string& error) {
-  const int rc = sqlite3_step(stmt);
-  sqlite3_reset(stmt);
-  sqlite3_clear_bindings(stmt);
-  if (rc == SQLITE_DONE) return true;
-  error = "store: " + std::string(what) + " failed: " + sqlite::message(db_);
-  return false;
+  return sqlite::prepare_all(db, statements);
 }
 
 bool SqliteDeliveryWriter::enqueue(std::vector<Delivery>& deliveries, std::string& error) {
@@ -87,7 +76,7 @@ bool SqliteDeliveryWriter::enqueue(std::vector<Delivery>& deliveries, std::strin
     sqlite3_bind_int(s, 9, d.retry.jitter ? 1 : 0);
     sqlite3_bind_int64(s, 10, to_micros(d.created_at));
     sqlite3_bind_int64(s, 11, to_micros(d.next_attempt_at));
-    if (!step(s, "queueing a delivery", error)) return false;
+    if (!sqlite::step_done(db_, s, "queueing a delivery", error)) return false;
     d.id = sqlite3_last_insert_rowid(db_);
   }
   return true;
@@ -103,7 +92,7 @@ bool SqliteDeliveryWriter::apply(const DeliveryChange& c, std::string& error) {
     bind_text(s, 3, c.error);
     sqlite3_bind_int64(s, 4, c.id);
     sqlite3_bind_int(s, 5, c.total_attempt);
-    return step(s, "recording a delivery attempt", error);
+    return sqlite::step_done(db_, s, "recording a delivery attempt", error);
   };
   switch (c.kind) {
     case Kind::started: {
@@ -111,18 +100,18 @@ bool SqliteDeliveryWriter::apply(const DeliveryChange& c, std::string& error) {
       sqlite3_bind_int64(s, 1, c.id);
       sqlite3_bind_int(s, 2, c.total_attempt);
       sqlite3_bind_int64(s, 3, at);
-      if (!step(s, "recording a delivery attempt", error)) return false;
+      if (!sqlite::step_done(db_, s, "recording a delivery attempt", error)) return false;
       s = count_attempt_.get();
       sqlite3_bind_int(s, 1, c.attempt);
       sqlite3_bind_int(s, 2, c.total_attempt);
       sqlite3_bind_int64(s, 3, c.id);
-      return step(s, "counting a delivery attempt", error);
+      return sqlite::step_done(db_, s, "counting a delivery attempt", error);
     }
     case Kind::delivered: {
       sqlite3_bind_int64(remove_.get(), 1, c.id);
-      if (!step(remove_.get(), "removing a delivered message", error)) return false;
+      if (!sqlite::step_done(db_, remove_.get(), "removing a delivered message", error)) return false;
       sqlite3_bind_int64(remove_attempts_.get(), 1, c.id);
-      return step(remove_attempts_.get(), "removing a delivered message's attempts", error);
+      return sqlite::step_done(db_, remove_attempts_.get(), "removing a delivered message's attempts", error);
     }
     case Kind::retry_later: {
       if (!finish_attempt()) return false;
@@ -130,35 +119,35 @@ bool SqliteDeliveryWriter::apply(const DeliveryChange& c, std::string& error) {
       sqlite3_bind_int64(s, 1, to_micros(c.next_attempt_at));
       bind_text(s, 2, c.error);
       sqlite3_bind_int64(s, 3, c.id);
-      return step(s, "scheduling a retry", error);
+      return sqlite::step_done(db_, s, "scheduling a retry", error);
     }
     case Kind::dead: {
       if (!finish_attempt()) return false;
       sqlite3_stmt* s = bury_.get();
       bind_text(s, 1, c.error);
       sqlite3_bind_int64(s, 2, c.id);
-      return step(s, "keeping a dead letter", error);
+      return sqlite::step_done(db_, s, "keeping a dead letter", error);
     }
     case Kind::interrupted: {
       sqlite3_stmt* s = interrupt_.get();
       sqlite3_bind_int64(s, 1, at);
       bind_text(s, 2, c.error);
       sqlite3_bind_int64(s, 3, c.id);
-      return step(s, "closing an interrupted attempt", error);
+      return sqlite::step_done(db_, s, "closing an interrupted attempt", error);
     }
     case Kind::replay: {
       sqlite3_stmt* s = replay_.get();
       sqlite3_bind_int64(s, 1, to_micros(c.next_attempt_at));
       sqlite3_bind_int64(s, 2, c.id);
-      return step(s, "replaying a dead letter", error);
+      return sqlite::step_done(db_, s, "replaying a dead letter", error);
     }
     case Kind::discard: {
       sqlite3_bind_int64(discard_.get(), 1, c.id);
-      if (!step(discard_.get(), "discarding a dead letter", error)) return false;
+      if (!sqlite::step_done(db_, discard_.get(), "discarding a dead letter", error)) return false;
       // Only when the row went: a queued delivery is not discarded, and keeps its attempts.
       if (sqlite3_changes(db_) == 0) return true;
       sqlite3_bind_int64(remove_attempts_.get(), 1, c.id);
-      return step(remove_attempts_.get(), "discarding a dead letter's attempts", error);
+      return sqlite::step_done(db_, remove_attempts_.get(), "discarding a dead letter's attempts", error);
     }
   }
   return true;

@@ -19,8 +19,6 @@ class SqliteDeliveryWriter {
   bool apply(const DeliveryChange& change, std::string& error);
 
  private:
-  bool step(sqlite3_stmt* stmt, std::string_view what, std::string& error);
-
   sqlite3* db_ = nullptr;
   sqlite::StmtPtr insert_;
   sqlite::StmtPtr insert_attempt_;

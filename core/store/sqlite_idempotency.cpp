@@ -40,18 +40,7 @@ bool SqliteIdempotencyWriter::prepare(sqlite3* db) {
       {release_sql, &release_},
       {prune_sql, &prune_},
   }};
-  for (const auto& [sql, stmt] : statements)
-    if (!sqlite::prepare_persistent(db, sql, *stmt)) return false;
-  return true;
-}
-
-bool SqliteIdempotencyWriter::step(sqlite3_stmt* stmt, std::string_view what, std::string& error) {
-  const int rc = sqlite3_step(stmt);
-  sqlite3_reset(stmt);
-  sqlite3_clear_bindings(stmt);
-  if (rc == SQLITE_DONE) return true;
-  error = "store: " + std::string(what) + " failed: " + sqlite::message(db_);
-  return false;
+  return sqlite::prepare_all(db, statements);
 }
 
 bool SqliteIdempotencyWriter::claim(const IdempotencyClaim& claim, IdempotencyClaimResult& result,
@@ -98,7 +87,7 @@ bool SqliteIdempotencyWriter::claim(const IdempotencyClaim& claim, IdempotencyCl
   bind_text(s, 3, claim.message_id);
   sqlite3_bind_int64(s, 4, to_micros(claim.now));
   sqlite3_bind_int64(s, 5, to_micros(claim.expires_at));
-  return step(s, "claiming an idempotency key", error);
+  return sqlite::step_done(db_, s, "claiming an idempotency key", error);
 }
 
 bool SqliteIdempotencyWriter::settle(const IdempotencySettle& settle, std::string& error) {
@@ -111,19 +100,19 @@ bool SqliteIdempotencyWriter::settle(const IdempotencySettle& settle, std::strin
     bind_text(s, 5, settle.flow_id);
     bind_text(s, 6, settle.key);
     bind_text(s, 7, settle.message_id);
-    return step(s, "remembering an idempotent answer", error);
+    return sqlite::step_done(db_, s, "remembering an idempotent answer", error);
   }
   sqlite3_stmt* s = release_.get();
   bind_text(s, 1, settle.flow_id);
   bind_text(s, 2, settle.key);
   bind_text(s, 3, settle.message_id);
-  return step(s, "releasing an idempotency key", error);
+  return sqlite::step_done(db_, s, "releasing an idempotency key", error);
 }
 
 bool SqliteIdempotencyWriter::prune(std::chrono::system_clock::time_point now, std::string& error) {
   if (now - pruned_at_ < prune_every) return true;
   sqlite3_bind_int64(prune_.get(), 1, to_micros(now));
-  if (!step(prune_.get(), "removing expired idempotency keys", error)) return false;
+  if (!sqlite::step_done(db_, prune_.get(), "removing expired idempotency keys", error)) return false;
   pruned_at_ = now;
   return true;
 }

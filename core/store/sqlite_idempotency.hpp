@@ -23,8 +23,6 @@ class SqliteIdempotencyWriter {
   bool prune(std::chrono::system_clock::time_point now, std::string& error);
 
  private:
-  bool step(sqlite3_stmt* stmt, std::string_view what, std::string& error);
-
   sqlite3* db_ = nullptr;
   sqlite::StmtPtr find_;
   sqlite::StmtPtr take_;

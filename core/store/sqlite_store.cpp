@@ -15,6 +15,7 @@
 #include <limits>
 #include <string_view>
 #include <utility>
+#include <variant>
 
 #include "core/log.hpp"
 #include "core/store/sqlite_util.hpp"
@@ -31,7 +32,7 @@ namespace {
 
 // Migration i takes the schema from user_version i to i + 1. Append, never edit: a file
 // written by an older build is brought forward one step at a time.
-constexpr std::array<std::string_view, 4> migrations = {
+constexpr std::array<std::string_view, 5> migrations = {
     // 1: the journal. received_at is microseconds since the Unix epoch (UTC) so that time
     // windows are plain integer ranges on an index. request is NULL when nothing was received;
     // request and reply are BLOBs because messages are bytes, not necessarily text.
@@ -115,6 +116,20 @@ CREATE TABLE idempotency_keys (
 CREATE UNIQUE INDEX idempotency_keys_flow_key ON idempotency_keys (flow_id, key);
 CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
 )sql",
+    // 5: business keys (journal: keys). A search by key walks journal_keys' primary key, newest
+    // first within (name, value), and joins each hit to its row by message_id and received_at; the
+    // row keeps its own keys (business_keys: name NUL value NUL …) so a result shows them without a
+    // second index. WITHOUT ROWID: the key row is its primary key, stored once.
+    R"sql(
+ALTER TABLE journal ADD COLUMN business_keys BLOB;
+CREATE TABLE journal_keys (
+  name        TEXT NOT NULL,
+  value       TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  message_id  TEXT NOT NULL,
+  PRIMARY KEY (name, value, received_at, message_id)
+) WITHOUT ROWID;
+)sql",
 };
 
 // Long enough to ride out a checkpoint or another process's brief write, short enough that
@@ -129,10 +144,15 @@ constexpr std::string_view cache_size_pragma = "PRAGMA cache_size = -2048";
 constexpr std::string_view insert_sql =
     "INSERT OR REPLACE INTO journal (message_id, trace_id, flow_id, received_at, latency_us, "
     "outcome, status, source, error, request, reply, request_size, reply_size, request_truncated, "
-    "reply_truncated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-constexpr std::string_view select_sql =
-    "SELECT message_id, trace_id, flow_id, received_at, latency_us, outcome, status, source, "
-    "error, request, reply, request_size, reply_size, request_truncated, reply_truncated FROM journal";
+    "reply_truncated, business_keys) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+// A row rewritten under the same message id keeps the key rows of its first write; they name a
+// received_at the row no longer has, so the join by both leaves them out.
+constexpr std::string_view insert_key_sql =
+    "INSERT OR IGNORE INTO journal_keys (name, value, received_at, message_id) VALUES (?, ?, ?, ?)";
+constexpr std::string_view select_columns =
+    "SELECT j.message_id, j.trace_id, j.flow_id, j.received_at, j.latency_us, j.outcome, j.status, j.source, "
+    "j.error, j.request, j.reply, j.request_size, j.reply_size, j.request_truncated, j.reply_truncated, "
+    "j.business_keys";
 
 Error open_error(const std::string& path, sqlite3* db) {
   return Error{ErrorKind::config, "store: cannot open '" + path + "': " + sqlite::message(db)};
@@ -142,8 +162,32 @@ sqlite3_int64 as_int64(std::uint64_t n) {
   return static_cast<sqlite3_int64>(std::min<std::uint64_t>(n, std::numeric_limits<sqlite3_int64>::max()));
 }
 
-int bind_entry(sqlite3_stmt* stmt, const JournalEntry& e) {
-  const std::array<int, 15> rcs = {
+std::string encode_keys(const std::vector<JournalKey>& keys) {
+  std::string out;
+  for (const JournalKey& key : keys) {
+    out += key.name;
+    out += '\0';
+    out += key.value;
+    out += '\0';
+  }
+  return out;
+}
+
+std::vector<JournalKey> decode_keys(std::string_view bytes) {
+  std::vector<JournalKey> keys;
+  while (!bytes.empty()) {
+    const std::size_t name_end = bytes.find('\0');
+    if (name_end == std::string_view::npos) break;
+    const std::size_t value_end = bytes.find('\0', name_end + 1);
+    if (value_end == std::string_view::npos) break;
+    keys.push_back({std::string(bytes.substr(0, name_end)), std::string(bytes.substr(name_end + 1, value_end - name_end - 1))});
+    bytes.remove_prefix(value_end + 1);
+  }
+  return keys;
+}
+
+int bind_entry(sqlite3_stmt* stmt, const JournalEntry& e, const std::string& keys) {
+  const std::array<int, 16> rcs = {
       bind_text(stmt, 1, e.message_id),
       bind_text(stmt, 2, e.trace_id),
       bind_text(stmt, 3, e.flow_id),
@@ -159,6 +203,7 @@ int bind_entry(sqlite3_stmt* stmt, const JournalEntry& e) {
       sqlite3_bind_int64(stmt, 13, as_int64(e.reply_size)),
       sqlite3_bind_int(stmt, 14, e.request_truncated ? 1 : 0),
       sqlite3_bind_int(stmt, 15, e.reply_truncated ? 1 : 0),
+      keys.empty() ? sqlite3_bind_null(stmt, 16) : bind_blob(stmt, 16, keys),
   };
   for (int rc : rcs)
     if (rc != SQLITE_OK) return rc;
@@ -187,6 +232,7 @@ JournalEntry read_entry(sqlite3_stmt* stmt) {
                      : static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 12));
   e.request_truncated = sqlite3_column_int(stmt, 13) != 0;
   e.reply_truncated = sqlite3_column_int(stmt, 14) != 0;
+  if (sqlite3_column_type(stmt, 15) != SQLITE_NULL) e.keys = decode_keys(column_string(stmt, 15));
   return e;
 }
 
@@ -326,7 +372,7 @@ Status SqliteStore::prepare_writer_statements() {
   // IMMEDIATE takes the write lock up front, where the busy timeout applies, instead of
   // failing on the first INSERT if another process holds it.
   if (!prepare("BEGIN IMMEDIATE", begin_) || !prepare("COMMIT", commit_) || !prepare("ROLLBACK", rollback_) ||
-      !prepare(insert_sql, insert_) || !deliveries_.prepare(writer_db_.get()) ||
+      !prepare(insert_sql, insert_) || !prepare(insert_key_sql, insert_key_) || !deliveries_.prepare(writer_db_.get()) ||
       !idempotency_.prepare(writer_db_.get()))
     return open_error(path_, writer_db_.get());
   return Ok{};
@@ -352,6 +398,8 @@ constexpr auto idle_tick = std::chrono::seconds(1);
 // Payload bytes that must have passed through before an idle writer trims the heap: below that,
 // what a quiet spell leaves behind is not worth a pass over every arena.
 constexpr std::uint64_t trim_after_bytes = 16u << 20;
+// A disk that stays slow keeps intake waiting batch after batch: say so now and then, not each time.
+constexpr auto pressure_log_interval = std::chrono::seconds(60);
 
 std::uint64_t stored_bytes(const JournalEntry& entry) {
   return (entry.request ? entry.request->size() : 0) + entry.reply.size();
@@ -385,8 +433,10 @@ void SqliteStore::journal(JournalEntry entry) {
   const bool low_on_space = low_on_space_.load(std::memory_order_relaxed);
   const std::uint64_t request_limit =
       entry.rejected ? std::min(limits_.max_rejected_bytes, limits_.max_payload_bytes) : limits_.max_payload_bytes;
-  const bool cut = low_on_space ? cut_payloads(entry, 0, 0)
-                                : cut_payloads(entry, request_limit, limits_.max_payload_bytes);
+  bool cut = false;
+  if (!entry.keep_payloads) cut_payloads(entry, 0, 0);  // the flow's choice, not a limit: not counted
+  else if (low_on_space) cut = cut_payloads(entry, 0, 0);
+  else cut = cut_payloads(entry, request_limit, limits_.max_payload_bytes);
   // A disk slower than the gateway: entries go on queueing up to the capacity, but once the
   // queue holds max_queued_bytes of payloads the next ones wait without theirs, so a stalled
   // disk cannot grow the process without bound. Checked without the lock: concurrent workers
@@ -400,11 +450,9 @@ void SqliteStore::journal(JournalEntry entry) {
   bool wake = false;
   {
     std::lock_guard lock(queue_mutex_);
-    if (queue_.size() >= queue_capacity_) {
-      dropped_queue_full_.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
+    // Past the bound too: the message was admitted (journal_has_room) and is done; its row is kept.
     queue_.push_back(std::move(entry));
+    queued_entries_.store(queue_.size(), std::memory_order_relaxed);
     ++accepted_;
     queued_bytes_.fetch_add(kept, std::memory_order_relaxed);
     // The first entry of a batch wakes the writer, which then gathers more for a moment; a
@@ -414,6 +462,28 @@ void SqliteStore::journal(JournalEntry entry) {
   if (backlog) skipped_backlog_.fetch_add(1, std::memory_order_relaxed);
   else if (cut) (low_on_space ? skipped_low_on_space_ : truncated_).fetch_add(1, std::memory_order_relaxed);
   if (wake) work_cv_.notify_one();
+}
+
+bool SqliteStore::journal_has_room() const {
+  return queued_entries_.load(std::memory_order_relaxed) < queue_capacity_;
+}
+
+void SqliteStore::when_journal_has_room(std::function<void()> ready) {
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (queue_.size() >= queue_capacity_) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - pressure_logged_ >= pressure_log_interval) {
+        pressure_logged_ = now;
+        log::system().warn("journal: {} entries wait to be written to '{}' (the bound is {}): intake waits for the "
+                           "disk (qiao_journal_admission_waits_total)",
+                           queue_.size(), path_, queue_capacity_);
+      }
+      room_waiters_.push_back(std::move(ready));
+      return;
+    }
+  }
+  ready();
 }
 
 void SqliteStore::flush() {
@@ -426,14 +496,11 @@ void SqliteStore::flush() {
 }
 
 std::uint64_t SqliteStore::written() const { return written_.load(std::memory_order_relaxed); }
-std::uint64_t SqliteStore::dropped() const {
-  return dropped_queue_full_.load(std::memory_order_relaxed) + dropped_write_failed_.load(std::memory_order_relaxed);
-}
+std::uint64_t SqliteStore::dropped() const { return dropped_write_failed_.load(std::memory_order_relaxed); }
 
 JournalStats SqliteStore::stats() const {
   JournalStats s;
   s.written = written_.load(std::memory_order_relaxed);
-  s.dropped_queue_full = dropped_queue_full_.load(std::memory_order_relaxed);
   s.dropped_write_failed = dropped_write_failed_.load(std::memory_order_relaxed);
   s.truncated = truncated_.load(std::memory_order_relaxed);
   s.skipped_low_on_space = skipped_low_on_space_.load(std::memory_order_relaxed);
@@ -442,6 +509,7 @@ JournalStats SqliteStore::stats() const {
   s.commits = commits_.load(std::memory_order_relaxed);
   s.low_on_space = low_on_space_.load(std::memory_order_relaxed);
   if (!memory_) s.free_bytes = free_bytes_.load(std::memory_order_relaxed);
+  s.queue_bound = queue_capacity_;
   std::lock_guard lock(queue_mutex_);
   s.queued = queue_.size();
   return s;
@@ -491,6 +559,7 @@ std::string SqliteStore::last_write_error() const {
 void SqliteStore::run_writer() {
   std::vector<JournalEntry> batch;
   std::vector<QueueWrite> writes;
+  std::vector<std::function<void()>> room;
   std::unique_lock lock(queue_mutex_);
   for (;;) {
     if (!work_cv_.wait_for(lock, idle_tick,
@@ -510,9 +579,14 @@ void SqliteStore::run_writer() {
       return stopping_ || flush_waiters_ > 0 || queue_.size() >= gather_enough || !queue_writes_.empty();
     });
     batch.swap(queue_);
+    queued_entries_.store(0, std::memory_order_relaxed);
     writes.swap(queue_writes_);
+    room.swap(room_waiters_);
     const std::uint64_t batch_end = accepted_;
     lock.unlock();
+    // The queue is empty again: intake that waited for room goes on while this batch is written.
+    for (auto& ready : room) ready();
+    room.clear();
 
     check_free_space(std::chrono::steady_clock::now(), false);
     std::string error;
@@ -613,11 +687,23 @@ std::size_t SqliteStore::write_batch(const std::vector<JournalEntry>& batch, std
     return 0;
   }
   std::size_t rows = 0;
+  std::string keys;
   for (const JournalEntry& entry : batch) {
-    int rc = bind_entry(insert_.get(), entry);
+    keys = encode_keys(entry.keys);
+    int rc = bind_entry(insert_.get(), entry, keys);
     if (rc == SQLITE_OK) rc = sqlite3_step(insert_.get());
     if (rc != SQLITE_DONE) fail("writing an entry to");
     sqlite3_reset(insert_.get());
+    for (std::size_t k = 0; rc == SQLITE_DONE && k < entry.keys.size(); ++k) {
+      sqlite3_stmt* key = insert_key_.get();
+      rc = bind_text(key, 1, entry.keys[k].name);
+      if (rc == SQLITE_OK) rc = bind_text(key, 2, entry.keys[k].value);
+      if (rc == SQLITE_OK) rc = sqlite3_bind_int64(key, 3, to_micros(entry.received_at));
+      if (rc == SQLITE_OK) rc = bind_text(key, 4, entry.message_id);
+      if (rc == SQLITE_OK) rc = sqlite3_step(key);
+      if (rc != SQLITE_DONE) fail("writing a business key to");
+      sqlite3_reset(key);
+    }
     if (rc == SQLITE_DONE) {
       ++rows;
     } else if (sqlite3_get_autocommit(db)) {
@@ -657,47 +743,126 @@ std::size_t SqliteStore::write_batch(const std::vector<JournalEntry>& batch, std
   return rows;
 }
 
-Expected<std::vector<JournalEntry>> SqliteStore::search(const JournalQuery& query) const {
-  std::string sql(select_sql);
+namespace {
+
+// The search as SQL and its parameters in order. Without keys it walks journal by one of its
+// time indexes; with keys it starts from journal_keys' primary key for the first key (CROSS JOIN
+// keeps SQLite from starting anywhere else), which hands the hits newest first, so the LIMIT
+// stops the walk; every further key is one primary-key probe per hit.
+struct SearchSql {
+  std::string sql;
+  std::vector<std::variant<std::string, sqlite3_int64>> params;
+};
+
+SearchSql search_sql(const JournalQuery& query) {
+  SearchSql out;
+  out.sql = select_columns;
+  const bool by_key = !query.keys.empty();
   const char* separator = " WHERE ";
-  auto where = [&](const char* condition) {
-    sql += separator;
-    sql += condition;
+  auto where = [&](std::string_view condition) {
+    out.sql += separator;
+    out.sql += condition;
     separator = " AND ";
   };
-  if (query.message_id) where("message_id = ?");
-  if (query.flow_id) where("flow_id = ?");
-  if (query.outcome) where("outcome = ?");
-  if (query.since) where("received_at >= ?");
-  if (query.until) where("received_at < ?");
-  // rowid breaks ties between entries received in the same microsecond: later write first.
-  sql += " ORDER BY received_at DESC, rowid DESC LIMIT ?";
+  // The time window on the key index when there is one, so that it bounds the walk.
+  const char* time = by_key ? "k.received_at" : "j.received_at";
+  if (by_key) {
+    out.sql += " FROM journal_keys k CROSS JOIN journal j ON j.message_id = k.message_id AND j.received_at = k.received_at";
+    where("k.name = ?");
+    where("k.value = ?");
+    out.params.emplace_back(query.keys[0].name);
+    out.params.emplace_back(query.keys[0].value);
+  } else {
+    out.sql += " FROM journal j";
+  }
+  if (query.message_id) {
+    where("j.message_id = ?");
+    out.params.emplace_back(*query.message_id);
+  }
+  if (query.flow_id) {
+    where("j.flow_id = ?");
+    out.params.emplace_back(*query.flow_id);
+  }
+  if (query.outcome) {
+    where("j.outcome = ?");
+    out.params.emplace_back(*query.outcome);
+  }
+  if (query.since) {
+    where(std::string(time) + " >= ?");
+    out.params.emplace_back(to_micros(*query.since));
+  }
+  if (query.until) {
+    where(std::string(time) + " < ?");
+    out.params.emplace_back(to_micros(*query.until));
+  }
+  for (std::size_t i = 1; i < query.keys.size(); ++i) {
+    where("EXISTS (SELECT 1 FROM journal_keys o WHERE o.name = ? AND o.value = ? AND o.received_at = j.received_at "
+          "AND o.message_id = j.message_id)");
+    out.params.emplace_back(query.keys[i].name);
+    out.params.emplace_back(query.keys[i].value);
+  }
+  // Newest first. Entries received in the same microsecond: by rowid (later write first), or on
+  // the key index by message id, which keeps that walk free of a sort.
+  out.sql += by_key ? " ORDER BY k.received_at DESC, k.message_id DESC LIMIT ?"
+                    : " ORDER BY j.received_at DESC, j.rowid DESC LIMIT ?";
+  constexpr auto max_limit = static_cast<std::size_t>(std::numeric_limits<sqlite3_int64>::max());
+  out.params.emplace_back(static_cast<sqlite3_int64>(std::min(query.limit, max_limit)));
+  return out;
+}
 
+int bind_search(sqlite3_stmt* stmt, const SearchSql& search) {
+  int index = 1;
+  for (const auto& param : search.params) {
+    const int rc = std::holds_alternative<std::string>(param) ? bind_text(stmt, index, std::get<std::string>(param))
+                                                              : sqlite3_bind_int64(stmt, index, std::get<sqlite3_int64>(param));
+    if (rc != SQLITE_OK) return rc;
+    ++index;
+  }
+  return SQLITE_OK;
+}
+
+}  // namespace
+
+Expected<std::vector<JournalEntry>> SqliteStore::search(const JournalQuery& query) const {
+  const SearchSql search = search_sql(query);
   std::lock_guard lock(read_mutex_);
   sqlite3* db = reader_db_.get();
   auto fail = [&] {
     return Error{ErrorKind::unavailable, "store: searching '" + path_ + "' failed: " + sqlite::message(db)};
   };
   sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(db, search.sql.c_str(), static_cast<int>(search.sql.size()), &raw, nullptr) != SQLITE_OK) {
     sqlite3_finalize(raw);
     return fail();
   }
   StmtPtr stmt(raw);
-  int index = 1;
-  if (query.message_id) bind_text(raw, index++, *query.message_id);
-  if (query.flow_id) bind_text(raw, index++, *query.flow_id);
-  if (query.outcome) bind_text(raw, index++, *query.outcome);
-  if (query.since) sqlite3_bind_int64(raw, index++, to_micros(*query.since));
-  if (query.until) sqlite3_bind_int64(raw, index++, to_micros(*query.until));
-  constexpr auto max_limit = static_cast<std::size_t>(std::numeric_limits<sqlite3_int64>::max());
-  sqlite3_bind_int64(raw, index, static_cast<sqlite3_int64>(std::min(query.limit, max_limit)));
-
+  if (bind_search(raw, search) != SQLITE_OK) return fail();
   std::vector<JournalEntry> entries;
   int rc;
   while ((rc = sqlite3_step(raw)) == SQLITE_ROW) entries.push_back(read_entry(raw));
   if (rc != SQLITE_DONE) return fail();
   return entries;
+}
+
+Expected<std::string> SqliteStore::query_plan(const JournalQuery& query) const {
+  const SearchSql search = search_sql(query);
+  const std::string sql = "EXPLAIN QUERY PLAN " + search.sql;
+  std::lock_guard lock(read_mutex_);
+  sqlite3* db = reader_db_.get();
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(raw);
+    return Error{ErrorKind::unavailable, "store: explaining a search of '" + path_ + "' failed: " + sqlite::message(db)};
+  }
+  StmtPtr stmt(raw);
+  if (bind_search(raw, search) != SQLITE_OK)
+    return Error{ErrorKind::unavailable, "store: explaining a search of '" + path_ + "' failed: " + sqlite::message(db)};
+  std::string plan;
+  while (sqlite3_step(raw) == SQLITE_ROW) {
+    if (!plan.empty()) plan += "; ";
+    plan += column_string(raw, 3);  // the detail column: "SEARCH k USING PRIMARY KEY (name=? AND value=?)"
+  }
+  return plan;
 }
 
 }  // namespace qiao

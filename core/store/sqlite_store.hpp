@@ -31,8 +31,8 @@ namespace qiao {
 
 class SqliteStore final : public Store {
  public:
-  // Absorbs a few seconds of a busy gateway while the disk stalls; an entry costs about
-  // 300 bytes in the queue plus its request and reply.
+  // Absorbs a few seconds of a busy gateway while the disk stalls before intake waits for it; an
+  // entry costs about 300 bytes in the queue plus its request and reply (see max_queued_bytes).
   static constexpr std::size_t default_queue_capacity = 65536;
 
   // Opens the database file at `path`, creating it and its schema when missing. The parent
@@ -53,11 +53,15 @@ class SqliteStore final : public Store {
   ~SqliteStore() override;
 
   void journal(JournalEntry entry) override;
+  bool journal_has_room() const override;
+  void when_journal_has_room(std::function<void()> ready) override;
   void flush() override;
   // `since` is inclusive and `until` exclusive, so consecutive windows never overlap.
   Expected<std::vector<JournalEntry>> search(const JournalQuery& query) const override;
+  // SQLite's plan for that search (EXPLAIN QUERY PLAN, its steps joined by "; "): which index a
+  // search walks, for tests and for an operator wondering why one is slow.
+  Expected<std::string> query_plan(const JournalQuery& query) const;
   std::uint64_t written() const override;
-  // Entries refused because the queue was full, plus entries whose write failed.
   std::uint64_t dropped() const override;
   JournalStats stats() const override;
 
@@ -121,6 +125,7 @@ class SqliteStore final : public Store {
   StmtPtr commit_;
   StmtPtr rollback_;
   StmtPtr insert_;
+  StmtPtr insert_key_;
   SqliteDeliveryWriter deliveries_;
   SqliteIdempotencyWriter idempotency_;
 
@@ -140,7 +145,9 @@ class SqliteStore final : public Store {
   std::string last_write_error_;
 
   std::atomic<std::uint64_t> written_{0};
-  std::atomic<std::uint64_t> dropped_queue_full_{0};
+  std::atomic<std::size_t> queued_entries_{0};  // queue_.size(), for journal_has_room() without the lock
+  std::vector<std::function<void()>> room_waiters_;  // under queue_mutex_: when_journal_has_room() callers
+  std::chrono::steady_clock::time_point pressure_logged_;  // under queue_mutex_: the last "intake waits" line
   std::atomic<std::uint64_t> dropped_write_failed_{0};
   std::atomic<std::uint64_t> truncated_{0};
   std::atomic<std::uint64_t> skipped_low_on_space_{0};

@@ -40,6 +40,21 @@ bool prepare_persistent(sqlite3* db, std::string_view sql, StmtPtr& out) {
   return rc == SQLITE_OK;
 }
 
+bool prepare_all(sqlite3* db, std::span<const std::pair<std::string_view, StmtPtr*>> statements) {
+  for (const auto& [sql, stmt] : statements)
+    if (!prepare_persistent(db, sql, *stmt)) return false;
+  return true;
+}
+
+bool step_done(sqlite3* db, sqlite3_stmt* stmt, std::string_view what, std::string& error) {
+  const int rc = sqlite3_step(stmt);
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  if (rc == SQLITE_DONE) return true;
+  error = "store: " + std::string(what) + " failed: " + message(db);
+  return false;
+}
+
 int run(sqlite3_stmt* stmt) {
   const int rc = sqlite3_step(stmt);
   sqlite3_reset(stmt);

@@ -5,8 +5,10 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -29,6 +31,11 @@ int bind_blob(sqlite3_stmt* stmt, int index, std::string_view s);
 std::string column_string(sqlite3_stmt* stmt, int index);
 // A statement kept for the connection's life; false on failure (the reason is on the connection).
 bool prepare_persistent(sqlite3* db, std::string_view sql, StmtPtr& out);
+// Each statement as prepare_persistent; false at the first that does not prepare.
+bool prepare_all(sqlite3* db, std::span<const std::pair<std::string_view, StmtPtr*>> statements);
+// Steps a statement that returns no rows, then resets it and clears its bindings; on failure
+// `error` says "store: WHAT failed: " and SQLite's reason.
+bool step_done(sqlite3* db, sqlite3_stmt* stmt, std::string_view what, std::string& error);
 // Steps a statement that returns no rows and resets it; SQLITE_DONE on success.
 int run(sqlite3_stmt* stmt);
 

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,13 @@ struct JournalLimits {
   std::uint64_t max_queued_bytes = 64u << 20;  // payloads waiting to be written; beyond, entries wait without
 };
 
+// A business key of a message (patient → P001), by which its journal row is found.
+struct JournalKey {
+  std::string name;
+  std::string value;
+  bool operator==(const JournalKey&) const = default;
+};
+
 struct JournalEntry {
   std::string message_id;
   std::string trace_id;
@@ -44,6 +52,12 @@ struct JournalEntry {
   // Refused by the gateway for what it is (undecodable, unknown path, too large …): its request
   // is kept to JournalLimits::max_rejected_bytes. Set by whoever journals the entry.
   bool rejected = false;
+  // False for a flow with `journal: metadata`: the row is stored without its payload bytes (empty,
+  // marked truncated when there were any), their sizes kept. Set by whoever journals the entry.
+  bool keep_payloads = true;
+  // The flow's `journal: keys`, in its order, each name once; names and values hold no NUL byte.
+  // Stored with the row and indexed by (name, value), whatever the level (but none).
+  std::vector<JournalKey> keys;
   // Set by the store: the sizes as received and answered, and whether the stored bytes are only
   // their beginning (a size limit, or no payload at all while the disk is low on space).
   std::uint64_t request_size = 0;
@@ -55,12 +69,12 @@ struct JournalEntry {
 // Counters and state of the journal, for /metrics.
 struct JournalStats {
   std::uint64_t written = 0;
-  std::uint64_t dropped_queue_full = 0;    // refused because the write queue was full
   std::uint64_t dropped_write_failed = 0;  // queued, but SQLite failed to write them
   std::uint64_t truncated = 0;             // entries stored with a payload cut to its size limit
   std::uint64_t skipped_low_on_space = 0;  // entries stored without payloads: free space below the floor
   std::uint64_t skipped_backlog = 0;       // entries stored without payloads: max_queued_bytes waiting
   std::uint64_t queued = 0;                // entries waiting for the writer now
+  std::uint64_t queue_bound = 0;           // queued entries beyond which intake waits (journal_has_room)
   std::uint64_t memory_trims = 0;          // times the writer handed freed memory back after a burst
   std::uint64_t commits = 0;               // transactions committed (each one fsync of the WAL: group commit)
   bool low_on_space = false;               // free space is below JournalLimits::min_free_bytes now
@@ -73,21 +87,32 @@ struct JournalQuery {
   std::optional<std::string> outcome;
   std::optional<std::chrono::system_clock::time_point> since;
   std::optional<std::chrono::system_clock::time_point> until;
+  // Rows having every one of these keys (name and value exactly); found through their index,
+  // newest first, ties in the same microsecond by message id.
+  std::vector<JournalKey> keys;
   std::size_t limit = 100;
 };
 
 class Store {
  public:
   virtual ~Store() = default;
-  // Queues an entry for writing; never blocks the calling (worker) thread on disk I/O. Its
-  // payloads are cut to the store's JournalLimits first, on the calling thread.
-  // When the write queue is full the entry is dropped and counted (see dropped()), so an
-  // overloaded disk slows nothing but the journal.
+  // Queues an entry for writing; never blocks the calling (worker) thread on disk I/O and never
+  // drops the entry. Its payloads are cut to the store's JournalLimits first, on the calling thread.
   virtual void journal(JournalEntry entry) = 0;
+  // Back-pressure: a disk slower than the gateway slows intake rather than losing rows. Whoever
+  // takes in messages asks before each one and, while there is no room, waits for it (the engine
+  // suspends the message's coroutine, never its thread), so sources stop reading and TCP and HTTP
+  // push back on the senders. The queue may pass its bound by the messages already admitted.
+  // True while the write queue is under its bound; cheap, from any thread.
+  virtual bool journal_has_room() const = 0;
+  // Calls `ready` once the queue is under its bound: at once on the calling thread when it already
+  // is, else on the store's thread when the writer has taken the queue. `ready` must not block.
+  virtual void when_journal_has_room(std::function<void()> ready) = 0;
   // Waits until everything queued so far is written (tests, shutdown). Not for workers.
   virtual void flush() = 0;
   virtual Expected<std::vector<JournalEntry>> search(const JournalQuery& query) const = 0;
   virtual std::uint64_t written() const = 0;
+  // Entries queued whose write failed (the journal never refuses one).
   virtual std::uint64_t dropped() const = 0;
   virtual JournalStats stats() const = 0;
 

@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "tests/integration/support/child_process.hpp"
+#include "tests/integration/support/counting_http_peer.hpp"
 #include "tests/integration/support/gateway_process.hpp"
 #include "tests/integration/support/lis_peer.hpp"
 
@@ -57,18 +57,9 @@ std::string adt(const std::string& control_id, const std::string& patient) {
          "PV1|1|I|W07^701^1\r";
 }
 
-std::optional<double> metric(const GatewayProcess& gateway, const std::string& sample) {
-  const HttpResult r = gateway.admin_request("GET", "/metrics");
-  if (r.status != 200) return std::nullopt;
-  const std::string prefix = sample + " ";
-  for (auto at = r.body.find(prefix); at != std::string::npos; at = r.body.find(prefix, at + 1))
-    if (at == 0 || r.body[at - 1] == '\n') return std::strtod(r.body.c_str() + at + prefix.size(), nullptr);
-  return 0.0;
-}
-
 // Stored messages of the flow not yet run to the end, the one running included.
 double depth(const GatewayProcess& gateway) {
-  return metric(gateway, "qiao_queue_depth{endpoint=\"flow:adt-in\"}").value_or(-1);
+  return gateway.metric("qiao_queue_depth{endpoint=\"flow:adt-in\"}").value_or(-1);
 }
 
 bool wait_for(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
@@ -149,8 +140,8 @@ TEST_CASE("accept stored: the HIS gets AA while the LIS is down and a kill -9 co
   for (const LisArrival& a : arrivals) CHECK((a.patient != "BAD" && a.patient != "GONE"));
   std::printf("accept stored: %zu arrivals for 40 messages (%zu again after the kill)\n", arrivals.size(),
               arrivals.size() - 40);
-  CHECK(metric(*gateway, "qiao_queue_dead_letters{endpoint=\"flow:adt-in\"}") == 2.0);
-  CHECK(metric(*gateway, "qiao_queue_retries_total{endpoint=\"flow:adt-in\"}") >= 1.0);  // the outage
+  CHECK(gateway->metric("qiao_queue_dead_letters{endpoint=\"flow:adt-in\"}") == 2.0);
+  CHECK(gateway->metric("qiao_queue_retries_total{endpoint=\"flow:adt-in\"}") >= 1.0);  // the outage
   const HttpResult dead = gateway->admin_request("GET", "/api/queues/dead?endpoint=flow:adt-in");
   CHECK_THAT(dead.body, Catch::Contains("patient BAD is refused") && Catch::Contains("patient GONE was merged"));
   CHECK_THAT(dead.body, Catch::Contains("\"attempts\":1,"));
@@ -160,15 +151,10 @@ TEST_CASE("accept stored: the HIS gets AA while the LIS is down and a kill -9 co
 TEST_CASE("accept stored: an HTTP sender gets 202 with the message id, and the journal then has the flow's outcome",
           "[integration][accept_stored]") {
   TempDir dir;
-  ChildProcess peer({"/usr/bin/python3", std::string(QIAO_SOURCE_DIR) + "/tests/integration/support/counting_http_peer.py",
-                     "--log", dir.path() + "/peer.log", "--down-file", dir.path() + "/peer.down"},
-                    dir.path());
-  REQUIRE(peer.wait_for_output("peer listening on ", 10s));
-  const std::string out = peer.output();
-  const int peer_port = std::stoi(out.substr(out.find("peer listening on ") + 18));
+  CountingHttpPeer emr(dir.path());
   const int port = free_port();
   dir.write("qiao.yaml", server_config("accept-stored-http"));
-  dir.write("endpoints.yaml", "emr: { http: { url: \"http://127.0.0.1:" + std::to_string(peer_port) + "/notes\" } }\n");
+  dir.write("endpoints.yaml", "emr: { http: { url: \"" + emr.url("/notes") + "\" } }\n");
   dir.write("flows/notes.yaml",
             "id: notes\n"
             "source:\n"
@@ -187,9 +173,9 @@ TEST_CASE("accept stored: an HTTP sender gets 202 with the message id, and the j
   const std::string id = stored.header("x-message-id");
   REQUIRE(!id.empty());
   CHECK(stored.body == "{\"messageId\":\"" + id + "\",\"status\":\"stored\"}");
-  REQUIRE(wait_for([&] { return read_file(dir.path() + "/peer.log").find("P-77") != std::string::npos; }, 10s));
+  REQUIRE(wait_for([&] { return read_file(emr.log_path()).find("P-77") != std::string::npos; }, 10s));
   // The value the flow did not touch went on as it came.
-  CHECK_THAT(read_file(dir.path() + "/peer.log"), Catch::Contains("12.50"));
+  CHECK_THAT(read_file(emr.log_path()), Catch::Contains("12.50"));
   REQUIRE(wait_for(
       [&] {
         const HttpResult row = gateway.admin_request("GET", "/api/messages?id=" + id);
@@ -201,7 +187,7 @@ TEST_CASE("accept stored: an HTTP sender gets 202 with the message id, and the j
   const HttpResult broken = http_request("127.0.0.1:" + std::to_string(port), "POST", "/notes", "{\"patient\":",
                                          {{"Content-Type", "application/json"}});
   CHECK(broken.status == 400);
-  CHECK(metric(gateway, "qiao_queue_depth{endpoint=\"flow:notes\"}") == 0.0);
+  CHECK(gateway.metric("qiao_queue_depth{endpoint=\"flow:notes\"}") == 0.0);
   CHECK(gateway.stop() == 0);
 }
 

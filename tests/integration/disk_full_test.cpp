@@ -36,12 +36,6 @@ std::uintmax_t largest_file(const std::string& dir) {
   return largest;
 }
 
-double metric(const GatewayProcess& gateway, const std::string& sample) {
-  const HttpResult r = gateway.admin_request("GET", "/metrics");
-  const auto at = r.body.find("\n" + sample + " ");
-  return at == std::string::npos ? 0.0 : std::strtod(r.body.c_str() + at + sample.size() + 2, nullptr);
-}
-
 }  // namespace
 
 TEST_CASE("disk full: the HIS gets AE instead of an AA the store cannot keep, request-reply goes on, and it recovers",
@@ -104,7 +98,7 @@ TEST_CASE("disk full: the HIS gets AE instead of an AA the store cannot keep, re
   CHECK(refused == "AE");
   CHECK(send() == "AE");
   CHECK(gateway.running());
-  CHECK(metric(gateway, "qiao_journal_dropped_total{reason=\"write_failed\"}") > 0);
+  CHECK(gateway.metric("qiao_journal_dropped_total{reason=\"write_failed\"}") > 0.0);
 
   // A flow that needs no queue answers on.
   const HttpResult pong = http_request("127.0.0.1:" + std::to_string(http_port), "GET", "/ping");

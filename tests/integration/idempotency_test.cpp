@@ -7,60 +7,20 @@
 #include <signal.h>
 
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "tests/integration/support/child_process.hpp"
+#include "tests/integration/support/counting_http_peer.hpp"
 #include "tests/integration/support/gateway_process.hpp"
 
 using namespace qiao::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-class CountingBank {
- public:
-  CountingBank(const TempDir& dir, int delay_ms) : dir_(dir.path()) {
-    process_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{"/usr/bin/python3",
-                                 std::string(QIAO_SOURCE_DIR) + "/tests/integration/support/counting_http_peer.py",
-                                 "--log", log_path(), "--down-file", down_path(), "--delay-ms", std::to_string(delay_ms)},
-        dir_);
-    if (!process_->wait_for_output("peer listening on ", 10s)) throw std::runtime_error("the bank did not start:\n" + process_->output());
-    const std::string out = process_->output();
-    port_ = std::stoi(out.substr(out.find("peer listening on ") + 18));
-  }
-  int port() const { return port_; }
-  // The requests the bank received, one line each.
-  std::vector<std::string> requests() const {
-    std::vector<std::string> lines;
-    const std::string text = read_file(log_path());
-    std::size_t start = 0;
-    for (auto end = text.find('\n'); end != std::string::npos; start = end + 1, end = text.find('\n', start))
-      lines.push_back(text.substr(start, end - start));
-    return lines;
-  }
-  void down(bool is_down) const {
-    if (is_down) {
-      std::ofstream(down_path()) << "down\n";
-    } else {
-      std::remove(down_path().c_str());
-    }
-  }
-
- private:
-  std::string log_path() const { return dir_ + "/bank.log"; }
-  std::string down_path() const { return dir_ + "/bank.down"; }
-  std::string dir_;
-  std::unique_ptr<ChildProcess> process_;
-  int port_ = 0;
-};
 
 // Pay by order number: the bank's trade number is the answer, so a second run would show as a
 // different one. The check refuses a payment without an amount before the bank is asked.
@@ -81,16 +41,13 @@ std::string pay(const std::string& order, const std::string& amount = "12.50") {
   return "{\"orderNo\":\"" + order + "\",\"amount\":\"" + amount + "\"}";
 }
 
-double repeats_metric(const GatewayProcess& gateway) {
-  const HttpResult r = gateway.admin_request("GET", "/metrics");
-  const std::string prefix = "qiao_idempotent_repeats_total{flow=\"pay\"} ";
-  const auto at = r.body.find(prefix);
-  return at == std::string::npos ? -1 : std::strtod(r.body.c_str() + at + prefix.size(), nullptr);
+std::optional<double> repeats(const GatewayProcess& gateway) {
+  return gateway.metric("qiao_idempotent_repeats_total{flow=\"pay\"}");
 }
 
 struct PayGateway {
   explicit PayGateway(int bank_delay_ms, const std::string& idempotency = "ttl: 1h")
-      : bank(dir, bank_delay_ms), port(free_port()) {
+      : bank(dir.path(), bank_delay_ms), port(free_port()) {
     dir.write("qiao.yaml", server_config("idempotency"));
     dir.write("endpoints.yaml", "bank: { http: { url: \"http://127.0.0.1:" + std::to_string(bank.port()) + "/pay\" }, timeout: 5s }\n");
     dir.write("flows/pay.yaml", pay_flow(port, idempotency));
@@ -101,7 +58,7 @@ struct PayGateway {
     return http_request("127.0.0.1:" + std::to_string(port), "POST", "/pay", body, {{"Content-Type", "application/json"}});
   }
   TempDir dir;
-  CountingBank bank;
+  CountingHttpPeer bank;
   int port;
   std::unique_ptr<GatewayProcess> gateway;
 };
@@ -130,7 +87,7 @@ TEST_CASE("idempotency: 32 concurrent duplicates of one payment ask the bank onc
   CHECK(bodies.size() == 1);
   CHECK(message_ids.size() == answers.size());  // each repeat is a message of its own in the journal
   CHECK_THAT(*bodies.begin(), Catch::Contains("\"tradeNo\":\"T1\"") && Catch::Contains("\"amount\":\"12.50\""));
-  CHECK(repeats_metric(*pay_gateway.gateway) == 31);
+  CHECK(repeats(*pay_gateway.gateway) == 31.0);
 
   // Another order is another payment.
   const HttpResult other = pay_gateway.post(pay("A-1002"));
@@ -146,7 +103,7 @@ TEST_CASE("idempotency: 32 concurrent duplicates of one payment ask the bank onc
   CHECK(after_restart.body == *bodies.begin());
   CHECK(after_restart.header("content-type") == answers[0].header("content-type"));
   CHECK(pay_gateway.bank.requests().size() == 2);
-  CHECK(repeats_metric(*pay_gateway.gateway) == 1);
+  CHECK(repeats(*pay_gateway.gateway) == 1.0);
 }
 
 TEST_CASE("idempotency: what sending again may cure runs again, a bank's refusal is its answer",

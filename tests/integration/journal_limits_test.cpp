@@ -217,7 +217,7 @@ TEST_CASE("journal: 200 rejected 1 MB bodies add their beginnings to the store a
   INFO(listed.substr(0, 300));
   CHECK(listed.find("\"requestSize\":" + std::to_string(body_size) + ",\"requestTruncated\":true,") != std::string::npos);
   CHECK(value_of(gateway, "qiao_journal_truncated_total") == clients * per_client);
-  CHECK(value_of(gateway, "qiao_journal_dropped_total{reason=\"queue_full\"}") == 0);
+  CHECK(value_of(gateway, "qiao_journal_dropped_total{reason=\"write_failed\"}") == 0);
 
   // Once the journal has been idle for a moment its writer hands the burst's memory back.
   std::string last;

@@ -5,14 +5,12 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <cstdio>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "tests/integration/support/child_process.hpp"
+#include "tests/integration/support/counting_http_peer.hpp"
 #include "tests/integration/support/gateway_process.hpp"
 
 using namespace qiao::testing;
@@ -31,16 +29,11 @@ std::size_t count_of(const std::string& text, const std::string& what) {
 TEST_CASE("message replay: notes that failed while the EMR was down run again from the journal and reach it",
           "[integration][replay]") {
   TempDir dir;
-  ChildProcess emr({"/usr/bin/python3", std::string(QIAO_SOURCE_DIR) + "/tests/integration/support/counting_http_peer.py",
-                    "--log", dir.path() + "/emr.log", "--down-file", dir.path() + "/emr.down"},
-                   dir.path());
-  REQUIRE(emr.wait_for_output("peer listening on ", 10s));
-  const std::string out = emr.output();
-  const int emr_port = std::stoi(out.substr(out.find("peer listening on ") + 18));
+  CountingHttpPeer emr(dir.path());
   const int port = free_port();
   // Requests over 200 bytes are journaled cut, so one of them cannot be replayed as it came.
   dir.write("qiao.yaml", server_config("replay") + "journal: { max_payload_bytes: 200 }\n");
-  dir.write("endpoints.yaml", "emr: { http: { url: \"http://127.0.0.1:" + std::to_string(emr_port) + "/notes\" } }\n");
+  dir.write("endpoints.yaml", "emr: { http: { url: \"" + emr.url("/notes") + "\" } }\n");
   dir.write("flows/notes.yaml",
             "id: notes\n"
             "source:\n"
@@ -58,17 +51,24 @@ TEST_CASE("message replay: notes that failed while the EMR was down run again fr
   };
 
   CHECK(post(R"({"patient":"P-1","text":"before the outage"})").status == 200);
-  std::ofstream(dir.path() + "/emr.down") << "down\n";
+  emr.down(true);
   CHECK(post(R"({"patient":"P-2","text":"during the outage"})").status >= 500);
   CHECK(post(R"({"patient":"P-3","text":"during the outage too"})").status >= 500);
   CHECK(post(R"({"patient":"P-4","text":")" + std::string(300, 'x') + R"("})").status >= 500);
-  std::remove((dir.path() + "/emr.down").c_str());
+  emr.down(false);
   REQUIRE(wait_until([&] { return count_of(gateway.admin_request("GET", "/api/messages?flow=notes").body, "\"outcome\":\"upstream\"") +
                                       count_of(gateway.admin_request("GET", "/api/messages?flow=notes").body, "\"outcome\":\"unavailable\"") == 3; },
                      5s));
   const std::string failed_outcome =
       gateway.admin_request("GET", "/api/messages?flow=notes").body.find("\"outcome\":\"upstream\"") != std::string::npos
           ? "upstream" : "unavailable";
+
+  // A time window narrows the search, and a malformed one says what is expected.
+  CHECK(count_of(gateway.admin_request("GET", "/api/messages?flow=notes&since=2020-01-01T00:00:00Z").body, "\"id\":") == 4);
+  CHECK(count_of(gateway.admin_request("GET", "/api/messages?flow=notes&until=2020-01-01T00:00:00Z").body, "\"id\":") == 0);
+  const HttpResult bad_time = gateway.admin_request("GET", "/api/messages?since=yesterday");
+  CHECK(bad_time.status == 400);
+  CHECK_THAT(bad_time.body, Catch::Contains("since: expected a time such as"));
 
   // Without a filter nothing is replayed.
   CHECK(gateway.admin_request("POST", "/api/messages/replay").status == 400);
@@ -84,14 +84,14 @@ TEST_CASE("message replay: notes that failed while the EMR was down run again fr
   CHECK(dry.status == 0);
   CHECK_THAT(dry.output, Catch::Contains("would replay 2 message(s)") && Catch::Contains("skipped") &&
                              Catch::Contains("the journal kept only the first 200 of its"));
-  CHECK(count_of(read_file(dir.path() + "/emr.log"), "\n") == 1);
+  CHECK(emr.requests().size() == 1);
 
   const CommandResult replayed = cli({"replay", "--flow", "notes", "--outcome", failed_outcome});
   INFO(replayed.output);
   CHECK(replayed.status == 0);
   CHECK_THAT(replayed.output, Catch::Contains("replayed 2 message(s)") && Catch::Contains(" -> "));
-  REQUIRE(wait_until([&] { return count_of(read_file(dir.path() + "/emr.log"), "\n") == 3; }, 10s));
-  const std::string emr_log = read_file(dir.path() + "/emr.log");
+  REQUIRE(wait_until([&] { return emr.requests().size() == 3; }, 10s));
+  const std::string emr_log = read_file(emr.log_path());
   // In the order they first came.
   CHECK(emr_log.find("P-2") < emr_log.find("P-3"));
   CHECK(emr_log.find("P-4") == std::string::npos);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -242,6 +243,15 @@ GatewayProcess::~GatewayProcess() = default;
 std::string GatewayProcess::listener(const std::string& key) const {
   auto it = listeners_.find(key);
   return it == listeners_.end() ? std::string() : it->second;
+}
+
+std::optional<double> GatewayProcess::metric(const std::string& sample) const {
+  const HttpResult r = admin_request("GET", "/metrics");
+  if (r.status != 200) return std::nullopt;
+  const std::string prefix = sample + " ";
+  for (auto at = r.body.find(prefix); at != std::string::npos; at = r.body.find(prefix, at + 1))
+    if (at == 0 || r.body[at - 1] == '\n') return std::strtod(r.body.c_str() + at + prefix.size(), nullptr);
+  return 0.0;
 }
 
 HttpResult GatewayProcess::admin_request(const std::string& method, const std::string& target, const std::string& body,

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <memory>
 #include <string>
@@ -91,6 +92,9 @@ class GatewayProcess {
   // A request to the admin API on a fresh connection, with `Authorization: Bearer admin_token()`.
   HttpResult admin_request(const std::string& method, const std::string& target, const std::string& body = "",
                            std::map<std::string, std::string> headers = {}) const;
+  // One sample of /metrics by name and labels (`qiao_queue_depth{endpoint="lis"}`): 0 when it has
+  // no line (yet), nullopt when /metrics did not answer.
+  std::optional<double> metric(const std::string& sample) const;
   // The bound address of a listener by key ("http 127.0.0.1:18080").
   std::string listener(const std::string& key) const;
   // SIGTERM and wait; returns the exit status (or -1 when it had to be killed).

@@ -25,6 +25,8 @@ namespace {
 class SlowSearchStore final : public Store {
  public:
   void journal(JournalEntry) override {}
+  bool journal_has_room() const override { return true; }
+  void when_journal_has_room(std::function<void()> ready) override { ready(); }
   void flush() override {}
   Expected<std::vector<JournalEntry>> search(const JournalQuery&) const override {
     searching_thread_ = std::this_thread::get_id();

@@ -70,3 +70,22 @@ TEST_CASE("server config: journal keys are read, unknown ones refused, and a cha
   REQUIRE(typo.errors().size() == 1);
   CHECK_THAT(typo.errors()[0], Catch::Contains("unknown key 'max_reject_bytes'"));
 }
+
+TEST_CASE("server config: journal.level is full unless set, a reload may change it, a typo is refused",
+          "[config][journal]") {
+  Diagnostics diag;
+  const ServerConfig plain = load("flows: [ \"flows/*.yaml\" ]\n", diag);
+  CHECK(plain.journal_level == qiao::JournalLevel::full);
+  const ServerConfig metadata = load("flows: [ \"flows/*.yaml\" ]\njournal: { level: metadata }\n", diag);
+  INFO(diag.text());
+  REQUIRE(diag.ok());
+  CHECK(metadata.journal_level == qiao::JournalLevel::metadata);
+  // Each generation applies its own config's level, so a reload takes a new one.
+  CHECK(qiao::restart_only_changes(plain, metadata).empty());
+  CHECK(load("flows: [ \"flows/*.yaml\" ]\njournal: { level: none }\n", diag).journal_level == qiao::JournalLevel::none);
+
+  Diagnostics typo;
+  load("flows: [ \"flows/*.yaml\" ]\njournal:\n  level: metdata\n", typo);
+  REQUIRE(typo.errors().size() == 1);
+  CHECK_THAT(typo.errors()[0], Catch::Contains(":3:10: journal.level: expected full, metadata or none, found 'metdata'"));
+}

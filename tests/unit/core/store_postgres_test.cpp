@@ -85,9 +85,10 @@ TEST_CASE("store postgres: a fresh database gets the schema and its version, onc
 
     CHECK(backend.sql_text("SELECT count(*) FROM qiao_schema") == "1");
     CHECK(backend.sql_text("SELECT version FROM qiao_schema") == std::to_string(PostgresStore::schema_version()));
-    CHECK(PostgresStore::schema_version() == 4);
+    CHECK(PostgresStore::schema_version() == 5);
     CHECK(backend.sql_text("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename IN "
-                           "('journal', 'deliveries', 'delivery_attempts', 'idempotency_keys')") == "4");
+                           "('journal', 'deliveries', 'delivery_attempts', 'idempotency_keys', 'journal_keys')") ==
+          "5");
     // The SQLite schema's indexes, and the primary keys.
     CHECK(backend.sql_text("SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname IN "
                            "('journal_flow_time', 'journal_time', 'journal_outcome_time', "
@@ -107,7 +108,7 @@ TEST_CASE("store postgres: a database of a newer or unknown schema is refused", 
     REQUIRE_FALSE(newer.has_value());
     CHECK(newer.error().kind == ErrorKind::config);
     CHECK(newer.error().message == "store: database '" + backend.url() +
-                                       "' has schema version 99, newer than this build understands (4); use a "
+                                       "' has schema version 99, newer than this build understands (5); use a "
                                        "newer qiao or another database");
 
     backend.sql_exec("UPDATE qiao_schema SET version = -1");
@@ -115,8 +116,8 @@ TEST_CASE("store postgres: a database of a newer or unknown schema is refused", 
     REQUIRE_FALSE(odd.has_value());
     CHECK_THAT(odd.error().message, Catch::Contains("has schema version -1, which no qiao writes"));
 
-    backend.sql_exec("UPDATE qiao_schema SET version = 4");
-    backend.sql_exec("INSERT INTO qiao_schema VALUES (4)");
+    backend.sql_exec("UPDATE qiao_schema SET version = 5");
+    backend.sql_exec("INSERT INTO qiao_schema VALUES (5)");
     auto doubled = PostgresStore::open(backend.url());
     REQUIRE_FALSE(doubled.has_value());
     CHECK_THAT(doubled.error().message, Catch::Contains("has 2 rows in qiao_schema"));

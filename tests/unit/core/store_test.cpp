@@ -279,7 +279,7 @@ TEST_CASE("store: a file store creates its directory and keeps its entries acros
   {
     RawDb raw(file);
     CHECK(raw.text("PRAGMA journal_mode") == "wal");
-    CHECK(raw.text("PRAGMA user_version") == "4");
+    CHECK(raw.text("PRAGMA user_version") == "5");
     CHECK(raw.text("SELECT count(*) FROM journal") == "100");
     CHECK(raw.text("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'journal_%'") == "3");
   }
@@ -355,7 +355,7 @@ TEST_CASE("store: unusable urls and files are config errors that say why", "[sto
     auto store = qiao::open_store("sqlite://future.db", dir.path().string());
     REQUIRE_FALSE(store.has_value());
     CHECK(store.error().kind == ErrorKind::config);
-    CHECK_THAT(store.error().message, Catch::Contains("has schema version 99, newer than this build understands (4)"));
+    CHECK_THAT(store.error().message, Catch::Contains("has schema version 99, newer than this build understands (5)"));
   }
 
   SECTION("a schema version no qiao writes") {
@@ -370,34 +370,51 @@ TEST_CASE("store: unusable urls and files are config errors that say why", "[sto
   }
 }
 
-LASTING_STORE_CASE("store: when the queue is full entries are dropped and counted, never blocking", "[store]") {
+LASTING_STORE_CASE(
+    "store: past its bound the queue takes every entry, says it has no room, and calls waiters once the writer took it",
+    "[store][journal]") {
   constexpr std::size_t capacity = 8;
   auto opened = backend.open({}, capacity);
   Store& store = *opened;
+  CHECK(store.journal_has_room());
+  bool at_once = false;
+  store.when_journal_has_room([&] { at_once = true; });
+  CHECK(at_once);  // room now: called on this thread before it returned
 
   // The writer waits with whatever batch it took (in SQLite's busy timeout, or on PostgreSQL's
   // lock), and the queue fills.
   backend.hold_writes();
-
-  // The writer can take at most one batch while it waits, so however the threads interleave,
-  // between `capacity` and 2 * `capacity` of these are accepted and the rest dropped.
+  // Once the writer has taken this one it is stuck on the lock, so everything after stays queued.
+  store.journal(make_entry("first"));
+  while (store.stats().queued != 0) std::this_thread::sleep_for(1ms);
   constexpr int sent = 4 * capacity;
   for (int i = 0; i < sent; ++i) store.journal(make_entry("q-" + std::to_string(i)));
-  const std::uint64_t accepted = sent - store.dropped();
-  CHECK(accepted >= capacity);
-  CHECK(accepted <= 2 * capacity);
+  CHECK_FALSE(store.journal_has_room());
+  CHECK(store.stats().queued == sent);  // past the bound: every one kept
+  CHECK(store.stats().queue_bound == capacity);
+  std::atomic<int> called{0};
+  std::atomic<bool> on_writer_thread{false};
+  const auto test_thread = std::this_thread::get_id();
+  for (int i = 0; i < 3; ++i)
+    store.when_journal_has_room([&] {
+      on_writer_thread = std::this_thread::get_id() != test_thread;
+      called.fetch_add(1);
+    });
+  CHECK(called == 0);
   CHECK(store.written() == 0);
 
   backend.release_writes();
   store.flush();
-  CHECK(store.written() == accepted);
-  CHECK(store.dropped() == sent - accepted);
-  CHECK(store.stats().dropped_queue_full == sent - accepted);
+  CHECK(called == 3);
+  CHECK(on_writer_thread);
+  CHECK(store.journal_has_room());
+  CHECK(store.written() == sent + 1);
+  CHECK(store.dropped() == 0);
   CHECK(store.stats().dropped_write_failed == 0);
   CHECK(backend.last_write_error(store).empty());
   JournalQuery all;
   all.limit = 1000;
-  CHECK(search(store, all).size() == store.written());
+  CHECK(search(store, all).size() == sent + 1);
 }
 
 TEST_CASE("store: an in-memory store belongs to its owner alone", "[store]") {
@@ -423,7 +440,6 @@ LASTING_STORE_CASE("store: a failed write is counted as dropped and reported, an
   CHECK(store.written() == 1);
   CHECK(store.dropped() == 5);
   CHECK(store.stats().dropped_write_failed == 5);
-  CHECK(store.stats().dropped_queue_full == 0);
   CHECK_THAT(backend.last_write_error(store),
              Catch::StartsWith("store: writing an entry to '" + backend.where() + "' failed: "));
   CHECK_THAT(backend.last_write_error(store), Catch::Contains(backend.missing_table("journal")));
@@ -618,7 +634,7 @@ PRAGMA user_version = 1;
   CHECK_FALSE(old.request_truncated);
   CHECK(old.reply_size == 5);
   CHECK_FALSE(old.reply_truncated);
-  CHECK(RawDb(file).text("PRAGMA user_version") == "4");
+  CHECK(RawDb(file).text("PRAGMA user_version") == "5");
 }
 
 LASTING_STORE_CASE(
