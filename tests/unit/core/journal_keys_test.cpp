@@ -13,6 +13,7 @@
 #include "core/admin.hpp"
 #include "core/runtime.hpp"
 #include "tests/unit/core/journal_test_support.hpp"
+#include "tests/unit/core/store_backends.hpp"
 
 using namespace qiao;
 using namespace std::chrono_literals;
@@ -59,9 +60,10 @@ steps:
 
 }  // namespace
 
-TEST_CASE("journal keys: a search by key finds the rows with it, newest first, read back with their keys",
-          "[journal][store]") {
-  auto store = std::move(SqliteStore::open_memory()).value();
+// On SQLite and PostgreSQL (store_backends.hpp).
+STORE_CASE("journal keys: a search by key finds the rows with it, newest first, read back with their keys",
+           "[journal][store]") {
+  auto store = backend.open();
   store->journal(entry("a", t0, {{"patient", "P1"}, {"order", "O1"}}));
   store->journal(entry("b", t0 + 1s, {{"patient", "P2"}, {"order", "O2"}}));
   store->journal(entry("c", t0 + 2s, {{"patient", "P1"}, {"order", "O3"}}, "lab"));
@@ -98,9 +100,10 @@ TEST_CASE("journal keys: a search by key finds the rows with it, newest first, r
   CHECK(store->search(by_id)->front().keys.empty());
 }
 
-TEST_CASE("journal keys: a row rewritten under its id is found by its new keys at its new time, once",
-          "[journal][store]") {
-  auto store = std::move(SqliteStore::open_memory()).value();
+// On SQLite and PostgreSQL (store_backends.hpp).
+STORE_CASE("journal keys: a row rewritten under its id is found by its new keys at its new time, once",
+           "[journal][store]") {
+  auto store = backend.open();
   store->journal(entry("a", t0, {{"patient", "P1"}}));
   store->flush();
   store->journal(entry("a", t0 + 5s, {{"patient", "P1"}, {"order", "O9"}}));
