@@ -510,20 +510,7 @@ void PostgresStore::run_writer() {
       std::vector<JournalEntry>().swap(batch);
     else
       batch.clear();
-    for (QueueWrite& write : writes) {
-      const Error failed{ErrorKind::unavailable, queue_error};
-      if (write.enqueued) {
-        if (queue_error.empty()) write.enqueued(std::move(write.deliveries));
-        else write.enqueued(failed);
-      } else if (write.changed) {
-        if (queue_error.empty()) write.changed(Ok{});
-        else write.changed(failed);
-      } else if (write.claimed) {
-        if (queue_error.empty()) write.claimed(std::move(write.claim_result));
-        else write.claimed(failed);
-      }
-    }
-    writes.clear();
+    answer_queue_writes(writes, queue_error);
 
     lock.lock();
     processed_ = batch_end;
@@ -541,32 +528,19 @@ void PostgresStore::add_queue_write(QueueWrite write) {
 }
 
 void PostgresStore::enqueue(std::vector<Delivery> deliveries, DeliveriesStored done) {
-  QueueWrite write;
-  write.deliveries = std::move(deliveries);
-  write.enqueued = std::move(done);
-  add_queue_write(std::move(write));
+  add_queue_write(QueueWrite::enqueue(std::move(deliveries), std::move(done)));
 }
 
 void PostgresStore::change(std::vector<DeliveryChange> changes, ChangesStored done) {
-  QueueWrite write;
-  write.changes = std::move(changes);
-  write.changed = std::move(done);
-  add_queue_write(std::move(write));
+  add_queue_write(QueueWrite::change(std::move(changes), std::move(done)));
 }
 
 void PostgresStore::claim(IdempotencyClaim claim, IdempotencyClaimed done) {
-  QueueWrite write;
-  write.claim = std::move(claim);
-  write.claimed = std::move(done);
-  add_queue_write(std::move(write));
+  add_queue_write(QueueWrite::claim_key(std::move(claim), std::move(done)));
 }
 
 void PostgresStore::settle(IdempotencySettle settle, std::vector<Delivery> deliveries, DeliveriesStored done) {
-  QueueWrite write;
-  write.settle = std::move(settle);
-  write.deliveries = std::move(deliveries);
-  write.enqueued = std::move(done);
-  add_queue_write(std::move(write));
+  add_queue_write(QueueWrite::settle_key(std::move(settle), std::move(deliveries), std::move(done)));
 }
 
 bool PostgresStore::insert_entries(const std::vector<JournalEntry>& batch, std::string& error) {

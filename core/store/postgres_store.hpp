@@ -21,6 +21,7 @@
 
 #include "core/store/pg_util.hpp"
 #include "core/store/postgres_idempotency.hpp"
+#include "core/store/queue_write.hpp"
 #include "core/store/store.hpp"
 
 namespace qiao {
@@ -68,16 +69,6 @@ class PostgresStore final : public Store {
   PostgresStore(std::string url, pg::ConnPtr writer, pg::ConnPtr reader, std::size_t queue_capacity,
                 const JournalLimits& limits);
 
-  struct QueueWrite {
-    std::vector<Delivery> deliveries;
-    DeliveriesStored enqueued;  // set for an enqueue, and for a settle
-    std::vector<DeliveryChange> changes;
-    ChangesStored changed;      // set for changes
-    std::optional<IdempotencyClaim> claim;
-    IdempotencyClaimResult claim_result;
-    IdempotencyClaimed claimed;  // set for a claim
-    std::optional<IdempotencySettle> settle;
-  };
 
   void run_writer();
   // Writer thread: a connection to write on, reconnecting when the last one was lost and the

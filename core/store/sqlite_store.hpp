@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/store/queue_write.hpp"
 #include "core/store/sqlite_deliveries.hpp"
 #include "core/store/sqlite_idempotency.hpp"
 #include "core/store/sqlite_util.hpp"
@@ -98,16 +99,6 @@ class SqliteStore final : public Store {
   // Writer thread, while idle: returns freed memory to the kernel once enough has passed through.
   void trim_memory_after_burst();
   // Queue writes waiting for the writer, each with the callback to run once it is durable.
-  struct QueueWrite {
-    std::vector<Delivery> deliveries;
-    DeliveriesStored enqueued;  // set for an enqueue
-    std::vector<DeliveryChange> changes;
-    ChangesStored changed;      // set for changes
-    std::optional<IdempotencyClaim> claim;
-    IdempotencyClaimResult claim_result;
-    IdempotencyClaimed claimed;  // set for a claim
-    std::optional<IdempotencySettle> settle;  // with `deliveries` and `enqueued`
-  };
   // Returns the number of journal rows committed; fills `error` when some or all were not. The
   // queue writes are committed together with them, or none are (then `queue_error` says why).
   std::size_t write_batch(const std::vector<JournalEntry>& batch, std::vector<QueueWrite>& writes, std::string& error,
