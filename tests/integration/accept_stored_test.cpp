@@ -62,15 +62,6 @@ double depth(const GatewayProcess& gateway) {
   return gateway.metric("qiao_queue_depth{endpoint=\"flow:adt-in\"}").value_or(-1);
 }
 
-bool wait_for(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(50ms);
-  }
-  return true;
-}
-
 // Per patient, the control ids in the order the LIS first saw them.
 std::map<std::string, std::vector<std::string>> first_arrivals_by_patient(const std::vector<LisArrival>& arrivals) {
   std::map<std::string, std::vector<std::string>> by_patient;
@@ -118,7 +109,7 @@ TEST_CASE("accept stored: the HIS gets AA while the LIS is down and a kill -9 co
       gateway = std::make_unique<GatewayProcess>(dir);
     }
   }
-  CHECK(wait_for([&] { return depth(*gateway) == 40; }, 10s));
+  CHECK(wait_until([&] { return depth(*gateway) == 40; }, 10s));
   CHECK(lis.arrivals().empty());
 
   // Bad input is still refused at once, in HL7, and never queued.
@@ -134,7 +125,7 @@ TEST_CASE("accept stored: the HIS gets AA while the LIS is down and a kill -9 co
   }
 
   lis.start(lis_port);
-  REQUIRE(wait_for([&] { return lis.arrivals().size() >= 40 && depth(*gateway) == 0; }, 60s));
+  REQUIRE(wait_until([&] { return lis.arrivals().size() >= 40 && depth(*gateway) == 0; }, 60s));
   const auto arrivals = lis.arrivals();
   CHECK(first_arrivals_by_patient(arrivals) == sent_by_patient);
   for (const LisArrival& a : arrivals) CHECK((a.patient != "BAD" && a.patient != "GONE"));
@@ -173,10 +164,10 @@ TEST_CASE("accept stored: an HTTP sender gets 202 with the message id, and the j
   const std::string id = stored.header("x-message-id");
   REQUIRE(!id.empty());
   CHECK(stored.body == "{\"messageId\":\"" + id + "\",\"status\":\"stored\"}");
-  REQUIRE(wait_for([&] { return read_file(emr.log_path()).find("P-77") != std::string::npos; }, 10s));
+  REQUIRE(wait_until([&] { return read_file(emr.log_path()).find("P-77") != std::string::npos; }, 10s));
   // The value the flow did not touch went on as it came.
   CHECK_THAT(read_file(emr.log_path()), Catch::Contains("12.50"));
-  REQUIRE(wait_for(
+  REQUIRE(wait_until(
       [&] {
         const HttpResult row = gateway.admin_request("GET", "/api/messages?id=" + id);
         return row.body.find("\"outcome\":\"ok\"") != std::string::npos && row.body.find("\"status\":202") == std::string::npos;

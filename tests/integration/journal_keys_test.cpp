@@ -15,12 +15,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::size_t count_of(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
-
 std::string http_flow(const std::string& id, int port, const std::string& journal) {
   return "id: " + id + "\nsource:\n  http: { listen: \"127.0.0.1:" + std::to_string(port) + "\", path: /" + id +
          ", methods: [POST] }\n  decode: json\n" + journal + "reply:\n  lua: 'return { ok = true }'\n";

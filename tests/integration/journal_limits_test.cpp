@@ -145,12 +145,6 @@ StoredRequest newest_request(const TempDir& dir) {
   return out;
 }
 
-std::size_t count_of(const std::string& text, const std::string& part) {
-  std::size_t n = 0;
-  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + part.size())) ++n;
-  return n;
-}
-
 }  // namespace
 
 TEST_CASE("journal: 200 rejected 1 MB bodies add their beginnings to the store and no lasting memory",

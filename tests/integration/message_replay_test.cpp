@@ -16,16 +16,6 @@
 using namespace qiao::testing;
 using namespace std::chrono_literals;
 
-namespace {
-
-std::size_t count_of(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
-
-}  // namespace
-
 TEST_CASE("message replay: notes that failed while the EMR was down run again from the journal and reach it",
           "[integration][replay]") {
   TempDir dir;

@@ -153,12 +153,6 @@ std::string gateway_logs(const TempDir& dir) {
   return text;
 }
 
-std::size_t occurrences(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
-
 std::string tail(const std::string& text, std::size_t bytes = 6000) {
   return text.size() <= bytes ? text : "…" + text.substr(text.size() - bytes);
 }
@@ -248,7 +242,7 @@ TEST_CASE("store and forward: kill -9 twenty times while sending loses no acknow
   int unacked_arrived = 0;
   for (const auto& control : unacked) unacked_arrived += r.count.count(control) ? 1 : 0;
   const std::string logs = gateway_logs(dir);
-  const std::size_t interrupted = occurrences(logs, "was interrupted by a restart");
+  const std::size_t interrupted = count_of(logs, "was interrupted by a restart");
 
   std::printf("store and forward kill -9: %d messages, %d kills (restarts took %.1f s), %zu without AA (%d of them "
               "delivered anyway), %zu arrivals, %d duplicates, %zu interrupted attempts logged, %zu lost; sending "

@@ -90,6 +90,12 @@ void copy_shipped_config(const TempDir& dir) {
   fs::copy_file(source / "config" / "qiao.yaml", target / "qiao.yaml");
 }
 
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
 int free_port() {
   asio::io_context io;
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));

@@ -40,6 +40,9 @@ std::string server_config(const std::string& node_name, bool watch = false);
 // The whole file (logs, data files); empty when it cannot be read.
 std::string read_file(const std::string& path);
 
+// How often `what` occurs in `text` (log lines, JSON answers), overlaps included.
+std::size_t count_of(const std::string& text, const std::string& what);
+
 // A TCP port that was free a moment ago (bound to port 0, then released).
 int free_port();
 

@@ -13,12 +13,14 @@
 #include <random>
 #include <thread>
 
+#include "tests/unit/core/journal_queue.hpp"
 #include "tests/unit/core/journal_test_support.hpp"
 
 using namespace qiao;
 using namespace std::chrono_literals;
 using journal_test::flow;
 using journal_test::Gateway;
+using journal_test::writer_took_queue;
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
 
@@ -83,12 +85,14 @@ TEST_CASE("journal back-pressure: with the writer stuck, messages wait to be tak
   REQUIRE(opened.has_value());
   SqliteStore* store = opened->get();
   Lock lock(file);
-  // Once the writer has taken this one it is stuck on the lock, and what follows stays queued.
+  // Once the writer has taken these two it is stuck on the lock, and what follows stays queued.
   JournalEntry first;
   first.message_id = "first";
   first.flow_id = "-";
   store->journal(first);
-  while (store->stats().queued != 0) std::this_thread::sleep_for(1ms);
+  first.message_id = "first-2";
+  store->journal(first);
+  REQUIRE(writer_took_queue(*store));
 
   Gateway gw({{"f", flow("f")}}, JournalLevel::full,
              std::move(opened).value());
@@ -106,7 +110,7 @@ TEST_CASE("journal back-pressure: with the writer stuck, messages wait to be tak
   CHECK(gw.metrics.journal_waits() == messages - bound);
   CHECK(gw.metrics.journal_waiting() == 0);
   for (const Outcome& o : outcomes) CHECK_FALSE(o.error);
-  CHECK(store->written() == messages + 1);
+  CHECK(store->written() == messages + 2);
   CHECK(store->dropped() == 0);
   for (int i = 0; i < messages; ++i) CHECK(gw.row("f-" + std::to_string(i)));
   const std::string metrics = gw.metrics.render(1);
@@ -126,7 +130,7 @@ TEST_CASE("journal back-pressure: a flow with journal: none never waits for the 
   first.message_id = "first";
   first.flow_id = "-";
   store->journal(first);
-  while (store->stats().queued != 0) std::this_thread::sleep_for(1ms);
+  REQUIRE(writer_took_queue(*store));
   JournalEntry second = first;
   second.message_id = "second";
   store->journal(second);  // the queue is at its bound

@@ -18,6 +18,7 @@
 
 #include "core/store/sqlite_store.hpp"
 #include "core/store/store.hpp"
+#include "tests/unit/core/journal_queue.hpp"
 #include "tests/unit/core/store_backends.hpp"
 
 namespace fs = std::filesystem;
@@ -384,9 +385,9 @@ LASTING_STORE_CASE(
   // The writer waits with whatever batch it took (in SQLite's busy timeout, or on PostgreSQL's
   // lock), and the queue fills.
   backend.hold_writes();
-  // Once the writer has taken this one it is stuck on the lock, so everything after stays queued.
-  store.journal(make_entry("first"));
-  while (store.stats().queued != 0) std::this_thread::sleep_for(1ms);
+  // Once the writer has taken these it is stuck on the lock, so everything after stays queued.
+  for (std::size_t i = 0; i < capacity; ++i) store.journal(make_entry("first-" + std::to_string(i)));
+  REQUIRE(journal_test::writer_took_queue(store));
   constexpr int sent = 4 * capacity;
   for (int i = 0; i < sent; ++i) store.journal(make_entry("q-" + std::to_string(i)));
   CHECK_FALSE(store.journal_has_room());
@@ -408,13 +409,13 @@ LASTING_STORE_CASE(
   CHECK(called == 3);
   CHECK(on_writer_thread);
   CHECK(store.journal_has_room());
-  CHECK(store.written() == sent + 1);
+  CHECK(store.written() == sent + capacity);
   CHECK(store.dropped() == 0);
   CHECK(store.stats().dropped_write_failed == 0);
   CHECK(backend.last_write_error(store).empty());
   JournalQuery all;
   all.limit = 1000;
-  CHECK(search(store, all).size() == sent + 1);
+  CHECK(search(store, all).size() == sent + capacity);
 }
 
 TEST_CASE("store: an in-memory store belongs to its owner alone", "[store]") {
