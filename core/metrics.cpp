@@ -67,6 +67,15 @@ void render_journal(std::string& out, const JournalStats& s) {
   out += "# HELP qiao_journal_queue_bound Journal entries waiting beyond which intake waits for the disk.\n";
   out += "# TYPE qiao_journal_queue_bound gauge\n";
   out += fmt::format("qiao_journal_queue_bound {}\n", s.queue_bound);
+  out += "# HELP qiao_journal_segments Days of journal kept (SQLite files or PostgreSQL partitions).\n";
+  out += "# TYPE qiao_journal_segments gauge\n";
+  out += fmt::format("qiao_journal_segments {}\n", s.segments);
+  out += "# HELP qiao_journal_bytes Size of the journal's days on disk, at the last retention check.\n";
+  out += "# TYPE qiao_journal_bytes gauge\n";
+  out += fmt::format("qiao_journal_bytes {}\n", s.segment_bytes);
+  out += "# HELP qiao_journal_segments_dropped_total Days of journal dropped by retention (journal.max_age, journal.max_bytes).\n";
+  out += "# TYPE qiao_journal_segments_dropped_total counter\n";
+  out += fmt::format("qiao_journal_segments_dropped_total {}\n", s.segments_dropped);
   out += "# HELP qiao_journal_memory_trims_total Times memory left by a burst was returned to the system.\n";
   out += "# TYPE qiao_journal_memory_trims_total counter\n";
   out += fmt::format("qiao_journal_memory_trims_total {}\n", s.memory_trims);

@@ -51,6 +51,9 @@ constexpr ConfigKey journal_keys[] = {
     {"free_space_check", KeyType::duration, "5s", "how often the free space is measured"},
     {"max_queued_bytes", KeyType::size, "64MiB",
      "payload bytes waiting to be written at most; beyond, entries wait without payloads (a slow disk)"},
+    {"max_age", KeyType::duration, "30d", "days of journal older than this are dropped whole; 0: kept for ever"},
+    {"max_bytes", KeyType::size, "0", "the oldest days are dropped while the journal is larger; 0: no bound"},
+    {"retention_check", KeyType::duration, "1m", "how often the journal looks for days to drop"},
 };
 constexpr ConfigKey log_keys[] = {
     {"dir", KeyType::string, "var/log", "directory of system.log and business.log"},
@@ -156,6 +159,12 @@ ServerConfig load_server_config(const std::string& path, Diagnostics& diag) {
   config.journal.min_free_bytes = journal.size("min_free_bytes");
   config.journal.free_space_check = journal.duration("free_space_check");
   config.journal.max_queued_bytes = journal.size("max_queued_bytes");
+  config.journal.max_age = std::chrono::duration_cast<std::chrono::seconds>(journal.duration("max_age"));
+  config.journal.max_bytes = journal.size("max_bytes");
+  config.journal.retention_check = journal.duration("retention_check");
+  if (config.journal.retention_check.count() <= 0)
+    if (auto node = journal.node("retention_check"))
+      diag.error(node->location(), "journal.retention_check: expected a duration above 0");
   if (auto level = journal.node("level")) {
     if (auto parsed = parse_journal_level(level->scalar())) config.journal_level = *parsed;
     else diag.error(level->location(), "journal.level: expected full, metadata or none, found '" + level->scalar() + "'");
@@ -195,6 +204,9 @@ std::vector<std::string> restart_only_changes(const ServerConfig& running, const
   if (a.min_free_bytes != b.min_free_bytes) changed.push_back("journal.min_free_bytes");
   if (a.free_space_check != b.free_space_check) changed.push_back("journal.free_space_check");
   if (a.max_queued_bytes != b.max_queued_bytes) changed.push_back("journal.max_queued_bytes");
+  if (a.max_age != b.max_age) changed.push_back("journal.max_age");
+  if (a.max_bytes != b.max_bytes) changed.push_back("journal.max_bytes");
+  if (a.retention_check != b.retention_check) changed.push_back("journal.retention_check");
   if (running.log.dir != next.log.dir) changed.push_back("log.dir");
   if (running.log.level != next.log.level) changed.push_back("log.level");
   return changed;

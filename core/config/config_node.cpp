@@ -130,7 +130,7 @@ std::optional<bool> ConfigNode::to_bool(Diagnostics& diag) const {
 
 std::optional<std::chrono::milliseconds> ConfigNode::to_duration(Diagnostics& diag) const {
   auto d = is_scalar() ? parse_duration(scalar()) : std::nullopt;
-  if (!d) diag.error(location(), "expected a duration such as 500ms, 5s, 2m or 1h, found '" + scalar() + "'");
+  if (!d) diag.error(location(), "expected a duration such as 500ms, 5s, 2m, 1h or 30d, found '" + scalar() + "'");
   return d;
 }
 
@@ -245,6 +245,7 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   else if (unit == "s") ms = amount * 1000;
   else if (unit == "m") ms = amount * 60'000;
   else if (unit == "h") ms = amount * 3'600'000;
+  else if (unit == "d") ms = amount * 86'400'000;
   else if (unit.empty() && amount == 0) ms = 0;
   else return std::nullopt;
   return std::chrono::milliseconds(static_cast<std::int64_t>(ms));

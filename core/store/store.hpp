@@ -28,6 +28,13 @@ struct JournalLimits {
   std::uint64_t min_free_bytes = 1ull << 30;   // below this much free space, payloads are not stored
   std::chrono::milliseconds free_space_check{5000};  // how often the writer measures free space
   std::uint64_t max_queued_bytes = 64u << 20;  // payloads waiting to be written; beyond, entries wait without
+  // Retention: whole days of the journal go once they are older than max_age, and the oldest go
+  // while all of it is larger than max_bytes (never the day being written). Zero: no such bound.
+  // Days are dropped whole (a SQLite file, a PostgreSQL partition), never row by row, so the
+  // space comes back to the disk at once and pruning costs nothing while messages flow.
+  std::chrono::seconds max_age{std::chrono::hours(24 * 30)};
+  std::uint64_t max_bytes = 0;
+  std::chrono::milliseconds retention_check{60'000};  // how often the writer looks for days to drop
 };
 
 // A business key of a message (patient → P001), by which its journal row is found.
@@ -77,6 +84,9 @@ struct JournalStats {
   std::uint64_t queue_bound = 0;           // queued entries beyond which intake waits (journal_has_room)
   std::uint64_t memory_trims = 0;          // times the writer handed freed memory back after a burst
   std::uint64_t commits = 0;               // transactions committed (each one fsync of the WAL: group commit)
+  std::uint64_t segments = 0;              // days of journal kept now (files, partitions)
+  std::uint64_t segment_bytes = 0;         // their size on disk, at the last retention check
+  std::uint64_t segments_dropped = 0;      // days dropped by retention since start
   bool low_on_space = false;               // free space is below JournalLimits::min_free_bytes now
   std::optional<std::uint64_t> free_bytes; // at the last check; none for an in-memory store
 };
