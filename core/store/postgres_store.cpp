@@ -781,4 +781,9 @@ Expected<std::vector<Delivery>> PostgresStore::deliveries(const DeliveryQuery& q
       [&](pg_conn* db) -> Expected<std::vector<Delivery>> { return read_postgres_deliveries(db, query, where_); });
 }
 
+// Partitions by day come with the PostgreSQL retention work under way; until then nothing is dropped.
+Expected<std::vector<std::string>> PostgresStore::enforce_retention() {
+  return Error{ErrorKind::unavailable, "store: journal retention is not implemented for PostgreSQL yet"};
+}
+
 }  // namespace qiao

@@ -48,6 +48,7 @@ class PostgresStore final : public Store {
   bool journal_has_room() const override;
   void when_journal_has_room(std::function<void()> ready) override;
   void flush() override;
+  Expected<std::vector<std::string>> enforce_retention() override;
   Expected<std::vector<JournalEntry>> search(const JournalQuery& query) const override;
   std::uint64_t written() const override;
   std::uint64_t dropped() const override;

@@ -32,7 +32,8 @@ struct JournalLimits {
   // while all of it is larger than max_bytes (never the day being written). Zero: no such bound.
   // Days are dropped whole (a SQLite file, a PostgreSQL partition), never row by row, so the
   // space comes back to the disk at once and pruning costs nothing while messages flow.
-  std::chrono::seconds max_age{std::chrono::hours(24 * 30)};
+  // qiao.yaml's default max_age is 30d; a store opened without settings (tests, tools) keeps all.
+  std::chrono::seconds max_age{0};
   std::uint64_t max_bytes = 0;
   std::chrono::milliseconds retention_check{60'000};  // how often the writer looks for days to drop
 };
@@ -120,6 +121,10 @@ class Store {
   virtual void when_journal_has_room(std::function<void()> ready) = 0;
   // Waits until everything queued so far is written (tests, shutdown). Not for workers.
   virtual void flush() = 0;
+  // Runs a retention pass (JournalLimits::max_age, max_bytes) now on the store's thread and waits
+  // for it; the writer also runs one every retention_check. Not for workers. Returns the days it
+  // dropped, oldest first, as YYYY-MM-DD (UTC: the journal's days begin at midnight UTC).
+  virtual Expected<std::vector<std::string>> enforce_retention() = 0;
   virtual Expected<std::vector<JournalEntry>> search(const JournalQuery& query) const = 0;
   virtual std::uint64_t written() const = 0;
   // Entries queued whose write failed (the journal never refuses one).

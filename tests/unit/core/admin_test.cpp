@@ -28,6 +28,7 @@ class SlowSearchStore final : public Store {
   bool journal_has_room() const override { return true; }
   void when_journal_has_room(std::function<void()> ready) override { ready(); }
   void flush() override {}
+  Expected<std::vector<std::string>> enforce_retention() override { return std::vector<std::string>{}; }
   Expected<std::vector<JournalEntry>> search(const JournalQuery&) const override {
     searching_thread_ = std::this_thread::get_id();
     entered_.set_value();

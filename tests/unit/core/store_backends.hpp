@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
@@ -17,6 +18,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "core/store/postgres_store.hpp"
 #include "core/store/sqlite_store.hpp"
@@ -162,6 +164,10 @@ class StoreBackend {
   // as another process, a lock or a stalled disk would; what the store takes meanwhile waits.
   virtual void hold_writes() = 0;
   virtual void release_writes() = 0;
+  // The days of journal the database holds, as YYYY-MM-DD, oldest first, seen from outside the
+  // store: SQLite's day files (none in memory, where nothing outside can look), PostgreSQL's
+  // partitions of the journal.
+  virtual std::vector<std::string> journal_days() = 0;
 };
 
 class SqliteBackend final : public StoreBackend {
@@ -203,6 +209,16 @@ class SqliteBackend final : public StoreBackend {
     holder_.reset();
   }
   std::string file() const { return (dir_.path() / "qiao.db").string(); }
+  // A day's file is qiao-journal/YYYY-MM-DD.db beside qiao.db, with its -wal and -shm.
+  std::vector<std::string> journal_days() override {
+    std::vector<std::string> days;
+    if (memory_) return days;
+    std::error_code ec;
+    for (const auto& file : fs::directory_iterator(dir_.path() / "qiao-journal", ec))
+      if (file.path().extension() == ".db") days.push_back(file.path().stem().string());
+    std::sort(days.begin(), days.end());
+    return days;
+  }
 
  private:
   bool memory_;
@@ -254,6 +270,23 @@ class PostgresBackend final : public StoreBackend {
   void release_writes() override {
     holder_->exec("COMMIT");
     holder_.reset();
+  }
+  // A day's partition of journal is journal_YYYYMMDD (journal_keys has its own of the same day).
+  std::vector<std::string> journal_days() override {
+    std::vector<std::string> days;
+    const std::string names = raw_->text(
+        "SELECT coalesce(string_agg(c.relname, ',' ORDER BY c.relname), '') FROM pg_inherits i "
+        "JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'journal'");
+    std::size_t start = 0;
+    while (start < names.size()) {
+      std::size_t end = names.find(',', start);
+      if (end == std::string::npos) end = names.size();
+      const std::string name = names.substr(start, end - start);  // journal_20261204
+      if (name.size() == 16)
+        days.push_back(name.substr(8, 4) + "-" + name.substr(12, 2) + "-" + name.substr(14, 2));
+      start = end + 1;
+    }
+    return days;
   }
   // store.url of the test's database.
   std::string url() const override { return server_ + "/" + database_; }
