@@ -14,6 +14,7 @@
 
 #include "core/log.hpp"
 #include "core/store/postgres_deliveries.hpp"
+#include "core/store/postgres_journal_days.hpp"
 #include "core/store/sqlite_util.hpp"
 
 namespace qiao {
@@ -23,16 +24,26 @@ using sqlite::to_micros;
 
 namespace {
 
+// Version 6 moves version 5's journal rows into partitions by day, which needs the days the rows
+// have: what a script cannot say, this does, in the migration's transaction, after step 6's script.
+bool move_v5_journal_into_days(pg_conn* db, std::string& error);
+
+// One step of the schema: a script, then (rarely) what only code can do, in the same transaction.
+struct MigrationStep {
+  std::string_view script;
+  bool (*then)(pg_conn* db, std::string& error) = nullptr;
+};
+
 // Step i takes the schema from version i to i + 1, numbered as the SQLite store's steps so that
 // "schema version 4" means the same tables in both. Append, never edit. Times are BIGINT
 // microseconds since the Unix epoch (UTC), as in SQLite: windows are integer ranges on an
 // index, and no time zone setting of a session can shift them. Payloads and keys are BYTEA
 // (bytes, not necessarily text in any encoding); free text is TEXT (pg_util's fix_utf8).
-constexpr std::array<std::string_view, 5> migrations = {
+constexpr std::array<MigrationStep, 6> migrations = {{
     // 1: the journal. `seq` orders entries received in the same microsecond (later write first),
     // as SQLite's rowid does; a rewrite of a message id takes a new one, as INSERT OR REPLACE
     // gives a new rowid. The indexes end in it for the same reason SQLite's end in the rowid.
-    R"sql(
+    {R"sql(
 CREATE TABLE journal (
   message_id  TEXT PRIMARY KEY,
   seq         BIGINT GENERATED ALWAYS AS IDENTITY,
@@ -50,16 +61,16 @@ CREATE TABLE journal (
 CREATE INDEX journal_flow_time ON journal (flow_id, received_at, seq);
 CREATE INDEX journal_time ON journal (received_at, seq);
 CREATE INDEX journal_outcome_time ON journal (outcome, received_at, seq);
-)sql",
+)sql"},
     // 2: payloads have size limits (see the SQLite store's step 2).
-    R"sql(
+    {R"sql(
 ALTER TABLE journal ADD COLUMN request_size BIGINT, ADD COLUMN reply_size BIGINT,
   ADD COLUMN request_truncated BOOLEAN NOT NULL DEFAULT false,
   ADD COLUMN reply_truncated BOOLEAN NOT NULL DEFAULT false;
-)sql",
+)sql"},
     // 3: persistent queues. An identity column never hands out a number twice, across nodes and
     // rolled-back transactions alike, so ids order the queue and name a delivery for good.
-    R"sql(
+    {R"sql(
 CREATE TABLE deliveries (
   id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   endpoint        TEXT NOT NULL,
@@ -88,10 +99,10 @@ CREATE TABLE delivery_attempts (
   error       TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (delivery_id, number)
 );
-)sql",
+)sql"},
     // 4: idempotency keys (postgres_idempotency.cpp): a claim while the first message runs, then
     // the answer it got, until the ttl passes.
-    R"sql(
+    {R"sql(
 CREATE TABLE idempotency_keys (
   flow_id      TEXT NOT NULL,
   key          BYTEA NOT NULL,
@@ -106,11 +117,11 @@ CREATE TABLE idempotency_keys (
   PRIMARY KEY (flow_id, key)
 );
 CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
-)sql",
+)sql"},
     // 5: business keys (journal: keys), as SQLite's step 5: a search by key walks journal_keys'
     // primary key, newest first within (name, value), and joins each hit to its row by message_id
     // and received_at; the row keeps its own keys (name NUL value NUL …) to show them.
-    R"sql(
+    {R"sql(
 ALTER TABLE journal ADD COLUMN business_keys BYTEA;
 CREATE TABLE journal_keys (
   name        TEXT NOT NULL,
@@ -119,8 +130,51 @@ CREATE TABLE journal_keys (
   message_id  TEXT NOT NULL,
   PRIMARY KEY (name, value, received_at, message_id)
 );
-)sql",
-};
+)sql"},
+    // 6: the journal by day (postgres_journal_days.hpp). A partitioned table's unique keys must hold
+    // its partition key: a row is (message_id, received_at), which a rewrite keeps (accept: stored
+    // journals the message again with the received_at its queue row kept), so the upsert still
+    // replaces it. journal_keys is partitioned the same way, so a day's keys go with its rows.
+    // Version 5's tables are renamed, their rows moved (move_v5_journal_into_days) and dropped.
+    {R"sql(
+ALTER TABLE journal RENAME TO journal_v5;
+ALTER TABLE journal_v5 RENAME CONSTRAINT journal_pkey TO journal_v5_pkey;
+ALTER TABLE journal_v5 ALTER COLUMN seq DROP IDENTITY;
+DROP INDEX journal_flow_time, journal_time, journal_outcome_time;
+ALTER TABLE journal_keys RENAME TO journal_keys_v5;
+ALTER TABLE journal_keys_v5 RENAME CONSTRAINT journal_keys_pkey TO journal_keys_v5_pkey;
+CREATE TABLE journal (
+  message_id        TEXT NOT NULL,
+  seq               BIGINT GENERATED ALWAYS AS IDENTITY,
+  trace_id          TEXT NOT NULL,
+  flow_id           TEXT NOT NULL,
+  received_at       BIGINT NOT NULL,
+  latency_us        BIGINT NOT NULL,
+  outcome           TEXT NOT NULL,
+  status            INTEGER NOT NULL,
+  source            TEXT NOT NULL,
+  error             TEXT NOT NULL,
+  request           BYTEA,
+  reply             BYTEA NOT NULL,
+  request_size      BIGINT,
+  reply_size        BIGINT,
+  request_truncated BOOLEAN NOT NULL DEFAULT false,
+  reply_truncated   BOOLEAN NOT NULL DEFAULT false,
+  business_keys     BYTEA,
+  PRIMARY KEY (message_id, received_at)
+) PARTITION BY RANGE (received_at);
+CREATE INDEX journal_flow_time ON journal (flow_id, received_at, seq);
+CREATE INDEX journal_time ON journal (received_at, seq);
+CREATE INDEX journal_outcome_time ON journal (outcome, received_at, seq);
+CREATE TABLE journal_keys (
+  name        TEXT NOT NULL,
+  value       TEXT NOT NULL,
+  received_at BIGINT NOT NULL,
+  message_id  TEXT NOT NULL,
+  PRIMARY KEY (name, value, received_at, message_id)
+) PARTITION BY RANGE (received_at);
+)sql", move_v5_journal_into_days},
+}};
 
 // Held while the schema is read and brought forward, so that nodes starting together at a fresh
 // database do not both create it. Advisory locks belong to one database: 'qiao' in ASCII.
@@ -139,6 +193,10 @@ constexpr auto pressure_log_interval = std::chrono::seconds(60);
 // A statement takes at most 65535 parameters; a thousand rows stay well below, and a batch of
 // 4096 entries is written in five statements.
 constexpr std::size_t rows_per_insert = 1000;
+
+// Tomorrow's partitions are made by the batches of the last hour before midnight UTC, so the first
+// batch of a day does not wait for DDL (and the nodes do not all make the day at the same moment).
+constexpr auto make_tomorrow_ahead = std::chrono::hours(1);
 
 constexpr auto gather_window = std::chrono::milliseconds(20);
 constexpr std::size_t gather_enough = 4096;
@@ -232,7 +290,36 @@ JournalEntry read_entry(const pg_result* r, int row) {
   return e;
 }
 
-Status migrate(pg_conn* db, const std::string& where) {
+bool move_v5_journal_into_days(pg_conn* db, std::string& error) {
+  // The days version 5's rows need, rounded down for times before 1970 too (% truncates).
+  constexpr std::string_view days_sql =
+      "SELECT DISTINCT (t - ((t % 86400000000) + 86400000000) % 86400000000) / 86400000000 FROM ("
+      "SELECT received_at AS t FROM journal_v5 UNION SELECT received_at FROM journal_keys_v5) AS times";
+  pg::ResultPtr days = pg::exec(db, days_sql, error);
+  if (!days) return false;
+  std::string make;
+  for (int row = 0; row < pg::rows(days.get()); ++row) make += make_journal_day_sql(pg::get_int(days.get(), row, 0));
+  if (!make.empty() && !pg::exec_script(db, make, error)) return false;
+  // seq is kept, so entries of the same microsecond keep their order, and the new identity goes on
+  // after the highest.
+  return pg::exec_script(db, R"sql(
+INSERT INTO journal (message_id, seq, trace_id, flow_id, received_at, latency_us, outcome, status, source, error,
+                     request, reply, request_size, reply_size, request_truncated, reply_truncated, business_keys)
+  OVERRIDING SYSTEM VALUE
+  SELECT message_id, seq, trace_id, flow_id, received_at, latency_us, outcome, status, source, error,
+         request, reply, request_size, reply_size, request_truncated, reply_truncated, business_keys
+  FROM journal_v5;
+INSERT INTO journal_keys (name, value, received_at, message_id)
+  SELECT name, value, received_at, message_id FROM journal_keys_v5;
+SELECT setval(pg_get_serial_sequence('journal', 'seq'), max(seq)) FROM journal_v5 HAVING max(seq) IS NOT NULL;
+DROP TABLE journal_v5, journal_keys_v5;
+)sql",
+                         error);
+}
+
+// Brings the schema to version `latest` (the newest unless a test asks for an older one).
+Status migrate(pg_conn* db, const std::string& where,
+               std::int64_t latest = static_cast<std::int64_t>(migrations.size())) {
   std::string reason;
   auto fail = [&](const std::string& what) -> Status {
     std::string rollback_error;
@@ -253,15 +340,16 @@ Status migrate(pg_conn* db, const std::string& where) {
     return refuse("has " + std::to_string(pg::rows(found.get())) +
                   " rows in qiao_schema, which no qiao writes; use another database");
   const std::int64_t version = pg::rows(found.get()) == 1 ? pg::get_int(found.get(), 0, 0) : 0;
-  const auto latest = static_cast<std::int64_t>(migrations.size());
   if (version < 0)
     return refuse("has schema version " + std::to_string(version) + ", which no qiao writes; use another database");
-  if (version > latest)
+  if (version > static_cast<std::int64_t>(migrations.size()))
     return refuse("has schema version " + std::to_string(version) + ", newer than this build understands (" +
-                  std::to_string(latest) + "); use a newer qiao or another database");
-  for (std::int64_t v = version; v < latest; ++v)
-    if (!pg::exec_script(db, migrations[static_cast<std::size_t>(v)], reason))
+                  std::to_string(migrations.size()) + "); use a newer qiao or another database");
+  for (std::int64_t v = version; v < latest; ++v) {
+    const MigrationStep& step = migrations[static_cast<std::size_t>(v)];
+    if (!pg::exec_script(db, step.script, reason) || (step.then && !step.then(db, reason)))
       return fail("create the schema (version " + std::to_string(v + 1) + ") in");
+  }
   if (version < latest) {
     const std::string set = "DELETE FROM qiao_schema; INSERT INTO qiao_schema (version) VALUES (" +
                             std::to_string(latest) + ")";
@@ -291,6 +379,14 @@ Status check_encoding(pg_conn* db, const std::string& where) {
 
 int PostgresStore::schema_version() { return static_cast<int>(migrations.size()); }
 
+Status PostgresStore::create_schema(const std::string& url, int version) {
+  const std::string where = pg::redact(url);
+  std::string reason;
+  pg::ConnPtr db = pg::connect(url, reason);
+  if (!db) return Error{ErrorKind::config, "store: cannot connect to '" + where + "': " + reason};
+  return migrate(db.get(), where, std::clamp<std::int64_t>(version, 0, schema_version()));
+}
+
 Expected<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& url, std::size_t queue_capacity,
                                                              const JournalLimits& limits) {
   const std::string where = pg::redact(url);
@@ -303,9 +399,19 @@ Expected<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& 
     return Error{ErrorKind::config, "store: cannot set up a session on '" + where + "': " + reason};
   pg::ConnPtr reader = pg::connect(url, reason);
   if (!reader) return Error{ErrorKind::config, "store: cannot connect to '" + where + "': " + reason};
+  // The days there are, so stats() shows them from the start; the first pass is retention_check
+  // after opening (a node starting among others has no reason to prune at once).
+  PostgresJournalDays days;
+  auto found = days.load(writer.get(), std::chrono::system_clock::now());
+  if (!found) return Error{ErrorKind::config, "store: cannot read the journal's days in '" + where + "': " +
+                                                  found.error().message};
 
   std::unique_ptr<PostgresStore> store(
       new PostgresStore(url, std::move(writer), std::move(reader), queue_capacity, limits));
+  store->days_ = std::move(days);
+  store->segments_.store(found->days, std::memory_order_relaxed);
+  store->segment_bytes_.store(found->bytes, std::memory_order_relaxed);
+  store->retention_due_ = std::chrono::steady_clock::now() + limits.retention_check;
   store->writer_ = std::thread([s = store.get()] { s->run_writer(); });
   return store;
 }
@@ -411,6 +517,9 @@ JournalStats PostgresStore::stats() const {
   s.skipped_backlog = skipped_backlog_.load(std::memory_order_relaxed);
   s.memory_trims = memory_trims_.load(std::memory_order_relaxed);
   s.commits = commits_.load(std::memory_order_relaxed);
+  s.segments = segments_.load(std::memory_order_relaxed);
+  s.segment_bytes = segment_bytes_.load(std::memory_order_relaxed);
+  s.segments_dropped = segments_dropped_.load(std::memory_order_relaxed);
   std::lock_guard lock(queue_mutex_);
   s.queued = queue_.size();
   return s;
@@ -470,8 +579,9 @@ void PostgresStore::run_writer() {
   std::vector<std::function<void()>> room;
   std::unique_lock lock(queue_mutex_);
   for (;;) {
-    if (!work_cv_.wait_for(lock, idle_tick,
-                           [&] { return !queue_.empty() || !queue_writes_.empty() || stopping_; })) {
+    if (!work_cv_.wait_for(lock, idle_tick, [&] {
+          return !queue_.empty() || !queue_writes_.empty() || stopping_ || retention_asked_ > retention_ran_;
+        })) {
       lock.unlock();
       // A connection lost while idle comes back before the next write needs it.
       if (!writer_db_) {
@@ -479,7 +589,20 @@ void PostgresStore::run_writer() {
         writer_connection(ignored);
       }
       trim_memory_after_burst();
+      // A failed pass is logged by the pass and tried again retention_check later.
+      if (std::chrono::steady_clock::now() >= retention_due_) static_cast<void>(retention_pass());
       lock.lock();
+      continue;
+    }
+    if (retention_asked_ > retention_ran_) {
+      // enforce_retention(): a pass now, between batches, on this thread's connection.
+      const std::uint64_t asked = retention_asked_;
+      lock.unlock();
+      auto dropped = retention_pass();
+      lock.lock();
+      retention_result_ = std::move(dropped);
+      retention_ran_ = asked;
+      done_cv_.notify_all();
       continue;
     }
     if (queue_.empty() && queue_writes_.empty()) return;
@@ -511,6 +634,8 @@ void PostgresStore::run_writer() {
     else
       batch.clear();
     answer_queue_writes(writes, queue_error);
+    // Under steady load the writer is never idle: the pass comes between batches when it is due.
+    if (std::chrono::steady_clock::now() >= retention_due_) static_cast<void>(retention_pass());
 
     lock.lock();
     processed_ = batch_end;
@@ -551,9 +676,11 @@ bool PostgresStore::insert_entries(const std::vector<JournalEntry>& batch, std::
   std::size_t rows = 0;
   auto send = [&]() -> bool {
     if (rows == 0) return true;
-    sql += " ON CONFLICT (message_id) DO UPDATE SET seq = DEFAULT";
-    for (std::string_view column : {"trace_id", "flow_id", "received_at", "latency_us", "outcome", "status", "source",
-                                    "error", "request", "reply", "request_size", "reply_size", "request_truncated",
+    // A row is its message id at its received_at (the partition key must be in every unique key);
+    // a rewrite keeps both (accept: stored), so it replaces the row as INSERT OR REPLACE does.
+    sql += " ON CONFLICT (message_id, received_at) DO UPDATE SET seq = DEFAULT";
+    for (std::string_view column : {"trace_id", "flow_id", "latency_us", "outcome", "status", "source", "error",
+                                    "request", "reply", "request_size", "reply_size", "request_truncated",
                                     "reply_truncated", "business_keys"}) {
       sql += ", ";
       sql += column;
@@ -629,19 +756,29 @@ std::size_t PostgresStore::write_batch(const std::vector<JournalEntry>& batch, s
     return 0;
   };
   if (!writer_connection(reason)) return fail_all(reason);
-  if (!pg::exec(writer_db_.get(), "BEGIN", reason)) {
-    // Nothing of the batch has been sent: a connection that died while idle (a server restart,
-    // a proxy's idle timeout) is replaced and the batch goes on the new one.
-    if (!pg::connection_bad(writer_db_.get()))
-      return fail_all("store: beginning a write to '" + where_ + "' failed: " + reason);
-    lost_writer_connection(reason);
-    if (!writer_connection(reason)) return fail_all(reason);
-    if (!pg::exec(writer_db_.get(), "BEGIN", reason))
-      return fail_all("store: beginning a write to '" + where_ + "' failed: " + reason);
-  }
-
+  const std::vector<JournalDay> days = batch.empty() ? std::vector<JournalDay>{} : days_of(batch);
   std::size_t rows = 0;
-  if (!batch.empty()) {
+  bool journal_rows = !batch.empty();
+  // Once, when a day this writer remembered was dropped by another node meanwhile.
+  bool rewrite_once = true;
+  for (;;) {
+    if (journal_rows && !make_days(days, error)) {
+      // Without its day's partition no row can go in; the queue writes still can.
+      if (!writer_connection(reason)) return fail_all(reason);
+      if (writes.empty()) return fail_all(error);
+      journal_rows = false;
+    }
+    if (!pg::exec(writer_db_.get(), "BEGIN", reason)) {
+      // Nothing of the batch has been sent: a connection that died while idle (a server restart,
+      // a proxy's idle timeout) is replaced and the batch goes on the new one.
+      if (!pg::connection_bad(writer_db_.get()))
+        return fail_all("store: beginning a write to '" + where_ + "' failed: " + reason);
+      lost_writer_connection(reason);
+      if (!writer_connection(reason)) return fail_all(reason);
+      if (!pg::exec(writer_db_.get(), "BEGIN", reason))
+        return fail_all("store: beginning a write to '" + where_ + "' failed: " + reason);
+    }
+    if (!journal_rows) break;
     // With queue writes in the batch, journal rows that fail must not take them along (in SQLite
     // a bad row costs that row): a savepoint keeps the transaction usable after a failed insert.
     const bool guarded = !writes.empty();
@@ -649,11 +786,21 @@ std::size_t PostgresStore::write_batch(const std::vector<JournalEntry>& batch, s
       return fail_all("store: writing to '" + where_ + "' failed: " + reason);
     if (insert_entries(batch, error)) {
       rows = batch.size();
-    } else if (!guarded || pg::connection_bad(writer_db_.get())) {
-      return fail_all(error);
-    } else if (!pg::exec(writer_db_.get(), "ROLLBACK TO SAVEPOINT journal_rows", reason)) {
-      return fail_all(error + "; and rolling back: " + reason);
+      break;
     }
+    if (pg::connection_bad(writer_db_.get())) return fail_all(error);
+    if (!pg::exec(writer_db_.get(), guarded ? "ROLLBACK TO SAVEPOINT journal_rows" : "ROLLBACK", reason))
+      return fail_all(error + "; and rolling back: " + reason);
+    // Nothing but the journal rows was in the transaction yet, so all of it can go again.
+    if (rewrite_once && days_.lost_any(writer_db_.get(), days)) {
+      rewrite_once = false;
+      error.clear();
+      if (guarded && !pg::exec(writer_db_.get(), "ROLLBACK", reason))
+        return fail_all("store: rolling back a write to '" + where_ + "' failed: " + reason);
+      continue;
+    }
+    if (!guarded) return fail_all(error);
+    break;
   }
 
   std::string failed;
@@ -706,12 +853,15 @@ auto PostgresStore::read_with_reconnect(Read read) const -> decltype(read(static
   return result;
 }
 
-Expected<std::vector<JournalEntry>> PostgresStore::search(const JournalQuery& query) const {
-  // As SqliteStore::search: with keys, the walk starts on journal_keys' primary key for the first
-  // key, newest first, and every further key is a probe per hit.
+namespace {
+
+// As SqliteStore::search: with keys, the walk starts on journal_keys' primary key for the first
+// key, newest first, and every further key is a probe per hit. Each day is a partition: a time
+// window leaves out the others when the statement is planned (its parameters are known then), and
+// a walk newest first goes through the days in order (an ordered Append), so LIMIT stops it early.
+std::string search_sql(const JournalQuery& query, pg::Params& p) {
   const bool by_key = !query.keys.empty();
   std::string sql(select_columns);
-  pg::Params p;
   const char* separator = " WHERE ";
   auto where_clause = [&](std::string_view before, std::string_view after = "") {
     sql += separator;
@@ -764,7 +914,14 @@ Expected<std::vector<JournalEntry>> PostgresStore::search(const JournalQuery& qu
   sql += by_key ? " ORDER BY k.received_at DESC, k.message_id DESC LIMIT $"
                 : " ORDER BY j.received_at DESC, j.seq DESC LIMIT $";
   sql += std::to_string(p.size());
+  return sql;
+}
 
+}  // namespace
+
+Expected<std::vector<JournalEntry>> PostgresStore::search(const JournalQuery& query) const {
+  pg::Params p;
+  const std::string sql = search_sql(query, p);
   return read_with_reconnect([&](pg_conn* db) -> Expected<std::vector<JournalEntry>> {
     std::string reason;
     pg::ResultPtr result = pg::exec(db, sql, p, reason);
@@ -776,14 +933,81 @@ Expected<std::vector<JournalEntry>> PostgresStore::search(const JournalQuery& qu
   });
 }
 
+Expected<std::string> PostgresStore::query_plan(const JournalQuery& query, bool analyze) const {
+  pg::Params p;
+  const std::string sql = std::string(analyze ? "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) "
+                                              : "EXPLAIN (COSTS OFF) ") +
+                          search_sql(query, p);
+  return read_with_reconnect([&](pg_conn* db) -> Expected<std::string> {
+    std::string reason;
+    pg::ResultPtr result = pg::exec(db, sql, p, reason);
+    if (!result) return Error{ErrorKind::unavailable, "store: explaining a search of '" + where_ + "' failed: " + reason};
+    std::string plan;
+    for (int row = 0; row < pg::rows(result.get()); ++row) {
+      if (row) plan += '\n';
+      plan += pg::get_string(result.get(), row, 0);
+    }
+    return plan;
+  });
+}
+
 Expected<std::vector<Delivery>> PostgresStore::deliveries(const DeliveryQuery& query) const {
   return read_with_reconnect(
       [&](pg_conn* db) -> Expected<std::vector<Delivery>> { return read_postgres_deliveries(db, query, where_); });
 }
 
-// Partitions by day come with the PostgreSQL retention work under way; until then nothing is dropped.
 Expected<std::vector<std::string>> PostgresStore::enforce_retention() {
-  return Error{ErrorKind::unavailable, "store: journal retention is not implemented for PostgreSQL yet"};
+  std::unique_lock lock(queue_mutex_);
+  const std::uint64_t asked = ++retention_asked_;
+  work_cv_.notify_one();
+  done_cv_.wait(lock, [&] { return retention_ran_ >= asked; });
+  return retention_result_;
+}
+
+std::vector<JournalDay> PostgresStore::days_of(const std::vector<JournalEntry>& batch) {
+  const auto now = std::chrono::system_clock::now();
+  std::vector<JournalDay> days{journal_day(now)};
+  if (journal_day(now + make_tomorrow_ahead) != days.front()) days.push_back(journal_day(now + make_tomorrow_ahead));
+  for (const JournalEntry& entry : batch) {
+    const JournalDay day = journal_day(entry.received_at);
+    if (std::find(days.begin(), days.end(), day) == days.end()) days.push_back(day);
+  }
+  return days;
+}
+
+bool PostgresStore::make_days(const std::vector<JournalDay>& days, std::string& error) {
+  std::string reason;
+  bool made = days_.ensure(writer_db_.get(), days, reason);
+  if (!made && pg::connection_bad(writer_db_.get())) {
+    // As at BEGIN: nothing of the batch was sent, so a connection that died while idle is replaced.
+    lost_writer_connection(reason);
+    made = writer_connection(reason) && days_.ensure(writer_db_.get(), days, reason);
+  }
+  if (!made) {
+    error = "store: making the journal's partitions in '" + where_ + "' failed: " + reason;
+    return false;
+  }
+  segments_.store(days_.days_begun(std::chrono::system_clock::now()), std::memory_order_relaxed);
+  return true;
+}
+
+Expected<std::vector<std::string>> PostgresStore::retention_pass() {
+  retention_due_ = std::chrono::steady_clock::now() + limits_.retention_check;
+  std::string reason;
+  if (!writer_connection(reason)) return Error{ErrorKind::unavailable, reason};
+  PostgresJournalDays::Pass pass = days_.enforce(writer_db_.get(), limits_, std::chrono::system_clock::now());
+  if (!pass.error.empty() && pg::connection_bad(writer_db_.get())) lost_writer_connection(pass.error);
+  segments_dropped_.fetch_add(pass.dropped.size(), std::memory_order_relaxed);
+  for (const std::string& day : pass.dropped)
+    log::system().info("journal: dropped the day {} from '{}' (retention)", day, where_);
+  if (!pass.error.empty()) {
+    // Each failure of a pass is logged; the next pass, retention_check later, tries again.
+    log::system().warn("journal: a retention pass on '{}' stopped: {}", where_, pass.error);
+    return Error{ErrorKind::unavailable, pass.error + " ('" + where_ + "')"};
+  }
+  segments_.store(pass.days, std::memory_order_relaxed);
+  segment_bytes_.store(pass.bytes, std::memory_order_relaxed);
+  return std::move(pass.dropped);
 }
 
 }  // namespace qiao

@@ -21,6 +21,7 @@
 
 #include "core/store/pg_util.hpp"
 #include "core/store/postgres_idempotency.hpp"
+#include "core/store/postgres_journal_days.hpp"
 #include "core/store/queue_write.hpp"
 #include "core/store/store.hpp"
 
@@ -31,6 +32,9 @@ class PostgresStore final : public Store {
   static constexpr std::size_t default_queue_capacity = 65536;
   // The schema version this build writes; the same numbering as the SQLite store's.
   static int schema_version();
+  // Brings a database's schema to `version` (at most schema_version()) without opening a store:
+  // a database as an older qiao left it, for the tests of a migration.
+  static Status create_schema(const std::string& url, int version);
 
   // Connects to `url` (postgres://user@host/db or any libpq connection string), brings the
   // schema up to date and starts the writer. An unreachable server, a refused login or a database
@@ -61,6 +65,9 @@ class PostgresStore final : public Store {
   void claim(IdempotencyClaim claim, IdempotencyClaimed done) override;
   void settle(IdempotencySettle settle, std::vector<Delivery> deliveries, DeliveriesStored done) override;
 
+  // PostgreSQL's plan for that search (EXPLAIN, one line per plan line; with `analyze` the search
+  // runs and the plan says which partitions it visited): which days and indexes a search reads.
+  Expected<std::string> query_plan(const JournalQuery& query, bool analyze = false) const;
   // Why the most recent failed write failed; empty while every write has succeeded.
   std::string last_write_error() const;
   // The URL without its password, as errors name it.
@@ -82,6 +89,12 @@ class PostgresStore final : public Store {
                           std::string& queue_error);
   // Within the open transaction; false with `error` when the statement failed.
   bool insert_entries(const std::vector<JournalEntry>& batch, std::string& error);
+  // The days whose partitions a batch needs: its entries', today's and, ahead of midnight, tomorrow's.
+  static std::vector<JournalDay> days_of(const std::vector<JournalEntry>& batch);
+  // Writer thread, outside a transaction: makes the partitions of `days` that are missing.
+  bool make_days(const std::vector<JournalDay>& days, std::string& error);
+  // Writer thread: drops the days retention says go and fills the stats; the days dropped.
+  Expected<std::vector<std::string>> retention_pass();
   void trim_memory_after_burst();
   void add_queue_write(QueueWrite write);
   // Reader side: runs `read` on the reader connection, reconnecting once when it was lost.
@@ -98,6 +111,8 @@ class PostgresStore final : public Store {
   std::chrono::steady_clock::time_point reconnect_at_{};
   std::chrono::milliseconds reconnect_backoff_{0};
   std::string connection_error_;  // why the writer has no connection, while it has none
+  PostgresJournalDays days_;
+  std::chrono::steady_clock::time_point retention_due_{};  // the next periodic retention pass
 
   mutable std::mutex read_mutex_;  // one read at a time on reader_db_
   mutable pg::ConnPtr reader_db_;
@@ -116,6 +131,10 @@ class PostgresStore final : public Store {
   bool stopping_ = false;
   int flush_waiters_ = 0;
   std::string last_write_error_;
+  // enforce_retention(): passes asked for and the last asked for that the writer ran, its result.
+  std::uint64_t retention_asked_ = 0;
+  std::uint64_t retention_ran_ = 0;
+  Expected<std::vector<std::string>> retention_result_ = std::vector<std::string>{};
 
   std::atomic<std::uint64_t> written_{0};
   std::atomic<std::uint64_t> dropped_write_failed_{0};
@@ -125,6 +144,9 @@ class PostgresStore final : public Store {
   std::atomic<std::uint64_t> memory_trims_{0};
   std::atomic<std::uint64_t> commits_{0};
   std::atomic<std::uint64_t> bytes_since_trim_{0};
+  std::atomic<std::uint64_t> segments_{0};
+  std::atomic<std::uint64_t> segment_bytes_{0};
+  std::atomic<std::uint64_t> segments_dropped_{0};
 
   std::thread writer_;  // started last, once everything it touches exists
 };

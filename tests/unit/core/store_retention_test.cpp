@@ -68,6 +68,13 @@ std::vector<std::string> enforce(Store& store) {
   return *dropped;
 }
 
+// The days the database holds that have begun: a store may make tomorrow's ahead of midnight.
+std::vector<std::string> days_begun(qiao_test::StoreBackend& backend, Clock::time_point midnight) {
+  std::vector<std::string> days = backend.journal_days();
+  std::erase_if(days, [&](const std::string& day) { return day > day_name(midnight); });
+  return days;
+}
+
 // Three days: the day before yesterday, yesterday and today, two messages each.
 void write_three_days(Store& store, Clock::time_point midnight) {
   const Clock::time_point days[] = {midnight - 48h, midnight - 24h, midnight};
@@ -105,7 +112,7 @@ STORE_CASE("store: a search walks the journal's days newest first, limits and wi
   CHECK(ids_found(*store, by_key) == std::vector<std::string>{"m-6", "m-4"});
 
   if (backend.lasting())
-    CHECK(backend.journal_days() ==
+    CHECK(days_begun(backend, midnight) ==
           std::vector<std::string>{day_name(midnight - 48h), day_name(midnight - 24h), day_name(midnight)});
   CHECK(enforce(*store).empty());  // no retention configured: every day stays
   CHECK(store->stats().segments == 3);
@@ -127,7 +134,7 @@ STORE_CASE("store: retention drops the days older than max_age whole, their keys
   by_id.message_id = "m-1";
   CHECK(ids_found(*store, by_id).empty());
   if (backend.lasting())
-    CHECK(backend.journal_days() == std::vector<std::string>{day_name(midnight - 24h), day_name(midnight)});
+    CHECK(days_begun(backend, midnight) == std::vector<std::string>{day_name(midnight - 24h), day_name(midnight)});
   const qiao::JournalStats stats = store->stats();
   CHECK(stats.segments == 2);
   CHECK(stats.segments_dropped == 1);
@@ -205,5 +212,5 @@ LASTING_STORE_CASE("store: the journal's days are found again when the store is 
   CHECK(store->stats().segments == 3);
   CHECK(ids_found(*store, {}).size() == 6);
   CHECK(enforce(*store) == std::vector<std::string>{day_name(midnight - 48h)});
-  CHECK(backend.journal_days() == std::vector<std::string>{day_name(midnight - 24h), day_name(midnight)});
+  CHECK(days_begun(backend, midnight) == std::vector<std::string>{day_name(midnight - 24h), day_name(midnight)});
 }
