@@ -83,8 +83,7 @@ std::string make_journal_day_sql(JournalDay day) {
 Expected<std::map<JournalDay, PostgresJournalDays::Partitions>> PostgresJournalDays::list(pg_conn* db,
                                                                                          bool with_sizes) {
   // A partition another node drops meanwhile has no size any more (NULL): it counts for nothing.
-  std::string sql =
-      "SELECT c.relname::text, p.relname::text, pg_get_expr(c.relpartbound, c.oid), ";
+  std::string sql = "SELECT c.relname::text, p.relname::text, pg_get_expr(c.relpartbound, c.oid), ";
   sql += with_sizes ? "coalesce(pg_total_relation_size(c.oid), 0)" : "0::bigint";
   sql += " FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent "
          "WHERE i.inhparent IN ('journal'::regclass, 'journal_keys'::regclass)";
@@ -165,7 +164,8 @@ bool PostgresJournalDays::lost_any(pg_conn* db, const std::vector<JournalDay>& d
 
 std::uint64_t PostgresJournalDays::days_begun(std::chrono::system_clock::time_point now) const {
   const JournalDay today = journal_day(now);
-  return static_cast<std::uint64_t>(std::count_if(known_.begin(), known_.end(), [&](JournalDay d) { return d <= today; }));
+  const auto begun = std::count_if(known_.begin(), known_.end(), [&](JournalDay day) { return day <= today; });
+  return static_cast<std::uint64_t>(begun);
 }
 
 PostgresJournalDays::Pass PostgresJournalDays::enforce(pg_conn* db, const JournalLimits& limits,

@@ -399,8 +399,8 @@ Expected<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& 
     return Error{ErrorKind::config, "store: cannot set up a session on '" + where + "': " + reason};
   pg::ConnPtr reader = pg::connect(url, reason);
   if (!reader) return Error{ErrorKind::config, "store: cannot connect to '" + where + "': " + reason};
-  // The days there are, so stats() shows them from the start; the first pass is retention_check
-  // after opening (a node starting among others has no reason to prune at once).
+  // The days there are, so stats() shows them from the start. The first pass comes retention_check
+  // after opening, on the writer thread: opening drops nothing and takes no lock on the journal.
   PostgresJournalDays days;
   auto found = days.load(writer.get(), std::chrono::system_clock::now());
   if (!found) return Error{ErrorKind::config, "store: cannot read the journal's days in '" + where + "': " +
@@ -941,7 +941,8 @@ Expected<std::string> PostgresStore::query_plan(const JournalQuery& query, bool 
   return read_with_reconnect([&](pg_conn* db) -> Expected<std::string> {
     std::string reason;
     pg::ResultPtr result = pg::exec(db, sql, p, reason);
-    if (!result) return Error{ErrorKind::unavailable, "store: explaining a search of '" + where_ + "' failed: " + reason};
+    if (!result)
+      return Error{ErrorKind::unavailable, "store: explaining a search of '" + where_ + "' failed: " + reason};
     std::string plan;
     for (int row = 0; row < pg::rows(result.get()); ++row) {
       if (row) plan += '\n';
