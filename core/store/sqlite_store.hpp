@@ -57,7 +57,6 @@ class SqliteStore final : public Store {
   bool journal_has_room() const override;
   void when_journal_has_room(std::function<void()> ready) override;
   void flush() override;
-  Expected<std::vector<std::string>> enforce_retention() override { return std::vector<std::string>{}; }
   // `since` is inclusive and `until` exclusive, so consecutive windows never overlap.
   Expected<std::vector<JournalEntry>> search(const JournalQuery& query) const override;
   // SQLite's plan for that search (EXPLAIN QUERY PLAN, its steps joined by "; "): which index a
