@@ -13,7 +13,6 @@ namespace qiao {
 
 namespace {
 
-constexpr std::int64_t micros_per_day = 86'400'000'000;
 // Held while a writer reads which partitions exist and makes the missing ones, so that two nodes
 // making the same day take turns: the second finds it made. 'qiad' in ASCII ('qiao' is the schema's).
 constexpr std::string_view days_lock_sql = "SELECT pg_advisory_xact_lock(1902731620)";
@@ -60,21 +59,7 @@ std::optional<JournalDay> day_of_partition(std::string_view parent, std::string_
   return day;
 }
 
-std::chrono::system_clock::time_point day_end(JournalDay day) {
-  return std::chrono::system_clock::time_point{std::chrono::microseconds((day + 1) * micros_per_day)};
-}
-
 }  // namespace
-
-JournalDay journal_day(std::chrono::system_clock::time_point at) {
-  return std::chrono::floor<std::chrono::days>(at).time_since_epoch().count();
-}
-
-std::string journal_day_name(JournalDay day) {
-  const std::string compact = compact_date(day);
-  const std::size_t year_digits = compact.size() - 4;
-  return compact.substr(0, year_digits) + "-" + compact.substr(year_digits, 2) + "-" + compact.substr(year_digits + 2);
-}
 
 std::string make_journal_day_sql(JournalDay day) {
   return make_partition_sql(journal_parent, day) + make_partition_sql(keys_parent, day);
@@ -114,7 +99,7 @@ Expected<PostgresJournalDays::Pass> PostgresJournalDays::load(pg_conn* db, std::
   if (!found) return std::move(found).error();
   remember(*found);
   Pass pass;
-  const JournalDay today = journal_day(now);
+  const JournalDay today = journal_day_of(now);
   for (const auto& [day, partitions] : *found) {
     if (day > today) continue;
     ++pass.days;
@@ -163,7 +148,7 @@ bool PostgresJournalDays::lost_any(pg_conn* db, const std::vector<JournalDay>& d
 }
 
 std::uint64_t PostgresJournalDays::days_begun(std::chrono::system_clock::time_point now) const {
-  const JournalDay today = journal_day(now);
+  const JournalDay today = journal_day_of(now);
   const auto begun = std::count_if(known_.begin(), known_.end(), [&](JournalDay day) { return day <= today; });
   return static_cast<std::uint64_t>(begun);
 }
@@ -177,16 +162,17 @@ PostgresJournalDays::Pass PostgresJournalDays::enforce(pg_conn* db, const Journa
     return pass;
   }
   remember(*found);
-  const JournalDay today = journal_day(now);
+  const JournalDay today = journal_day_of(now);
   std::vector<std::pair<JournalDay, Partitions>> begun;
   for (const auto& entry : *found)
     if (entry.first <= today) begun.push_back(entry);  // a map: oldest first
 
   std::size_t keep_from = 0;  // begun[keep_from …] stay
   if (limits.max_age.count() > 0)
-    while (keep_from < begun.size() && now - day_end(begun[keep_from].first) > limits.max_age) ++keep_from;
+    while (keep_from < begun.size() && now - journal_day_start(begun[keep_from].first + 1) > limits.max_age) ++keep_from;
   std::uint64_t total = 0;
   for (std::size_t i = keep_from; i < begun.size(); ++i) total += begun[i].second.bytes;
+  const std::size_t by_age = keep_from;
   if (limits.max_bytes > 0)
     while (total > limits.max_bytes && begun.size() - keep_from > 1) total -= begun[keep_from++].second.bytes;
 
@@ -210,6 +196,8 @@ PostgresJournalDays::Pass PostgresJournalDays::enforce(pg_conn* db, const Journa
       break;
     }
     pass.dropped.push_back(journal_day_name(day));
+    pass.why.push_back(std::to_string(partitions.bytes) + " bytes): " +
+                       (i < by_age ? "older than journal.max_age" : "the journal was larger than journal.max_bytes"));
   }
   pass.days = begun.size() - keep_from;
   pass.bytes = 0;

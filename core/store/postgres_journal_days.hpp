@@ -16,17 +16,13 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/store/sqlite_journal_days.hpp"  // JournalDay, journal_day_of, journal_day_name: one UTC day for both
 #include "core/store/store.hpp"
 
 struct pg_conn;
 
 namespace qiao {
 
-// Days since 1970-01-01, UTC: the day of received_at, rounded down (midnight UTC to midnight UTC).
-using JournalDay = std::int64_t;
-JournalDay journal_day(std::chrono::system_clock::time_point at);
-// "2026-12-04", as enforce_retention() names a day.
-std::string journal_day_name(JournalDay day);
 // The statements (within an open transaction) that make a day's two partitions: each a table
 // LIKE its parent, then attached, which takes SHARE UPDATE EXCLUSIVE on the parent (CREATE TABLE …
 // PARTITION OF would take ACCESS EXCLUSIVE, stopping every search and write while it waits).
@@ -37,6 +33,7 @@ class PostgresJournalDays {
   // What a retention pass did and found.
   struct Pass {
     std::vector<std::string> dropped;  // oldest first, YYYY-MM-DD
+    std::vector<std::string> why;      // for each of them: the bytes it held and the limit it passed
     std::uint64_t days = 0;            // days kept that have begun (stats().segments)
     std::uint64_t bytes = 0;           // their partitions' size, both tables (stats().segment_bytes)
     std::string error;                 // why the pass stopped early; the days in `dropped` are gone

@@ -967,10 +967,10 @@ Expected<std::vector<std::string>> PostgresStore::enforce_retention() {
 
 std::vector<JournalDay> PostgresStore::days_of(const std::vector<JournalEntry>& batch) {
   const auto now = std::chrono::system_clock::now();
-  std::vector<JournalDay> days{journal_day(now)};
-  if (journal_day(now + make_tomorrow_ahead) != days.front()) days.push_back(journal_day(now + make_tomorrow_ahead));
+  std::vector<JournalDay> days{journal_day_of(now)};
+  if (journal_day_of(now + make_tomorrow_ahead) != days.front()) days.push_back(journal_day_of(now + make_tomorrow_ahead));
   for (const JournalEntry& entry : batch) {
-    const JournalDay day = journal_day(entry.received_at);
+    const JournalDay day = journal_day_of(entry.received_at);
     if (std::find(days.begin(), days.end(), day) == days.end()) days.push_back(day);
   }
   return days;
@@ -999,8 +999,8 @@ Expected<std::vector<std::string>> PostgresStore::retention_pass() {
   PostgresJournalDays::Pass pass = days_.enforce(writer_db_.get(), limits_, std::chrono::system_clock::now());
   if (!pass.error.empty() && pg::connection_bad(writer_db_.get())) lost_writer_connection(pass.error);
   segments_dropped_.fetch_add(pass.dropped.size(), std::memory_order_relaxed);
-  for (const std::string& day : pass.dropped)
-    log::system().info("journal: dropped the day {} from '{}' (retention)", day, where_);
+  for (std::size_t i = 0; i < pass.dropped.size(); ++i)
+    log::system().info("journal: dropped the day {} from '{}' ({}", pass.dropped[i], where_, pass.why[i]);
   if (!pass.error.empty()) {
     // Each failure of a pass is logged; the next pass, retention_check later, tries again.
     log::system().warn("journal: a retention pass on '{}' stopped: {}", where_, pass.error);

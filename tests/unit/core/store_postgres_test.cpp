@@ -644,7 +644,7 @@ TEST_CASE("store postgres: two nodes pruning at once both succeed, and the day's
     }
     node_a->flush();
     REQUIRE(node_a->written() == 8);
-    const auto name = qiao::journal_day_name(qiao::journal_day(old_day));
+    const auto name = qiao::journal_day_name(qiao::journal_day_of(old_day));
     const std::int64_t before = std::stoll(backend.sql_text("SELECT pg_database_size(current_database())"));
 
     Expected<std::vector<std::string>> by_a = std::vector<std::string>{};
