@@ -779,28 +779,24 @@ std::size_t PostgresStore::write_batch(const std::vector<JournalEntry>& batch, s
         return fail_all("store: beginning a write to '" + where_ + "' failed: " + reason);
     }
     if (!journal_rows) break;
-    // With queue writes in the batch, journal rows that fail must not take them along (in SQLite
-    // a bad row costs that row): a savepoint keeps the transaction usable after a failed insert.
-    const bool guarded = !writes.empty();
-    if (guarded && !pg::exec(writer_db_.get(), "SAVEPOINT journal_rows", reason))
-      return fail_all("store: writing to '" + where_ + "' failed: " + reason);
     if (insert_entries(batch, error)) {
       rows = batch.size();
       break;
     }
     if (pg::connection_bad(writer_db_.get())) return fail_all(error);
-    if (!pg::exec(writer_db_.get(), guarded ? "ROLLBACK TO SAVEPOINT journal_rows" : "ROLLBACK", reason))
+    // Nothing but the journal rows is in the transaction yet, so it is rolled back whole and the
+    // batch goes again: once with the day made again when another node dropped it, else without
+    // its journal rows, which must not take the queue writes along (in SQLite a bad row costs
+    // that row).
+    if (!pg::exec(writer_db_.get(), "ROLLBACK", reason))
       return fail_all(error + "; and rolling back: " + reason);
-    // Nothing but the journal rows was in the transaction yet, so all of it can go again.
     if (rewrite_once && days_.lost_any(writer_db_.get(), days)) {
       rewrite_once = false;
       error.clear();
-      if (guarded && !pg::exec(writer_db_.get(), "ROLLBACK", reason))
-        return fail_all("store: rolling back a write to '" + where_ + "' failed: " + reason);
       continue;
     }
-    if (!guarded) return fail_all(error);
-    break;
+    if (writes.empty()) return fail_all(error);
+    journal_rows = false;
   }
 
   std::string failed;
