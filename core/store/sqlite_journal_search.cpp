@@ -7,7 +7,7 @@
 #include <string_view>
 #include <variant>
 
-#include "core/store/journal_key_bytes.hpp"
+#include "core/store/journal_row_bytes.hpp"
 #include "core/store/sqlite_util.hpp"
 
 namespace qiao {
@@ -22,7 +22,7 @@ namespace {
 constexpr std::string_view select_columns =
     "SELECT j.message_id, j.trace_id, j.flow_id, j.received_at, j.latency_us, j.outcome, j.status, j.source, "
     "j.error, j.request, j.reply, j.request_size, j.reply_size, j.request_truncated, j.reply_truncated, "
-    "j.business_keys";
+    "j.business_keys, j.steps";
 
 JournalEntry read_entry(sqlite3_stmt* stmt) {
   JournalEntry e;
@@ -48,6 +48,7 @@ JournalEntry read_entry(sqlite3_stmt* stmt) {
   e.request_truncated = sqlite3_column_int(stmt, 13) != 0;
   e.reply_truncated = sqlite3_column_int(stmt, 14) != 0;
   if (sqlite3_column_type(stmt, 15) != SQLITE_NULL) e.keys = decode_journal_keys(column_string(stmt, 15));
+  if (sqlite3_column_type(stmt, 16) != SQLITE_NULL) e.steps = decode_journal_steps(column_string(stmt, 16));
   return e;
 }
 

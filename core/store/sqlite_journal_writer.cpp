@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "core/owner_only.hpp"
+#include "core/store/journal_row_bytes.hpp"
 
 namespace qiao {
 
@@ -20,7 +21,8 @@ using sqlite::to_micros;
 namespace {
 
 // The tables of a day, as the main file's journal had them at its schema version 5 (see
-// core/store/README.md): the search indexes, and the business keys' index of primary keys.
+// core/store/README.md) and each message's steps: the search indexes, and the business keys'
+// index of primary keys.
 // `{s}` is the day's schema name. A day's PRAGMA user_version is its own schema version.
 constexpr int day_schema_version = 1;
 constexpr std::string_view day_schema = R"sql(
@@ -40,7 +42,8 @@ CREATE TABLE {s}.journal (
   reply_size        INTEGER,
   request_truncated INTEGER NOT NULL DEFAULT 0,
   reply_truncated   INTEGER NOT NULL DEFAULT 0,
-  business_keys     BLOB
+  business_keys     BLOB,
+  steps             BLOB
 );
 CREATE INDEX {s}.journal_flow_time ON journal (flow_id, received_at);
 CREATE INDEX {s}.journal_time ON journal (received_at);
@@ -54,7 +57,8 @@ CREATE TABLE {s}.journal_keys (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::string_view entry_columns =
+// The columns the main file's journal had (version 5), which copy_from_main moves.
+constexpr std::string_view moved_columns =
     "message_id, trace_id, flow_id, received_at, latency_us, outcome, status, source, error, request, reply, "
     "request_size, reply_size, request_truncated, reply_truncated, business_keys";
 
@@ -88,8 +92,8 @@ sqlite3_int64 as_int64(std::uint64_t n) {
   return static_cast<sqlite3_int64>(std::min<std::uint64_t>(n, std::numeric_limits<sqlite3_int64>::max()));
 }
 
-int bind_entry(sqlite3_stmt* stmt, const JournalEntry& e, const std::string& keys) {
-  const std::array<int, 16> rcs = {
+int bind_entry(sqlite3_stmt* stmt, const JournalEntry& e, const std::string& keys, const std::string& steps) {
+  const std::array<int, 17> rcs = {
       bind_text(stmt, 1, e.message_id),
       bind_text(stmt, 2, e.trace_id),
       bind_text(stmt, 3, e.flow_id),
@@ -106,6 +110,7 @@ int bind_entry(sqlite3_stmt* stmt, const JournalEntry& e, const std::string& key
       sqlite3_bind_int(stmt, 14, e.request_truncated ? 1 : 0),
       sqlite3_bind_int(stmt, 15, e.reply_truncated ? 1 : 0),
       keys.empty() ? sqlite3_bind_null(stmt, 16) : bind_blob(stmt, 16, keys),
+      steps.empty() ? sqlite3_bind_null(stmt, 17) : bind_blob(stmt, 17, steps),
   };
   for (int rc : rcs)
     if (rc != SQLITE_OK) return rc;
@@ -207,8 +212,8 @@ Status JournalWriter::attach(JournalDay day) {
       }
     }
   }
-  const std::string insert = "INSERT OR REPLACE INTO " + a.schema + ".journal (" + std::string(entry_columns) +
-                             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  const std::string insert = "INSERT OR REPLACE INTO " + a.schema + ".journal (" + std::string(moved_columns) +
+                             ", steps) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   // A row rewritten under the same message id keeps the key rows of its first write; they name a
   // received_at the row no longer has, so the search's join by both leaves them out.
   const std::string insert_key = "INSERT OR IGNORE INTO " + a.schema +
@@ -228,7 +233,8 @@ bool JournalWriter::write(const JournalEntry& entry, const std::string& keys, st
     return false;
   }
   a->last_used = ++uses_;
-  int rc = bind_entry(a->insert.get(), entry, keys);
+  steps_ = encode_journal_steps(entry.steps);
+  int rc = bind_entry(a->insert.get(), entry, keys, steps_);
   if (rc == SQLITE_OK) rc = sqlite3_step(a->insert.get());
   sqlite3_reset(a->insert.get());
   if (rc != SQLITE_DONE) {
@@ -292,7 +298,7 @@ Status JournalWriter::copy_from_main(JournalDay day) {
   const std::string window = " WHERE received_at >= " + std::to_string(day * micros_per_day) + " AND received_at < " +
                              std::to_string((day + 1) * micros_per_day);
   const std::string copy = "BEGIN IMMEDIATE; INSERT OR REPLACE INTO " + a->schema + ".journal (" +
-                           std::string(entry_columns) + ") SELECT " + std::string(entry_columns) + " FROM main.journal" +
+                           std::string(moved_columns) + ") SELECT " + std::string(moved_columns) + " FROM main.journal" +
                            window + "; INSERT OR IGNORE INTO " + a->schema +
                            ".journal_keys (name, value, received_at, message_id) SELECT name, value, received_at, "
                            "message_id FROM main.journal_keys" + window + "; COMMIT;";

@@ -64,6 +64,7 @@ class JournalWriter {
   JournalDays& days_;
   std::vector<Attached> attached_;
   std::uint64_t uses_ = 0;
+  std::string steps_;  // the entry's steps as bytes, bound while its row is written
 };
 
 }  // namespace qiao

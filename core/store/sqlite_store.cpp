@@ -18,7 +18,7 @@
 #include <variant>
 
 #include "core/log.hpp"
-#include "core/store/journal_key_bytes.hpp"
+#include "core/store/journal_row_bytes.hpp"
 #include "core/store/sqlite_journal_search.hpp"
 #include "core/store/sqlite_util.hpp"
 
