@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "core/log.hpp"
+#include "core/store/journal_row_bytes.hpp"
 #include "core/store/postgres_deliveries.hpp"
 #include "core/store/postgres_journal_days.hpp"
 #include "core/store/sqlite_util.hpp"
@@ -136,6 +137,7 @@ CREATE TABLE journal_keys (
     // journals the message again with the received_at its queue row kept), so the upsert still
     // replaces it. journal_keys is partitioned the same way, so a day's keys go with its rows.
     // Version 5's tables are renamed, their rows moved (move_v5_journal_into_days) and dropped.
+    // A row keeps the steps its message went through (journal_row_bytes.hpp), as SQLite's days do.
     {R"sql(
 ALTER TABLE journal RENAME TO journal_v5;
 ALTER TABLE journal_v5 RENAME CONSTRAINT journal_pkey TO journal_v5_pkey;
@@ -161,6 +163,7 @@ CREATE TABLE journal (
   request_truncated BOOLEAN NOT NULL DEFAULT false,
   reply_truncated   BOOLEAN NOT NULL DEFAULT false,
   business_keys     BYTEA,
+  steps             BYTEA,
   PRIMARY KEY (message_id, received_at)
 ) PARTITION BY RANGE (received_at);
 CREATE INDEX journal_flow_time ON journal (flow_id, received_at, seq);
@@ -182,12 +185,12 @@ constexpr std::string_view schema_lock_sql = "SELECT pg_advisory_xact_lock(19027
 
 constexpr std::string_view entry_columns =
     "message_id, trace_id, flow_id, received_at, latency_us, outcome, status, source, error, request, reply, "
-    "request_size, reply_size, request_truncated, reply_truncated, business_keys";
+    "request_size, reply_size, request_truncated, reply_truncated, business_keys, steps";
 constexpr std::string_view select_columns =
     "SELECT j.message_id, j.trace_id, j.flow_id, j.received_at, j.latency_us, j.outcome, j.status, j.source, "
     "j.error, j.request, j.reply, j.request_size, j.reply_size, j.request_truncated, j.reply_truncated, "
-    "j.business_keys";
-constexpr int entry_params = 16;
+    "j.business_keys, j.steps";
+constexpr int entry_params = 17;
 // A log line now and then while a slow server keeps intake waiting, not one per batch.
 constexpr auto pressure_log_interval = std::chrono::seconds(60);
 // A statement takes at most 65535 parameters; a thousand rows stay well below, and a batch of
@@ -226,36 +229,12 @@ bool cut_payloads(JournalEntry& entry, std::uint64_t request_limit, std::uint64_
   return cut;
 }
 
-std::string encode_keys(const std::vector<JournalKey>& keys) {
-  std::string out;
-  for (const JournalKey& key : keys) {
-    out += key.name;
-    out += '\0';
-    out += key.value;
-    out += '\0';
-  }
-  return out;
-}
-
-std::vector<JournalKey> decode_keys(std::string_view bytes) {
-  std::vector<JournalKey> keys;
-  while (!bytes.empty()) {
-    const std::size_t name_end = bytes.find('\0');
-    if (name_end == std::string_view::npos) break;
-    const std::size_t value_end = bytes.find('\0', name_end + 1);
-    if (value_end == std::string_view::npos) break;
-    keys.push_back({std::string(bytes.substr(0, name_end)),
-                    std::string(bytes.substr(name_end + 1, value_end - name_end - 1))});
-    bytes.remove_prefix(value_end + 1);
-  }
-  return keys;
-}
-
 std::int64_t as_int64(std::uint64_t n) {
   return static_cast<std::int64_t>(std::min<std::uint64_t>(n, std::numeric_limits<std::int64_t>::max()));
 }
 
-void add_entry(pg::Params& p, const JournalEntry& e, const std::string& keys) {
+// `keys` and `steps` are the entry's lists as journal_row_bytes encodes them.
+void add_entry(pg::Params& p, const JournalEntry& e, const std::string& keys, const std::string& steps) {
   p.text(e.message_id).text(e.trace_id).text(e.flow_id).int64(to_micros(e.received_at)).int64(e.latency_us);
   p.text(e.outcome).int32(e.status).text(e.source).text(e.error);
   if (e.request) p.bytes(*e.request);
@@ -266,6 +245,8 @@ void add_entry(pg::Params& p, const JournalEntry& e, const std::string& keys) {
   p.int64(as_int64(e.reply_size)).boolean(e.request_truncated).boolean(e.reply_truncated);
   if (keys.empty()) p.null_bytes();
   else p.bytes(keys);
+  if (steps.empty()) p.null_bytes();
+  else p.bytes(steps);
 }
 
 JournalEntry read_entry(const pg_result* r, int row) {
@@ -286,7 +267,8 @@ JournalEntry read_entry(const pg_result* r, int row) {
   e.reply_size = pg::is_null(r, row, 12) ? e.reply.size() : static_cast<std::uint64_t>(pg::get_int(r, row, 12));
   e.request_truncated = pg::get_bool(r, row, 13);
   e.reply_truncated = pg::get_bool(r, row, 14);
-  if (!pg::is_null(r, row, 15)) e.keys = decode_keys(pg::get_string(r, row, 15));
+  if (!pg::is_null(r, row, 15)) e.keys = decode_journal_keys(pg::get_string(r, row, 15));
+  if (!pg::is_null(r, row, 16)) e.steps = decode_journal_steps(pg::get_string(r, row, 16));
   return e;
 }
 
@@ -672,7 +654,7 @@ bool PostgresStore::insert_entries(const std::vector<JournalEntry>& batch, std::
   pg::Params p;
   std::string sql;
   std::unordered_set<std::string_view> ids;
-  std::deque<std::string> keys;  // the statement's encoded keys, which its parameters point into
+  std::deque<std::string> lists;  // the statement's encoded keys and steps, which its parameters point into
   std::size_t rows = 0;
   auto send = [&]() -> bool {
     if (rows == 0) return true;
@@ -681,7 +663,7 @@ bool PostgresStore::insert_entries(const std::vector<JournalEntry>& batch, std::
     sql += " ON CONFLICT (message_id, received_at) DO UPDATE SET seq = DEFAULT";
     for (std::string_view column : {"trace_id", "flow_id", "latency_us", "outcome", "status", "source", "error",
                                     "request", "reply", "request_size", "reply_size", "request_truncated",
-                                    "reply_truncated", "business_keys"}) {
+                                    "reply_truncated", "business_keys", "steps"}) {
       sql += ", ";
       sql += column;
       sql += " = EXCLUDED.";
@@ -692,7 +674,7 @@ bool PostgresStore::insert_entries(const std::vector<JournalEntry>& batch, std::
     if (!ok) error = "store: writing an entry to '" + where_ + "' failed: " + reason;
     p.clear();
     ids.clear();
-    keys.clear();
+    lists.clear();
     rows = 0;
     return ok;
   };
@@ -705,7 +687,8 @@ bool PostgresStore::insert_entries(const std::vector<JournalEntry>& batch, std::
     if (rows == 0) sql = "INSERT INTO journal (" + std::string(entry_columns) + ") VALUES ";
     else sql += ", ";
     const int first = p.size();
-    add_entry(p, entry, keys.emplace_back(encode_keys(entry.keys)));
+    const std::string& row_keys = lists.emplace_back(encode_journal_keys(entry.keys));
+    add_entry(p, entry, row_keys, lists.emplace_back(encode_journal_steps(entry.steps)));
     sql += '(';
     for (int i = 1; i <= entry_params; ++i) {
       if (i > 1) sql += ", ";
@@ -964,7 +947,8 @@ Expected<std::vector<std::string>> PostgresStore::enforce_retention() {
 std::vector<JournalDay> PostgresStore::days_of(const std::vector<JournalEntry>& batch) {
   const auto now = std::chrono::system_clock::now();
   std::vector<JournalDay> days{journal_day_of(now)};
-  if (journal_day_of(now + make_tomorrow_ahead) != days.front()) days.push_back(journal_day_of(now + make_tomorrow_ahead));
+  const JournalDay soon = journal_day_of(now + make_tomorrow_ahead);
+  if (soon != days.front()) days.push_back(soon);
   for (const JournalEntry& entry : batch) {
     const JournalDay day = journal_day_of(entry.received_at);
     if (std::find(days.begin(), days.end(), day) == days.end()) days.push_back(day);
