@@ -936,6 +936,19 @@ Expected<std::vector<Delivery>> PostgresStore::deliveries(const DeliveryQuery& q
       [&](pg_conn* db) -> Expected<std::vector<Delivery>> { return read_postgres_deliveries(db, query, where_); });
 }
 
+// Not yet the delivered ones: on PostgreSQL a delivered delivery's row is still deleted from the
+// queue (postgres_deliveries.cpp), not kept in the journal's day. Meanwhile a message's queued and
+// dead deliveries, read whole and picked here.
+Expected<std::vector<Delivery>> PostgresStore::message_deliveries(const std::string& message_id) const {
+  DeliveryQuery all;
+  all.with_history = true;
+  all.limit = 0;
+  auto found = deliveries(all);
+  if (!found) return found;
+  std::erase_if(*found, [&](const Delivery& d) { return d.message_id != message_id; });
+  return found;
+}
+
 Expected<std::vector<std::string>> PostgresStore::enforce_retention() {
   std::unique_lock lock(queue_mutex_);
   const std::uint64_t asked = ++retention_asked_;

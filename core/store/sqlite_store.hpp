@@ -75,6 +75,7 @@ class SqliteStore final : public Store {
   void enqueue(std::vector<Delivery> deliveries, DeliveriesStored done) override;
   void change(std::vector<DeliveryChange> changes, ChangesStored done) override;
   Expected<std::vector<Delivery>> deliveries(const DeliveryQuery& query) const override;
+  Expected<std::vector<Delivery>> message_deliveries(const std::string& message_id) const override;
 
   void claim(IdempotencyClaim claim, IdempotencyClaimed done) override;
   void settle(IdempotencySettle settle, std::vector<Delivery> deliveries, DeliveriesStored done) override;

@@ -153,6 +153,10 @@ class Store {
   virtual void change(std::vector<DeliveryChange> changes, ChangesStored done) = 0;
   // Reads on the caller's thread (not a worker's: it may wait for the disk), oldest first.
   virtual Expected<std::vector<Delivery>> deliveries(const DeliveryQuery& query) const = 0;
+  // Every delivery of one message with its attempts, oldest first: those still queued or dead,
+  // and those delivered, which the journal keeps (with their day) after they left the queue.
+  // On the caller's thread, like deliveries().
+  virtual Expected<std::vector<Delivery>> message_deliveries(const std::string& message_id) const = 0;
 
   // Idempotency keys, written on the store's thread in its batches like the queues. A claim is
   // decided there, one at a time, against what is already stored: claimed, pending or answered.
