@@ -341,13 +341,10 @@ boost::asio::awaitable<AdminResponse> AdminApi::handle(AdminRequest request) {
     }
     if (request.method != "GET") co_return error_response(405, "method_not_allowed", "use GET");
     if (id.empty() && path != "/api/messages") co_return error_response(404, "not_found", "no such resource: " + std::string(path));
-    const Store& store = *store_;
-    const bool one = path != "/api/messages";
+    // A coroutine function, not a lambda: GCC 12 frees a capturing lambda's std::string twice
+    // when the lambda is a temporary in a co_await.
     co_return co_await boost::asio::co_spawn(
-        journal_reader_,
-        [&store, one, id, query]() -> boost::asio::awaitable<AdminResponse> {
-          co_return one ? message_detail(store, id) : message_list(store, query);
-        },
+        journal_reader_, serve_messages(*store_, path != "/api/messages", std::move(id), std::string(query)),
         boost::asio::use_awaitable);
   }
   if (path == "/api/queues" || path.starts_with("/api/queues/")) {

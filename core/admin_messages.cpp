@@ -72,4 +72,9 @@ AdminResponse message_detail(const Store& store, std::string_view message_id) {
                                    message_json(e, ",\"steps\":" + steps_json(e.steps)), listed)};
 }
 
+boost::asio::awaitable<AdminResponse> serve_messages(const Store& store, bool one, std::string message_id,
+                                                     std::string query) {
+  co_return one ? message_detail(store, message_id) : message_list(store, query);
+}
+
 }  // namespace qiao

@@ -6,6 +6,9 @@
 //   POST /api/messages/{id}/replay   that message run again, as /api/messages/replay?id= does
 // They read the store on the calling thread: run them off the workers.
 
+#include <boost/asio/awaitable.hpp>
+
+#include <string>
 #include <string_view>
 
 #include "core/admin.hpp"
@@ -16,5 +19,8 @@ class Store;
 
 AdminResponse message_list(const Store& store, std::string_view query);
 AdminResponse message_detail(const Store& store, std::string_view message_id);
+// `one`: the message `message_id` (message_detail), else the search `query` (message_list).
+boost::asio::awaitable<AdminResponse> serve_messages(const Store& store, bool one, std::string message_id,
+                                                     std::string query);
 
 }  // namespace qiao

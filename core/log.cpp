@@ -62,7 +62,7 @@ std::string setup(const Settings& settings) {
       business = std::make_shared<spdlog::logger>("business", std::make_shared<spdlog::sinks::null_sink_mt>());
     }
     auto sink =
-        std::make_shared<DropReportingSink>(std::move(system_sinks), spdlog::thread_pool(), system_queue_lines);
+        std::make_shared<DropReportingSink>(std::move(system_sinks), *spdlog::thread_pool(), system_queue_lines);
     auto system = std::make_shared<spdlog::async_logger>("system", std::move(sink), spdlog::thread_pool(),
                                                          spdlog::async_overflow_policy::overrun_oldest);
     system->set_level(level);

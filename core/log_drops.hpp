@@ -20,14 +20,17 @@ namespace qiao::log {
 // lines dropped: …", for the lines lost since the last such warning.
 class DropReportingSink final : public spdlog::sinks::dist_sink<std::mutex> {
  public:
-  DropReportingSink(std::vector<spdlog::sink_ptr> sinks, std::shared_ptr<spdlog::details::thread_pool> pool,
-                    std::size_t capacity);
+  // `pool` must outlive the sink's use, which it does: only the pool's own thread writes to it.
+  DropReportingSink(std::vector<spdlog::sink_ptr> sinks, spdlog::details::thread_pool& pool, std::size_t capacity);
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override;
 
  private:
-  std::shared_ptr<spdlog::details::thread_pool> pool_;
+  // Not owned: a sink that owned its pool could drop the last reference to it on the pool's own
+  // thread (the last queued line holds the logger, which holds this sink), whose destructor would
+  // then join that very thread and abort the process.
+  spdlog::details::thread_pool& pool_;
   const std::size_t capacity_;
   std::size_t reported_ = 0;  // guarded by the sink's mutex
 };

@@ -34,51 +34,41 @@ std::string label_value(const std::string& s) {
   return out;
 }
 
+// One unlabelled sample with its HELP and TYPE lines.
+template <class Number>
+void unlabelled(std::string& out, std::string_view name, std::string_view type, std::string_view help, Number value) {
+  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, value);
+}
+
 void render_journal(std::string& out, const JournalStats& s) {
-  out += "# HELP qiao_store_commits_total Store transactions committed, each with one fsync (group commit).\n";
-  out += "# TYPE qiao_store_commits_total counter\n";
-  out += fmt::format("qiao_store_commits_total {}\n", s.commits);
-  out += "# HELP qiao_journal_written_total Journal entries written to the store.\n";
-  out += "# TYPE qiao_journal_written_total counter\n";
-  out += fmt::format("qiao_journal_written_total {}\n", s.written);
+  unlabelled(out, "qiao_store_commits_total", "counter", "Store transactions committed, each with one fsync (group commit).",
+             s.commits);
+  unlabelled(out, "qiao_journal_written_total", "counter", "Journal entries written to the store.", s.written);
   out += "# HELP qiao_journal_dropped_total Journal entries lost: their write failed (a full queue makes intake wait instead).\n";
   out += "# TYPE qiao_journal_dropped_total counter\n";
   out += fmt::format("qiao_journal_dropped_total{{reason=\"write_failed\"}} {}\n", s.dropped_write_failed);
-  out += "# HELP qiao_journal_truncated_total Journal entries whose request or reply was cut to its size limit.\n";
-  out += "# TYPE qiao_journal_truncated_total counter\n";
-  out += fmt::format("qiao_journal_truncated_total {}\n", s.truncated);
+  unlabelled(out, "qiao_journal_truncated_total", "counter",
+             "Journal entries whose request or reply was cut to its size limit.", s.truncated);
   out += "# HELP qiao_journal_payloads_skipped_total Journal entries stored without payloads: free space below "
          "journal.min_free_bytes, or journal.max_queued_bytes waiting to be written.\n";
   out += "# TYPE qiao_journal_payloads_skipped_total counter\n";
   out += fmt::format("qiao_journal_payloads_skipped_total{{reason=\"low_on_space\"}} {}\n", s.skipped_low_on_space);
   out += fmt::format("qiao_journal_payloads_skipped_total{{reason=\"backlog\"}} {}\n", s.skipped_backlog);
-  out += "# HELP qiao_journal_low_on_space 1 while free space is below journal.min_free_bytes and payloads are "
-         "not stored.\n";
-  out += "# TYPE qiao_journal_low_on_space gauge\n";
-  out += fmt::format("qiao_journal_low_on_space {}\n", s.low_on_space ? 1 : 0);
-  if (s.free_bytes) {
-    out += "# HELP qiao_journal_free_bytes Free space where the store is, at the last check.\n";
-    out += "# TYPE qiao_journal_free_bytes gauge\n";
-    out += fmt::format("qiao_journal_free_bytes {}\n", *s.free_bytes);
-  }
-  out += "# HELP qiao_journal_queued Journal entries waiting to be written.\n";
-  out += "# TYPE qiao_journal_queued gauge\n";
-  out += fmt::format("qiao_journal_queued {}\n", s.queued);
-  out += "# HELP qiao_journal_queue_bound Journal entries waiting beyond which intake waits for the disk.\n";
-  out += "# TYPE qiao_journal_queue_bound gauge\n";
-  out += fmt::format("qiao_journal_queue_bound {}\n", s.queue_bound);
-  out += "# HELP qiao_journal_segments Days of journal kept (SQLite files or PostgreSQL partitions).\n";
-  out += "# TYPE qiao_journal_segments gauge\n";
-  out += fmt::format("qiao_journal_segments {}\n", s.segments);
-  out += "# HELP qiao_journal_bytes Size of the journal's days on disk, at the last retention check.\n";
-  out += "# TYPE qiao_journal_bytes gauge\n";
-  out += fmt::format("qiao_journal_bytes {}\n", s.segment_bytes);
-  out += "# HELP qiao_journal_segments_dropped_total Days of journal dropped by retention (journal.max_age, journal.max_bytes).\n";
-  out += "# TYPE qiao_journal_segments_dropped_total counter\n";
-  out += fmt::format("qiao_journal_segments_dropped_total {}\n", s.segments_dropped);
-  out += "# HELP qiao_journal_memory_trims_total Times memory left by a burst was returned to the system.\n";
-  out += "# TYPE qiao_journal_memory_trims_total counter\n";
-  out += fmt::format("qiao_journal_memory_trims_total {}\n", s.memory_trims);
+  unlabelled(out, "qiao_journal_low_on_space", "gauge",
+             "1 while free space is below journal.min_free_bytes and payloads are not stored.", s.low_on_space ? 1 : 0);
+  if (s.free_bytes)
+    unlabelled(out, "qiao_journal_free_bytes", "gauge", "Free space where the store is, at the last check.", *s.free_bytes);
+  unlabelled(out, "qiao_journal_queued", "gauge", "Journal entries waiting to be written.", s.queued);
+  unlabelled(out, "qiao_journal_queue_bound", "gauge", "Journal entries waiting beyond which intake waits for the disk.",
+             s.queue_bound);
+  unlabelled(out, "qiao_journal_segments", "gauge", "Days of journal kept (SQLite files or PostgreSQL partitions).",
+             s.segments);
+  unlabelled(out, "qiao_journal_bytes", "gauge", "Size of the journal's days on disk, at the last retention check.",
+             s.segment_bytes);
+  unlabelled(out, "qiao_journal_segments_dropped_total", "counter",
+             "Days of journal dropped by retention (journal.max_age, journal.max_bytes).", s.segments_dropped);
+  unlabelled(out, "qiao_journal_memory_trims_total", "counter", "Times memory left by a burst was returned to the system.",
+             s.memory_trims);
 }
 
 void render_deliveries(std::string& out, const std::vector<EndpointQueueStats>& queues) {

@@ -239,20 +239,7 @@ Status JournalWriter::attach(JournalDay day) {
   // received_at the row no longer has, so the search's join by both leaves them out.
   const std::string insert_key = "INSERT OR IGNORE INTO " + a.schema +
                                  ".journal_keys (name, value, received_at, message_id) VALUES (?, ?, ?, ?)";
-  // The attempt that delivered it has no outcome yet in the queue's table: it is the last one.
-  const std::string keep_delivery =
-      "INSERT OR REPLACE INTO " + a.schema +
-      ".journal_deliveries (id, message_id, endpoint, order_key, flow_id, created_at, delivered_at, total_attempts) "
-      "SELECT id, message_id, endpoint, order_key, flow_id, created_at, ?1, total_attempts FROM main.deliveries "
-      "WHERE id = ?2";
-  const std::string keep_attempts =
-      "INSERT OR REPLACE INTO " + a.schema +
-      ".journal_attempts (delivery_id, number, started_at, finished_at, outcome, error) "
-      "SELECT delivery_id, number, started_at, coalesce(finished_at, ?1), coalesce(outcome, 'ok'), error "
-      "FROM main.delivery_attempts WHERE delivery_id = ?2";
-  if (!sqlite::prepare_persistent(db_, insert, a.insert) || !sqlite::prepare_persistent(db_, insert_key, a.insert_key) ||
-      !sqlite::prepare_persistent(db_, keep_delivery, a.keep_delivery) ||
-      !sqlite::prepare_persistent(db_, keep_attempts, a.keep_attempts))
+  if (!sqlite::prepare_persistent(db_, insert, a.insert) || !sqlite::prepare_persistent(db_, insert_key, a.insert_key))
     return detach_on_failure("cannot prepare the writes of the journal's day");
   a.last_used = ++uses_;
   attached_.push_back(std::move(a));
@@ -298,6 +285,26 @@ bool JournalWriter::keep_delivered(const DeliveryChange& change, std::string& er
     return false;
   }
   a->last_used = ++uses_;
+  // Prepared on first use, so that a day is writable whatever becomes of the queue's tables. The
+  // attempt that delivered it has no outcome yet in the queue's table: it is the last one.
+  if (!a->keep_delivery) {
+    const std::string keep_delivery =
+        "INSERT OR REPLACE INTO " + a->schema +
+        ".journal_deliveries (id, message_id, endpoint, order_key, flow_id, created_at, delivered_at, total_attempts) "
+        "SELECT id, message_id, endpoint, order_key, flow_id, created_at, ?1, total_attempts FROM main.deliveries "
+        "WHERE id = ?2";
+    const std::string keep_attempts =
+        "INSERT OR REPLACE INTO " + a->schema +
+        ".journal_attempts (delivery_id, number, started_at, finished_at, outcome, error) "
+        "SELECT delivery_id, number, started_at, coalesce(finished_at, ?1), coalesce(outcome, 'ok'), error "
+        "FROM main.delivery_attempts WHERE delivery_id = ?2";
+    if (!sqlite::prepare_persistent(db_, keep_delivery, a->keep_delivery) ||
+        !sqlite::prepare_persistent(db_, keep_attempts, a->keep_attempts)) {
+      a->keep_delivery.reset();
+      error = "store: preparing to keep a delivered message's attempts in the journal failed: " + sqlite::message(db_);
+      return false;
+    }
+  }
   for (sqlite3_stmt* stmt : {a->keep_delivery.get(), a->keep_attempts.get()}) {
     sqlite3_bind_int64(stmt, 1, to_micros(change.at));
     sqlite3_bind_int64(stmt, 2, change.id);

@@ -68,7 +68,7 @@ TEST_CASE("system log: a full queue drops its oldest lines instead of blocking, 
   auto pool = std::make_shared<spdlog::details::thread_pool>(capacity, 1);
   auto stalling = std::make_shared<StallingSink>();
   auto reporting =
-      std::make_shared<qiao::log::DropReportingSink>(std::vector<spdlog::sink_ptr>{stalling}, pool, capacity);
+      std::make_shared<qiao::log::DropReportingSink>(std::vector<spdlog::sink_ptr>{stalling}, *pool, capacity);
   auto logger = std::make_shared<spdlog::async_logger>("system", reporting, pool,
                                                        spdlog::async_overflow_policy::overrun_oldest);
   logger->set_pattern("%v");
