@@ -85,7 +85,12 @@ TEST_CASE("store postgres: a fresh database gets the schema and its version, onc
 
     CHECK(backend.sql_text("SELECT count(*) FROM qiao_schema") == "1");
     CHECK(backend.sql_text("SELECT version FROM qiao_schema") == std::to_string(PostgresStore::schema_version()));
-    CHECK(PostgresStore::schema_version() == 5);
+    CHECK(PostgresStore::schema_version() == 6);
+    // The queue owners' step (postgres_queue_owners.cpp).
+    CHECK(backend.sql_text("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename IN "
+                           "('queue_nodes', 'queue_keys')") == "2");
+    CHECK(backend.sql_text("SELECT count(*) FROM information_schema.columns WHERE table_name = 'deliveries' AND "
+                           "column_name = 'node'") == "1");
     CHECK(backend.sql_text("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename IN "
                            "('journal', 'deliveries', 'delivery_attempts', 'idempotency_keys', 'journal_keys')") ==
           "5");
@@ -108,8 +113,9 @@ TEST_CASE("store postgres: a database of a newer or unknown schema is refused", 
     REQUIRE_FALSE(newer.has_value());
     CHECK(newer.error().kind == ErrorKind::config);
     CHECK(newer.error().message == "store: database '" + backend.url() +
-                                       "' has schema version 99, newer than this build understands (5); use a "
-                                       "newer qiao or another database");
+                                       "' has schema version 99, newer than this build understands (" +
+                                       std::to_string(PostgresStore::schema_version()) +
+                                       "); use a newer qiao or another database");
 
     backend.sql_exec("UPDATE qiao_schema SET version = -1");
     auto odd = PostgresStore::open(backend.url());
