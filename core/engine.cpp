@@ -165,7 +165,7 @@ boost::asio::awaitable<Outcome> Engine::process(std::shared_ptr<const Generation
     stats->record(outcome.error ? &*outcome.error : nullptr, elapsed);
     if (outcome.error) stats->record_error_text(msg.id + ": " + outcome.error->message);
   }
-  account(msg, outcome, repeat_of, flow.journal.level, std::move(keys));
+  account(msg, outcome, repeat_of, flow.journal.level, std::move(keys), std::move(run.steps));
   co_return outcome;
 }
 
@@ -271,7 +271,7 @@ boost::asio::awaitable<std::vector<JournalKey>> Engine::journal_keys(FlowRun& ru
 }
 
 void Engine::account(const Message& msg, const Outcome& outcome, const std::string& repeat_of, JournalLevel journal,
-                     std::vector<JournalKey> keys) {
+                     std::vector<JournalKey> keys, std::vector<JournalStep> steps) {
   const int status = outcome.status;
   const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - msg.started);
   const std::string_view result = outcome.error ? error_kind_name(outcome.error->kind) : std::string_view("ok");
@@ -296,6 +296,7 @@ void Engine::account(const Message& msg, const Outcome& outcome, const std::stri
     entry.rejected = outcome.error && is_sender_fault(outcome.error->kind);
     entry.keep_payloads = journal == JournalLevel::full;
     entry.keys = std::move(keys);
+    entry.steps = std::move(steps);
     store_->journal(std::move(entry));
   }
 }

@@ -75,9 +75,9 @@ class Engine {
   boost::asio::awaitable<Status> store_durably(std::vector<Delivery> deliveries, std::optional<IdempotencySettle> settle);
   // `repeat_of`: the message whose answer this one got again; empty for a message that ran.
   // `journal`: what the journal keeps of it (the flow's level); nothing for JournalLevel::none.
-  // `keys`: the message's business keys for its row.
+  // `keys`: the message's business keys for its row; `steps`: its steps as they ran.
   void account(const Message& msg, const Outcome& outcome, const std::string& repeat_of, JournalLevel journal,
-               std::vector<JournalKey> keys);
+               std::vector<JournalKey> keys, std::vector<JournalStep> steps = {});
   // Suspends the message (never its worker) until the journal's queue has room again.
   boost::asio::awaitable<void> wait_for_journal_room();
   // Evaluates the flow's journal keys on the message once it ran; one that fails or is not a

@@ -94,7 +94,13 @@ class GenerationBuilder final : public FlowBuilder {
         diag_.error(key.location(), "unknown step '" + kind_name + "' (known: " + plugins_.steps.names_joined() + ")");
         continue;
       }
-      if (auto step = kind->parse(value, *this)) out.push_back(std::move(step));
+      if (auto step = kind->parse(value, *this)) {
+        step->label = kind_name;
+        if (value.is_map())
+          if (auto endpoint = value.get("endpoint"); endpoint && endpoint->is_scalar()) step->label += " " + endpoint->scalar();
+        step->line = key.location().line;
+        out.push_back(std::move(step));
+      }
     }
     return out;
   }

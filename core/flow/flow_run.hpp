@@ -13,6 +13,7 @@
 #include "core/lua/lua_worker.hpp"
 #include "core/message.hpp"
 #include "core/store/deliveries.hpp"
+#include "core/store/store.hpp"
 
 namespace qiao {
 
@@ -29,8 +30,22 @@ class FlowRun {
   const Generation& generation;
   std::optional<Reply> reply;
   LuaMessageTable lua_message;
+
+ private:
+  friend boost::asio::awaitable<Expected<StepResult>> run_steps(const Steps& steps, FlowRun& run);
+  int depth_ = 0;                  // of the steps running now: 0 for the flow's own
+  std::size_t noted_ = SIZE_MAX;   // the record note_step changes: the innermost step running
+  std::vector<std::size_t> open_;  // records of the steps running now, outermost first
+
+ public:
   // Queued by `send` steps; stored when the flow has succeeded, before the sender is answered.
   std::vector<Delivery> deliveries;
+  // The steps as they ran, for the journal (run_steps keeps them).
+  std::vector<JournalStep> steps;
+
+  // A step that went on after a failure says so here (a `call` with on_error: continue): the
+  // journal shows that outcome and detail instead of "ok".
+  void note_step(std::string outcome, std::string detail);
 
   // Calls a named endpoint from this worker (its pool, its connections).
   boost::asio::awaitable<Expected<CallResponse>> call(std::string_view endpoint, CallRequest request);
@@ -38,7 +53,11 @@ class FlowRun {
   boost::asio::awaitable<Expected<LuaOutcome>> lua(LuaChunkId chunk);
 };
 
-// Runs steps in order until one replies or fails.
+// Runs steps in order until one replies or fails, each one's outcome kept in run.steps.
 boost::asio::awaitable<Expected<StepResult>> run_steps(const Steps& steps, FlowRun& run);
+
+// Steps a message keeps in its journal row at most: a flow has no loops, so only routes nested
+// deep could come near it.
+inline constexpr std::size_t max_journal_steps = 256;
 
 }  // namespace qiao

@@ -5,6 +5,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -25,6 +26,11 @@ class Step {
  public:
   virtual ~Step() = default;
   virtual boost::asio::awaitable<Expected<StepResult>> run(FlowRun& run) const = 0;
+
+  // What the journal calls the step: its kind, and the endpoint of one that has one ("call his");
+  // and its line in the flow file. Set by the flow's builder.
+  std::string label;
+  int line = 0;
 };
 
 using Steps = std::vector<std::unique_ptr<Step>>;

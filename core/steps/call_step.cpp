@@ -42,6 +42,8 @@ class CallStep final : public Step {
     if (!continue_on_error) {
       co_return std::move(response).error();
     }
+    run.note_step(std::string(error_kind_name(response.error().kind)),
+                  "on_error: continue, the error is in vars." + into + ": " + response.error().message);
     Object error{{"code", Value(std::string(error_kind_name(response.error().kind)))},
                  {"message", Value(response.error().message)}};
     if (const auto& detail = response.error().detail) {

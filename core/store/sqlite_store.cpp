@@ -18,6 +18,8 @@
 #include <variant>
 
 #include "core/log.hpp"
+#include "core/store/journal_row_bytes.hpp"
+#include "core/store/sqlite_journal_search.hpp"
 #include "core/store/sqlite_util.hpp"
 
 namespace qiao {
@@ -32,7 +34,7 @@ namespace {
 
 // Migration i takes the schema from user_version i to i + 1. Append, never edit: a file
 // written by an older build is brought forward one step at a time.
-constexpr std::array<std::string_view, 5> migrations = {
+constexpr std::array<std::string_view, 6> migrations = {
     // 1: the journal. received_at is microseconds since the Unix epoch (UTC) so that time
     // windows are plain integer ranges on an index. request is NULL when nothing was received;
     // request and reply are BLOBs because messages are bytes, not necessarily text.
@@ -130,7 +132,22 @@ CREATE TABLE journal_keys (
   PRIMARY KEY (name, value, received_at, message_id)
 ) WITHOUT ROWID;
 )sql",
+    // 6: the journal moves to a database per UTC day (sqlite_journal_days.hpp), so that retention
+    // deletes files instead of rows. SqliteStore::move_journal_into_days has copied this file's
+    // rows to their days before this step drops the tables.
+    R"sql(
+DROP TABLE journal_keys;
+DROP TABLE journal;
+)sql",
 };
+
+// The step that drops the main file's journal: everything before it runs at once, then the rows
+// move to their days, then it runs.
+constexpr long journal_in_days_version = 6;
+
+// Days a file store's writer keeps attached between batches: today, yesterday (messages that
+// began before midnight) and one more for a late or clock-skewed row.
+constexpr std::size_t attached_days = 3;
 
 // Long enough to ride out a checkpoint or another process's brief write, short enough that
 // a wedged lock shows up as dropped entries and an error rather than a silent stall.
@@ -141,99 +158,8 @@ constexpr std::string_view journal_size_limit_pragma = "PRAGMA journal_size_limi
 // journal appends and searches read a few pages, so more cache would only hold memory.
 constexpr std::string_view cache_size_pragma = "PRAGMA cache_size = -2048";
 
-constexpr std::string_view insert_sql =
-    "INSERT OR REPLACE INTO journal (message_id, trace_id, flow_id, received_at, latency_us, "
-    "outcome, status, source, error, request, reply, request_size, reply_size, request_truncated, "
-    "reply_truncated, business_keys) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-// A row rewritten under the same message id keeps the key rows of its first write; they name a
-// received_at the row no longer has, so the join by both leaves them out.
-constexpr std::string_view insert_key_sql =
-    "INSERT OR IGNORE INTO journal_keys (name, value, received_at, message_id) VALUES (?, ?, ?, ?)";
-constexpr std::string_view select_columns =
-    "SELECT j.message_id, j.trace_id, j.flow_id, j.received_at, j.latency_us, j.outcome, j.status, j.source, "
-    "j.error, j.request, j.reply, j.request_size, j.reply_size, j.request_truncated, j.reply_truncated, "
-    "j.business_keys";
-
 Error open_error(const std::string& path, sqlite3* db) {
   return Error{ErrorKind::config, "store: cannot open '" + path + "': " + sqlite::message(db)};
-}
-
-sqlite3_int64 as_int64(std::uint64_t n) {
-  return static_cast<sqlite3_int64>(std::min<std::uint64_t>(n, std::numeric_limits<sqlite3_int64>::max()));
-}
-
-std::string encode_keys(const std::vector<JournalKey>& keys) {
-  std::string out;
-  for (const JournalKey& key : keys) {
-    out += key.name;
-    out += '\0';
-    out += key.value;
-    out += '\0';
-  }
-  return out;
-}
-
-std::vector<JournalKey> decode_keys(std::string_view bytes) {
-  std::vector<JournalKey> keys;
-  while (!bytes.empty()) {
-    const std::size_t name_end = bytes.find('\0');
-    if (name_end == std::string_view::npos) break;
-    const std::size_t value_end = bytes.find('\0', name_end + 1);
-    if (value_end == std::string_view::npos) break;
-    keys.push_back({std::string(bytes.substr(0, name_end)), std::string(bytes.substr(name_end + 1, value_end - name_end - 1))});
-    bytes.remove_prefix(value_end + 1);
-  }
-  return keys;
-}
-
-int bind_entry(sqlite3_stmt* stmt, const JournalEntry& e, const std::string& keys) {
-  const std::array<int, 16> rcs = {
-      bind_text(stmt, 1, e.message_id),
-      bind_text(stmt, 2, e.trace_id),
-      bind_text(stmt, 3, e.flow_id),
-      sqlite3_bind_int64(stmt, 4, to_micros(e.received_at)),
-      sqlite3_bind_int64(stmt, 5, e.latency_us),
-      bind_text(stmt, 6, e.outcome),
-      sqlite3_bind_int(stmt, 7, e.status),
-      bind_text(stmt, 8, e.source),
-      bind_text(stmt, 9, e.error),
-      e.request ? bind_blob(stmt, 10, *e.request) : sqlite3_bind_null(stmt, 10),
-      bind_blob(stmt, 11, e.reply),
-      e.request ? sqlite3_bind_int64(stmt, 12, as_int64(e.request_size)) : sqlite3_bind_null(stmt, 12),
-      sqlite3_bind_int64(stmt, 13, as_int64(e.reply_size)),
-      sqlite3_bind_int(stmt, 14, e.request_truncated ? 1 : 0),
-      sqlite3_bind_int(stmt, 15, e.reply_truncated ? 1 : 0),
-      keys.empty() ? sqlite3_bind_null(stmt, 16) : bind_blob(stmt, 16, keys),
-  };
-  for (int rc : rcs)
-    if (rc != SQLITE_OK) return rc;
-  return SQLITE_OK;
-}
-
-JournalEntry read_entry(sqlite3_stmt* stmt) {
-  JournalEntry e;
-  e.message_id = column_string(stmt, 0);
-  e.trace_id = column_string(stmt, 1);
-  e.flow_id = column_string(stmt, 2);
-  e.received_at = from_micros(sqlite3_column_int64(stmt, 3));
-  e.latency_us = sqlite3_column_int64(stmt, 4);
-  e.outcome = column_string(stmt, 5);
-  e.status = sqlite3_column_int(stmt, 6);
-  e.source = column_string(stmt, 7);
-  e.error = column_string(stmt, 8);
-  if (sqlite3_column_type(stmt, 9) != SQLITE_NULL) e.request = make_buffer(column_string(stmt, 9));
-  e.reply = column_string(stmt, 10);
-  if (e.request)
-    e.request_size = sqlite3_column_type(stmt, 11) == SQLITE_NULL
-                         ? e.request->size()
-                         : static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 11));
-  e.reply_size = sqlite3_column_type(stmt, 12) == SQLITE_NULL
-                     ? e.reply.size()
-                     : static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 12));
-  e.request_truncated = sqlite3_column_int(stmt, 13) != 0;
-  e.reply_truncated = sqlite3_column_int(stmt, 14) != 0;
-  if (sqlite3_column_type(stmt, 15) != SQLITE_NULL) e.keys = decode_keys(column_string(stmt, 15));
-  return e;
 }
 
 int exec(sqlite3* db, std::string_view sql) {
@@ -254,9 +180,10 @@ int query_text(sqlite3* db, std::string_view sql, std::string& out) {
   return rc;
 }
 
-// Brings the schema up to date inside one IMMEDIATE transaction, so two processes opening a
-// fresh file at once cannot both create the tables.
-Status migrate(sqlite3* db, const std::string& path) {
+// Brings the schema up to version `latest` inside one IMMEDIATE transaction, so two processes
+// opening a fresh file at once cannot both create the tables. `version` is set to the file's
+// version before the steps ran.
+Status migrate(sqlite3* db, const std::string& path, long latest, long& version) {
   auto fail = [&](std::string what) -> Status {
     std::string message = "store: cannot " + what + " '" + path + "': " + sqlite::message(db);
     if (!sqlite3_get_autocommit(db)) exec(db, "ROLLBACK");
@@ -265,17 +192,17 @@ Status migrate(sqlite3* db, const std::string& path) {
   if (exec(db, "BEGIN IMMEDIATE") != SQLITE_OK) return fail("lock");
   std::string text;
   if (query_text(db, "PRAGMA user_version", text) != SQLITE_OK) return fail("read");
-  const long version = std::strtol(text.c_str(), nullptr, 10);
-  const auto latest = static_cast<long>(migrations.size());
+  version = std::strtol(text.c_str(), nullptr, 10);
+  const auto newest = static_cast<long>(migrations.size());
   if (version < 0) {
     exec(db, "ROLLBACK");
     return Error{ErrorKind::config, "store: '" + path + "' has schema version " + std::to_string(version) +
                                         ", which no qiao writes; use another file"};
   }
-  if (version > latest) {
+  if (version > newest) {
     exec(db, "ROLLBACK");
     return Error{ErrorKind::config, "store: '" + path + "' has schema version " + std::to_string(version) +
-                                        ", newer than this build understands (" + std::to_string(latest) +
+                                        ", newer than this build understands (" + std::to_string(newest) +
                                         "); use a newer qiao or another file"};
   }
   for (long v = version; v < latest; ++v)
@@ -295,8 +222,8 @@ Expected<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path
                                                          const JournalLimits& limits) {
   // Debian's SQLite is built with SQLITE_USE_URI, so a relative "file:…" name would be parsed
   // as a URI instead of naming a file.
-  if (path.starts_with("file:")) return open_uri("./" + path, false, queue_capacity, limits);
-  return open_uri(path, false, queue_capacity, limits);
+  if (path.starts_with("file:")) return open_uri("./" + path, "", queue_capacity, limits);
+  return open_uri(path, "", queue_capacity, limits);
 }
 
 Expected<std::unique_ptr<SqliteStore>> SqliteStore::open_memory(std::size_t queue_capacity,
@@ -305,12 +232,14 @@ Expected<std::unique_ptr<SqliteStore>> SqliteStore::open_memory(std::size_t queu
   // the writer's rows. The memdb VFS shares a database between the connections of one process
   // by name (names starting with '/'); a counter keeps every store's database its own.
   static std::atomic<std::uint64_t> counter{0};
-  const std::string uri = "file:/qiao-store-" + std::to_string(counter.fetch_add(1)) + "?vfs=memdb";
-  return open_uri(uri, true, queue_capacity, limits);
+  // The journal's days are memdb databases of their own, named after the store's.
+  const std::string base = "/qiao-store-" + std::to_string(counter.fetch_add(1));
+  return open_uri("file:" + base + "?vfs=memdb", base, queue_capacity, limits);
 }
 
-Expected<std::unique_ptr<SqliteStore>> SqliteStore::open_uri(const std::string& name, bool memory,
+Expected<std::unique_ptr<SqliteStore>> SqliteStore::open_uri(const std::string& name, const std::string& memory_base,
                                                              std::size_t queue_capacity, const JournalLimits& limits) {
+  const bool memory = !memory_base.empty();
   const std::string path = memory ? std::string(":memory:") : name;
   const int uri_flag = memory ? SQLITE_OPEN_URI : 0;
 
@@ -340,7 +269,11 @@ Expected<std::unique_ptr<SqliteStore>> SqliteStore::open_uri(const std::string& 
   if (exec(writer.get(), "PRAGMA synchronous = FULL") != SQLITE_OK ||
       exec(writer.get(), journal_size_limit_pragma) != SQLITE_OK || exec(writer.get(), cache_size_pragma) != SQLITE_OK)
     return open_error(path, writer.get());
-  if (auto migrated = migrate(writer.get(), path); !migrated) return std::move(migrated).error();
+  // A batch writes to a few days at once, but an in-memory store keeps every day attached.
+  sqlite3_limit(writer.get(), SQLITE_LIMIT_ATTACHED, 125);
+  long version = 0;
+  if (auto migrated = migrate(writer.get(), path, journal_in_days_version - 1, version); !migrated)
+    return std::move(migrated).error();
 
   raw = nullptr;
   rc = sqlite3_open_v2(name.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | uri_flag, nullptr);
@@ -350,30 +283,69 @@ Expected<std::unique_ptr<SqliteStore>> SqliteStore::open_uri(const std::string& 
   if (exec(reader.get(), cache_size_pragma) != SQLITE_OK) return open_error(path, reader.get());
 
   std::unique_ptr<SqliteStore> store(
-      new SqliteStore(path, std::move(writer), std::move(reader), queue_capacity, limits, memory));
+      new SqliteStore(path, memory_base, std::move(writer), std::move(reader), queue_capacity, limits));
+  if (auto found = store->days_.discover(); !found) return std::move(found).error();
+  if (version < journal_in_days_version) {
+    if (auto moved = store->move_journal_into_days(); !moved) return std::move(moved).error();
+    if (auto migrated = migrate(store->writer_db_.get(), path, journal_in_days_version, version); !migrated)
+      return std::move(migrated).error();
+  }
+  if (auto migrated = migrate(store->writer_db_.get(), path, static_cast<long>(migrations.size()), version); !migrated)
+    return std::move(migrated).error();
   if (auto prepared = store->prepare_writer_statements(); !prepared) return std::move(prepared).error();
   // Measured once before the first entry, so a disk that is already low never takes a payload.
   store->check_free_space(std::chrono::steady_clock::now(), true);
+  // Measured at open for /metrics; the first pass that drops anything comes retention_check later.
+  store->day_bytes_.store(store->measure_days(), std::memory_order_relaxed);
+  store->retention_checked_ = std::chrono::steady_clock::now();
   store->writer_ = std::thread([s = store.get()] { s->run_writer(); });
   return store;
 }
 
-SqliteStore::SqliteStore(std::string path, DbPtr writer_db, DbPtr reader_db, std::size_t queue_capacity,
-                         const JournalLimits& limits, bool memory)
+SqliteStore::SqliteStore(std::string path, const std::string& memory_base, DbPtr writer_db, DbPtr reader_db,
+                         std::size_t queue_capacity, const JournalLimits& limits)
     : path_(std::move(path)),
       limits_(limits),
-      memory_(memory),
+      memory_(!memory_base.empty()),
       writer_db_(std::move(writer_db)),
+      days_(path_, memory_base),
+      journal_writer_(writer_db_.get(), days_),
       reader_db_(std::move(reader_db)),
       queue_capacity_(queue_capacity) {}
+
+Status SqliteStore::move_journal_into_days() {
+  sqlite3* db = writer_db_.get();
+  // The days of the rows, by floor division (a received_at before 1970 is a day before it).
+  constexpr std::string_view days_sql =
+      "SELECT DISTINCT received_at / 86400000000 - (received_at < 0 AND received_at % 86400000000 != 0) FROM journal";
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db, days_sql.data(), static_cast<int>(days_sql.size()), &raw, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(raw);
+    return open_error(path_, db);
+  }
+  std::vector<JournalDay> days;
+  {
+    StmtPtr stmt(raw);
+    int rc;
+    while ((rc = sqlite3_step(raw)) == SQLITE_ROW) days.push_back(sqlite3_column_int64(raw, 0));
+    if (rc != SQLITE_DONE) return open_error(path_, db);
+  }
+  if (!days.empty())
+    log::system().info("journal: moving the journal of '{}' into a file per day ({} days), once", path_, days.size());
+  for (JournalDay day : days) {
+    if (auto moved = journal_writer_.copy_from_main(day); !moved)
+      return Error{ErrorKind::config, std::move(moved).error().message};
+    journal_writer_.detach_unused(attached_days);
+  }
+  return Ok{};
+}
 
 Status SqliteStore::prepare_writer_statements() {
   auto prepare = [&](std::string_view sql, StmtPtr& out) { return sqlite::prepare_persistent(writer_db_.get(), sql, out); };
   // IMMEDIATE takes the write lock up front, where the busy timeout applies, instead of
   // failing on the first INSERT if another process holds it.
   if (!prepare("BEGIN IMMEDIATE", begin_) || !prepare("COMMIT", commit_) || !prepare("ROLLBACK", rollback_) ||
-      !prepare(insert_sql, insert_) || !prepare(insert_key_sql, insert_key_) || !deliveries_.prepare(writer_db_.get()) ||
-      !idempotency_.prepare(writer_db_.get()))
+      !deliveries_.prepare(writer_db_.get()) || !idempotency_.prepare(writer_db_.get()))
     return open_error(path_, writer_db_.get());
   return Ok{};
 }
@@ -510,6 +482,9 @@ JournalStats SqliteStore::stats() const {
   s.low_on_space = low_on_space_.load(std::memory_order_relaxed);
   if (!memory_) s.free_bytes = free_bytes_.load(std::memory_order_relaxed);
   s.queue_bound = queue_capacity_;
+  s.segments = days_.days().size();
+  s.segment_bytes = day_bytes_.load(std::memory_order_relaxed);
+  s.segments_dropped = days_dropped_.load(std::memory_order_relaxed);
   std::lock_guard lock(queue_mutex_);
   s.queued = queue_.size();
   return s;
@@ -562,11 +537,23 @@ void SqliteStore::run_writer() {
   std::vector<std::function<void()>> room;
   std::unique_lock lock(queue_mutex_);
   for (;;) {
-    if (!work_cv_.wait_for(lock, idle_tick,
-                           [&] { return !queue_.empty() || !queue_writes_.empty() || stopping_; })) {
+    if (!work_cv_.wait_for(lock, idle_tick, [&] {
+          return !queue_.empty() || !queue_writes_.empty() || !retention_requests_.empty() || stopping_;
+        })) {
       lock.unlock();
-      check_free_space(std::chrono::steady_clock::now(), false);
+      const auto now = std::chrono::steady_clock::now();
+      check_free_space(now, false);
       trim_memory_after_burst();
+      if (now - retention_checked_ >= limits_.retention_check) apply_retention();
+      lock.lock();
+      continue;
+    }
+    if (!retention_requests_.empty()) {
+      auto requests = std::move(retention_requests_);
+      retention_requests_.clear();
+      lock.unlock();
+      const std::vector<std::string> dropped = apply_retention();
+      for (auto& request : requests) request.set_value(dropped);
       lock.lock();
       continue;
     }
@@ -604,6 +591,8 @@ void SqliteStore::run_writer() {
     else
       batch.clear();
     answer_queue_writes(writes, queue_error);
+    journal_writer_.detach_unused(attached_days);
+    if (std::chrono::steady_clock::now() - retention_checked_ >= limits_.retention_check) apply_retention();
 
     lock.lock();
     processed_ = batch_end;
@@ -653,6 +642,15 @@ std::size_t SqliteStore::write_batch(const std::vector<JournalEntry>& batch, std
       sqlite3_reset(rollback_.get());
     }
   };
+  // A batch's days are attached before its transaction, which ATTACH cannot run in. A day that
+  // cannot be (its file cannot be made: a full disk) costs its rows, not the rest of the batch.
+  JournalDay last_day = std::numeric_limits<JournalDay>::min();
+  for (const JournalEntry& entry : batch) {
+    const JournalDay day = journal_day_of(entry.received_at);
+    if (day == last_day) continue;
+    last_day = day;
+    if (auto attached = journal_writer_.attach(day); !attached) error = attached.error().message;
+  }
   const int begun = sqlite3_step(begin_.get());
   sqlite3_reset(begin_.get());
   if (begun != SQLITE_DONE) {
@@ -663,22 +661,9 @@ std::size_t SqliteStore::write_batch(const std::vector<JournalEntry>& batch, std
   std::size_t rows = 0;
   std::string keys;
   for (const JournalEntry& entry : batch) {
-    keys = encode_keys(entry.keys);
-    int rc = bind_entry(insert_.get(), entry, keys);
-    if (rc == SQLITE_OK) rc = sqlite3_step(insert_.get());
-    if (rc != SQLITE_DONE) fail("writing an entry to");
-    sqlite3_reset(insert_.get());
-    for (std::size_t k = 0; rc == SQLITE_DONE && k < entry.keys.size(); ++k) {
-      sqlite3_stmt* key = insert_key_.get();
-      rc = bind_text(key, 1, entry.keys[k].name);
-      if (rc == SQLITE_OK) rc = bind_text(key, 2, entry.keys[k].value);
-      if (rc == SQLITE_OK) rc = sqlite3_bind_int64(key, 3, to_micros(entry.received_at));
-      if (rc == SQLITE_OK) rc = bind_text(key, 4, entry.message_id);
-      if (rc == SQLITE_OK) rc = sqlite3_step(key);
-      if (rc != SQLITE_DONE) fail("writing a business key to");
-      sqlite3_reset(key);
-    }
-    if (rc == SQLITE_DONE) {
+    if (!journal_writer_.attached(journal_day_of(entry.received_at))) continue;  // its day failed: said above
+    keys = encode_journal_keys(entry.keys);
+    if (journal_writer_.write(entry, keys, error)) {
       ++rows;
     } else if (sqlite3_get_autocommit(db)) {
       // SQLite rolled the whole transaction back (disk full, I/O error): nothing of this
@@ -719,124 +704,102 @@ std::size_t SqliteStore::write_batch(const std::vector<JournalEntry>& batch, std
 
 namespace {
 
-// The search as SQL and its parameters in order. Without keys it walks journal by one of its
-// time indexes; with keys it starts from journal_keys' primary key for the first key (CROSS JOIN
-// keeps SQLite from starting anywhere else), which hands the hits newest first, so the LIMIT
-// stops the walk; every further key is one primary-key probe per hit.
-struct SearchSql {
-  std::string sql;
-  std::vector<std::variant<std::string, sqlite3_int64>> params;
-};
-
-SearchSql search_sql(const JournalQuery& query) {
-  SearchSql out;
-  out.sql = select_columns;
-  const bool by_key = !query.keys.empty();
-  const char* separator = " WHERE ";
-  auto where = [&](std::string_view condition) {
-    out.sql += separator;
-    out.sql += condition;
-    separator = " AND ";
-  };
-  // The time window on the key index when there is one, so that it bounds the walk.
-  const char* time = by_key ? "k.received_at" : "j.received_at";
-  if (by_key) {
-    out.sql += " FROM journal_keys k CROSS JOIN journal j ON j.message_id = k.message_id AND j.received_at = k.received_at";
-    where("k.name = ?");
-    where("k.value = ?");
-    out.params.emplace_back(query.keys[0].name);
-    out.params.emplace_back(query.keys[0].value);
-  } else {
-    out.sql += " FROM journal j";
-  }
-  if (query.message_id) {
-    where("j.message_id = ?");
-    out.params.emplace_back(*query.message_id);
-  }
-  if (query.flow_id) {
-    where("j.flow_id = ?");
-    out.params.emplace_back(*query.flow_id);
-  }
-  if (query.outcome) {
-    where("j.outcome = ?");
-    out.params.emplace_back(*query.outcome);
-  }
-  if (query.since) {
-    where(std::string(time) + " >= ?");
-    out.params.emplace_back(to_micros(*query.since));
-  }
-  if (query.until) {
-    where(std::string(time) + " < ?");
-    out.params.emplace_back(to_micros(*query.until));
-  }
-  for (std::size_t i = 1; i < query.keys.size(); ++i) {
-    where("EXISTS (SELECT 1 FROM journal_keys o WHERE o.name = ? AND o.value = ? AND o.received_at = j.received_at "
-          "AND o.message_id = j.message_id)");
-    out.params.emplace_back(query.keys[i].name);
-    out.params.emplace_back(query.keys[i].value);
-  }
-  // Newest first. Entries received in the same microsecond: by rowid (later write first), or on
-  // the key index by message id, which keeps that walk free of a sort.
-  out.sql += by_key ? " ORDER BY k.received_at DESC, k.message_id DESC LIMIT ?"
-                    : " ORDER BY j.received_at DESC, j.rowid DESC LIMIT ?";
-  constexpr auto max_limit = static_cast<std::size_t>(std::numeric_limits<sqlite3_int64>::max());
-  out.params.emplace_back(static_cast<sqlite3_int64>(std::min(query.limit, max_limit)));
-  return out;
-}
-
-int bind_search(sqlite3_stmt* stmt, const SearchSql& search) {
-  int index = 1;
-  for (const auto& param : search.params) {
-    const int rc = std::holds_alternative<std::string>(param) ? bind_text(stmt, index, std::get<std::string>(param))
-                                                              : sqlite3_bind_int64(stmt, index, std::get<sqlite3_int64>(param));
-    if (rc != SQLITE_OK) return rc;
-    ++index;
-  }
-  return SQLITE_OK;
+// The days a search reads, newest first: those its time window touches.
+std::vector<JournalDay> days_to_search(std::vector<JournalDay> days, const JournalQuery& query) {
+  std::erase_if(days, [&](JournalDay day) {
+    return (query.since && journal_day_start(day + 1) <= *query.since) ||
+           (query.until && journal_day_start(day) >= *query.until);
+  });
+  std::reverse(days.begin(), days.end());
+  return days;
 }
 
 }  // namespace
 
 Expected<std::vector<JournalEntry>> SqliteStore::search(const JournalQuery& query) const {
-  const SearchSql search = search_sql(query);
-  std::lock_guard lock(read_mutex_);
-  sqlite3* db = reader_db_.get();
-  auto fail = [&] {
-    return Error{ErrorKind::unavailable, "store: searching '" + path_ + "' failed: " + sqlite::message(db)};
-  };
-  sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(db, search.sql.c_str(), static_cast<int>(search.sql.size()), &raw, nullptr) != SQLITE_OK) {
-    sqlite3_finalize(raw);
-    return fail();
-  }
-  StmtPtr stmt(raw);
-  if (bind_search(raw, search) != SQLITE_OK) return fail();
   std::vector<JournalEntry> entries;
-  int rc;
-  while ((rc = sqlite3_step(raw)) == SQLITE_ROW) entries.push_back(read_entry(raw));
-  if (rc != SQLITE_DONE) return fail();
+  std::lock_guard lock(read_mutex_);
+  for (JournalDay day : days_to_search(days_.days(), query)) {
+    if (entries.size() >= query.limit) break;
+    std::string error;
+    const std::shared_ptr<sqlite3> db = days_.reader(day, error);
+    if (!db) {
+      if (!days_.contains(day)) continue;  // retention dropped it while this search ran
+      return Error{ErrorKind::unavailable, "store: searching the journal of '" + path_ + "' failed: " + error};
+    }
+    if (auto searched = search_journal_day(db.get(), query, query.limit - entries.size(), days_.location(day), entries);
+        !searched)
+      return std::move(searched).error();
+  }
   return entries;
 }
 
 Expected<std::string> SqliteStore::query_plan(const JournalQuery& query) const {
-  const SearchSql search = search_sql(query);
-  const std::string sql = "EXPLAIN QUERY PLAN " + search.sql;
   std::lock_guard lock(read_mutex_);
-  sqlite3* db = reader_db_.get();
-  sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK) {
-    sqlite3_finalize(raw);
-    return Error{ErrorKind::unavailable, "store: explaining a search of '" + path_ + "' failed: " + sqlite::message(db)};
+  const std::vector<JournalDay> days = days_to_search(days_.days(), query);
+  if (days.empty()) return Error{ErrorKind::not_found, "store: the journal of '" + path_ + "' has no day to search"};
+  std::string error;
+  const std::shared_ptr<sqlite3> db = days_.reader(days.front(), error);
+  if (!db) return Error{ErrorKind::unavailable, "store: explaining a search of '" + path_ + "' failed: " + error};
+  return journal_day_plan(db.get(), query, days_.location(days.front()));
+}
+
+std::uint64_t SqliteStore::measure_days() {
+  std::uint64_t total = 0;
+  for (JournalDay day : days_.days())
+    total += (memory_ ? journal_writer_.memory_bytes(day) : days_.file_bytes(day)).value_or(0);
+  return total;
+}
+
+Expected<std::vector<std::string>> SqliteStore::enforce_retention() {
+  std::future<std::vector<std::string>> done;
+  {
+    std::lock_guard lock(queue_mutex_);
+    done = retention_requests_.emplace_back().get_future();
   }
-  StmtPtr stmt(raw);
-  if (bind_search(raw, search) != SQLITE_OK)
-    return Error{ErrorKind::unavailable, "store: explaining a search of '" + path_ + "' failed: " + sqlite::message(db)};
-  std::string plan;
-  while (sqlite3_step(raw) == SQLITE_ROW) {
-    if (!plan.empty()) plan += "; ";
-    plan += column_string(raw, 3);  // the detail column: "SEARCH k USING PRIMARY KEY (name=? AND value=?)"
+  work_cv_.notify_one();
+  return done.get();
+}
+
+std::vector<std::string> SqliteStore::apply_retention() {
+  retention_checked_ = std::chrono::steady_clock::now();
+  const auto now = std::chrono::system_clock::now();
+  const std::vector<JournalDay> days = days_.days();
+  std::vector<std::uint64_t> sizes;
+  std::uint64_t total = 0;
+  for (JournalDay day : days) {
+    sizes.push_back((memory_ ? journal_writer_.memory_bytes(day) : days_.file_bytes(day)).value_or(0));
+    total += sizes.back();
   }
-  return plan;
+  // Oldest first: by age, then by size while more than the newest day is left.
+  std::size_t drop = 0;
+  while (drop < days.size() && limits_.max_age.count() > 0 && journal_day_start(days[drop] + 1) + limits_.max_age < now)
+    ++drop;
+  const std::size_t by_age = drop;
+  std::uint64_t kept = total;
+  for (std::size_t i = 0; i < drop; ++i) kept -= sizes[i];
+  while (limits_.max_bytes > 0 && kept > limits_.max_bytes && drop + 1 < days.size()) kept -= sizes[drop++];
+
+  std::vector<std::string> dropped;
+  for (std::size_t i = 0; i < drop; ++i) {
+    const std::string name = journal_day_name(days[i]);
+    Status gone = journal_writer_.detach(days[i]);
+    if (gone) {
+      days_.remove(days[i]);
+      gone = days_.delete_files(days[i]);
+    }
+    if (!gone) {
+      log::system().error("journal: cannot drop the day {}: {}", name, gone.error().message);
+      kept += sizes[i];
+      continue;
+    }
+    log::system().info("journal: dropped the day {} ({} bytes): {}", name, sizes[i],
+                       i < by_age ? "older than journal.max_age" : "the journal was larger than journal.max_bytes");
+    days_dropped_.fetch_add(1, std::memory_order_relaxed);
+    dropped.push_back(name);
+  }
+  day_bytes_.store(kept, std::memory_order_relaxed);
+  return dropped;
 }
 
 }  // namespace qiao

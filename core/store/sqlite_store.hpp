@@ -1,8 +1,10 @@
 #pragma once
 // The SQLite journal and persistent queues. Workers only append to in-memory queues; one writer
 // thread owned by the store turns whatever has accumulated into a single transaction, because
-// SQLite's cost is per commit (an fsync of the WAL), not per row. Searches use their own read-only connection,
-// which WAL lets run while the writer commits. Payloads are cut to their limits on the caller's
+// SQLite's cost is per commit (an fsync of the WAL), not per row. The queues and idempotency keys
+// are in the main file; the journal keeps a database per UTC day beside it (sqlite_journal_days.hpp)
+// so that retention drops whole files. Searches use read-only connections of their own, which WAL
+// lets run while the writer commits. Payloads are cut to their limits on the caller's
 // thread, before they enter the queue, so a burst of large messages never sits in it whole; the
 // writer thread measures free space now and then and, once a burst is over, hands the memory it
 // left behind back to the kernel.
@@ -10,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -22,6 +25,8 @@
 #include "core/store/queue_write.hpp"
 #include "core/store/sqlite_deliveries.hpp"
 #include "core/store/sqlite_idempotency.hpp"
+#include "core/store/sqlite_journal_days.hpp"
+#include "core/store/sqlite_journal_writer.hpp"
 #include "core/store/sqlite_util.hpp"
 #include "core/store/store.hpp"
 
@@ -57,10 +62,11 @@ class SqliteStore final : public Store {
   bool journal_has_room() const override;
   void when_journal_has_room(std::function<void()> ready) override;
   void flush() override;
+  Expected<std::vector<std::string>> enforce_retention() override;
   // `since` is inclusive and `until` exclusive, so consecutive windows never overlap.
   Expected<std::vector<JournalEntry>> search(const JournalQuery& query) const override;
-  // SQLite's plan for that search (EXPLAIN QUERY PLAN, its steps joined by "; "): which index a
-  // search walks, for tests and for an operator wondering why one is slow.
+  // SQLite's plan for that search (EXPLAIN QUERY PLAN, its steps joined by "; ") on the newest day
+  // it reads: which index a search walks, for tests and for an operator wondering why one is slow.
   Expected<std::string> query_plan(const JournalQuery& query) const;
   std::uint64_t written() const override;
   std::uint64_t dropped() const override;
@@ -89,11 +95,14 @@ class SqliteStore final : public Store {
   using DbPtr = std::unique_ptr<sqlite3, DbCloser>;
   using StmtPtr = sqlite::StmtPtr;
 
-  static Expected<std::unique_ptr<SqliteStore>> open_uri(const std::string& name, bool memory,
+  // `memory_base`: the memdb name of an in-memory store ("/qiao-store-7"), empty for a file.
+  static Expected<std::unique_ptr<SqliteStore>> open_uri(const std::string& name, const std::string& memory_base,
                                                          std::size_t queue_capacity, const JournalLimits& limits);
 
-  SqliteStore(std::string path, DbPtr writer_db, DbPtr reader_db, std::size_t queue_capacity,
-              const JournalLimits& limits, bool memory);
+  SqliteStore(std::string path, const std::string& memory_base, DbPtr writer_db, DbPtr reader_db,
+              std::size_t queue_capacity, const JournalLimits& limits);
+  // At open, from schema version 5: the main file's journal rows go to their days.
+  Status move_journal_into_days();
   Status prepare_writer_statements();
   void run_writer();
   // Writer thread: measures free space when the last check is older than limits_.free_space_check.
@@ -107,6 +116,11 @@ class SqliteStore final : public Store {
   std::size_t write_batch(const std::vector<JournalEntry>& batch, std::vector<QueueWrite>& writes, std::string& error,
                           std::string& queue_error);
   void add_queue_write(QueueWrite write);
+  // Writer thread: drops the days retention says are too old or too many (the newest never for
+  // size), measures what stays, and returns the names of the days dropped.
+  std::vector<std::string> apply_retention();
+  // The journal's days on disk (or in memory), in bytes.
+  std::uint64_t measure_days();
 
   const std::string path_;  // for error texts; ":memory:" for an in-memory store
   const JournalLimits limits_;
@@ -118,8 +132,8 @@ class SqliteStore final : public Store {
   StmtPtr begin_;
   StmtPtr commit_;
   StmtPtr rollback_;
-  StmtPtr insert_;
-  StmtPtr insert_key_;
+  JournalDays days_;
+  JournalWriter journal_writer_;
   SqliteDeliveryWriter deliveries_;
   SqliteIdempotencyWriter idempotency_;
 
@@ -137,6 +151,7 @@ class SqliteStore final : public Store {
   bool stopping_ = false;
   int flush_waiters_ = 0;        // flush() calls waiting: the writer then skips its gathering pause
   std::string last_write_error_;
+  std::vector<std::promise<std::vector<std::string>>> retention_requests_;  // enforce_retention() callers
 
   std::atomic<std::uint64_t> written_{0};
   std::atomic<std::size_t> queued_entries_{0};  // queue_.size(), for journal_has_room() without the lock
@@ -149,6 +164,9 @@ class SqliteStore final : public Store {
   std::atomic<std::uint64_t> queued_bytes_{0};  // payload bytes in the queue and the batch being written
   std::atomic<std::uint64_t> memory_trims_{0};
   std::atomic<std::uint64_t> commits_{0};
+  std::atomic<std::uint64_t> day_bytes_{0};     // the journal's days on disk, at the last retention pass
+  std::atomic<std::uint64_t> days_dropped_{0};
+  std::chrono::steady_clock::time_point retention_checked_;  // writer thread only
   // Payload bytes journal() has seen (before cutting) since the last trim: what a burst left in
   // the allocator. Only the writer resets it.
   std::atomic<std::uint64_t> bytes_since_trim_{0};

@@ -45,6 +45,19 @@ struct JournalKey {
   bool operator==(const JournalKey&) const = default;
 };
 
+// One step a message went through, in the order the steps began (a route before its case's
+// steps, which are one deeper).
+struct JournalStep {
+  std::string step;              // its kind, and the endpoint of one that has one: "call his", "lua"
+  int line = 0;                  // where it is in the flow file
+  int depth = 0;                 // 0: the flow's own steps; 1: inside a route's case; …
+  std::string outcome;           // "ok", "replied" (it gave the reply), or the error kind
+  std::string detail;            // the error, or what a step that went on says of itself
+  std::int64_t start_us = 0;     // since the message was received
+  std::int64_t duration_us = 0;
+  bool operator==(const JournalStep&) const = default;
+};
+
 struct JournalEntry {
   std::string message_id;
   std::string trace_id;
@@ -66,6 +79,8 @@ struct JournalEntry {
   // The flow's `journal: keys`, in its order, each name once; names and values hold no NUL byte.
   // Stored with the row and indexed by (name, value), whatever the level (but none).
   std::vector<JournalKey> keys;
+  // The flow's steps as they ran, at every level but none; empty when no flow ran.
+  std::vector<JournalStep> steps;
   // Set by the store: the sizes as received and answered, and whether the stored bytes are only
   // their beginning (a size limit, or no payload at all while the disk is low on space).
   std::uint64_t request_size = 0;

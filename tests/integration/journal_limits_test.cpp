@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
@@ -91,16 +92,26 @@ std::uint64_t rss_bytes(int pid) {
   return 0;
 }
 
-// The store's size on disk once its WAL is checkpointed into the file and truncated: what it
-// keeps, apart from the WAL's own bound (its checkpoints), which does not depend on payloads.
-std::uintmax_t store_bytes(const TempDir& dir) {
+// The journal's days (var/qiao-journal/YYYY-MM-DD.db), oldest first.
+std::vector<std::string> day_files(const TempDir& dir) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& file : fs::directory_iterator(fs::path(dir.path()) / "var" / "qiao-journal", ec))
+    if (file.path().extension() == ".db") files.push_back(file.path().string());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// A SQLite file's size on disk once its WAL is checkpointed into it and truncated: what it keeps,
+// apart from the WAL's own bound (its checkpoints), which does not depend on payloads.
+std::uintmax_t checkpointed_bytes(const std::string& file, const char* table) {
   sqlite3* db = nullptr;
-  const std::string file = dir.path() + "/var/qiao.db";
   REQUIRE(sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
   sqlite3_busy_timeout(db, 10'000);
   // A connection learns that the file is in WAL mode when it first reads it; until then a
   // checkpoint is a no-op that succeeds.
-  REQUIRE(sqlite3_exec(db, "SELECT count(*) FROM journal", nullptr, nullptr, nullptr) == SQLITE_OK);
+  const std::string read = std::string("SELECT count(*) FROM ") + table;
+  REQUIRE(sqlite3_exec(db, read.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
   int log_frames = -1;
   int checkpointed = -1;
   const int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log_frames, &checkpointed);
@@ -108,11 +119,18 @@ std::uintmax_t store_bytes(const TempDir& dir) {
   REQUIRE(rc == SQLITE_OK);
   REQUIRE(log_frames == 0);  // TRUNCATE leaves an empty WAL behind
   std::uintmax_t total = 0;
-  for (const char* name : {"var/qiao.db", "var/qiao.db-wal"}) {
+  for (const char* suffix : {"", "-wal"}) {
     std::error_code ec;
-    const auto size = fs::file_size(fs::path(dir.path()) / name, ec);
+    const auto size = fs::file_size(file + suffix, ec);
     if (!ec) total += size;
   }
+  return total;
+}
+
+// The store's main file and the journal's days.
+std::uintmax_t store_bytes(const TempDir& dir) {
+  std::uintmax_t total = checkpointed_bytes(dir.path() + "/var/qiao.db", "deliveries");
+  for (const std::string& day : day_files(dir)) total += checkpointed_bytes(day, "journal");
   return total;
 }
 
@@ -126,7 +144,9 @@ struct StoredRequest {
 
 StoredRequest newest_request(const TempDir& dir) {
   sqlite3* db = nullptr;
-  const std::string file = dir.path() + "/var/qiao.db";
+  const std::vector<std::string> days = day_files(dir);
+  REQUIRE_FALSE(days.empty());
+  const std::string& file = days.back();
   REQUIRE(sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
   sqlite3_stmt* stmt = nullptr;
   REQUIRE(sqlite3_prepare_v2(db,

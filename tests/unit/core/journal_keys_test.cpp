@@ -117,6 +117,8 @@ STORE_CASE("journal keys: a row rewritten under its id is found by its new keys 
 TEST_CASE("journal keys: a search by key walks the key index and each row by its id, never a scan",
           "[journal][store]") {
   auto store = std::move(SqliteStore::open_memory()).value();
+  store->journal(entry("a", t0, {{"patient", "P1"}}));  // a day to plan the search on
+  store->flush();
   const auto one = store->query_plan(by_keys({{"patient", "P1"}}));
   REQUIRE(one.has_value());
   INFO(*one);

@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "core/store/postgres_store.hpp"
+#include "core/store/sqlite_journal_days.hpp"
 #include "core/store/sqlite_store.hpp"
 #include "core/store/store.hpp"
 
@@ -168,6 +170,13 @@ class StoreBackend {
   // store: SQLite's day files (none in memory, where nothing outside can look), PostgreSQL's
   // partitions of the journal.
   virtual std::vector<std::string> journal_days() = 0;
+  // Removes the journal's table under the running store, as a slip in an operator's shell would,
+  // where the store keeps rows received at `at`.
+  struct DroppedJournal {
+    std::string where;  // how the store's errors name the database
+    std::string table;  // and the table, as its writer names it
+  };
+  virtual DroppedJournal drop_journal(std::chrono::system_clock::time_point at) = 0;
 };
 
 class SqliteBackend final : public StoreBackend {
@@ -209,6 +218,17 @@ class SqliteBackend final : public StoreBackend {
     holder_.reset();
   }
   std::string file() const { return (dir_.path() / "qiao.db").string(); }
+  std::string day_file(std::chrono::system_clock::time_point at) const {
+    return (dir_.path() / "qiao-journal" / (qiao::journal_day_name(qiao::journal_day_of(at)) + ".db")).string();
+  }
+  // The writer has the day attached under the name day_YYYYMMDD.
+  DroppedJournal drop_journal(std::chrono::system_clock::time_point at) override {
+    REQUIRE_FALSE(memory_);
+    RawSqlite(day_file(at)).exec("DROP TABLE journal");
+    std::string day = qiao::journal_day_name(qiao::journal_day_of(at));
+    std::erase(day, '-');
+    return {day_file(at), "day_" + day + ".journal"};
+  }
   // A day's file is qiao-journal/YYYY-MM-DD.db beside qiao.db, with its -wal and -shm.
   std::vector<std::string> journal_days() override {
     std::vector<std::string> days;
@@ -287,6 +307,10 @@ class PostgresBackend final : public StoreBackend {
       start = end + 1;
     }
     return days;
+  }
+  DroppedJournal drop_journal(std::chrono::system_clock::time_point) override {
+    raw_->exec("DROP TABLE journal");
+    return {url(), "journal"};
   }
   // store.url of the test's database.
   std::string url() const override { return server_ + "/" + database_; }

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/store/sqlite_journal_days.hpp"
 #include "core/store/sqlite_store.hpp"
 #include "core/store/store.hpp"
 #include "tests/unit/core/journal_queue.hpp"
@@ -280,9 +281,16 @@ TEST_CASE("store: a file store creates its directory and keeps its entries acros
   {
     RawDb raw(file);
     CHECK(raw.text("PRAGMA journal_mode") == "wal");
-    CHECK(raw.text("PRAGMA user_version") == "5");
-    CHECK(raw.text("SELECT count(*) FROM journal") == "100");
-    CHECK(raw.text("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'journal_%'") == "3");
+    CHECK(raw.text("PRAGMA user_version") == "6");
+    CHECK(raw.text("SELECT count(*) FROM sqlite_master WHERE name LIKE 'journal%'") == "0");  // in its days
+  }
+  {
+    // t0's day: the journal of a file store is a database per UTC day beside it.
+    RawDb day(dir.path() / "var" / "nested" / "qiao-journal" / (qiao::journal_day_name(qiao::journal_day_of(t0)) + ".db"));
+    CHECK(day.text("PRAGMA journal_mode") == "wal");
+    CHECK(day.text("PRAGMA user_version") == "1");
+    CHECK(day.text("SELECT count(*) FROM journal") == "100");
+    CHECK(day.text("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'journal_%'") == "3");
   }
   // An absolute path ignores base_dir.
   auto reopened = qiao::open_store("sqlite://" + file.string(), "/nonexistent-base");
@@ -356,7 +364,7 @@ TEST_CASE("store: unusable urls and files are config errors that say why", "[sto
     auto store = qiao::open_store("sqlite://future.db", dir.path().string());
     REQUIRE_FALSE(store.has_value());
     CHECK(store.error().kind == ErrorKind::config);
-    CHECK_THAT(store.error().message, Catch::Contains("has schema version 99, newer than this build understands (5)"));
+    CHECK_THAT(store.error().message, Catch::Contains("has schema version 99, newer than this build understands (6)"));
   }
 
   SECTION("a schema version no qiao writes") {
@@ -435,15 +443,15 @@ LASTING_STORE_CASE("store: a failed write is counted as dropped and reported, an
   REQUIRE(store.written() == 1);
 
   // Someone removes the table under the running store: every row of the next batch fails.
-  backend.sql_exec("DROP TABLE journal");
+  const auto dropped = backend.drop_journal(t0);
   for (int i = 0; i < 5; ++i) store.journal(make_entry("lost-" + std::to_string(i)));
   store.flush();
   CHECK(store.written() == 1);
   CHECK(store.dropped() == 5);
   CHECK(store.stats().dropped_write_failed == 5);
   CHECK_THAT(backend.last_write_error(store),
-             Catch::StartsWith("store: writing an entry to '" + backend.where() + "' failed: "));
-  CHECK_THAT(backend.last_write_error(store), Catch::Contains(backend.missing_table("journal")));
+             Catch::StartsWith("store: writing an entry to '" + dropped.where + "' failed: "));
+  CHECK_THAT(backend.last_write_error(store), Catch::Contains(backend.missing_table(dropped.table)));
 
   auto found = store.search(JournalQuery{});
   REQUIRE_FALSE(found.has_value());
@@ -635,7 +643,10 @@ PRAGMA user_version = 1;
   CHECK_FALSE(old.request_truncated);
   CHECK(old.reply_size == 5);
   CHECK_FALSE(old.reply_truncated);
-  CHECK(RawDb(file).text("PRAGMA user_version") == "5");
+  CHECK(RawDb(file).text("PRAGMA user_version") == "6");
+  // Its row moved to its day's file; the main file has no journal left.
+  CHECK(RawDb(file).text("SELECT count(*) FROM sqlite_master WHERE name LIKE 'journal%'") == "0");
+  CHECK(fs::exists(dir.path() / "v1-journal" / "2023-11-14.db"));
 }
 
 LASTING_STORE_CASE(
