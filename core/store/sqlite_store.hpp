@@ -71,7 +71,6 @@ class SqliteStore final : public Store {
   std::uint64_t written() const override;
   std::uint64_t dropped() const override;
   JournalStats stats() const override;
-  Expected<std::vector<std::string>> enforce_retention() override { return std::vector<std::string>{}; }
 
   void enqueue(std::vector<Delivery> deliveries, DeliveriesStored done) override;
   void change(std::vector<DeliveryChange> changes, ChangesStored done) override;
