@@ -63,10 +63,12 @@ constexpr std::string_view take_new_keys_sql =
     "AND EXISTS (SELECT 1 FROM queue_nodes n WHERE n.node = $1 AND n.lease_until > " QIAO_DB_NOW ") "
     "ORDER BY 1, 2 ON CONFLICT DO NOTHING";
 // A delivery of this node's key is held at once unless an older one of the key waits unclaimed
-// (another node queued it a moment ago): both then come with the next claim, in id order.
+// (another node queued it a moment ago): both then come with the next claim, in id order. Not
+// under a lease that ran out either: its keys may be moving to another node right now.
 constexpr std::string_view hold_new_sql =
     "UPDATE deliveries d SET node = $1 FROM queue_keys k "
     "WHERE d.id = ANY($2) AND k.endpoint = d.endpoint AND k.order_key = d.order_key AND k.node = $1 "
+    "AND EXISTS (SELECT 1 FROM queue_nodes n WHERE n.node = $1 AND n.lease_until > " QIAO_DB_NOW ") "
     "AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.endpoint = d.endpoint AND o.order_key = d.order_key "
     "AND o.state = 0 AND o.node IS NULL AND o.id < d.id AND o.id <> ALL($2)) RETURNING d.id";
 
