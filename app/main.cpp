@@ -79,7 +79,9 @@ int main(int argc, char** argv) {
       "messages", "the journal of the running gateway (through its admin API): list, or replay through the current flows");
   std::string messages_action;
   qiao::MessageFilter message_filter;
-  messages->add_option("action", messages_action, "list | replay")->required()->check(CLI::IsMember({"list", "replay"}));
+  messages->add_option("action", messages_action, "list | show (one message: its steps and deliveries, --id) | replay")
+      ->required()
+      ->check(CLI::IsMember({"list", "show", "replay"}));
   messages->add_option("-c,--config", config_path, "server config file")->capture_default_str();
   messages->add_option("--id", message_filter.id, "only this message");
   messages->add_option("--flow", message_filter.flow, "only this flow's messages");

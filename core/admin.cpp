@@ -4,7 +4,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/url/encode.hpp>
 #include <boost/url/parse_query.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <boost/url/params_view.hpp>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -18,6 +20,7 @@
 #include <ctime>
 #include <optional>
 
+#include "core/admin_messages.hpp"
 #include "core/admin_queues.hpp"
 #include "core/admin_replay.hpp"
 #include "core/admin_support.hpp"
@@ -98,6 +101,24 @@ std::string iso_time(std::chrono::system_clock::time_point t) {
   return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", std::chrono::floor<std::chrono::seconds>(t));
 }
 
+std::string delivery_json(const Delivery& d) {
+  std::string history = "[";
+  for (const DeliveryAttempt& a : d.history) {
+    history += fmt::format(R"({}{{"number":{},"startedAt":{},"finishedAt":{},"outcome":{},"error":{}}})",
+                           history.size() > 1 ? "," : "", a.number, json_quote(iso_time(a.started_at)),
+                           a.finished_at ? json_quote(iso_time(*a.finished_at)) : std::string("null"),
+                           json_quote(a.outcome), json_quote(a.error));
+  }
+  history += "]";
+  const char* state = d.state == DeliveryState::queued ? "queued" : d.state == DeliveryState::dead ? "dead" : "delivered";
+  return fmt::format(
+      R"({{"id":{},"endpoint":{},"orderKey":{},"messageId":{},"flow":{},"state":"{}","createdAt":{},"deliveredAt":{},)"
+      R"("attempts":{},"totalAttempts":{},"lastError":{},"history":{}}})",
+      d.id, json_quote(d.endpoint), json_quote(d.order_key), json_quote(d.message_id), json_quote(d.flow_id), state,
+      json_quote(iso_time(d.created_at)), d.delivered_at ? json_quote(iso_time(*d.delivered_at)) : std::string("null"),
+      d.attempts, d.total_attempts, json_quote(d.last_error), history);
+}
+
 std::optional<std::chrono::system_clock::time_point> parse_iso_time(std::string_view text) {
   std::tm tm{};
   const std::string copy(text);
@@ -113,6 +134,12 @@ using admin::iso_time;
 using admin::query_parameter;
 
 namespace {
+
+// A message id put back into a query string (ids are the gateway's own, but an operator types them).
+std::string percent_encoded(std::string_view text) {
+  return boost::urls::encode(text, boost::urls::unreserved_chars);
+}
+
 
 std::string json_strings(const std::vector<std::string>& items) {
   std::string out = "[";
@@ -297,12 +324,27 @@ boost::asio::awaitable<AdminResponse> AdminApi::handle(AdminRequest request) {
         journal_reader_, replay_messages(*store_, *deliveries, runtime_.generation(), std::string(query)),
         boost::asio::use_awaitable);
   }
-  if (path == "/api/messages") {
+  if (path == "/api/messages" || path.starts_with("/api/messages/")) {
+    if (!store_) co_return error_response(503, "unavailable", "no store is configured");
+    std::string id(path.substr(std::min(path.size(), std::string_view("/api/messages/").size())));
+    if (id.find('%') != std::string::npos) id = admin::query_parameter("id=" + id, "id").value_or(id);
+    if (path != "/api/messages" && id.ends_with("/replay")) {
+      // The one message, as ?id= would pick it; the rest of the query (dry_run) as given.
+      if (request.method != "POST") co_return error_response(405, "method_not_allowed", "use POST");
+      DeliveryService* deliveries = runtime_.deliveries();
+      if (!deliveries) co_return error_response(503, "unavailable", "no store is configured");
+      id.resize(id.size() - std::string_view("/replay").size());
+      std::string replay_query = "id=" + percent_encoded(id) + (query.empty() ? "" : "&" + std::string(query));
+      co_return co_await boost::asio::co_spawn(
+          journal_reader_, replay_messages(*store_, *deliveries, runtime_.generation(), std::move(replay_query)),
+          boost::asio::use_awaitable);
+    }
     if (request.method != "GET") co_return error_response(405, "method_not_allowed", "use GET");
-    const AdminApi& api = *this;
+    if (id.empty() && path != "/api/messages") co_return error_response(404, "not_found", "no such resource: " + std::string(path));
+    // A coroutine function, not a lambda: GCC 12 frees a capturing lambda's std::string twice
+    // when the lambda is a temporary in a co_await.
     co_return co_await boost::asio::co_spawn(
-        journal_reader_,
-        [&api, query]() -> boost::asio::awaitable<AdminResponse> { co_return api.messages(query); },
+        journal_reader_, serve_messages(*store_, path != "/api/messages", std::move(id), std::string(query)),
         boost::asio::use_awaitable);
   }
   if (path == "/api/queues" || path.starts_with("/api/queues/")) {
@@ -344,30 +386,5 @@ AdminResponse AdminApi::flows() const {
   return AdminResponse{200, "application/json", body};
 }
 
-AdminResponse AdminApi::messages(std::string_view query) const {
-  if (!store_) return error_response(503, "unavailable", "no store is configured");
-  JournalQuery q;
-  bool any_filter = false;
-  if (auto refused = admin::journal_filter(query, q, any_filter)) return *refused;
-  auto found = store_->search(q);
-  if (!found) return error_response(500, "internal", found.error().message);
-  std::string body = "{\"messages\":[";
-  bool first = true;
-  for (const auto& e : *found) {
-    std::string keys = "{";
-    for (const JournalKey& key : e.keys)
-      keys += (keys.size() > 1 ? "," : "") + json_quote(key.name) + ":" + json_quote(key.value);
-    keys += '}';
-    body += fmt::format(
-        R"({}{{"id":{},"trace":{},"flow":{},"receivedAt":{},"latencyUs":{},"outcome":{},"status":{},"source":{},"error":{},"request":{},"requestSize":{},"requestTruncated":{},"reply":{},"replySize":{},"replyTruncated":{},"keys":{}}})",
-        first ? "" : ",", json_quote(e.message_id), json_quote(e.trace_id), json_quote(e.flow_id),
-        json_quote(iso_time(e.received_at)), e.latency_us, json_quote(e.outcome), e.status, json_quote(e.source),
-        json_quote(e.error), json_quote(e.request ? std::string_view(*e.request) : std::string_view()), e.request_size,
-        e.request_truncated, json_quote(e.reply), e.reply_size, e.reply_truncated, keys);
-    first = false;
-  }
-  body += "]}";
-  return AdminResponse{200, "application/json", body};
-}
 
 }  // namespace qiao

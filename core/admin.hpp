@@ -5,7 +5,8 @@
 //                         the listeners with the addresses they are bound to
 //   POST /api/reload      reload now; the errors, if any, as file:line:col lines
 //   GET  /metrics         Prometheus text format
-//   GET  /api/messages    journal search: ?flow=&outcome=&id=&key.NAME=&limit=
+//   /api/messages…        the journal: search, one message's steps and deliveries, replay
+//                         (core/admin_messages.hpp, core/admin_replay.hpp)
 //   /api/queues…          persistent queues and dead letters (core/admin_queues.hpp)
 //
 // It reads every journaled message (patients' data) and reloads flows, so every request is
@@ -67,7 +68,6 @@ class AdminApi {
   std::shared_ptr<const Origins> origins() const;
   bool token_matches(std::string_view authorization) const;
   AdminResponse flows() const;
-  AdminResponse messages(std::string_view query) const;
 
   Runtime& runtime_;
   Store* store_;

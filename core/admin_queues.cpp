@@ -89,20 +89,7 @@ AdminResponse dead_letters_json(const DeliveryService& deliveries, std::string_v
   std::string body = "{\"deadLetters\":[";
   bool first = true;
   for (const Delivery& d : *found) {
-    std::string history = "[";
-    for (const DeliveryAttempt& a : d.history) {
-      history += fmt::format(R"({}{{"number":{},"startedAt":{},"finishedAt":{},"outcome":{},"error":{}}})",
-                             history.size() > 1 ? "," : "", a.number, json_quote(iso_time(a.started_at)),
-                             a.finished_at ? json_quote(iso_time(*a.finished_at)) : std::string("null"),
-                             json_quote(a.outcome), json_quote(a.error));
-    }
-    history += "]";
-    body += fmt::format(
-        R"({}{{"id":{},"endpoint":{},"orderKey":{},"messageId":{},"flow":{},"createdAt":{},"attempts":{},)"
-        R"("totalAttempts":{},"lastError":{},"history":{}}})",
-        first ? "" : ",", d.id, json_quote(d.endpoint), json_quote(d.order_key), json_quote(d.message_id),
-        json_quote(d.flow_id), json_quote(iso_time(d.created_at)), d.attempts, d.total_attempts, json_quote(d.last_error),
-        history);
+    body += (first ? "" : ",") + admin::delivery_json(d);
     first = false;
   }
   return AdminResponse{200, "application/json", body + "]}"};

@@ -22,6 +22,9 @@ std::optional<AdminResponse> key_parameters(std::string_view query_string, Journ
 // malformed.
 std::optional<AdminResponse> journal_filter(std::string_view query_string, JournalQuery& query, bool& any_filter);
 std::string iso_time(std::chrono::system_clock::time_point t);
+// A delivery as the API shows it: where it goes, its state (queued, dead, delivered), counts, and
+// its attempts when it has them.
+std::string delivery_json(const Delivery& d);
 // "2026-12-04T06:00:00Z" (seconds; a UTC offset is not accepted); nullopt when not that.
 std::optional<std::chrono::system_clock::time_point> parse_iso_time(std::string_view text);
 

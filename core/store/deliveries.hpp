@@ -21,7 +21,9 @@ struct RetryPolicy {
   bool jitter = true;                             // each wait drawn from [half, all] of it
 };
 
-enum class DeliveryState { queued, dead };
+// delivered: only in what Store::message_deliveries reads back from the journal; a delivered
+// delivery leaves the queue.
+enum class DeliveryState { queued, dead, delivered };
 
 struct DeliveryAttempt {
   int number = 0;                                    // 1, 2, … over the delivery's whole life
@@ -55,6 +57,7 @@ struct Delivery {
   // node holds yet (a replay; Store::claim_deliveries hands it to the key's holder). Set by
   // enqueue, settle and reads; always true in SQLite, whose one process holds every queued row.
   bool held = true;
+  std::optional<std::chrono::system_clock::time_point> delivered_at;  // DeliveryState::delivered
 };
 
 struct DeliveryQuery {
@@ -64,6 +67,7 @@ struct DeliveryQuery {
   std::optional<std::chrono::system_clock::time_point> since;  // created_at, inclusive
   std::optional<std::chrono::system_clock::time_point> until;  // created_at, exclusive
   std::optional<std::string> error_contains;     // in last_error
+  std::optional<std::string> message_id;         // the deliveries of one message
   std::size_t limit = 100;                       // 0: no limit
   bool with_requests = false;
   bool with_history = false;

@@ -824,6 +824,18 @@ Expected<std::vector<Delivery>> PostgresStore::deliveries(const DeliveryQuery& q
       });
 }
 
+// The journal's delivered deliveries come with its partitions (under way); meanwhile a message's
+// queued and dead deliveries, read whole and picked here.
+Expected<std::vector<Delivery>> PostgresStore::message_deliveries(const std::string& message_id) const {
+  DeliveryQuery all;
+  all.with_history = true;
+  all.limit = 0;
+  auto found = deliveries(all);
+  if (!found) return found;
+  std::erase_if(*found, [&](const Delivery& d) { return d.message_id != message_id; });
+  return found;
+}
+
 // Partitions by day come with the PostgreSQL retention work under way; until then nothing is dropped.
 Expected<std::vector<std::string>> PostgresStore::enforce_retention() {
   return Error{ErrorKind::unavailable, "store: journal retention is not implemented for PostgreSQL yet"};

@@ -61,6 +61,7 @@ class PostgresStore final : public Store {
   Expected<std::vector<Delivery>> deliveries(const DeliveryQuery& query) const override;
   void claim_deliveries(DeliveriesClaimed done) override;
   void release_deliveries(ChangesStored done) override;
+  Expected<std::vector<Delivery>> message_deliveries(const std::string& message_id) const override;
 
   void claim(IdempotencyClaim claim, IdempotencyClaimed done) override;
   void settle(IdempotencySettle settle, std::vector<Delivery> deliveries, DeliveriesStored done) override;

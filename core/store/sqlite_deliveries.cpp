@@ -176,6 +176,7 @@ Expected<std::vector<Delivery>> read_deliveries(sqlite3* db, const DeliveryQuery
   if (q.since) where("created_at >= ?");
   if (q.until) where("created_at < ?");
   if (q.error_contains) where("instr(last_error, ?) > 0");
+  if (q.message_id) where("message_id = ?");
   sql += " ORDER BY id";
   if (q.limit) sql += " LIMIT ?";
 
@@ -192,6 +193,7 @@ Expected<std::vector<Delivery>> read_deliveries(sqlite3* db, const DeliveryQuery
   if (q.since) sqlite3_bind_int64(raw, index++, to_micros(*q.since));
   if (q.until) sqlite3_bind_int64(raw, index++, to_micros(*q.until));
   if (q.error_contains) bind_text(raw, index++, *q.error_contains);
+  if (q.message_id) bind_text(raw, index++, *q.message_id);
   constexpr auto max_limit = static_cast<std::size_t>(std::numeric_limits<sqlite3_int64>::max());
   if (q.limit) sqlite3_bind_int64(raw, index, static_cast<sqlite3_int64>(std::min(q.limit, max_limit)));
 

@@ -153,6 +153,63 @@ Status search_journal_day(sqlite3* db, const JournalQuery& query, std::size_t li
   return Ok{};
 }
 
+Status delivered_in_day(sqlite3* db, const std::string& message_id, const std::string& where,
+                        std::vector<Delivery>& out) {
+  auto fail = [&] {
+    return Error{ErrorKind::unavailable, "store: reading the deliveries of '" + where + "' failed: " + sqlite::message(db)};
+  };
+  constexpr std::string_view deliveries_sql =
+      "SELECT id, endpoint, order_key, flow_id, created_at, delivered_at, total_attempts FROM journal_deliveries "
+      "WHERE message_id = ? ORDER BY id";
+  constexpr std::string_view attempts_sql =
+      "SELECT number, started_at, finished_at, outcome, error FROM journal_attempts WHERE delivery_id = ? ORDER BY number";
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db, deliveries_sql.data(), static_cast<int>(deliveries_sql.size()), &raw, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(raw);
+    return fail();
+  }
+  sqlite::StmtPtr deliveries(raw);
+  raw = nullptr;
+  if (sqlite3_prepare_v2(db, attempts_sql.data(), static_cast<int>(attempts_sql.size()), &raw, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(raw);
+    return fail();
+  }
+  sqlite::StmtPtr attempts(raw);
+  bind_text(deliveries.get(), 1, message_id);
+  const std::size_t first = out.size();
+  int rc;
+  while ((rc = sqlite3_step(deliveries.get())) == SQLITE_ROW) {
+    sqlite3_stmt* row = deliveries.get();
+    Delivery& d = out.emplace_back();
+    d.id = sqlite3_column_int64(row, 0);
+    d.endpoint = column_string(row, 1);
+    d.order_key = column_string(row, 2);
+    d.message_id = message_id;
+    d.flow_id = column_string(row, 3);
+    d.state = DeliveryState::delivered;
+    d.created_at = from_micros(sqlite3_column_int64(row, 4));
+    d.delivered_at = from_micros(sqlite3_column_int64(row, 5));
+    d.total_attempts = sqlite3_column_int(row, 6);
+  }
+  if (rc != SQLITE_DONE) return fail();
+  for (std::size_t i = first; i < out.size(); ++i) {
+    sqlite3_stmt* a = attempts.get();
+    sqlite3_bind_int64(a, 1, out[i].id);
+    while ((rc = sqlite3_step(a)) == SQLITE_ROW) {
+      DeliveryAttempt& attempt = out[i].history.emplace_back();
+      attempt.number = sqlite3_column_int(a, 0);
+      attempt.started_at = from_micros(sqlite3_column_int64(a, 1));
+      if (sqlite3_column_type(a, 2) != SQLITE_NULL) attempt.finished_at = from_micros(sqlite3_column_int64(a, 2));
+      attempt.outcome = column_string(a, 3);
+      attempt.error = column_string(a, 4);
+    }
+    sqlite3_reset(a);
+    if (rc != SQLITE_DONE) return fail();
+    out[i].attempts = static_cast<int>(out[i].history.size());
+  }
+  return Ok{};
+}
+
 Expected<std::string> journal_day_plan(sqlite3* db, const JournalQuery& query, const std::string& where) {
   const SearchSql search = search_sql(query, query.limit);
   auto stmt = prepared(db, "EXPLAIN QUERY PLAN " + search.sql, search, "explaining a search of", where);

@@ -18,6 +18,9 @@ namespace qiao {
 // `where` names the day in an error.
 Status search_journal_day(sqlite3* db, const JournalQuery& query, std::size_t limit, const std::string& where,
                           std::vector<JournalEntry>& out);
+// Appends the message's deliveries delivered on that day, each with its attempts.
+Status delivered_in_day(sqlite3* db, const std::string& message_id, const std::string& where,
+                        std::vector<Delivery>& out);
 // SQLite's plan for that search (EXPLAIN QUERY PLAN, its steps joined by "; ").
 Expected<std::string> journal_day_plan(sqlite3* db, const JournalQuery& query, const std::string& where);
 

@@ -22,7 +22,8 @@ namespace {
 
 // The tables of a day, as the main file's journal had them at its schema version 5 (see
 // core/store/README.md) and each message's steps: the search indexes, and the business keys'
-// index of primary keys.
+// index of primary keys; and the deliveries that were delivered that day, with their attempts,
+// moved out of the main file's queue tables as they leave the queue.
 // `{s}` is the day's schema name. A day's PRAGMA user_version is its own schema version.
 constexpr int day_schema_version = 1;
 constexpr std::string_view day_schema = R"sql(
@@ -54,6 +55,26 @@ CREATE TABLE {s}.journal_keys (
   received_at INTEGER NOT NULL,
   message_id  TEXT NOT NULL,
   PRIMARY KEY (name, value, received_at, message_id)
+) WITHOUT ROWID;
+CREATE TABLE {s}.journal_deliveries (
+  id             INTEGER PRIMARY KEY,
+  message_id     TEXT NOT NULL,
+  endpoint       TEXT NOT NULL,
+  order_key      TEXT NOT NULL,
+  flow_id        TEXT NOT NULL,
+  created_at     INTEGER NOT NULL,
+  delivered_at   INTEGER NOT NULL,
+  total_attempts INTEGER NOT NULL
+);
+CREATE INDEX {s}.journal_deliveries_message ON journal_deliveries (message_id);
+CREATE TABLE {s}.journal_attempts (
+  delivery_id INTEGER NOT NULL,
+  number      INTEGER NOT NULL,
+  started_at  INTEGER NOT NULL,
+  finished_at INTEGER,
+  outcome     TEXT,
+  error       TEXT NOT NULL,
+  PRIMARY KEY (delivery_id, number)
 ) WITHOUT ROWID;
 )sql";
 
@@ -257,6 +278,41 @@ bool JournalWriter::write(const JournalEntry& entry, const std::string& keys, st
   return true;
 }
 
+bool JournalWriter::keep_delivered(const DeliveryChange& change, std::string& error) {
+  Attached* a = find(journal_day_of(change.at));
+  if (!a) {
+    error = "store: the journal's day of delivery " + std::to_string(change.id) + " is not attached";
+    return false;
+  }
+  a->last_used = ++uses_;
+  // Prepared on first use, so that a day is writable whatever becomes of the queue's tables. The
+  // attempt that delivered it has no outcome yet in the queue's table: it is the last one.
+  if (!a->keep_delivery) {
+    const std::string keep_delivery =
+        "INSERT OR REPLACE INTO " + a->schema +
+        ".journal_deliveries (id, message_id, endpoint, order_key, flow_id, created_at, delivered_at, total_attempts) "
+        "SELECT id, message_id, endpoint, order_key, flow_id, created_at, ?1, total_attempts FROM main.deliveries "
+        "WHERE id = ?2";
+    const std::string keep_attempts =
+        "INSERT OR REPLACE INTO " + a->schema +
+        ".journal_attempts (delivery_id, number, started_at, finished_at, outcome, error) "
+        "SELECT delivery_id, number, started_at, coalesce(finished_at, ?1), coalesce(outcome, 'ok'), error "
+        "FROM main.delivery_attempts WHERE delivery_id = ?2";
+    if (!sqlite::prepare_persistent(db_, keep_delivery, a->keep_delivery) ||
+        !sqlite::prepare_persistent(db_, keep_attempts, a->keep_attempts)) {
+      a->keep_delivery.reset();
+      error = "store: preparing to keep a delivered message's attempts in the journal failed: " + sqlite::message(db_);
+      return false;
+    }
+  }
+  for (sqlite3_stmt* stmt : {a->keep_delivery.get(), a->keep_attempts.get()}) {
+    sqlite3_bind_int64(stmt, 1, to_micros(change.at));
+    sqlite3_bind_int64(stmt, 2, change.id);
+    if (!sqlite::step_done(db_, stmt, "keeping a delivered message's attempts in the journal", error)) return false;
+  }
+  return true;
+}
+
 void JournalWriter::detach_unused(std::size_t keep) {
   // An in-memory day lives only while a connection has it: detaching would lose it.
   if (days_.memory()) return;
@@ -271,8 +327,11 @@ Status JournalWriter::detach(JournalDay day) {
   auto it = std::find_if(attached_.begin(), attached_.end(), [&](const Attached& a) { return a.day == day; });
   if (it == attached_.end()) return Ok{};
   const std::string schema = it->schema;
-  it->insert.reset();  // DETACH fails while a statement of the schema is prepared
+  // DETACH fails while a statement of the schema is prepared.
+  it->insert.reset();
   it->insert_key.reset();
+  it->keep_delivery.reset();
+  it->keep_attempts.reset();
   if (exec(db_, "DETACH DATABASE " + schema) != SQLITE_OK) {
     Error error = failure("cannot detach the journal's day '" + days_.location(day) + "'");
     attached_.erase(it);  // its statements are gone; the next attach prepares them again

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/store/deliveries.hpp"
 #include "core/store/sqlite_journal_days.hpp"
 #include "core/store/sqlite_util.hpp"
 #include "core/store/store.hpp"
@@ -37,6 +38,10 @@ class JournalWriter {
   // received_at, which must be attached. `keys` is the entry's keys as encode_journal_keys gave.
   // False when SQLite refused the row; `error` then says why.
   bool write(const JournalEntry& entry, const std::string& keys, std::string& error);
+  // Inside the batch's transaction, before the queue removes it: a delivered delivery and its
+  // attempts (the last one finished, ok, at the change's time) go to the day it was delivered,
+  // which must be attached. False when SQLite refused; `error` then says why.
+  bool keep_delivered(const DeliveryChange& change, std::string& error);
   // Outside a transaction: detaches the least recently written days beyond `keep`.
   void detach_unused(std::size_t keep);
   // Outside a transaction: detaches the day, if attached, so that its file can go.
@@ -54,6 +59,8 @@ class JournalWriter {
     std::string schema;  // the ATTACH name: day_20261204
     sqlite::StmtPtr insert;
     sqlite::StmtPtr insert_key;
+    sqlite::StmtPtr keep_delivery;
+    sqlite::StmtPtr keep_attempts;
     std::uint64_t last_used = 0;
   };
   Attached* find(JournalDay day);

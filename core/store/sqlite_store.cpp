@@ -135,9 +135,11 @@ CREATE TABLE journal_keys (
     // 6: the journal moves to a database per UTC day (sqlite_journal_days.hpp), so that retention
     // deletes files instead of rows. SqliteStore::move_journal_into_days has copied this file's
     // rows to their days before this step drops the tables.
+    // A message's deliveries are looked up by its id (Store::message_deliveries).
     R"sql(
 DROP TABLE journal_keys;
 DROP TABLE journal;
+CREATE INDEX deliveries_message ON deliveries (message_id);
 )sql",
 };
 
@@ -625,6 +627,29 @@ void SqliteStore::settle(IdempotencySettle settle, std::vector<Delivery> deliver
   add_queue_write(QueueWrite::settle_key(std::move(settle), std::move(deliveries), std::move(done)));
 }
 
+Expected<std::vector<Delivery>> SqliteStore::message_deliveries(const std::string& message_id) const {
+  DeliveryQuery queued;
+  queued.message_id = message_id;
+  queued.with_history = true;
+  queued.limit = 0;
+  std::lock_guard lock(read_mutex_);
+  auto found = read_deliveries(reader_db_.get(), queued, path_);
+  if (!found) return found;
+  // Delivered ones are in the day they were delivered on, which the message does not tell.
+  for (JournalDay day : days_.days()) {
+    std::string error;
+    const std::shared_ptr<sqlite3> db = days_.reader(day, error);
+    if (!db) {
+      if (!days_.contains(day)) continue;
+      return Error{ErrorKind::unavailable, "store: reading the journal of '" + path_ + "' failed: " + error};
+    }
+    if (auto read = delivered_in_day(db.get(), message_id, days_.location(day), *found); !read)
+      return std::move(read).error();
+  }
+  std::sort(found->begin(), found->end(), [](const Delivery& a, const Delivery& b) { return a.id < b.id; });
+  return found;
+}
+
 Expected<std::vector<Delivery>> SqliteStore::deliveries(const DeliveryQuery& query) const {
   std::lock_guard lock(read_mutex_);
   return read_deliveries(reader_db_.get(), query, path_);
@@ -651,6 +676,11 @@ std::size_t SqliteStore::write_batch(const std::vector<JournalEntry>& batch, std
     last_day = day;
     if (auto attached = journal_writer_.attach(day); !attached) error = attached.error().message;
   }
+  // A delivered delivery's attempts go to the journal's day it was delivered on.
+  for (const QueueWrite& write : writes)
+    for (const DeliveryChange& change : write.changes)
+      if (change.kind == DeliveryChange::Kind::delivered)
+        if (auto attached = journal_writer_.attach(journal_day_of(change.at)); !attached) error = attached.error().message;
   const int begun = sqlite3_step(begin_.get());
   sqlite3_reset(begin_.get());
   if (begun != SQLITE_DONE) {
@@ -677,7 +707,11 @@ std::size_t SqliteStore::write_batch(const std::vector<JournalEntry>& batch, std
     if (ok && write.enqueued) ok = deliveries_.enqueue(write.deliveries, queue_error);
     for (const DeliveryChange& change : write.changes) {
       if (!ok) break;
-      ok = deliveries_.apply(change, queue_error);
+      // Without its day (a file that could not be made: said above) the delivery still leaves
+      // the queue; only its record is lost.
+      if (change.kind == DeliveryChange::Kind::delivered && journal_writer_.attached(journal_day_of(change.at)))
+        ok = journal_writer_.keep_delivered(change, queue_error);
+      if (ok) ok = deliveries_.apply(change, queue_error);
     }
     if (ok && write.claim) ok = idempotency_.claim(*write.claim, write.claim_result, queue_error);
     if (ok && write.settle) ok = idempotency_.settle(*write.settle, queue_error);

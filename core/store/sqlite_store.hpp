@@ -77,6 +77,7 @@ class SqliteStore final : public Store {
   Expected<std::vector<Delivery>> deliveries(const DeliveryQuery& query) const override;
   void claim_deliveries(DeliveriesClaimed done) override;  // sqlite_queue_claims.cpp
   void release_deliveries(ChangesStored done) override;    // sqlite_queue_claims.cpp
+  Expected<std::vector<Delivery>> message_deliveries(const std::string& message_id) const override;
 
   void claim(IdempotencyClaim claim, IdempotencyClaimed done) override;
   void settle(IdempotencySettle settle, std::vector<Delivery> deliveries, DeliveriesStored done) override;

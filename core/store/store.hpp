@@ -172,6 +172,10 @@ class Store {
   // At a clean stop with no attempt under way: gives this node's keys and lease up, so that
   // another node takes its queue at once rather than after the lease. Nothing to give in SQLite.
   virtual void release_deliveries(ChangesStored done) = 0;
+  // Every delivery of one message with its attempts, oldest first: those still queued or dead,
+  // and those delivered, which the journal keeps (with their day) after they left the queue.
+  // On the caller's thread, like deliveries().
+  virtual Expected<std::vector<Delivery>> message_deliveries(const std::string& message_id) const = 0;
 
   // Idempotency keys, written on the store's thread in its batches like the queues. A claim is
   // decided there, one at a time, against what is already stored: claimed, pending or answered.

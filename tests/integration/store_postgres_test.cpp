@@ -156,7 +156,8 @@ TEST_CASE("store on postgres: two nodes sharing queues deliver each message once
     for (int seq = 0; seq < notes; ++seq) {
       const std::string patient = "P" + std::to_string(seq % 4);
       const std::string body = R"({"patient":")" + patient + R"(","seq":)" + std::to_string(seq) + "}";
-      const HttpResult r = http_request(at[(seq / 3) % 2], "POST", "/notes", body, {{"Content-Type", "application/json"}});
+      const HttpResult r =
+          http_request(at[(seq / 3) % 2], "POST", "/notes", body, {{"Content-Type", "application/json"}});
       INFO(r.body << r.error);
       REQUIRE(r.status == 200);
       sent[patient].push_back(seq);
@@ -179,7 +180,8 @@ TEST_CASE("store on postgres: two nodes sharing queues deliver each message once
       const bool to_a = seq < 100 + held_by_a;
       const std::string patient = to_a ? "Q" + std::to_string(seq % 3) : "R0";
       const std::string body = R"({"patient":")" + patient + R"(","seq":)" + std::to_string(seq) + "}";
-      const HttpResult r = http_request(at[to_a ? 0 : 1], "POST", "/notes", body, {{"Content-Type", "application/json"}});
+      const HttpResult r =
+          http_request(at[to_a ? 0 : 1], "POST", "/notes", body, {{"Content-Type", "application/json"}});
       REQUIRE(r.status == 200);
       later[patient].push_back(seq);
     }

@@ -98,7 +98,8 @@ TEST_CASE("server config: store.lease is 30s unless set, at least 1s, and a chan
   REQUIRE(diag.ok());
   CHECK(defaults.store_lease == std::chrono::seconds(30));
 
-  const ServerConfig set = load("flows: [ \"flows/*.yaml\" ]\nstore: { url: \"sqlite://var/q.db\", lease: 2m }\n", diag);
+  const ServerConfig set =
+      load("flows: [ \"flows/*.yaml\" ]\nstore: { url: \"sqlite://var/q.db\", lease: 2m }\n", diag);
   REQUIRE(diag.ok());
   CHECK(set.store_lease == std::chrono::minutes(2));
   CHECK(qiao::restart_only_changes(defaults, set) == std::vector<std::string>{"store.url", "store.lease"});

@@ -681,3 +681,54 @@ LASTING_STORE_CASE("store deliveries: an attempt under way when the process is k
   REQUIRE(closed.history.size() == 1);
   CHECK(closed.history[0].outcome == "interrupted");
 }
+
+STORE_CASE("store: a message's deliveries, the delivered ones too, are read back with every attempt", "[store]") {
+  auto store = backend.open();
+  Delivery to_lis = make("lis", "P001");
+  to_lis.message_id = "adt-1";
+  Delivery to_pacs = make("pacs", "P001");
+  to_pacs.message_id = "adt-1";
+  Delivery other = make("lis", "P002");
+  other.message_id = "adt-2";
+  const auto ids = enqueue_ids(*store, {to_lis, to_pacs, other});
+  // The LIS takes it at the second attempt; the PACS is still failing.
+  apply_changes(*store, {started(ids[0], 1, 1, t0), finished(Kind::retry_later, ids[0], 1, t0 + 1s, "unavailable",
+                                                                "connection refused", t0 + 2s)});
+  apply_changes(*store, {started(ids[0], 2, 2, t0 + 2s), finished(Kind::delivered, ids[0], 2, t0 + 3s, "ok", "")});
+  apply_changes(*store, {started(ids[1], 1, 1, t0 + 1s), finished(Kind::retry_later, ids[1], 1, t0 + 4s, "timeout",
+                                                                  "no answer in 3s", t0 + 9s)});
+
+  auto found = store->message_deliveries("adt-1");
+  INFO((found ? std::string() : found.error().message));
+  REQUIRE(found.has_value());
+  REQUIRE(found->size() == 2);
+  const Delivery& lis = (*found)[0];
+  CHECK(lis.id == ids[0]);
+  CHECK(lis.endpoint == "lis");
+  CHECK(lis.order_key == "P001");
+  CHECK(lis.state == DeliveryState::delivered);
+  REQUIRE(lis.delivered_at.has_value());
+  CHECK(*lis.delivered_at == t0 + 3s);
+  CHECK(lis.total_attempts == 2);
+  REQUIRE(lis.history.size() == 2);
+  CHECK(lis.history[0].outcome == "unavailable");
+  CHECK(lis.history[0].error == "connection refused");
+  CHECK(lis.history[0].finished_at == t0 + 1s);
+  CHECK(lis.history[1].number == 2);
+  CHECK(lis.history[1].started_at == t0 + 2s);
+  CHECK(lis.history[1].finished_at == t0 + 3s);
+  CHECK(lis.history[1].outcome == "ok");
+  const Delivery& pacs = (*found)[1];
+  CHECK(pacs.state == DeliveryState::queued);
+  REQUIRE(pacs.history.size() == 1);
+  CHECK(pacs.history[0].outcome == "timeout");
+
+  // The delivered one left the queue.
+  DeliveryQuery queued;
+  queued.endpoint = "lis";
+  auto in_queue = store->deliveries(queued);
+  REQUIRE(in_queue.has_value());
+  REQUIRE(in_queue->size() == 1);
+  CHECK(in_queue->front().message_id == "adt-2");
+  CHECK(store->message_deliveries("adt-3")->empty());
+}

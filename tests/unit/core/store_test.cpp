@@ -290,7 +290,7 @@ TEST_CASE("store: a file store creates its directory and keeps its entries acros
     CHECK(day.text("PRAGMA journal_mode") == "wal");
     CHECK(day.text("PRAGMA user_version") == "1");
     CHECK(day.text("SELECT count(*) FROM journal") == "100");
-    CHECK(day.text("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'journal_%'") == "3");
+    CHECK(day.text("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'journal' AND name LIKE 'journal_%'") == "3");
   }
   // An absolute path ignores base_dir.
   auto reopened = qiao::open_store("sqlite://" + file.string(), "/nonexistent-base");
