@@ -67,7 +67,8 @@ int command_run(const std::string& config_path) {
   // limits were checked against the hard one when the config loaded.
   if (auto fds = raise_descriptor_limit()) log::system().info("open file limit: {} (was {})", fds->now, fds->before);
   else log::system().warn("{}", fds.error().message);
-  auto store = open_store(config.store_url, config.base_dir, config.journal);
+  auto store =
+      open_store(config.store_url, config.base_dir, config.journal, QueueLease{config.node_name, config.store_lease});
   if (!store) {
     std::cerr << config_path << ": " << store.error().message << "\n";
     return 1;

@@ -99,6 +99,23 @@ void render_deliveries(std::string& out, const std::vector<EndpointQueueStats>& 
          [](const EndpointQueueStats& q) { return static_cast<double>(q.interrupted); });
 }
 
+// Beside the per-endpoint families: what this node holds of queues it may share with other nodes.
+void render_ownership(std::string& out, const QueueOwnershipStats& s) {
+  out += "# HELP qiao_queue_held Deliveries this node holds (queued here, in flight included); with a shared "
+         "store, no other node attempts them.\n";
+  out += "# TYPE qiao_queue_held gauge\n";
+  out += fmt::format("qiao_queue_held {}\n", s.held);
+  out += "# HELP qiao_queue_takeovers_total Nodes whose lease expired and whose queue this node took over.\n";
+  out += "# TYPE qiao_queue_takeovers_total counter\n";
+  out += fmt::format("qiao_queue_takeovers_total {}\n", s.takeovers);
+  out += "# HELP qiao_queue_taken_over_total Deliveries this node took over from nodes whose lease expired.\n";
+  out += "# TYPE qiao_queue_taken_over_total counter\n";
+  out += fmt::format("qiao_queue_taken_over_total {}\n", s.taken_over);
+  out += "# HELP qiao_queue_lease_lapses_total Times this node's own lease expired before it was renewed.\n";
+  out += "# TYPE qiao_queue_lease_lapses_total counter\n";
+  out += fmt::format("qiao_queue_lease_lapses_total {}\n", s.lease_lapses);
+}
+
 }  // namespace
 
 void LatencyHistogram::record(std::chrono::microseconds latency) {
@@ -278,7 +295,10 @@ std::string Metrics::render(std::uint64_t generation) const {
   out += fmt::format("qiao_journal_admission_wait_seconds_total {:.6f}\n",
                      static_cast<double>(journal_wait_us_.load(std::memory_order_relaxed)) / 1e6);
   if (journal_) render_journal(out, journal_->stats());
-  if (deliveries_) render_deliveries(out, deliveries_->stats());
+  if (deliveries_) {
+    render_deliveries(out, deliveries_->stats());
+    render_ownership(out, deliveries_->ownership());
+  }
   return out;
 }
 

@@ -39,6 +39,9 @@ constexpr ConfigKey admin_keys[] = {
 constexpr ConfigKey store_keys[] = {
     {"url", KeyType::string, "sqlite://var/qiao.db",
      "sqlite://PATH (embedded), or postgres://USER@HOST/DB (a PostgreSQL database nodes share)"},
+    {"lease", KeyType::duration, "30s",
+     "nodes sharing a PostgreSQL store: a node silent this long (killed, cut off) has its queue delivered by "
+     "another; at least 1s"},
 };
 constexpr ConfigKey journal_keys[] = {
     {"level", KeyType::string, "full",
@@ -152,6 +155,12 @@ ServerConfig load_server_config(const std::string& path, Diagnostics& diag) {
 
   ConfigReader store = section(top, "store", store_keys, diag);
   config.store_url = store.string("url");
+  config.store_lease = store.duration("lease");
+  // Renewals go three times per lease (at most every second), and a lease much shorter than a
+  // database's hiccup would hand queues around while every node is alive.
+  if (config.store_lease < std::chrono::seconds(1))
+    if (auto node = store.node("lease"))
+      diag.error(node->location(), "store.lease: expected a duration of at least 1s");
 
   ConfigReader journal = section(top, "journal", journal_keys, diag);
   config.journal.max_payload_bytes = journal.size("max_payload_bytes");
@@ -197,6 +206,7 @@ std::vector<std::string> restart_only_changes(const ServerConfig& running, const
   if (running.admin_hosts != next.admin_hosts) changed.push_back("admin.hosts");
   if (running.admin_tls != next.admin_tls) changed.push_back("admin.tls");
   if (running.store_url != next.store_url) changed.push_back("store.url");
+  if (running.store_lease != next.store_lease) changed.push_back("store.lease");
   const JournalLimits& a = running.journal;
   const JournalLimits& b = next.journal;
   if (a.max_payload_bytes != b.max_payload_bytes) changed.push_back("journal.max_payload_bytes");

@@ -27,6 +27,9 @@ struct ServerConfig {
   std::vector<std::string> admin_hosts;    // Host header names accepted besides the listen address
   std::optional<ServerTlsSettings> admin_tls;  // required when admin_listen is not a loopback address
   std::string store_url = "sqlite://var/qiao.db";
+  // store.lease: how long a node's hold on its queue keys outlasts its last renewal, when nodes
+  // share a PostgreSQL store; after it another node delivers the silent node's queue.
+  std::chrono::milliseconds store_lease{30'000};
   JournalLimits journal;                   // what the journal keeps of payloads
   JournalLevel journal_level = JournalLevel::full;  // of flows whose own journal: does not say
   std::vector<std::string> flow_patterns;  // globs, e.g. "flows/*.yaml"

@@ -42,9 +42,48 @@ Delivery* DeliveryQueues::in_flight(std::int64_t id) {
   return it == in_flight_.end() ? nullptr : &it->second;
 }
 
+std::size_t DeliveryQueues::forget_all_but(const std::set<std::int64_t>& keep) {
+  std::size_t forgotten = 0;
+  for (auto& [endpoint, queue] : endpoints_) {
+    for (auto key_it = queue.keys.begin(); key_it != queue.keys.end();) {
+      const std::string& key = key_it->first;
+      KeyQueue& keyed = key_it->second;
+      if (!keyed.busy && !keyed.waiting.empty()) {
+        const Delivery& head = keyed.waiting.front();
+        queue.due.erase({head.next_attempt_at, head.id, key});
+      }
+      std::deque<Delivery> kept;
+      for (Delivery& d : keyed.waiting) {
+        if (keep.count(d.id)) {
+          kept.push_back(std::move(d));
+          continue;
+        }
+        request_bytes_ -= std::min(request_bytes_, d.request.size());
+        ids_.erase(d.id);
+        --queue.depth;
+        ++forgotten;
+      }
+      keyed.waiting = std::move(kept);
+      if (keyed.waiting.empty() && !keyed.busy) {
+        key_it = queue.keys.erase(key_it);
+        continue;
+      }
+      schedule_head(queue, key, keyed);
+      ++key_it;
+    }
+  }
+  for (const auto& [id, d] : in_flight_) {
+    if (keep.count(id)) continue;
+    forgotten_in_flight_.insert(id);
+    ++forgotten;
+  }
+  return forgotten;
+}
+
 void DeliveryQueues::finish(std::int64_t id, bool done, Clock::time_point retry_at) {
   auto it = in_flight_.find(id);
   if (it == in_flight_.end()) return;
+  if (forgotten_in_flight_.erase(id) > 0) done = true;
   Delivery delivery = std::move(it->second);
   in_flight_.erase(it);
   auto queue_it = endpoints_.find(delivery.endpoint);

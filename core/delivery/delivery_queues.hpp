@@ -46,6 +46,9 @@ class DeliveryQueues {
   void finish(std::int64_t id, bool done, Clock::time_point retry_at = {});
   // An in-flight delivery by id; nullptr when none.
   Delivery* in_flight(std::int64_t id);
+  // Lets go of every delivery but those in `keep`: waiting ones leave now, in-flight ones when
+  // they finish, whatever their outcome (another node holds them now). Returns how many.
+  std::size_t forget_all_but(const std::set<std::int64_t>& keep);
   // When the next delivery is due that a free slot could start; none when nothing waits. An
   // endpoint that had no free slot at the last start_due (full, or max_in_flight 0) does not
   // count: its next start follows a finish or a reload, which call start_due again.
@@ -75,6 +78,7 @@ class DeliveryQueues {
   std::map<std::string, EndpointQueue> endpoints_;
   std::map<std::int64_t, Delivery> in_flight_;
   std::set<std::int64_t> ids_;  // every delivery held
+  std::set<std::int64_t> forgotten_in_flight_;  // in flight, to leave when they finish (forget_all_but)
   std::size_t budget_;
   std::size_t request_bytes_ = 0;
 };

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <future>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "core/delivery/request_bytes.hpp"
@@ -33,6 +34,7 @@ struct DeliveryService::Thread {
   asio::executor_work_guard<asio::io_context::executor_type> guard = asio::make_work_guard(io);
   asio::steady_timer timer{io};
   std::optional<Clock::time_point> timer_due;
+  asio::steady_timer claim_timer{io};
   std::thread thread;
   std::mt19937_64 random{std::random_device{}()};
 };
@@ -112,12 +114,63 @@ EndpointQueueStats& DeliveryService::counters(const std::string& endpoint) {
   return c;
 }
 
+Expected<DeliveryClaim> DeliveryService::wait_for_claim() {
+  std::promise<Expected<DeliveryClaim>> promise;
+  auto future = promise.get_future();
+  store_.claim_deliveries([&promise](Expected<DeliveryClaim> claim) { promise.set_value(std::move(claim)); });
+  return future.get();
+}
+
+std::vector<DeliveryChange> DeliveryService::take_claimed(DeliveryClaim& claim,
+                                                          std::chrono::steady_clock::time_point asked) {
+  // Two thirds of the lease: an attempt started just before the deadline has the last third to
+  // finish before another node may take its delivery over.
+  if (claim.lease) lease_deadline_ = asked + *claim.lease * 2 / 3;
+  else lease_deadline_.reset();
+  lease_wait_logged_ = false;
+  claim_every_ = claim.claim_every;
+  if (claim.lease_lapsed) {
+    std::set<std::int64_t> keep;
+    for (const Delivery& d : claim.deliveries) keep.insert(d.id);
+    const std::size_t forgotten = queues_.forget_all_but(keep);
+    ++ownership_.lease_lapses;
+    log::system().error("queues: this node's lease on the shared store expired before it was renewed (the database "
+                        "was out of reach, or the process stalled); it lets go of {} delivery(ies) another node may "
+                        "hold now, and holds {} from now on",
+                        forgotten, claim.deliveries.size());
+  }
+  ownership_.takeovers += claim.nodes_taken_over;
+  ownership_.taken_over += claim.taken_over;
+  std::vector<DeliveryChange> interrupted;
+  for (Delivery& d : claim.deliveries) {
+    // Held already: queued here, or its attempt under way here while the lease was renewed late.
+    if (queues_.contains(d.id)) continue;
+    if (d.interrupted) {
+      // The request may have reached the peer before the gateway (or the node that held it)
+      // stopped: it goes again (at least once), and the journal of attempts says this one may be
+      // a duplicate.
+      DeliveryChange change;
+      change.kind = DeliveryChange::Kind::interrupted;
+      change.id = d.id;
+      change.at = Clock::now();
+      change.error = "the gateway stopped during this attempt; the peer may have received it";
+      interrupted.push_back(std::move(change));
+      ++counters(d.endpoint).interrupted;
+      log::system().warn("delivery {} of message {} to '{}': attempt {} was interrupted (a restart, or the node that "
+                         "held it stopped) and is sent again; the peer may receive it twice",
+                         d.id, d.message_id, d.endpoint, d.total_attempts);
+    }
+    counters(d.endpoint);
+    queues_.add(std::move(d));
+  }
+  return interrupted;
+}
+
 Status DeliveryService::start() {
-  DeliveryQuery queued;
-  queued.state = DeliveryState::queued;
-  queued.limit = 0;
-  auto pending = store_.deliveries(queued);
-  if (!pending) return std::move(pending).error();
+  const auto asked = std::chrono::steady_clock::now();
+  auto claim = wait_for_claim();
+  if (!claim) return std::move(claim).error();
+  const std::size_t resumed = claim->deliveries.size();
   DeliveryQuery dead;
   dead.state = DeliveryState::dead;
   dead.limit = 0;
@@ -125,35 +178,85 @@ Status DeliveryService::start() {
   if (!buried) return std::move(buried).error();
 
   std::vector<DeliveryChange> interrupted;
+  std::optional<std::chrono::milliseconds> claim_every;
   {
     std::lock_guard lock(mutex_);
     for (const Delivery& d : *buried) ++counters(d.endpoint).dead_letters;
-    for (Delivery& d : *pending) {
-      if (d.interrupted) {
-        // The request may have reached the peer before the gateway stopped: it goes again (at
-        // least once), and the journal of attempts says this one may be a duplicate.
-        DeliveryChange change;
-        change.kind = DeliveryChange::Kind::interrupted;
-        change.id = d.id;
-        change.at = Clock::now();
-        change.error = "the gateway stopped during this attempt; the peer may have received it";
-        interrupted.push_back(std::move(change));
-        ++counters(d.endpoint).interrupted;
-        log::system().warn("delivery {} of message {} to '{}': attempt {} was interrupted by a restart and is sent "
-                           "again; the peer may receive it twice",
-                           d.id, d.message_id, d.endpoint, d.total_attempts);
-      }
-      counters(d.endpoint);
-      queues_.add(std::move(d));
-    }
+    interrupted = take_claimed(*claim, asked);
+    claim_every = claim_every_;
   }
   if (!interrupted.empty()) {
     if (auto recorded = wait_for_store(std::move(interrupted)); !recorded) return recorded;
   }
-  if (!pending->empty()) log::system().info("resuming {} queued deliveries", pending->size());
+  if (resumed) log::system().info("resuming {} queued deliveries", resumed);
   thread_->thread = std::thread([this] { thread_->io.run(); });
   wake();
+  if (claim_every) asio::post(thread_->io, [this, every = *claim_every] { schedule_claim(every); });
   return Ok{};
+}
+
+void DeliveryService::schedule_claim(std::chrono::milliseconds after) {
+  thread_->claim_timer.expires_after(after);
+  thread_->claim_timer.async_wait([this](boost::system::error_code ec) {
+    if (!ec) claim_now();
+  });
+}
+
+void DeliveryService::claim_soon() {
+  asio::post(thread_->io, [this] { claim_now(); });
+}
+
+void DeliveryService::claim_now() {
+  if (claims_stopped_) return;
+  if (claim_running_) {
+    claim_again_ = true;
+    return;
+  }
+  claim_running_ = true;
+  // The lease counts from before the store renewed it: never later than the other nodes see it.
+  const auto asked = std::chrono::steady_clock::now();
+  store_.claim_deliveries([this, asked](Expected<DeliveryClaim> claim) {
+    asio::post(thread_->io, [this, asked, claim = std::move(claim)]() mutable { claimed(std::move(claim), asked); });
+  });
+}
+
+void DeliveryService::claimed(Expected<DeliveryClaim> claim, std::chrono::steady_clock::time_point asked) {
+  claim_running_ = false;
+  std::optional<std::chrono::milliseconds> every;
+  if (!claim) {
+    if (!claim_failing_)
+      log::system().error("queues: claiming deliveries failed, tried again until it works: {}", claim.error().message);
+    claim_failing_ = true;
+    std::lock_guard lock(mutex_);
+    every = claim_every_;
+  } else {
+    if (claim_failing_) log::system().info("queues: claiming deliveries works again");
+    claim_failing_ = false;
+    std::vector<DeliveryChange> interrupted;
+    {
+      std::lock_guard lock(mutex_);
+      interrupted = take_claimed(*claim, asked);
+      every = claim_every_;
+    }
+    if (!interrupted.empty()) store_changes(std::move(interrupted));
+  }
+  if (claims_stopped_) return;
+  if (claim_again_) {
+    claim_again_ = false;
+    claim_now();
+  } else if (every) {
+    schedule_claim(*every);
+  } else if (!claim) {
+    schedule_claim(std::chrono::seconds(1));
+  }
+  pump();
+}
+
+QueueOwnershipStats DeliveryService::ownership() const {
+  std::lock_guard lock(mutex_);
+  QueueOwnershipStats s = ownership_;
+  s.held = queues_.size();
+  return s;
 }
 
 void DeliveryService::wake() {
@@ -175,10 +278,36 @@ void DeliveryService::shutdown() {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
+  // On the service thread, which alone asks for claims: no claim can follow the release and take
+  // the keys back. With an attempt still under way the keys stay this node's until the lease
+  // expires, so that no other node sends the same delivery while it may still be going out.
+  std::promise<void> released;
+  asio::post(thread_->io, [this, &released] {
+    claims_stopped_ = true;
+    thread_->claim_timer.cancel();
+    std::size_t in_flight = 0;
+    {
+      std::lock_guard lock(mutex_);
+      in_flight = queues_.in_flight_count();
+    }
+    if (in_flight > 0) {
+      log::system().warn("queues: {} attempt(s) still under way at shutdown: this node's queue keys pass to another "
+                         "node sharing the store only when its lease expires",
+                         in_flight);
+      released.set_value();
+      return;
+    }
+    store_.release_deliveries([&released](Status status) {
+      if (!status) log::system().error("queues: giving the queue keys back failed: {}", status.error().message);
+      released.set_value();
+    });
+  });
+  released.get_future().wait();
   // The store calls back in order: once this empty write is done, every earlier one is too.
   (void)wait_for_store({});
   asio::post(thread_->io, [t = thread_.get()] {
     t->timer.cancel();
+    t->claim_timer.cancel();
     t->guard.reset();
   });
   thread_->thread.join();
@@ -201,13 +330,21 @@ asio::awaitable<Status> DeliveryService::enqueue(std::vector<Delivery> deliverie
           if (result) {
             // The service learns of them before the flow goes on; it runs them when due.
             asio::post(thread_->io, [this, queued = *result]() mutable {
+              bool unheld = false;
               {
                 std::lock_guard lock(mutex_);
                 for (Delivery& d : queued) {
                   counters(d.endpoint);
+                  // Another node holds its key, or an older delivery of its key waits to be
+                  // claimed: it comes through a claim, in its key's order.
+                  if (!d.held) {
+                    unheld = true;
+                    continue;
+                  }
                   queues_.add(std::move(d));
                 }
               }
+              if (unheld) claim_now();
               pump();
             });
           }
@@ -227,8 +364,14 @@ void DeliveryService::pump() {
   std::vector<std::int64_t> ids;
   {
     std::lock_guard lock(mutex_);
+    const bool lease_lapsing = lease_deadline_ && std::chrono::steady_clock::now() >= *lease_deadline_;
+    if (lease_lapsing && !lease_wait_logged_) {
+      lease_wait_logged_ = true;
+      log::system().warn("queues: this node's lease on the shared store was not renewed in time; no delivery "
+                         "attempt starts until a claim renews it");
+    }
     auto limit = [&](const std::string& endpoint) -> std::size_t {
-      if (stopping_ || !generation) return 0;
+      if (stopping_ || !generation || lease_lapsing) return 0;
       // A flow's inbound queue waits while a reload has taken the flow away, as an endpoint's
       // does; a flow that now answers after running still drains what it stored before.
       if (const std::string_view flow_id = inbound_flow(endpoint); !flow_id.empty()) {
@@ -422,20 +565,34 @@ Expected<DeadLetterAction> DeliveryService::replay(DeliveryQuery query, bool dry
     changes.push_back(std::move(change));
   }
   if (auto stored = wait_for_store(std::move(changes)); !stored) return std::move(stored).error();
+  // Which of them this node delivers: every one in a store of its own; in a shared one, none yet
+  // (the holder of each key claims it, this node included when no node holds the key).
+  DeliveryQuery replayed;
+  replayed.ids = action.ids;
+  replayed.state = DeliveryState::queued;
+  replayed.limit = 0;
+  auto queued = store_.deliveries(replayed);
+  if (!queued)
+    log::system().warn("replayed dead letters are queued, but reading them back failed ({}); they are claimed "
+                       "from the store",
+                       queued.error().message);
   {
     std::lock_guard lock(mutex_);
-    for (Delivery& d : rows) {
+    for (const Delivery& d : rows) {
       EndpointQueueStats& c = counters(d.endpoint);
       if (c.dead_letters) --c.dead_letters;
-      d.state = DeliveryState::queued;
-      d.attempts = 0;
-      d.next_attempt_at = now;
-      d.interrupted = false;
-      queues_.add(std::move(d));  // the request is read back from the store when its turn comes
+    }
+    if (queued) {
+      for (Delivery& d : *queued) {
+        if (!d.held) continue;
+        d.interrupted = false;
+        queues_.add(std::move(d));  // the request is read back from the store when its turn comes
+      }
     }
   }
   log::system().info("replayed {} dead letter(s)", action.ids.size());
   wake();
+  claim_soon();
   return action;
 }
 

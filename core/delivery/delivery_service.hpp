@@ -36,6 +36,14 @@ struct EndpointQueueStats {
   std::uint64_t interrupted = 0;  // attempts a restart cut short (possibly delivered twice)
 };
 
+// This node's part of queues it may share with other nodes (a PostgreSQL store), for /metrics.
+struct QueueOwnershipStats {
+  std::size_t held = 0;             // deliveries this node holds now (queued here, in flight included)
+  std::uint64_t takeovers = 0;      // nodes whose lease expired and whose queue this node took, since start
+  std::uint64_t taken_over = 0;     // deliveries those nodes held, since start
+  std::uint64_t lease_lapses = 0;   // times this node's own lease expired before a renewal
+};
+
 // What replay and discard did, or (dry run) would do.
 struct DeadLetterAction {
   std::vector<std::int64_t> ids;
@@ -49,13 +57,16 @@ class DeliveryService {
   DeliveryService(const DeliveryService&) = delete;
   DeliveryService& operator=(const DeliveryService&) = delete;
 
-  // Loads what the store holds queued, closes the attempts a previous run left unfinished and
-  // starts delivering. Call once, before the listeners open.
+  // Claims what the store holds queued for this node (Store::claim_deliveries), closes the
+  // attempts a previous run left unfinished and starts delivering; then claims again as the
+  // store says (a store shared by nodes: renewals of the lease, deliveries other nodes queued for
+  // this node's keys, the queues of nodes that stopped). Call once, before the listeners open.
   Status start();
   // Starts no more attempts and waits for those in flight, until `deadline`.
   void stop_attempts(std::chrono::steady_clock::time_point deadline);
-  // Waits for the store to have written everything asked of it, then stops the thread. After
-  // the workers stopped: their io_contexts must still exist.
+  // Stops claiming and, when no attempt is under way, gives this node's queue keys back to the
+  // store for other nodes to take at once; waits for the store to have written everything asked
+  // of it, then stops the thread. After the workers stopped: their io_contexts must still exist.
   void shutdown();
   // A reload may have added endpoints or changed their max_in_flight.
   void wake();
@@ -67,6 +78,7 @@ class DeliveryService {
                                          std::optional<IdempotencySettle> settle = std::nullopt);
 
   std::vector<EndpointQueueStats> stats() const;
+  QueueOwnershipStats ownership() const;
   // Dead letters matching `query` (state is set to dead), with their attempts.
   Expected<std::vector<Delivery>> dead_letters(DeliveryQuery query) const;
   // Queues the matching dead letters again with a fresh retry budget, or removes them. Blocks
@@ -85,6 +97,15 @@ class DeliveryService {
   void attempts_recorded(std::vector<std::int64_t> ids, Status recorded);
   void finished(std::int64_t id, std::optional<Error> error);
   void store_changes(std::vector<DeliveryChange> changes);
+  // Claims (service thread): one at a time; asked again at once when wanted while one runs.
+  void claim_now();
+  void claim_soon();  // from any thread
+  void schedule_claim(std::chrono::milliseconds after);
+  void claimed(Expected<DeliveryClaim> claim, std::chrono::steady_clock::time_point asked);
+  Expected<DeliveryClaim> wait_for_claim();
+  // Under mutex_: takes what a claim handed over into the queues; returns the changes that close
+  // interrupted attempts among them.
+  std::vector<DeliveryChange> take_claimed(DeliveryClaim& claim, std::chrono::steady_clock::time_point asked);
   Expected<std::vector<Delivery>> dead_rows(DeliveryQuery query) const;  // without requests or history
   Status wait_for_store(std::vector<DeliveryChange> changes);
   EndpointQueueStats& counters(const std::string& endpoint);
@@ -99,6 +120,18 @@ class DeliveryService {
   std::map<std::string, EndpointQueueStats> counters_;
   bool stopping_ = false;
   std::mutex actions_mutex_;  // one replay or discard at a time
+
+  // Under mutex_. No attempt starts past the deadline: the lease (from when the last successful
+  // claim was asked) may have run out, and another node may hold these deliveries by then.
+  std::optional<std::chrono::steady_clock::time_point> lease_deadline_;
+  std::optional<std::chrono::milliseconds> claim_every_;  // none: this process alone holds the queues
+  bool lease_wait_logged_ = false;
+  QueueOwnershipStats ownership_;  // its counters; `held` is the queues' size
+  // Service thread only.
+  bool claim_running_ = false;
+  bool claim_again_ = false;
+  bool claims_stopped_ = false;
+  bool claim_failing_ = false;
 };
 
 }  // namespace qiao

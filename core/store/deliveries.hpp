@@ -52,6 +52,11 @@ struct Delivery {
   // An attempt started before the last restart has no outcome: the peer may have received it.
   bool interrupted = false;
   std::vector<DeliveryAttempt> history;  // filled when DeliveryQuery::with_history
+  // Queued and held by this node: it attempts the delivery. False for one whose key another node
+  // sharing the store holds (that node delivers it, after the key's older deliveries), or that no
+  // node holds yet (a replay; Store::claim_deliveries hands it to the key's holder). Set by
+  // enqueue, settle and reads; always true in SQLite, whose one process holds every queued row.
+  bool held = true;
   std::optional<std::chrono::system_clock::time_point> delivered_at;  // DeliveryState::delivered
 };
 
@@ -89,9 +94,30 @@ struct DeliveryChange {
   std::string error;
 };
 
+// What Store::claim_deliveries did for this node.
+struct DeliveryClaim {
+  // Queued deliveries held by this node from now on, not handed to it before; oldest first,
+  // without requests (read them back when due). `interrupted` marks an attempt begun by a node
+  // that stopped (crashed, or was taken over) before its outcome.
+  std::vector<Delivery> deliveries;
+  std::uint64_t taken_over = 0;        // of those, how many a node whose lease had expired held
+  std::uint64_t nodes_taken_over = 0;  // nodes whose lease expired and whose keys this node took
+  // This node's own lease had expired before the claim renewed it (the database was out of reach,
+  // the process stalled): other nodes may hold its keys now. Forget every delivery held before
+  // (those in flight finish); `deliveries` is what this node holds from now on.
+  bool lease_lapsed = false;
+  // When other processes may share the queues: the lease, counted from when the claim was asked,
+  // after which this node must start no attempt until a later claim renewed it; and how often to
+  // claim (renewals, and deliveries other nodes queued for this node's keys). None: this process
+  // alone holds the queues (SQLite), and no later claim hands anything over.
+  std::optional<std::chrono::milliseconds> lease;
+  std::optional<std::chrono::milliseconds> claim_every;
+};
+
 // Called on the store's own thread once the changes are durable (or failed to be): post to your
 // own executor, do not work there.
 using DeliveriesStored = std::function<void(Expected<std::vector<Delivery>>)>;
 using ChangesStored = std::function<void(Status)>;
+using DeliveriesClaimed = std::function<void(Expected<DeliveryClaim>)>;
 
 }  // namespace qiao

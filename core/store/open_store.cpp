@@ -22,12 +22,12 @@ Expected<std::unique_ptr<Store>> as_store(Expected<std::unique_ptr<T>> opened) {
 }  // namespace
 
 Expected<std::unique_ptr<Store>> open_store(const std::string& url, const std::string& base_dir,
-                                            const JournalLimits& limits) {
+                                            const JournalLimits& limits, const QueueLease& lease) {
   constexpr std::string_view sqlite_scheme = "sqlite://";
   if (url == "sqlite::memory:") return as_store(SqliteStore::open_memory(SqliteStore::default_queue_capacity, limits));
   // libpq takes both spellings of the scheme as a connection URI, with everything after it.
   if (url.starts_with("postgres://") || url.starts_with("postgresql://"))
-    return as_store(PostgresStore::open(url, PostgresStore::default_queue_capacity, limits));
+    return as_store(PostgresStore::open(url, PostgresStore::default_queue_capacity, limits, lease));
   if (!url.starts_with(sqlite_scheme))
     return Error{ErrorKind::config,
                  "store: unsupported url '" + pg::redact(url) + "' (use sqlite://PATH or postgres://USER@HOST/DB)"};

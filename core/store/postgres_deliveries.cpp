@@ -35,20 +35,28 @@ constexpr std::string_view count_attempt_sql = "UPDATE deliveries SET attempts =
 constexpr std::string_view finish_attempt_sql =
     "UPDATE delivery_attempts SET finished_at = $1, outcome = $2, error = $3 WHERE delivery_id = $4 AND number = $5";
 constexpr std::string_view schedule_sql = "UPDATE deliveries SET next_attempt_at = $1, last_error = $2 WHERE id = $3";
-constexpr std::string_view bury_sql = "UPDATE deliveries SET state = 1, last_error = $1 WHERE id = $2";
-constexpr std::string_view remove_sql = "DELETE FROM deliveries WHERE id = $1";
+constexpr std::string_view bury_sql =
+    "WITH buried AS (UPDATE deliveries SET state = 1, last_error = $1 WHERE id = $2 RETURNING endpoint, order_key) "
+    "DELETE FROM queue_keys k USING buried b WHERE k.endpoint = b.endpoint AND k.order_key = b.order_key "
+    "AND k.node = $3 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.endpoint = b.endpoint "
+    "AND d.order_key = b.order_key AND d.state = 0 AND d.id <> $2)";
+// A delivered row goes, and its key with it when the node's own key has no queued row left (the
+// statement still sees the row it deletes, hence `d.id <> $1`).
+constexpr std::string_view remove_sql =
+    "WITH gone AS (DELETE FROM deliveries WHERE id = $1 RETURNING endpoint, order_key) "
+    "DELETE FROM queue_keys k USING gone g WHERE k.endpoint = g.endpoint AND k.order_key = g.order_key "
+    "AND k.node = $2 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.endpoint = g.endpoint "
+    "AND d.order_key = g.order_key AND d.state = 0 AND d.id <> $1)";
 constexpr std::string_view remove_attempts_sql = "DELETE FROM delivery_attempts WHERE delivery_id = $1";
 constexpr std::string_view interrupt_sql =
     "UPDATE delivery_attempts SET finished_at = $1, outcome = 'interrupted', error = $2 "
     "WHERE delivery_id = $3 AND finished_at IS NULL";
+// A replayed dead letter is held by no node: the holder of its key, or whichever node takes the
+// key when none holds it, claims it (Store::claim_deliveries), so it goes out once, in key order.
 constexpr std::string_view replay_sql =
-    "UPDATE deliveries SET state = 0, attempts = 0, next_attempt_at = $1 WHERE id = $2 AND state = 1";
+    "UPDATE deliveries SET state = 0, attempts = 0, next_attempt_at = $1, node = NULL WHERE id = $2 AND state = 1";
 constexpr std::string_view discard_sql = "DELETE FROM deliveries WHERE id = $1 AND state = 1";
 
-constexpr std::string_view select_columns =
-    "SELECT id, endpoint, order_key, message_id, flow_id, max_attempts, backoff_ms, max_backoff_ms, jitter, state, "
-    "attempts, total_attempts, created_at, next_attempt_at, last_error, "
-    "EXISTS (SELECT 1 FROM delivery_attempts a WHERE a.delivery_id = d.id AND a.finished_at IS NULL)";
 
 bool run(pg_conn* conn, std::string_view sql, const pg::Params& params, std::string_view what, std::string& error,
          std::uint64_t* changed = nullptr) {
@@ -63,6 +71,32 @@ bool run(pg_conn* conn, std::string_view sql, const pg::Params& params, std::str
 }
 
 }  // namespace
+
+const std::string_view postgres_delivery_columns =
+    "d.id, d.endpoint, d.order_key, d.message_id, d.flow_id, d.max_attempts, d.backoff_ms, d.max_backoff_ms, "
+    "d.jitter, d.state, d.attempts, d.total_attempts, d.created_at, d.next_attempt_at, d.last_error, "
+    "EXISTS (SELECT 1 FROM delivery_attempts a WHERE a.delivery_id = d.id AND a.finished_at IS NULL)";
+
+Delivery postgres_delivery_from_row(const pg_result* r, int row) {
+  Delivery d;
+  d.id = pg::get_int(r, row, 0);
+  d.endpoint = pg::get_string(r, row, 1);
+  d.order_key = pg::get_string(r, row, 2);
+  d.message_id = pg::get_string(r, row, 3);
+  d.flow_id = pg::get_string(r, row, 4);
+  d.retry.attempts = static_cast<int>(pg::get_int(r, row, 5));
+  d.retry.backoff = std::chrono::milliseconds(pg::get_int(r, row, 6));
+  d.retry.max_backoff = std::chrono::milliseconds(pg::get_int(r, row, 7));
+  d.retry.jitter = pg::get_bool(r, row, 8);
+  d.state = pg::get_int(r, row, 9) == 1 ? DeliveryState::dead : DeliveryState::queued;
+  d.attempts = static_cast<int>(pg::get_int(r, row, 10));
+  d.total_attempts = static_cast<int>(pg::get_int(r, row, 11));
+  d.created_at = from_micros(pg::get_int(r, row, 12));
+  d.next_attempt_at = from_micros(pg::get_int(r, row, 13));
+  d.last_error = pg::get_string(r, row, 14);
+  d.interrupted = pg::get_bool(r, row, 15);
+  return d;
+}
 
 bool PostgresDeliveryWriter::enqueue(pg_conn* conn, const std::vector<std::vector<Delivery>*>& groups,
                                      std::string& error) {
@@ -124,7 +158,8 @@ bool PostgresDeliveryWriter::enqueue(pg_conn* conn, const std::vector<std::vecto
   return send();
 }
 
-bool PostgresDeliveryWriter::apply(pg_conn* conn, const DeliveryChange& c, std::string& error) {
+bool PostgresDeliveryWriter::apply(pg_conn* conn, const DeliveryChange& c, const std::string& node,
+                                   std::string& error) {
   using Kind = DeliveryChange::Kind;
   const std::int64_t at = to_micros(c.at);
   pg::Params p;
@@ -142,9 +177,11 @@ bool PostgresDeliveryWriter::apply(pg_conn* conn, const DeliveryChange& c, std::
       return run(conn, count_attempt_sql, p, "counting a delivery attempt", error);
     }
     case Kind::delivered: {
-      p.int64(c.id);
+      p.int64(c.id).text(node);
+      pg::Params id;
+      id.int64(c.id);
       return run(conn, remove_sql, p, "removing a delivered message", error) &&
-             run(conn, remove_attempts_sql, p, "removing a delivered message's attempts", error);
+             run(conn, remove_attempts_sql, id, "removing a delivered message's attempts", error);
     }
     case Kind::retry_later: {
       if (!finish_attempt()) return false;
@@ -153,7 +190,7 @@ bool PostgresDeliveryWriter::apply(pg_conn* conn, const DeliveryChange& c, std::
     }
     case Kind::dead: {
       if (!finish_attempt()) return false;
-      p.text(c.error).int64(c.id);
+      p.text(c.error).int64(c.id).text(node);
       return run(conn, bury_sql, p, "keeping a dead letter", error);
     }
     case Kind::interrupted: {
@@ -177,14 +214,16 @@ bool PostgresDeliveryWriter::apply(pg_conn* conn, const DeliveryChange& c, std::
 }
 
 Expected<std::vector<Delivery>> read_postgres_deliveries(pg_conn* conn, const DeliveryQuery& q,
-                                                         const std::string& where) {
+                                                         const std::string& where, const std::string& node) {
   auto fail = [&](const std::string& reason) {
     return Error{ErrorKind::unavailable, "store: reading the queues of '" + where + "' failed: " + reason};
   };
-  std::string sql(select_columns);
+  pg::Params p;
+  p.text(node);
+  std::string sql = "SELECT " + std::string(postgres_delivery_columns) + ", (d.state = 0 AND d.node IS NOT NULL "
+                    "AND d.node = $1)";
   if (q.with_requests) sql += ", request";
   sql += " FROM deliveries d";
-  pg::Params p;
   const char* separator = " WHERE ";
   // The condition around the parameter just added: `before` $N `after`.
   auto where_clause = [&](std::string_view before, std::string_view after = "") {
@@ -233,24 +272,9 @@ Expected<std::vector<Delivery>> read_postgres_deliveries(pg_conn* conn, const De
   std::vector<Delivery> out;
   out.reserve(static_cast<std::size_t>(pg::rows(r)));
   for (int row = 0; row < pg::rows(r); ++row) {
-    Delivery& d = out.emplace_back();
-    d.id = pg::get_int(r, row, 0);
-    d.endpoint = pg::get_string(r, row, 1);
-    d.order_key = pg::get_string(r, row, 2);
-    d.message_id = pg::get_string(r, row, 3);
-    d.flow_id = pg::get_string(r, row, 4);
-    d.retry.attempts = static_cast<int>(pg::get_int(r, row, 5));
-    d.retry.backoff = std::chrono::milliseconds(pg::get_int(r, row, 6));
-    d.retry.max_backoff = std::chrono::milliseconds(pg::get_int(r, row, 7));
-    d.retry.jitter = pg::get_bool(r, row, 8);
-    d.state = pg::get_int(r, row, 9) == 1 ? DeliveryState::dead : DeliveryState::queued;
-    d.attempts = static_cast<int>(pg::get_int(r, row, 10));
-    d.total_attempts = static_cast<int>(pg::get_int(r, row, 11));
-    d.created_at = from_micros(pg::get_int(r, row, 12));
-    d.next_attempt_at = from_micros(pg::get_int(r, row, 13));
-    d.last_error = pg::get_string(r, row, 14);
-    d.interrupted = pg::get_bool(r, row, 15);
-    if (q.with_requests) d.request = pg::get_string(r, row, 16);
+    Delivery& d = out.emplace_back(postgres_delivery_from_row(r, row));
+    d.held = pg::get_bool(r, row, 16);
+    if (q.with_requests) d.request = pg::get_string(r, row, 17);
   }
   if (!q.with_history || out.empty()) return out;
 

@@ -4,11 +4,13 @@
 // column, so several gateway nodes sharing the database never get the same one.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/store/deliveries.hpp"
 
 struct pg_conn;
+struct pg_result;
 
 namespace qiao {
 
@@ -17,11 +19,19 @@ class PostgresDeliveryWriter {
   // Within the writer's open transaction on `conn`; false on a failed statement, with `error`
   // saying why. Queues every group's deliveries in the order given, setting their ids.
   static bool enqueue(pg_conn* conn, const std::vector<std::vector<Delivery>*>& groups, std::string& error);
-  static bool apply(pg_conn* conn, const DeliveryChange& change, std::string& error);
+  // `node` (PostgresQueueOwners::node) gives up a key of its own once a delivery or a dead letter
+  // leaves it no queued delivery, so that keys are held only while there is work for them.
+  static bool apply(pg_conn* conn, const DeliveryChange& change, const std::string& node, std::string& error);
 };
 
-// Oldest first. Fails with the server's reason; `where` names the database in errors.
+// A delivery's columns (of `deliveries d`) as postgres_delivery_from_row reads them: every field
+// but the request, the history and `held`.
+extern const std::string_view postgres_delivery_columns;
+Delivery postgres_delivery_from_row(const pg_result* r, int row);
+
+// Oldest first. Fails with the server's reason; `where` names the database in errors. `node`
+// says which queued rows are Delivery::held.
 Expected<std::vector<Delivery>> read_postgres_deliveries(pg_conn* conn, const DeliveryQuery& query,
-                                                         const std::string& where);
+                                                         const std::string& where, const std::string& node);
 
 }  // namespace qiao

@@ -40,7 +40,28 @@ struct MigrationStep {
 // microseconds since the Unix epoch (UTC), as in SQLite: windows are integer ranges on an
 // index, and no time zone setting of a session can shift them. Payloads and keys are BYTEA
 // (bytes, not necessarily text in any encoding); free text is TEXT (pg_util's fix_utf8).
-constexpr std::array<MigrationStep, 6> migrations = {{
+//
+// Step 7, queue owners (postgres_queue_owners.cpp): a lease per node process, the holder of each
+// queue key, and on each queued row the node that has it in memory.
+constexpr std::string_view queue_owners_step = R"sql(
+CREATE TABLE queue_nodes (
+  node        TEXT PRIMARY KEY,
+  lease_until BIGINT NOT NULL
+);
+CREATE TABLE queue_keys (
+  endpoint  TEXT NOT NULL,
+  order_key BYTEA NOT NULL,
+  node      TEXT NOT NULL,
+  PRIMARY KEY (endpoint, order_key)
+);
+CREATE INDEX queue_keys_node ON queue_keys (node);
+ALTER TABLE deliveries ADD COLUMN node TEXT;
+CREATE INDEX deliveries_queued_key ON deliveries (endpoint, order_key, id) WHERE state = 0;
+CREATE INDEX deliveries_unheld ON deliveries (endpoint, order_key, id) WHERE state = 0 AND node IS NULL;
+CREATE INDEX deliveries_holder ON deliveries (node) WHERE state = 0;
+)sql";
+
+constexpr std::array<MigrationStep, 7> migrations = {{
     // 1: the journal. `seq` orders entries received in the same microsecond (later write first),
     // as SQLite's rowid does; a rewrite of a message id takes a new one, as INSERT OR REPLACE
     // gives a new rowid. The indexes end in it for the same reason SQLite's end in the rowid.
@@ -177,6 +198,8 @@ CREATE TABLE journal_keys (
   PRIMARY KEY (name, value, received_at, message_id)
 ) PARTITION BY RANGE (received_at);
 )sql", move_v5_journal_into_days},
+    // 7: who delivers which queued rows among nodes sharing the database.
+    {queue_owners_step},
 }};
 
 // Held while the schema is read and brought forward, so that nodes starting together at a fresh
@@ -370,7 +393,7 @@ Status PostgresStore::create_schema(const std::string& url, int version) {
 }
 
 Expected<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& url, std::size_t queue_capacity,
-                                                             const JournalLimits& limits) {
+                                                             const JournalLimits& limits, const QueueLease& lease) {
   const std::string where = pg::redact(url);
   std::string reason;
   pg::ConnPtr writer = pg::connect(url, reason);
@@ -379,8 +402,15 @@ Expected<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& 
   if (auto migrated = migrate(writer.get(), where); !migrated) return std::move(migrated).error();
   if (!start_writer_session(writer.get(), reason))
     return Error{ErrorKind::config, "store: cannot set up a session on '" + where + "': " + reason};
+  PostgresQueueOwners owners(lease);
+  // Before the first batch: a key this node takes is never without a live lease.
+  if (!owners.renew_at_open(writer.get(), reason))
+    return Error{ErrorKind::config, "store: cannot start a queue lease on '" + where + "': " + reason};
   pg::ConnPtr reader = pg::connect(url, reason);
   if (!reader) return Error{ErrorKind::config, "store: cannot connect to '" + where + "': " + reason};
+  log::system().info("store: this node holds its queues on '{}' as {} under a {} ms lease", where, owners.node(),
+                     owners.lease().count());
+
   // The days there are, so stats() shows them from the start. The first pass comes retention_check
   // after opening, on the writer thread: opening drops nothing and takes no lock on the journal.
   PostgresJournalDays days;
@@ -389,7 +419,7 @@ Expected<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& 
                                                   found.error().message};
 
   std::unique_ptr<PostgresStore> store(
-      new PostgresStore(url, std::move(writer), std::move(reader), queue_capacity, limits));
+      new PostgresStore(url, std::move(writer), std::move(reader), queue_capacity, limits, std::move(owners)));
   store->days_ = std::move(days);
   store->segments_.store(found->days, std::memory_order_relaxed);
   store->segment_bytes_.store(found->bytes, std::memory_order_relaxed);
@@ -399,10 +429,11 @@ Expected<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& 
 }
 
 PostgresStore::PostgresStore(std::string url, pg::ConnPtr writer, pg::ConnPtr reader, std::size_t queue_capacity,
-                             const JournalLimits& limits)
+                             const JournalLimits& limits, PostgresQueueOwners owners)
     : url_(std::move(url)),
       where_(pg::redact(url_)),
       limits_(limits),
+      owners_(std::move(owners)),
       writer_db_(std::move(writer)),
       reader_db_(std::move(reader)),
       queue_capacity_(queue_capacity) {}
@@ -642,6 +673,14 @@ void PostgresStore::change(std::vector<DeliveryChange> changes, ChangesStored do
   add_queue_write(QueueWrite::change(std::move(changes), std::move(done)));
 }
 
+void PostgresStore::claim_deliveries(DeliveriesClaimed done) {
+  add_queue_write(QueueWrite::claim_deliveries(std::move(done)));
+}
+
+void PostgresStore::release_deliveries(ChangesStored done) {
+  add_queue_write(QueueWrite::release_deliveries(std::move(done)));
+}
+
 void PostgresStore::claim(IdempotencyClaim claim, IdempotencyClaimed done) {
   add_queue_write(QueueWrite::claim_key(std::move(claim), std::move(done)));
 }
@@ -791,12 +830,15 @@ std::size_t PostgresStore::write_batch(const std::vector<JournalEntry>& batch, s
   for (QueueWrite& write : writes)
     if (write.enqueued) queued.push_back(&write.deliveries);
   if (ok) ok = PostgresDeliveryWriter::enqueue(writer_db_.get(), queued, failed);
+  if (ok) ok = owners_.hold_enqueued(writer_db_.get(), queued, failed);
   if (!ok) return fail_all(failed + " ('" + where_ + "')");
   for (QueueWrite& write : writes) {
     for (const DeliveryChange& change : write.changes) {
       if (!ok) break;
-      ok = PostgresDeliveryWriter::apply(writer_db_.get(), change, failed);
+      ok = PostgresDeliveryWriter::apply(writer_db_.get(), change, owners_.node(), failed);
     }
+    if (ok && write.claimed_deliveries) ok = owners_.claim(writer_db_.get(), write.delivery_claim, failed);
+    if (ok && write.release_keys) ok = owners_.release(writer_db_.get(), failed);
     if (ok && write.claim) ok = idempotency_.claim(writer_db_.get(), *write.claim, write.claim_result, failed);
     if (ok && write.settle) ok = idempotency_.settle(writer_db_.get(), *write.settle, failed);
     // Someone waits on each of these for a durable yes or a no: all of the batch is a no,
@@ -933,7 +975,9 @@ Expected<std::string> PostgresStore::query_plan(const JournalQuery& query, bool 
 
 Expected<std::vector<Delivery>> PostgresStore::deliveries(const DeliveryQuery& query) const {
   return read_with_reconnect(
-      [&](pg_conn* db) -> Expected<std::vector<Delivery>> { return read_postgres_deliveries(db, query, where_); });
+      [&](pg_conn* db) -> Expected<std::vector<Delivery>> {
+        return read_postgres_deliveries(db, query, where_, owners_.node());
+      });
 }
 
 // Not yet the delivered ones: on PostgreSQL a delivered delivery's row is still deleted from the

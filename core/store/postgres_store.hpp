@@ -22,6 +22,7 @@
 #include "core/store/pg_util.hpp"
 #include "core/store/postgres_idempotency.hpp"
 #include "core/store/postgres_journal_days.hpp"
+#include "core/store/postgres_queue_owners.hpp"
 #include "core/store/queue_write.hpp"
 #include "core/store/store.hpp"
 
@@ -39,9 +40,10 @@ class PostgresStore final : public Store {
   // Connects to `url` (postgres://user@host/db or any libpq connection string), brings the
   // schema up to date and starts the writer. An unreachable server, a refused login or a database
   // of a newer schema are ErrorKind::config errors that say why, with the password left out.
+  // `lease` names this process among the nodes sharing the database's queues (a lease starts now).
   static Expected<std::unique_ptr<PostgresStore>> open(const std::string& url,
                                                        std::size_t queue_capacity = default_queue_capacity,
-                                                       const JournalLimits& limits = {});
+                                                       const JournalLimits& limits = {}, const QueueLease& lease = {});
 
   PostgresStore(const PostgresStore&) = delete;
   PostgresStore& operator=(const PostgresStore&) = delete;
@@ -61,6 +63,8 @@ class PostgresStore final : public Store {
   void enqueue(std::vector<Delivery> deliveries, DeliveriesStored done) override;
   void change(std::vector<DeliveryChange> changes, ChangesStored done) override;
   Expected<std::vector<Delivery>> deliveries(const DeliveryQuery& query) const override;
+  void claim_deliveries(DeliveriesClaimed done) override;
+  void release_deliveries(ChangesStored done) override;
   Expected<std::vector<Delivery>> message_deliveries(const std::string& message_id) const override;
 
   void claim(IdempotencyClaim claim, IdempotencyClaimed done) override;
@@ -73,10 +77,12 @@ class PostgresStore final : public Store {
   std::string last_write_error() const;
   // The URL without its password, as errors name it.
   const std::string& where() const { return where_; }
+  // This process among the nodes sharing the queues: node name / random id.
+  const std::string& queue_node() const { return owners_.node(); }
 
  private:
   PostgresStore(std::string url, pg::ConnPtr writer, pg::ConnPtr reader, std::size_t queue_capacity,
-                const JournalLimits& limits);
+                const JournalLimits& limits, PostgresQueueOwners owners);
 
 
   void run_writer();
@@ -105,6 +111,7 @@ class PostgresStore final : public Store {
   const std::string url_;
   const std::string where_;
   const JournalLimits limits_;
+  const PostgresQueueOwners owners_;
 
   // Writer thread only, once it runs.
   pg::ConnPtr writer_db_;

@@ -23,6 +23,19 @@ QueueWrite QueueWrite::claim_key(IdempotencyClaim claim, IdempotencyClaimed done
   return write;
 }
 
+QueueWrite QueueWrite::claim_deliveries(DeliveriesClaimed done) {
+  QueueWrite write;
+  write.claimed_deliveries = std::move(done);
+  return write;
+}
+
+QueueWrite QueueWrite::release_deliveries(ChangesStored done) {
+  QueueWrite write;
+  write.release_keys = true;
+  write.changed = std::move(done);
+  return write;
+}
+
 QueueWrite QueueWrite::settle_key(IdempotencySettle settle, std::vector<Delivery> deliveries, DeliveriesStored done) {
   QueueWrite write;
   write.settle = std::move(settle);
@@ -43,6 +56,9 @@ void answer_queue_writes(std::vector<QueueWrite>& writes, const std::string& err
     } else if (write.claimed) {
       if (error.empty()) write.claimed(std::move(write.claim_result));
       else write.claimed(failed);
+    } else if (write.claimed_deliveries) {
+      if (error.empty()) write.claimed_deliveries(std::move(write.delivery_claim));
+      else write.claimed_deliveries(failed);
     }
   }
   writes.clear();

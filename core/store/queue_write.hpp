@@ -20,10 +20,15 @@ struct QueueWrite {
   IdempotencyClaimResult claim_result;  // filled by the writer
   IdempotencyClaimed claimed;           // set for a claim
   std::optional<IdempotencySettle> settle;
+  DeliveriesClaimed claimed_deliveries;  // set for a claim of deliveries
+  DeliveryClaim delivery_claim;          // filled by the writer
+  bool release_keys = false;             // with `changed`: give this node's queue keys up
 
   static QueueWrite enqueue(std::vector<Delivery> deliveries, DeliveriesStored done);
   static QueueWrite change(std::vector<DeliveryChange> changes, ChangesStored done);
   static QueueWrite claim_key(IdempotencyClaim claim, IdempotencyClaimed done);
+  static QueueWrite claim_deliveries(DeliveriesClaimed done);
+  static QueueWrite release_deliveries(ChangesStored done);
   static QueueWrite settle_key(IdempotencySettle settle, std::vector<Delivery> deliveries, DeliveriesStored done);
 };
 

@@ -75,6 +75,8 @@ class SqliteStore final : public Store {
   void enqueue(std::vector<Delivery> deliveries, DeliveriesStored done) override;
   void change(std::vector<DeliveryChange> changes, ChangesStored done) override;
   Expected<std::vector<Delivery>> deliveries(const DeliveryQuery& query) const override;
+  void claim_deliveries(DeliveriesClaimed done) override;  // sqlite_queue_claims.cpp
+  void release_deliveries(ChangesStored done) override;    // sqlite_queue_claims.cpp
   Expected<std::vector<Delivery>> message_deliveries(const std::string& message_id) const override;
 
   void claim(IdempotencyClaim claim, IdempotencyClaimed done) override;
@@ -175,6 +177,7 @@ class SqliteStore final : public Store {
   std::chrono::steady_clock::time_point free_space_checked_;  // writer thread only
   bool free_space_unknown_ = false;  // writer thread only: the last statvfs failed (logged once)
 
+  std::atomic<bool> queues_claimed_{false};  // sqlite_queue_claims.cpp: the first claim was answered
   std::thread writer_;  // started last, once everything it touches exists
 };
 

@@ -107,6 +107,14 @@ struct JournalStats {
   std::optional<std::uint64_t> free_bytes; // at the last check; none for an in-memory store
 };
 
+// Who this process is among gateway nodes sharing one store, for the persistent queues: a node
+// holds queue keys (an endpoint and an order key) under a lease it renews while it lives, and only
+// the holder of a key attempts its deliveries (core/store/README.md, "Queues shared by nodes").
+struct QueueLease {
+  std::string node = "qiao";                  // node.name; the store adds a random id of this process
+  std::chrono::milliseconds duration{30'000};  // store.lease: a silent holder's keys are taken after this
+};
+
 struct JournalQuery {
   std::optional<std::string> message_id;
   std::optional<std::string> flow_id;
@@ -153,6 +161,17 @@ class Store {
   virtual void change(std::vector<DeliveryChange> changes, ChangesStored done) = 0;
   // Reads on the caller's thread (not a worker's: it may wait for the disk), oldest first.
   virtual Expected<std::vector<Delivery>> deliveries(const DeliveryQuery& query) const = 0;
+  // Which queued deliveries this process attempts, when several processes may share the store.
+  // Runs on the store's thread in its batches; `done` runs there. Renews this node's lease, takes
+  // the keys of nodes whose lease expired and keys no node holds, and hands back the queued
+  // deliveries of this node's keys that were not handed to it before (by enqueue or settle with
+  // Delivery::held, by an earlier claim), oldest first, without their requests. The delivery
+  // service claims at start and then as DeliveryClaim::claim_every says. SQLite: a process owns
+  // its file, so the first claim hands back every queued row and later ones nothing.
+  virtual void claim_deliveries(DeliveriesClaimed done) = 0;
+  // At a clean stop with no attempt under way: gives this node's keys and lease up, so that
+  // another node takes its queue at once rather than after the lease. Nothing to give in SQLite.
+  virtual void release_deliveries(ChangesStored done) = 0;
   // Every delivery of one message with its attempts, oldest first: those still queued or dead,
   // and those delivered, which the journal keeps (with their day) after they left the queue.
   // On the caller's thread, like deliveries().
@@ -168,7 +187,8 @@ class Store {
 
 // Opens the store named by a URL: "sqlite://var/qiao.db" (relative to `base_dir`) or
 // "sqlite::memory:". Creates the file, its directory and the schema when missing.
+// `lease` names this node to other nodes sharing a PostgreSQL store; SQLite has no use for it.
 Expected<std::unique_ptr<Store>> open_store(const std::string& url, const std::string& base_dir,
-                                            const JournalLimits& limits = {});
+                                            const JournalLimits& limits = {}, const QueueLease& lease = {});
 
 }  // namespace qiao

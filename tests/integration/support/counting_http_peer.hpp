@@ -20,13 +20,18 @@ namespace qiao::testing {
 class CountingHttpPeer {
  public:
   // Files go under `dir` (peer.log, peer.down); `delay_ms` between logging and answering.
-  explicit CountingHttpPeer(std::string dir, int delay_ms = 0) : dir_(std::move(dir)) {
-    process_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{"/usr/bin/python3",
-                                 std::string(QIAO_SOURCE_DIR) + "/tests/integration/support/counting_http_peer.py",
-                                 "--log", log_path(), "--down-file", dir_ + "/peer.down", "--delay-ms",
-                                 std::to_string(delay_ms)},
-        dir_);
+  // `log_header`: each line starts with that header's value; `key_field`: overlapping requests of
+  // one value of that JSON field go to overlaps() too.
+  explicit CountingHttpPeer(std::string dir, int delay_ms = 0, const std::string& log_header = "",
+                            const std::string& key_field = "")
+      : dir_(std::move(dir)) {
+    std::vector<std::string> argv{"/usr/bin/python3",
+                                  std::string(QIAO_SOURCE_DIR) + "/tests/integration/support/counting_http_peer.py",
+                                  "--log", log_path(), "--down-file", dir_ + "/peer.down", "--delay-ms",
+                                  std::to_string(delay_ms)};
+    if (!log_header.empty()) argv.insert(argv.end(), {"--log-header", log_header});
+    if (!key_field.empty()) argv.insert(argv.end(), {"--key-field", key_field});
+    process_ = std::make_unique<ChildProcess>(argv, dir_);
     const std::string ready = "peer listening on ";
     if (!process_->wait_for_output(ready, std::chrono::seconds(10)))
       throw std::runtime_error("the HTTP peer did not start:\n" + process_->output());
@@ -48,6 +53,8 @@ class CountingHttpPeer {
       lines.push_back(text.substr(start, end - start));
     return lines;
   }
+  // Lines of requests that came while another of the same key was being answered.
+  std::string overlaps() const { return read_file(log_path() + ".overlaps"); }
   void down(bool is_down) const {
     const std::string flag = dir_ + "/peer.down";
     if (is_down) std::ofstream(flag) << "down\n";

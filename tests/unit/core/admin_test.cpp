@@ -42,6 +42,8 @@ class SlowSearchStore final : public Store {
   void enqueue(std::vector<Delivery>, DeliveriesStored done) override { done(make_error(ErrorKind::unavailable, "no queues here")); }
   void change(std::vector<DeliveryChange>, ChangesStored done) override { done(make_error(ErrorKind::unavailable, "no queues here")); }
   Expected<std::vector<Delivery>> deliveries(const DeliveryQuery&) const override { return std::vector<Delivery>{}; }
+  void claim_deliveries(DeliveriesClaimed done) override { done(make_error(ErrorKind::unavailable, "no queues here")); }
+  void release_deliveries(ChangesStored done) override { done(make_error(ErrorKind::unavailable, "no queues here")); }
   Expected<std::vector<Delivery>> message_deliveries(const std::string&) const override { return std::vector<Delivery>{}; }
   void claim(IdempotencyClaim, IdempotencyClaimed done) override { done(make_error(ErrorKind::unavailable, "no keys here")); }
   void settle(IdempotencySettle, std::vector<Delivery>, DeliveriesStored done) override {

@@ -386,3 +386,32 @@ TEST_CASE("delivery queues: a thousand keys under one limit all arrive, each in 
     for (std::size_t i = 1; i < ids.size(); ++i) CHECK(ids[i - 1] <= ids[i]);
   }
 }
+
+TEST_CASE("delivery queues: letting go of all but some keeps those, and in-flight ones leave when they finish",
+          "[delivery][queues]") {
+  // A node whose lease on a shared store lapsed lets go of what another node may hold now.
+  DeliveryQueues q;
+  q.add(make(1, "his", "P1"));
+  q.add(make(2, "his", "P1"));
+  q.add(make(3, "his", "P2"));
+  q.add(make(4, "lis", "P3"));
+  CHECK(start(q, t0) == Ids{1, 3, 4});
+  // Kept: 3 (in flight) and 2 (waiting); gone: 1 and 4 once they finish.
+  CHECK(q.forget_all_but({2, 3}) == 2);
+  CHECK(q.size() == 4);
+  q.finish(1, false, t0);  // a retry, but another node holds it now
+  CHECK_FALSE(q.contains(1));
+  q.finish(4, false, t0);
+  CHECK_FALSE(q.contains(4));
+  CHECK(start(q, t0) == Ids{2});
+  q.finish(3, false, t0);  // kept: back in its key, due again
+  CHECK(q.contains(3));
+  CHECK(start(q, t0) == Ids{3});
+  q.finish(2, true);
+  q.finish(3, false, t0);
+  CHECK(q.size() == 1);
+  // Waiting ones leave at once.
+  CHECK(q.forget_all_but({}) == 1);
+  CHECK(q.size() == 0);
+  CHECK(start(q, t0 + 1h).empty());
+}

@@ -89,3 +89,23 @@ TEST_CASE("server config: journal.level is full unless set, a reload may change 
   REQUIRE(typo.errors().size() == 1);
   CHECK_THAT(typo.errors()[0], Catch::Contains(":3:10: journal.level: expected full, metadata or none, found 'metdata'"));
 }
+
+TEST_CASE("server config: store.lease is 30s unless set, at least 1s, and a change needs a restart",
+          "[config][store]") {
+  Diagnostics diag;
+  const ServerConfig defaults = load("flows: [ \"flows/*.yaml\" ]\n", diag);
+  INFO(diag.text());
+  REQUIRE(diag.ok());
+  CHECK(defaults.store_lease == std::chrono::seconds(30));
+
+  const ServerConfig set =
+      load("flows: [ \"flows/*.yaml\" ]\nstore: { url: \"sqlite://var/q.db\", lease: 2m }\n", diag);
+  REQUIRE(diag.ok());
+  CHECK(set.store_lease == std::chrono::minutes(2));
+  CHECK(qiao::restart_only_changes(defaults, set) == std::vector<std::string>{"store.url", "store.lease"});
+
+  Diagnostics short_lease;
+  load("flows: [ \"flows/*.yaml\" ]\nstore: { lease: 500ms }\n", short_lease);
+  REQUIRE(short_lease.errors().size() == 1);
+  CHECK_THAT(short_lease.errors()[0], Catch::Contains("store.lease: expected a duration of at least 1s"));
+}
