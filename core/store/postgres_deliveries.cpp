@@ -48,6 +48,16 @@ constexpr std::string_view remove_sql =
     "AND k.node = $2 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.endpoint = g.endpoint "
     "AND d.order_key = g.order_key AND d.state = 0 AND d.id <> $1)";
 constexpr std::string_view remove_attempts_sql = "DELETE FROM delivery_attempts WHERE delivery_id = $1";
+// A delivered delivery, kept in the journal's day it was delivered on; the attempt that delivered
+// it has no outcome yet in the queue's table: it is the last one.
+constexpr std::string_view keep_delivery_sql =
+    "INSERT INTO journal_deliveries (id, message_id, endpoint, order_key, flow_id, created_at, delivered_at, "
+    "total_attempts) SELECT id, message_id, endpoint, order_key, flow_id, created_at, $2, total_attempts "
+    "FROM deliveries WHERE id = $1 ON CONFLICT DO NOTHING";
+constexpr std::string_view keep_attempts_sql =
+    "INSERT INTO journal_attempts (delivery_id, number, delivered_at, started_at, finished_at, outcome, error) "
+    "SELECT delivery_id, number, $2, started_at, coalesce(finished_at, $2), coalesce(outcome, 'ok'), error "
+    "FROM delivery_attempts WHERE delivery_id = $1 ON CONFLICT DO NOTHING";
 constexpr std::string_view interrupt_sql =
     "UPDATE delivery_attempts SET finished_at = $1, outcome = 'interrupted', error = $2 "
     "WHERE delivery_id = $3 AND finished_at IS NULL";
@@ -159,7 +169,7 @@ bool PostgresDeliveryWriter::enqueue(pg_conn* conn, const std::vector<std::vecto
 }
 
 bool PostgresDeliveryWriter::apply(pg_conn* conn, const DeliveryChange& c, const std::string& node,
-                                   std::string& error) {
+                                   bool keep_delivered, std::string& error) {
   using Kind = DeliveryChange::Kind;
   const std::int64_t at = to_micros(c.at);
   pg::Params p;
@@ -177,6 +187,13 @@ bool PostgresDeliveryWriter::apply(pg_conn* conn, const DeliveryChange& c, const
       return run(conn, count_attempt_sql, p, "counting a delivery attempt", error);
     }
     case Kind::delivered: {
+      if (keep_delivered) {
+        pg::Params keep;
+        keep.int64(c.id).int64(at);
+        if (!run(conn, keep_delivery_sql, keep, "keeping a delivered message in the journal", error) ||
+            !run(conn, keep_attempts_sql, keep, "keeping a delivered message's attempts in the journal", error))
+          return false;
+      }
       p.int64(c.id).text(node);
       pg::Params id;
       id.int64(c.id);
@@ -258,6 +275,10 @@ Expected<std::vector<Delivery>> read_postgres_deliveries(pg_conn* conn, const De
     p.text(*q.error_contains);
     where_clause("strpos(last_error, ", ") > 0");
   }
+  if (q.message_id) {
+    p.text(*q.message_id);
+    where_clause("message_id = ");
+  }
   sql += " ORDER BY id";
   constexpr auto max_limit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
   if (q.limit) {
@@ -303,6 +324,58 @@ Expected<std::vector<Delivery>> read_postgres_deliveries(pg_conn* conn, const De
     if (!pg::is_null(r, row, 3)) a.finished_at = from_micros(pg::get_int(r, row, 3));
     a.outcome = pg::get_string(r, row, 4);
     a.error = pg::get_string(r, row, 5);
+  }
+  return out;
+}
+
+Expected<std::vector<Delivery>> read_postgres_delivered(pg_conn* conn, const std::string& message_id,
+                                                        const std::string& where) {
+  auto fail = [&](const std::string& reason) {
+    return Error{ErrorKind::unavailable, "store: reading the delivered messages of '" + where + "' failed: " + reason};
+  };
+  pg::Params p;
+  p.text(message_id);
+  std::string reason;
+  // Every day's partition is probed by message id; a day's attempts are in that day too.
+  pg::ResultPtr result = pg::exec(conn,
+                                  "SELECT id, endpoint, order_key, flow_id, created_at, delivered_at, total_attempts "
+                                  "FROM journal_deliveries WHERE message_id = $1 ORDER BY id",
+                                  p, reason);
+  if (!result) return fail(reason);
+  std::vector<Delivery> out;
+  std::vector<std::int64_t> ids;
+  for (int row = 0; row < pg::rows(result.get()); ++row) {
+    Delivery& d = out.emplace_back();
+    d.id = pg::get_int(result.get(), row, 0);
+    d.endpoint = pg::get_string(result.get(), row, 1);
+    d.order_key = pg::get_string(result.get(), row, 2);
+    d.message_id = message_id;
+    d.flow_id = pg::get_string(result.get(), row, 3);
+    d.state = DeliveryState::delivered;
+    d.created_at = from_micros(pg::get_int(result.get(), row, 4));
+    d.delivered_at = from_micros(pg::get_int(result.get(), row, 5));
+    d.total_attempts = static_cast<int>(pg::get_int(result.get(), row, 6));
+    ids.push_back(d.id);
+  }
+  if (out.empty()) return out;
+  pg::Params h;
+  h.int64_array(ids);
+  result = pg::exec(conn,
+                    "SELECT delivery_id, number, started_at, finished_at, outcome, error FROM journal_attempts "
+                    "WHERE delivery_id = ANY($1) ORDER BY delivery_id, number",
+                    h, reason);
+  if (!result) return fail(reason);
+  for (int row = 0; row < pg::rows(result.get()); ++row) {
+    const std::int64_t id = pg::get_int(result.get(), row, 0);
+    const auto d = std::find_if(out.begin(), out.end(), [&](const Delivery& x) { return x.id == id; });
+    if (d == out.end()) continue;
+    DeliveryAttempt& a = d->history.emplace_back();
+    a.number = static_cast<int>(pg::get_int(result.get(), row, 1));
+    a.started_at = from_micros(pg::get_int(result.get(), row, 2));
+    if (!pg::is_null(result.get(), row, 3)) a.finished_at = from_micros(pg::get_int(result.get(), row, 3));
+    a.outcome = pg::get_string(result.get(), row, 4);
+    a.error = pg::get_string(result.get(), row, 5);
+    d->attempts = static_cast<int>(d->history.size());
   }
   return out;
 }

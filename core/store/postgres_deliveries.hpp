@@ -21,7 +21,11 @@ class PostgresDeliveryWriter {
   static bool enqueue(pg_conn* conn, const std::vector<std::vector<Delivery>*>& groups, std::string& error);
   // `node` (PostgresQueueOwners::node) gives up a key of its own once a delivery or a dead letter
   // leaves it no queued delivery, so that keys are held only while there is work for them.
-  static bool apply(pg_conn* conn, const DeliveryChange& change, const std::string& node, std::string& error);
+  // `keep_delivered`: a delivered delivery and its attempts (the last one finished, ok, at the
+  // change's time) go to the journal's day of that time (journal_deliveries, journal_attempts),
+  // whose partitions must exist, before it leaves the queue.
+  static bool apply(pg_conn* conn, const DeliveryChange& change, const std::string& node, bool keep_delivered,
+                    std::string& error);
 };
 
 // A delivery's columns (of `deliveries d`) as postgres_delivery_from_row reads them: every field
@@ -33,5 +37,8 @@ Delivery postgres_delivery_from_row(const pg_result* r, int row);
 // says which queued rows are Delivery::held.
 Expected<std::vector<Delivery>> read_postgres_deliveries(pg_conn* conn, const DeliveryQuery& query,
                                                          const std::string& where, const std::string& node);
+// The message's deliveries that were delivered, each with its attempts, oldest first.
+Expected<std::vector<Delivery>> read_postgres_delivered(pg_conn* conn, const std::string& message_id,
+                                                        const std::string& where);
 
 }  // namespace qiao

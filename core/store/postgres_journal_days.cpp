@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
@@ -17,8 +18,16 @@ namespace {
 // making the same day take turns: the second finds it made. 'qiad' in ASCII ('qiao' is the schema's).
 constexpr std::string_view days_lock_sql = "SELECT pg_advisory_xact_lock(1902731620)";
 
-constexpr std::string_view journal_parent = "journal";
-constexpr std::string_view keys_parent = "journal_keys";
+// The journal's partitioned tables, in the order a day's partitions are dropped: the rows first,
+// so that a pass cut short leaves key rows whose join finds nothing, never rows without their keys.
+// journal_deliveries and journal_attempts are partitioned by delivered_at, the others by received_at.
+static_assert(PostgresJournalDays::parent_count == 4, "make_journal_day_sql's default names them all");
+constexpr std::array<std::string_view, PostgresJournalDays::parent_count> parents = {
+    "journal", "journal_keys", "journal_deliveries", "journal_attempts"};
+
+std::size_t parent_index(std::string_view parent) {
+  return static_cast<std::size_t>(std::find(parents.begin(), parents.end(), parent) - parents.begin());
+}
 
 // YYYYMMDD, as the partitions are named.
 std::string compact_date(JournalDay day) {
@@ -61,8 +70,10 @@ std::optional<JournalDay> day_of_partition(std::string_view parent, std::string_
 
 }  // namespace
 
-std::string make_journal_day_sql(JournalDay day) {
-  return make_partition_sql(journal_parent, day) + make_partition_sql(keys_parent, day);
+std::string make_journal_day_sql(JournalDay day, std::size_t tables) {
+  std::string sql;
+  for (std::size_t i = 0; i < std::min(tables, parents.size()); ++i) sql += make_partition_sql(parents[i], day);
+  return sql;
 }
 
 Expected<std::map<JournalDay, PostgresJournalDays::Partitions>> PostgresJournalDays::list(pg_conn* db,
@@ -71,7 +82,8 @@ Expected<std::map<JournalDay, PostgresJournalDays::Partitions>> PostgresJournalD
   std::string sql = "SELECT c.relname::text, p.relname::text, pg_get_expr(c.relpartbound, c.oid), ";
   sql += with_sizes ? "coalesce(pg_total_relation_size(c.oid), 0)" : "0::bigint";
   sql += " FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent "
-         "WHERE i.inhparent IN ('journal'::regclass, 'journal_keys'::regclass)";
+         "WHERE i.inhparent IN ('journal'::regclass, 'journal_keys'::regclass, 'journal_deliveries'::regclass, "
+         "'journal_attempts'::regclass)";
   std::string reason;
   pg::ResultPtr result = pg::exec(db, sql, reason);
   if (!result) return Error{ErrorKind::unavailable, reason};
@@ -82,7 +94,7 @@ Expected<std::map<JournalDay, PostgresJournalDays::Partitions>> PostgresJournalD
     const auto day = day_of_partition(parent, name, pg::get_string(result.get(), row, 2));
     if (!day) continue;
     Partitions& partitions = found[*day];
-    (parent == journal_parent ? partitions.journal : partitions.keys) = true;
+    partitions.present[parent_index(parent)] = true;
     partitions.bytes += static_cast<std::uint64_t>(std::max<std::int64_t>(pg::get_int(result.get(), row, 3), 0));
   }
   return found;
@@ -91,7 +103,7 @@ Expected<std::map<JournalDay, PostgresJournalDays::Partitions>> PostgresJournalD
 void PostgresJournalDays::remember(const std::map<JournalDay, Partitions>& found) {
   known_.clear();
   for (const auto& [day, partitions] : found)
-    if (partitions.journal && partitions.keys) known_.insert(day);
+    if (partitions.complete()) known_.insert(day);
 }
 
 Expected<PostgresJournalDays::Pass> PostgresJournalDays::load(pg_conn* db, std::chrono::system_clock::time_point now) {
@@ -130,9 +142,10 @@ bool PostgresJournalDays::ensure(pg_conn* db, const std::vector<JournalDay>& day
   for (JournalDay day : days) {
     if (known_.count(day) || !made.insert(day).second) continue;
     const auto it = found->find(day);
-    // One of the two without the other is what a pass cut short left: the missing one is made.
-    if (it == found->end() || !it->second.journal) sql += make_partition_sql(journal_parent, day);
-    if (it == found->end() || !it->second.keys) sql += make_partition_sql(keys_parent, day);
+    // Some without the others is what a pass cut short left, or a day from before a table was
+    // partitioned by day: the missing ones are made.
+    for (std::size_t i = 0; i < parents.size(); ++i)
+      if (it == found->end() || !it->second.present[i]) sql += make_partition_sql(parents[i], day);
   }
   if (!sql.empty() && !pg::exec_script(db, sql, reason)) return fail();
   if (!pg::exec(db, "COMMIT", reason)) return fail();
@@ -181,8 +194,9 @@ PostgresJournalDays::Pass PostgresJournalDays::enforce(pg_conn* db, const Journa
     // The journal's partition first: should the second statement fail, what is left is key rows
     // whose join finds no row, dropped by the next pass, never rows without their keys.
     std::string reason;
-    for (std::string_view parent : {journal_parent, keys_parent}) {
-      if (!(parent == journal_parent ? partitions.journal : partitions.keys)) continue;
+    for (std::size_t p = 0; p < parents.size(); ++p) {
+      const std::string_view parent = parents[p];
+      if (!partitions.present[p]) continue;
       if (!pg::exec(db, "DROP TABLE IF EXISTS \"" + partition_name(parent, day) + "\"", reason)) {
         pass.error = "store: dropping the journal's day " + journal_day_name(day) + " (" +
                      partition_name(parent, day) + ") failed: " + reason;
@@ -203,6 +217,19 @@ PostgresJournalDays::Pass PostgresJournalDays::enforce(pg_conn* db, const Journa
   pass.bytes = 0;
   for (std::size_t i = keep_from; i < begun.size(); ++i) pass.bytes += begun[i].second.bytes;
   return pass;
+}
+
+bool PostgresJournalDays::complete_days(pg_conn* db, std::string& error) {
+  auto found = list(db, false);
+  if (!found) {
+    error = found.error().message;
+    return false;
+  }
+  std::string sql;
+  for (const auto& [day, partitions] : *found)
+    for (std::size_t i = 0; i < parents.size(); ++i)
+      if (!partitions.present[i]) sql += make_partition_sql(parents[i], day);
+  return sql.empty() || pg::exec_script(db, sql, error);
 }
 
 }  // namespace qiao

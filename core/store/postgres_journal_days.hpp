@@ -1,12 +1,14 @@
 #pragma once
 // The PostgreSQL journal's days. `journal` and `journal_keys` are range-partitioned by received_at,
-// one partition of each per UTC day (journal_YYYYMMDD, journal_keys_YYYYMMDD), so that a day's key
-// rows go with its rows and retention drops whole days: DROP TABLE gives the space back to the
+// `journal_deliveries` and `journal_attempts` (delivered deliveries) by delivered_at, one partition
+// of each per UTC day (journal_YYYYMMDD, journal_keys_YYYYMMDD, …), so that a day's key rows go
+// with its rows and retention drops whole days: DROP TABLE gives the space back to the
 // disk at once, where a DELETE would leave dead rows for VACUUM and churn every index. There is
 // no DEFAULT partition, which would keep rows no retention can drop and, once it holds a row of a
 // day, refuse that day's partition: the writer makes a day's partitions before it inserts rows of
 // that day. Writer thread only (the store's writer connection); several nodes may share a database.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -23,13 +25,18 @@ struct pg_conn;
 
 namespace qiao {
 
-// The statements (within an open transaction) that make a day's two partitions: each a table
+// The statements (within an open transaction) that make a day's partitions: each a table
 // LIKE its parent, then attached, which takes SHARE UPDATE EXCLUSIVE on the parent (CREATE TABLE …
 // PARTITION OF would take ACCESS EXCLUSIVE, stopping every search and write while it waits).
-std::string make_journal_day_sql(JournalDay day);
+// `tables`: the first that many of the journal's partitioned tables (journal, journal_keys,
+// journal_deliveries, journal_attempts), for a migration step that comes before the later ones.
+std::string make_journal_day_sql(JournalDay day, std::size_t tables = 4);
 
 class PostgresJournalDays {
  public:
+  // journal, journal_keys (by received_at), journal_deliveries, journal_attempts (by delivered_at).
+  static constexpr std::size_t parent_count = 4;
+
   // What a retention pass did and found.
   struct Pass {
     std::vector<std::string> dropped;  // oldest first, YYYY-MM-DD
@@ -58,14 +65,24 @@ class PostgresJournalDays {
   // another node dropping the same day at once is fine. Days that have not begun (tomorrow's,
   // made ahead of midnight; a day a clock set ahead wrote) are neither counted nor dropped.
   Pass enforce(pg_conn* db, const JournalLimits& limits, std::chrono::system_clock::time_point now);
-  // Days whose two partitions this writer knows to exist and that have begun by `now`.
+  // Days whose partitions this writer knows to exist and that have begun by `now`.
   std::uint64_t days_begun(std::chrono::system_clock::time_point now) const;
+  // Whether this writer knows the day's partitions exist (made or seen): rows of it can go in.
+  bool knows(JournalDay day) const { return known_.count(day) > 0; }
+  // Migration: makes the partitions a day lacks because its table was partitioned by day after
+  // the day was made (journal_deliveries and journal_attempts, schema step 8). In the migration's
+  // transaction.
+  static bool complete_days(pg_conn* db, std::string& error);
 
  private:
   struct Partitions {
-    bool journal = false;
-    bool keys = false;
+    std::array<bool, parent_count> present{};  // by the order of the parents
     std::uint64_t bytes = 0;
+    bool complete() const {
+      for (bool p : present)
+        if (!p) return false;
+      return true;
+    }
   };
   // The partitions of journal and journal_keys whose names this file gives them, by day.
   static Expected<std::map<JournalDay, Partitions>> list(pg_conn* db, bool with_sizes);

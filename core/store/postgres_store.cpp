@@ -61,7 +61,7 @@ CREATE INDEX deliveries_unheld ON deliveries (endpoint, order_key, id) WHERE sta
 CREATE INDEX deliveries_holder ON deliveries (node) WHERE state = 0;
 )sql";
 
-constexpr std::array<MigrationStep, 7> migrations = {{
+constexpr std::array<MigrationStep, 8> migrations = {{
     // 1: the journal. `seq` orders entries received in the same microsecond (later write first),
     // as SQLite's rowid does; a rewrite of a message id takes a new one, as INSERT OR REPLACE
     // gives a new rowid. The indexes end in it for the same reason SQLite's end in the rowid.
@@ -200,6 +200,34 @@ CREATE TABLE journal_keys (
 )sql", move_v5_journal_into_days},
     // 7: who delivers which queued rows among nodes sharing the database.
     {queue_owners_step},
+    // 8: delivered deliveries and their attempts leave the queue for the journal's day they were
+    // delivered on (partitioned by delivered_at, dropped with the day), and a message's deliveries
+    // are found by its id. The days already there get these partitions too.
+    {R"sql(
+CREATE TABLE journal_deliveries (
+  id             BIGINT NOT NULL,
+  message_id     TEXT NOT NULL,
+  endpoint       TEXT NOT NULL,
+  order_key      BYTEA NOT NULL,
+  flow_id        TEXT NOT NULL,
+  created_at     BIGINT NOT NULL,
+  delivered_at   BIGINT NOT NULL,
+  total_attempts INTEGER NOT NULL,
+  PRIMARY KEY (id, delivered_at)
+) PARTITION BY RANGE (delivered_at);
+CREATE INDEX journal_deliveries_message ON journal_deliveries (message_id);
+CREATE TABLE journal_attempts (
+  delivery_id  BIGINT NOT NULL,
+  number       INTEGER NOT NULL,
+  delivered_at BIGINT NOT NULL,
+  started_at   BIGINT NOT NULL,
+  finished_at  BIGINT,
+  outcome      TEXT,
+  error        TEXT NOT NULL,
+  PRIMARY KEY (delivery_id, number, delivered_at)
+) PARTITION BY RANGE (delivered_at);
+CREATE INDEX deliveries_message ON deliveries (message_id);
+)sql", PostgresJournalDays::complete_days},
 }};
 
 // Held while the schema is read and brought forward, so that nodes starting together at a fresh
@@ -303,7 +331,8 @@ bool move_v5_journal_into_days(pg_conn* db, std::string& error) {
   pg::ResultPtr days = pg::exec(db, days_sql, error);
   if (!days) return false;
   std::string make;
-  for (int row = 0; row < pg::rows(days.get()); ++row) make += make_journal_day_sql(pg::get_int(days.get(), row, 0));
+  // Step 6 partitions journal and journal_keys; step 8 makes the rest of each day's partitions.
+  for (int row = 0; row < pg::rows(days.get()); ++row) make += make_journal_day_sql(pg::get_int(days.get(), row, 0), 2);
   if (!make.empty() && !pg::exec_script(db, make, error)) return false;
   // seq is kept, so entries of the same microsecond keep their order, and the new identity goes on
   // after the highest.
@@ -778,7 +807,16 @@ std::size_t PostgresStore::write_batch(const std::vector<JournalEntry>& batch, s
     return 0;
   };
   if (!writer_connection(reason)) return fail_all(reason);
-  const std::vector<JournalDay> days = batch.empty() ? std::vector<JournalDay>{} : days_of(batch);
+  // A delivered delivery goes to the journal's day it was delivered on, which must be there too.
+  const bool delivered = std::any_of(writes.begin(), writes.end(), [](const QueueWrite& write) {
+    return std::any_of(write.changes.begin(), write.changes.end(),
+                       [](const DeliveryChange& c) { return c.kind == DeliveryChange::Kind::delivered; });
+  });
+  const std::vector<JournalDay> days = batch.empty() && !delivered ? std::vector<JournalDay>{} : days_of(batch, writes);
+  if (delivered && batch.empty()) {
+    // Without its day the delivery still leaves the queue (the journal loses its record only).
+    if (std::string ignored; !make_days(days, ignored)) log::system().warn("journal: {}", ignored);
+  }
   std::size_t rows = 0;
   bool journal_rows = !batch.empty();
   // Once, when a day this writer remembered was dropped by another node meanwhile.
@@ -835,7 +873,8 @@ std::size_t PostgresStore::write_batch(const std::vector<JournalEntry>& batch, s
   for (QueueWrite& write : writes) {
     for (const DeliveryChange& change : write.changes) {
       if (!ok) break;
-      ok = PostgresDeliveryWriter::apply(writer_db_.get(), change, owners_.node(), failed);
+      const bool keep = change.kind == DeliveryChange::Kind::delivered && days_.knows(journal_day_of(change.at));
+      ok = PostgresDeliveryWriter::apply(writer_db_.get(), change, owners_.node(), keep, failed);
     }
     if (ok && write.claimed_deliveries) ok = owners_.claim(writer_db_.get(), write.delivery_claim, failed);
     if (ok && write.release_keys) ok = owners_.release(writer_db_.get(), failed);
@@ -980,16 +1019,19 @@ Expected<std::vector<Delivery>> PostgresStore::deliveries(const DeliveryQuery& q
       });
 }
 
-// Not yet the delivered ones: on PostgreSQL a delivered delivery's row is still deleted from the
-// queue (postgres_deliveries.cpp), not kept in the journal's day. Meanwhile a message's queued and
-// dead deliveries, read whole and picked here.
 Expected<std::vector<Delivery>> PostgresStore::message_deliveries(const std::string& message_id) const {
-  DeliveryQuery all;
-  all.with_history = true;
-  all.limit = 0;
-  auto found = deliveries(all);
+  DeliveryQuery queued;
+  queued.message_id = message_id;
+  queued.with_history = true;
+  queued.limit = 0;
+  auto found = deliveries(queued);
   if (!found) return found;
-  std::erase_if(*found, [&](const Delivery& d) { return d.message_id != message_id; });
+  auto delivered = read_with_reconnect([&](pg_conn* db) -> Expected<std::vector<Delivery>> {
+    return read_postgres_delivered(db, message_id, where_);
+  });
+  if (!delivered) return std::move(delivered).error();
+  found->insert(found->end(), std::make_move_iterator(delivered->begin()), std::make_move_iterator(delivered->end()));
+  std::sort(found->begin(), found->end(), [](const Delivery& a, const Delivery& b) { return a.id < b.id; });
   return found;
 }
 
@@ -1001,15 +1043,18 @@ Expected<std::vector<std::string>> PostgresStore::enforce_retention() {
   return retention_result_;
 }
 
-std::vector<JournalDay> PostgresStore::days_of(const std::vector<JournalEntry>& batch) {
+std::vector<JournalDay> PostgresStore::days_of(const std::vector<JournalEntry>& batch,
+                                               const std::vector<QueueWrite>& writes) {
   const auto now = std::chrono::system_clock::now();
   std::vector<JournalDay> days{journal_day_of(now)};
-  const JournalDay soon = journal_day_of(now + make_tomorrow_ahead);
-  if (soon != days.front()) days.push_back(soon);
-  for (const JournalEntry& entry : batch) {
-    const JournalDay day = journal_day_of(entry.received_at);
+  auto add = [&](JournalDay day) {
     if (std::find(days.begin(), days.end(), day) == days.end()) days.push_back(day);
-  }
+  };
+  add(journal_day_of(now + make_tomorrow_ahead));
+  for (const JournalEntry& entry : batch) add(journal_day_of(entry.received_at));
+  for (const QueueWrite& write : writes)
+    for (const DeliveryChange& change : write.changes)
+      if (change.kind == DeliveryChange::Kind::delivered) add(journal_day_of(change.at));
   return days;
 }
 

@@ -96,8 +96,9 @@ class PostgresStore final : public Store {
                           std::string& queue_error);
   // Within the open transaction; false with `error` when the statement failed.
   bool insert_entries(const std::vector<JournalEntry>& batch, std::string& error);
-  // The days whose partitions a batch needs: its entries', today's and, ahead of midnight, tomorrow's.
-  static std::vector<JournalDay> days_of(const std::vector<JournalEntry>& batch);
+  // The days whose partitions a batch needs: its entries', its delivered deliveries', today's and,
+  // ahead of midnight, tomorrow's.
+  static std::vector<JournalDay> days_of(const std::vector<JournalEntry>& batch, const std::vector<QueueWrite>& writes);
   // Writer thread, outside a transaction: makes the partitions of `days` that are missing.
   bool make_days(const std::vector<JournalDay>& days, std::string& error);
   // Writer thread: drops the days retention says go and fills the stats; the days dropped.

@@ -87,7 +87,7 @@ TEST_CASE("store postgres: a fresh database gets the schema and its version, onc
 
     CHECK(backend.sql_text("SELECT count(*) FROM qiao_schema") == "1");
     CHECK(backend.sql_text("SELECT version FROM qiao_schema") == std::to_string(PostgresStore::schema_version()));
-    CHECK(PostgresStore::schema_version() == 7);
+    CHECK(PostgresStore::schema_version() == 8);
     // The queue owners' step (postgres_queue_owners.cpp).
     CHECK(backend.sql_text("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename IN "
                            "('queue_nodes', 'queue_keys')") == "2");
