@@ -3,6 +3,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -30,14 +31,6 @@ class FlowRun {
   const Generation& generation;
   std::optional<Reply> reply;
   LuaMessageTable lua_message;
-
- private:
-  friend boost::asio::awaitable<Expected<StepResult>> run_steps(const Steps& steps, FlowRun& run);
-  int depth_ = 0;                  // of the steps running now: 0 for the flow's own
-  std::size_t noted_ = SIZE_MAX;   // the record note_step changes: the innermost step running
-  std::vector<std::size_t> open_;  // records of the steps running now, outermost first
-
- public:
   // Queued by `send` steps; stored when the flow has succeeded, before the sender is answered.
   std::vector<Delivery> deliveries;
   // The steps as they ran, for the journal (run_steps keeps them).
@@ -51,6 +44,12 @@ class FlowRun {
   boost::asio::awaitable<Expected<CallResponse>> call(std::string_view endpoint, CallRequest request);
   // Runs Lua on this worker's state of the message's generation.
   boost::asio::awaitable<Expected<LuaOutcome>> lua(LuaChunkId chunk);
+
+ private:
+  friend boost::asio::awaitable<Expected<StepResult>> run_steps(const Steps& steps, FlowRun& run);
+  int depth_ = 0;                  // of the steps running now: 0 for the flow's own
+  std::size_t noted_ = SIZE_MAX;   // the last record note_step changed
+  std::vector<std::size_t> open_;  // records of the steps running now, outermost first (SIZE_MAX: not kept)
 };
 
 // Runs steps in order until one replies or fails, each one's outcome kept in run.steps.

@@ -28,6 +28,7 @@ TEST_CASE("messages: one message shows its steps and its delivery's attempts, af
             "  decode: json\n"
             "steps:\n"
             "  - check: { required: [patient] }\n"
+            "  - call: { endpoint: emr, into: probe, on_error: continue }\n"
             "  - send: { endpoint: emr, retry: { attempts: 5, backoff: 50ms, jitter: false } }\n"
             "reply:\n"
             "  lua: 'return { queued = true }'\n");
@@ -53,7 +54,9 @@ TEST_CASE("messages: one message shows its steps and its delivery's attempts, af
   INFO(detail);
   CHECK_THAT(detail, Catch::Contains("\"id\":\"" + id + "\"") && Catch::Contains("\"flow\":\"notes\""));
   CHECK_THAT(detail, Catch::Contains(R"("step":"check","line":6,"depth":0,"outcome":"ok")"));
-  CHECK_THAT(detail, Catch::Contains(R"("step":"send emr","line":7,"depth":0,"outcome":"ok")"));
+  // The call found the EMR down and the flow went on, as on_error: continue says.
+  CHECK_THAT(detail, Catch::Contains(R"("step":"call emr","line":7,"depth":0,"outcome":"upstream","detail":"on_error: continue, the error is in vars.probe: )"));
+  CHECK_THAT(detail, Catch::Contains(R"("step":"send emr","line":8,"depth":0,"outcome":"ok")"));
   CHECK_THAT(detail, Catch::Contains("\"endpoint\":\"emr\"") && Catch::Contains("\"deliveredAt\":\"20"));
   // The failed attempt and the one that delivered it, in order.
   const auto first = detail.find("\"number\":1");
@@ -69,7 +72,7 @@ TEST_CASE("messages: one message shows its steps and its delivery's attempts, af
                   dir.path());
   INFO(shown.output);
   CHECK(shown.status == 0);
-  CHECK_THAT(shown.output, Catch::Contains("send emr (line 7)  ok") && Catch::Contains("to emr  delivered") &&
+  CHECK_THAT(shown.output, Catch::Contains("send emr (line 8)  ok") && Catch::Contains("to emr  delivered") &&
                                Catch::Contains("1. ") && Catch::Contains("2. "));
 
   const HttpResult missing = gateway.admin_request("GET", "/api/messages/no-such-message");
@@ -81,6 +84,7 @@ TEST_CASE("messages: one message shows its steps and its delivery's attempts, af
   INFO(replayed.body);
   CHECK(replayed.status == 200);
   CHECK_THAT(replayed.body, Catch::Contains("\"count\":1") && Catch::Contains("\"of\":\"" + id + "\""));
-  REQUIRE(wait_until([&] { return emr.requests().size() == 2; }, 10s));  // delivered, then replayed (a 503 logs nothing)
+  // Delivered, then the replay's call and send (a 503 logs nothing).
+  REQUIRE(wait_until([&] { return emr.requests().size() == 3; }, 10s));
   CHECK(gateway.stop() == 0);
 }
