@@ -197,7 +197,14 @@ PostgresJournalDays::Pass PostgresJournalDays::enforce(pg_conn* db, const Journa
     for (std::size_t p = 0; p < parents.size(); ++p) {
       const std::string_view parent = parents[p];
       if (!partitions.present[p]) continue;
-      if (!pg::exec(db, "DROP TABLE IF EXISTS \"" + partition_name(parent, day) + "\"", reason)) {
+      // Under the days' advisory lock: two nodes dropping the same partition at once would
+      // otherwise have the second fail ("could not find tuple for parent of relation"), as IF
+      // EXISTS looks before it waits for the first's lock. After the lock the first has committed.
+      const std::string drop = "BEGIN; " + std::string(days_lock_sql) + "; DROP TABLE IF EXISTS \"" +
+                               partition_name(parent, day) + "\"; COMMIT;";
+      if (!pg::exec_script(db, drop, reason)) {
+        std::string ignored;
+        if (!pg::connection_bad(db)) pg::exec(db, "ROLLBACK", ignored);
         pass.error = "store: dropping the journal's day " + journal_day_name(day) + " (" +
                      partition_name(parent, day) + ") failed: " + reason;
         break;

@@ -325,6 +325,16 @@ class PostgresBackend final : public StoreBackend {
   std::unique_ptr<RawPg> holder_;
 };
 
+// The ids a search finds, in its order; the search must succeed.
+inline std::vector<std::string> ids_found(const qiao::Store& store, const qiao::JournalQuery& query) {
+  auto found = store.search(query);
+  INFO((found ? std::string() : found.error().message));
+  REQUIRE(found.has_value());
+  std::vector<std::string> ids;
+  for (const qiao::JournalEntry& e : *found) ids.push_back(e.message_id);
+  return ids;
+}
+
 // Runs `body` with a PostgreSQL database, or says why there is none and returns.
 template <class Body>
 void with_postgres(Body body) {

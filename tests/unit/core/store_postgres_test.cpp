@@ -24,6 +24,8 @@ using namespace qiao;
 using qiao_test::PostgresBackend;
 using State = IdempotencyClaimResult::State;
 
+using qiao_test::ids_found;
+
 namespace {
 
 const std::chrono::system_clock::time_point t0{std::chrono::microseconds(4'102'444'800'123'456)};
@@ -438,15 +440,6 @@ JournalEntry entry_at(std::string id, std::chrono::system_clock::time_point at, 
   e.received_at = at;
   e.keys = std::move(keys);
   return e;
-}
-
-std::vector<std::string> ids_found(const Store& store, const JournalQuery& query) {
-  auto found = store.search(query);
-  INFO((found ? std::string() : found.error().message));
-  REQUIRE(found.has_value());
-  std::vector<std::string> ids;
-  for (const JournalEntry& e : *found) ids.push_back(e.message_id);
-  return ids;
 }
 
 // The line of an EXPLAIN that reads `table`, the first one.

@@ -19,6 +19,8 @@ using qiao::JournalQuery;
 using qiao::Store;
 using Clock = std::chrono::system_clock;
 
+using qiao_test::ids_found;
+
 namespace {
 
 // Midnight UTC today, so the days a test writes are whole days whatever the hour it runs at.
@@ -50,15 +52,6 @@ JournalEntry entry_at(std::string id, Clock::time_point at, std::string patient 
   e.reply = "MSA|AA";
   e.keys = {{"patient", std::move(patient)}};
   return e;
-}
-
-std::vector<std::string> ids_found(const Store& store, const JournalQuery& query) {
-  auto found = store.search(query);
-  INFO((found ? std::string() : found.error().message));
-  REQUIRE(found.has_value());
-  std::vector<std::string> ids;
-  for (const JournalEntry& e : *found) ids.push_back(e.message_id);
-  return ids;
 }
 
 std::vector<std::string> enforce(Store& store) {
