@@ -1,12 +1,14 @@
 // Business-key lookups in a large journal: fills a file store with ROWS messages through the
 // store's own journal() (the writer's batches, as the gateway writes them), each with two keys
 // (patient: one of ROWS/5 patients, so five messages each; order: unique), then times LOOKUPS
-// searches by a random patient, as `/api/messages?key.patient=…` makes them. Prints the fill
-// rate, the query plan and the lookup latency. A benchmark, not a test.
+// searches by a random patient, as `/api/messages?key.patient=…` makes them. The rows are spread
+// evenly over the last DAYS days (default 30, a month of retention), so the journal is that many
+// day files and a patient's five messages are in five of them: a lookup walks every day. Prints
+// the fill rate, the query plan and the lookup latency. A benchmark, not a test.
 //
-//   journal_key_lookup DIR [-n ROWS] [-q LOOKUPS] [--keep]
+//   journal_key_lookup DIR [-n ROWS] [-q LOOKUPS] [--days DAYS] [--keep]
 //
-// DIR must be on the disk under test; the file is removed afterwards unless --keep (a second run
+// DIR must be on the disk under test; the store is removed afterwards unless --keep (a second run
 // with the same DIR and ROWS then only measures).
 
 #include <algorithm>
@@ -26,12 +28,12 @@ using clock_type = std::chrono::steady_clock;
 namespace {
 
 JournalEntry entry_for(std::uint64_t i, std::uint64_t patients, std::chrono::system_clock::time_point start,
-                       const std::string& request) {
+                       std::chrono::microseconds spacing, const std::string& request) {
   JournalEntry e;
   e.message_id = "m" + std::to_string(i);
   e.trace_id = e.message_id;
   e.flow_id = i % 3 == 0 ? "registration" : "lab-result";
-  e.received_at = start + std::chrono::milliseconds(i);
+  e.received_at = start + spacing * static_cast<std::int64_t>(i);
   e.latency_us = 900;
   e.outcome = "ok";
   e.status = 200;
@@ -49,21 +51,25 @@ double ms(clock_type::duration d) { return std::chrono::duration<double, std::mi
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: journal_key_lookup DIR [-n ROWS] [-q LOOKUPS] [--keep]\n");
+    std::fprintf(stderr, "usage: journal_key_lookup DIR [-n ROWS] [-q LOOKUPS] [--days DAYS] [--keep]\n");
     return 2;
   }
   const std::filesystem::path dir = argv[1];
   std::uint64_t rows = 1'000'000;
   int lookups = 1000;
   bool keep = false;
+  int days = 30;
   for (int i = 2; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--keep") keep = true;
+    else if (flag == "--days" && i + 1 < argc) days = std::max(1, std::atoi(argv[++i]));
     else if (flag == "-n" && i + 1 < argc) rows = std::strtoull(argv[++i], nullptr, 10);
     else if (flag == "-q" && i + 1 < argc) lookups = std::atoi(argv[++i]);
   }
   const std::uint64_t patients = std::max<std::uint64_t>(rows / 5, 1);
-  const std::string file = (dir / ("journal_key_lookup_" + std::to_string(rows) + ".db")).string();
+  const std::string stem = "journal_key_lookup_" + std::to_string(rows);
+  const std::string file = (dir / (stem + ".db")).string();
+  const std::filesystem::path day_dir = dir / (stem + "-journal");  // SqliteStore's days beside it
   const bool fill = !std::filesystem::exists(file);
   JournalLimits limits;
   limits.min_free_bytes = 0;
@@ -75,10 +81,12 @@ int main(int argc, char** argv) {
   SqliteStore& store = **opened;
   if (fill) {
     const std::string request(200, 'x');
-    const auto start = std::chrono::system_clock::now() - std::chrono::milliseconds(rows);
+    const std::chrono::microseconds span = std::chrono::hours(24) * days;
+    const auto spacing = std::max(std::chrono::microseconds(1), span / static_cast<std::int64_t>(rows));
+    const auto start = std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now()) - span;
     const auto began = clock_type::now();
     for (std::uint64_t i = 0; i < rows; ++i) {
-      store.journal(entry_for(i, patients, start, request));
+      store.journal(entry_for(i, patients, start, spacing, request));
       if (i % 50'000 == 49'999) store.flush();
     }
     store.flush();
@@ -87,7 +95,14 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(rows), seconds, static_cast<double>(rows) / seconds,
                 static_cast<unsigned long long>(store.written()), static_cast<unsigned long long>(store.dropped()));
   }
-  std::printf("file %s: %.0f MB\n", file.c_str(), static_cast<double>(std::filesystem::file_size(file)) / 1e6);
+  std::uintmax_t bytes = 0;
+  int files = 0;
+  for (const auto& day : std::filesystem::directory_iterator(day_dir))
+    if (day.path().extension() == ".db") {
+      bytes += std::filesystem::file_size(day.path());
+      ++files;
+    }
+  std::printf("journal %s: %d day files, %.0f MB\n", day_dir.c_str(), files, static_cast<double>(bytes) / 1e6);
 
   JournalQuery query;
   query.keys.push_back({"patient", "P1"});
@@ -115,7 +130,9 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(rows), static_cast<double>(found) / lookups, at(0.5), at(0.99),
               times.back());
   opened->reset();
-  if (!keep)
+  if (!keep) {
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(file + suffix);
+    std::filesystem::remove_all(day_dir);
+  }
   return 0;
 }
