@@ -153,6 +153,16 @@ bool SqliteDeliveryWriter::apply(const DeliveryChange& c, std::string& error) {
   return true;
 }
 
+DeliveryAttempt attempt_from_row(sqlite3_stmt* row) {
+  DeliveryAttempt a;
+  a.number = sqlite3_column_int(row, 0);
+  a.started_at = from_micros(sqlite3_column_int64(row, 1));
+  if (sqlite3_column_type(row, 2) != SQLITE_NULL) a.finished_at = from_micros(sqlite3_column_int64(row, 2));
+  a.outcome = column_string(row, 3);
+  a.error = column_string(row, 4);
+  return a;
+}
+
 Expected<std::vector<Delivery>> read_deliveries(sqlite3* db, const DeliveryQuery& q, const std::string& path) {
   auto fail = [&] {
     return Error{ErrorKind::unavailable, "store: reading the queues of '" + path + "' failed: " + sqlite::message(db)};
@@ -235,14 +245,7 @@ Expected<std::vector<Delivery>> read_deliveries(sqlite3* db, const DeliveryQuery
   sqlite::StmtPtr history(raw);
   for (auto& [id, d] : by_id) {
     sqlite3_bind_int64(raw, 1, id);
-    while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
-      DeliveryAttempt& a = d->history.emplace_back();
-      a.number = sqlite3_column_int(raw, 0);
-      a.started_at = from_micros(sqlite3_column_int64(raw, 1));
-      if (sqlite3_column_type(raw, 2) != SQLITE_NULL) a.finished_at = from_micros(sqlite3_column_int64(raw, 2));
-      a.outcome = column_string(raw, 3);
-      a.error = column_string(raw, 4);
-    }
+    while ((rc = sqlite3_step(raw)) == SQLITE_ROW) d->history.push_back(attempt_from_row(raw));
     sqlite3_reset(raw);
     if (rc != SQLITE_DONE) return fail();
   }

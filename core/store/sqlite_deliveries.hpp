@@ -33,6 +33,10 @@ class SqliteDeliveryWriter {
   sqlite::StmtPtr discard_;
 };
 
+// An attempt from a row of (number, started_at, finished_at, outcome, error), as the queue's
+// delivery_attempts and the journal's journal_attempts both keep them.
+DeliveryAttempt attempt_from_row(sqlite3_stmt* row);
+
 // Oldest first. `path` names the file in errors.
 Expected<std::vector<Delivery>> read_deliveries(sqlite3* db, const DeliveryQuery& query, const std::string& path);
 

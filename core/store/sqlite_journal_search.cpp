@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "core/store/journal_row_bytes.hpp"
+#include "core/store/sqlite_deliveries.hpp"
 #include "core/store/sqlite_util.hpp"
 
 namespace qiao {
@@ -195,14 +196,7 @@ Status delivered_in_day(sqlite3* db, const std::string& message_id, const std::s
   for (std::size_t i = first; i < out.size(); ++i) {
     sqlite3_stmt* a = attempts.get();
     sqlite3_bind_int64(a, 1, out[i].id);
-    while ((rc = sqlite3_step(a)) == SQLITE_ROW) {
-      DeliveryAttempt& attempt = out[i].history.emplace_back();
-      attempt.number = sqlite3_column_int(a, 0);
-      attempt.started_at = from_micros(sqlite3_column_int64(a, 1));
-      if (sqlite3_column_type(a, 2) != SQLITE_NULL) attempt.finished_at = from_micros(sqlite3_column_int64(a, 2));
-      attempt.outcome = column_string(a, 3);
-      attempt.error = column_string(a, 4);
-    }
+    while ((rc = sqlite3_step(a)) == SQLITE_ROW) out[i].history.push_back(attempt_from_row(a));
     sqlite3_reset(a);
     if (rc != SQLITE_DONE) return fail();
     out[i].attempts = static_cast<int>(out[i].history.size());
