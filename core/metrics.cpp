@@ -43,6 +43,9 @@ void unlabelled(std::string& out, std::string_view name, std::string_view type, 
 void render_journal(std::string& out, const JournalStats& s) {
   unlabelled(out, "qiao_store_commits_total", "counter", "Store transactions committed, each with one fsync (group commit).",
              s.commits);
+  unlabelled(out, "qiao_store_write_failures_total", "counter",
+             "Store transactions that failed: their journal entries are dropped and their queue writes refused.",
+             s.failed_writes);
   unlabelled(out, "qiao_journal_written_total", "counter", "Journal entries written to the store.", s.written);
   out += "# HELP qiao_journal_dropped_total Journal entries lost: their write failed (a full queue makes intake wait instead).\n";
   out += "# TYPE qiao_journal_dropped_total counter\n";

@@ -1,7 +1,6 @@
 #include "core/store/postgres_store.hpp"
 
 #include <libpq-fe.h>
-#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -242,8 +241,6 @@ constexpr std::string_view select_columns =
     "j.error, j.request, j.reply, j.request_size, j.reply_size, j.request_truncated, j.reply_truncated, "
     "j.business_keys, j.steps";
 constexpr int entry_params = 17;
-// A log line now and then while a slow server keeps intake waiting, not one per batch.
-constexpr auto pressure_log_interval = std::chrono::seconds(60);
 // A statement takes at most 65535 parameters; a thousand rows stay well below, and a batch of
 // 4096 entries is written in five statements.
 constexpr std::size_t rows_per_insert = 1000;
@@ -252,33 +249,9 @@ constexpr std::size_t rows_per_insert = 1000;
 // batch of a day does not wait for DDL (and the nodes do not all make the day at the same moment).
 constexpr auto make_tomorrow_ahead = std::chrono::hours(1);
 
-constexpr auto gather_window = std::chrono::milliseconds(20);
-constexpr std::size_t gather_enough = 4096;
-constexpr auto idle_tick = std::chrono::seconds(1);
-constexpr std::uint64_t trim_after_bytes = 16u << 20;
 // Between attempts to reach a server that went away: doubling from the first to the last.
 constexpr auto first_reconnect_backoff = std::chrono::milliseconds(100);
 constexpr auto max_reconnect_backoff = std::chrono::milliseconds(5000);
-
-std::uint64_t stored_bytes(const JournalEntry& entry) {
-  return (entry.request ? entry.request->size() : 0) + entry.reply.size();
-}
-
-// Cuts the payloads to at most these many bytes and marks what it cut; returns whether it cut any.
-bool cut_payloads(JournalEntry& entry, std::uint64_t request_limit, std::uint64_t reply_limit) {
-  bool cut = false;
-  if (entry.request && entry.request->size() > request_limit) {
-    // A copy of the beginning, so that the queue does not keep the whole received body alive.
-    entry.request = make_buffer(entry.request->substr(0, static_cast<std::size_t>(request_limit)));
-    entry.request_truncated = cut = true;
-  }
-  if (entry.reply.size() > reply_limit) {
-    entry.reply.resize(static_cast<std::size_t>(reply_limit));
-    entry.reply.shrink_to_fit();
-    entry.reply_truncated = cut = true;
-  }
-  return cut;
-}
 
 std::int64_t as_int64(std::uint64_t n) {
   return static_cast<std::int64_t>(std::min<std::uint64_t>(n, std::numeric_limits<std::int64_t>::max()));
@@ -452,133 +425,29 @@ Expected<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& 
   store->days_ = std::move(days);
   store->segments_.store(found->days, std::memory_order_relaxed);
   store->segment_bytes_.store(found->bytes, std::memory_order_relaxed);
-  store->retention_due_ = std::chrono::steady_clock::now() + limits.retention_check;
-  store->writer_ = std::thread([s = store.get()] { s->run_writer(); });
+  store->start_writer();
   return store;
 }
 
 PostgresStore::PostgresStore(std::string url, pg::ConnPtr writer, pg::ConnPtr reader, std::size_t queue_capacity,
                              const JournalLimits& limits, PostgresQueueOwners owners)
-    : url_(std::move(url)),
+    : BatchedStore(pg::redact(url), "the database", queue_capacity, limits),
+      url_(std::move(url)),
       where_(pg::redact(url_)),
-      limits_(limits),
       owners_(std::move(owners)),
       writer_db_(std::move(writer)),
-      reader_db_(std::move(reader)),
-      queue_capacity_(queue_capacity) {}
+      reader_db_(std::move(reader)) {}
 
-PostgresStore::~PostgresStore() {
-  if (writer_.joinable()) {
-    {
-      std::lock_guard lock(queue_mutex_);
-      stopping_ = true;
-    }
-    work_cv_.notify_one();
-    writer_.join();
-  }
-}
-
-void PostgresStore::journal(JournalEntry entry) {
-  entry.request_size = entry.request ? entry.request->size() : 0;
-  entry.reply_size = entry.reply.size();
-  entry.request_truncated = false;
-  entry.reply_truncated = false;
-  bytes_since_trim_.fetch_add(entry.request_size + entry.reply_size, std::memory_order_relaxed);
-
-  // No free-space floor: the disk is the database server's, which this process cannot measure;
-  // a full one there fails writes, which are counted as dropped and reported.
-  const std::uint64_t request_limit =
-      entry.rejected ? std::min(limits_.max_rejected_bytes, limits_.max_payload_bytes) : limits_.max_payload_bytes;
-  bool cut = false;
-  if (!entry.keep_payloads) cut_payloads(entry, 0, 0);  // the flow's choice, not a limit: not counted
-  else cut = cut_payloads(entry, request_limit, limits_.max_payload_bytes);
-  // A server slower than the gateway: past max_queued_bytes of waiting payloads, entries wait
-  // without theirs (see SqliteStore::journal).
-  std::uint64_t kept = stored_bytes(entry);
-  const bool backlog = kept > 0 && queued_bytes_.load(std::memory_order_relaxed) + kept > limits_.max_queued_bytes;
-  if (backlog) {
-    cut_payloads(entry, 0, 0);
-    kept = 0;
-  }
-  bool wake = false;
-  {
-    std::lock_guard lock(queue_mutex_);
-    // Past the bound too: the message was admitted (journal_has_room) and is done; its row is kept.
-    queue_.push_back(std::move(entry));
-    queued_entries_.store(queue_.size(), std::memory_order_relaxed);
-    ++accepted_;
-    queued_bytes_.fetch_add(kept, std::memory_order_relaxed);
-    wake = queue_.size() == 1 || queue_.size() == gather_enough;
-  }
-  if (backlog) skipped_backlog_.fetch_add(1, std::memory_order_relaxed);
-  else if (cut) truncated_.fetch_add(1, std::memory_order_relaxed);
-  if (wake) work_cv_.notify_one();
-}
-
-bool PostgresStore::journal_has_room() const {
-  return queued_entries_.load(std::memory_order_relaxed) < queue_capacity_;
-}
-
-void PostgresStore::when_journal_has_room(std::function<void()> ready) {
-  {
-    std::lock_guard lock(queue_mutex_);
-    if (queue_.size() >= queue_capacity_) {
-      const auto now = std::chrono::steady_clock::now();
-      if (now - pressure_logged_ >= pressure_log_interval) {
-        pressure_logged_ = now;
-        log::system().warn("journal: {} entries wait to be written to '{}' (the bound is {}): intake waits for the "
-                           "database (qiao_journal_admission_waits_total)",
-                           queue_.size(), where_, queue_capacity_);
-      }
-      room_waiters_.push_back(std::move(ready));
-      return;
-    }
-  }
-  ready();
-}
-
-void PostgresStore::flush() {
-  std::unique_lock lock(queue_mutex_);
-  const std::uint64_t target = accepted_;
-  ++flush_waiters_;
-  work_cv_.notify_one();
-  done_cv_.wait(lock, [&] { return processed_ >= target; });
-  --flush_waiters_;
-}
-
-std::uint64_t PostgresStore::written() const { return written_.load(std::memory_order_relaxed); }
-
-std::uint64_t PostgresStore::dropped() const { return dropped_write_failed_.load(std::memory_order_relaxed); }
+PostgresStore::~PostgresStore() { stop_writer(); }
 
 JournalStats PostgresStore::stats() const {
-  JournalStats s;
-  s.written = written_.load(std::memory_order_relaxed);
-  s.queue_bound = queue_capacity_;
-  s.dropped_write_failed = dropped_write_failed_.load(std::memory_order_relaxed);
-  s.truncated = truncated_.load(std::memory_order_relaxed);
-  s.skipped_backlog = skipped_backlog_.load(std::memory_order_relaxed);
-  s.memory_trims = memory_trims_.load(std::memory_order_relaxed);
-  s.commits = commits_.load(std::memory_order_relaxed);
+  // No free space: the disk is the database server's, which this process cannot measure; a full
+  // one there fails writes, which are counted as dropped and reported.
+  JournalStats s = intake_stats();
   s.segments = segments_.load(std::memory_order_relaxed);
   s.segment_bytes = segment_bytes_.load(std::memory_order_relaxed);
   s.segments_dropped = segments_dropped_.load(std::memory_order_relaxed);
-  std::lock_guard lock(queue_mutex_);
-  s.queued = queue_.size();
   return s;
-}
-
-std::string PostgresStore::last_write_error() const {
-  std::lock_guard lock(queue_mutex_);
-  return last_write_error_;
-}
-
-void PostgresStore::trim_memory_after_burst() {
-  if (bytes_since_trim_.load(std::memory_order_relaxed) < trim_after_bytes) return;
-  bytes_since_trim_.store(0, std::memory_order_relaxed);
-  // As SqliteStore::trim_memory_after_burst: app/cmd_run.cpp keeps freed memory for the next
-  // message, which after a burst only inflates RSS.
-  ::malloc_trim(0);
-  memory_trims_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void PostgresStore::lost_writer_connection(const std::string& error) {
@@ -615,91 +484,12 @@ bool PostgresStore::writer_connection(std::string& error) {
   return true;
 }
 
-void PostgresStore::run_writer() {
-  std::vector<JournalEntry> batch;
-  std::vector<QueueWrite> writes;
-  std::vector<std::function<void()>> room;
-  std::unique_lock lock(queue_mutex_);
-  for (;;) {
-    if (!work_cv_.wait_for(lock, idle_tick, [&] {
-          return !queue_.empty() || !queue_writes_.empty() || stopping_ || retention_asked_ > retention_ran_;
-        })) {
-      lock.unlock();
-      // A connection lost while idle comes back before the next write needs it.
-      if (!writer_db_) {
-        std::string ignored;
-        writer_connection(ignored);
-      }
-      trim_memory_after_burst();
-      // A failed pass is logged by the pass and tried again retention_check later.
-      if (std::chrono::steady_clock::now() >= retention_due_) static_cast<void>(retention_pass());
-      lock.lock();
-      continue;
-    }
-    if (retention_asked_ > retention_ran_) {
-      // enforce_retention(): a pass now, between batches, on this thread's connection.
-      const std::uint64_t asked = retention_asked_;
-      lock.unlock();
-      auto dropped = retention_pass();
-      lock.lock();
-      retention_result_ = std::move(dropped);
-      retention_ran_ = asked;
-      done_cv_.notify_all();
-      continue;
-    }
-    if (queue_.empty() && queue_writes_.empty()) return;
-    // Gathering for a moment under load, as SqliteStore does: one transaction per batch. A queue
-    // write has a sender waiting and goes at once; what arrives meanwhile makes the next batch.
-    work_cv_.wait_for(lock, gather_window, [&] {
-      return stopping_ || flush_waiters_ > 0 || queue_.size() >= gather_enough || !queue_writes_.empty();
-    });
-    batch.swap(queue_);
-    queued_entries_.store(0, std::memory_order_relaxed);
-    writes.swap(queue_writes_);
-    room.swap(room_waiters_);
-    const std::uint64_t batch_end = accepted_;
-    lock.unlock();
-    // The queue is empty again: intake that waited for room goes on while this batch is written.
-    for (auto& ready : room) ready();
-    room.clear();
-
-    std::string error;
-    std::string queue_error;
-    const std::size_t committed = write_batch(batch, writes, error, queue_error);
-    written_.fetch_add(committed, std::memory_order_relaxed);
-    dropped_write_failed_.fetch_add(batch.size() - committed, std::memory_order_relaxed);
-    std::uint64_t batch_bytes = 0;
-    for (const JournalEntry& entry : batch) batch_bytes += stored_bytes(entry);
-    queued_bytes_.fetch_sub(batch_bytes, std::memory_order_relaxed);
-    if (batch.capacity() > 4096 && batch.size() < batch.capacity() / 4)
-      std::vector<JournalEntry>().swap(batch);
-    else
-      batch.clear();
-    answer_queue_writes(writes, queue_error);
-    // Under steady load the writer is never idle: the pass comes between batches when it is due.
-    if (std::chrono::steady_clock::now() >= retention_due_) static_cast<void>(retention_pass());
-
-    lock.lock();
-    processed_ = batch_end;
-    if (!error.empty()) last_write_error_ = std::move(error);
-    done_cv_.notify_all();
+void PostgresStore::between_batches(bool idle) {
+  // A connection lost while idle comes back before the next write needs it.
+  if (idle && !writer_db_) {
+    std::string ignored;
+    writer_connection(ignored);
   }
-}
-
-void PostgresStore::add_queue_write(QueueWrite write) {
-  {
-    std::lock_guard lock(queue_mutex_);
-    queue_writes_.push_back(std::move(write));
-  }
-  work_cv_.notify_one();
-}
-
-void PostgresStore::enqueue(std::vector<Delivery> deliveries, DeliveriesStored done) {
-  add_queue_write(QueueWrite::enqueue(std::move(deliveries), std::move(done)));
-}
-
-void PostgresStore::change(std::vector<DeliveryChange> changes, ChangesStored done) {
-  add_queue_write(QueueWrite::change(std::move(changes), std::move(done)));
 }
 
 void PostgresStore::claim_deliveries(DeliveriesClaimed done) {
@@ -710,13 +500,6 @@ void PostgresStore::release_deliveries(ChangesStored done) {
   add_queue_write(QueueWrite::release_deliveries(std::move(done)));
 }
 
-void PostgresStore::claim(IdempotencyClaim claim, IdempotencyClaimed done) {
-  add_queue_write(QueueWrite::claim_key(std::move(claim), std::move(done)));
-}
-
-void PostgresStore::settle(IdempotencySettle settle, std::vector<Delivery> deliveries, DeliveriesStored done) {
-  add_queue_write(QueueWrite::settle_key(std::move(settle), std::move(deliveries), std::move(done)));
-}
 
 bool PostgresStore::insert_entries(const std::vector<JournalEntry>& batch, std::string& error) {
   pg::Params p;
@@ -888,7 +671,7 @@ std::size_t PostgresStore::write_batch(const std::vector<JournalEntry>& batch, s
   // no, and a sender that tries again may leave a delivery queued twice (at least once).
   if (!pg::exec(writer_db_.get(), "COMMIT", reason))
     return fail_all("store: committing to '" + where_ + "' failed: " + reason);
-  commits_.fetch_add(1, std::memory_order_relaxed);
+  count_commit();
   return rows;
 }
 
@@ -1035,14 +818,6 @@ Expected<std::vector<Delivery>> PostgresStore::message_deliveries(const std::str
   return found;
 }
 
-Expected<std::vector<std::string>> PostgresStore::enforce_retention() {
-  std::unique_lock lock(queue_mutex_);
-  const std::uint64_t asked = ++retention_asked_;
-  work_cv_.notify_one();
-  done_cv_.wait(lock, [&] { return retention_ran_ >= asked; });
-  return retention_result_;
-}
-
 std::vector<JournalDay> PostgresStore::days_of(const std::vector<JournalEntry>& batch,
                                                const std::vector<QueueWrite>& writes) {
   const auto now = std::chrono::system_clock::now();
@@ -1075,7 +850,6 @@ bool PostgresStore::make_days(const std::vector<JournalDay>& days, std::string& 
 }
 
 Expected<std::vector<std::string>> PostgresStore::retention_pass() {
-  retention_due_ = std::chrono::steady_clock::now() + limits_.retention_check;
   std::string reason;
   if (!writer_connection(reason)) return Error{ErrorKind::unavailable, reason};
   PostgresJournalDays::Pass pass = days_.enforce(writer_db_.get(), limits_, std::chrono::system_clock::now());

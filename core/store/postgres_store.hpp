@@ -1,24 +1,20 @@
 #pragma once
 // The PostgreSQL journal, persistent queues and idempotency keys, for gateway nodes that share
-// one database. Shaped like SqliteStore: workers only append to in-memory queues, and one writer
-// thread owned by the store turns whatever has accumulated into a single transaction, since a
-// commit costs a round trip and a WAL flush on the server, not per row. Searches and queue reads
+// one database, written in batches by one thread (batched_store.hpp). Searches and queue reads
 // use a second connection. The writer reconnects when its connection is lost; a batch it cannot
 // write fails, every callback with an Error and every journal entry counted as dropped.
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "core/store/batched_store.hpp"
 #include "core/store/pg_util.hpp"
 #include "core/store/postgres_idempotency.hpp"
 #include "core/store/postgres_journal_days.hpp"
@@ -28,7 +24,7 @@
 
 namespace qiao {
 
-class PostgresStore final : public Store {
+class PostgresStore final : public BatchedStore {
  public:
   static constexpr std::size_t default_queue_capacity = 65536;
   // The schema version this build writes; the same numbering as the SQLite store's.
@@ -50,31 +46,17 @@ class PostgresStore final : public Store {
   // Writes everything still queued (while the server can be reached) before closing.
   ~PostgresStore() override;
 
-  void journal(JournalEntry entry) override;
-  bool journal_has_room() const override;
-  void when_journal_has_room(std::function<void()> ready) override;
-  void flush() override;
-  Expected<std::vector<std::string>> enforce_retention() override;
   Expected<std::vector<JournalEntry>> search(const JournalQuery& query) const override;
-  std::uint64_t written() const override;
-  std::uint64_t dropped() const override;
   JournalStats stats() const override;
 
-  void enqueue(std::vector<Delivery> deliveries, DeliveriesStored done) override;
-  void change(std::vector<DeliveryChange> changes, ChangesStored done) override;
   Expected<std::vector<Delivery>> deliveries(const DeliveryQuery& query) const override;
   void claim_deliveries(DeliveriesClaimed done) override;
   void release_deliveries(ChangesStored done) override;
   Expected<std::vector<Delivery>> message_deliveries(const std::string& message_id) const override;
 
-  void claim(IdempotencyClaim claim, IdempotencyClaimed done) override;
-  void settle(IdempotencySettle settle, std::vector<Delivery> deliveries, DeliveriesStored done) override;
-
   // PostgreSQL's plan for that search (EXPLAIN, one line per plan line; with `analyze` the search
   // runs and the plan says which partitions it visited): which days and indexes a search reads.
   Expected<std::string> query_plan(const JournalQuery& query, bool analyze = false) const;
-  // Why the most recent failed write failed; empty while every write has succeeded.
-  std::string last_write_error() const;
   // The URL without its password, as errors name it.
   const std::string& where() const { return where_; }
   // This process among the nodes sharing the queues: node name / random id.
@@ -84,16 +66,12 @@ class PostgresStore final : public Store {
   PostgresStore(std::string url, pg::ConnPtr writer, pg::ConnPtr reader, std::size_t queue_capacity,
                 const JournalLimits& limits, PostgresQueueOwners owners);
 
-
-  void run_writer();
   // Writer thread: a connection to write on, reconnecting when the last one was lost and the
   // backoff since the last failed attempt has passed. False (with `error`) when there is none.
   bool writer_connection(std::string& error);
   void lost_writer_connection(const std::string& error);
-  // Returns the number of journal rows committed; fills `error` when some or all were not. The
-  // queue writes are committed together with them, or none are (then `queue_error` says why).
   std::size_t write_batch(const std::vector<JournalEntry>& batch, std::vector<QueueWrite>& writes, std::string& error,
-                          std::string& queue_error);
+                          std::string& queue_error) override;
   // Within the open transaction; false with `error` when the statement failed.
   bool insert_entries(const std::vector<JournalEntry>& batch, std::string& error);
   // The days whose partitions a batch needs: its entries', its delivered deliveries', today's and,
@@ -101,17 +79,15 @@ class PostgresStore final : public Store {
   static std::vector<JournalDay> days_of(const std::vector<JournalEntry>& batch, const std::vector<QueueWrite>& writes);
   // Writer thread, outside a transaction: makes the partitions of `days` that are missing.
   bool make_days(const std::vector<JournalDay>& days, std::string& error);
-  // Writer thread: drops the days retention says go and fills the stats; the days dropped.
-  Expected<std::vector<std::string>> retention_pass();
-  void trim_memory_after_burst();
-  void add_queue_write(QueueWrite write);
+  // Drops the days retention says go and fills the stats.
+  Expected<std::vector<std::string>> retention_pass() override;
+  void between_batches(bool idle) override;
   // Reader side: runs `read` on the reader connection, reconnecting once when it was lost.
   template <class Read>
   auto read_with_reconnect(Read read) const -> decltype(read(static_cast<pg_conn*>(nullptr)));
 
   const std::string url_;
   const std::string where_;
-  const JournalLimits limits_;
   const PostgresQueueOwners owners_;
 
   // Writer thread only, once it runs.
@@ -121,43 +97,13 @@ class PostgresStore final : public Store {
   std::chrono::milliseconds reconnect_backoff_{0};
   std::string connection_error_;  // why the writer has no connection, while it has none
   PostgresJournalDays days_;
-  std::chrono::steady_clock::time_point retention_due_{};  // the next periodic retention pass
 
   mutable std::mutex read_mutex_;  // one read at a time on reader_db_
   mutable pg::ConnPtr reader_db_;
 
-  const std::size_t queue_capacity_;
-  mutable std::mutex queue_mutex_;
-  std::condition_variable work_cv_;
-  std::condition_variable done_cv_;
-  std::vector<JournalEntry> queue_;
-  std::vector<QueueWrite> queue_writes_;
-  std::atomic<std::size_t> queued_entries_{0};  // queue_.size(), for journal_has_room() without the lock
-  std::vector<std::function<void()>> room_waiters_;  // under queue_mutex_: when_journal_has_room() callers
-  std::chrono::steady_clock::time_point pressure_logged_;  // under queue_mutex_: the last "intake waits" line
-  std::uint64_t accepted_ = 0;
-  std::uint64_t processed_ = 0;
-  bool stopping_ = false;
-  int flush_waiters_ = 0;
-  std::string last_write_error_;
-  // enforce_retention(): passes asked for and the last asked for that the writer ran, its result.
-  std::uint64_t retention_asked_ = 0;
-  std::uint64_t retention_ran_ = 0;
-  Expected<std::vector<std::string>> retention_result_ = std::vector<std::string>{};
-
-  std::atomic<std::uint64_t> written_{0};
-  std::atomic<std::uint64_t> dropped_write_failed_{0};
-  std::atomic<std::uint64_t> truncated_{0};
-  std::atomic<std::uint64_t> skipped_backlog_{0};
-  std::atomic<std::uint64_t> queued_bytes_{0};
-  std::atomic<std::uint64_t> memory_trims_{0};
-  std::atomic<std::uint64_t> commits_{0};
-  std::atomic<std::uint64_t> bytes_since_trim_{0};
   std::atomic<std::uint64_t> segments_{0};
   std::atomic<std::uint64_t> segment_bytes_{0};
   std::atomic<std::uint64_t> segments_dropped_{0};
-
-  std::thread writer_;  // started last, once everything it touches exists
 };
 
 }  // namespace qiao

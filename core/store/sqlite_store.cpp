@@ -1,6 +1,5 @@
 #include "core/store/sqlite_store.hpp"
 
-#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 #include <sys/statvfs.h>
@@ -299,21 +298,19 @@ Expected<std::unique_ptr<SqliteStore>> SqliteStore::open_uri(const std::string& 
   store->check_free_space(std::chrono::steady_clock::now(), true);
   // Measured at open for /metrics; the first pass that drops anything comes retention_check later.
   store->day_bytes_.store(store->measure_days(), std::memory_order_relaxed);
-  store->retention_checked_ = std::chrono::steady_clock::now();
-  store->writer_ = std::thread([s = store.get()] { s->run_writer(); });
+  store->start_writer();
   return store;
 }
 
 SqliteStore::SqliteStore(std::string path, const std::string& memory_base, DbPtr writer_db, DbPtr reader_db,
                          std::size_t queue_capacity, const JournalLimits& limits)
-    : path_(std::move(path)),
-      limits_(limits),
+    : BatchedStore(path, "the disk", queue_capacity, limits),
+      path_(std::move(path)),
       memory_(!memory_base.empty()),
       writer_db_(std::move(writer_db)),
       days_(path_, memory_base),
       journal_writer_(writer_db_.get(), days_),
-      reader_db_(std::move(reader_db)),
-      queue_capacity_(queue_capacity) {}
+      reader_db_(std::move(reader_db)) {}
 
 Status SqliteStore::move_journal_into_days() {
   sqlite3* db = writer_db_.get();
@@ -352,143 +349,14 @@ Status SqliteStore::prepare_writer_statements() {
   return Ok{};
 }
 
-SqliteStore::~SqliteStore() {
-  if (writer_.joinable()) {
-    {
-      std::lock_guard lock(queue_mutex_);
-      stopping_ = true;
-    }
-    work_cv_.notify_one();
-    writer_.join();
-  }
-}
-
-namespace {
-constexpr auto gather_window = std::chrono::milliseconds(20);
-constexpr std::size_t gather_enough = 4096;
-// How often an idle writer wakes: to measure free space on a quiet gateway too, and to notice
-// that a burst is over.
-constexpr auto idle_tick = std::chrono::seconds(1);
-// Payload bytes that must have passed through before an idle writer trims the heap: below that,
-// what a quiet spell leaves behind is not worth a pass over every arena.
-constexpr std::uint64_t trim_after_bytes = 16u << 20;
-// A disk that stays slow keeps intake waiting batch after batch: say so now and then, not each time.
-constexpr auto pressure_log_interval = std::chrono::seconds(60);
-
-std::uint64_t stored_bytes(const JournalEntry& entry) {
-  return (entry.request ? entry.request->size() : 0) + entry.reply.size();
-}
-
-// Cuts the payloads to at most these many bytes and marks what it cut; returns whether it cut any.
-bool cut_payloads(JournalEntry& entry, std::uint64_t request_limit, std::uint64_t reply_limit) {
-  bool cut = false;
-  if (entry.request && entry.request->size() > request_limit) {
-    // A copy of the beginning, so that the queue does not keep the whole received body alive.
-    entry.request = make_buffer(entry.request->substr(0, static_cast<std::size_t>(request_limit)));
-    entry.request_truncated = cut = true;
-  }
-  if (entry.reply.size() > reply_limit) {
-    entry.reply.resize(static_cast<std::size_t>(reply_limit));
-    entry.reply.shrink_to_fit();
-    entry.reply_truncated = cut = true;
-  }
-  return cut;
-}
-
-}  // namespace
-
-void SqliteStore::journal(JournalEntry entry) {
-  entry.request_size = entry.request ? entry.request->size() : 0;
-  entry.reply_size = entry.reply.size();
-  entry.request_truncated = false;
-  entry.reply_truncated = false;
-  bytes_since_trim_.fetch_add(entry.request_size + entry.reply_size, std::memory_order_relaxed);
-
-  const bool low_on_space = low_on_space_.load(std::memory_order_relaxed);
-  const std::uint64_t request_limit =
-      entry.rejected ? std::min(limits_.max_rejected_bytes, limits_.max_payload_bytes) : limits_.max_payload_bytes;
-  bool cut = false;
-  if (!entry.keep_payloads) cut_payloads(entry, 0, 0);  // the flow's choice, not a limit: not counted
-  else if (low_on_space) cut = cut_payloads(entry, 0, 0);
-  else cut = cut_payloads(entry, request_limit, limits_.max_payload_bytes);
-  // A disk slower than the gateway: entries go on queueing up to the capacity, but once the
-  // queue holds max_queued_bytes of payloads the next ones wait without theirs, so a stalled
-  // disk cannot grow the process without bound. Checked without the lock: concurrent workers
-  // may overshoot by one entry each.
-  std::uint64_t kept = stored_bytes(entry);
-  const bool backlog = kept > 0 && queued_bytes_.load(std::memory_order_relaxed) + kept > limits_.max_queued_bytes;
-  if (backlog) {
-    cut_payloads(entry, 0, 0);
-    kept = 0;
-  }
-  bool wake = false;
-  {
-    std::lock_guard lock(queue_mutex_);
-    // Past the bound too: the message was admitted (journal_has_room) and is done; its row is kept.
-    queue_.push_back(std::move(entry));
-    queued_entries_.store(queue_.size(), std::memory_order_relaxed);
-    ++accepted_;
-    queued_bytes_.fetch_add(kept, std::memory_order_relaxed);
-    // The first entry of a batch wakes the writer, which then gathers more for a moment; a
-    // full batch cuts that moment short.
-    wake = queue_.size() == 1 || queue_.size() == gather_enough;
-  }
-  if (backlog) skipped_backlog_.fetch_add(1, std::memory_order_relaxed);
-  else if (cut) (low_on_space ? skipped_low_on_space_ : truncated_).fetch_add(1, std::memory_order_relaxed);
-  if (wake) work_cv_.notify_one();
-}
-
-bool SqliteStore::journal_has_room() const {
-  return queued_entries_.load(std::memory_order_relaxed) < queue_capacity_;
-}
-
-void SqliteStore::when_journal_has_room(std::function<void()> ready) {
-  {
-    std::lock_guard lock(queue_mutex_);
-    if (queue_.size() >= queue_capacity_) {
-      const auto now = std::chrono::steady_clock::now();
-      if (now - pressure_logged_ >= pressure_log_interval) {
-        pressure_logged_ = now;
-        log::system().warn("journal: {} entries wait to be written to '{}' (the bound is {}): intake waits for the "
-                           "disk (qiao_journal_admission_waits_total)",
-                           queue_.size(), path_, queue_capacity_);
-      }
-      room_waiters_.push_back(std::move(ready));
-      return;
-    }
-  }
-  ready();
-}
-
-void SqliteStore::flush() {
-  std::unique_lock lock(queue_mutex_);
-  const std::uint64_t target = accepted_;
-  ++flush_waiters_;
-  work_cv_.notify_one();
-  done_cv_.wait(lock, [&] { return processed_ >= target; });
-  --flush_waiters_;
-}
-
-std::uint64_t SqliteStore::written() const { return written_.load(std::memory_order_relaxed); }
-std::uint64_t SqliteStore::dropped() const { return dropped_write_failed_.load(std::memory_order_relaxed); }
+SqliteStore::~SqliteStore() { stop_writer(); }
 
 JournalStats SqliteStore::stats() const {
-  JournalStats s;
-  s.written = written_.load(std::memory_order_relaxed);
-  s.dropped_write_failed = dropped_write_failed_.load(std::memory_order_relaxed);
-  s.truncated = truncated_.load(std::memory_order_relaxed);
-  s.skipped_low_on_space = skipped_low_on_space_.load(std::memory_order_relaxed);
-  s.skipped_backlog = skipped_backlog_.load(std::memory_order_relaxed);
-  s.memory_trims = memory_trims_.load(std::memory_order_relaxed);
-  s.commits = commits_.load(std::memory_order_relaxed);
-  s.low_on_space = low_on_space_.load(std::memory_order_relaxed);
+  JournalStats s = intake_stats();
   if (!memory_) s.free_bytes = free_bytes_.load(std::memory_order_relaxed);
-  s.queue_bound = queue_capacity_;
   s.segments = days_.days().size();
   s.segment_bytes = day_bytes_.load(std::memory_order_relaxed);
   s.segments_dropped = days_dropped_.load(std::memory_order_relaxed);
-  std::lock_guard lock(queue_mutex_);
-  s.queued = queue_.size();
   return s;
 }
 
@@ -507,7 +375,7 @@ void SqliteStore::check_free_space(std::chrono::steady_clock::time_point now, bo
   const std::uint64_t free = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
   free_bytes_.store(free, std::memory_order_relaxed);
   const bool low = free < limits_.min_free_bytes;
-  if (low == low_on_space_.exchange(low, std::memory_order_relaxed)) return;
+  if (low == set_refusing_payloads(low)) return;
   if (low)
     log::system().warn(
         "journal: {} bytes free where '{}' is, below journal.min_free_bytes ({}): payloads are no longer "
@@ -518,114 +386,12 @@ void SqliteStore::check_free_space(std::chrono::steady_clock::time_point now, bo
                        free, path_, limits_.min_free_bytes);
 }
 
-void SqliteStore::trim_memory_after_burst() {
-  if (bytes_since_trim_.load(std::memory_order_relaxed) < trim_after_bytes) return;
-  bytes_since_trim_.store(0, std::memory_order_relaxed);
-  // app/cmd_run.cpp keeps freed memory in the process so that busy workers do not fault it in
-  // again for every message; once a burst is over that memory only inflates RSS. malloc_trim
-  // walks every arena, the workers' included, and returns their free pages.
-  ::malloc_trim(0);
-  memory_trims_.fetch_add(1, std::memory_order_relaxed);
+void SqliteStore::between_batches(bool idle) {
+  static_cast<void>(idle);
+  check_free_space(std::chrono::steady_clock::now(), false);
 }
 
-std::string SqliteStore::last_write_error() const {
-  std::lock_guard lock(queue_mutex_);
-  return last_write_error_;
-}
-
-void SqliteStore::run_writer() {
-  std::vector<JournalEntry> batch;
-  std::vector<QueueWrite> writes;
-  std::vector<std::function<void()>> room;
-  std::unique_lock lock(queue_mutex_);
-  for (;;) {
-    if (!work_cv_.wait_for(lock, idle_tick, [&] {
-          return !queue_.empty() || !queue_writes_.empty() || !retention_requests_.empty() || stopping_;
-        })) {
-      lock.unlock();
-      const auto now = std::chrono::steady_clock::now();
-      check_free_space(now, false);
-      trim_memory_after_burst();
-      if (now - retention_checked_ >= limits_.retention_check) apply_retention();
-      lock.lock();
-      continue;
-    }
-    if (!retention_requests_.empty()) {
-      auto requests = std::move(retention_requests_);
-      retention_requests_.clear();
-      lock.unlock();
-      const std::vector<std::string> dropped = apply_retention();
-      for (auto& request : requests) request.set_value(dropped);
-      lock.lock();
-      continue;
-    }
-    if (queue_.empty() && queue_writes_.empty()) return;  // stopping, and everything queued has been written
-    // Under load, gather for a moment before writing: one wake-up and one transaction per
-    // batch rather than per message, which matters most on a machine with few cores. A queue
-    // write has a sender waiting for it, so it goes at once; what arrives during that commit's
-    // fsync makes the next batch (group commit).
-    work_cv_.wait_for(lock, gather_window, [&] {
-      return stopping_ || flush_waiters_ > 0 || queue_.size() >= gather_enough || !queue_writes_.empty();
-    });
-    batch.swap(queue_);
-    queued_entries_.store(0, std::memory_order_relaxed);
-    writes.swap(queue_writes_);
-    room.swap(room_waiters_);
-    const std::uint64_t batch_end = accepted_;
-    lock.unlock();
-    // The queue is empty again: intake that waited for room goes on while this batch is written.
-    for (auto& ready : room) ready();
-    room.clear();
-
-    check_free_space(std::chrono::steady_clock::now(), false);
-    std::string error;
-    std::string queue_error;
-    const std::size_t committed = write_batch(batch, writes, error, queue_error);
-    written_.fetch_add(committed, std::memory_order_relaxed);
-    dropped_write_failed_.fetch_add(batch.size() - committed, std::memory_order_relaxed);
-    std::uint64_t batch_bytes = 0;
-    for (const JournalEntry& entry : batch) batch_bytes += stored_bytes(entry);
-    queued_bytes_.fetch_sub(batch_bytes, std::memory_order_relaxed);
-    // Under steady load the two vectors keep their size and the queue never reallocates;
-    // once batches shrink well below that, a burst is over and its memory goes back.
-    if (batch.capacity() > 4096 && batch.size() < batch.capacity() / 4)
-      std::vector<JournalEntry>().swap(batch);
-    else
-      batch.clear();
-    answer_queue_writes(writes, queue_error);
-    journal_writer_.detach_unused(attached_days);
-    if (std::chrono::steady_clock::now() - retention_checked_ >= limits_.retention_check) apply_retention();
-
-    lock.lock();
-    processed_ = batch_end;
-    if (!error.empty()) last_write_error_ = std::move(error);
-    done_cv_.notify_all();
-  }
-}
-
-void SqliteStore::add_queue_write(QueueWrite write) {
-  {
-    std::lock_guard lock(queue_mutex_);
-    queue_writes_.push_back(std::move(write));
-  }
-  work_cv_.notify_one();
-}
-
-void SqliteStore::enqueue(std::vector<Delivery> deliveries, DeliveriesStored done) {
-  add_queue_write(QueueWrite::enqueue(std::move(deliveries), std::move(done)));
-}
-
-void SqliteStore::change(std::vector<DeliveryChange> changes, ChangesStored done) {
-  add_queue_write(QueueWrite::change(std::move(changes), std::move(done)));
-}
-
-void SqliteStore::claim(IdempotencyClaim claim, IdempotencyClaimed done) {
-  add_queue_write(QueueWrite::claim_key(std::move(claim), std::move(done)));
-}
-
-void SqliteStore::settle(IdempotencySettle settle, std::vector<Delivery> deliveries, DeliveriesStored done) {
-  add_queue_write(QueueWrite::settle_key(std::move(settle), std::move(deliveries), std::move(done)));
-}
+void SqliteStore::after_batch() { journal_writer_.detach_unused(attached_days); }
 
 Expected<std::vector<Delivery>> SqliteStore::message_deliveries(const std::string& message_id) const {
   DeliveryQuery queued;
@@ -732,7 +498,7 @@ std::size_t SqliteStore::write_batch(const std::vector<JournalEntry>& batch, std
     rollback();
     return 0;
   }
-  commits_.fetch_add(1, std::memory_order_relaxed);
+  count_commit();
   return rows;
 }
 
@@ -785,18 +551,7 @@ std::uint64_t SqliteStore::measure_days() {
   return total;
 }
 
-Expected<std::vector<std::string>> SqliteStore::enforce_retention() {
-  std::future<std::vector<std::string>> done;
-  {
-    std::lock_guard lock(queue_mutex_);
-    done = retention_requests_.emplace_back().get_future();
-  }
-  work_cv_.notify_one();
-  return done.get();
-}
-
-std::vector<std::string> SqliteStore::apply_retention() {
-  retention_checked_ = std::chrono::steady_clock::now();
+Expected<std::vector<std::string>> SqliteStore::retention_pass() {
   const auto now = std::chrono::system_clock::now();
   const std::vector<JournalDay> days = days_.days();
   std::vector<std::uint64_t> sizes;

@@ -100,6 +100,7 @@ struct JournalStats {
   std::uint64_t queue_bound = 0;           // queued entries beyond which intake waits (journal_has_room)
   std::uint64_t memory_trims = 0;          // times the writer handed freed memory back after a burst
   std::uint64_t commits = 0;               // transactions committed (each one fsync of the WAL: group commit)
+  std::uint64_t failed_writes = 0;         // batches the store could not write (disk full, database gone)
   std::uint64_t segments = 0;              // days of journal kept now (files, partitions)
   std::uint64_t segment_bytes = 0;         // their size on disk, at the last retention check
   std::uint64_t segments_dropped = 0;      // days dropped by retention since start

@@ -322,6 +322,7 @@ TEST_CASE("store postgres: while the server refuses connections writes fail, non
     store.flush();
     CHECK(store.written() == 0);
     CHECK(store.stats().dropped_write_failed == 1);
+    CHECK(store.stats().failed_writes >= 1);
     CHECK_THAT(store.last_write_error(), Catch::Contains("cannot reach"));
     auto read = store.deliveries(DeliveryQuery{});
     REQUIRE_FALSE(read.has_value());

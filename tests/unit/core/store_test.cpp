@@ -420,6 +420,7 @@ LASTING_STORE_CASE(
   CHECK(store.written() == sent + capacity);
   CHECK(store.dropped() == 0);
   CHECK(store.stats().dropped_write_failed == 0);
+  CHECK(store.stats().failed_writes == 0);
   CHECK(backend.last_write_error(store).empty());
   JournalQuery all;
   all.limit = 1000;
@@ -449,6 +450,7 @@ LASTING_STORE_CASE("store: a failed write is counted as dropped and reported, an
   CHECK(store.written() == 1);
   CHECK(store.dropped() == 5);
   CHECK(store.stats().dropped_write_failed == 5);
+  CHECK(store.stats().failed_writes >= 1);
   CHECK_THAT(backend.last_write_error(store),
              Catch::StartsWith("store: writing an entry to '" + dropped.where + "' failed: "));
   CHECK_THAT(backend.last_write_error(store), Catch::Contains(backend.missing_table(dropped.table)));
