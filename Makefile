@@ -66,11 +66,14 @@ fuzz-replay: fuzz-build
 fuzz: fuzz-build
 	scripts/run-fuzzers.sh $(FUZZ_BUILD) explore $(FUZZ_SECONDS)
 
+# Each flow beside its yardstick in the same run, with the ratios: HTTP against nginx (proxy, and
+# with Lua doing the registration flow's work), MLLP against a raw echo at 16 connections.
 bench:
 	@scripts/install-deps.sh bench
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DQIAO_TESTS=OFF -DQIAO_BENCHMARKS=ON
 	cmake --build $(BUILD)
-	scripts/bench-http.sh $(BUILD)
+	scripts/bench-http.sh $(BUILD) 6 32
+	scripts/bench-mllp.sh $(BUILD) 6 16
 
 # MLLP messages/s with ACK and ISO 8583 request-replies/s over the multiplexed bank connection.
 bench-tcp:

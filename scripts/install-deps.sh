@@ -11,7 +11,7 @@ build_packages=(
 )
 # postgresql: the PostgreSQL store's tests start a server of their own (Debian 12: PostgreSQL 15).
 test_packages=(catch2 curl openssl clang-14 libclang-rt-14-dev python3 python3-hl7 nodejs postgresql)
-bench_packages=(wrk nginx-light libbenchmark-dev)
+bench_packages=(wrk nginx-light libnginx-mod-http-lua lua-cjson libbenchmark-dev)
 
 wanted=("${build_packages[@]}")
 case "${1:-build}" in
