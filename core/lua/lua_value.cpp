@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <vector>
@@ -287,6 +288,146 @@ void push_value(lua_State* L, const Value& value, DecimalTexts* texts) {
   }
 }
 
+// unchanged(): whether the Lua number at `index` is `value` as it was pushed, or what to_value
+// would make of it anyway.
+bool number_unchanged(lua_State* L, int index, const Value& value, const DecimalTexts* texts) {
+  if (lua_isinteger(L, index)) return value.is_int() && value.as_int() == lua_tointeger(L, index);
+  const double d = lua_tonumber(L, index);
+  switch (value.type()) {
+    case Value::Type::decimal: return value.to_double() == d;
+    case Value::Type::real: return value.as_real() == d;
+    case Value::Type::integer:
+      return (!texts || !texts->find(d)) && static_cast<double>(value.as_int()) == d &&
+             std::fabs(d) < 9007199254740992.0;
+    default: return false;
+  }
+}
+
+// The text of a key as to_value writes it, without allocating: a string's bytes, an integer's
+// digits in `digits`. False for keys to_value would have to stringify otherwise.
+bool key_view(lua_State* L, int index, char (&digits)[24], std::string_view& out) {
+  if (lua_type(L, index) == LUA_TSTRING) {
+    std::size_t len = 0;
+    const char* s = lua_tolstring(L, index, &len);
+    out = std::string_view(s, len);
+    return true;
+  }
+  if (!lua_isinteger(L, index)) return false;
+  const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, lua_tointeger(L, index));
+  if (ec != std::errc()) return false;
+  out = std::string_view(digits, static_cast<std::size_t>(end - digits));
+  return true;
+}
+
+bool unchanged_at(lua_State* L, int index, const Value& value, int depth, const DecimalTexts* texts);
+bool object_unchanged(lua_State* L, int index, const Object& object, int depth, const DecimalTexts* texts);
+
+// A table to_value would make an Array of: marked as one, or a sequence, with no other keys.
+bool converts_to_array(lua_State* L, int index, lua_Unsigned length) {
+  if (!is_array_table(L, index) && length == 0) return false;
+  std::size_t key_count = 0;
+  lua_pushnil(L);
+  while (lua_next(L, index)) {
+    ++key_count;
+    const bool in_sequence = lua_isinteger(L, -2) && lua_tointeger(L, -2) >= 1 &&
+                             static_cast<lua_Unsigned>(lua_tointeger(L, -2)) <= length;
+    lua_pop(L, 1);
+    if (!in_sequence) {
+      lua_pop(L, 1);
+      return false;
+    }
+  }
+  return key_count == length;
+}
+
+bool table_unchanged(lua_State* L, int index, const Value& value, int depth, const DecimalTexts* texts) {
+  if (depth > max_depth || !(value.is_array() || value.is_object())) return false;
+  index = lua_absindex(L, index);
+  luaL_checkstack(L, 8, "comparing a table");
+  const lua_Unsigned length = lua_rawlen(L, index);
+  const bool array = converts_to_array(L, index, length);
+  if (value.is_array()) {
+    const Array& items = value.as_array();
+    if (!array || length != items.size()) return false;
+    for (lua_Unsigned i = 1; i <= length; ++i) {
+      lua_rawgeti(L, index, static_cast<lua_Integer>(i));
+      const bool same = unchanged_at(L, -1, items[i - 1], depth + 1, texts);
+      lua_pop(L, 1);
+      if (!same) return false;
+    }
+    return true;
+  }
+  return !array && object_unchanged(L, index, value.as_object(), depth, texts);
+}
+
+// `index` is absolute, the table is no array to to_value.
+bool object_unchanged(lua_State* L, int index, const Object& object, int depth, const DecimalTexts* texts) {
+  // An object in the order its __keys give, as to_value reads it; a table without them (built by
+  // a script) is sorted by to_value, which is a change worth converting.
+  const auto members = object.begin();
+  std::size_t matched = 0;
+  if (!lua_getmetatable(L, index)) return false;
+  lua_getfield(L, -1, "__keys");
+  if (!lua_istable(L, -1)) {
+    lua_pop(L, 2);
+    return false;
+  }
+  const lua_Unsigned n = lua_rawlen(L, -1);
+  bool same = true;
+  for (lua_Unsigned i = 1; i <= n && same; ++i) {
+    lua_rawgeti(L, -1, static_cast<lua_Integer>(i));  // key
+    lua_pushvalue(L, -1);
+    lua_rawget(L, index);  // value
+    char digits[24];
+    std::string_view key;
+    if (!lua_isnil(L, -1)) {
+      if (!key_view(L, -2, digits, key)) {
+        same = false;
+      } else if (std::none_of(members, members + static_cast<std::ptrdiff_t>(matched),
+                              [&](const Object::Member& m) { return m.first == key; })) {
+        // Not a key written twice in __keys (removed, then added again): the next member.
+        same = matched < object.size() && members[static_cast<std::ptrdiff_t>(matched)].first == key &&
+               unchanged_at(L, -1, members[static_cast<std::ptrdiff_t>(matched)].second, depth + 1, texts);
+        ++matched;
+      }
+    }
+    lua_pop(L, 2);
+  }
+  lua_pop(L, 2);
+  if (!same || matched != object.size()) return false;
+  // Keys set without passing __newindex (rawset) are not in __keys: to_value adds them.
+  std::size_t key_count = 0;
+  lua_pushnil(L);
+  while (lua_next(L, index)) {
+    ++key_count;
+    lua_pop(L, 1);
+  }
+  return key_count == matched;
+}
+
+bool unchanged_at(lua_State* L, int index, const Value& value, int depth, const DecimalTexts* texts) {
+  switch (lua_type(L, index)) {
+    case LUA_TNIL: return value.is_null();
+    case LUA_TBOOLEAN: return value.is_bool() && value.as_bool() == (lua_toboolean(L, index) != 0);
+    case LUA_TNUMBER: return number_unchanged(L, index, value, texts);
+    case LUA_TSTRING: {
+      std::size_t len = 0;
+      const char* s = lua_tolstring(L, index, &len);
+      const std::string_view text(s, len);
+      // Bytes went in as a string; the same string back is the same bytes.
+      if (value.is_bytes()) return value.as_bytes().data.view() == text;
+      return value.is_string() && value.as_string() == text;
+    }
+    case LUA_TLIGHTUSERDATA: return lua_touserdata(L, index) == nullptr && value.is_null();
+    case LUA_TTABLE: return table_unchanged(L, index, value, depth, texts);
+    case LUA_TUSERDATA:
+      if (!value.is_decimal()) return false;
+      if (auto text = decimal_text(L, index)) return *text == value.as_decimal().text;
+      return false;
+    default: return false;
+  }
+}
+
 }  // namespace
 
 void install_value_support(lua_State* L) {
@@ -363,6 +504,18 @@ void push_value_or_nil(lua_State* L, const Value& value) {
   } else {
     push_value(L, value);
   }
+}
+
+bool unchanged(lua_State* L, int index, const Value& value) {
+  return unchanged_at(L, index, value, 0, current_decimal_texts(L));
+}
+
+bool unchanged(lua_State* L, int index, const Object& object) {
+  if (!lua_istable(L, index)) return false;
+  index = lua_absindex(L, index);
+  luaL_checkstack(L, 8, "comparing a table");
+  return !converts_to_array(L, index, lua_rawlen(L, index)) &&
+         object_unchanged(L, index, object, 0, current_decimal_texts(L));
 }
 
 Expected<Value> to_value(lua_State* L, int index, const std::string& where) {

@@ -59,6 +59,13 @@ void push_value(lua_State* L, const Value& value);
 void push_value_or_nil(lua_State* L, const Value& value);
 void push_object(lua_State* L, const Object& object);
 
+// Whether the Lua value at `index` is still `value`: what push_value made of it, untouched, or
+// changed only into what converts back to `value` anyway. Compares without allocating, so a body
+// a script only read is kept as it was (borrowed strings stay borrowed, bytes stay bytes, a
+// decimal keeps its text) instead of being converted back. False also when converting would
+// fail: the caller then converts, and reports that.
+bool unchanged(lua_State* L, int index, const Value& value);
+bool unchanged(lua_State* L, int index, const Object& object);
 // Converts the Lua value at `index`; `where` names it in errors ("body.items[2]").
 Expected<Value> to_value(lua_State* L, int index, const std::string& where);
 // Converts a table of string → scalar into an Object of strings (headers).

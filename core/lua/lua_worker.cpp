@@ -524,27 +524,31 @@ boost::asio::awaitable<Expected<LuaOutcome>> LuaWorker::run(LuaChunkId chunk_id,
     }
     lua_settop(co, 0);
 
-    // Scripts change msg.body and msg.vars in place (or replace them); take the result back.
+    // Scripts change msg.body and msg.vars in place (or replace them); take the result back,
+    // unless it is what went in: a script that only read the body leaves it as it came, with no
+    // conversion (lua::unchanged compares without allocating).
     lua_rawgeti(co, LUA_REGISTRYINDEX, message.ref_);
     lua_getfield(co, -1, "body");
-    auto new_body = lua::to_value(co, -1, "msg.body");
+    if (!lua::unchanged(co, -1, run.msg.body)) {
+      auto new_body = lua::to_value(co, -1, "msg.body");
+      if (!new_body) co_return std::move(new_body).error();
+      if (message.decimal_texts_.has_ambiguous()) lua::keep_decimal_texts(*new_body, run.msg.body);
+      run.msg.body = std::move(*new_body);
+    }
     lua_getfield(co, -2, "vars");
-    auto new_vars = lua::to_value(co, -1, "msg.vars");
+    if (!lua::unchanged(co, -1, run.msg.vars)) {
+      auto new_vars = lua::to_value(co, -1, "msg.vars");
+      if (!new_vars) co_return std::move(new_vars).error();
+      if (message.decimal_texts_.has_ambiguous()) lua::keep_decimal_texts(*new_vars, Value(run.msg.vars));
+      if (new_vars->is_object()) {
+        run.msg.vars = std::move(new_vars->as_object());
+      } else if (new_vars->is_null()) {
+        run.msg.vars = Object();
+      } else {
+        co_return make_error(ErrorKind::flow, "msg.vars must be a table");
+      }
+    }
     lua_settop(co, 0);
-    if (!new_body) co_return std::move(new_body).error();
-    if (!new_vars) co_return std::move(new_vars).error();
-    if (message.decimal_texts_.has_ambiguous()) {
-      lua::keep_decimal_texts(*new_body, run.msg.body);
-      lua::keep_decimal_texts(*new_vars, Value(run.msg.vars));
-    }
-    run.msg.body = std::move(*new_body);
-    if (new_vars->is_object()) {
-      run.msg.vars = std::move(new_vars->as_object());
-    } else if (new_vars->is_null()) {
-      run.msg.vars = Object();
-    } else {
-      co_return make_error(ErrorKind::flow, "msg.vars must be a table");
-    }
     co_return outcome;
   }
 }

@@ -85,3 +85,93 @@ TEST_CASE("lua: arrays and script-built sequences are not affected", "[lua]") {
   CHECK(lua.run(R"({"x":1})", "v.t = { mti = '0200', [3] = '000000' }; return v.t[3]") ==
         R"(000000|{"x":1,"t":{"3":"000000","mti":"0200"}})");
 }
+
+namespace {
+
+// Pushes `json` decoded as the global `v` (decimal texts in use), runs `script`, and says whether
+// lua::unchanged finds `v` still the value that went in; `back` is what to_value makes of it.
+struct Unchanged {
+  Lua lua;
+  lua::DecimalTexts texts;
+  Value value;
+  Value back;
+
+  bool after(const std::string& json, const std::string& script) {
+    lua::use_decimal_texts(lua.L, &texts);
+    auto decoded = json::decode(make_buffer(json));
+    REQUIRE(decoded);
+    value = std::move(*decoded);
+    lua::push_value(lua.L, value);
+    lua_setglobal(lua.L, "v");
+    INFO(script);
+    REQUIRE(luaL_dostring(lua.L, script.c_str()) == LUA_OK);
+    lua_settop(lua.L, 0);
+    lua_getglobal(lua.L, "v");
+    const bool same = lua::unchanged(lua.L, -1, value);
+    auto converted = lua::to_value(lua.L, -1, "v");
+    lua_settop(lua.L, 0);
+    REQUIRE(converted);
+    back = std::move(*converted);
+    return same;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("lua: a value a script only read is found unchanged, any change is not", "[lua]") {
+  const std::string doc =
+      R"({"mti":"0200","39":"00","amount":12.50,"n":7,"ok":true,"none":null,"list":[1,"two",{"k":"v"}],)"
+      R"("empty":[],"obj":{},"nested":{"a":{"b":"c"}}})";
+  Unchanged u;
+  CHECK(u.after(doc, "local x = v.nested.a.b .. v[39] .. #v.list; local y = v.amount * 2"));
+  CHECK(u.back == u.value);
+  // Writing back what was there is no change either.
+  CHECK(u.after(doc, "v.mti = '0200'; v.n = 14 / 2; v.amount = 12.5; v.list[2] = 'two'"));
+  CHECK(u.back == u.value);
+
+  for (const char* change : {
+           "v.mti = '0210'", "v.n = 8", "v.n = 7.5", "v.ok = false", "v.none = 0", "v.new = 1",
+           "v.mti = nil", "v[39] = '05'", "v.amount = 12.51", "v.list[4] = 5", "v.list[3].k = 'w'",
+           "v.list[1] = '1'", "rawset(v, 'raw', 1)", "v.empty.x = 1",
+           "v.obj[1] = 'a'", "v.nested.a.b = nil", "v.list[2] = nil",
+       }) {
+    INFO(change);
+    CHECK_FALSE(u.after(doc, change));
+    CHECK_FALSE(u.back == u.value);
+  }
+  // A table a script built again is converted, even when it converts to the same value.
+  for (const char* rebuilt : {"v.list = { 1, 'two', { k = 'v' } }", "v.nested.a = { b = 'c' }"}) {
+    INFO(rebuilt);
+    CHECK_FALSE(u.after(doc, rebuilt));
+    CHECK(u.back == u.value);
+  }
+}
+
+TEST_CASE("lua: a key removed and added again keeps its first place, in both readings", "[lua]") {
+  Unchanged u;
+  // __keys then holds "a" twice; to_value writes it once, where it was first.
+  CHECK(u.after(R"({"a":1,"b":2})", "v.a = nil; v.a = 1"));
+  CHECK(u.back == u.value);
+  CHECK_FALSE(u.after(R"({"a":1,"b":2})", "v.a = nil; v.a = 2"));
+  CHECK(u.back == Value(Object{{"a", 2}, {"b", 2}}));
+}
+
+TEST_CASE("lua: strings a script only read stay borrowed, bytes stay bytes", "[lua]") {
+  Lua lua;
+  const Buffer received = make_buffer(std::string("PID|1||P001^^^HOSP||Zhang^San") + std::string(40, 'x'));
+  const std::string_view text = *received;
+  Value value(Object{{"pid", Value(Text::borrow(received, text))},
+                     {"mac", Value(Bytes{Text(std::string("\x01\x02\x03", 3))})}});
+  lua::push_value(lua.L, value);
+  lua_setglobal(lua.L, "v");
+  REQUIRE(luaL_dostring(lua.L, "local id = string.sub(v.pid, 8, 11); local m = #v.mac") == LUA_OK);
+  lua_getglobal(lua.L, "v");
+  // The caller (LuaWorker) keeps `value` as it is: the string still points into the buffer.
+  CHECK(lua::unchanged(lua.L, -1, value));
+  CHECK(value.find("pid")->as_text().is_borrowed());
+  lua_pop(lua.L, 1);
+  REQUIRE(luaL_dostring(lua.L, "v.mac = v.mac .. '\\4'") == LUA_OK);
+  lua_getglobal(lua.L, "v");
+  CHECK_FALSE(lua::unchanged(lua.L, -1, value));
+  lua_pop(lua.L, 1);
+}
