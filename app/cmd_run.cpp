@@ -1,4 +1,3 @@
-#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
@@ -12,6 +11,7 @@
 #include "core/admin.hpp"
 #include "core/admin_token.hpp"
 #include "core/log.hpp"
+#include "core/memory.hpp"
 #include "core/net/descriptor_budget.hpp"
 #include "core/owner_only.hpp"
 #include "core/runtime.hpp"
@@ -21,16 +21,6 @@
 namespace qiao {
 
 namespace {
-
-// A gateway decodes messages of tens to hundreds of KB all day. glibc's defaults hand such
-// buffers back to the kernel after each message and fault them in again for the next one, which
-// profiles showed costing more than the parsing itself; keep them in the process instead. What
-// a burst leaves behind goes back once it is over: the journal's writer trims the heap when idle.
-void tune_allocator() {
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, 128 << 20);
-  mallopt(M_TOP_PAD, 16 << 20);
-}
 
 // The state directory (var/) holds the journal, the admin token and, as shipped, the logs: make
 // all of it the owner's. Only when it lies inside the directory qiao runs in, though: one named
@@ -52,7 +42,7 @@ int command_run(const std::string& config_path) {
   // A file size limit (ulimit -f) reached by the store or a log must fail that write, which the
   // store answers with an error to the sender; SIGXFSZ's default would kill the gateway instead.
   ::signal(SIGXFSZ, SIG_IGN);
-  tune_allocator();
+  memory::tune_allocator();
   Diagnostics diag;
   ServerConfig config = load_server_config(config_path, diag);
   if (!diag.ok()) {
@@ -65,6 +55,7 @@ int command_run(const std::string& config_path) {
   }
   // systemd starts services with a soft limit of 1024 and a hard one far higher; the listeners'
   // limits were checked against the hard one when the config loaded.
+  log::system().info("memory allocator: {}", memory::allocator_name());
   if (auto fds = raise_descriptor_limit()) log::system().info("open file limit: {} (was {})", fds->now, fds->before);
   else log::system().warn("{}", fds.error().message);
   auto store =

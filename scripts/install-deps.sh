@@ -7,7 +7,7 @@ set -euo pipefail
 build_packages=(
   g++ cmake make ninja-build ccache pkg-config
   libboost1.81-all-dev rapidjson-dev libyaml-cpp-dev liblua5.4-dev
-  libspdlog-dev libfmt-dev libcli11-dev libsqlite3-dev libpq-dev libssl-dev libpugixml-dev
+  libspdlog-dev libfmt-dev libcli11-dev libsqlite3-dev libpq-dev libssl-dev libpugixml-dev libjemalloc-dev
 )
 # postgresql: the PostgreSQL store's tests start a server of their own (Debian 12: PostgreSQL 15).
 test_packages=(catch2 curl openssl clang-14 libclang-rt-14-dev python3 python3-hl7 nodejs postgresql)

@@ -1,12 +1,12 @@
 #include "core/store/batched_store.hpp"
 
-#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <utility>
 
 #include "core/log.hpp"
+#include "core/memory.hpp"
 
 namespace qiao {
 
@@ -202,10 +202,9 @@ void BatchedStore::settle(IdempotencySettle settle, std::vector<Delivery> delive
 void BatchedStore::trim_memory_after_burst() {
   if (bytes_since_trim_.load(std::memory_order_relaxed) < trim_after_bytes) return;
   bytes_since_trim_.store(0, std::memory_order_relaxed);
-  // app/cmd_run.cpp keeps freed memory in the process so that busy workers do not fault it in
-  // again for every message; once a burst is over that memory only inflates RSS. malloc_trim
-  // walks every arena, the workers' included, and returns their free pages.
-  ::malloc_trim(0);
+  // The allocator keeps freed memory in the process so that busy workers do not fault it in
+  // again for every message; once a burst is over that memory only inflates RSS.
+  memory::release_free_memory();
   memory_trims_.fetch_add(1, std::memory_order_relaxed);
 }
 
