@@ -288,16 +288,29 @@ void push_value(lua_State* L, const Value& value, DecimalTexts* texts) {
   }
 }
 
+// How unchanged() and mirrors() compare: with the current message's decimal texts, and for
+// mirrors() strictly, as a fresh push would have made the value.
+struct Comparison {
+  const DecimalTexts* texts;
+  bool strict;
+};
+
 // unchanged(): whether the Lua number at `index` is `value` as it was pushed, or what to_value
 // would make of it anyway.
-bool number_unchanged(lua_State* L, int index, const Value& value, const DecimalTexts* texts) {
+bool number_unchanged(lua_State* L, int index, const Value& value, const Comparison& how) {
   if (lua_isinteger(L, index)) return value.is_int() && value.as_int() == lua_tointeger(L, index);
   const double d = lua_tonumber(L, index);
   switch (value.type()) {
-    case Value::Type::decimal: return value.to_double() == d;
+    case Value::Type::decimal:
+      if (how.strict) {
+        // The next conversion gives the decimal its text back only when that is the one remembered.
+        const std::string* text = how.texts ? how.texts->find(d) : nullptr;
+        if (!text || *text != value.as_decimal().text) return false;
+      }
+      return value.to_double() == d;
     case Value::Type::real: return value.as_real() == d;
     case Value::Type::integer:
-      return (!texts || !texts->find(d)) && static_cast<double>(value.as_int()) == d &&
+      return !how.strict && (!how.texts || !how.texts->find(d)) && static_cast<double>(value.as_int()) == d &&
              std::fabs(d) < 9007199254740992.0;
     default: return false;
   }
@@ -319,8 +332,8 @@ bool key_view(lua_State* L, int index, char (&digits)[24], std::string_view& out
   return true;
 }
 
-bool unchanged_at(lua_State* L, int index, const Value& value, int depth, const DecimalTexts* texts);
-bool object_unchanged(lua_State* L, int index, const Object& object, int depth, const DecimalTexts* texts);
+bool unchanged_at(lua_State* L, int index, const Value& value, int depth, const Comparison& how);
+bool object_unchanged(lua_State* L, int index, const Object& object, int depth, const Comparison& how);
 
 // A table to_value would make an Array of: marked as one, or a sequence, with no other keys.
 bool converts_to_array(lua_State* L, int index, lua_Unsigned length) {
@@ -340,7 +353,7 @@ bool converts_to_array(lua_State* L, int index, lua_Unsigned length) {
   return key_count == length;
 }
 
-bool table_unchanged(lua_State* L, int index, const Value& value, int depth, const DecimalTexts* texts) {
+bool table_unchanged(lua_State* L, int index, const Value& value, int depth, const Comparison& how) {
   if (depth > max_depth || !(value.is_array() || value.is_object())) return false;
   index = lua_absindex(L, index);
   luaL_checkstack(L, 8, "comparing a table");
@@ -348,25 +361,41 @@ bool table_unchanged(lua_State* L, int index, const Value& value, int depth, con
   const bool array = converts_to_array(L, index, length);
   if (value.is_array()) {
     const Array& items = value.as_array();
-    if (!array || length != items.size()) return false;
+    if (!array || length != items.size() || (how.strict && !is_array_table(L, index))) return false;
     for (lua_Unsigned i = 1; i <= length; ++i) {
       lua_rawgeti(L, index, static_cast<lua_Integer>(i));
-      const bool same = unchanged_at(L, -1, items[i - 1], depth + 1, texts);
+      const bool same = unchanged_at(L, -1, items[i - 1], depth + 1, how);
       lua_pop(L, 1);
       if (!same) return false;
     }
     return true;
   }
-  return !array && object_unchanged(L, index, value.as_object(), depth, texts);
+  return !array && object_unchanged(L, index, value.as_object(), depth, how);
+}
+
+// Whether the metatable on top of the stack has the ordered object's __index and __newindex.
+bool has_ordered_methods(lua_State* L) {
+  bool ours = true;
+  for (auto [field, key] : {std::pair{"__index", &object_index_key}, std::pair{"__newindex", &object_newindex_key}}) {
+    lua_getfield(L, -1, field);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, key);
+    ours = ours && lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+  }
+  return ours;
 }
 
 // `index` is absolute, the table is no array to to_value.
-bool object_unchanged(lua_State* L, int index, const Object& object, int depth, const DecimalTexts* texts) {
+bool object_unchanged(lua_State* L, int index, const Object& object, int depth, const Comparison& how) {
   // An object in the order its __keys give, as to_value reads it; a table without them (built by
   // a script) is sorted by to_value, which is a change worth converting.
   const auto members = object.begin();
   std::size_t matched = 0;
   if (!lua_getmetatable(L, index)) return false;
+  if (how.strict && !has_ordered_methods(L)) {
+    lua_pop(L, 1);
+    return false;
+  }
   lua_getfield(L, -1, "__keys");
   if (!lua_istable(L, -1)) {
     lua_pop(L, 2);
@@ -387,7 +416,7 @@ bool object_unchanged(lua_State* L, int index, const Object& object, int depth, 
                               [&](const Object::Member& m) { return m.first == key; })) {
         // Not a key written twice in __keys (removed, then added again): the next member.
         same = matched < object.size() && members[static_cast<std::ptrdiff_t>(matched)].first == key &&
-               unchanged_at(L, -1, members[static_cast<std::ptrdiff_t>(matched)].second, depth + 1, texts);
+               unchanged_at(L, -1, members[static_cast<std::ptrdiff_t>(matched)].second, depth + 1, how);
         ++matched;
       }
     }
@@ -405,11 +434,11 @@ bool object_unchanged(lua_State* L, int index, const Object& object, int depth, 
   return key_count == matched;
 }
 
-bool unchanged_at(lua_State* L, int index, const Value& value, int depth, const DecimalTexts* texts) {
+bool unchanged_at(lua_State* L, int index, const Value& value, int depth, const Comparison& how) {
   switch (lua_type(L, index)) {
-    case LUA_TNIL: return value.is_null();
+    case LUA_TNIL: return value.is_null() && !how.strict;  // pushed inside a table, a null is qiao.null
     case LUA_TBOOLEAN: return value.is_bool() && value.as_bool() == (lua_toboolean(L, index) != 0);
-    case LUA_TNUMBER: return number_unchanged(L, index, value, texts);
+    case LUA_TNUMBER: return number_unchanged(L, index, value, how);
     case LUA_TSTRING: {
       std::size_t len = 0;
       const char* s = lua_tolstring(L, index, &len);
@@ -419,9 +448,9 @@ bool unchanged_at(lua_State* L, int index, const Value& value, int depth, const 
       return value.is_string() && value.as_string() == text;
     }
     case LUA_TLIGHTUSERDATA: return lua_touserdata(L, index) == nullptr && value.is_null();
-    case LUA_TTABLE: return table_unchanged(L, index, value, depth, texts);
+    case LUA_TTABLE: return table_unchanged(L, index, value, depth, how);
     case LUA_TUSERDATA:
-      if (!value.is_decimal()) return false;
+      if (!value.is_decimal() || how.strict) return false;
       if (auto text = decimal_text(L, index)) return *text == value.as_decimal().text;
       return false;
     default: return false;
@@ -507,15 +536,32 @@ void push_value_or_nil(lua_State* L, const Value& value) {
 }
 
 bool unchanged(lua_State* L, int index, const Value& value) {
-  return unchanged_at(L, index, value, 0, current_decimal_texts(L));
+  return unchanged_at(L, index, value, 0, Comparison{current_decimal_texts(L), false});
 }
 
-bool unchanged(lua_State* L, int index, const Object& object) {
+namespace {
+
+bool object_at_unchanged(lua_State* L, int index, const Object& object, const Comparison& how) {
   if (!lua_istable(L, index)) return false;
   index = lua_absindex(L, index);
   luaL_checkstack(L, 8, "comparing a table");
-  return !converts_to_array(L, index, lua_rawlen(L, index)) &&
-         object_unchanged(L, index, object, 0, current_decimal_texts(L));
+  return !converts_to_array(L, index, lua_rawlen(L, index)) && object_unchanged(L, index, object, 0, how);
+}
+
+}  // namespace
+
+bool unchanged(lua_State* L, int index, const Object& object) {
+  return object_at_unchanged(L, index, object, Comparison{current_decimal_texts(L), false});
+}
+
+bool mirrors(lua_State* L, int index, const Value& value) {
+  // push_value_or_nil's null at the top is nil.
+  if (value.is_null()) return lua_isnil(L, index);
+  return unchanged_at(L, index, value, 0, Comparison{current_decimal_texts(L), true});
+}
+
+bool mirrors(lua_State* L, int index, const Object& object) {
+  return object_at_unchanged(L, index, object, Comparison{current_decimal_texts(L), true});
 }
 
 Expected<Value> to_value(lua_State* L, int index, const std::string& where) {

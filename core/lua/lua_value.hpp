@@ -66,6 +66,12 @@ void push_object(lua_State* L, const Object& object);
 // fail: the caller then converts, and reports that.
 bool unchanged(lua_State* L, int index, const Value& value);
 bool unchanged(lua_State* L, int index, const Object& object);
+// Stricter than unchanged(): whether the Lua value at `index` is what push_value would make of
+// `value` now, so that it can stand in for a fresh push (no integer that became a float, every
+// table still with the metatable push_value gives it, each decimal's text the remembered one).
+// Keys a script removed and did not add again are all it may differ in.
+bool mirrors(lua_State* L, int index, const Value& value);
+bool mirrors(lua_State* L, int index, const Object& object);
 // Converts the Lua value at `index`; `where` names it in errors ("body.items[2]").
 Expected<Value> to_value(lua_State* L, int index, const std::string& where);
 // Converts a table of string → scalar into an Object of strings (headers).

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 #include "core/flow/flow_run.hpp"
 #include "core/log.hpp"
@@ -307,7 +308,63 @@ Expected<Reply> reply_from_table(lua_State* co, int index) {
   return reply;
 }
 
-// The parts of a message that steps do not change; body and vars are set before every run.
+// Where a message table's metatable keeps its message, until the message is done.
+char message_pointer_key;
+
+const Message* message_of_table(lua_State* L, int table) {
+  if (!lua_getmetatable(L, table)) return nullptr;
+  lua_rawgetp(L, -1, &message_pointer_key);
+  const auto* msg = static_cast<const Message*>(lua_touserdata(L, -1));
+  lua_pop(L, 2);
+  return msg;
+}
+
+// Pushes the message part `name` (headers, source, raw) and stores it in the table at `table`
+// for the next read; false, pushing nothing, for a name that is none of them or a part absent.
+bool materialize_message_part(lua_State* L, int table, std::string_view name) {
+  const Message* msg = message_of_table(L, table);
+  if (!msg) return false;
+  if (name == "headers") lua::push_object(L, msg->headers);
+  else if (name == "source") lua::push_object(L, msg->source);
+  else if (name == "raw" && msg->raw) lua_pushlstring(L, msg->raw->data(), msg->raw->size());
+  else return false;
+  lua_pushlstring(L, name.data(), name.size());
+  lua_pushvalue(L, -2);
+  lua_rawset(L, table);
+  return true;
+}
+
+// __index of a message table: its headers, source and raw bytes cross into Lua on the first
+// read, so a script that never reads msg.raw does not copy the received bytes.
+int message_index(lua_State* L) {
+  if (lua_type(L, 2) != LUA_TSTRING) return 0;
+  std::size_t len = 0;
+  const char* name = lua_tolstring(L, 2, &len);
+  return materialize_message_part(L, 1, std::string_view(name, len)) ? 1 : 0;
+}
+
+int message_next(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 2);
+  if (lua_next(L, 1)) return 2;
+  lua_pushnil(L);
+  return 1;
+}
+
+// __pairs of a message table: every part, also the ones not read yet.
+int message_pairs(lua_State* L) {
+  for (std::string_view name : {"headers", "source", "raw"}) {
+    lua_pushlstring(L, name.data(), name.size());
+    if (lua_rawget(L, 1) == LUA_TNIL && materialize_message_part(L, 1, name)) lua_pop(L, 1);
+    lua_pop(L, 1);
+  }
+  lua_pushcfunction(L, message_next);
+  lua_pushvalue(L, 1);
+  lua_pushnil(L);
+  return 3;
+}
+
+// The parts of a message that steps do not change; body and vars are set before a run.
 void push_message_table(lua_State* co, const Message& msg) {
   lua_createtable(co, 0, 8);
   lua_pushlstring(co, msg.id.data(), msg.id.size());
@@ -316,14 +373,14 @@ void push_message_table(lua_State* co, const Message& msg) {
   lua_setfield(co, -2, "trace_id");
   lua_pushlstring(co, msg.flow_id.data(), msg.flow_id.size());
   lua_setfield(co, -2, "flow");
-  lua::push_object(co, msg.source);
-  lua_setfield(co, -2, "source");
-  lua::push_object(co, msg.headers);
-  lua_setfield(co, -2, "headers");
-  if (msg.raw) {
-    lua_pushlstring(co, msg.raw->data(), msg.raw->size());
-    lua_setfield(co, -2, "raw");
-  }
+  lua_createtable(co, 0, 3);
+  lua_pushlightuserdata(co, const_cast<Message*>(&msg));
+  lua_rawsetp(co, -2, &message_pointer_key);
+  lua_pushcfunction(co, message_index);
+  lua_setfield(co, -2, "__index");
+  lua_pushcfunction(co, message_pairs);
+  lua_setfield(co, -2, "__pairs");
+  lua_setmetatable(co, -2);
 }
 
 struct ThreadAnchor {
@@ -346,6 +403,14 @@ struct DecimalTextsInUse {
 
 LuaMessageTable::~LuaMessageTable() {
   if (state_) {
+    // The table may outlive the message until the collector runs: it must not reach it then.
+    lua_rawgeti(state_, LUA_REGISTRYINDEX, ref_);
+    if (lua_getmetatable(state_, -1)) {
+      lua_pushnil(state_);
+      lua_rawsetp(state_, -2, &message_pointer_key);
+      lua_pop(state_, 1);
+    }
+    lua_pop(state_, 1);
     luaL_unref(state_, LUA_REGISTRYINDEX, ref_);
     luaL_unref(state_, LUA_REGISTRYINDEX, environment_ref_);
   }
@@ -413,7 +478,8 @@ boost::asio::awaitable<Expected<LuaOutcome>> LuaWorker::run(LuaChunkId chunk_id,
   if (!lua_isfunction(co, -1)) co_return make_error(ErrorKind::internal, chunk.file + ": Lua chunk is not compiled");
   LuaMessageTable& message = run.lua_message;
   const DecimalTextsInUse decimal_texts{L, &message.decimal_texts_};
-  if (message.state_ != L) {
+  const bool first_run = message.state_ != L;
+  if (first_run) {
     push_message_table(co, run.msg);
     message.state_ = L;
     message.ref_ = luaL_ref(co, LUA_REGISTRYINDEX);
@@ -422,10 +488,23 @@ boost::asio::awaitable<Expected<LuaOutcome>> LuaWorker::run(LuaChunkId chunk_id,
   }
   lua_rawgeti(co, LUA_REGISTRYINDEX, message.environment_ref_);
   lua_rawgeti(co, LUA_REGISTRYINDEX, message.ref_);
-  lua::push_value_or_nil(co, run.msg.body);
-  lua_setfield(co, -2, "body");
-  lua::push_object(co, run.msg.vars);
-  lua_setfield(co, -2, "vars");
+  // The body and vars the last run left are pushed again only when a step since then changed
+  // them (a call's answer in vars, a codec's output): comparing costs no allocation, a push one
+  // per table and string.
+  lua_getfield(co, -1, "body");
+  const bool body_current = !first_run && lua::mirrors(co, -1, run.msg.body);
+  lua_pop(co, 1);
+  if (!body_current) {
+    lua::push_value_or_nil(co, run.msg.body);
+    lua_setfield(co, -2, "body");
+  }
+  lua_getfield(co, -1, "vars");
+  const bool vars_current = !first_run && lua::mirrors(co, -1, run.msg.vars);
+  lua_pop(co, 1);
+  if (!vars_current) {
+    lua::push_object(co, run.msg.vars);
+    lua_setfield(co, -2, "vars");
+  }
   lua_getfield(co, -1, "body");
   lua_getfield(co, -2, "vars");
 

@@ -138,6 +138,67 @@ reply:
   CHECK(o.content_type == "application/json");
 }
 
+TEST_CASE("lua steps share one body table until a step outside Lua changes it", "[engine][lua]") {
+  // msg keeps what a script puts in it for the message's later steps, so the table a step saw
+  // can be compared with the next one's: the same table, not converted into Lua again, while
+  // only Lua touched the body; a fresh one once the call put its answer in vars.
+  Harness h(std::string(header) + R"(steps:
+  - lua: |
+      body.n = body.n + 1
+      msg.first_body, msg.first_vars = body, vars
+  - lua: |
+      vars.body_kept = rawequal(body, msg.first_body)
+      msg.second_vars = vars
+  - call: { endpoint: backend, lua: 'return { n = body.n }', into: his }
+  - lua: |
+      vars.vars_kept = rawequal(vars, msg.second_vars)
+      vars.body_after_call = rawequal(body, msg.first_body)
+reply:
+  lua: 'return { n = body.n, vars = vars, pushed_float = math.type(body.f) }'
+)");
+  REQUIRE(h.diag.ok());
+  Outcome o = h.run(R"({"n":1,"f":2.0})");
+  CHECK(o.status == 200);
+  CHECK(o.body == R"({"n":2,"pushed_float":"float","vars":{"body_kept":true,"his":{"echo":{"n":2},"headers":{},"operation":""},)"
+                  R"("vars_kept":false,"body_after_call":true}})");
+}
+
+TEST_CASE("a table a later step could not have been pushed as is gets pushed again", "[engine][lua]") {
+  // 7.0 converts back to the integer 7: the next step must see math.type 'integer', as a
+  // fresh push gives it, not the float the last step left; a table built by a script has no
+  // object metatable, so the next step gets the pushed one.
+  Harness h(std::string(header) + R"(steps:
+  - lua: |
+      body.n = 14 / 2
+      body.t = { a = 1 }
+      msg.first_body = body
+  - lua: |
+      vars.kind = math.type(body.n)
+      vars.same = rawequal(body, msg.first_body)
+      body.t.b = 2
+reply:
+  lua: 'return { vars = vars, body = body }'
+)");
+  REQUIRE(h.diag.ok());
+  Outcome o = h.run(R"({"n":1})");
+  CHECK(o.body == R"({"body":{"n":7,"t":{"a":1,"b":2}},"vars":{"kind":"integer","same":false}})");
+}
+
+TEST_CASE("msg.raw, msg.headers and msg.source cross into Lua when read, and pairs lists them", "[engine][lua]") {
+  Harness h(std::string(header) + R"(steps:
+  - lua: |
+      local names = {}
+      for k in pairs(msg) do names[#names + 1] = k end
+      table.sort(names)
+      vars.names = table.concat(names, ",")
+reply:
+  lua: 'return { raw = msg.raw, channel = msg.headers["x-channel"], names = vars.names, other = msg.nothing }'
+)");
+  REQUIRE(h.diag.ok());
+  Outcome o = h.run(R"({"a":1})");
+  CHECK(o.body == R"({"channel":"kiosk","names":"body,flow,headers,id,raw,source,trace_id,vars","raw":"{\"a\":1}"})");
+}
+
 TEST_CASE("check names every missing field and wrong type", "[engine]") {
   Harness h(std::string(header) + "steps:\n  - check: { required: [a, b.c], types: { d: integer } }\n");
   REQUIRE(h.diag.ok());

@@ -95,6 +95,7 @@ struct Unchanged {
   lua::DecimalTexts texts;
   Value value;
   Value back;
+  bool mirrored = false;  // lua::mirrors: `v` could stand in for a fresh push of `value`
 
   bool after(const std::string& json, const std::string& script) {
     lua::use_decimal_texts(lua.L, &texts);
@@ -108,6 +109,7 @@ struct Unchanged {
     lua_settop(lua.L, 0);
     lua_getglobal(lua.L, "v");
     const bool same = lua::unchanged(lua.L, -1, value);
+    mirrored = lua::mirrors(lua.L, -1, value);
     auto converted = lua::to_value(lua.L, -1, "v");
     lua_settop(lua.L, 0);
     REQUIRE(converted);
@@ -174,4 +176,23 @@ TEST_CASE("lua: strings a script only read stay borrowed, bytes stay bytes", "[l
   lua_getglobal(lua.L, "v");
   CHECK_FALSE(lua::unchanged(lua.L, -1, value));
   lua_pop(lua.L, 1);
+}
+
+TEST_CASE("lua: a table stands in for a fresh push only when it is exactly what the push makes", "[lua]") {
+  const std::string doc = R"({"mti":"0200","amount":12.50,"n":7,"none":null,"list":[1,{"k":"v"}],"obj":{}})";
+  Unchanged u;
+  for (const char* read_only : {"local x = v.list[2].k .. v.mti", "v.amount = 12.5", "v.mti = nil; v.mti = '0200'"}) {
+    INFO(read_only);
+    CHECK(u.after(doc, read_only));
+    CHECK(u.mirrored);
+  }
+  // Unchanged in value, but a push would not make these: the next step must get a fresh one.
+  for (const char* differs : {"v.n = 14 / 2", "v.list = { 1, { k = 'v' } }", "v.obj = {}",
+                              "getmetatable(v.obj).__index = nil"}) {
+    INFO(differs);
+    u.after(doc, differs);
+    CHECK_FALSE(u.mirrored);
+  }
+  CHECK_FALSE(u.after(doc, "v.mti = '0210'"));
+  CHECK_FALSE(u.mirrored);
 }
