@@ -173,6 +173,10 @@ TEST_CASE("store on postgres: two nodes sharing queues deliver each message once
       sent[patient].push_back(seq);
     }
     REQUIRE(wait_until([&] { return arrivals(emr).size() >= notes; }, 60s));
+    // A note is delivered when the EMR answered, but its row goes only when the node's writer
+    // committed the outcome: a node killed in between sends it again (at least once). Phase one
+    // ends when every outcome is stored, so that the kill below duplicates none of its notes.
+    CHECK(wait_until([&] { return backend.sql_text("SELECT count(*) FROM deliveries") == "0"; }, 10s));
     auto first = arrivals(emr);
     CHECK(first.size() == notes);  // none twice: no node delivered what another held
     CHECK(by_patient(first) == sent);
