@@ -10,6 +10,8 @@
 
 namespace qiao {
 
+class ProtocolAnswers;
+
 class Codec {
  public:
   virtual ~Codec() = default;
@@ -18,6 +20,9 @@ class Codec {
   // Decoding may borrow strings from `bytes` (see Text), which is why it takes the shared buffer.
   virtual Expected<Value> decode(const Buffer& bytes) const = 0;
   virtual Expected<std::string> encode(const Value& value) const = 0;
+  // How the codec's protocol answers and names messages (core/protocol_answers.hpp); null for a
+  // format that is only data (JSON, XML, CSV).
+  virtual const ProtocolAnswers* answers() const { return nullptr; }
 };
 
 // A registered codec family, e.g. "json", or "iso8583" whose argument names a spec file.

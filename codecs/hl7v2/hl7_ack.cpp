@@ -4,7 +4,9 @@
 #include <chrono>
 #include <ctime>
 #include <random>
+#include <vector>
 
+#include "codecs/hl7v2/hl7_codec.hpp"
 #include "codecs/hl7v2/hl7_path.hpp"
 
 namespace qiao::hl7 {
@@ -57,15 +59,21 @@ bool enhanced_mode(const Value& message) {
   return !text_at(message, "MSH-15").empty() || !text_at(message, "MSH-16").empty();
 }
 
-bool ack_wanted(const Value& message, std::string_view code) {
-  if (!enhanced_mode(message)) return true;
-  const bool success = code.size() == 2 && code[1] == 'A';
-  const std::string msh15 = text_at(message, "MSH-15");
-  const std::string condition = accept_ack_requested(msh15) ? msh15 : text_at(message, "MSH-16");
+namespace {
+
+bool wanted(std::string_view msh15, std::string_view msh16, bool success) {
+  if (msh15.empty() && msh16.empty()) return true;  // original mode
+  const std::string_view condition = accept_ack_requested(std::string(msh15)) ? msh15 : msh16;
   if (condition == "NE") return false;
   if (condition == "ER") return !success;
   if (condition == "SU") return success;
   return !condition.empty();
+}
+
+}  // namespace
+
+bool ack_wanted(const Value& message, std::string_view code) {
+  return wanted(text_at(message, "MSH-15"), text_at(message, "MSH-16"), code.size() == 2 && code[1] == 'A');
 }
 
 Expected<Value> make_ack(const Value& message, std::string_view code, std::string_view text,
@@ -126,6 +134,88 @@ Expected<Value> make_ack(const Value& message, std::string_view code, std::strin
     segments.push_back(Value(Object{{"id", Value("ERR")}, {"fields", Value(std::move(err))}}));
   }
   return Value(Object{{"segments", Value(std::move(segments))}});
+}
+
+// The auto ACK of every message an MLLP source accepts: decoding the header into a Value, building
+// the ACK as one and encoding it cost more than decoding the message itself did.
+std::optional<std::string> accept_ack_from_header(std::string_view msh, const AckOptions& options) {
+  if (msh.size() < 8 || msh.compare(0, 3, "MSH") != 0) return std::nullopt;
+  for (const char c : msh) {
+    if (c < 0x20 || c > 0x7e) return std::nullopt;
+  }
+  const char field_separator = msh[3];
+  std::vector<std::string_view> fields;  // fields[n] is MSH-(n+1); fields[0] is "MSH" itself
+  for (std::size_t at = 0;;) {
+    const std::size_t end = msh.find(field_separator, at);
+    fields.push_back(msh.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at));
+    if (end == std::string_view::npos) break;
+    at = end + 1;
+  }
+  Separators seps;
+  if (!read_separators(msh.substr(3, 1), fields[1], seps).empty()) return std::nullopt;
+  if (seps.escape != '\0' && msh.find(seps.escape, 4 + fields[1].size()) != std::string_view::npos) return std::nullopt;
+  const auto field = [&](std::size_t n) { return n < fields.size() ? fields[n] : std::string_view(); };
+  // make_ack copies the first repetition of each field it echoes.
+  for (const std::size_t echoed : {2, 3, 4, 5, 9, 10, 11, 17}) {
+    if (seps.repetition != '\0' && field(echoed).find(seps.repetition) != std::string_view::npos) return std::nullopt;
+  }
+  const auto first = [](std::string_view text, char separator) {
+    return separator == '\0' ? text : text.substr(0, text.find(separator));
+  };
+
+  const std::string_view type = first(first(first(field(8), seps.repetition), seps.component), seps.subcomponent);
+  if (type == "ACK") return std::nullopt;  // make_ack says why none is sent
+  std::string_view trigger;
+  if (const std::string_view message_type = first(field(8), seps.repetition);
+      seps.component != '\0' && message_type.find(seps.component) != std::string_view::npos) {
+    const std::string_view rest = message_type.substr(message_type.find(seps.component) + 1);
+    trigger = first(first(rest, seps.component), seps.subcomponent);
+  }
+  const std::string_view msh15 = field(14);
+  const std::string_view msh16 = field(15);
+  for (const std::string_view mode : {msh15, msh16}) {
+    for (const char separator : {seps.component, seps.repetition, seps.subcomponent})
+      if (separator != '\0' && mode.find(separator) != std::string_view::npos) return std::nullopt;
+  }
+  if (!wanted(msh15, msh16, true)) return std::string();
+  const bool commit = !(msh15.empty() && msh16.empty()) && accept_ack_requested(std::string(msh15));
+
+  const std::string stamp = options.timestamp.empty() ? now_stamp() : options.timestamp;
+  const std::string control_id = options.control_id.empty() ? new_control_id(stamp) : options.control_id;
+  std::string out;
+  out.reserve(msh.size() + 64);
+  const auto put = [&](std::string_view text) {
+    out += field_separator;
+    out += text;
+  };
+  out += "MSH";
+  put(fields[1]);
+  put(field(4));  // sender ← original receiver
+  put(field(5));
+  put(field(2));  // receiver ← original sender
+  put(field(3));
+  put(stamp);
+  put("");
+  out += field_separator;
+  out += "ACK";
+  if (!trigger.empty()) {
+    out += seps.component;
+    out += trigger;
+    out += seps.component;
+    out += "ACK";
+  }
+  put(control_id);
+  put(field(10));
+  put(field(11));
+  if (const std::string_view charset = field(17); !charset.empty()) {
+    out.append(5, field_separator);  // MSH-13 to MSH-17 empty
+    put(charset);
+  }
+  out += "\rMSA";
+  put(commit ? "CA" : "AA");
+  put(field(9));
+  out += '\r';
+  return out;
 }
 
 }  // namespace qiao::hl7

@@ -2,6 +2,7 @@
 // Building the acknowledgement of a decoded HL7 v2 message, for the Lua library (`hl7.ack`) and
 // the TCP/MLLP source (ack: auto).
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,5 +33,13 @@ bool ack_wanted(const Value& message, std::string_view code);
 // Errors (ErrorKind::flow): not a message, an unknown code, or a message that is itself an ACK.
 Expected<Value> make_ack(const Value& message, std::string_view code, std::string_view text,
                          const AckOptions& options = {});
+
+// The encoded positive acknowledgement (AA, or CA in enhanced mode) of a message whose first MSH
+// segment is `msh` (without its terminator), written straight from the header's bytes: the same
+// bytes make_ack and the encoder give, without decoding. Empty when the sender asked for none.
+// nullopt for a header this shortcut leaves to make_ack: bytes outside printable ASCII (another
+// charset), escape sequences, repetitions in the fields it echoes, separators in MSH-15 or MSH-16,
+// a message that is itself an ACK.
+std::optional<std::string> accept_ack_from_header(std::string_view msh, const AckOptions& options = {});
 
 }  // namespace qiao::hl7

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "codecs/hl7v2/hl7_answers.hpp"
 #include "core/codec.hpp"
 #include "core/error.hpp"
 #include "core/value.hpp"
@@ -37,13 +38,17 @@ Expected<std::string> encode(const Value& value, const Options& options = {});
 class Hl7Codec final : public Codec {
  public:
   explicit Hl7Codec(Options options) : options_(std::move(options)) {}
+  Hl7Codec(const Hl7Codec&) = delete;  // answers_ refers to this codec
+  Hl7Codec& operator=(const Hl7Codec&) = delete;
   std::string_view content_type() const override { return "x-application/hl7-v2+er7"; }
   Expected<Value> decode(const Buffer& bytes) const override { return hl7::decode(bytes, options_); }
   Expected<std::string> encode(const Value& value) const override { return hl7::encode(value, options_); }
+  const ProtocolAnswers* answers() const override { return &answers_; }
   const Options& options() const { return options_; }
 
  private:
   Options options_;
+  Hl7Answers answers_{*this};
 };
 
 class Hl7CodecKind final : public CodecKind {

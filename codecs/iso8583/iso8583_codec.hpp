@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "codecs/iso8583/iso8583_answers.hpp"
 #include "codecs/iso8583/spec.hpp"
 #include "core/codec.hpp"
 #include "core/error.hpp"
@@ -43,13 +44,17 @@ Expected<std::string> encode(const Value& value, const Spec& spec, Layout* layou
 class Iso8583Codec final : public Codec {
  public:
   explicit Iso8583Codec(Spec spec) : spec_(std::move(spec)) {}
+  Iso8583Codec(const Iso8583Codec&) = delete;  // answers_ refers to spec_
+  Iso8583Codec& operator=(const Iso8583Codec&) = delete;
   std::string_view content_type() const override { return "application/octet-stream"; }
   Expected<Value> decode(const Buffer& bytes) const override { return iso8583::decode(bytes, spec_); }
   Expected<std::string> encode(const Value& value) const override { return iso8583::encode(value, spec_); }
+  const ProtocolAnswers* answers() const override { return &answers_; }
   const Spec& spec() const { return spec_; }
 
  private:
   Spec spec_;
+  Iso8583Answers answers_{spec_};
 };
 
 class Iso8583CodecKind final : public CodecKind {

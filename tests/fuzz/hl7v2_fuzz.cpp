@@ -2,7 +2,8 @@
 // the codec's promises: decode errors are bad_input/too_large with an "hl7v2: " message; whatever
 // decodes also encodes; a well-formed UTF-8 message (every segment ends in CR, no empty segment)
 // comes back byte for byte (empty segments, which decode skips, excluded); anything else decoded (LF endings, trailing blank lines) decodes back
-// to an equal Value after one encode.
+// to an equal Value after one encode; and the AA written straight from a header's bytes
+// (accept_ack_from_header) is the one make_ack and the encoder give from the decoded header.
 
 #include <cstddef>
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "codecs/hl7v2/hl7_ack.hpp"
 #include "codecs/hl7v2/hl7_codec.hpp"
 #include "codecs/hl7v2/hl7_path.hpp"
 
@@ -27,7 +29,28 @@ bool canonical(const std::string& s) {
   return s.find("|8859") == std::string::npos && s.find("GB") == std::string::npos;
 }
 
+void check_accept_ack(const std::string& bytes, const qiao::hl7::Options& options) {
+  const std::string msh = bytes.substr(0, bytes.find_first_of("\r\n"));
+  qiao::hl7::AckOptions ids;
+  ids.control_id = "ACK1";
+  ids.timestamp = "20261207000000";
+  const auto direct = qiao::hl7::accept_ack_from_header(msh, ids);
+  if (!direct) return;
+  auto header = qiao::hl7::decode(qiao::make_buffer(msh + "\r"), options);
+  if (!header) broken("the shortcut acknowledges a header the decoder refuses", header.error().message);
+  std::string general;
+  if (qiao::hl7::ack_wanted(*header, "AA")) {
+    auto ack = qiao::hl7::make_ack(*header, "AA", "", ids);
+    if (!ack) broken("the shortcut acknowledges what make_ack refuses", ack.error().message);
+    auto encoded = qiao::hl7::encode(*ack, options);
+    if (!encoded) broken("the general ACK does not encode", encoded.error().message);
+    general = std::move(*encoded);
+  }
+  if (*direct != general) broken("the shortcut's ACK differs from make_ack's", *direct + " / " + general);
+}
+
 void check(const std::string& bytes, const qiao::hl7::Options& options) {
+  check_accept_ack(bytes, options);
   auto decoded = qiao::hl7::decode(qiao::make_buffer(bytes), options);
   if (!decoded) {
     const qiao::Error& error = decoded.error();

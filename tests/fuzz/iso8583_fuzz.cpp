@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "codecs/iso8583/iso8583_codec.hpp"
+#include "codecs/iso8583/iso8583_answers.hpp"
 #include "codecs/iso8583/response.hpp"
 
 namespace {
@@ -33,15 +34,20 @@ std::vector<qiao::iso8583::Spec> load_dialects() {
   return specs;
 }
 
-// What a tcp source answers when a request fails (adapters/tcp/source/iso8583_error_reply): the
-// response skeleton of what could be read, with field 39, must encode.
-void check_error_answer(const qiao::Value& readable, const qiao::iso8583::Spec& spec) {
-  if (readable.is_null()) return;
-  auto response = qiao::iso8583::make_response(readable, spec);
-  if (!response) return;
-  response->as_object().push_back("39", qiao::Value("30"));
-  auto answer = qiao::iso8583::encode(*response, spec);
-  if (!answer) broken("the error answer to a request does not encode", answer.error().message);
+// What a tcp source answers when a request fails (the codec's Iso8583Answers): the response
+// skeleton of what could be read, with field 39, must encode and decode again.
+void check_error_answer(const qiao::Buffer& input, const qiao::iso8583::Spec& spec) {
+  const qiao::Error refused{qiao::ErrorKind::bad_input, "refused"};
+  auto built = qiao::iso8583::Iso8583Answers(spec).answer(input, &refused);
+  if (!built) broken("the error answer to a request does not encode", built.error().message);
+  const std::string& answer = *built;
+  if (answer.empty()) {
+    const qiao::Value readable = qiao::iso8583::readable_part(input, spec);
+    if (!readable.is_null() && qiao::iso8583::make_response(readable, spec))
+      broken("no error answer to a request that has a response", "");
+    return;
+  }
+  if (!qiao::iso8583::decode(qiao::make_buffer(answer), spec)) broken("the error answer does not decode", answer);
 }
 
 }  // namespace
@@ -60,7 +66,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (error.message.rfind("iso8583: ", 0) != 0) broken("decode error lacks the iso8583: prefix", error.message);
     if (error.kind == qiao::ErrorKind::bad_input && error.message.find(" at byte ") == std::string::npos)
       broken("decode error names no byte", error.message);
-    check_error_answer(qiao::iso8583::readable_part(input, spec), spec);
+    check_error_answer(input, spec);
     return 0;
   }
 
@@ -77,7 +83,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view mti = decoded->find("mti")->as_string();
   if (!response && (mti[2] - '0') % 2 == 0) broken("no response to a request", response.error().message);
   if (!(qiao::iso8583::readable_part(input, spec) == *decoded)) broken("readable_part differs from decode", "");
-  check_error_answer(*decoded, spec);
+  check_error_answer(input, spec);
   (void)qiao::iso8583::mac_input(input, spec);
   return 0;
 }

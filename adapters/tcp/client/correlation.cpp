@@ -1,7 +1,5 @@
 #include "adapters/tcp/client/correlation.hpp"
 
-#include "codecs/hl7v2/hl7_path.hpp"
-
 namespace qiao::tcp {
 
 namespace {
@@ -40,9 +38,19 @@ Expected<std::string> fields_key(const Correlation& correlation, const Value& me
   return key;
 }
 
-Expected<std::string> hl7_key(const Value& message, std::string_view path, std::string_view which) {
-  std::string key = hl7::text_at(message, path);
-  if (key.empty()) return make_error(ErrorKind::bad_input, std::string(which) + " has no " + std::string(path));
+// "MSH-10/MSA-2": the request's id is named before the slash, the reply's after it.
+std::string_view id_name(const Correlation& correlation, bool reply) {
+  const std::string_view names = correlation.protocol->id_fields();
+  const std::size_t slash = names.find('/');
+  if (slash == std::string_view::npos) return names;
+  return reply ? names.substr(slash + 1) : names.substr(0, slash);
+}
+
+Expected<std::string> protocol_key(const Correlation& correlation, const Value& message, bool reply) {
+  std::string key = reply ? correlation.protocol->reply_id(message) : correlation.protocol->request_id(message);
+  if (key.empty())
+    return make_error(ErrorKind::bad_input, std::string(reply ? "the reply" : "the request") + " has no " +
+                                                std::string(id_name(correlation, reply)));
   return key;
 }
 
@@ -51,7 +59,7 @@ Expected<std::string> hl7_key(const Value& message, std::string_view path, std::
 std::string Correlation::describe() const {
   switch (kind) {
     case Kind::none: return "none";
-    case Kind::hl7: return "hl7 MSH-10/MSA-2";
+    case Kind::protocol: return "hl7 " + std::string(protocol->id_fields());
     case Kind::fields: {
       std::string out = "fields ";
       for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? ", " : "") + fields[i];
@@ -61,10 +69,16 @@ std::string Correlation::describe() const {
   return "?";
 }
 
-std::optional<Correlation> parse_correlation(const ConfigNode& node, Diagnostics& diag) {
+std::optional<Correlation> parse_correlation(const ConfigNode& node, const Codec* codec, Diagnostics& diag) {
   Correlation correlation;
   if (node.is_scalar() && node.scalar() == "hl7") {
-    correlation.kind = Correlation::Kind::hl7;
+    correlation.kind = Correlation::Kind::protocol;
+    correlation.protocol = codec ? codec->answers() : nullptr;
+    if (correlation.protocol == nullptr || correlation.protocol->id_fields().empty()) {
+      diag.error(node.location(), "correlate: hl7 matches replies by the ids the codec's protocol names (hl7v2: "
+                                  "MSH-10 and MSA-2); this endpoint's codec has none: list the fields replies echo");
+      return std::nullopt;
+    }
     return correlation;
   }
   const std::size_t errors_before = diag.errors().size();
@@ -86,17 +100,17 @@ std::optional<Correlation> parse_correlation(const ConfigNode& node, Diagnostics
 }
 
 Expected<std::string> request_key(const Correlation& correlation, const Value& request) {
-  if (correlation.kind == Correlation::Kind::hl7) return hl7_key(request, "MSH-10", "the request");
+  if (correlation.kind == Correlation::Kind::protocol) return protocol_key(correlation, request, false);
   return fields_key(correlation, request, "the request");
 }
 
 Expected<std::string> reply_key(const Correlation& correlation, const Value& reply) {
-  if (correlation.kind == Correlation::Kind::hl7) return hl7_key(reply, "MSA-2", "the reply");
+  if (correlation.kind == Correlation::Kind::protocol) return protocol_key(correlation, reply, true);
   return fields_key(correlation, reply, "the reply");
 }
 
 std::string show_key(const Correlation& correlation, const std::string& key) {
-  if (correlation.kind == Correlation::Kind::hl7) return "MSH-10/MSA-2=" + key;
+  if (correlation.kind == Correlation::Kind::protocol) return std::string(correlation.protocol->id_fields()) + "=" + key;
   std::string out;
   std::size_t start = 0;
   for (std::size_t i = 0; i < correlation.fields.size(); ++i) {

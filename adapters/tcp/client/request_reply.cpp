@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "adapters/tcp/client/ack_check.hpp"
+#include "core/protocol_answers.hpp"
 
 namespace qiao::tcp {
 
@@ -40,7 +40,7 @@ Expected<Value> decode_reply(const TcpSettings& settings, std::string payload) {
 Expected<CallResponse> finish_call(const TcpSettings& settings, Expected<Value> reply) {
   if (!reply) return std::move(reply).error();
   if (settings.check_ack) {
-    if (auto acked = check_hl7_ack(*reply); !acked) {
+    if (auto acked = settings.common.codec->answers()->verdict(*reply); !acked) {
       Error error = settings.fail(ErrorKind::upstream, acked.error().message);
       error.refused_by_peer = acked.error().refused_by_peer;
       return error;

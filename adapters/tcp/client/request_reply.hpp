@@ -29,8 +29,8 @@ boost::asio::awaitable<Expected<std::shared_ptr<TcpStream>>> connect_peer(const 
 // Decodes a reply payload; an undecodable reply is the peer's fault (upstream).
 Expected<Value> decode_reply(const TcpSettings& settings, std::string payload);
 
-// The call's result from a decoded reply (or the error that replaced it), with the HL7 ACK
-// checked when check_ack is on.
+// The call's result from a decoded reply (or the error that replaced it), with the codec's verdict
+// on the reply (an HL7 ACK's MSA-1) when check_ack is on.
 Expected<CallResponse> finish_call(const TcpSettings& settings, Expected<Value> reply);
 
 }  // namespace qiao::tcp

@@ -11,6 +11,7 @@
 #include "adapters/tcp/client/settings.hpp"
 #include "adapters/tcp/client/short_call.hpp"
 #include "core/metrics.hpp"
+#include "core/protocol_answers.hpp"
 #include "core/text/hex.hpp"
 #include "core/worker.hpp"
 
@@ -49,8 +50,9 @@ constexpr ConfigKey tcp_keys[] = {
      "to verify and send as SNI; default the connect host), cert and key (PEM client certificate and key for mutual "
      "TLS). Relative paths are from the working directory."},
     {"check_ack", KeyType::boolean, "",
-     "Treat the reply as an HL7 ACK: MSA-1 AE/AR/CE/CR fails the call as `upstream` with MSA-3 or ERR-8 in the "
-     "message (a flow can route on it); AA/CA succeed. Default: true with framing mllp, else false."},
+     "Let the reply decide the call, as the codec's protocol says (hl7v2: the reply is an ACK; MSA-1 AE/AR/CE/CR "
+     "fails the call as `upstream` with MSA-3 or ERR-8 in the message, a flow can route on it; AA/CA succeed). "
+     "Default: true with framing mllp and such a codec, else false."},
 };
 
 constexpr ConfigKey heartbeat_keys[] = {
@@ -201,7 +203,7 @@ class TcpEndpointKind final : public EndpointKind {
     if (auto node = reader.node("correlate")) {
       if (!long_mode) {
         diag.error(node->location(), what + ": correlate shares long connections among calls; it needs mode: long");
-      } else if (auto correlation = parse_correlation(*node, diag)) {
+      } else if (auto correlation = parse_correlation(*node, common.codec.get(), diag)) {
         settings->correlation = std::move(*correlation);
       }
     }
@@ -246,8 +248,13 @@ class TcpEndpointKind final : public EndpointKind {
 
     if (auto node = reader.node("tls"); node && node->is_map()) parse_tls(*node, what, *settings, diag);
 
+    const ProtocolAnswers* answers = common.codec ? common.codec->answers() : nullptr;
+    const bool judges = answers != nullptr && answers->judges_replies();
     settings->check_ack = reader.has("check_ack") ? reader.boolean("check_ack")
-                                                  : framing_ok && settings->framing.kind == FramingKind::mllp;
+                                                  : judges && framing_ok && settings->framing.kind == FramingKind::mllp;
+    if (settings->check_ack && !judges && common.codec)
+      diag.error(reader.node("check_ack")->location(),
+                 what + ": check_ack needs a codec whose replies say whether the peer accepted (hl7v2's ACKs)");
 
     if (!common.codec && diag.ok()) diag.error(config.location(), what + ": no codec for requests and replies");
     if (!common.codec) return nullptr;

@@ -14,16 +14,13 @@
 
 namespace qiao {
 class Flow;
-}
-
-namespace qiao::iso8583 {
-struct Spec;
+class ProtocolAnswers;
 }
 
 namespace qiao::tcp {
 
 enum class AckMode {
-  automatic,  // ack: auto — the source acknowledges (HL7: AA/AE/AR), the flow's reply is not sent
+  automatic,  // ack: auto — the source acknowledges with the codec's answers (HL7: AA/AE/AR), not the flow's reply
   flow,       // ack: flow — the flow's reply is the answer (HL7: the flow builds the ACK)
   none,       // ack: none — nothing is sent back
 };
@@ -41,8 +38,9 @@ class TcpListenerPlan final : public ListenerPlan {
   const Flow* flow = nullptr;
   Framing framing;
   AckMode ack = AckMode::flow;
-  bool hl7 = false;                       // the flow decodes hl7v2: errors are answered with an ACK
-  const iso8583::Spec* iso8583 = nullptr;  // the flow decodes iso8583: errors are answered with field 39
+  // The flow's codec's own answers (HL7 ACKs, ISO 8583 field 39), null when its format has none.
+  const ProtocolAnswers* answers = nullptr;
+  bool acknowledges = false;  // answers acknowledge an accepted message (HL7), so ack: auto can work
   std::optional<std::string> keepalive;   // a payload echoed without reaching the flow
   TcpLimits limits;  // copied for every accepted connection: keep it plain numbers
   std::optional<Location> max_connections_set_at;

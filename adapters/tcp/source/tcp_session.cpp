@@ -11,14 +11,13 @@
 #include <array>
 
 #include "adapters/tcp/framing/frame_reader.hpp"
-#include "adapters/tcp/source/hl7_auto_ack.hpp"
-#include "adapters/tcp/source/iso8583_error_reply.hpp"
 #include "adapters/tcp/source/tcp_listener_plan.hpp"
 #include "core/engine.hpp"
 #include "core/flow/flow.hpp"
 #include "core/generation.hpp"
 #include "core/log.hpp"
 #include "core/message.hpp"
+#include "core/protocol_answers.hpp"
 
 namespace qiao::tcp {
 
@@ -30,9 +29,9 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-// Turns an outcome into what the sender gets: HL7 acknowledgements built here when the listener
-// acknowledges on the flow's behalf (or the flow failed), an ISO 8583 response with field 39 when
-// the flow failed, the flow's own reply otherwise.
+// Turns an outcome into what the sender gets: the codec's own answer (an HL7 acknowledgement, an
+// ISO 8583 response with field 39) when the flow failed or the listener acknowledges on the flow's
+// behalf, the flow's own reply otherwise.
 class TcpOutcomeRenderer final : public ErrorRenderer {
  public:
   TcpOutcomeRenderer(const TcpListenerPlan& plan, Buffer raw) : plan_(plan), raw_(std::move(raw)) {}
@@ -41,25 +40,32 @@ class TcpOutcomeRenderer final : public ErrorRenderer {
     outcome.status = 0;  // TCP has no protocol status; the outcome names the error kind
     outcome.content_type.clear();
     outcome.body.clear();
-    if (plan_.ack == AckMode::none || !raw_) return;
-    if (plan_.hl7) outcome.body = auto_ack(*plan_.flow->decode, *raw_, &error);
-    else if (plan_.iso8583) outcome.body = iso8583_error_reply(*plan_.iso8583, raw_, error);
+    if (plan_.ack == AckMode::none || !raw_ || plan_.answers == nullptr) return;
+    outcome.body = protocol_answer(&error);
   }
 
   void accepted(Outcome& outcome) const override {
-    if (plan_.ack == AckMode::automatic && raw_) outcome.body = auto_ack(*plan_.flow->decode, *raw_, nullptr);
+    if (plan_.ack == AckMode::automatic && raw_) outcome.body = protocol_answer(nullptr);
     else if (plan_.ack == AckMode::none) outcome.body.clear();
   }
 
-  // The listener's plan allows accept: stored only with HL7 and ack: auto or none.
+  // The listener's plan allows accept: stored only with a codec that acknowledges and ack: auto
+  // or none.
   void stored(Outcome& outcome) const override {
     outcome.status = 0;
     outcome.content_type.clear();
     outcome.body.clear();
-    if (plan_.ack == AckMode::automatic && raw_) outcome.body = auto_ack(*plan_.flow->decode, *raw_, nullptr);
+    if (plan_.ack == AckMode::automatic && raw_) outcome.body = protocol_answer(nullptr);
   }
 
  private:
+  std::string protocol_answer(const Error* failure) const {
+    auto answer = plan_.answers->answer(raw_, failure);
+    if (answer) return std::move(*answer);
+    log::system().warn("flow '{}': no answer sent: {}", plan_.flow->id, answer.error().message);
+    return {};
+  }
+
   const TcpListenerPlan& plan_;
   Buffer raw_;
 };
@@ -123,7 +129,7 @@ asio::awaitable<bool> answer(Stream& stream, Session& session, std::string paylo
   msg.raw = make_buffer(std::move(payload));
   const TcpOutcomeRenderer renderer(*plan, msg.raw);
   Outcome outcome;
-  if (plan->hl7 && msg.raw->empty()) {
+  if (plan->acknowledges && msg.raw->empty()) {
     // An empty frame holds no message for a flow to fail on: the sender gets AR (do not resend),
     // not the AE of a failed flow (try again).
     outcome = session.host.engine().reject(msg, Error{ErrorKind::bad_input, "empty frame: no HL7 message in it"}, renderer);
@@ -132,7 +138,7 @@ asio::awaitable<bool> answer(Stream& stream, Session& session, std::string paylo
     outcome = co_await session.host.engine().process(generation, *plan->flow, std::move(msg), renderer);
   }
   if (!outcome.body.empty() && !co_await write_frame(stream, session, outcome.body)) co_return false;
-  if (outcome.error && outcome.body.empty() && !plan->hl7 && plan->ack == AckMode::flow) {
+  if (outcome.error && outcome.body.empty() && !plan->acknowledges && plan->ack == AckMode::flow) {
     // The flow failed and there is no error answer (the protocol has none, or ISO 8583 bytes
     // without a readable MTI): closing tells the peer at once instead of leaving it to time out.
     // Flows answer errors themselves with `route`.

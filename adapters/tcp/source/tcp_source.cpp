@@ -4,13 +4,12 @@
 
 #include "adapters/tcp/source/tcp_listener_plan.hpp"
 #include "adapters/tcp/source/tcp_session.hpp"
-#include "codecs/hl7v2/hl7_codec.hpp"
-#include "codecs/iso8583/iso8583_codec.hpp"
 #include "core/flow/flow.hpp"
 #include "core/net/descriptor_budget.hpp"
 #include "core/net/host_port.hpp"
 #include "core/net/server_tls.hpp"
 #include "core/net/tcp_listener.hpp"
+#include "core/protocol_answers.hpp"
 #include "core/text/hex.hpp"
 
 namespace qiao::tcp {
@@ -21,8 +20,8 @@ constexpr ConfigKey source_keys[] = {
     {"listen", KeyType::string, "", "address to listen on, host:port (port 0 picks a free one)", true},
     {"framing", KeyType::any, "mllp", "mllp, close, newline, crlf, etx, or {length: 2, encoding: binary|ascii|bcd, "
                                       "includes_self, adjust}, {delimiter: \"\\n\"}, {fixed: 512}"},
-    {"ack", KeyType::string, "", "auto (the source acknowledges; hl7v2 only), flow (the flow's reply is the answer) or "
-                                 "none; default auto for hl7v2 flows, else flow"},
+    {"ack", KeyType::string, "", "auto (the source acknowledges, with a codec whose protocol does: hl7v2), flow (the "
+                                 "flow's reply is the answer) or none; default auto where the codec acknowledges, else flow"},
     {"keepalive_hex", KeyType::string, "", "a payload (hex; \"\" for an empty frame) echoed back without reaching the flow"},
     {"max_frame", KeyType::size, "1MiB", "largest message; a larger one is refused and the connection closed"},
     {"tls", KeyType::mapping, "", "TLS: cert, key, and client_ca for client certificates"},
@@ -120,16 +119,16 @@ class TcpSourceKind final : public SourceKind {
     plan->keepalive = spec.keepalive;
     plan->limits = spec.limits;
     plan->max_connections_set_at = spec.max_connections_set_at;
-    plan->hl7 = dynamic_cast<const hl7::Hl7Codec*>(flow.decode.get()) != nullptr;
-    if (const auto* iso = dynamic_cast<const iso8583::Iso8583Codec*>(flow.decode.get())) plan->iso8583 = &iso->spec();
-    plan->ack = spec.ack.value_or(plan->hl7 ? AckMode::automatic : AckMode::flow);
-    if (plan->ack == AckMode::automatic && !plan->hl7)
+    plan->answers = flow.decode ? flow.decode->answers() : nullptr;
+    plan->acknowledges = plan->answers != nullptr && plan->answers->acknowledges();
+    plan->ack = spec.ack.value_or(plan->acknowledges ? AckMode::automatic : AckMode::flow);
+    if (plan->ack == AckMode::automatic && !plan->acknowledges)
       diag.error(spec.ack_location, "ack: auto acknowledges HL7 v2 messages; flow '" + flow.id +
                                         "' does not decode hl7v2 (use ack: flow and reply from the flow)");
     // A stored message is answered before its flow runs, so only an acknowledgement the
     // listener builds itself can be the answer: an HL7 AA. A POS waiting for its authorisation
     // (ISO 8583) or a flow that writes its own ACK needs the flow's reply.
-    if (flow.accept_stored && (!plan->hl7 || plan->ack == AckMode::flow))
+    if (flow.accept_stored && (!plan->acknowledges || plan->ack == AckMode::flow))
       diag.error(spec.location, "flow '" + flow.id + "': accept: stored answers with the listener's own HL7 "
                                 "acknowledgement, so it needs decode: hl7v2 and ack: auto (or none)");
     if (spec.tls) {

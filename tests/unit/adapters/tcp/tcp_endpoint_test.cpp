@@ -6,7 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "adapters/tcp/client/ack_check.hpp"
 #include "adapters/tcp/client/correlation.hpp"
 #include "adapters/tcp/client/framing_spec.hpp"
 #include "adapters/tcp/client/settings.hpp"
@@ -27,14 +26,14 @@ struct Parsed {
   std::string description;
 };
 
-Parsed parse_endpoint(const std::string& yaml) {
+Parsed parse_endpoint(const std::string& yaml, const char* codec = "json") {
   auto node = qiao::ConfigNode::parse(yaml, "endpoints.yaml");
   REQUIRE(node);
   const qiao::EndpointKind* kind = qiao::all_plugins().endpoints.find("tcp");
   REQUIRE(kind);
   qiao::EndpointCommon common;
   common.name = "bank";
-  common.codec = *qiao::all_plugins().codecs.find("json")->create("", "");
+  common.codec = *qiao::all_plugins().codecs.find(codec)->create("", "");
   qiao::Diagnostics diag;
   auto spec = kind->parse(*node, common, diag);
   Parsed out{diag.errors(), spec ? spec->describe() : ""};
@@ -42,8 +41,8 @@ Parsed parse_endpoint(const std::string& yaml) {
   return out;
 }
 
-std::string only_error(const std::string& yaml) {
-  Parsed parsed = parse_endpoint(yaml);
+std::string only_error(const std::string& yaml, const char* codec = "json") {
+  Parsed parsed = parse_endpoint(yaml, codec);
   REQUIRE(parsed.errors.size() == 1);
   return parsed.errors.front();
 }
@@ -61,7 +60,8 @@ TEST_CASE("tcp endpoint config: valid blocks and what they describe", "[tcp][end
   CHECK(bank.errors.empty());
   CHECK(bank.description == "tcp 127.0.0.1:5000 length 2 binary long multiplexed by fields 11, 41");
   Parsed lis = parse_endpoint("{ connect: \"[::1]:2576\", framing: mllp, correlate: hl7, heartbeat: { interval: 30s }, "
-                              "idle_timeout: 5m, reconnect: { initial: 1s, max: 1m } }");
+                              "idle_timeout: 5m, reconnect: { initial: 1s, max: 1m } }",
+                              "hl7v2");
   CHECK(lis.errors.empty());
   CHECK(lis.description == "tcp [::1]:2576 mllp long multiplexed by hl7 MSH-10/MSA-2");
   Parsed once = parse_endpoint("{ connect: \"his.local:9000\", framing: close, mode: short }");
@@ -85,6 +85,14 @@ TEST_CASE("tcp endpoint config: every mistake is an error at its place", "[tcp][
         "endpoints.yaml:1:39: endpoint 'bank': tcp: framing close ends each reply with the connection; it needs mode: short");
   CHECK(only_error("{ connect: \"127.0.0.1:5000\", framing: mllp, mode: short, correlate: hl7 }") ==
         "endpoints.yaml:1:69: endpoint 'bank': tcp: correlate shares long connections among calls; it needs mode: long");
+  // MSH-10 and MSA-2, and ACKs, are what the hl7v2 codec's protocol gives; JSON has neither.
+  CHECK(only_error("{ connect: \"127.0.0.1:5000\", framing: mllp, correlate: hl7 }") ==
+        "endpoints.yaml:1:56: correlate: hl7 matches replies by the ids the codec's protocol names (hl7v2: MSH-10 and "
+        "MSA-2); this endpoint's codec has none: list the fields replies echo");
+  CHECK(only_error("{ connect: \"127.0.0.1:5000\", framing: mllp, check_ack: true }") ==
+        "endpoints.yaml:1:56: endpoint 'bank': tcp: check_ack needs a codec whose replies say whether the peer "
+        "accepted (hl7v2's ACKs)");
+  CHECK(parse_endpoint("{ connect: \"127.0.0.1:5000\", framing: mllp, check_ack: true }", "hl7v2").errors.empty());
   CHECK(only_error("{ connect: \"127.0.0.1:5000\", framing: mllp, correlate: [] }") ==
         "endpoints.yaml:1:56: correlate: give the fields replies echo (e.g. [11, 41]) or hl7");
   CHECK(only_error("{ connect: \"127.0.0.1:5000\", framing: mllp, heartbeat: { interval: 10s, payload_hex: \"0\" } }") ==
@@ -136,7 +144,8 @@ TEST_CASE("tcp endpoint: correlation keys of ISO 8583 requests and replies", "[t
 }
 
 TEST_CASE("tcp endpoint: correlation of HL7 messages by MSH-10 and MSA-2", "[tcp][endpoint][correlation]") {
-  tcp::Correlation hl7_correlation{tcp::Correlation::Kind::hl7, {}};
+  const qiao::hl7::Hl7Codec codec({});
+  tcp::Correlation hl7_correlation{tcp::Correlation::Kind::protocol, {}, codec.answers()};
   const Value message = hl7("MSH|^~\\&|HIS|HOSP|LIS|LAB|20260101||ADT^A01|CTRL42|P|2.5\rPID|1||P1\r");
   const Value ack = hl7("MSH|^~\\&|LIS|LAB|HIS|HOSP|20260101||ACK^A01^ACK|A9|P|2.5\rMSA|AA|CTRL42\r");
   CHECK(*tcp::request_key(hl7_correlation, message) == "CTRL42");
@@ -144,28 +153,6 @@ TEST_CASE("tcp endpoint: correlation of HL7 messages by MSH-10 and MSA-2", "[tcp
   auto not_an_ack = tcp::reply_key(hl7_correlation, message);
   REQUIRE_FALSE(not_an_ack);
   CHECK(not_an_ack.error().message == "the reply has no MSA-2");
-}
-
-TEST_CASE("tcp endpoint: HL7 ACK codes decide the call", "[tcp][endpoint][ack]") {
-  const std::string msh = "MSH|^~\\&|LIS|LAB|HIS|HOSP|20260101||ACK^A01^ACK|A9|P|2.5\r";
-  CHECK(tcp::check_hl7_ack(hl7(msh + "MSA|AA|C1\r")));
-  CHECK(tcp::check_hl7_ack(hl7(msh + "MSA|CA|C1\r")));
-  auto ae = tcp::check_hl7_ack(hl7(msh + "MSA|AE|C1|patient not found\r"));
-  REQUIRE_FALSE(ae);
-  CHECK(ae.error().kind == ErrorKind::upstream);
-  CHECK(ae.error().message == "HL7 AE: patient not found");
-  auto ar = tcp::check_hl7_ack(hl7(msh + "MSA|AR|C1\rERR|||207^Application internal error^HL70357|E||||database down\r"));
-  REQUIRE_FALSE(ar);
-  CHECK(ar.error().message == "HL7 AR: database down");
-  auto coded = tcp::check_hl7_ack(hl7(msh + "MSA|CE|C1\rERR|||101^Required field missing^HL70357|E\r"));
-  REQUIRE_FALSE(coded);
-  CHECK(coded.error().message == "HL7 CE: 101 Required field missing");
-  auto bare = tcp::check_hl7_ack(hl7(msh + "MSA|CR|C1\r"));
-  REQUIRE_FALSE(bare);
-  CHECK(bare.error().message == "HL7 CR");
-  auto none = tcp::check_hl7_ack(hl7("MSH|^~\\&|LIS|LAB|HIS|HOSP|20260101||ADT^A01|X|P|2.5\rPID|1\r"));
-  REQUIRE_FALSE(none);
-  CHECK(none.error().message == "the reply is not an HL7 acknowledgement (no MSA-1)");
 }
 
 TEST_CASE("tcp endpoint: reconnect backoff doubles up to its maximum", "[tcp][endpoint][reconnect]") {

@@ -1,9 +1,11 @@
-// The answer a tcp source gives for an ISO 8583 request whose flow failed: the dialect's response
-// with field 39 from its error_codes, built from what could be read of the request.
+// The iso8583 codec's own answer (what a tcp source sends when an ISO 8583 request's flow failed):
+// the dialect's response with field 39 from its error_codes, built from what could be read of the
+// request. A request that succeeded is the flow's to answer.
 
 #include <catch2/catch.hpp>
 
-#include "adapters/tcp/source/iso8583_error_reply.hpp"
+#include "codecs/iso8583/iso8583_answers.hpp"
+#include "core/protocol_answers.hpp"
 #include "tests/unit/codecs/iso8583_test_support.hpp"
 
 using namespace qiao;
@@ -12,15 +14,17 @@ using namespace iso8583_test;
 namespace {
 
 Value answer(const iso8583::Spec& spec, const std::string& raw, ErrorKind kind) {
-  const std::string bytes = tcp::iso8583_error_reply(spec, make_buffer(raw), Error{kind, "failed"});
-  REQUIRE_FALSE(bytes.empty());
-  return decode_ok(spec, bytes);
+  const Error failure{kind, "failed"};
+  auto bytes = iso8583::Iso8583Answers(spec).answer(make_buffer(raw), &failure);
+  REQUIRE(bytes);
+  REQUIRE_FALSE(bytes->empty());
+  return decode_ok(spec, *bytes);
 }
 
 }  // namespace
 
 TEST_CASE("iso8583 error answer: a UnionPay sale's 0210 with field 39 by error kind, A0 for a failed MAC check",
-          "[iso8583][tcp]") {
+          "[iso8583]") {
   const auto& spec = dialect("cup");
   const std::string sale = read_hex("cup_sale_0200.hex");
   const Value refused = answer(spec, sale, ErrorKind::check_failed);
@@ -40,7 +44,7 @@ TEST_CASE("iso8583 error answer: a UnionPay sale's 0210 with field 39 by error k
 }
 
 TEST_CASE("iso8583 error answer: a request cut short is answered from what was read, a response or no MTI not at all",
-          "[iso8583][tcp]") {
+          "[iso8583]") {
   const auto& spec = dialect("cup");
   const std::string sale = read_hex("cup_sale_0200.hex");
   // Cut inside field 14: the headers, MTI, 2, 3, 4 and 11 were read.
@@ -58,6 +62,25 @@ TEST_CASE("iso8583 error answer: a request cut short is answered from what was r
   CHECK(partial.find("39")->as_string() == "30");
   CHECK(partial.find("41") == nullptr);
 
-  CHECK(tcp::iso8583_error_reply(spec, make_buffer(read_hex("cup_sale_0210.hex")), Error{ErrorKind::flow, "x"}).empty());
-  CHECK(tcp::iso8583_error_reply(spec, make_buffer(sale.substr(0, 12)), Error{ErrorKind::bad_input, "x"}).empty());
+  const iso8583::Iso8583Answers answers(spec);
+  const Error flow_failed{ErrorKind::flow, "x"};
+  const Error refused{ErrorKind::bad_input, "x"};
+  CHECK(answers.answer(make_buffer(read_hex("cup_sale_0210.hex")), &flow_failed)->empty());
+  CHECK(answers.answer(make_buffer(sale.substr(0, 12)), &refused)->empty());
+  // No acknowledgement of its own: a sale that went through is answered by the flow's 0210.
+  CHECK_FALSE(answers.acknowledges());
+  CHECK(answers.answer(make_buffer(sale), nullptr)->empty());
+  CHECK_FALSE(answers.judges_replies());
+  CHECK(answers.id_fields().empty());
+}
+
+TEST_CASE("iso8583 error answer: the codec a flow decodes with gives it", "[iso8583]") {
+  auto codec = iso8583::Iso8583CodecKind().create("cup", QIAO_SOURCE_DIR);
+  REQUIRE(codec);
+  const ProtocolAnswers* answers = (*codec)->answers();
+  REQUIRE(answers != nullptr);
+  const Error unavailable{ErrorKind::unavailable, "the bank is down"};
+  auto bytes = answers->answer(make_buffer(read_hex("cup_sale_0200.hex")), &unavailable);
+  REQUIRE(bytes);
+  CHECK(decode_ok(dialect("cup"), *bytes).find("39")->as_string() == "91");
 }
