@@ -168,23 +168,27 @@ class GenerationBuilder final : public FlowBuilder {
   }
 
   void plan_listeners() {
-    std::map<std::string, std::vector<const Flow*>> by_key;
-    for (const auto& flow : gen_.flows_) by_key[flow->source->listener_key()].push_back(flow.get());
-    for (auto& [key, flows] : by_key) {
-      const SourceKind* kind = plugins_.sources.find(std::string_view(key).substr(0, key.find(' ')));
-      if (!kind) kind = flows.front()->source_kind;
-      bool shareable = true;
-      for (const Flow* f : flows) {
-        if (!kind->hosts(*f->source_kind)) {
-          shareable = false;
-          diag_.error(f->location, "flow '" + f->id + "' uses listener " + key + ", which a " + std::string(kind->name()) +
-                                       " listener serves; its " + std::string(f->source_kind->name()) +
-                                       " source cannot share it");
-        }
+    struct Sharing {
+      std::string kind;
+      std::vector<const Flow*> flows;
+    };
+    std::map<std::string, Sharing> by_key;
+    for (const auto& flow : gen_.flows_) {
+      ListenerAddress address = flow->source->listener();
+      auto& sharing = by_key[address.key()];
+      sharing.kind = std::move(address.kind);
+      sharing.flows.push_back(flow.get());
+    }
+    for (auto& [key, sharing] : by_key) {
+      const ListenerKind* kind = plugins_.listeners.find(sharing.kind);
+      if (!kind) {
+        for (const Flow* f : sharing.flows)
+          diag_.error(f->location, "flow '" + f->id + "': its " + std::string(f->source_kind->name()) +
+                                       " source needs a " + sharing.kind + " listener, which this build lacks");
+        continue;
       }
-      if (!shareable) continue;  // a plan reads only the specs of the kinds it hosts
-      auto plan = kind->plan(key, flows, diag_);
-      if (plan) gen_.listeners_.emplace(key, ListenerBinding{key, kind, std::move(plan), flows});
+      auto plan = kind->plan(key, sharing.flows, diag_);
+      if (plan) gen_.listeners_.emplace(key, ListenerBinding{key, kind, std::move(plan), sharing.flows});
     }
     std::vector<ListenerDescriptorClaim> claims;
     for (const auto& [key, binding] : gen_.listeners_) {

@@ -17,6 +17,7 @@
 #include "core/codec.hpp"
 #include "core/endpoint.hpp"
 #include "core/flow/flow.hpp"
+#include "core/listener.hpp"
 #include "core/lua/lua_program.hpp"
 #include "core/lua/lua_worker.hpp"
 #include "core/registry.hpp"
@@ -29,7 +30,7 @@ class Metrics;
 
 struct ListenerBinding {
   std::string key;
-  const SourceKind* kind = nullptr;
+  const ListenerKind* kind = nullptr;
   std::shared_ptr<const ListenerPlan> plan;
   std::vector<const Flow*> flows;
 };

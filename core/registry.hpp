@@ -1,6 +1,6 @@
 #pragma once
-// Name → plugin lookup. The app adds every plugin with one line (app/plugins.cpp); a duplicate
-// name is an error at start-up, never a silent override.
+// Name → plugin lookup. Every plugin the build includes registers its kinds at start-up
+// (cmake/QiaoPlugins.cmake); a duplicate name is an error then, never a silent override.
 
 #include <map>
 #include <memory>
@@ -12,6 +12,7 @@
 #include "core/endpoint.hpp"
 #include "core/error.hpp"
 #include "core/flow/step.hpp"
+#include "core/listener.hpp"
 #include "core/lua/lua_library.hpp"
 #include "core/source.hpp"
 
@@ -48,6 +49,7 @@ class Registry {
 
 struct Plugins {
   Registry<SourceKind> sources;
+  Registry<ListenerKind> listeners;
   Registry<EndpointKind> endpoints;
   Registry<CodecKind> codecs;
   Registry<StepKind> steps;

@@ -4,7 +4,7 @@
 
 namespace qiao::tcp {
 
-// Adds the `tcp` endpoint (and the `tcp` source).
+// Adds the `tcp` source, its listener and the `tcp` endpoint.
 Status register_plugins(Plugins& plugins);
 
 }  // namespace qiao::tcp

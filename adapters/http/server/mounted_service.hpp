@@ -1,8 +1,7 @@
 #pragma once
-// Paths another source kind serves on an HTTP listener beside the http flows. The soap kind
-// mounts its WebServices this way, so that one port (one firewall rule at the hospital) serves
-// REST and SOAP. The http kind owns such a listener (its key is "http <addr>"): it merges every
-// flow's listener settings, and a request whose path a service mounts goes to that service.
+// Paths another adapter serves on an HTTP listener beside the http flows (its ServiceMounter,
+// http_served_source.hpp, builds one per listener and generation): a request whose path a service
+// mounts goes to that service.
 
 #include <boost/asio/awaitable.hpp>
 
@@ -36,18 +35,6 @@ class MountedService {
   // The answer to a request that could not be read whole, when the listener serves nothing else
   // (a SOAP-only port answers with a Fault).
   virtual Response reject(Error error, int status, const ConnectionInfo& connection, Host& host) const = 0;
-};
-
-// Implemented, beside SourceKind, by a kind whose flows an HTTP listener serves.
-class MountingKind {
- public:
-  virtual ~MountingKind() = default;
-  virtual const ListenerSettings& listener_settings(const SourceSpec& spec) const = 0;
-  virtual const Location& location(const SourceSpec& spec) const = 0;
-  // Everything `flows` (all of this kind) serve on the listener `key`; null when they conflict
-  // (errors in `diag` at the flows' file:line).
-  virtual std::shared_ptr<const MountedService> mount(std::string_view key, std::span<const Flow* const> flows,
-                                                      Diagnostics& diag) const = 0;
 };
 
 }  // namespace qiao::http

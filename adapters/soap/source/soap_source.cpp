@@ -10,7 +10,19 @@ namespace qiao::soap {
 
 namespace {
 
-class SoapSourceKind final : public SourceKind, public http::MountingKind {
+// The WebServices of the soap flows on one http listener, beside its http flows.
+class SoapMounter final : public http::ServiceMounter {
+ public:
+  std::string_view name() const override { return "soap"; }
+  std::shared_ptr<const http::MountedService> mount(std::string_view, std::span<const Flow* const> flows,
+                                                    Diagnostics& diag) const override {
+    auto services = make_soap_services(flows, diag);
+    if (!services) return nullptr;
+    return make_soap_mount(std::move(*services));
+  }
+};
+
+class SoapSourceKind final : public SourceKind {
  public:
   std::string_view name() const override { return "soap"; }
   std::string_view description() const override {
@@ -19,36 +31,15 @@ class SoapSourceKind final : public SourceKind, public http::MountingKind {
   }
   Schema schema() const override { return soap_source_schema(); }
 
+  // The http listener serves the flow: the spec names that listener and this kind's mounter.
   std::unique_ptr<SourceSpec> parse(const ConfigNode& config, Diagnostics& diag) const override {
-    return parse_soap_source(config, diag);
+    auto spec = parse_soap_source(config, diag);
+    if (spec) spec->mounter = &mounter_;
+    return spec;
   }
 
-  // A soap flow's listener key names http (SoapSourceSpec::listener_key): the http kind plans and
-  // opens the listener and asks mount() below, so a listener of soap's own is never asked for.
-  std::shared_ptr<const ListenerPlan> plan(std::string_view key, std::span<const Flow* const> flows,
-                                           Diagnostics& diag) const override {
-    diag.error(flows.front()->location, "internal: listener " + std::string(key) + " is not an HTTP listener");
-    return nullptr;
-  }
-
-  Expected<std::unique_ptr<Listener>> open(std::string_view key, const ListenerPlan&, Host&) const override {
-    return make_error(ErrorKind::internal, "listener " + std::string(key) + " is not an HTTP listener");
-  }
-
-  const http::ListenerSettings& listener_settings(const SourceSpec& spec) const override {
-    return static_cast<const SoapSourceSpec&>(spec).settings;
-  }
-
-  const Location& location(const SourceSpec& spec) const override {
-    return static_cast<const SoapSourceSpec&>(spec).location;
-  }
-
-  std::shared_ptr<const http::MountedService> mount(std::string_view, std::span<const Flow* const> flows,
-                                                    Diagnostics& diag) const override {
-    auto services = make_soap_services(flows, diag);
-    if (!services) return nullptr;
-    return make_soap_mount(std::move(*services));
-  }
+ private:
+  SoapMounter mounter_;
 };
 
 }  // namespace

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "adapters/http/server/listener_settings.hpp"
+#include "adapters/http/server/http_served_source.hpp"
 #include "core/config/schema.hpp"
 #include "core/net/host_port.hpp"
 #include "core/source.hpp"
@@ -33,9 +33,10 @@ struct Stated {
   Location location;
 };
 
-class SoapSourceSpec final : public SourceSpec {
+// Served by the http listener on its address, beside any http flows there (`mounter` is the soap
+// source kind's).
+class SoapSourceSpec final : public http::HttpServedSource {
  public:
-  HostPort listen;
   std::string path;
   Stated<std::string> namespace_uri;
   Stated<std::string> service;
@@ -44,11 +45,6 @@ class SoapSourceSpec final : public SourceSpec {
   std::shared_ptr<const std::string> wsdl_text;
   std::string charset;  // normalized; empty: UTF-8
   std::vector<OperationSpec> operations;
-  http::ListenerSettings settings;
-  Location location;
-
-  // An HTTP listener serves the soap services on its address beside any http flows there.
-  std::string listener_key() const override { return "http " + listen.str(); }
   std::string describe() const override;
 };
 

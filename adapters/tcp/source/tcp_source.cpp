@@ -2,14 +2,10 @@
 
 #include <algorithm>
 
-#include "adapters/tcp/source/tcp_listener_plan.hpp"
-#include "adapters/tcp/source/tcp_session.hpp"
-#include "core/flow/flow.hpp"
+#include "adapters/tcp/source/tcp_source_spec.hpp"
 #include "core/net/descriptor_budget.hpp"
 #include "core/net/host_port.hpp"
 #include "core/net/server_tls.hpp"
-#include "core/net/tcp_listener.hpp"
-#include "core/protocol_answers.hpp"
 #include "core/text/hex.hpp"
 
 namespace qiao::tcp {
@@ -30,25 +26,6 @@ constexpr ConfigKey source_keys[] = {
     {"idle_timeout", KeyType::duration, "1h", "how long a connection may wait between messages"},
     {"read_timeout", KeyType::duration, "30s", "how long one message may take to arrive once it has begun"},
     {"write_timeout", KeyType::duration, "30s", "how long writing one answer may take"},
-};
-
-class TcpSourceSpec final : public SourceSpec {
- public:
-  HostPort listen;
-  Framing framing;
-  std::optional<AckMode> ack;
-  std::optional<std::string> keepalive;
-  std::optional<ServerTlsSettings> tls;
-  TcpLimits limits;
-  std::optional<Location> max_connections_set_at;
-  Location location;
-  Location ack_location;
-
-  std::string listener_key() const override { return "tcp " + listen.str(); }
-  std::string describe() const override {
-    return std::string(framing.kind == FramingKind::mllp ? "mllp" : "tcp") + (tls ? "+tls " : " ") + listen.str() +
-           " (" + framing.describe() + ")";
-  }
 };
 
 class TcpSourceKind final : public SourceKind {
@@ -102,51 +79,6 @@ class TcpSourceKind final : public SourceKind {
     spec->limits.write_timeout = reader.duration("write_timeout");
     if (diag.errors().size() != errors_before) return nullptr;
     return spec;
-  }
-
-  std::shared_ptr<const ListenerPlan> plan(std::string_view key, std::span<const Flow* const> flows,
-                                           Diagnostics& diag) const override {
-    const Flow& flow = *flows.front();
-    const auto& spec = static_cast<const TcpSourceSpec&>(*flow.source);
-    for (const Flow* other : flows.subspan(1)) {
-      diag.error(static_cast<const TcpSourceSpec&>(*other->source).location,
-                 "flow '" + other->id + "' and flow '" + flow.id + "' both listen on " + std::string(key) +
-                     "; a TCP listener feeds one flow (route inside it)");
-    }
-    auto plan = std::make_shared<TcpListenerPlan>();
-    plan->flow = &flow;
-    plan->framing = spec.framing;
-    plan->keepalive = spec.keepalive;
-    plan->limits = spec.limits;
-    plan->max_connections_set_at = spec.max_connections_set_at;
-    plan->answers = flow.decode ? flow.decode->answers() : nullptr;
-    plan->acknowledges = plan->answers != nullptr && plan->answers->acknowledges();
-    plan->ack = spec.ack.value_or(plan->acknowledges ? AckMode::automatic : AckMode::flow);
-    if (plan->ack == AckMode::automatic && !plan->acknowledges)
-      diag.error(spec.ack_location, "ack: auto acknowledges HL7 v2 messages; flow '" + flow.id +
-                                        "' does not decode hl7v2 (use ack: flow and reply from the flow)");
-    // A stored message is answered before its flow runs, so only an acknowledgement the
-    // listener builds itself can be the answer: an HL7 AA. A POS waiting for its authorisation
-    // (ISO 8583) or a flow that writes its own ACK needs the flow's reply.
-    if (flow.accept_stored && (!plan->acknowledges || plan->ack == AckMode::flow))
-      diag.error(spec.location, "flow '" + flow.id + "': accept: stored answers with the listener's own HL7 "
-                                "acknowledgement, so it needs decode: hl7v2 and ack: auto (or none)");
-    if (spec.tls) {
-      auto context = make_server_tls_context(*spec.tls);
-      if (!context) {
-        diag.error(spec.location, "listener " + std::string(key) + ": " + context.error().message);
-        return nullptr;
-      }
-      plan->tls = *context;
-    }
-    return plan;
-  }
-
-  Expected<std::unique_ptr<Listener>> open(std::string_view key, const ListenerPlan& plan, Host& host) const override {
-    (void)plan;
-    const auto address = parse_host_port(key.substr(key.find(' ') + 1));
-    if (!address) return make_error(ErrorKind::internal, "bad listener key " + std::string(key));
-    return open_tcp_listener(*address, make_tcp_connection_handler(std::string(key), host), host, std::string(key));
   }
 };
 

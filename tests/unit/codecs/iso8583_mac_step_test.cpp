@@ -102,7 +102,7 @@ const Plugins& plugins() {
     (void)json::register_plugins(out);
     (void)iso8583::register_plugins(out);
     (void)crypto::register_plugins(out);
-    (void)out.sources.add(std::make_unique<flow_test::FakeSourceKind>());
+    flow_test::add_fake_source(out);
     (void)out.endpoints.add(std::make_unique<BankKind>());
     return out;
   }();

@@ -20,7 +20,7 @@ const Plugins& accept_plugins() {
     Plugins p;
     (void)register_core_steps(p);
     (void)json::register_plugins(p);
-    (void)p.sources.add(std::make_unique<flow_test::FakeSourceKind>());
+    flow_test::add_fake_source(p);
     return p;
   }();
   return plugins;

@@ -94,7 +94,7 @@ const Plugins& test_plugins() {
     (void)register_core_steps(p);
     (void)json::register_plugins(p);
     (void)p.endpoints.add(std::make_unique<FakeEndpointKind>());
-    (void)p.sources.add(std::make_unique<flow_test::FakeSourceKind>());
+    flow_test::add_fake_source(p);
     (void)p.lua_libraries.add(std::make_unique<TwiceLibrary>());
     return p;
   }();

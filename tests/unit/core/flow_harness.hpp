@@ -28,7 +28,7 @@ using namespace qiao;
 class FakeSourceSpec final : public SourceSpec {
  public:
   std::string name;
-  std::string listener_key() const override { return "fake " + name; }
+  ListenerAddress listener() const override { return {"fake", name}; }
   std::string describe() const override { return "fake " + name; }
 };
 
@@ -51,6 +51,11 @@ class FakeSourceKind final : public SourceKind {
     spec->name = reader.string("name");
     return spec;
   }
+};
+
+class FakeListenerKind final : public ListenerKind {
+ public:
+  std::string_view name() const override { return "fake"; }
   std::shared_ptr<const ListenerPlan> plan(std::string_view, std::span<const Flow* const>, Diagnostics&) const override {
     return std::make_shared<FakeListenerPlan>();
   }
@@ -58,6 +63,12 @@ class FakeSourceKind final : public SourceKind {
     return make_error(ErrorKind::internal, "not in unit tests");
   }
 };
+
+// The fake source and the listener its flows name.
+inline void add_fake_source(Plugins& plugins) {
+  (void)plugins.sources.add(std::make_unique<FakeSourceKind>());
+  (void)plugins.listeners.add(std::make_unique<FakeListenerKind>());
+}
 
 struct Scratch {
   std::filesystem::path dir;

@@ -29,7 +29,7 @@ inline const Plugins& plugins() {
     Plugins plugins;
     (void)register_core_steps(plugins);
     (void)json::register_plugins(plugins);
-    (void)plugins.sources.add(std::make_unique<flow_test::FakeSourceKind>());
+    flow_test::add_fake_source(plugins);
     return plugins;
   }();
   return p;
