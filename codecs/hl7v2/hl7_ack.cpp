@@ -8,6 +8,7 @@
 
 #include "codecs/hl7v2/hl7_codec.hpp"
 #include "codecs/hl7v2/hl7_path.hpp"
+#include "core/text/charset.hpp"
 
 namespace qiao::hl7 {
 
@@ -15,12 +16,18 @@ namespace {
 
 bool accept_ack_requested(const std::string& msh15) { return msh15 == "AL" || msh15 == "ER" || msh15 == "SU"; }
 
+// Formatted once a second per thread: localtime_r takes glibc's time zone lock, and an MLLP
+// source stamps every ACK.
 std::string now_stamp() {
   const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y%m%d%H%M%S", &tm);
+  thread_local std::time_t formatted_at = -1;
+  thread_local char buffer[32];
+  if (t != formatted_at) {
+    std::tm tm{};
+    localtime_r(&t, &tm);
+    std::strftime(buffer, sizeof buffer, "%Y%m%d%H%M%S", &tm);
+    formatted_at = t;
+  }
   return buffer;
 }
 
@@ -136,9 +143,22 @@ Expected<Value> make_ack(const Value& message, std::string_view code, std::strin
   return Value(Object{{"segments", Value(std::move(segments))}});
 }
 
+namespace {
+
+// Charsets in which printable ASCII bytes stand for themselves, so the header's bytes mean the
+// same decoded or not; all of them ones iconv converts.
+bool ascii_is_itself(std::string_view normalized_charset) {
+  for (const std::string_view charset : {"", "GBK", "GB18030", "GB2312", "BIG5", "ISO-8859-1"})
+    if (normalized_charset == charset) return true;
+  return false;
+}
+
+}  // namespace
+
 // The auto ACK of every message an MLLP source accepts: decoding the header into a Value, building
 // the ACK as one and encoding it cost more than decoding the message itself did.
-std::optional<std::string> accept_ack_from_header(std::string_view msh, const AckOptions& options) {
+std::optional<std::string> accept_ack_from_header(std::string_view msh, std::string_view default_charset,
+                                                  const AckOptions& options) {
   if (msh.size() < 8 || msh.compare(0, 3, "MSH") != 0) return std::nullopt;
   for (const char c : msh) {
     if (c < 0x20 || c > 0x7e) return std::nullopt;
@@ -171,6 +191,8 @@ std::optional<std::string> accept_ack_from_header(std::string_view msh, const Ac
     const std::string_view rest = message_type.substr(message_type.find(seps.component) + 1);
     trigger = first(first(rest, seps.component), seps.subcomponent);
   }
+  const std::string_view msh18 = first(first(field(17), seps.component), seps.subcomponent);
+  if (!ascii_is_itself(normalize_charset(msh18.empty() ? default_charset : msh18))) return std::nullopt;
   const std::string_view msh15 = field(14);
   const std::string_view msh16 = field(15);
   for (const std::string_view mode : {msh15, msh16}) {

@@ -36,10 +36,12 @@ Expected<Value> make_ack(const Value& message, std::string_view code, std::strin
 
 // The encoded positive acknowledgement (AA, or CA in enhanced mode) of a message whose first MSH
 // segment is `msh` (without its terminator), written straight from the header's bytes: the same
-// bytes make_ack and the encoder give, without decoding. Empty when the sender asked for none.
-// nullopt for a header this shortcut leaves to make_ack: bytes outside printable ASCII (another
-// charset), escape sequences, repetitions in the fields it echoes, separators in MSH-15 or MSH-16,
-// a message that is itself an ACK.
-std::optional<std::string> accept_ack_from_header(std::string_view msh, const AckOptions& options = {});
+// bytes make_ack and the encoder give, without decoding. `default_charset` is the codec's, for an
+// empty MSH-18. Empty when the sender asked for none. nullopt for a header this shortcut leaves to
+// make_ack: bytes outside printable ASCII, a charset in which ASCII bytes are not themselves (or
+// that the decoder may not know), escape sequences, repetitions in the fields it echoes,
+// separators in MSH-15 or MSH-16, a message that is itself an ACK.
+std::optional<std::string> accept_ack_from_header(std::string_view msh, std::string_view default_charset = {},
+                                                  const AckOptions& options = {});
 
 }  // namespace qiao::hl7

@@ -47,7 +47,7 @@ Expected<std::string> Hl7Answers::answer(const Buffer& raw, const Error* failure
   if (!raw) return std::string();
   const std::string_view msh = first_msh(*raw);
   if (failure == nullptr) {
-    if (auto ack = accept_ack_from_header(msh)) return std::move(*ack);
+    if (auto ack = accept_ack_from_header(msh, default_charset_)) return std::move(*ack);
   }
   const Value header = header_of(codec_, msh);
   const std::string_view code = ack_code(failure);

@@ -17,8 +17,10 @@ std::string_view ack_code(const Error* failure);
 
 class Hl7Answers final : public ProtocolAnswers {
  public:
-  // `codec` decodes the MSH and encodes the ACK, in the flow's charset; it outlives this (it owns it).
-  explicit Hl7Answers(const Codec& codec) : codec_(codec) {}
+  // `codec` decodes the MSH and encodes the ACK, in `default_charset` (its charset option) unless
+  // MSH-18 names another; it outlives this (it owns it).
+  Hl7Answers(const Codec& codec, std::string default_charset)
+      : codec_(codec), default_charset_(std::move(default_charset)) {}
 
   bool acknowledges() const override { return true; }
   // Built from the first MSH segment alone, so a message too broken to decode still gets its AR,
@@ -36,6 +38,7 @@ class Hl7Answers final : public ProtocolAnswers {
 
  private:
   const Codec& codec_;
+  std::string default_charset_;
 };
 
 }  // namespace qiao::hl7

@@ -48,7 +48,7 @@ class Hl7Codec final : public Codec {
 
  private:
   Options options_;
-  Hl7Answers answers_{*this};
+  Hl7Answers answers_{*this, options_.charset};
 };
 
 class Hl7CodecKind final : public CodecKind {

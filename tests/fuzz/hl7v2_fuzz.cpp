@@ -34,7 +34,7 @@ void check_accept_ack(const std::string& bytes, const qiao::hl7::Options& option
   qiao::hl7::AckOptions ids;
   ids.control_id = "ACK1";
   ids.timestamp = "20261207000000";
-  const auto direct = qiao::hl7::accept_ack_from_header(msh, ids);
+  const auto direct = qiao::hl7::accept_ack_from_header(msh, options.charset, ids);
   if (!direct) return;
   auto header = qiao::hl7::decode(qiao::make_buffer(msh + "\r"), options);
   if (!header) broken("the shortcut acknowledges a header the decoder refuses", header.error().message);

@@ -78,17 +78,17 @@ TEST_CASE("hl7 answers: the AA written from the header's bytes is the ACK make_a
   int shortcut = 0;
   for (const std::string& msh : headers) {
     INFO(msh);
-    auto direct = hl7::accept_ack_from_header(msh, fixed_ids());
+    auto direct = hl7::accept_ack_from_header(msh, "", fixed_ids());
     if (!direct) continue;
     ++shortcut;
     CHECK(*direct == general_accept_ack(msh));
   }
   CHECK(shortcut == int(headers.size()));  // the shortcut takes every one of these
 
-  const std::string commit = *hl7::accept_ack_from_header(base + "|||AL|NE", fixed_ids());
+  const std::string commit = *hl7::accept_ack_from_header(base + "|||AL|NE", "", fixed_ids());
   CHECK(segment(commit, "MSA") == "MSA|CA|C42");
-  CHECK(hl7::accept_ack_from_header(base + "|||NE|NE", fixed_ids())->empty());
-  CHECK(hl7::accept_ack_from_header(base + "|||ER|ER", fixed_ids())->empty());
+  CHECK(hl7::accept_ack_from_header(base + "|||NE|NE", "", fixed_ids())->empty());
+  CHECK(hl7::accept_ack_from_header(base + "|||ER|ER", "", fixed_ids())->empty());
 }
 
 TEST_CASE("hl7 answers: the shortcut leaves headers it cannot echo byte for byte to make_ack", "[hl7v2][ack]") {
@@ -103,6 +103,11 @@ TEST_CASE("hl7 answers: the shortcut leaves headers it cannot echo byte for byte
   CHECK_FALSE(hl7::accept_ack_from_header("MSH|^~"));
   CHECK_FALSE(hl7::accept_ack_from_header("MSH|^~\\&^|HIS"));  // MSH-2 the decoder refuses
   CHECK_FALSE(hl7::accept_ack_from_header(""));
+  // A charset the decoder may not know, or one where ASCII bytes are not themselves.
+  CHECK_FALSE(hl7::accept_ack_from_header("MSH|^~\\&|HIS|HOSP|LIS|LAB|20261207||ADT^A01|C1|P|2.5||||||GB 18036-2000"));
+  CHECK_FALSE(hl7::accept_ack_from_header("MSH|^~\\&|HIS|HOSP|LIS|LAB|20261207||ADT^A01|C1|P|2.5", "UTF-16"));
+  CHECK(hl7::accept_ack_from_header("MSH|^~\\&|HIS|HOSP|LIS|LAB|20261207||ADT^A01|C1|P|2.5", "GBK"));
+  CHECK(hl7::accept_ack_from_header("MSH|^~\\&|HIS|HOSP|LIS|LAB|20261207||ADT^A01|C1|P|2.5||||||GB 18030-2000"));
 }
 
 TEST_CASE("hl7 answers: what an MLLP source sends for each outcome", "[hl7v2][ack]") {
