@@ -1,6 +1,8 @@
 #include "adapters/http/client/url.hpp"
 
 #include <boost/asio/ip/address.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
 
 #include <cctype>
 #include <charconv>
@@ -41,56 +43,47 @@ Expected<HttpUrl> parse_http_url(std::string_view text) {
       return url_error(text, "contains a space or a control character (percent-encode it)");
     }
   }
-  const auto scheme_end = text.find("://");
-  std::string scheme(text.substr(0, scheme_end == std::string_view::npos ? 0 : scheme_end));
-  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (scheme == "https") {
-    url.tls = true;
-  } else if (scheme != "http") {
-    return url_error(text, "must start with http:// or https://");
+  // A path or query written with Chinese characters in the YAML is sent percent-encoded, as a
+  // browser sends it; Boost.URL (RFC 3986) takes only ASCII.
+  std::string ascii;
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) < 0x80) {
+      ascii += c;
+    } else {
+      static constexpr char hex[] = "0123456789ABCDEF";
+      const auto byte = static_cast<unsigned char>(c);
+      ascii += {'%', hex[byte >> 4], hex[byte & 0xf]};
+    }
   }
-  std::string_view rest = text.substr(scheme_end + 3);
-  const auto authority_end = rest.find_first_of("/?#");
-  std::string_view authority = rest.substr(0, authority_end);
-  std::string_view target = authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
-
-  if (authority.find('@') != std::string_view::npos) {
+  auto parsed = boost::urls::parse_uri(boost::urls::string_view(ascii.data(), ascii.size()));
+  if (!parsed) {
+    if (ascii.find("://") == std::string::npos) return url_error(text, "must start with http:// or https://");
+    return url_error(text, "is not a valid URL (" + parsed.error().message() + ")");
+  }
+  const boost::urls::url_view& u = *parsed;
+  if (u.scheme_id() == boost::urls::scheme::https) url.tls = true;
+  else if (u.scheme_id() != boost::urls::scheme::http) return url_error(text, "must start with http:// or https://");
+  if (u.has_userinfo())
     return url_error(text, "credentials in the url are not supported; send them in headers (Authorization)");
-  }
-  if (target.find('#') != std::string_view::npos) {
-    return url_error(text, "has a fragment (#…), which is never sent to the server");
-  }
+  if (u.has_fragment()) return url_error(text, "has a fragment (#…), which is never sent to the server");
 
-  std::string_view host;
-  std::string_view port;
-  if (!authority.empty() && authority.front() == '[') {
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) return url_error(text, "IPv6 address without closing ']'");
-    host = authority.substr(1, close - 1);
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty() && after.front() != ':') return url_error(text, "unexpected text after the IPv6 address");
-    if (!after.empty()) port = after.substr(1);
-    if (!is_ip_literal(std::string(host)) || host.find(':') == std::string_view::npos) {
-      return url_error(text, "'" + std::string(host) + "' is not an IPv6 address");
-    }
-  } else {
-    const auto colon = authority.find(':');
-    host = authority.substr(0, colon);
-    if (colon != std::string_view::npos) {
-      port = authority.substr(colon + 1);
-      if (port.empty()) return url_error(text, "':' without a port number");
-    }
-    for (char c : host) {
-      if (!is_host_char(c)) return url_error(text, "host '" + std::string(host) + "' has an invalid character");
-    }
+  switch (u.host_type()) {
+    case boost::urls::host_type::ipv6: url.host = u.host_ipv6_address().to_string(); break;
+    case boost::urls::host_type::ipv4:
+    case boost::urls::host_type::name: url.host = std::string(u.encoded_host()); break;
+    default: return url_error(text, "'" + std::string(u.encoded_host()) + "' is not a host name or an IP address");
   }
-  if (host.empty()) return url_error(text, "has no host");
-  url.host = std::string(host);
-  for (char& c : url.host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (url.host.empty()) return url_error(text, "has no host");
+  for (char& c : url.host) {
+    if (u.host_type() == boost::urls::host_type::name && !is_host_char(c))
+      return url_error(text, "host '" + std::string(u.encoded_host()) + "' has an invalid character");
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
 
   url.port = url.tls ? 443 : 80;
-  if (authority.back() == ':' && port.empty()) return url_error(text, "':' without a port number");
-  if (!port.empty()) {
+  if (u.has_port()) {
+    const std::string_view port(u.port().data(), u.port().size());
+    if (port.empty()) return url_error(text, "':' without a port number");
     unsigned value = 0;
     auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
     if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535) {
@@ -99,11 +92,8 @@ Expected<HttpUrl> parse_http_url(std::string_view text) {
     url.port = static_cast<std::uint16_t>(value);
   }
 
-  if (target.empty() || target.front() == '?') {
-    url.target = "/" + std::string(target);
-  } else {
-    url.target = std::string(target);
-  }
+  url.target = u.encoded_path().empty() ? "/" : std::string(u.encoded_path());
+  if (u.has_query()) url.target += "?" + std::string(u.encoded_query());
   return url;
 }
 

@@ -1,5 +1,8 @@
 #pragma once
-// The query part of a request target, as a flow sees it in msg.source.query.
+// The query part of a request target, as a flow sees it in msg.source.query. Written here rather
+// than on Boost.URL's parse_query (which the admin API and the HTTP endpoint's URLs use): that one
+// refuses a whole query for one bad escape or one raw UTF-8 byte, and kiosks and WeChat pages
+// send both (`name=张三`); a flow must still see every pair the client sent.
 
 #include <string>
 #include <string_view>

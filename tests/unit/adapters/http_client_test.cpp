@@ -785,7 +785,14 @@ TEST_CASE("http client url parsing", "[http][client][config]") {
   CHECK(v6->target == "/?q");
   CHECK(v6->host_header() == "[::1]:8080");
 
+  // Non-ASCII in the YAML goes out percent-encoded, as a browser sends it.
+  auto chinese = parse_http_url("http://his.example/挂号?科室=儿科");
+  REQUIRE(chinese);
+  CHECK(chinese->target == "/%E6%8C%82%E5%8F%B7?%E7%A7%91%E5%AE%A4=%E5%84%BF%E7%A7%91");
+  CHECK(chinese->text == "http://his.example/挂号?科室=儿科");
+
   for (const char* bad : {"ftp://h/x", "http://", "http:///x", "http://h:/x", "http://h:0/x", "http://h:x/",
+                          "http://h:65536/", "http://h!x/", "http://h%41/",
                           "http://user:pw@h/x", "http://h/x#frag", "http://h/a b", "http://[::1/x", "http://h_ 1/",
                           "his.example/x", "http://[zz]/x"}) {
     INFO(bad);
