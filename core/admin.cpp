@@ -30,6 +30,7 @@
 #include "core/runtime.hpp"
 #include "core/flow/journal.hpp"
 #include "core/store/store.hpp"
+#include "core/text/ascii.hpp"
 
 namespace qiao {
 
@@ -152,11 +153,6 @@ std::string reload_json(const ReloadReport& r) {
                      json_quote(iso_time(r.at)), json_quote(r.trigger), json_strings(r.errors));
 }
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 bool contains(const std::vector<std::string>& items, const std::string& item) {
   return std::find(items.begin(), items.end(), item) != items.end();
@@ -186,7 +182,7 @@ bool state_changing(std::string_view method) {
 // "application/json", parameters (charset) allowed; what a browser sends cross-origin without
 // a preflight (text/plain, a form) is not.
 bool is_json_media_type(std::string_view content_type) {
-  std::string type = lower(content_type.substr(0, content_type.find(';')));
+  std::string type = ascii_lower(content_type.substr(0, content_type.find(';')));
   while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
   return type == "application/json";
 }
@@ -213,9 +209,9 @@ void AdminApi::listening_on(const std::string& bound_address, bool tls) {
     // A bare host is what a client sends on the scheme's default port.
     for (const std::string& authority :
          {host + ":" + std::to_string(port), port == default_port ? host : std::string()}) {
-      if (authority.empty() || contains(next->hosts, lower(authority))) continue;
-      next->hosts.push_back(lower(authority));
-      next->origins.push_back(lower(scheme + authority));
+      if (authority.empty() || contains(next->hosts, ascii_lower(authority))) continue;
+      next->hosts.push_back(ascii_lower(authority));
+      next->origins.push_back(ascii_lower(scheme + authority));
     }
   };
   if (bound) {
@@ -233,9 +229,9 @@ void AdminApi::listening_on(const std::string& bound_address, bool tls) {
       // "name" or "[v6]" takes the listen port; "name:port" is taken as written.
       const bool has_port = name.find(':') != std::string::npos && name.back() != ']';
       if (has_port) {
-        if (!contains(next->hosts, lower(name))) {
-          next->hosts.push_back(lower(name));
-          next->origins.push_back(lower(scheme + name));
+        if (!contains(next->hosts, ascii_lower(name))) {
+          next->hosts.push_back(ascii_lower(name));
+          next->origins.push_back(ascii_lower(scheme + name));
         }
       } else {
         add(name, bound->port);
@@ -253,7 +249,7 @@ std::shared_ptr<const AdminApi::Origins> AdminApi::origins() const {
 
 bool AdminApi::token_matches(std::string_view authorization) const {
   constexpr std::string_view scheme = "bearer ";
-  if (token_.empty() || authorization.size() < scheme.size() || lower(authorization.substr(0, scheme.size())) != scheme) {
+  if (token_.empty() || authorization.size() < scheme.size() || ascii_lower(authorization.substr(0, scheme.size())) != scheme) {
     return false;
   }
   const Digest presented = sha256(authorization.substr(scheme.size()));
@@ -270,13 +266,13 @@ boost::asio::awaitable<AdminResponse> AdminApi::handle(AdminRequest request) {
   // /healthz is checked too: a probe names the admin listener by its address or by a name in
   // admin.hosts, and a page loaded from elsewhere has no business polling it.
   const auto accepted = origins();
-  if (!accepted || !contains(accepted->hosts, lower(request.host))) {
+  if (!accepted || !contains(accepted->hosts, ascii_lower(request.host))) {
     co_return error_response(421, "misdirected_request",
                              "Host '" + request.host + "' is not this admin listener (add the name to admin.hosts)");
   }
-  const std::string fetch_site = lower(request.sec_fetch_site);
+  const std::string fetch_site = ascii_lower(request.sec_fetch_site);
   if (fetch_site == "cross-site" || fetch_site == "same-site" ||
-      (!request.origin.empty() && !contains(accepted->origins, lower(request.origin)))) {
+      (!request.origin.empty() && !contains(accepted->origins, ascii_lower(request.origin)))) {
     co_return error_response(403, "forbidden", "the admin API does not answer requests from other origins");
   }
 

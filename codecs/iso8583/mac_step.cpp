@@ -11,6 +11,7 @@
 #include "core/config/schema.hpp"
 #include "core/flow/flow_builder.hpp"
 #include "core/flow/flow_run.hpp"
+#include "core/text/ascii.hpp"
 #include "core/text/hex.hpp"
 #include "crypto/mac.hpp"
 
@@ -30,11 +31,6 @@ constexpr ConfigKey mac_keys[] = {
 
 constexpr std::size_t mac_length = 8;
 
-std::string upper(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 class MacStep final : public Step {
  public:
@@ -105,7 +101,7 @@ class MacStep final : public Step {
       return make_error(refused, "mac: " + where() + " has no field " + mac_field.key + " (MAC)");
     auto expected = field_text(*input);
     if (!expected) return std::move(expected).error();
-    const std::string given = expected->size() == 2 * mac_length ? upper(carried->as_string())
+    const std::string given = expected->size() == 2 * mac_length ? ascii_upper(carried->as_string())
                                                                  : std::string(carried->as_string());
     // Constant time, and the error never shows the MAC expected: a sender must not learn it.
     if (given.size() != expected->size() || CRYPTO_memcmp(given.data(), expected->data(), given.size()) != 0)

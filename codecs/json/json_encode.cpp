@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "codecs/json/json_codec.hpp"
-#include "codecs/json/utf8.hpp"
+#include "core/text/utf8.hpp"
 
 namespace qiao::json {
 namespace {
@@ -50,7 +50,7 @@ void append_escaped(std::string& out, std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   for (std::size_t i = 0; i < s.size();) {
     const unsigned char c = p[i];
-    const std::size_t length = c >= 0x80 ? detail::utf8_sequence_length(p + i, s.size() - i) : 1;
+    const std::size_t length = c >= 0x80 ? utf8_sequence_length(p + i, s.size() - i) : 1;
     if (c >= 0x80 && length > 0) {
       out.append(s.substr(i, length));
       i += length;
@@ -77,7 +77,7 @@ bool is_plain_key(std::string_view key) {
   for (std::size_t i = 0; i < key.size();) {
     const unsigned char c = p[i];
     if (c >= 0x80) {
-      const std::size_t length = detail::utf8_sequence_length(p + i, key.size() - i);
+      const std::size_t length = utf8_sequence_length(p + i, key.size() - i);
       if (length == 0) return false;
       i += length;
       continue;
@@ -181,7 +181,7 @@ class Encoder {
   // inside a sequence, and it could not name the path.
   bool write_string(std::string_view s, bool is_key) {
     const char* kind = is_key ? "key" : "string";
-    if (detail::find_invalid_utf8(s) != std::string_view::npos)
+    if (find_invalid_utf8(s) != std::string_view::npos)
       return fail(std::string("invalid UTF-8 in ") + kind);
     if (s.size() > std::numeric_limits<rapidjson::SizeType>::max())
       return fail(std::string(kind) + " longer than 4 GiB");

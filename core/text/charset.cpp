@@ -74,30 +74,6 @@ bool charset_supported(std::string_view charset) {
   return converter.ok();
 }
 
-std::size_t find_invalid_utf8(std::string_view s) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  for (std::size_t i = 0; i < s.size();) {
-    const unsigned char c = byte(i);
-    std::size_t n = 1;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    if (c >= 0xC2 && c <= 0xDF) n = 2;
-    else if (c >= 0xE0 && c <= 0xEF) n = 3;
-    else if (c >= 0xF0 && c <= 0xF4) n = 4;
-    else return i;
-    if (i + n > s.size()) return i;
-    for (std::size_t k = 1; k < n; ++k)
-      if ((byte(i + k) & 0xC0) != 0x80) return i;
-    if ((c == 0xE0 && byte(i + 1) < 0xA0) || (c == 0xED && byte(i + 1) >= 0xA0) || (c == 0xF0 && byte(i + 1) < 0x90) ||
-        (c == 0xF4 && byte(i + 1) >= 0x90))
-      return i;
-    i += n;
-  }
-  return std::string_view::npos;
-}
-
 Expected<std::string> to_utf8(std::string_view bytes, std::string_view charset, std::size_t* failed_at) {
   const std::string name = normalize_charset(charset);
   if (name.empty()) {

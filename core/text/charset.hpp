@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "core/text/utf8.hpp"  // find_invalid_utf8, for the codecs that convert
 
 namespace qiao {
 
@@ -24,7 +25,5 @@ Expected<std::string> to_utf8(std::string_view bytes, std::string_view charset, 
 // UTF-8 → `charset`. A character the charset cannot represent is an error naming its offset.
 Expected<std::string> from_utf8(std::string_view text, std::string_view charset);
 
-// Offset of the first byte that is not valid UTF-8, or npos.
-std::size_t find_invalid_utf8(std::string_view text);
 
 }  // namespace qiao

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/net/resolve.hpp"
+#include "core/text/ascii.hpp"
 
 namespace qiao::http {
 
@@ -32,11 +33,6 @@ using tcp = asio::ip::tcp;
 constexpr auto idle_timeout = std::chrono::seconds(60);
 constexpr std::size_t error_excerpt_bytes = 200;
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 Expected<std::string> header_text(const ClientSettings& settings, std::string_view name, const Value& value) {
   char digits[64];
@@ -286,7 +282,7 @@ void HttpClient::retire() {
 Object reply_headers(const Response& response) {
   Object out;
   for (const auto& field : response) {
-    const std::string name = lower(field.name_string());
+    const std::string name = ascii_lower(field.name_string());
     if (Value* existing = out.find(name)) {
       *existing = std::string(existing->as_string()) + ", " + std::string(field.value());
     } else {

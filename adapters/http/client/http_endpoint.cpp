@@ -9,6 +9,7 @@
 
 #include "adapters/http/client/client_settings.hpp"
 #include "adapters/http/client/http_client.hpp"
+#include "core/text/ascii.hpp"
 
 namespace qiao::http {
 
@@ -28,11 +29,6 @@ constexpr std::array<bhttp::verb, 7> allowed_methods = {bhttp::verb::get,    bht
                                                         bhttp::verb::patch,  bhttp::verb::delete_, bhttp::verb::head,
                                                         bhttp::verb::options};
 
-std::string upper(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Everything a call needs, fixed at parse time and shared by every worker's endpoint.
 struct HttpSettings {
@@ -136,7 +132,7 @@ class HttpEndpointKind final : public EndpointKind {
 
     const bool url_ok = parse_client_url(reader, what, *client, diag);
 
-    settings->method_text = upper(reader.string("method"));
+    settings->method_text = ascii_upper(reader.string("method"));
     settings->method = bhttp::string_to_verb(settings->method_text);
     if (std::find(allowed_methods.begin(), allowed_methods.end(), settings->method) == allowed_methods.end()) {
       auto node = reader.node("method");

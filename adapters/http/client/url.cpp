@@ -7,6 +7,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "core/text/ascii.hpp"
+
 namespace qiao::http {
 
 namespace {
@@ -77,7 +79,7 @@ Expected<HttpUrl> parse_http_url(std::string_view text) {
   for (char& c : url.host) {
     if (u.host_type() == boost::urls::host_type::name && !is_host_char(c))
       return url_error(text, "host '" + std::string(u.encoded_host()) + "' has an invalid character");
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    c = ascii_lower(c);
   }
 
   url.port = url.tls ? 443 : 80;

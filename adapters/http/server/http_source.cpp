@@ -7,6 +7,7 @@
 
 #include "adapters/http/server/http_source_spec.hpp"
 #include "adapters/http/server/listener_settings.hpp"
+#include "core/text/ascii.hpp"
 
 namespace qiao::http {
 
@@ -46,7 +47,7 @@ class HttpSourceKind final : public SourceKind {
     }
     spec->path = path;
     for (auto method : reader.strings("methods")) {
-      std::transform(method.begin(), method.end(), method.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+      method = ascii_upper(method);
       if (bhttp::string_to_verb(method) == bhttp::verb::unknown) {
         diag.error(reader.node("methods")->location(), "unknown HTTP method '" + method + "'");
       }

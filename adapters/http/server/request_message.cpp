@@ -1,25 +1,14 @@
 #include "adapters/http/server/request_message.hpp"
 
-#include <algorithm>
-#include <cctype>
+#include "core/text/ascii.hpp"
 
 namespace qiao::http {
-
-namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-}  // namespace
 
 Message make_request_message(const Request& request, const ConnectionInfo& connection, std::string_view kind,
                              std::string_view path) {
   Message msg;
   msg.id = next_message_id();
-  for (const auto& field : request) msg.headers.push_back(lower(field.name_string()), Value(std::string(field.value())));
+  for (const auto& field : request) msg.headers.push_back(ascii_lower(field.name_string()), Value(std::string(field.value())));
   const auto trace = request.find("X-Trace-Id");
   msg.trace_id = trace != request.end() ? std::string(trace->value()) : msg.id;
   msg.source.push_back("kind", Value(std::string(kind)));

@@ -1,12 +1,13 @@
 #pragma once
-// Strict UTF-8 checks (RFC 3629) shared by the encoder and its error messages.
+// Strict UTF-8 checks (RFC 3629): the one validator every codec and the charset conversions use.
+// Inline, because encoders call them per string on the message path.
 
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
 
-namespace qiao::json::detail {
+namespace qiao {
 
 // Length of the well-formed UTF-8 sequence starting at p, or 0 when it is malformed: overlong
 // forms, UTF-16 surrogates and code points above U+10FFFF are malformed, as RFC 3629 says.
@@ -48,4 +49,4 @@ inline std::size_t find_invalid_utf8(std::string_view s) {
   return std::string_view::npos;
 }
 
-}  // namespace qiao::json::detail
+}  // namespace qiao
