@@ -15,7 +15,6 @@
 #include "adapters/http/server/mounted_service.hpp"
 #include "core/flow/flow.hpp"
 #include "core/generation.hpp"
-#include "core/metrics.hpp"
 #include "tests/unit/core/flow_harness.hpp"
 
 using namespace qiao;
@@ -78,28 +77,6 @@ class PingSourceKind final : public SourceKind {
   PingMounter mounter;
 };
 
-struct Loaded {
-  std::shared_ptr<Generation> generation;
-  std::vector<std::string> errors;
-};
-
-Loaded load(const Plugins& plugins, const std::map<std::string, std::string>& flows) {
-  flow_test::Scratch scratch;
-  scratch.write("endpoints.yaml", "{}\n");
-  for (const auto& [name, text] : flows) scratch.write("flows/" + name, text);
-  ServerConfig config;
-  config.file = (scratch.dir / "qiao.yaml").string();
-  config.base_dir = scratch.dir.string();
-  config.flow_patterns = {(scratch.dir / "flows/*.yaml").string()};
-  config.endpoint_files = {(scratch.dir / "endpoints.yaml").string()};
-  Metrics metrics;
-  Diagnostics diag;
-  Loaded loaded;
-  loaded.generation = Generation::build(plugins, config, 1, &metrics, diag);
-  loaded.errors = diag.errors();
-  return loaded;
-}
-
 }  // namespace
 
 TEST_CASE("http listener: a source kind a test adds is mounted beside the http flows of its address",
@@ -110,10 +87,10 @@ TEST_CASE("http listener: a source kind a test adds is mounted beside the http f
   const PingMounter& mounter = ping->mounter;
   REQUIRE(plugins.sources.add(std::move(ping)));
 
-  const Loaded loaded =
-      load(plugins, {{"api.yaml", "id: api\nsource:\n  http: { listen: '127.0.0.1:18555', path: /api }\n"},
-                     {"ping.yaml", "id: ping\nsource:\n  ping: { listen: '127.0.0.1:18555', path: /ping }\n"},
-                     {"other.yaml", "id: other\nsource:\n  ping: { listen: '127.0.0.1:18556', path: /ping }\n"}});
+  const auto loaded = flow_test::load_flows(
+      plugins, {{"api.yaml", "id: api\nsource:\n  http: { listen: '127.0.0.1:18555', path: /api }\n"},
+                {"ping.yaml", "id: ping\nsource:\n  ping: { listen: '127.0.0.1:18555', path: /ping }\n"},
+                {"other.yaml", "id: other\nsource:\n  ping: { listen: '127.0.0.1:18556', path: /ping }\n"}});
   INFO((loaded.errors.empty() ? std::string() : loaded.errors.front()));
   REQUIRE(loaded.generation);
   const auto& listeners = loaded.generation->listeners();
@@ -128,9 +105,9 @@ TEST_CASE("http listener: an http route on a path a mounted service serves fails
   Plugins plugins;
   REQUIRE(http::register_plugins(plugins));
   REQUIRE(plugins.sources.add(std::make_unique<PingSourceKind>()));
-  const Loaded loaded =
-      load(plugins, {{"api.yaml", "id: api\nsource:\n  http: { listen: '127.0.0.1:18555', path: /ping }\n"},
-                     {"ping.yaml", "id: ping\nsource:\n  ping: { listen: '127.0.0.1:18555', path: /ping }\n"}});
+  const auto loaded = flow_test::load_flows(
+      plugins, {{"api.yaml", "id: api\nsource:\n  http: { listen: '127.0.0.1:18555', path: /ping }\n"},
+                {"ping.yaml", "id: ping\nsource:\n  ping: { listen: '127.0.0.1:18555', path: /ping }\n"}});
   CHECK_FALSE(loaded.generation);
   REQUIRE(loaded.errors.size() == 1);
   CHECK_THAT(loaded.errors.front(),

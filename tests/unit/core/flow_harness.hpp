@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -79,6 +80,29 @@ struct Scratch {
   ~Scratch() { std::filesystem::remove_all(dir); }
   void write(const std::string& name, const std::string& text) const { std::ofstream(dir / name) << text; }
 };
+
+// A generation built from flow files (name → YAML) and no endpoints, with its load errors.
+struct LoadedFlows {
+  std::shared_ptr<Generation> generation;
+  std::vector<std::string> errors;
+};
+
+inline LoadedFlows load_flows(const Plugins& plugins, const std::map<std::string, std::string>& flows) {
+  Scratch scratch;
+  scratch.write("endpoints.yaml", "{}\n");
+  for (const auto& [name, text] : flows) scratch.write("flows/" + name, text);
+  ServerConfig config;
+  config.file = (scratch.dir / "qiao.yaml").string();
+  config.base_dir = scratch.dir.string();
+  config.flow_patterns = {(scratch.dir / "flows/*.yaml").string()};
+  config.endpoint_files = {(scratch.dir / "endpoints.yaml").string()};
+  Metrics metrics;
+  Diagnostics diag;
+  LoadedFlows loaded;
+  loaded.generation = Generation::build(plugins, config, 1, &metrics, diag);
+  loaded.errors = diag.errors();
+  return loaded;
+}
 
 // One flow (flows/flow.yaml) and an endpoints file; `base_dir` is where codec specs resolve from.
 struct FlowHarness {

@@ -12,7 +12,6 @@
 #include "core/config/schema.hpp"
 #include "core/flow/flow.hpp"
 #include "core/generation.hpp"
-#include "core/metrics.hpp"
 #include "core/registry.hpp"
 #include "tests/unit/core/flow_harness.hpp"
 
@@ -77,30 +76,17 @@ class ProbeSourceKind final : public SourceKind {
   std::string name_;
 };
 
-struct Loaded {
-  std::shared_ptr<Generation> generation;
-  std::vector<std::string> errors;
-};
-
-Loaded load(const Plugins& plugins, const std::map<std::string, std::string>& flows) {
-  flow_test::Scratch scratch;
-  scratch.write("endpoints.yaml", "{}\n");
-  for (const auto& [name, text] : flows) scratch.write("flows/" + name, text);
-  ServerConfig config;
-  config.file = (scratch.dir / "qiao.yaml").string();
-  config.base_dir = scratch.dir.string();
-  config.flow_patterns = {(scratch.dir / "flows/*.yaml").string()};
-  config.endpoint_files = {(scratch.dir / "endpoints.yaml").string()};
-  Metrics metrics;
-  Diagnostics diag;
-  Loaded loaded;
-  loaded.generation = Generation::build(plugins, config, 1, &metrics, diag);
-  loaded.errors = diag.errors();
-  return loaded;
-}
-
 std::string flow(const std::string& id, const std::string& source) {
   return "id: " + id + "\nsource:\n  " + source + "\n";
+}
+
+// The probe listener kind and two source kinds that name it, as http and soap name the http listener.
+Plugins probe_plugins(Planned& planned) {
+  Plugins plugins;
+  REQUIRE(plugins.listeners.add(std::make_unique<ProbeListenerKind>(planned)));
+  REQUIRE(plugins.sources.add(std::make_unique<ProbeSourceKind>("probe-a")));
+  REQUIRE(plugins.sources.add(std::make_unique<ProbeSourceKind>("probe-b")));
+  return plugins;
 }
 
 }  // namespace
@@ -108,13 +94,10 @@ std::string flow(const std::string& id, const std::string& source) {
 TEST_CASE("listener kinds: sources of two kinds on one address share the listener their kind plans",
           "[listener]") {
   Planned planned;
-  Plugins plugins;
-  REQUIRE(plugins.listeners.add(std::make_unique<ProbeListenerKind>(planned)));
-  REQUIRE(plugins.sources.add(std::make_unique<ProbeSourceKind>("probe-a")));
-  REQUIRE(plugins.sources.add(std::make_unique<ProbeSourceKind>("probe-b")));
-  const Loaded loaded = load(plugins, {{"a.yaml", flow("a", "probe-a: { at: 'port-1' }")},
-                                       {"b.yaml", flow("b", "probe-b: { at: 'port-1' }")},
-                                       {"c.yaml", flow("c", "probe-a: { at: 'port-2' }")}});
+  const Plugins plugins = probe_plugins(planned);
+  const auto loaded = flow_test::load_flows(plugins, {{"a.yaml", flow("a", "probe-a: { at: 'port-1' }")},
+                                                      {"b.yaml", flow("b", "probe-b: { at: 'port-1' }")},
+                                                      {"c.yaml", flow("c", "probe-a: { at: 'port-2' }")}});
   INFO(loaded.errors.size());
   REQUIRE(loaded.errors.empty());
   REQUIRE(loaded.generation);
@@ -129,10 +112,9 @@ TEST_CASE("listener kinds: sources of two kinds on one address share the listene
 TEST_CASE("listener kinds: a source naming a listener kind the build lacks fails the load at its flow",
           "[listener]") {
   Planned planned;
-  Plugins plugins;
-  REQUIRE(plugins.listeners.add(std::make_unique<ProbeListenerKind>(planned)));
-  REQUIRE(plugins.sources.add(std::make_unique<ProbeSourceKind>("probe-a")));
-  const Loaded loaded = load(plugins, {{"a.yaml", flow("a", "probe-a: { at: 'port-1', listener: udp }")}});
+  const Plugins plugins = probe_plugins(planned);
+  const auto loaded =
+      flow_test::load_flows(plugins, {{"a.yaml", flow("a", "probe-a: { at: 'port-1', listener: udp }")}});
   CHECK_FALSE(loaded.generation);
   REQUIRE(loaded.errors.size() == 1);
   CHECK_THAT(loaded.errors.front(), Catch::Contains("flows/a.yaml:1:1: flow 'a': its probe-a source needs a udp listener, "
