@@ -497,6 +497,7 @@ boost::asio::awaitable<Expected<LuaOutcome>> LuaWorker::run(LuaChunkId chunk_id,
   if (!body_current) {
     lua::push_value_or_nil(co, run.msg.body);
     lua_setfield(co, -2, "body");
+    ++conversions_.pushed;
   }
   lua_getfield(co, -1, "vars");
   const bool vars_current = !first_run && lua::mirrors(co, -1, run.msg.vars);
@@ -504,6 +505,7 @@ boost::asio::awaitable<Expected<LuaOutcome>> LuaWorker::run(LuaChunkId chunk_id,
   if (!vars_current) {
     lua::push_object(co, run.msg.vars);
     lua_setfield(co, -2, "vars");
+    ++conversions_.pushed;
   }
   lua_getfield(co, -1, "body");
   lua_getfield(co, -2, "vars");
@@ -610,6 +612,7 @@ boost::asio::awaitable<Expected<LuaOutcome>> LuaWorker::run(LuaChunkId chunk_id,
     lua_getfield(co, -1, "body");
     if (!lua::unchanged(co, -1, run.msg.body)) {
       auto new_body = lua::to_value(co, -1, "msg.body");
+      ++conversions_.pulled;
       if (!new_body) co_return std::move(new_body).error();
       if (message.decimal_texts_.has_ambiguous()) lua::keep_decimal_texts(*new_body, run.msg.body);
       run.msg.body = std::move(*new_body);
@@ -617,6 +620,7 @@ boost::asio::awaitable<Expected<LuaOutcome>> LuaWorker::run(LuaChunkId chunk_id,
     lua_getfield(co, -2, "vars");
     if (!lua::unchanged(co, -1, run.msg.vars)) {
       auto new_vars = lua::to_value(co, -1, "msg.vars");
+      ++conversions_.pulled;
       if (!new_vars) co_return std::move(new_vars).error();
       if (message.decimal_texts_.has_ambiguous()) lua::keep_decimal_texts(*new_vars, Value(run.msg.vars));
       if (new_vars->is_object()) {

@@ -6,6 +6,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -57,6 +58,13 @@ struct LuaLimits {
 
 class LuaLibrary;
 
+// How often a message's body and vars crossed between the Value tree and Lua on one worker: each
+// crossing converts the whole tree, so a flow whose scripts only read should cross once, into Lua.
+struct LuaConversions {
+  std::uint64_t pushed = 0;  // a body or vars converted into Lua
+  std::uint64_t pulled = 0;  // a body or vars a script changed, converted back
+};
+
 class LuaWorker {
  public:
   LuaWorker(const LuaProgram& program, LuaLimits limits, CodecLookup codecs,
@@ -70,6 +78,7 @@ class LuaWorker {
   boost::asio::awaitable<Expected<LuaOutcome>> run(LuaChunkId chunk, FlowRun& run);
 
   const CodecLookup& codecs() const { return codecs_; }
+  const LuaConversions& conversions() const { return conversions_; }
 
  private:
   struct Allocator {
@@ -84,6 +93,7 @@ class LuaWorker {
   Allocator allocator_;
   lua_State* state_ = nullptr;
   std::vector<int> chunk_refs_;
+  LuaConversions conversions_;
 };
 
 }  // namespace qiao

@@ -163,6 +163,35 @@ reply:
                   R"("vars_kept":false,"body_after_call":true}})");
 }
 
+TEST_CASE("a body and vars the scripts only read cross into Lua once and never back", "[engine][lua]") {
+  Harness h(std::string(header) + R"(steps:
+  - lua: 'local n = body.n + #vars'
+  - check: { required: [n] }
+  - lua: 'local m = body.n * 2'
+reply:
+  lua: 'return { n = body.n }'
+)");
+  REQUIRE(h.diag.ok());
+  // A fresh generation: its worker's Lua has converted nothing before this message.
+  CHECK(h.run(R"({"n":1})").body == R"({"n":1})");
+  const LuaConversions read_only = h.gen->lua().conversions();
+  CHECK(read_only.pushed == 2);  // body and vars, for the first script
+  CHECK(read_only.pulled == 0);
+
+  // A script that changes the body sends it back once; the next script sees its table as is.
+  Harness changing(std::string(header) + R"(steps:
+  - lua: 'body.n = body.n + 1'
+  - lua: 'local m = body.n * 2'
+reply:
+  lua: 'return { n = body.n }'
+)");
+  REQUIRE(changing.diag.ok());
+  CHECK(changing.run(R"({"n":1})").body == R"({"n":2})");
+  const LuaConversions changed = changing.gen->lua().conversions();
+  CHECK(changed.pushed == 2);
+  CHECK(changed.pulled == 1);
+}
+
 TEST_CASE("a table a later step could not have been pushed as is gets pushed again", "[engine][lua]") {
   // 7.0 converts back to the integer 7: the next step must see math.type 'integer', as a
   // fresh push gives it, not the float the last step left; a table built by a script has no
