@@ -91,7 +91,8 @@ const Body& lab_report() {
 }
 
 const Body& soap_nested() {
-  static const Body body{qiao::make_buffer(soap_nested_xml()), qiao::xml::Options{.arrays = {"Item"}, .nested = {"GetLabReportResult"}}};
+  static const Body body{qiao::make_buffer(soap_nested_xml()),
+                         qiao::xml::Options{.arrays = {"Item"}, .nested = {"GetLabReportResult"}}};
   return body;
 }
 

@@ -172,7 +172,8 @@ void apply_options(const ConfigReader& reader, Options& options, const std::stri
   for (const auto& [key_node, value] : reader.mapping().entries()) {
     const std::string key = key_node.scalar();
     if (key == "layout") {
-      if (layout_file) diag.error(key_node.location(), what + ": layout is an inline option; a layout file cannot name another");
+      if (layout_file)
+        diag.error(key_node.location(), what + ": layout is an inline option; a layout file cannot name another");
     } else if (key == "columns") {
       if (value.is_sequence()) read_columns(value, options, diag);
       else if (std::string problem = name_columns(options, value.scalar()); !problem.empty())

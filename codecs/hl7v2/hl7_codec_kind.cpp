@@ -32,12 +32,15 @@ std::shared_ptr<const Codec> Hl7CodecKind::create(const ConfigReader& options, s
   if (const std::string endings = options.string("line_endings"); endings == "any" || endings == "cr") {
     parsed.any_line_ending = endings == "any";
   } else {
-    diag.error(options.node("line_endings")->location(), "codec hl7v2: line_endings is cr or any, not '" + endings + "'");
+    diag.error(options.node("line_endings")->location(),
+               "codec hl7v2: line_endings is cr or any, not '" + endings + "'");
   }
   parsed.max_size = options.size("max_size");
-  if (parsed.max_size == 0) diag.error(options.node("max_size")->location(), "codec hl7v2: max_size must be more than 0");
+  if (parsed.max_size == 0)
+    diag.error(options.node("max_size")->location(), "codec hl7v2: max_size must be more than 0");
   const std::int64_t segments = options.integer("max_segments");
-  if (segments < 1) diag.error(options.node("max_segments")->location(), "codec hl7v2: max_segments must be more than 0");
+  if (segments < 1)
+    diag.error(options.node("max_segments")->location(), "codec hl7v2: max_segments must be more than 0");
   parsed.max_segments = static_cast<std::size_t>(segments < 1 ? 1 : segments);
   return std::make_shared<const Hl7Codec>(std::move(parsed));
 }

@@ -36,14 +36,16 @@ std::shared_ptr<const Codec> Hl7XmlCodecKind::create(const ConfigReader& options
   }
   const std::int64_t indent = options.integer("indent");
   if (indent < 0 || indent > static_cast<std::int64_t>(max_indent))
-    diag.error(options.node("indent")->location(),
-               "codec hl7v2-xml: indent must be from 0 to " + std::to_string(max_indent) + ", not " + std::to_string(indent));
+    diag.error(options.node("indent")->location(), "codec hl7v2-xml: indent must be from 0 to " +
+                                                      std::to_string(max_indent) + ", not " + std::to_string(indent));
   parsed.indent = static_cast<std::size_t>(std::clamp<std::int64_t>(indent, 0, max_indent));
   parsed.declaration = options.boolean("declaration");
   parsed.max_size = options.size("max_size");
-  if (parsed.max_size == 0) diag.error(options.node("max_size")->location(), "codec hl7v2-xml: max_size must be more than 0");
+  if (parsed.max_size == 0)
+    diag.error(options.node("max_size")->location(), "codec hl7v2-xml: max_size must be more than 0");
   const std::int64_t segments = options.integer("max_segments");
-  if (segments < 1) diag.error(options.node("max_segments")->location(), "codec hl7v2-xml: max_segments must be more than 0");
+  if (segments < 1)
+    diag.error(options.node("max_segments")->location(), "codec hl7v2-xml: max_segments must be more than 0");
   parsed.max_segments = static_cast<std::size_t>(segments < 1 ? 1 : segments);
   return std::make_shared<const Hl7XmlCodec>(std::move(parsed));
 }

@@ -35,7 +35,9 @@ std::shared_ptr<const Codec> XmlCodecKind::create(const ConfigReader& options, s
   Diagnostics& diag = options.diagnostics();
   Options parsed;
   parsed.root = options.string("root");
-  for (auto [key, names] : {std::pair{"arrays", &parsed.arrays}, {"nested", &parsed.nested}, {"cdata", &parsed.cdata}}) {
+  const std::pair<const char*, std::vector<std::string>*> lists[] = {
+      {"arrays", &parsed.arrays}, {"nested", &parsed.nested}, {"cdata", &parsed.cdata}};
+  for (const auto& [key, names] : lists) {
     *names = options.strings(key);
     if (std::find(names->begin(), names->end(), "") != names->end())
       diag.error(options.node(key)->location(), std::string("codec xml: ") + key + ": an element name is empty");
@@ -57,7 +59,8 @@ std::shared_ptr<const Codec> XmlCodecKind::create(const ConfigReader& options, s
   const std::int64_t depth = options.integer("max_depth");
   if (depth < 1 || depth > static_cast<std::int64_t>(max_depth_limit))
     diag.error(options.node("max_depth")->location(), "codec xml: max_depth must be from 1 to " +
-                                                         std::to_string(max_depth_limit) + ", not " + std::to_string(depth));
+                                                         std::to_string(max_depth_limit) + ", not " +
+                                                         std::to_string(depth));
   parsed.max_depth = static_cast<std::size_t>(std::clamp<std::int64_t>(depth, 1, max_depth_limit));
   return std::make_shared<const XmlCodec>(std::move(parsed));
 }

@@ -92,7 +92,8 @@ TEST_CASE("codec names: the short form and the mapping form give the same option
   const auto xml_mapping_built = built("decode: { xml: { arrays: [Item, OBX], xmlns: { soap: \"http://s/\" } } }\n");
   const auto& xml_mapping = dynamic_cast<const xml::XmlCodec&>(*xml_mapping_built);
   CHECK(xml_mapping.options().arrays == std::vector<std::string>{"Item", "OBX"});
-  CHECK(xml_mapping.options().namespaces == std::vector<std::pair<std::string, std::string>>{{"xmlns:soap", "http://s/"}});
+  CHECK(xml_mapping.options().namespaces ==
+        std::vector<std::pair<std::string, std::string>>{{"xmlns:soap", "http://s/"}});
 }
 
 TEST_CASE("codec names: mistakes are reported at the name's file:line:col", "[codec][config]") {
@@ -125,7 +126,8 @@ TEST_CASE("lua codec literals: first arguments of the named calls, outside comme
       "-- qiao.codec.decode(\"commented:out\", body)\n"
       "--[[ qiao.codec.encode('block:comment', v) ]]\n"
       "local s = 'qiao.codec.encode(\"in:a:string\", v)'\n"
-      "return qiao.codec.encode( 'hl7v2:charset=GBK' , v), iso8583.response(\"iso8583:cup\", v), x.qiao.codec.decode('no')\n"
+      "return qiao.codec.encode( 'hl7v2:charset=GBK' , v), iso8583.response(\"iso8583:cup\", v), "
+      "x.qiao.codec.decode('no')\n"
       "local computed = qiao.codec.decode(name, body)\n";
   const std::vector<std::string> callees{"qiao.codec.decode", "qiao.codec.encode", "iso8583.response"};
   const auto found = find_codec_literals(chunk, callees);
