@@ -40,9 +40,14 @@ int command_describe() {
   for (const auto& [name, kind] : plugins.endpoints.all()) {
     std::cout << describe_schema("endpoint " + name + ": " + std::string(kind->description()), kind->schema()) << "\n";
   }
+  for (const auto& [name, kind] : plugins.codecs.all()) {
+    std::string title = "codec " + name + ": " + std::string(kind->description());
+    if (!kind->argument_key().empty())
+      title += " (" + name + ":VALUE sets " + std::string(kind->argument_key()) + ")";
+    std::cout << describe_schema(title, kind->schema()) << "\n";
+  }
   for (const auto& [name, kind] : plugins.steps.all()) std::cout << "step " << name << ": " << kind->description() << "\n";
   std::cout << "\n";
-  for (const auto& [name, kind] : plugins.codecs.all()) std::cout << "codec " << name << ": " << kind->description() << "\n";
   for (const auto& [name, library] : plugins.lua_libraries.all()) {
     std::cout << "lua library " << name << ": " << library->description() << "\n";
   }

@@ -5,20 +5,14 @@
 #include "app/commands.hpp"
 #include "app/plugins.hpp"
 #include "core/codec.hpp"
+#include "core/codec_name.hpp"
 
 namespace qiao {
 
 namespace {
 
-Expected<std::shared_ptr<const Codec>> find_codec(const std::string& spec) {
-  const auto colon = spec.find(':');
-  const std::string kind_name = spec.substr(0, colon);
-  const CodecKind* kind = all_plugins().codecs.find(kind_name);
-  if (!kind) {
-    return make_error(ErrorKind::config, "unknown codec '" + kind_name + "' (known: " + all_plugins().codecs.names_joined() + ")");
-  }
-  return kind->create(colon == std::string::npos ? std::string_view() : std::string_view(spec).substr(colon + 1),
-                      std::filesystem::current_path().string());
+Expected<std::shared_ptr<const Codec>> find_codec(const std::string& name) {
+  return build_codec(all_plugins().codecs, name, std::filesystem::current_path().string());
 }
 
 Expected<std::string> from_hex(const std::string& text) {

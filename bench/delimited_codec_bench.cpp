@@ -27,12 +27,12 @@ qiao::delimited::Options must(qiao::Expected<qiao::delimited::Options> o) {
 }
 
 const qiao::delimited::Options& bank_options() {
-  static const auto o = must(qiao::delimited::parse_argument("config/layouts/bank-statement.yaml", QIAO_SOURCE_DIR));
+  static const auto o = must(qiao::delimited::load_layout(QIAO_SOURCE_DIR "/config/layouts/bank-statement.yaml"));
   return o;
 }
 
 const qiao::delimited::Options& csv_options() {
-  static const auto o = must(qiao::delimited::parse_argument("header=true", ""));
+  static const qiao::delimited::Options o{.header = true};
   return o;
 }
 

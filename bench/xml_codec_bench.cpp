@@ -86,12 +86,13 @@ const Body& registration() {
 }
 
 const Body& lab_report() {
-  static const Body body{qiao::make_buffer(lab_report_xml()), *qiao::xml::parse_options("arrays=Item")};
+  static const Body body{qiao::make_buffer(lab_report_xml()), qiao::xml::Options{.arrays = {"Item"}}};
   return body;
 }
 
 const Body& soap_nested() {
-  static const Body body{qiao::make_buffer(soap_nested_xml()), *qiao::xml::parse_options("nested=GetLabReportResult,arrays=Item")};
+  static const Body body{qiao::make_buffer(soap_nested_xml()),
+                         qiao::xml::Options{.arrays = {"Item"}, .nested = {"GetLabReportResult"}}};
   return body;
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/config/schema.hpp"
 #include "core/error.hpp"
 #include "core/value.hpp"
 
@@ -25,16 +26,22 @@ class Codec {
   virtual const ProtocolAnswers* answers() const { return nullptr; }
 };
 
-// A registered codec family, e.g. "json", or "iso8583" whose argument names a spec file.
+// A registered codec family, e.g. "json", or "iso8583" whose `spec` option names a dialect.
+// Flows name a codec as core/codec_name.hpp describes; both of its forms reach create() as one
+// mapping, checked against schema().
 class CodecKind {
  public:
   virtual ~CodecKind() = default;
   virtual std::string_view name() const = 0;
   virtual std::string_view description() const = 0;
-  // `argument` is what follows the colon in "iso8583:config/cup.yaml" (empty if none);
-  // `base_dir` is the directory relative paths in it are resolved against.
-  virtual Expected<std::shared_ptr<const Codec>> create(std::string_view argument,
-                                                       std::string_view base_dir) const = 0;
+  // The options, for the load's checks and for `qiao check --describe`.
+  virtual Schema schema() const = 0;
+  // The option a bare argument sets, e.g. "spec" for "iso8583:cup"; empty when there is none.
+  virtual std::string_view argument_key() const { return {}; }
+  // `options` has passed schema() (known keys, types). The kind checks the values and reads its
+  // files (relative paths against `base_dir`), reporting each problem to options.diagnostics()
+  // at the option's location. Null when anything was wrong.
+  virtual std::shared_ptr<const Codec> create(const ConfigReader& options, std::string_view base_dir) const = 0;
 };
 
 }  // namespace qiao

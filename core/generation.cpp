@@ -5,8 +5,10 @@
 #include <filesystem>
 #include <map>
 
+#include "core/codec_name.hpp"
 #include "core/config/schema.hpp"
 #include "core/flow/flow_builder.hpp"
+#include "core/lua/lua_codec_literals.hpp"
 #include "core/metrics.hpp"
 #include "core/net/descriptor_budget.hpp"
 #include "core/worker.hpp"
@@ -25,6 +27,8 @@ constexpr ConfigKey flow_keys[] = {
      "key (Lua expression) and ttl: a repeated key gets the first answer again without running the flow"},
     {"journal", KeyType::any, "",
      "full, metadata or none (what the journal keeps of each message), or { level, keys }; default journal.level"},
+    {"codecs", KeyType::strings, "",
+     "codec names the flow's Lua computes rather than writes literally, e.g. [\"iso8583:cup\"]: built at load"},
 };
 
 constexpr ConfigKey endpoint_common_keys[] = {
@@ -32,7 +36,8 @@ constexpr ConfigKey endpoint_common_keys[] = {
     {"connect_timeout", KeyType::duration, "5s", "longest a connection attempt may take"},
     {"pool", KeyType::integer, "16", "connections per worker thread"},
     {"max_in_flight", KeyType::integer, "8", "queued deliveries (send) under way at once; one per order key"},
-    {"codec", KeyType::string, "", "codec for requests and replies (the kind's default when absent)"},
+    {"codec", KeyType::any, "",
+     "codec for requests and replies, \"kind:options\" or { kind: { options } } (the kind's default when absent)"},
 };
 
 bool valid_identifier(const std::string& id) {
@@ -46,13 +51,26 @@ bool valid_identifier(const std::string& id) {
 class GenerationBuilder final : public FlowBuilder {
  public:
   GenerationBuilder(const Plugins& plugins, Generation& generation, Diagnostics& diag)
-      : plugins_(plugins), gen_(generation), diag_(diag) {}
+      : plugins_(plugins), gen_(generation), diag_(diag) {
+    lua_codec_callees_ = {"qiao.codec.decode", "qiao.codec.encode"};
+    for (const auto& [name, library] : plugins.lua_libraries.all())
+      for (std::string_view function : library->codec_functions())
+        lua_codec_callees_.push_back(name + "." + std::string(function));
+    // qiao.json.decode and encode use it, and an encode: left out falls back to it.
+    if (plugins.codecs.find("json")) (void)named_codec("json", Location{});
+  }
 
   Diagnostics& diagnostics() override { return diag_; }
   const std::string& flow_id() const override { return flow_id_; }
 
   LuaChunkId lua(const ConfigNode& code, LuaChunkKind kind) override {
-    return gen_.lua_program_.add(code, kind, diag_);
+    const LuaChunkId id = gen_.lua_program_.add(code, kind, diag_);
+    const LuaChunk& chunk = gen_.lua_program_.chunks()[id.index];
+    for (const LuaCodecLiteral& literal : find_codec_literals(chunk, lua_codec_callees_)) {
+      auto where = std::make_shared<const std::string>(chunk.file);
+      (void)named_codec(literal.name, Location{std::move(where), literal.line, literal.column});
+    }
+    return id;
   }
 
   const EndpointSpec* endpoint(const ConfigNode& name) override {
@@ -68,12 +86,17 @@ class GenerationBuilder final : public FlowBuilder {
   }
 
   std::shared_ptr<const Codec> codec(const ConfigNode& name) override {
-    auto codec = gen_.codec(name.scalar());
-    if (!codec) {
-      diag_.error(name.location(), codec.error().message);
-      return nullptr;
-    }
-    return *codec;
+    if (!name.is_scalar()) return build_codec(plugins_.codecs, name, gen_.config_.base_dir, diag_);
+    const std::string text = name.scalar();
+    if (auto it = gen_.codecs_.find(text); it != gen_.codecs_.end()) return it->second;
+    auto codec = build_codec(plugins_.codecs, name, gen_.config_.base_dir, diag_);
+    if (codec) gen_.codecs_.emplace(text, codec);
+    return codec;
+  }
+
+  // A name written outside YAML's own nodes: a Lua literal, a kind's default.
+  std::shared_ptr<const Codec> named_codec(const std::string& text, const Location& where) {
+    return codec(ConfigNode::scalar_at(text, where));
   }
 
   Steps steps(const ConfigNode& list) override {
@@ -154,6 +177,10 @@ class GenerationBuilder final : public FlowBuilder {
       }
     }
     if (auto source = reader.node("source")) parse_source(*flow, *source);
+    if (auto codecs = reader.node("codecs")) {
+      for (const ConfigNode& name : codecs->is_sequence() ? codecs->items() : std::vector<ConfigNode>{*codecs})
+        (void)codec(name);
+    }
     if (auto idempotency = reader.node("idempotency")) flow->idempotency = parse_idempotency(*idempotency, *this);
     flow->journal.level = gen_.config_.journal_level;
     if (auto journal = reader.node("journal")) flow->journal = parse_journal(*journal, gen_.config_.journal_level, *this);
@@ -234,17 +261,16 @@ class GenerationBuilder final : public FlowBuilder {
     if (auto codec_node = reader.node("codec")) {
       common.codec = codec(*codec_node);
     } else {
-      auto c = gen_.codec(kind->default_codec());
-      if (c) common.codec = *c;
-      else diag_.error(name_node.location(), c.error().message);
+      common.codec = named_codec(std::string(kind->default_codec()), name_node.location());
     }
     if (auto spec = kind->parse(kind_config, std::move(common), diag_)) gen_.endpoint_specs_.emplace(name, std::move(spec));
   }
 
   void parse_source(Flow& flow, const ConfigNode& source) {
     std::vector<ConfigKey> schema{
-        {"decode", KeyType::string, "", "codec for incoming messages; absent: the body is the raw text"},
-        {"encode", KeyType::string, "", "codec for replies; default: the decode codec, else json"},
+        {"decode", KeyType::any, "",
+         "codec for incoming messages, \"kind:options\" or { kind: { options } }; absent: the body is the raw text"},
+        {"encode", KeyType::any, "", "codec for replies, as decode; default: the decode codec, else json"},
         {"accept", KeyType::any, "reply",
          "reply: answer after the flow ran; stored (or { mode: stored, order_by, retry, max_in_flight }): answer "
          "once the message is stored, run the flow from its queue"},
@@ -262,7 +288,9 @@ class GenerationBuilder final : public FlowBuilder {
       diag_.error(source.location(), "source names no kind (one of: " + plugins_.sources.names_joined() + ")");
     }
     if (auto decode = reader.node("decode")) {
-      flow.decode_name = decode->scalar();
+      // A mapping such as { hl7v2: { charset: GBK } } is shown by its kind.
+      const auto entries = decode->entries();
+      flow.decode_name = decode->is_scalar() ? decode->scalar() : entries.empty() ? "" : entries.front().first.scalar();
       flow.decode = codec(*decode);
     }
     if (auto accept = reader.node("accept")) flow.accept_stored = parse_accept(*accept, *this);
@@ -270,9 +298,8 @@ class GenerationBuilder final : public FlowBuilder {
       flow.encode = codec(*encode);
     } else if (flow.decode) {
       flow.encode = flow.decode;
-    } else {
-      auto json = gen_.codec("json");
-      if (json) flow.encode = *json;
+    } else if (auto json = gen_.codecs_.find("json"); json != gen_.codecs_.end()) {
+      flow.encode = json->second;
     }
   }
 
@@ -281,6 +308,7 @@ class GenerationBuilder final : public FlowBuilder {
   Diagnostics& diag_;
   std::string flow_id_;
   std::map<std::string, Location> flow_ids_;  // every flow id read so far, and where
+  std::vector<std::string> lua_codec_callees_;  // functions whose first argument names a codec
 };
 
 std::shared_ptr<Generation> Generation::build(const Plugins& plugins, const ServerConfig& config, std::uint64_t number,
@@ -348,21 +376,11 @@ LuaWorker& Generation::lua() const {
   return *s.lua;
 }
 
-Expected<std::shared_ptr<const Codec>> Generation::codec(std::string_view spec) const {
-  std::lock_guard lock(codecs_mutex_);
-  if (auto it = codecs_.find(spec); it != codecs_.end()) return it->second;
-  const auto colon = spec.find(':');
-  const std::string_view kind_name = spec.substr(0, colon);
-  const std::string_view argument = colon == std::string_view::npos ? std::string_view() : spec.substr(colon + 1);
-  const CodecKind* kind = plugins_->codecs.find(kind_name);
-  if (!kind) {
-    return make_error(ErrorKind::config, "unknown codec '" + std::string(kind_name) + "' (known: " +
-                                             plugins_->codecs.names_joined() + ")");
-  }
-  auto codec = kind->create(argument, config_.base_dir);
-  if (!codec) return codec;
-  codecs_.emplace(std::string(spec), *codec);
-  return *codec;
+Expected<std::shared_ptr<const Codec>> Generation::codec(std::string_view name) const {
+  if (auto it = codecs_.find(name); it != codecs_.end()) return it->second;
+  return make_error(ErrorKind::config, "codec '" + std::string(name) +
+                                           "' was not built when the flows loaded: write its name as a literal "
+                                           "string in the call, or list it in the flow's codecs:");
 }
 
 }  // namespace qiao

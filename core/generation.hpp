@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +58,9 @@ class Generation {
   void set_worker_count(std::size_t workers);
   Endpoint* endpoint(std::string_view name) const;
   LuaWorker& lua() const;
+  // A codec the load built, by the name written for it ("iso8583:cup"): every name in decode:,
+  // encode:, an endpoint's codec:, a flow's codecs: list and literal in its Lua. Read-only, so
+  // workers share it without a lock; any other name is an error.
   Expected<std::shared_ptr<const Codec>> codec(std::string_view name) const;
 
  private:
@@ -81,8 +83,7 @@ class Generation {
   LuaProgram lua_program_;
   LuaLimits lua_limits_;
 
-  mutable std::mutex codecs_mutex_;
-  mutable std::map<std::string, std::shared_ptr<const Codec>, std::less<>> codecs_;
+  std::map<std::string, std::shared_ptr<const Codec>, std::less<>> codecs_;  // filled by the load only
   mutable std::vector<WorkerSlot> slots_;
 };
 

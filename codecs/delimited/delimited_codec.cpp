@@ -11,11 +11,12 @@ std::string_view DelimitedCodecKind::description() const {
          "or a layout file naming and typing the columns (delimited:config/layouts/bank-statement.yaml)";
 }
 
-Expected<std::shared_ptr<const Codec>> DelimitedCodecKind::create(std::string_view argument,
-                                                                  std::string_view base_dir) const {
-  auto options = parse_argument(argument, base_dir);
-  if (!options) return std::move(options).error();
-  return std::shared_ptr<const Codec>(std::make_shared<const DelimitedCodec>(std::move(*options)));
+Schema DelimitedCodecKind::schema() const { return option_schema(); }
+
+std::shared_ptr<const Codec> DelimitedCodecKind::create(const ConfigReader& options, std::string_view base_dir) const {
+  auto read = read_options(options, base_dir);
+  if (!read) return nullptr;
+  return std::make_shared<const DelimitedCodec>(std::move(*read));
 }
 
 }  // namespace qiao::delimited

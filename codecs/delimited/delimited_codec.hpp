@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,16 +54,16 @@ struct Options {
   std::vector<Column> columns;            // from a layout file; empty: untyped
 };
 
-// The option keys, shared by layout files and inline arguments (which cannot say `columns`),
-// and the keys of one column in a layout file. They are the documentation too.
+// The option keys, shared by layout files and the codec's options (where `layout` names a file
+// to start from), and the keys of one column in a layout file. They are the documentation too.
 Schema option_schema();
 Schema column_schema();
 
-// The codec argument: either a layout file path ("config/layouts/bank.yaml", relative to
-// base_dir) or inline options ("delimiter=|,header=true,charset=GBK"; "layout=PATH" loads a
-// file first and the other options override it). Errors are ErrorKind::config; layout file
-// errors read "file:line:col: delimited: what".
-Expected<Options> parse_argument(std::string_view argument, std::string_view base_dir);
+// The codec's options, checked by option_schema(): a layout file first if `layout` names one
+// (relative to base_dir), then the other options over it. Problems go to reader.diagnostics(),
+// layout file errors as "file:line:col: delimited: what".
+std::optional<Options> read_options(const ConfigReader& reader, std::string_view base_dir);
+// Errors are ErrorKind::config, one "file:line:col: delimited: what" per line.
 Expected<Options> load_layout(const std::string& path);
 
 // Decoded strings longer than this borrow from the message buffer (or the converted copy).
@@ -91,8 +92,9 @@ class DelimitedCodecKind final : public CodecKind {
  public:
   std::string_view name() const override { return "delimited"; }
   std::string_view description() const override;
-  Expected<std::shared_ptr<const Codec>> create(std::string_view argument,
-                                                std::string_view base_dir) const override;
+  Schema schema() const override;
+  std::string_view argument_key() const override { return "layout"; }
+  std::shared_ptr<const Codec> create(const ConfigReader& options, std::string_view base_dir) const override;
 };
 
 }  // namespace qiao::delimited

@@ -1,5 +1,6 @@
-// Options from a layout file (YAML, checked against option_schema/column_schema so mistakes come
-// out as file:line:col) or from an inline argument ("delimiter=|,header=true").
+// Options from a layout file or from the codec's own options ("delimited:delimiter=|,header=true",
+// { delimited: { layout: …, charset: GBK } }), both read through option_schema so mistakes come
+// out as file:line:col.
 
 #include <array>
 #include <filesystem>
@@ -15,7 +16,9 @@ namespace qiao::delimited {
 namespace {
 
 constexpr std::array<ConfigKey, 15> option_keys{{
-    {"layout", KeyType::string, "", "inline only: a layout file to start from (relative to the config directory)"},
+    {"layout", KeyType::string, "",
+     "codec only: a layout file to start from, relative to the config directory (delimited:config/layouts/x.yaml); "
+     "the other options override it"},
     {"delimiter", KeyType::string, ",", "one byte between fields, or comma, pipe, tab, semicolon, space"},
     {"quote", KeyType::string, "\"", "the quote character (RFC 4180), or none"},
     {"escape", KeyType::string, "none", "a character that makes the next byte literal (e.g. \\), or none"},
@@ -29,7 +32,7 @@ constexpr std::array<ConfigKey, 15> option_keys{{
     {"max_size", KeyType::size, "64MiB", "largest input accepted"},
     {"max_records", KeyType::integer, "1000000", "most records accepted (header row not counted)"},
     {"max_fields", KeyType::integer, "1024", "most fields in one record"},
-    {"columns", KeyType::sequence, "", "the columns in order (see column keys); inline: names only, columns=id;name;amount"},
+    {"columns", KeyType::any, "", "the columns in order (see column keys), or names only: columns=id;name;amount"},
 }};
 
 constexpr std::array<ConfigKey, 6> column_keys{{
@@ -72,24 +75,8 @@ std::optional<Terminator> parse_terminator(std::string_view text) {
   return std::nullopt;
 }
 
-std::optional<bool> parse_bool(std::string_view text) {
-  if (text == "true" || text == "yes" || text == "on" || text == "1") return true;
-  if (text == "false" || text == "no" || text == "off" || text == "0") return false;
-  return std::nullopt;
-}
-
-std::optional<std::uint64_t> parse_count(std::string_view text) {
-  if (text.empty() || text.size() > 18) return std::nullopt;
-  std::uint64_t v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  return v;
-}
-
-// Applies one option given as text; returns the problem, or empty.
-std::string apply(Options& options, std::string_view key, std::string_view text) {
+// Applies one single-byte, terminator or charset option; returns the problem, or empty.
+std::string apply_text(Options& options, std::string_view key, std::string_view text) {
   std::string problem;
   if (key == "delimiter" || key == "quote" || key == "escape") {
     auto c = parse_char(key, text, problem);
@@ -104,22 +91,6 @@ std::string apply(Options& options, std::string_view key, std::string_view text)
   } else if (key == "charset") {
     if (!charset_supported(text)) return "charset: " + detail::quoted(text) + " is not a character set iconv knows";
     options.charset = normalize_charset(text);
-  } else if (key == "max_size") {
-    auto v = parse_size(text);
-    if (!v || *v == 0) return "max_size: expected a size such as 16MiB, got " + detail::quoted(text);
-    options.max_size = *v;
-  } else if (key == "max_records" || key == "max_fields") {
-    auto v = parse_count(text);
-    if (!v || *v == 0) return std::string(key) + ": expected a positive whole number, got " + detail::quoted(text);
-    (key == "max_records" ? options.max_records : options.max_fields) = *v;
-  } else {
-    auto b = parse_bool(text);
-    if (!b) return std::string(key) + ": expected true or false, got " + detail::quoted(text);
-    if (key == "header") options.header = *b;
-    else if (key == "trailing_delimiter") options.trailing_delimiter = *b;
-    else if (key == "strict") options.strict = *b;
-    else if (key == "trim") options.trim = *b;
-    else if (key == "skip_empty_lines") options.skip_empty_lines = *b;
   }
   return {};
 }
@@ -195,6 +166,46 @@ std::string name_columns(Options& options, std::string_view names) {
   return {};
 }
 
+void apply_options(const ConfigReader& reader, Options& options, const std::string& what, bool layout_file) {
+  Diagnostics& diag = reader.diagnostics();
+  const std::size_t errors_before = diag.errors().size();
+  for (const auto& [key_node, value] : reader.mapping().entries()) {
+    const std::string key = key_node.scalar();
+    if (key == "layout") {
+      if (layout_file)
+        diag.error(key_node.location(), what + ": layout is an inline option; a layout file cannot name another");
+    } else if (key == "columns") {
+      if (value.is_sequence()) read_columns(value, options, diag);
+      else if (std::string problem = name_columns(options, value.scalar()); !problem.empty())
+        diag.error(value.location(), what + ": " + problem);
+    } else if (key == "max_size") {
+      options.max_size = reader.size(key);
+      if (options.max_size == 0) diag.error(value.location(), what + ": max_size must be more than 0");
+    } else if (key == "max_records" || key == "max_fields") {
+      const std::int64_t v = reader.integer(key);
+      if (v <= 0) diag.error(value.location(), what + ": " + key + " must be more than 0");
+      (key == "max_records" ? options.max_records : options.max_fields) = static_cast<std::uint64_t>(v > 0 ? v : 1);
+    } else if (key == "header") {
+      options.header = reader.boolean(key);
+    } else if (key == "trailing_delimiter") {
+      options.trailing_delimiter = reader.boolean(key);
+    } else if (key == "strict") {
+      options.strict = reader.boolean(key);
+    } else if (key == "trim") {
+      options.trim = reader.boolean(key);
+    } else if (key == "skip_empty_lines") {
+      options.skip_empty_lines = reader.boolean(key);
+    } else if (value.is_scalar()) {
+      // delimiter, quote, escape, terminator, charset; the reader reported unknown keys already.
+      if (std::string problem = apply_text(options, key, value.scalar()); !problem.empty())
+        diag.error(value.location(), what + ": " + problem);
+    }
+  }
+  // Options that each failed leave nothing coherent to check together.
+  if (std::string problem = check(options); diag.errors().size() == errors_before && !problem.empty())
+    diag.error(reader.mapping().location(), what + ": " + problem);
+}
+
 }  // namespace
 
 Schema option_schema() { return Schema(option_keys); }
@@ -206,33 +217,7 @@ Expected<Options> load_layout(const std::string& path) {
   Diagnostics diag;
   ConfigReader reader(*root, option_schema(), diag, "delimited");
   Options options;
-  for (const auto& [key_node, value] : root->is_map() ? root->entries() : std::vector<std::pair<ConfigNode, ConfigNode>>{}) {
-    const std::string key = key_node.scalar();
-    if (key == "layout") {
-      diag.error(key_node.location(), "delimited: layout is an inline option; a layout file cannot name another");
-    } else if (key == "columns") {
-      if (value.is_sequence()) read_columns(value, options, diag);
-    } else if (key == "max_size") {
-      options.max_size = reader.size(key);
-      if (options.max_size == 0) diag.error(value.location(), "delimited: max_size must be more than 0");
-    } else if (key == "max_records" || key == "max_fields") {
-      const std::int64_t v = reader.integer(key);
-      if (v <= 0) diag.error(value.location(), "delimited: " + key + " must be more than 0");
-      (key == "max_records" ? options.max_records : options.max_fields) = static_cast<std::uint64_t>(v > 0 ? v : 1);
-    } else if (key == "header" || key == "trailing_delimiter" || key == "strict" || key == "trim" ||
-               key == "skip_empty_lines") {
-      (void)apply(options, key, reader.boolean(key) ? "true" : "false");
-    } else if (value.is_scalar()) {
-      // delimiter, quote, escape, terminator, charset; unknown keys and non-scalars were reported
-      // by the reader already.
-      bool known = false;
-      for (const auto& k : option_keys) known = known || k.name == key;
-      if (!known) continue;
-      if (std::string problem = apply(options, key, value.scalar()); !problem.empty())
-        diag.error(value.location(), "delimited: " + problem);
-    }
-  }
-  if (std::string problem = check(options); diag.ok() && !problem.empty()) diag.error(root->location(), "delimited: " + problem);
+  apply_options(reader, options, "delimited", true);
   if (!diag.ok()) {
     std::string text = diag.text();
     while (!text.empty() && text.back() == '\n') text.pop_back();
@@ -241,48 +226,19 @@ Expected<Options> load_layout(const std::string& path) {
   return options;
 }
 
-Expected<Options> parse_argument(std::string_view argument, std::string_view base_dir) {
-  if (argument.empty()) return Options{};
-  if (argument.find('=') == std::string_view::npos) return load_layout(resolve(base_dir, argument));
-
-  std::vector<std::pair<std::string_view, std::string_view>> pairs;
-  std::optional<std::string_view> layout;
-  std::optional<std::string_view> inline_columns;
-  for (std::size_t start = 0; start <= argument.size();) {
-    std::size_t end = argument.find(',', start);
-    if (end == std::string_view::npos) end = argument.size();
-    const std::string_view item = argument.substr(start, end - start);
-    start = end + 1;
-    if (item.empty()) continue;
-    const std::size_t eq = item.find('=');
-    if (eq == std::string_view::npos)
-      return config_error("delimited: option " + detail::quoted(item) + " has no value (write key=value)");
-    const std::string_view key = item.substr(0, eq);
-    bool known = false;
-    for (const auto& k : option_keys) known = known || k.name == key;
-    if (!known) {
-      std::string names;
-      for (const auto& k : option_keys) names += (names.empty() ? "" : ", ") + std::string(k.name);
-      return config_error("delimited: unknown option " + detail::quoted(key) + " (known: " + names + ")");
-    }
-    if (key == "layout") layout = item.substr(eq + 1);
-    else if (key == "columns") inline_columns = item.substr(eq + 1);
-    else pairs.emplace_back(key, item.substr(eq + 1));
-  }
+std::optional<Options> read_options(const ConfigReader& reader, std::string_view base_dir) {
   Options options;
-  if (layout) {
-    auto loaded = load_layout(resolve(base_dir, *layout));
-    if (!loaded) return loaded;
+  if (auto layout = reader.node("layout")) {
+    auto loaded = load_layout(resolve(base_dir, reader.string("layout")));
+    if (!loaded) {
+      reader.diagnostics().error(layout->location(), "codec delimited: " + loaded.error().message);
+      return std::nullopt;
+    }
     options = std::move(*loaded);
   }
-  for (const auto& [key, text] : pairs) {
-    if (std::string problem = apply(options, key, text); !problem.empty()) return config_error("delimited: " + problem);
-  }
-  if (inline_columns) {
-    if (std::string problem = name_columns(options, *inline_columns); !problem.empty())
-      return config_error("delimited: " + problem);
-  }
-  if (std::string problem = check(options); !problem.empty()) return config_error("delimited: " + problem);
+  const std::size_t errors_before = reader.diagnostics().errors().size();
+  apply_options(reader, options, "codec delimited", false);
+  if (reader.diagnostics().errors().size() != errors_before) return std::nullopt;
   return options;
 }
 

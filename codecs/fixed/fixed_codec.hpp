@@ -127,8 +127,9 @@ class FixedCodecKind final : public CodecKind {
  public:
   std::string_view name() const override { return "fixed"; }
   std::string_view description() const override;
-  Expected<std::shared_ptr<const Codec>> create(std::string_view argument,
-                                                std::string_view base_dir) const override;
+  Schema schema() const override;
+  std::string_view argument_key() const override { return "layout"; }
+  std::shared_ptr<const Codec> create(const ConfigReader& options, std::string_view base_dir) const override;
 };
 
 }  // namespace qiao::fixed

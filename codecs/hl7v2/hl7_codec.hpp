@@ -14,7 +14,7 @@
 
 namespace qiao::hl7 {
 
-// Codec options, written after the colon: "hl7v2:charset=GBK,line_endings=any,max_size=2097152".
+// Codec options ("hl7v2:charset=GBK,line_endings=any,max_size=2MiB"; the schema is in hl7_codec_kind.cpp).
 struct Options {
   // Used when MSH-18 is empty: the charset of the bytes on decode and of the output on encode.
   // Canonical spelling (normalize_charset); empty means UTF-8.
@@ -24,9 +24,6 @@ struct Options {
   std::size_t max_size = 4 * 1024 * 1024;  // bytes of one message or batch
   std::size_t max_segments = 10000;        // segments in one message or batch
 };
-
-// Parses "charset=GBK,line_endings=any,max_size=…,max_segments=…"; unknown keys are config errors.
-Expected<Options> parse_options(std::string_view argument);
 
 // Decode errors are ErrorKind::bad_input (too_large for the limits), "hl7v2: …" naming the byte
 // offset and, where there is one, the segment and field.
@@ -55,8 +52,8 @@ class Hl7CodecKind final : public CodecKind {
  public:
   std::string_view name() const override { return "hl7v2"; }
   std::string_view description() const override;
-  Expected<std::shared_ptr<const Codec>> create(std::string_view argument,
-                                                std::string_view base_dir) const override;
+  Schema schema() const override;
+  std::shared_ptr<const Codec> create(const ConfigReader& options, std::string_view base_dir) const override;
 };
 
 // ---- pieces shared by the decoder, the encoder and the path helpers ----

@@ -17,7 +17,7 @@ namespace qiao::hl7xml {
 // Decoded strings longer than this borrow from the decoder's copy of the document.
 inline constexpr std::size_t borrow_above = 15;
 
-// The typed form of the argument after "hl7v2-xml:", e.g. "encoding=GBK,indent=2".
+// The codec's options, e.g. "hl7v2-xml:encoding=GBK,indent=2" (the schema is in hl7_xml_codec_kind.cpp).
 struct Options {
   // Decode: the charset of a document that declares none. Encode: the charset written and
   // declared. Empty means UTF-8. Never MSH-18: that names the ER7 bytes' charset, not the XML's.
@@ -34,9 +34,6 @@ struct Options {
 
 // Upper bound for indent=.
 inline constexpr std::size_t max_indent = 8;
-
-// Parses the codec argument. Errors are ErrorKind::config naming the bad option.
-Expected<Options> parse_options(std::string_view argument);
 
 // Errors are ErrorKind::bad_input ("hl7v2-xml: <what> at line L, column C"), too_large for the
 // limits. The Value equals what hl7::decode gives for the ER7 form of the same message.
@@ -62,8 +59,8 @@ class Hl7XmlCodecKind final : public CodecKind {
  public:
   std::string_view name() const override { return "hl7v2-xml"; }
   std::string_view description() const override;
-  Expected<std::shared_ptr<const Codec>> create(std::string_view argument,
-                                                std::string_view base_dir) const override;
+  Schema schema() const override;
+  std::shared_ptr<const Codec> create(const ConfigReader& options, std::string_view base_dir) const override;
 };
 
 }  // namespace qiao::hl7xml

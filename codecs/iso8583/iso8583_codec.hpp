@@ -61,7 +61,9 @@ class Iso8583CodecKind final : public CodecKind {
  public:
   std::string_view name() const override { return "iso8583"; }
   std::string_view description() const override;
-  Expected<std::shared_ptr<const Codec>> create(std::string_view argument, std::string_view base_dir) const override;
+  Schema schema() const override;
+  std::string_view argument_key() const override { return "spec"; }
+  std::shared_ptr<const Codec> create(const ConfigReader& options, std::string_view base_dir) const override;
 };
 
 }  // namespace qiao::iso8583

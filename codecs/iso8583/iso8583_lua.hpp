@@ -17,6 +17,7 @@ class Iso8583LuaLibrary final : public LuaLibrary {
   std::string_view name() const override { return "iso8583"; }
   std::string_view description() const override;
   void open(lua_State* L) const override;
+  std::vector<std::string_view> codec_functions() const override { return {"response", "mac_input"}; }
 };
 
 }  // namespace qiao::iso8583

@@ -38,8 +38,8 @@ class JsonCodecKind final : public CodecKind {
  public:
   std::string_view name() const override { return "json"; }
   std::string_view description() const override;
-  Expected<std::shared_ptr<const Codec>> create(std::string_view argument,
-                                                std::string_view base_dir) const override;
+  Schema schema() const override;
+  std::shared_ptr<const Codec> create(const ConfigReader& options, std::string_view base_dir) const override;
 };
 
 }  // namespace qiao::json

@@ -18,8 +18,8 @@ namespace qiao::xml {
 // Decoded strings longer than this borrow from the decoder's copy of the message (see json).
 inline constexpr std::size_t borrow_above = 15;
 
-// The typed form of the argument after "xml:", e.g.
-// "root=Request,arrays=Item,OBX,nested=ResultXml,encoding=GBK".
+// The codec's options, e.g. "xml:root=Request,arrays=Item,OBX,nested=ResultXml,encoding=GBK"
+// (the schema is in xml_codec_kind.cpp).
 struct Options {
   // Encode: the root element when the Value is not already { Root = { … } }.
   std::string root;
@@ -46,9 +46,6 @@ struct Options {
 // Upper bound for max_depth: decoding and encoding recurse once per level.
 inline constexpr std::size_t max_depth_limit = 1000;
 
-// Parses the codec argument. Errors are ErrorKind::config naming the bad option.
-Expected<Options> parse_options(std::string_view argument);
-
 // Errors are ErrorKind::bad_input ("xml: <what> at line L, column C") or too_large.
 Expected<Value> decode(const Buffer& bytes, const Options& options = {});
 
@@ -61,6 +58,7 @@ class XmlCodec final : public Codec {
   std::string_view content_type() const override { return content_type_; }
   Expected<Value> decode(const Buffer& bytes) const override;
   Expected<std::string> encode(const Value& value) const override;
+  const Options& options() const { return options_; }
 
  private:
   Options options_;
@@ -71,8 +69,8 @@ class XmlCodecKind final : public CodecKind {
  public:
   std::string_view name() const override { return "xml"; }
   std::string_view description() const override;
-  Expected<std::shared_ptr<const Codec>> create(std::string_view argument,
-                                                std::string_view base_dir) const override;
+  Schema schema() const override;
+  std::shared_ptr<const Codec> create(const ConfigReader& options, std::string_view base_dir) const override;
 };
 
 }  // namespace qiao::xml

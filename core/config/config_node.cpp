@@ -14,7 +14,16 @@ struct ConfigNode::Impl {
   YAML::Node node;
   std::shared_ptr<const std::string> file;
   std::shared_ptr<const std::string> text;  // the whole file, to find where block scalars start
+  std::optional<Location> made_at;          // set for nodes made in code, which have no mark
 };
+
+namespace {
+
+std::string labelled(std::string_view what, const std::string& message) {
+  return what.empty() ? message : std::string(what) + ": " + message;
+}
+
+}  // namespace
 
 ConfigNode::ConfigNode() : impl_(std::make_shared<Impl>()) {}
 ConfigNode::~ConfigNode() = default;
@@ -33,6 +42,22 @@ Expected<ConfigNode> ConfigNode::parse(std::string_view text, const std::string&
     return make_error(ErrorKind::config, where.str() + ": yaml: " + e.msg);
   }
   return ConfigNode(std::move(impl));
+}
+
+ConfigNode ConfigNode::scalar_at(const std::string& text, const Location& at) {
+  return ConfigNode(std::make_shared<Impl>(Impl{YAML::Node(text), at.file, nullptr, at}));
+}
+
+ConfigNode ConfigNode::sequence_at(const std::vector<ConfigNode>& items, const Location& at) {
+  YAML::Node node(YAML::NodeType::Sequence);
+  for (const ConfigNode& item : items) node.push_back(item.impl_->node);
+  return ConfigNode(std::make_shared<Impl>(Impl{node, at.file, nullptr, at}));
+}
+
+ConfigNode ConfigNode::mapping_at(const std::vector<std::pair<std::string, ConfigNode>>& entries, const Location& at) {
+  YAML::Node node(YAML::NodeType::Map);
+  for (const auto& [key, value] : entries) node[key] = value.impl_->node;
+  return ConfigNode(std::make_shared<Impl>(Impl{node, at.file, nullptr, at}));
 }
 
 Expected<ConfigNode> ConfigNode::load_file(const std::string& path) {
@@ -56,6 +81,7 @@ std::string_view ConfigNode::kind_name() const {
 }
 
 Location ConfigNode::location() const {
+  if (impl_->made_at) return *impl_->made_at;
   const YAML::Mark mark = impl_->node.Mark();
   if (mark.is_null()) return Location{impl_->file, 0, 0};
   return Location{impl_->file, mark.line + 1, mark.column + 1};
@@ -72,6 +98,7 @@ std::string ConfigNode::scalar() const { return expand_environment(raw_scalar())
 
 int ConfigNode::content_line() const {
   const YAML::Mark mark = impl_->node.Mark();
+  if (impl_->made_at) return impl_->made_at->line;
   if (mark.is_null() || !impl_->text) return 0;
   const std::string& text = *impl_->text;
   std::size_t pos = static_cast<std::size_t>(mark.pos);
@@ -86,7 +113,7 @@ std::optional<ConfigNode> ConfigNode::get(std::string_view key) const {
   if (!is_map()) return std::nullopt;
   for (auto it = impl_->node.begin(); it != impl_->node.end(); ++it) {
     if (it->first.IsScalar() && it->first.Scalar() == key) {
-      return ConfigNode(std::make_shared<Impl>(Impl{it->second, impl_->file, impl_->text}));
+      return ConfigNode(std::make_shared<Impl>(Impl{it->second, impl_->file, impl_->text, impl_->made_at}));
     }
   }
   return std::nullopt;
@@ -96,8 +123,8 @@ std::vector<std::pair<ConfigNode, ConfigNode>> ConfigNode::entries() const {
   std::vector<std::pair<ConfigNode, ConfigNode>> out;
   if (!is_map()) return out;
   for (auto it = impl_->node.begin(); it != impl_->node.end(); ++it) {
-    out.emplace_back(ConfigNode(std::make_shared<Impl>(Impl{it->first, impl_->file, impl_->text})),
-                     ConfigNode(std::make_shared<Impl>(Impl{it->second, impl_->file, impl_->text})));
+    out.emplace_back(ConfigNode(std::make_shared<Impl>(Impl{it->first, impl_->file, impl_->text, impl_->made_at})),
+                     ConfigNode(std::make_shared<Impl>(Impl{it->second, impl_->file, impl_->text, impl_->made_at})));
   }
   return out;
 }
@@ -105,54 +132,54 @@ std::vector<std::pair<ConfigNode, ConfigNode>> ConfigNode::entries() const {
 std::vector<ConfigNode> ConfigNode::items() const {
   std::vector<ConfigNode> out;
   if (!is_sequence()) return out;
-  for (const auto& item : impl_->node) out.push_back(ConfigNode(std::make_shared<Impl>(Impl{item, impl_->file, impl_->text})));
+  for (const auto& item : impl_->node) out.push_back(ConfigNode(std::make_shared<Impl>(Impl{item, impl_->file, impl_->text, impl_->made_at})));
   return out;
 }
 
-std::optional<std::int64_t> ConfigNode::to_int(Diagnostics& diag) const {
+std::optional<std::int64_t> ConfigNode::to_int(Diagnostics& diag, std::string_view what) const {
   const std::string s = scalar();
   std::int64_t v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (!is_scalar() || ec != std::errc() || end != s.data() + s.size()) {
-    diag.error(location(), "expected an integer, found '" + s + "'");
+    diag.error(location(), labelled(what, "expected an integer, found '" + s + "'"));
     return std::nullopt;
   }
   return v;
 }
 
-std::optional<bool> ConfigNode::to_bool(Diagnostics& diag) const {
+std::optional<bool> ConfigNode::to_bool(Diagnostics& diag, std::string_view what) const {
   const std::string s = scalar();
   if (s == "true" || s == "yes" || s == "on") return true;
   if (s == "false" || s == "no" || s == "off") return false;
-  diag.error(location(), "expected true or false, found '" + s + "'");
+  diag.error(location(), labelled(what, "expected true or false, found '" + s + "'"));
   return std::nullopt;
 }
 
-std::optional<std::chrono::milliseconds> ConfigNode::to_duration(Diagnostics& diag) const {
+std::optional<std::chrono::milliseconds> ConfigNode::to_duration(Diagnostics& diag, std::string_view what) const {
   auto d = is_scalar() ? parse_duration(scalar()) : std::nullopt;
-  if (!d) diag.error(location(), "expected a duration such as 500ms, 5s, 2m, 1h or 30d, found '" + scalar() + "'");
+  if (!d) diag.error(location(), labelled(what, "expected a duration such as 500ms, 5s, 2m, 1h or 30d, found '" + scalar() + "'"));
   return d;
 }
 
-std::optional<std::uint64_t> ConfigNode::to_size(Diagnostics& diag) const {
+std::optional<std::uint64_t> ConfigNode::to_size(Diagnostics& diag, std::string_view what) const {
   auto n = is_scalar() ? parse_size(scalar()) : std::nullopt;
-  if (!n) diag.error(location(), "expected a size such as 8192, 64KiB or 1MiB, found '" + scalar() + "'");
+  if (!n) diag.error(location(), labelled(what, "expected a size such as 8192, 64KiB or 1MiB, found '" + scalar() + "'"));
   return n;
 }
 
-std::optional<std::vector<std::string>> ConfigNode::to_strings(Diagnostics& diag) const {
+std::optional<std::vector<std::string>> ConfigNode::to_strings(Diagnostics& diag, std::string_view what) const {
   std::vector<std::string> out;
   if (is_scalar()) {
     out.push_back(scalar());
     return out;
   }
   if (!is_sequence()) {
-    diag.error(location(), "expected a string or a list of strings");
+    diag.error(location(), labelled(what, "expected a string or a list of strings"));
     return std::nullopt;
   }
   for (const auto& item : items()) {
     if (!item.is_scalar()) {
-      diag.error(item.location(), "expected a string");
+      diag.error(item.location(), labelled(what, "expected a string"));
       return std::nullopt;
     }
     out.push_back(item.scalar());

@@ -28,6 +28,11 @@ class ConfigNode {
   // Errors come back as "file:line:col: yaml: what" in a config-kind Error.
   static Expected<ConfigNode> load_file(const std::string& path);
   static Expected<ConfigNode> parse(std::string_view text, const std::string& file_label);
+  // Nodes made in code rather than read from a file (the options of a codec written as
+  // "hl7v2:charset=GBK"): each reports `at`, where the text they came from was written.
+  static ConfigNode scalar_at(const std::string& text, const Location& at);
+  static ConfigNode sequence_at(const std::vector<ConfigNode>& items, const Location& at);
+  static ConfigNode mapping_at(const std::vector<std::pair<std::string, ConfigNode>>& entries, const Location& at);
 
   bool is_map() const;
   bool is_sequence() const;
@@ -50,11 +55,14 @@ class ConfigNode {
   std::vector<std::pair<ConfigNode, ConfigNode>> entries() const;
   std::vector<ConfigNode> items() const;
 
-  std::optional<std::int64_t> to_int(Diagnostics& diag) const;
-  std::optional<bool> to_bool(Diagnostics& diag) const;
-  std::optional<std::chrono::milliseconds> to_duration(Diagnostics& diag) const;
-  std::optional<std::uint64_t> to_size(Diagnostics& diag) const;
-  std::optional<std::vector<std::string>> to_strings(Diagnostics& diag) const;  // a scalar or a list
+  // `what` (e.g. "pool"), when given, begins the error text: a made node's location is its whole
+  // codec name, so the key must say which option was wrong.
+  std::optional<std::int64_t> to_int(Diagnostics& diag, std::string_view what = {}) const;
+  std::optional<bool> to_bool(Diagnostics& diag, std::string_view what = {}) const;
+  std::optional<std::chrono::milliseconds> to_duration(Diagnostics& diag, std::string_view what = {}) const;
+  std::optional<std::uint64_t> to_size(Diagnostics& diag, std::string_view what = {}) const;
+  // A scalar or a list.
+  std::optional<std::vector<std::string>> to_strings(Diagnostics& diag, std::string_view what = {}) const;
   // Plain data (for literal bodies, headers): scalars become int, real, bool, null or string.
   Value to_value() const;
 

@@ -21,21 +21,25 @@ std::string_view key_type_name(KeyType t) {
 
 namespace {
 
-void check_type(const ConfigNode& value, const ConfigKey& key, Diagnostics& diag) {
+void check_type(const ConfigNode& value, const ConfigKey& key, Diagnostics& diag, std::string_view what) {
+  const std::string label = std::string(what) + ": " + std::string(key.name);
+  const auto expected = [&](const char* shape) {
+    diag.error(value.location(), label + ": expected " + shape + ", found a " + std::string(value.kind_name()));
+  };
   switch (key.type) {
     case KeyType::string:
-      if (!value.is_scalar()) diag.error(value.location(), std::string(key.name) + ": expected a string, found a " + std::string(value.kind_name()));
+      if (!value.is_scalar()) expected("a string");
       break;
-    case KeyType::integer: (void)value.to_int(diag); break;
-    case KeyType::boolean: (void)value.to_bool(diag); break;
-    case KeyType::duration: (void)value.to_duration(diag); break;
-    case KeyType::size: (void)value.to_size(diag); break;
-    case KeyType::strings: (void)value.to_strings(diag); break;
+    case KeyType::integer: (void)value.to_int(diag, label); break;
+    case KeyType::boolean: (void)value.to_bool(diag, label); break;
+    case KeyType::duration: (void)value.to_duration(diag, label); break;
+    case KeyType::size: (void)value.to_size(diag, label); break;
+    case KeyType::strings: (void)value.to_strings(diag, label); break;
     case KeyType::mapping:
-      if (!value.is_map()) diag.error(value.location(), std::string(key.name) + ": expected a mapping, found a " + std::string(value.kind_name()));
+      if (!value.is_map()) expected("a mapping");
       break;
     case KeyType::sequence:
-      if (!value.is_sequence()) diag.error(value.location(), std::string(key.name) + ": expected a list, found a " + std::string(value.kind_name()));
+      if (!value.is_sequence()) expected("a list");
       break;
     case KeyType::any: break;
   }
@@ -62,7 +66,7 @@ ConfigReader::ConfigReader(const ConfigNode& mapping, Schema schema, Diagnostics
       diag.error(k.location(), std::string(what) + ": unknown key '" + name + "' (known: " + known + ")");
       continue;
     }
-    check_type(v, *spec, diag);
+    check_type(v, *spec, diag, what);
   }
   for (const auto& candidate : schema_) {
     if (candidate.required && !mapping_.get(candidate.name)) {

@@ -1,8 +1,9 @@
 #pragma once
 // The codecs Lua code can name: qiao.codec.decode(name, …), and library functions that take a
 // codec name because the codec holds what they need (iso8583.response("iso8583:cup", request)
-// reads the dialect's spec). The worker owning a state installs its generation's lookup, which
-// caches each codec once per generation; tests may install their own.
+// reads the dialect's spec). The worker owning a state installs its generation's lookup, a
+// read-only map of the codecs the load built (core/lua/lua_codec_literals.hpp finds the names);
+// tests may install their own.
 
 #include <functional>
 #include <memory>

@@ -4,6 +4,7 @@
 // Functions convert with core/lua/lua_value.hpp and raise errors with luaL_error.
 
 #include <string_view>
+#include <vector>
 
 struct lua_State;
 
@@ -16,6 +17,9 @@ class LuaLibrary {
   virtual std::string_view description() const = 0;
   // Pushes the library's table onto the stack.
   virtual void open(lua_State* L) const = 0;
+  // Functions whose first argument is a codec name, e.g. "response" for
+  // iso8583.response("iso8583:cup", …): the load builds the codecs they name as literals.
+  virtual std::vector<std::string_view> codec_functions() const { return {}; }
 };
 
 }  // namespace qiao

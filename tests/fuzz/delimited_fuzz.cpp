@@ -24,18 +24,13 @@ namespace {
 std::vector<qiao::delimited::Options> make_option_sets() {
   using namespace qiao::delimited;
   std::vector<Options> sets;
-  const char* inline_sets[] = {
-      "",
-      "delimiter=|,quote=none,escape=\\,trailing_delimiter=true,terminator=lf",
-      "delimiter=tab,header=true,strict=false,terminator=crlf",
-      "delimiter=;,trim=true,escape=\\,skip_empty_lines=false,terminator=cr",
-      "charset=GBK,header=true,max_records=50,max_fields=16",
-  };
-  for (const char* argument : inline_sets) {
-    auto o = parse_argument(argument, "");
-    if (!o) broken("option set does not parse", o.error().message);
-    sets.push_back(std::move(*o));
-  }
+  sets.push_back(Options{});
+  sets.push_back(Options{.delimiter = '|', .quote = no_char, .escape = '\\', .terminator = Terminator::lf,
+                         .trailing_delimiter = true});
+  sets.push_back(Options{.delimiter = '\t', .header = true, .terminator = Terminator::crlf, .strict = false});
+  sets.push_back(Options{.delimiter = ';', .escape = '\\', .terminator = Terminator::cr, .trim = true,
+                         .skip_empty_lines = false});
+  sets.push_back(Options{.header = true, .charset = "GBK", .max_records = 50, .max_fields = 16});
   // A typed layout: integer, decimal with scale, date, required string.
   Options typed;
   typed.delimiter = '|';

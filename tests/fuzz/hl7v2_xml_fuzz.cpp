@@ -23,10 +23,10 @@ namespace {
 
 const qiao::hl7xml::Options& options_for(std::uint8_t selector) {
   static const qiao::hl7xml::Options sets[] = {
-      *qiao::hl7xml::parse_options(""),
-      *qiao::hl7xml::parse_options("indent=2"),
-      *qiao::hl7xml::parse_options("declaration=no,max_segments=20"),
-      *qiao::hl7xml::parse_options("encoding=GBK,indent=1"),
+      qiao::hl7xml::Options{},
+      qiao::hl7xml::Options{.indent = 2},
+      qiao::hl7xml::Options{.declaration = false, .max_segments = 20},
+      qiao::hl7xml::Options{.encoding = "GBK", .indent = 1},
   };
   return sets[selector % 4];
 }

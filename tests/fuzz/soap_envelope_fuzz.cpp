@@ -20,7 +20,7 @@ namespace {
 }
 
 const qiao::xml::Options& options() {
-  static const qiao::xml::Options set = *qiao::xml::parse_options("nested=inXml,RegisterResult,max_depth=32");
+  static const qiao::xml::Options set{.nested = {"inXml", "RegisterResult"}, .max_depth = 32};
   return set;
 }
 

@@ -20,10 +20,10 @@ namespace {
 
 const qiao::xml::Options& options_for(std::uint8_t selector) {
   static const qiao::xml::Options sets[] = {
-      *qiao::xml::parse_options(""),
-      *qiao::xml::parse_options("arrays=Item,OBX"),
-      *qiao::xml::parse_options("nested=Data,ResultXml,cdata=Data,max_depth=16"),
-      *qiao::xml::parse_options("encoding=GBK,declaration=no"),
+      qiao::xml::Options{},
+      qiao::xml::Options{.arrays = {"Item", "OBX"}},
+      qiao::xml::Options{.nested = {"Data", "ResultXml"}, .cdata = {"Data"}, .max_depth = 16},
+      qiao::xml::Options{.encoding = "GBK", .declaration = false},
   };
   return sets[selector % 4];
 }

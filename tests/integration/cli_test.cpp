@@ -49,6 +49,20 @@ TEST_CASE("qiao check passes the shipped configuration", "[integration][e2e][che
   CHECK(r.output.find("  flow his-simulator: http POST 127.0.0.1:8081/sim/his/register\n") != std::string::npos);
 }
 
+TEST_CASE("qiao check --describe lists every codec with its options", "[integration][check]") {
+  CommandResult r = run_command({QIAO_BINARY, "check", "--describe"}, "", QIAO_SOURCE_DIR);
+  INFO(r.output);
+  CHECK(r.status == 0);
+  for (const char* codec : {"delimited", "fixed", "hl7v2", "hl7v2-xml", "iso8583", "json", "xml"})
+    CHECK_FALSE(line_starting(r.output, std::string("codec ") + codec + ": ").empty());
+  CHECK_THAT(line_starting(r.output, "codec iso8583: "), Catch::EndsWith("(iso8583:VALUE sets spec)"));
+  const std::string hl7 = r.output.substr(r.output.find("codec hl7v2: "));
+  CHECK(hl7.find("\n  charset (string, default UTF-8): ") != std::string::npos);
+  CHECK(hl7.find("\n  line_endings (string, default cr): ") != std::string::npos);
+  CHECK(hl7.find("\n  max_size (size, default 4MiB): ") != std::string::npos);
+  CHECK(r.output.find("\n  spec (string, required): ") != std::string::npos);
+}
+
 TEST_CASE("qiao check: a site's empty flows folder loads, a flow put there is loaded, a missing folder is an error",
           "[integration][e2e][check]") {
   TempDir dir;

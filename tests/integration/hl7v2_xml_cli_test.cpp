@@ -69,5 +69,5 @@ TEST_CASE("qiao codec: hl7v2-xml errors say where", "[integration][e2e][codec][h
   CHECK(wrong.output == "qiao codec: hl7v2-xml: <PID.5> inside <OBX>; expected <OBX.n> at line 7, column 6\n");
   const CommandResult option = run_command({QIAO_BINARY, "codec", "decode", "--codec", "hl7v2-xml:indent=x"}, "");
   CHECK(option.status == 2);
-  CHECK(option.output == "qiao codec: hl7v2-xml: indent must be a number from 0 to 8, not 'x' in 'hl7v2-xml:indent=x'\n");
+  CHECK(option.output == "qiao codec: codec hl7v2-xml: indent: expected an integer, found 'x'\n");
 }

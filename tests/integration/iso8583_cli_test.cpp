@@ -41,6 +41,6 @@ TEST_CASE("qiao codec decodes and encodes ISO 8583 as hex", "[integration][e2e][
   CommandResult unknown = run_command({QIAO_BINARY, "codec", "decode", "--codec", "iso8583:nope", "--hex"}, "00",
                                       QIAO_SOURCE_DIR);
   CHECK(unknown.status == 2);
-  CHECK(unknown.output == std::string("qiao codec: iso8583: no dialect 'nope' (looked for ") + QIAO_SOURCE_DIR +
+  CHECK(unknown.output == std::string("qiao codec: codec iso8583: no dialect 'nope' (looked for ") + QIAO_SOURCE_DIR +
                               "/config/iso8583/nope.yaml)\n");
 }

@@ -18,6 +18,7 @@
 
 #include "app/plugins.hpp"
 #include "core/codec.hpp"
+#include "core/codec_name.hpp"
 #include "tests/integration/support/framed_peer.hpp"
 #include "tests/integration/support/gateway_process.hpp"
 
@@ -27,7 +28,8 @@ using namespace std::chrono_literals;
 namespace {
 
 std::shared_ptr<const qiao::Codec> codec(const std::string& name, const std::string& argument = "") {
-  auto made = qiao::all_plugins().codecs.find(name)->create(argument, QIAO_SOURCE_DIR);
+  auto made = qiao::build_codec(qiao::all_plugins().codecs, argument.empty() ? name : name + ":" + argument,
+                                QIAO_SOURCE_DIR);
   if (!made) throw std::runtime_error(made.error().message);
   return *made;
 }

@@ -11,6 +11,7 @@
 
 #include "app/plugins.hpp"
 #include "core/codec.hpp"
+#include "core/codec_name.hpp"
 #include "tests/integration/support/framed_peer.hpp"
 #include "tests/integration/support/gateway_process.hpp"
 
@@ -96,7 +97,7 @@ TEST_CASE("qiao send mllp: a peer that never answers ends in --timeout with exit
 
 TEST_CASE("qiao send tcp: ISO 8583 from JSON over a 2-byte length prefix, the reply printed as JSON",
           "[integration][tcp][cli][send]") {
-  auto iso = *qiao::all_plugins().codecs.find("iso8583")->create("cup", QIAO_SOURCE_DIR);
+  auto iso = *qiao::build_codec(qiao::all_plugins().codecs, "iso8583:cup", QIAO_SOURCE_DIR);
   FramedPeer host("{length: 2}", [&](FramedConnection& connection) {
     auto payload = connection.read();
     if (!payload) return;

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "tests/unit/codecs/codec_name_support.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -26,16 +28,11 @@ namespace {
 const std::string source_dir = QIAO_SOURCE_DIR;
 
 delimited::Options options(std::string_view argument) {
-  auto parsed = delimited::parse_argument(argument, source_dir);
-  if (!parsed) FAIL("options failed: " << parsed.error().message);
-  return std::move(parsed).value();
+  return qiao::testing::codec_options<delimited::DelimitedCodec>("delimited:" + std::string(argument), source_dir);
 }
 
 std::string options_error(std::string_view argument) {
-  auto parsed = delimited::parse_argument(argument, source_dir);
-  if (parsed) FAIL("options unexpectedly parsed");
-  CHECK(parsed.error().kind == ErrorKind::config);
-  return parsed.error().message;
+  return qiao::testing::codec_error("delimited:" + std::string(argument), source_dir);
 }
 
 Value decode_ok(std::string text, const delimited::Options& o) {
@@ -100,7 +97,8 @@ TEST_CASE("delimited kind: name, registration, inline and layout arguments", "[c
   REQUIRE(kind);
   CHECK_FALSE(kind->description().empty());
 
-  auto csv = kind->create("", source_dir);
+  CHECK(kind->argument_key() == "layout");
+  auto csv = qiao::testing::make_codec("delimited", source_dir);
   REQUIRE(csv);
   CHECK((*csv)->content_type() == "text/csv");
   auto decoded = (*csv)->decode(qiao::make_buffer("a,b\r\n1,2\r\n"));
@@ -110,19 +108,19 @@ TEST_CASE("delimited kind: name, registration, inline and layout arguments", "[c
   REQUIRE(encoded);
   CHECK(*encoded == "a,b\r\n1,2\r\n");
 
-  auto pipe = kind->create("delimiter=|,header=true,terminator=lf", source_dir);
+  auto pipe = qiao::testing::make_codec("delimited:delimiter=|,header=true,terminator=lf", source_dir);
   REQUIRE(pipe);
   CHECK((*pipe)->content_type() == "text/plain");
   auto piped = (*pipe)->decode(qiao::make_buffer("id|name\n1|张三\n"));
   REQUIRE(piped);
   CHECK(*piped == Value(Object{{"header", Array{"id", "name"}}, {"records", Array{Object{{"id", "1"}, {"name", "张三"}}}}}));
 
-  auto layout = kind->create("config/layouts/bank-statement.yaml", source_dir);
+  auto layout = qiao::testing::make_codec("delimited:config/layouts/bank-statement.yaml", source_dir);
   REQUIRE(layout);
-  auto bad = kind->create("config/layouts/missing.yaml", source_dir);
+  auto bad = qiao::testing::make_codec("delimited:config/layouts/missing.yaml", source_dir);
   REQUIRE_FALSE(bad);
   CHECK(bad.error().kind == ErrorKind::config);
-  CHECK(bad.error().message == source_dir + "/config/layouts/missing.yaml: cannot open file");
+  CHECK(bad.error().message == "codec delimited: " + source_dir + "/config/layouts/missing.yaml: cannot open file");
 }
 
 TEST_CASE("delimited options: inline values, names for awkward characters, overrides of a layout", "[codec][delimited]") {
@@ -153,19 +151,23 @@ TEST_CASE("delimited options: inline values, names for awkward characters, overr
   CHECK_FALSE(layered.strict);
 
   CHECK(options_error("delimiter=|,colour=red") ==
-        "delimited: unknown option 'colour' (known: layout, delimiter, quote, escape, header, terminator, "
+        "codec delimited: unknown key 'colour' (known: layout, delimiter, quote, escape, header, terminator, "
         "trailing_delimiter, charset, strict, trim, skip_empty_lines, max_size, max_records, max_fields, columns)");
-  CHECK(options_error("columns=id;;amount") == "delimited: columns: a column name is empty (write columns=id;name;amount)");
-  CHECK(options_error("columns=id;name;id") == "delimited: columns: duplicate name 'id'");
+  CHECK(options_error("columns=id;;amount") ==
+        "codec delimited: columns: a column name is empty (write columns=id;name;amount)");
+  CHECK(options_error("columns=id;name;id") == "codec delimited: columns: duplicate name 'id'");
   CHECK(options_error("delimiter=||") ==
-        "delimited: delimiter: expected one character (or comma, pipe, tab, semicolon, space), got '||'");
-  CHECK(options_error("delimiter=|,header") == "delimited: option 'header' has no value (write key=value)");
-  CHECK(options_error("header=maybe") == "delimited: header: expected true or false, got 'maybe'");
-  CHECK(options_error("terminator=nl") == "delimited: terminator: expected lf, crlf, cr or any, got 'nl'");
-  CHECK(options_error("charset=KLINGON-8") == "delimited: charset: 'KLINGON-8' is not a character set iconv knows");
-  CHECK(options_error("max_records=0") == "delimited: max_records: expected a positive whole number, got '0'");
-  CHECK(options_error("delimiter=\",quote=\"") == "delimited: the quote and the delimiter are the same character");
-  CHECK(options_error("delimiter=space,trim=true") == "delimited: trim cannot be used with a space or tab delimiter");
+        "codec delimited: delimiter: expected one character (or comma, pipe, tab, semicolon, space), got '||'");
+  CHECK(options_error("delimiter=|,header") == "codec delimited: option 'header' needs a value (write header=…)");
+  CHECK(options_error("header=maybe") == "codec delimited: header: expected true or false, found 'maybe'");
+  CHECK(options_error("terminator=nl") == "codec delimited: terminator: expected lf, crlf, cr or any, got 'nl'");
+  CHECK(options_error("charset=KLINGON-8") ==
+        "codec delimited: charset: 'KLINGON-8' is not a character set iconv knows");
+  CHECK(options_error("max_records=0") == "codec delimited: max_records must be more than 0");
+  CHECK(options_error("delimiter=\",quote=\"") ==
+        "codec delimited: the quote and the delimiter are the same character");
+  CHECK(options_error("delimiter=space,trim=true") ==
+        "codec delimited: trim cannot be used with a space or tab delimiter");
 }
 
 TEST_CASE("delimited layout file errors come out as file:line:col", "[codec][delimited]") {
@@ -186,7 +188,7 @@ TEST_CASE("delimited layout file errors come out as file:line:col", "[codec][del
   const std::string expected =
       f + ":2:1: delimited: unknown key 'colour' (known: layout, delimiter, quote, escape, header, terminator, "
           "trailing_delimiter, charset, strict, trim, skip_empty_lines, max_size, max_records, max_fields, columns)\n" +
-      f + ":3:9: expected true or false, found 'perhaps'\n" +
+      f + ":3:9: delimited: header: expected true or false, found 'perhaps'\n" +
       f + ":5:22: delimited column: type must be string, integer, decimal or date, not 'money'\n" +
       f + ":6:49: delimited column: format applies to date columns only\n" +
       f + ":7:36: delimited column 'c': date format 'YYYYMMDD': use yyyy, MM, dd, HH, mm, ss (letters in quotes are literal)\n" +

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/unit/codecs/codec_name_support.hpp"
+
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -443,15 +445,15 @@ TEST_CASE("fixed: the codec is registered by name and reads its layout relative 
   REQUIRE(fixed::register_plugins(plugins));
   const auto* kind = plugins.codecs.find("fixed");
   REQUIRE(kind != nullptr);
-  auto codec = kind->create("config/layouts/bank-statement-fixed.yaml", source_dir);
+  auto codec = qiao::testing::make_codec("fixed:config/layouts/bank-statement-fixed.yaml", source_dir);
   REQUIRE(codec);
   CHECK((*codec)->content_type() == "text/plain");
   auto decoded = (*codec)->decode(qiao::make_buffer(read_data("bank-statement-20261122.txt")));
   REQUIRE(decoded);
   CHECK(decoded->find("details")->as_array().size() == 4);
-  CHECK(kind->create("", source_dir).error().message ==
-        "fixed: needs a layout file, e.g. fixed:config/layouts/bank-statement-fixed.yaml");
-  auto missing = kind->create("config/layouts/nope.yaml", source_dir);
+  CHECK(qiao::testing::codec_error("fixed", source_dir) == "codec fixed: missing required key 'layout'");
+  auto missing = qiao::testing::make_codec("fixed:config/layouts/nope.yaml", source_dir);
   REQUIRE_FALSE(missing);
   CHECK(missing.error().kind == ErrorKind::config);
+  CHECK(missing.error().message == "codec fixed: " + source_dir + "/config/layouts/nope.yaml: cannot open file");
 }

@@ -143,9 +143,9 @@ TEST_CASE("hl7 answers: what an MLLP source sends for each outcome", "[hl7v2][ac
 }
 
 TEST_CASE("hl7 answers: a GBK message is acknowledged in GBK", "[hl7v2][ack]") {
-  auto options = hl7::parse_options("charset=GBK");
-  REQUIRE(options);
-  const hl7::Hl7Codec codec(*options);
+  hl7::Options options;
+  options.charset = "GBK";
+  const hl7::Hl7Codec codec(options);
   const auto raw = qiao::make_buffer(read_data("adt_a01_gbk_no_msh18.hl7"));
   auto ack = codec.answers()->answer(raw, nullptr);
   REQUIRE(ack);

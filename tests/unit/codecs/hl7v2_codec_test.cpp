@@ -2,6 +2,7 @@
 // options, limits and every decode/encode error.
 #include <catch2/catch.hpp>
 
+#include "tests/unit/codecs/codec_name_support.hpp"
 #include "tests/unit/codecs/hl7v2_test_support.hpp"
 
 #include <fstream>
@@ -25,9 +26,7 @@ using qiao::hl7::testing::read_data;
 namespace {
 
 hl7::Options opts(const std::string& argument) {
-  auto o = hl7::parse_options(argument);
-  if (!o) FAIL("options: " << o.error().message);
-  return *o;
+  return qiao::testing::codec_options<hl7::Hl7Codec>("hl7v2:" + argument);
 }
 
 Value decode_ok(const std::string& bytes, const hl7::Options& options = {}) {
@@ -358,26 +357,29 @@ TEST_CASE("hl7v2: options and the registered codec", "[hl7v2]") {
   CHECK(o.any_line_ending);
   CHECK(o.max_size == 2048);
   CHECK(o.max_segments == 7);
-  CHECK(hl7::parse_options("colour=red").error().message ==
-        "hl7v2: unknown option 'colour' (known: charset, line_endings, max_size, max_segments)");
-  CHECK(hl7::parse_options("charset=NOPE-99").error().message == "hl7v2: charset 'NOPE-99' is not supported");
-  CHECK(hl7::parse_options("line_endings=lf").error().message == "hl7v2: line_endings is cr or any, not 'lf'");
-  CHECK(hl7::parse_options("max_size=0").error().message == "hl7v2: max_size must be a positive whole number, not '0'");
-  CHECK(hl7::parse_options("max_segments=1x").error().kind == ErrorKind::config);
-  CHECK(hl7::parse_options("charset").error().message == "hl7v2: option 'charset' needs a value (e.g. charset=GBK)");
+  CHECK(opts("max_size=2MiB").max_size == 2 * 1024 * 1024);
+  using qiao::testing::codec_error;
+  CHECK(codec_error("hl7v2:colour=red") ==
+        "codec hl7v2: unknown key 'colour' (known: charset, line_endings, max_size, max_segments)");
+  CHECK(codec_error("hl7v2:charset=NOPE-99") == "codec hl7v2: charset 'NOPE-99' is not supported");
+  CHECK(codec_error("hl7v2:line_endings=lf") == "codec hl7v2: line_endings is cr or any, not 'lf'");
+  CHECK(codec_error("hl7v2:max_size=0") == "codec hl7v2: max_size must be more than 0");
+  CHECK(codec_error("hl7v2:max_segments=1x") == "codec hl7v2: max_segments: expected an integer, found '1x'");
+  CHECK(codec_error("hl7v2:charset") == "codec hl7v2: option 'charset' needs a value (write charset=…)");
 
   qiao::Plugins plugins;
   REQUIRE(hl7::register_plugins(plugins));
   REQUIRE(plugins.lua_libraries.find("hl7") != nullptr);
   const qiao::CodecKind* kind = plugins.codecs.find("hl7v2");
   REQUIRE(kind != nullptr);
-  auto codec = kind->create("charset=GBK", "");
+  REQUIRE(kind->schema().size() == 4);
+  auto codec = qiao::testing::make_codec("hl7v2:charset=GBK");
   REQUIRE(codec);
   const std::string gbk = read_data("adt_a01_gbk_no_msh18.hl7");
   auto v = (*codec)->decode(qiao::make_buffer(gbk));
   REQUIRE(v);
   CHECK(*(*codec)->encode(*v) == gbk);
-  CHECK(!kind->create("bogus=1", ""));
+  CHECK(!qiao::testing::make_codec("hl7v2:bogus=1"));
 }
 
 TEST_CASE("hl7v2: encode errors name where the Value is wrong", "[hl7v2]") {

@@ -3,6 +3,8 @@
 // would, gaps and collapsed components, charsets, options, limits and every error text.
 #include <catch2/catch.hpp>
 
+#include "tests/unit/codecs/codec_name_support.hpp"
+
 #include "tests/unit/codecs/hl7v2_test_support.hpp"
 
 #include <string>
@@ -24,9 +26,7 @@ using qiao::hl7::testing::read_data;
 namespace {
 
 hl7xml::Options opts(const std::string& argument) {
-  auto o = hl7xml::parse_options(argument);
-  if (!o) FAIL("options: " << o.error().message);
-  return *o;
+  return qiao::testing::codec_options<hl7xml::Hl7XmlCodec>("hl7v2-xml:" + argument);
 }
 
 Value er7_decode(const std::string& bytes, const hl7::Options& options = {}) {
@@ -451,33 +451,30 @@ TEST_CASE("hl7v2-xml: options and the registered codec", "[hl7v2-xml]") {
   CHECK_FALSE(o.declaration);
   CHECK(o.max_size == 2048);
   CHECK(o.max_segments == 7);
-  CHECK(hl7xml::parse_options("colour=red").error().message ==
-        "hl7v2-xml: unknown option 'colour' (known: encoding, indent, declaration, max_size, max_segments) in "
-        "'hl7v2-xml:colour=red'");
-  CHECK(hl7xml::parse_options("indent=9").error().message ==
-        "hl7v2-xml: indent must be a number from 0 to 8, not '9' in 'hl7v2-xml:indent=9'");
-  CHECK(hl7xml::parse_options("max_size=0").error().kind == ErrorKind::config);
-  CHECK(hl7xml::parse_options("encoding=NOPE-99").error().message ==
-        "hl7v2-xml: unsupported encoding 'NOPE-99' in 'hl7v2-xml:encoding=NOPE-99'");
-  CHECK(hl7xml::parse_options("declaration=maybe").error().message ==
-        "hl7v2-xml: declaration must be yes or no in 'hl7v2-xml:declaration=maybe'");
-  CHECK(hl7xml::parse_options("indent").error().message == "hl7v2-xml: option 'indent' lacks '=value' in 'hl7v2-xml:indent'");
+  using qiao::testing::codec_error;
+  CHECK(codec_error("hl7v2-xml:colour=red") ==
+        "codec hl7v2-xml: unknown key 'colour' (known: encoding, indent, declaration, max_size, max_segments)");
+  CHECK(codec_error("hl7v2-xml:indent=9") == "codec hl7v2-xml: indent must be from 0 to 8, not 9");
+  CHECK(codec_error("hl7v2-xml:max_size=0") == "codec hl7v2-xml: max_size must be more than 0");
+  CHECK(codec_error("hl7v2-xml:encoding=NOPE-99") == "codec hl7v2-xml: unsupported encoding 'NOPE-99'");
+  CHECK(codec_error("hl7v2-xml:declaration=maybe") ==
+        "codec hl7v2-xml: declaration: expected true or false, found 'maybe'");
+  CHECK(codec_error("hl7v2-xml:indent") == "codec hl7v2-xml: option 'indent' needs a value (write indent=…)");
 
   qiao::Plugins plugins;
   REQUIRE(hl7xml::register_plugins(plugins));
-  const qiao::CodecKind* kind = plugins.codecs.find("hl7v2-xml");
-  REQUIRE(kind != nullptr);
-  auto codec = kind->create("encoding=GBK", "");
+  REQUIRE(plugins.codecs.find("hl7v2-xml") != nullptr);
+  auto codec = qiao::testing::make_codec("hl7v2-xml:encoding=GBK");
   REQUIRE(codec);
   CHECK((*codec)->content_type() == "application/xml; charset=GBK");
-  CHECK((*kind->create("", ""))->content_type() == "application/xml; charset=UTF-8");
+  CHECK((*qiao::testing::make_codec("hl7v2-xml"))->content_type() == "application/xml; charset=UTF-8");
   const Value value = er7_decode(read_data("adt_a01_utf8.hl7"));
   auto xml = (*codec)->encode(value);
   REQUIRE(xml);
   auto back = (*codec)->decode(qiao::make_buffer(*xml));
   REQUIRE(back);
   CHECK(*back == value);
-  CHECK_FALSE(kind->create("bogus=1", ""));
+  CHECK_FALSE(qiao::testing::make_codec("hl7v2-xml:bogus=1"));
 }
 
 TEST_CASE("hl7v2-xml: long leaves borrow from the decoder's copy", "[hl7v2-xml]") {

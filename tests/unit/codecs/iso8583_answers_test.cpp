@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/unit/codecs/codec_name_support.hpp"
+
 #include "codecs/iso8583/iso8583_answers.hpp"
 #include "core/protocol_answers.hpp"
 #include "tests/unit/codecs/iso8583_test_support.hpp"
@@ -75,7 +77,7 @@ TEST_CASE("iso8583 error answer: a request cut short is answered from what was r
 }
 
 TEST_CASE("iso8583 error answer: the codec a flow decodes with gives it", "[iso8583]") {
-  auto codec = iso8583::Iso8583CodecKind().create("cup", QIAO_SOURCE_DIR);
+  auto codec = qiao::testing::make_codec("iso8583:cup", QIAO_SOURCE_DIR);
   REQUIRE(codec);
   const ProtocolAnswers* answers = (*codec)->answers();
   REQUIRE(answers != nullptr);

@@ -2,6 +2,7 @@
 // (bad_input, naming the field and byte), values that do not fit their fields (flow), and spec
 // files with mistakes (config, as file:line:col).
 
+#include "tests/unit/codecs/codec_name_support.hpp"
 #include "tests/unit/codecs/iso8583_test_support.hpp"
 
 using namespace qiao;
@@ -220,8 +221,14 @@ headers:
 TEST_CASE("the codec is registered by name and takes a dialect name or a spec path", "[iso8583]") {
   iso8583::Iso8583CodecKind kind;
   CHECK(kind.name() == "iso8583");
-  auto by_name = kind.create("cup", QIAO_SOURCE_DIR);
-  auto by_path = kind.create("config/iso8583/cup.yaml", QIAO_SOURCE_DIR);
+  CHECK(kind.argument_key() == "spec");
+  auto by_name = qiao::testing::make_codec("iso8583:cup", QIAO_SOURCE_DIR);
+  auto by_path = qiao::testing::make_codec("iso8583:config/iso8583/cup.yaml", QIAO_SOURCE_DIR);
+  auto by_key = qiao::testing::make_codec("iso8583:spec=cup", QIAO_SOURCE_DIR);
+  REQUIRE(by_key);
+  CHECK(qiao::testing::codec_error("iso8583", QIAO_SOURCE_DIR) == "codec iso8583: missing required key 'spec'");
+  CHECK(qiao::testing::codec_error("iso8583:nope", "/srv/qiao") ==
+        "codec iso8583: no dialect 'nope' (looked for /srv/qiao/config/iso8583/nope.yaml)");
   REQUIRE(by_name);
   REQUIRE(by_path);
   const std::string sale = read_hex("cup_sale_0200.hex");

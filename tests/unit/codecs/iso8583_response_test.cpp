@@ -3,6 +3,7 @@
 
 #include <lua.hpp>
 
+#include "tests/unit/codecs/codec_name_support.hpp"
 #include "codecs/iso8583/iso8583_lua.hpp"
 #include "codecs/iso8583/response.hpp"
 #include "codecs/json/json_codec.hpp"
@@ -94,7 +95,7 @@ struct Lua {
   lua_State* L = luaL_newstate();
   CodecLookup lookup = [](std::string_view name) -> Expected<std::shared_ptr<const Codec>> {
     if (name == "json") return std::shared_ptr<const Codec>(std::make_shared<json::JsonCodec>());
-    if (name.rfind("iso8583:", 0) == 0) return iso8583::Iso8583CodecKind().create(name.substr(8), QIAO_SOURCE_DIR);
+    if (name.rfind("iso8583:", 0) == 0) return qiao::testing::make_codec(name, QIAO_SOURCE_DIR);
     return make_error(ErrorKind::config, "unknown codec '" + std::string(name) + "'");
   };
   Lua() {

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "tests/unit/codecs/codec_name_support.hpp"
+
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -65,8 +67,9 @@ TEST_CASE("json kind: name, content type, and no argument accepted", "[codec][js
   qiao::json::JsonCodecKind kind;
   CHECK(kind.name() == "json");
   CHECK_FALSE(kind.description().empty());
+  CHECK(kind.schema().empty());
 
-  auto codec = kind.create("", "/etc/qiao");
+  auto codec = qiao::testing::make_codec("json", "/etc/qiao");
   REQUIRE(codec);
   CHECK((*codec)->content_type() == "application/json");
   auto decoded = (*codec)->decode(qiao::make_buffer(R"({"a":1})"));
@@ -76,10 +79,11 @@ TEST_CASE("json kind: name, content type, and no argument accepted", "[codec][js
   REQUIRE(encoded);
   CHECK(*encoded == R"({"a":1})");
 
-  auto refused = kind.create("utf16", "/etc/qiao");
+  auto refused = qiao::testing::make_codec("json:utf16", "/etc/qiao");
   REQUIRE_FALSE(refused);
   CHECK(refused.error().kind == ErrorKind::config);
-  CHECK(refused.error().message == "json: the json codec takes no argument, but got 'json:utf16'");
+  CHECK(refused.error().message == "codec json: option 'utf16' needs a value (write utf16=…)");
+  CHECK(qiao::testing::codec_error("json:indent=2") == "codec json: unknown key 'indent' (known: )");
 }
 
 TEST_CASE("json kind registers under its name once", "[codec][json]") {

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "tests/unit/codecs/codec_name_support.hpp"
+
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -24,9 +26,7 @@ namespace xml = qiao::xml;
 namespace {
 
 xml::Options options(std::string_view argument) {
-  auto parsed = xml::parse_options(argument);
-  if (!parsed) FAIL("options: " << parsed.error().message);
-  return std::move(parsed).value();
+  return qiao::testing::codec_options<xml::XmlCodec>("xml:" + std::string(argument));
 }
 
 Value decode_ok(std::string text, const xml::Options& opts = {}) {
@@ -145,7 +145,8 @@ TEST_CASE("xml kind: name, content type, options, registration", "[codec][xml]")
   CHECK(kind.name() == "xml");
   CHECK_FALSE(kind.description().empty());
 
-  auto codec = kind.create("", "/etc/qiao");
+  CHECK(kind.schema().size() == 9);
+  auto codec = qiao::testing::make_codec("xml", "/etc/qiao");
   REQUIRE(codec);
   CHECK((*codec)->content_type() == "application/xml; charset=UTF-8");
   auto decoded = (*codec)->decode(qiao::make_buffer("<a><b>1</b></a>"));
@@ -155,7 +156,7 @@ TEST_CASE("xml kind: name, content type, options, registration", "[codec][xml]")
   REQUIRE(encoded);
   CHECK(*encoded == R"(<?xml version="1.0" encoding="UTF-8"?><a><b>1</b></a>)");
 
-  auto gbk = kind.create("encoding=gbk", "");
+  auto gbk = qiao::testing::make_codec("xml:encoding=gbk");
   REQUIRE(gbk);
   CHECK((*gbk)->content_type() == "application/xml; charset=GBK");
 
@@ -186,26 +187,23 @@ TEST_CASE("xml options: parsed, lists continue after a comma, bad ones refused",
   CHECK(defaults.max_depth == 128);
   CHECK(defaults.max_size == 16 * 1024 * 1024);
 
-  auto refused = [](std::string_view argument) {
-    auto parsed = xml::parse_options(argument);
-    REQUIRE_FALSE(parsed);
-    CHECK(parsed.error().kind == ErrorKind::config);
-    return parsed.error().message;
-  };
+  const auto refused = [](std::string_view argument) { return qiao::testing::codec_error("xml:" + std::string(argument)); };
   CHECK(refused("pretty=yes") ==
-        "xml: unknown option 'pretty' (known: root, arrays, nested, cdata, xmlns, xmlns:<prefix>, encoding, declaration, "
-        "max_size, max_depth) in 'xml:pretty=yes'");
-  CHECK(refused("Item") == "xml: option 'Item' lacks '=value' in 'xml:Item'");
-  CHECK(refused("root=A,Item") == "xml: option 'Item' lacks '=value' in 'xml:root=A,Item'");
-  CHECK(refused("arrays=") == "xml: arrays needs at least one element name in 'xml:arrays='");
-  CHECK(refused("arrays=A,") == "xml: empty option in 'xml:arrays=A,'");
-  CHECK(refused("encoding=KLINGON") == "xml: unsupported encoding 'KLINGON' in 'xml:encoding=KLINGON'");
-  CHECK(refused("declaration=maybe") == "xml: declaration must be yes or no in 'xml:declaration=maybe'");
-  CHECK(refused("max_depth=0") == "xml: max_depth must be a number from 1 to 1000, not '0' in 'xml:max_depth=0'");
-  CHECK(refused("max_depth=5000") == "xml: max_depth must be a number from 1 to 1000, not '5000' in 'xml:max_depth=5000'");
+        "codec xml: unknown key 'pretty' (known: root, arrays, nested, cdata, xmlns, encoding, declaration, max_size, "
+        "max_depth)");
+  CHECK(refused("Item") == "codec xml: option 'Item' needs a value (write Item=…)");
+  CHECK(refused("root=A,Item") == "codec xml: option 'Item' needs a value (write Item=…)");
+  CHECK(refused("root=A,root=B") == "codec xml: option 'root' is given twice");
+  CHECK(refused("arrays=") == "codec xml: arrays: an element name is empty");
+  CHECK(refused("encoding=KLINGON") == "codec xml: unsupported encoding 'KLINGON'");
+  CHECK(refused("declaration=maybe") == "codec xml: declaration: expected true or false, found 'maybe'");
+  CHECK(refused("max_depth=0") == "codec xml: max_depth must be from 1 to 1000, not 0");
+  CHECK(refused("max_depth=5000") == "codec xml: max_depth must be from 1 to 1000, not 5000");
   CHECK(refused("max_size=lots") ==
-        "xml: max_size must be a number from 1 to 1099511627776, not 'lots' in 'xml:max_size=lots'");
-  CHECK(refused("xmlns:=http://x/") == "xml: xmlns: needs a prefix in 'xml:xmlns:=http://x/'");
+        "codec xml: max_size: expected a size such as 8192, 64KiB or 1MiB, found 'lots'");
+  // The empty prefix is the default namespace, as xmlns=URI writes it.
+  CHECK(options("xmlns:=http://x/").namespaces ==
+        std::vector<std::pair<std::string, std::string>>{{"xmlns", "http://x/"}});
 }
 
 TEST_CASE("xml decode: a registration request keeps its root, order, attributes and text", "[codec][xml]") {

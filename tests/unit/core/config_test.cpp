@@ -48,7 +48,7 @@ TEST_CASE("a schema rejects unknown keys and bad types with file:line:col", "[co
   ConfigReader reader(*node, keys, diag, "endpoint 'his'");
   REQUIRE(diag.errors().size() == 2);
   CHECK(diag.errors()[0] == "flows/a.yaml:2:1: endpoint 'his': unknown key 'timout' (known: url, timeout, pool)");
-  CHECK(diag.errors()[1] == "flows/a.yaml:3:7: expected an integer, found 'many'");
+  CHECK(diag.errors()[1] == "flows/a.yaml:3:7: endpoint 'his': pool: expected an integer, found 'many'");
   CHECK(reader.string("url") == "http://x");
   CHECK(reader.duration("timeout") == std::chrono::milliseconds(5000));
   CHECK(reader.integer("pool") == 16);

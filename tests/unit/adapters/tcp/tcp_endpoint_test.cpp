@@ -10,6 +10,7 @@
 #include "adapters/tcp/client/framing_spec.hpp"
 #include "adapters/tcp/client/settings.hpp"
 #include "app/plugins.hpp"
+#include "core/codec_name.hpp"
 #include "codecs/hl7v2/hl7_codec.hpp"
 #include "core/config/config_node.hpp"
 
@@ -33,7 +34,7 @@ Parsed parse_endpoint(const std::string& yaml, const char* codec = "json") {
   REQUIRE(kind);
   qiao::EndpointCommon common;
   common.name = "bank";
-  common.codec = *qiao::all_plugins().codecs.find(codec)->create("", "");
+  common.codec = *qiao::build_codec(qiao::all_plugins().codecs, codec, "");
   qiao::Diagnostics diag;
   auto spec = kind->parse(*node, common, diag);
   Parsed out{diag.errors(), spec ? spec->describe() : ""};
