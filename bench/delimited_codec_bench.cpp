@@ -32,7 +32,11 @@ const qiao::delimited::Options& bank_options() {
 }
 
 const qiao::delimited::Options& csv_options() {
-  static const qiao::delimited::Options o{.header = true};
+  static const qiao::delimited::Options o = [] {
+    qiao::delimited::Options options;
+    options.header = true;
+    return options;
+  }();
   return o;
 }
 

@@ -39,8 +39,14 @@ void encode_bench(benchmark::State& state, const qiao::hl7xml::Options& options)
 
 void BM_decode_oru(benchmark::State& state) { decode_bench(state, {}); }
 void BM_encode_oru(benchmark::State& state) { encode_bench(state, {}); }
-void BM_decode_oru_indented(benchmark::State& state) { decode_bench(state, qiao::hl7xml::Options{.indent = 2}); }
-void BM_encode_oru_indented(benchmark::State& state) { encode_bench(state, qiao::hl7xml::Options{.indent = 2}); }
+qiao::hl7xml::Options indented() {
+  qiao::hl7xml::Options options;
+  options.indent = 2;
+  return options;
+}
+
+void BM_decode_oru_indented(benchmark::State& state) { decode_bench(state, indented()); }
+void BM_encode_oru_indented(benchmark::State& state) { encode_bench(state, indented()); }
 
 }  // namespace
 

@@ -8,6 +8,7 @@
 #include <benchmark/benchmark.h>
 
 #include <string>
+#include <vector>
 
 #include "bench/codec_bench.hpp"
 #include "codecs/xml/xml_codec.hpp"
@@ -85,14 +86,21 @@ const Body& registration() {
   return body;
 }
 
+qiao::xml::Options xml_options(std::vector<std::string> arrays, std::vector<std::string> nested = {}) {
+  qiao::xml::Options options;
+  options.arrays = std::move(arrays);
+  options.nested = std::move(nested);
+  return options;
+}
+
 const Body& lab_report() {
-  static const Body body{qiao::make_buffer(lab_report_xml()), qiao::xml::Options{.arrays = {"Item"}}};
+  static const Body body{qiao::make_buffer(lab_report_xml()), xml_options({"Item"})};
   return body;
 }
 
 const Body& soap_nested() {
   static const Body body{qiao::make_buffer(soap_nested_xml()),
-                         qiao::xml::Options{.arrays = {"Item"}, .nested = {"GetLabReportResult"}}};
+                         xml_options({"Item"}, {"GetLabReportResult"})};
   return body;
 }
 

@@ -29,7 +29,7 @@ const Plugins& plugins() {
     (void)hl7::register_plugins(out);
     (void)xml::register_plugins(out);
     (void)iso8583::register_plugins(out);
-    (void)out.sources.add(std::make_unique<flow_test::FakeSourceKind>());
+    flow_test::add_fake_source(out);
     return out;
   }();
   return p;
