@@ -1,5 +1,6 @@
 #pragma once
-// The one line app/plugins.cpp calls to make the "hl7v2" codec and the Lua library `hl7` available.
+// Called at start (the folder's qiao_register_plugin line) to make the "hl7v2" codec and the Lua
+// library `hl7` available.
 
 #include "core/error.hpp"
 #include "core/registry.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// The one line app/plugins.cpp calls to make the "iso8583" codec, the Lua library `iso8583` and
+// Called at start (the folder's qiao_register_plugin line) to make the "iso8583" codec, the Lua library `iso8583` and
 // the flow step `mac` available.
 
 #include "core/error.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// The one line app/plugins.cpp calls to make the "json" codec available.
+// Called at start (the folder's qiao_register_plugin line) to make the "json" codec available.
 
 #include "core/error.hpp"
 #include "core/registry.hpp"
