@@ -147,10 +147,42 @@ int qiao_log(lua_State* L) {
 
 int lua_print(lua_State* L) { return qiao_log<spdlog::level::info>(L); }
 
-std::shared_ptr<const Codec> codec_or_raise(lua_State* L, const char* name) {
+// Lua raises with longjmp, which skips C++ destructors: these do their work with every C++ object
+// in a scope that ends before the caller raises, leaving the result, or the error object, on the
+// Lua stack. Raising with an Error or a codec still alive would leak its message and the codec.
+bool decode_onto_stack(lua_State* L, const char* name, std::string_view text) {
   auto codec = lua::find_codec(L, name);
-  if (!codec) raise_error(L, "config", codec.error().message);
-  return *codec;
+  if (!codec) {
+    push_error_object(L, "config", codec.error().message);
+    return false;
+  }
+  auto value = (*codec)->decode(make_buffer(std::string(text)));
+  if (!value) {
+    push_error_object(L, error_kind_name(value.error().kind), value.error().message);
+    return false;
+  }
+  lua::push_value_or_nil(L, *value);
+  return true;
+}
+
+bool encode_onto_stack(lua_State* L, const char* name, int value_index) {
+  auto codec = lua::find_codec(L, name);
+  if (!codec) {
+    push_error_object(L, "config", codec.error().message);
+    return false;
+  }
+  auto value = lua::to_value(L, value_index, "value");
+  if (!value) {
+    push_error_object(L, error_kind_name(value.error().kind), value.error().message);
+    return false;
+  }
+  auto text = (*codec)->encode(*value);
+  if (!text) {
+    push_error_object(L, error_kind_name(text.error().kind), text.error().message);
+    return false;
+  }
+  lua_pushlstring(L, text->data(), text->size());
+  return true;
 }
 
 // qiao.codec.decode(name, text) → value
@@ -158,22 +190,14 @@ int qiao_codec_decode(lua_State* L) {
   const char* name = luaL_checkstring(L, 1);
   std::size_t len = 0;
   const char* text = luaL_checklstring(L, 2, &len);
-  auto codec = codec_or_raise(L, name);
-  auto value = codec->decode(make_buffer(std::string(text, len)));
-  if (!value) raise_error(L, error_kind_name(value.error().kind), value.error().message);
-  lua::push_value_or_nil(L, *value);
+  if (!decode_onto_stack(L, name, std::string_view(text, len))) return lua_error(L);
   return 1;
 }
 
 // qiao.codec.encode(name, value) → text
 int qiao_codec_encode(lua_State* L) {
   const char* name = luaL_checkstring(L, 1);
-  auto codec = codec_or_raise(L, name);
-  auto value = lua::to_value(L, 2, "value");
-  if (!value) raise_error(L, error_kind_name(value.error().kind), value.error().message);
-  auto text = codec->encode(*value);
-  if (!text) raise_error(L, error_kind_name(text.error().kind), text.error().message);
-  lua_pushlstring(L, text->data(), text->size());
+  if (!encode_onto_stack(L, name, 2)) return lua_error(L);
   return 1;
 }
 
