@@ -10,7 +10,7 @@ CMAKE_FLAGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 
-.PHONY: all deps test-deps build run test test-build unit-asan release-build fuzz-build fuzz-replay fuzz bench bench-tcp bench-soap clean
+.PHONY: all deps test-deps build run test test-build unit-asan release-build fuzz-build fuzz-replay fuzz format bench bench-tcp bench-soap clean
 
 all: build
 
@@ -27,18 +27,23 @@ build: deps
 run: build
 	scripts/run-quickstart.sh $(BUILD)/qiao
 
-# Everything CI runs, each stage timed: every fuzz target replays its corpus and past findings,
-# unit tests under ASan+UBSan, a Release build, then every unit and integration test on it, the
-# build a packager ships (the last lines are CTest's summary). Deterministic: nothing here fuzzes
+# Everything CI runs, each stage timed: the C++ sources follow .clang-format, every fuzz target
+# replays its corpus and past findings, unit tests under ASan+UBSan, a Release build, then every
+# unit and integration test on it, the build a packager ships (the last lines are CTest's summary). Deterministic: nothing here fuzzes
 # for new inputs.
 test: export STAGE_TIMES := $(CURDIR)/$(RELEASE_BUILD)/stage-times.txt
 test: test-deps
 	@rm -f $(STAGE_TIMES)
+	@scripts/stage.sh "format" scripts/check-format.sh
 	@scripts/stage.sh "fuzz replay" $(MAKE) --no-print-directory fuzz-replay
 	@scripts/stage.sh "unit tests under ASan+UBSan" $(MAKE) --no-print-directory unit-asan
 	@scripts/stage.sh "Release build with tests" $(MAKE) --no-print-directory release-build
 	@scripts/stage.sh --summary
 	cd $(RELEASE_BUILD) && ctest --output-on-failure --timeout 600
+
+# Rewrites the C++ sources that differ from .clang-format.
+format: test-deps
+	scripts/check-format.sh --fix
 
 test-build: test-deps
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DQIAO_TESTS=ON

@@ -1,5 +1,7 @@
 #include "app/admin_client.hpp"
 
+#include <fmt/format.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -9,9 +11,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-
-#include <fmt/format.h>
-
 #include <cctype>
 #include <fstream>
 #include <iostream>
@@ -52,8 +51,8 @@ Expected<AdminReply> call_admin(const ServerConfig& config, const std::string& m
                                 std::chrono::milliseconds timeout) {
   const std::string token = read_token(config);
   if (token.empty()) {
-    return make_error(ErrorKind::config, "no admin token: set admin.token in " + config.file + " or start the gateway once (" +
-                                             config.admin_token_file() + ")");
+    return make_error(ErrorKind::config, "no admin token: set admin.token in " + config.file +
+                                             " or start the gateway once (" + config.admin_token_file() + ")");
   }
   auto address = parse_host_port(config.admin_listen);
   if (!address) return make_error(ErrorKind::config, "admin.listen '" + config.admin_listen + "' is not HOST:PORT");
@@ -147,11 +146,13 @@ AdminAnswer ask_admin(const std::string& command, const std::string& config_path
   auto body = json::decode(make_buffer(reply->body));
   if (reply->status != 200) {
     const Value* message = body ? body->find_path("error.message") : nullptr;
-    std::cerr << "qiao " << command << ": " << reply->status << " " << (message ? text_of(message) : reply->body) << "\n";
+    std::cerr << "qiao " << command << ": " << reply->status << " " << (message ? text_of(message) : reply->body)
+              << "\n";
     return {1, Value()};
   }
   if (!body) {
-    std::cerr << "qiao " << command << ": the admin API answered something that is not JSON: " << body.error().message << "\n";
+    std::cerr << "qiao " << command << ": the admin API answered something that is not JSON: " << body.error().message
+              << "\n";
     return {1, Value()};
   }
   return {0, std::move(*body)};

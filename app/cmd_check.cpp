@@ -23,7 +23,8 @@ int command_check(const std::string& config_path) {
   std::cout << config_path << ": ok, " << gen->flows().size() << " flow(s), " << gen->endpoint_specs().size()
             << " endpoint(s)\n";
   for (const auto& flow : gen->flows()) std::cout << "  flow " << flow->id << ": " << flow->source->describe() << "\n";
-  for (const auto& [name, spec] : gen->endpoint_specs()) std::cout << "  endpoint " << name << ": " << spec->describe() << "\n";
+  for (const auto& [name, spec] : gen->endpoint_specs())
+    std::cout << "  endpoint " << name << ": " << spec->describe() << "\n";
   for (const auto& [key, binding] : gen->listeners()) {
     const ListenerConnections connections = binding.plan->connections();
     std::cout << "  listener " << key << ": max_connections " << connections.max_connections
@@ -42,11 +43,11 @@ int command_describe() {
   }
   for (const auto& [name, kind] : plugins.codecs.all()) {
     std::string title = "codec " + name + ": " + std::string(kind->description());
-    if (!kind->argument_key().empty())
-      title += " (" + name + ":VALUE sets " + std::string(kind->argument_key()) + ")";
+    if (!kind->argument_key().empty()) title += " (" + name + ":VALUE sets " + std::string(kind->argument_key()) + ")";
     std::cout << describe_schema(title, kind->schema()) << "\n";
   }
-  for (const auto& [name, kind] : plugins.steps.all()) std::cout << "step " << name << ": " << kind->description() << "\n";
+  for (const auto& [name, kind] : plugins.steps.all())
+    std::cout << "step " << name << ": " << kind->description() << "\n";
   std::cout << "\n";
   for (const auto& [name, library] : plugins.lua_libraries.all()) {
     std::cout << "lua library " << name << ": " << library->description() << "\n";

@@ -25,7 +25,9 @@ Expected<std::string> from_hex(const std::string& text) {
     if (c >= '0' && c <= '9') digit = c - '0';
     else if (c >= 'a' && c <= 'f') digit = c - 'a' + 10;
     else if (c >= 'A' && c <= 'F') digit = c - 'A' + 10;
-    if (digit < 0) return make_error(ErrorKind::bad_input, "hex input: '" + std::string(1, c) + "' at byte " + std::to_string(i) + " is not a hex digit");
+    if (digit < 0)
+      return make_error(ErrorKind::bad_input,
+                        "hex input: '" + std::string(1, c) + "' at byte " + std::to_string(i) + " is not a hex digit");
     if (high < 0) {
       high = digit;
     } else {

@@ -22,8 +22,8 @@ void print_messages(const Value& body) {
     std::cout << "no messages\n";
     return;
   }
-  std::cout << fmt::format("{:<18} {:<20} {:<20} {:<12} {:>6} {:>10}  {}\n", "ID", "RECEIVED", "FLOW", "OUTCOME", "STATUS",
-                           "LATENCY us", "SOURCE / ERROR");
+  std::cout << fmt::format("{:<18} {:<20} {:<20} {:<12} {:>6} {:>10}  {}\n", "ID", "RECEIVED", "FLOW", "OUTCOME",
+                           "STATUS", "LATENCY us", "SOURCE / ERROR");
   for (const Value& m : messages->as_array()) {
     std::string detail = text_of(m.find("source"));
     if (std::string error = text_of(m.find("error")); !error.empty()) detail += ": " + error;
@@ -45,7 +45,8 @@ void print_message(const Value& body) {
     if (steps && steps->is_array() && !steps->as_array().empty()) {
       std::cout << "  steps:\n";
       for (const Value& s : steps->as_array()) {
-        const auto depth = static_cast<std::size_t>(std::max<std::int64_t>(0, std::stoll("0" + text_of(s.find("depth")))));
+        const auto depth =
+            static_cast<std::size_t>(std::max<std::int64_t>(0, std::stoll("0" + text_of(s.find("depth")))));
         std::string line = fmt::format("    {}{} (line {})  {}  +{} us, {} us", std::string(2 * depth, ' '),
                                        text_of(s.find("step")), text_of(s.find("line")), text_of(s.find("outcome")),
                                        text_of(s.find("startUs")), text_of(s.find("durationUs")));
@@ -60,15 +61,16 @@ void print_message(const Value& body) {
   if (!deliveries || !deliveries->is_array() || deliveries->as_array().empty()) return;
   std::cout << "  deliveries:\n";
   for (const Value& d : deliveries->as_array()) {
-    std::cout << fmt::format("    #{} to {}  {}  {} attempt(s){}\n", text_of(d.find("id")), text_of(d.find("endpoint")),
-                             text_of(d.find("state")), text_of(d.find("totalAttempts")),
-                             text_of(d.find("deliveredAt")).empty() ? "" : ", delivered " + text_of(d.find("deliveredAt")));
+    std::cout << fmt::format(
+        "    #{} to {}  {}  {} attempt(s){}\n", text_of(d.find("id")), text_of(d.find("endpoint")),
+        text_of(d.find("state")), text_of(d.find("totalAttempts")),
+        text_of(d.find("deliveredAt")).empty() ? "" : ", delivered " + text_of(d.find("deliveredAt")));
     const Value* history = d.find("history");
     if (!history || !history->is_array()) continue;
     for (const Value& a : history->as_array()) {
-      std::string line = fmt::format("      {}. {} {}", text_of(a.find("number")), text_of(a.find("startedAt")),
-                                     text_of(a.find("outcome")).empty() ? "(no outcome: cut short by a restart)"
-                                                                        : text_of(a.find("outcome")));
+      std::string line = fmt::format(
+          "      {}. {} {}", text_of(a.find("number")), text_of(a.find("startedAt")),
+          text_of(a.find("outcome")).empty() ? "(no outcome: cut short by a restart)" : text_of(a.find("outcome")));
       if (std::string error = text_of(a.find("error")); !error.empty()) line += ": " + error;
       std::cout << line << "\n";
     }

@@ -19,8 +19,8 @@ void print_queues(const Value& body) {
     std::cout << "no queues\n";
     return;
   }
-  std::cout << fmt::format("{:<24} {:>8} {:>9} {:>10} {:>10} {:>8} {:>5}\n", "ENDPOINT", "DEPTH", "IN FLIGHT", "OLDEST (s)",
-                           "DELIVERED", "RETRIES", "DEAD");
+  std::cout << fmt::format("{:<24} {:>8} {:>9} {:>10} {:>10} {:>8} {:>5}\n", "ENDPOINT", "DEPTH", "IN FLIGHT",
+                           "OLDEST (s)", "DELIVERED", "RETRIES", "DEAD");
   for (const Value& q : queues->as_array()) {
     std::cout << fmt::format("{:<24} {:>8} {:>9} {:>10} {:>10} {:>8} {:>5}\n", text_of(q.find("endpoint")),
                              text_of(q.find("depth")), text_of(q.find("inFlight")), text_of(q.find("oldestAgeSeconds")),
@@ -35,9 +35,10 @@ void print_dead(const Value& body) {
     return;
   }
   for (const Value& d : dead->as_array()) {
-    std::cout << fmt::format("{}  {}  message {}  flow {}  key '{}'  created {}  {} attempt(s)\n", text_of(d.find("id")),
-                             text_of(d.find("endpoint")), text_of(d.find("messageId")), text_of(d.find("flow")),
-                             text_of(d.find("orderKey")), text_of(d.find("createdAt")), text_of(d.find("totalAttempts")));
+    std::cout << fmt::format("{}  {}  message {}  flow {}  key '{}'  created {}  {} attempt(s)\n",
+                             text_of(d.find("id")), text_of(d.find("endpoint")), text_of(d.find("messageId")),
+                             text_of(d.find("flow")), text_of(d.find("orderKey")), text_of(d.find("createdAt")),
+                             text_of(d.find("totalAttempts")));
     if (const Value* history = d.find("history"); history && history->is_array()) {
       for (const Value& a : history->as_array()) {
         std::cout << fmt::format("    #{} {} {}: {}\n", text_of(a.find("number")), text_of(a.find("startedAt")),
@@ -81,9 +82,10 @@ int command_queue(const std::string& config_path, const std::string& action, con
     if (ids && ids->is_array())
       for (const Value& id : ids->as_array()) listed += (listed.empty() ? "" : ",") + text_of(&id);
     const bool dry = filter.dry_run;
-    const std::string verb = action == "replay" ? (dry ? "would replay" : "replayed") : (dry ? "would discard" : "discarded");
-    std::cout << verb << " " << text_of(body->find("count")) << " dead letter(s)" << (listed.empty() ? "" : ": " + listed)
-              << "\n";
+    const std::string verb =
+        action == "replay" ? (dry ? "would replay" : "replayed") : (dry ? "would discard" : "discarded");
+    std::cout << verb << " " << text_of(body->find("count")) << " dead letter(s)"
+              << (listed.empty() ? "" : ": " + listed) << "\n";
   }
   return 0;
 }

@@ -101,7 +101,8 @@ int command_run(const std::string& config_path) {
             << " worker thread(s), generation " << started.generation << "\n";
   std::cout << "admin listening on " << (*admin)->address() << "\n";
   if (config.admin_token.empty()) std::cout << "admin token in " << config.admin_token_file() << "\n";
-  for (const auto& [key, address] : runtime.listener_addresses()) std::cout << key << " listening on " << address << "\n";
+  for (const auto& [key, address] : runtime.listener_addresses())
+    std::cout << key << " listening on " << address << "\n";
   std::cout << std::flush;
 
   runtime.wait();

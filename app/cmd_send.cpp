@@ -3,10 +3,9 @@
 // any framing and prints the reply. Runs the tcp endpoint's own stream and framing code on a
 // private io_context; every step has the --timeout deadline, so the command always ends.
 
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-
-#include <array>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -37,7 +36,8 @@ Expected<std::shared_ptr<const Codec>> find_codec(const std::string& name) {
 }
 
 std::optional<std::string> read_all(const std::string& path) {
-  if (path.empty() || path == "-") return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  if (path.empty() || path == "-")
+    return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
   std::stringstream text;
@@ -184,7 +184,8 @@ asio::awaitable<int> send_mllp(tcp::Peer peer, std::vector<std::pair<std::string
     }
     if (status != "AA" && status != "CA") {
       std::cerr << "qiao send: " << file << ": "
-                << (status.empty() ? std::string("the reply is not an HL7 acknowledgement") : "acknowledged " + status + "")
+                << (status.empty() ? std::string("the reply is not an HL7 acknowledgement")
+                                   : "acknowledged " + status + "")
                 << "\n";
       code = 1;
     }
@@ -231,7 +232,8 @@ std::optional<tcp::Peer> peer_or_complain(const std::string& address) {
 
 }  // namespace
 
-int command_send_mllp(const std::string& address, const std::vector<std::string>& files, std::chrono::milliseconds timeout) {
+int command_send_mllp(const std::string& address, const std::vector<std::string>& files,
+                      std::chrono::milliseconds timeout) {
   auto peer = peer_or_complain(address);
   if (!peer) return 2;
   std::vector<std::pair<std::string, std::string>> messages;
@@ -246,8 +248,8 @@ int command_send_mllp(const std::string& address, const std::vector<std::string>
   return run(send_mllp(std::move(*peer), std::move(messages), timeout));
 }
 
-int command_send_tcp(const std::string& address, const std::string& framing_spec, const std::string& codec_spec, bool hex,
-                     const std::string& file, std::chrono::milliseconds timeout) {
+int command_send_tcp(const std::string& address, const std::string& framing_spec, const std::string& codec_spec,
+                     bool hex, const std::string& file, std::chrono::milliseconds timeout) {
   auto peer = peer_or_complain(address);
   if (!peer) return 2;
   auto framing = tcp::parse_framing_spec(framing_spec);

@@ -19,7 +19,7 @@ struct QueueFilter {
   std::string since;  // 2026-12-04T06:00:00Z
   std::string until;
   std::string limit;
-  bool all = false;   // replay or discard every dead letter
+  bool all = false;  // replay or discard every dead letter
   bool dry_run = false;
   std::string admin;  // HOST:PORT of the admin API instead of qiao.yaml's admin.listen
 };
@@ -37,7 +37,8 @@ struct MessageFilter {
   std::string admin;
 };
 int command_messages(const std::string& config_path, const std::string& action, const MessageFilter& filter);
-int command_send_mllp(const std::string& address, const std::vector<std::string>& files, std::chrono::milliseconds timeout);
+int command_send_mllp(const std::string& address, const std::vector<std::string>& files,
+                      std::chrono::milliseconds timeout);
 int command_send_tcp(const std::string& address, const std::string& framing, const std::string& codec, bool hex,
                      const std::string& file, std::chrono::milliseconds timeout);
 

@@ -1,7 +1,6 @@
 // qiao: the gateway binary. Subcommands live in cmd_*.cpp.
 
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "adapters/tcp/client/framing_spec.hpp"
@@ -30,7 +29,8 @@ int main(int argc, char** argv) {
   codec->add_option("direction", direction, "decode (bytes → JSON) or encode (JSON → bytes)")
       ->required()
       ->check(CLI::IsMember({"decode", "encode"}));
-  codec->add_option("--codec", codec_name, "codec name, with its spec after a colon: iso8583:config/cup.yaml")->required();
+  codec->add_option("--codec", codec_name, "codec name, with its spec after a colon: iso8583:config/cup.yaml")
+      ->required();
   codec->add_flag("--hex", hex, "the message side is hex text (binary formats)");
 
   auto* send = app.add_subcommand("send", "a client to poke a flow or a peer: send messages, print the replies");
@@ -42,23 +42,32 @@ int main(int argc, char** argv) {
   std::string send_codec;
   std::string send_timeout = "10s";
   bool send_hex = false;
-  auto* send_mllp = send->add_subcommand("mllp", "send HL7 v2 files over one MLLP connection and print each ACK; "
-                                                 "exit 1 unless every ACK is AA or CA");
+  auto* send_mllp = send->add_subcommand("mllp",
+                                         "send HL7 v2 files over one MLLP connection and print each ACK; "
+                                         "exit 1 unless every ACK is AA or CA");
   send_mllp->add_option("address", send_address, "HOST:PORT of the MLLP listener")->required();
-  send_mllp->add_option("files", send_files, "HL7 v2 (ER7) files; each MSH starts a message, an FHS/BHS batch goes whole; LF line ends become CR")->required();
-  send_mllp->add_option("--timeout", send_timeout, "longest wait for connecting, and for each ACK")->capture_default_str();
-  auto* send_tcp = send->add_subcommand("tcp", "send one message in any framing and print the reply (JSON, or hex with --hex)");
+  send_mllp
+      ->add_option("files", send_files,
+                   "HL7 v2 (ER7) files; each MSH starts a message, an FHS/BHS batch goes whole; LF line ends become CR")
+      ->required();
+  send_mllp->add_option("--timeout", send_timeout, "longest wait for connecting, and for each ACK")
+      ->capture_default_str();
+  auto* send_tcp =
+      send->add_subcommand("tcp", "send one message in any framing and print the reply (JSON, or hex with --hex)");
   send_tcp->add_option("address", send_address, "HOST:PORT of the peer")->required();
   send_tcp->add_option("file", send_file, "the message: JSON to encode with --codec, or hex with --hex; default stdin");
   send_tcp->add_option("--framing", send_framing, "how frames are delimited (see FRAMING below)")->required();
-  send_tcp->add_option("--codec", send_codec, "codec of the message and the reply, with its spec after a colon: iso8583:cup");
+  send_tcp->add_option("--codec", send_codec,
+                       "codec of the message and the reply, with its spec after a colon: iso8583:cup");
   send_tcp->add_flag("--hex", send_hex, "the message and the printed reply are hex bytes");
-  send_tcp->add_option("--timeout", send_timeout, "longest wait for connecting, and for the reply")->capture_default_str();
+  send_tcp->add_option("--timeout", send_timeout, "longest wait for connecting, and for the reply")
+      ->capture_default_str();
   send->footer(qiao::tcp::framing_spec_help);
   send_tcp->footer(qiao::tcp::framing_spec_help);
 
   auto* queue = app.add_subcommand(
-      "queue", "the persistent queues of the running gateway (through its admin API): list, dead letters, replay, discard");
+      "queue",
+      "the persistent queues of the running gateway (through its admin API): list, dead letters, replay, discard");
   std::string queue_action;
   qiao::QueueFilter queue_filter;
   queue->add_option("action", queue_action, "list | dead | replay | discard")
@@ -76,7 +85,8 @@ int main(int argc, char** argv) {
   queue->add_flag("--dry-run", queue_filter.dry_run, "list what replay or discard would take, change nothing");
 
   auto* messages = app.add_subcommand(
-      "messages", "the journal of the running gateway (through its admin API): list, or replay through the current flows");
+      "messages",
+      "the journal of the running gateway (through its admin API): list, or replay through the current flows");
   std::string messages_action;
   qiao::MessageFilter message_filter;
   messages->add_option("action", messages_action, "list | show (one message: its steps and deliveries, --id) | replay")
@@ -90,7 +100,8 @@ int main(int argc, char** argv) {
   messages->add_option("--until", message_filter.until, "received before");
   messages->add_option("--key", message_filter.keys, "only messages with this business key, NAME=VALUE (repeatable)");
   messages->add_option("--limit", message_filter.limit, "at most this many, newest first (1..1000, default 100)");
-  messages->add_option("--admin", message_filter.admin, "HOST:PORT of the admin API (default: admin.listen in the config)");
+  messages->add_option("--admin", message_filter.admin,
+                       "HOST:PORT of the admin API (default: admin.listen in the config)");
   messages->add_flag("--dry-run", message_filter.dry_run, "replay: list what would run again, change nothing");
 
   CLI11_PARSE(app, argc, argv);

@@ -48,10 +48,10 @@ const qiao::Buffer& bank_statement() {
     std::string s;
     for (int i = 0; i < lines; ++i) {
       const int cents = 1 + (i * 7919) % 500000;
-      s += "20261122|" + two(8 + i % 12) + two(i % 60) + two((i * 7) % 60) + "|BK2026112200" + std::to_string(100000 + i) +
-           "|MZ2026112200" + std::to_string(200000 + i) + "|621700******" + std::to_string(1000 + i % 9000) + "|0" +
-           std::to_string(1 + i % 2) + "|" + std::to_string(cents / 100) + "." + two(cents % 100) + "|" +
-           (i % 3 ? "0.19" : "") + "|00|" + remarks[i % 5] + "|\r\n";
+      s += "20261122|" + two(8 + i % 12) + two(i % 60) + two((i * 7) % 60) + "|BK2026112200" +
+           std::to_string(100000 + i) + "|MZ2026112200" + std::to_string(200000 + i) + "|621700******" +
+           std::to_string(1000 + i % 9000) + "|0" + std::to_string(1 + i % 2) + "|" + std::to_string(cents / 100) +
+           "." + two(cents % 100) + "|" + (i % 3 ? "0.19" : "") + "|00|" + remarks[i % 5] + "|\r\n";
     }
     auto converted = qiao::from_utf8(s, "GBK");
     return qiao::make_buffer(std::move(*converted));

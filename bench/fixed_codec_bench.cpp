@@ -31,14 +31,14 @@ T must(qiao::Expected<T> v, const char* what) {
 }
 
 const qiao::fixed::Layout& statement_layout() {
-  static const auto layout =
-      must(qiao::fixed::load_layout(std::string(QIAO_SOURCE_DIR) + "/config/layouts/bank-statement-fixed.yaml"), "layout");
+  static const auto layout = must(
+      qiao::fixed::load_layout(std::string(QIAO_SOURCE_DIR) + "/config/layouts/bank-statement-fixed.yaml"), "layout");
   return layout;
 }
 
 const qiao::fixed::Layout& insurer_layout() {
-  static const auto layout =
-      must(qiao::fixed::load_layout(std::string(QIAO_SOURCE_DIR) + "/config/layouts/insurer-request-fixed.yaml"), "layout");
+  static const auto layout = must(
+      qiao::fixed::load_layout(std::string(QIAO_SOURCE_DIR) + "/config/layouts/insurer-request-fixed.yaml"), "layout");
   return layout;
 }
 
@@ -55,14 +55,18 @@ const qiao::Buffer& statement() {
     static const char* const names[] = {"张三", "WANG WU", "欧阳明月", "LI SI", "赵六"};
     static const char* const remarks[] = {"挂号缴费", "", "门诊缴费", "REFUND", "药费"};
     const auto gbk = [](const std::string& s) { return must(qiao::from_utf8(s, "GBK"), "GBK"); };
-    std::string s = "H10102898110000012345" "20261122" "20261123020000" + std::string(17, ' ') + "\r\n";
+    std::string s =
+        "H10102898110000012345"
+        "20261122"
+        "20261123020000" +
+        std::string(17, ' ') + "\r\n";
     long long total = 0;
     for (int i = 0; i < details; ++i) {
       const int fen = 1 + (i * 7919) % 500000;
       const bool refund = i % 17 == 0;
       total += refund ? -fen : fen;
-      s += "D120261122" + two(8 + i % 12) + two(i % 60) + two((i * 7) % 60) + "BK20261122" + std::to_string(1000000000 + i) +
-           padded("HIS" + std::to_string(20261122000 + i), 16) + (refund ? "-" : "+") +
+      s += "D120261122" + two(8 + i % 12) + two(i % 60) + two((i * 7) % 60) + "BK20261122" +
+           std::to_string(1000000000 + i) + padded("HIS" + std::to_string(20261122000 + i), 16) + (refund ? "-" : "+") +
            padded(std::to_string(fen), 12, '0', true) + padded(std::to_string(fen % 97), 8, '0', true) +
            padded(gbk(names[i % 5]), 20) + padded(gbk(remarks[i % 5]), 10) + "\r\n";
     }
@@ -83,7 +87,8 @@ const qiao::Buffer& insurer_request() {
   return buffer;
 }
 
-void decode_file(benchmark::State& state, const qiao::Buffer& (*body)(), const qiao::fixed::Layout& (*layout)(), int records) {
+void decode_file(benchmark::State& state, const qiao::Buffer& (*body)(), const qiao::fixed::Layout& (*layout)(),
+                 int records) {
   const qiao::Buffer& bytes = body();
   (void)must(qiao::fixed::decode(bytes, layout()), "decode");
   for (auto _ : state) {
@@ -95,7 +100,8 @@ void decode_file(benchmark::State& state, const qiao::Buffer& (*body)(), const q
   state.counters["file_bytes"] = static_cast<double>(bytes->size());
 }
 
-void encode_file(benchmark::State& state, const qiao::Buffer& (*body)(), const qiao::fixed::Layout& (*layout)(), int records) {
+void encode_file(benchmark::State& state, const qiao::Buffer& (*body)(), const qiao::fixed::Layout& (*layout)(),
+                 int records) {
   const qiao::Value value = must(qiao::fixed::decode(body(), layout()), "decode");
   std::size_t size = 0;
   for (auto _ : state) {
@@ -108,8 +114,10 @@ void encode_file(benchmark::State& state, const qiao::Buffer& (*body)(), const q
   state.counters["file_bytes"] = static_cast<double>(size);
 }
 
-BENCHMARK_CAPTURE(decode_file, bank_statement_gbk, statement, statement_layout, details + 2)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(encode_file, bank_statement_gbk, statement, statement_layout, details + 2)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(decode_file, bank_statement_gbk, statement, statement_layout, details + 2)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(encode_file, bank_statement_gbk, statement, statement_layout, details + 2)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(decode_file, insurer_request_gbk, insurer_request, insurer_layout, 1)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(encode_file, insurer_request_gbk, insurer_request, insurer_layout, 1)->Unit(benchmark::kMicrosecond);
 

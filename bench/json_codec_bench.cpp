@@ -35,14 +35,10 @@ std::string registration_json() {
 std::string lab_result_json() {
   static const char* const items[][5] = {
       // code, name, unit, reference range, typical value
-      {"WBC", "白细胞计数", "10^9/L", "3.5-9.5", "6.42"},
-      {"RBC", "红细胞计数", "10^12/L", "4.3-5.8", "4.87"},
-      {"HGB", "血红蛋白", "g/L", "130-175", "148"},
-      {"PLT", "血小板计数", "10^9/L", "125-350", "231"},
-      {"GLU", "葡萄糖", "mmol/L", "3.9-6.1", "5.62"},
-      {"ALT", "丙氨酸氨基转移酶", "U/L", "9-50", "27.3"},
-      {"CREA", "肌酐", "umol/L", "57-111", "84.1"},
-      {"K", "钾", "mmol/L", "3.5-5.3", "4.15"},
+      {"WBC", "白细胞计数", "10^9/L", "3.5-9.5", "6.42"}, {"RBC", "红细胞计数", "10^12/L", "4.3-5.8", "4.87"},
+      {"HGB", "血红蛋白", "g/L", "130-175", "148"},       {"PLT", "血小板计数", "10^9/L", "125-350", "231"},
+      {"GLU", "葡萄糖", "mmol/L", "3.9-6.1", "5.62"},     {"ALT", "丙氨酸氨基转移酶", "U/L", "9-50", "27.3"},
+      {"CREA", "肌酐", "umol/L", "57-111", "84.1"},       {"K", "钾", "mmol/L", "3.5-5.3", "4.15"},
   };
   std::string s;
   s += R"({"reportId":"LIS202406110004567","patientId":"P0012345","visitNo":"MZ20240611000123",)";
@@ -51,9 +47,9 @@ std::string lab_result_json() {
   for (int i = 0; s.size() < 64 * 1024 - 400; ++i) {
     const auto& item = items[i % 8];
     if (i > 0) s += ',';
-    s += R"({"seq":)" + std::to_string(i + 1) + R"(,"code":")" + item[0] + R"(","name":")" + item[1] +
-         R"(","value":)" + item[4] + R"(,"unit":")" + item[2] + R"(","referenceRange":")" + item[3] +
-         R"(","flag":")" + (i % 11 == 0 ? "H" : "N") + R"(","method":"流式细胞术/比色法",)" +
+    s += R"({"seq":)" + std::to_string(i + 1) + R"(,"code":")" + item[0] + R"(","name":")" + item[1] + R"(","value":)" +
+         item[4] + R"(,"unit":")" + item[2] + R"(","referenceRange":")" + item[3] + R"(","flag":")" +
+         (i % 11 == 0 ? "H" : "N") + R"(","method":"流式细胞术/比色法",)" +
          R"("verifiedBy":"王五","verifiedAt":"2024-06-11T10:)" + std::to_string(10 + i % 50) +
          R"(:00+08:00","comment":)" + (i % 7 == 0 ? R"("复查结果与前次一致，请结合临床")" : "null") + "}";
   }
@@ -71,7 +67,9 @@ const qiao::Buffer& lab_result() {
   return buffer;
 }
 
-qiao::Value decoded(const qiao::Buffer& body) { return qiao::bench::must(qiao::json::decode(body), "body does not decode"); }
+qiao::Value decoded(const qiao::Buffer& body) {
+  return qiao::bench::must(qiao::json::decode(body), "body does not decode");
+}
 
 void decode_body(benchmark::State& state, const qiao::Buffer& (*body)()) {
   const qiao::Buffer& bytes = body();

@@ -13,6 +13,8 @@
 // One thread: the generator only frames, writes and scans the ACK for MSA, far less than the
 // gateway does per message, and on a 2-core box the other core belongs to the server.
 
+#include <algorithm>
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
@@ -22,9 +24,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-
-#include <algorithm>
-#include <array>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -77,9 +76,9 @@ struct Run {
   Clock::time_point deadline;
   Clock::duration timeout;
   std::vector<std::uint32_t> latencies_us;
-  std::uint64_t acked = 0;       // AA with the right MSA-2
-  std::uint64_t not_aa = 0;      // a well-formed ACK whose MSA-1 is not AA
-  std::uint64_t errors = 0;      // everything else
+  std::uint64_t acked = 0;   // AA with the right MSA-2
+  std::uint64_t not_aa = 0;  // a well-formed ACK whose MSA-1 is not AA
+  std::uint64_t errors = 0;  // everything else
   std::vector<std::string> first_errors;
   std::vector<std::string> first_not_aa;
   int connections_running = 0;
@@ -202,8 +201,9 @@ MsaFields read_msa(std::string_view ack, char field_separator) {
 
 // Closes the socket when an exchange has waited longer than the timeout: the pending read or
 // write then fails and the exchange counts as an error.
-asio::awaitable<void> watch_connection(std::shared_ptr<tcp::socket> socket, std::shared_ptr<Clock::time_point> waiting_since,
-                                       std::shared_ptr<bool> done, Clock::duration timeout) {
+asio::awaitable<void> watch_connection(std::shared_ptr<tcp::socket> socket,
+                                       std::shared_ptr<Clock::time_point> waiting_since, std::shared_ptr<bool> done,
+                                       Clock::duration timeout) {
   asio::steady_timer timer(socket->get_executor());
   while (!*done) {
     timer.expires_after(std::chrono::milliseconds(200));
@@ -231,7 +231,8 @@ asio::awaitable<void> run_connection(Run& run, int connection_number) {
     if (connect_error) {
       *done = true;
       ++run.errors;
-      note(run.first_errors, "connection " + std::to_string(connection_number) + ": connect: " + connect_error.message());
+      note(run.first_errors,
+           "connection " + std::to_string(connection_number) + ": connect: " + connect_error.message());
       asio::steady_timer pause(executor, std::chrono::milliseconds(100));
       co_await pause.async_wait(use_tuple);
       continue;
@@ -242,7 +243,8 @@ asio::awaitable<void> run_connection(Run& run, int connection_number) {
 
     while (broken.empty() && Clock::now() < run.deadline) {
       const std::string control_id = "L" + std::to_string(connection_number) + "-" + std::to_string(++sequence);
-      auto framed = qiao::tcp::frame(run.framing, run.message.before_control_id + control_id + run.message.after_control_id);
+      auto framed =
+          qiao::tcp::frame(run.framing, run.message.before_control_id + control_id + run.message.after_control_id);
       if (!framed) usage("the message cannot be framed: " + framed.error().message);
 
       const auto sent_at = Clock::now();
@@ -333,13 +335,14 @@ int main(int argc, char** argv) {
   const double elapsed = std::chrono::duration<double>(run.finished - started).count();
 
   std::sort(run.latencies_us.begin(), run.latencies_us.end());
-  std::printf("mllp_load %s:%s  %d connection%s  %.1f s: %llu ACKed (AA)  %.0f msg/s  ACK latency p50 %.2f ms  "
-              "p99 %.2f ms  max %.2f ms  not AA %llu  errors %llu\n",
-              options.host.c_str(), options.port.c_str(), options.connections, options.connections == 1 ? "" : "s",
-              elapsed, static_cast<unsigned long long>(run.acked), static_cast<double>(run.acked) / elapsed,
-              percentile_ms(run.latencies_us, 0.50), percentile_ms(run.latencies_us, 0.99),
-              percentile_ms(run.latencies_us, 1.0), static_cast<unsigned long long>(run.not_aa),
-              static_cast<unsigned long long>(run.errors));
+  std::printf(
+      "mllp_load %s:%s  %d connection%s  %.1f s: %llu ACKed (AA)  %.0f msg/s  ACK latency p50 %.2f ms  "
+      "p99 %.2f ms  max %.2f ms  not AA %llu  errors %llu\n",
+      options.host.c_str(), options.port.c_str(), options.connections, options.connections == 1 ? "" : "s", elapsed,
+      static_cast<unsigned long long>(run.acked), static_cast<double>(run.acked) / elapsed,
+      percentile_ms(run.latencies_us, 0.50), percentile_ms(run.latencies_us, 0.99),
+      percentile_ms(run.latencies_us, 1.0), static_cast<unsigned long long>(run.not_aa),
+      static_cast<unsigned long long>(run.errors));
   if (run.not_aa == 0 && run.errors == 0) return 0;
   std::fprintf(stderr, "mllp_load: *** FAILED: %llu answer(s) not AA, %llu error(s) ***\n",
                static_cast<unsigned long long>(run.not_aa), static_cast<unsigned long long>(run.errors));

@@ -105,10 +105,12 @@ int main(int argc, char** argv) {
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   load.stopping = true;
   while (load.running.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  std::printf("senders %d, request %zu B, %d s: %.0f deliveries/s durable, %.0f commits/s (fsyncs), %.1f per commit, %llu failed\n",
-              senders, size, seconds, static_cast<double>(stored) / elapsed, static_cast<double>(commits) / elapsed,
-              commits ? static_cast<double>(stored) / static_cast<double>(commits) : 0.0,
-              static_cast<unsigned long long>(load.failed.load()));
+  std::printf(
+      "senders %d, request %zu B, %d s: %.0f deliveries/s durable, %.0f commits/s (fsyncs), %.1f per commit, %llu "
+      "failed\n",
+      senders, size, seconds, static_cast<double>(stored) / elapsed, static_cast<double>(commits) / elapsed,
+      commits ? static_cast<double>(stored) / static_cast<double>(commits) : 0.0,
+      static_cast<unsigned long long>(load.failed.load()));
   opened->reset();
   if (!postgres)
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(file + suffix);

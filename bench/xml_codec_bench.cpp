@@ -42,10 +42,10 @@ std::string registration_xml() {
 
 std::string lab_report_xml() {
   static const char* const items[][5] = {
-      {"WBC", "白细胞计数", "10^9/L", "3.5-9.5", "6.42"},   {"RBC", "红细胞计数", "10^12/L", "4.3-5.8", "4.87"},
-      {"HGB", "血红蛋白", "g/L", "130-175", "148"},         {"PLT", "血小板计数", "10^9/L", "125-350", "231"},
-      {"GLU", "葡萄糖", "mmol/L", "3.9-6.1", "5.62"},       {"ALT", "丙氨酸氨基转移酶", "U/L", "9-50", "27.3"},
-      {"CREA", "肌酐", "umol/L", "57-111", "84.1"},         {"K", "钾", "mmol/L", "3.5-5.3", "4.15"},
+      {"WBC", "白细胞计数", "10^9/L", "3.5-9.5", "6.42"}, {"RBC", "红细胞计数", "10^12/L", "4.3-5.8", "4.87"},
+      {"HGB", "血红蛋白", "g/L", "130-175", "148"},       {"PLT", "血小板计数", "10^9/L", "125-350", "231"},
+      {"GLU", "葡萄糖", "mmol/L", "3.9-6.1", "5.62"},     {"ALT", "丙氨酸氨基转移酶", "U/L", "9-50", "27.3"},
+      {"CREA", "肌酐", "umol/L", "57-111", "84.1"},       {"K", "钾", "mmol/L", "3.5-5.3", "4.15"},
   };
   std::string s = R"(<?xml version="1.0" encoding="UTF-8"?><LabReport reportId="LIS202406110004567" status="final">)";
   s += "<PatientID>P0012345</PatientID><VisitNo>MZ20240611000123</VisitNo>";
@@ -99,12 +99,13 @@ const Body& lab_report() {
 }
 
 const Body& soap_nested() {
-  static const Body body{qiao::make_buffer(soap_nested_xml()),
-                         xml_options({"Item"}, {"GetLabReportResult"})};
+  static const Body body{qiao::make_buffer(soap_nested_xml()), xml_options({"Item"}, {"GetLabReportResult"})};
   return body;
 }
 
-qiao::Value decoded(const Body& body) { return qiao::bench::must(qiao::xml::decode(body.bytes, body.options), "body does not decode"); }
+qiao::Value decoded(const Body& body) {
+  return qiao::bench::must(qiao::xml::decode(body.bytes, body.options), "body does not decode");
+}
 
 void decode_body(benchmark::State& state, const Body& (*get)()) {
   const Body& body = get();

@@ -1,13 +1,5 @@
 #include "core/admin.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/address.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/url/encode.hpp>
-#include <boost/url/parse_query.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
-#include <boost/url/params_view.hpp>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <openssl/crypto.h>
@@ -15,6 +7,14 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/params_view.hpp>
+#include <boost/url/parse_query.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <cctype>
 #include <charconv>
 #include <ctime>
@@ -24,11 +24,11 @@
 #include "core/admin_queues.hpp"
 #include "core/admin_replay.hpp"
 #include "core/admin_support.hpp"
+#include "core/flow/journal.hpp"
 #include "core/json_text.hpp"
 #include "core/metrics.hpp"
 #include "core/net/host_port.hpp"
 #include "core/runtime.hpp"
-#include "core/flow/journal.hpp"
 #include "core/store/store.hpp"
 #include "core/text/ascii.hpp"
 
@@ -71,8 +71,8 @@ std::optional<AdminResponse> key_parameters(std::string_view query_string, Journ
 
 std::optional<AdminResponse> journal_filter(std::string_view query_string, JournalQuery& query, bool& any_filter) {
   any_filter = false;
-  for (auto [name, field] : {std::pair{"id", &query.message_id}, std::pair{"flow", &query.flow_id},
-                             std::pair{"outcome", &query.outcome}}) {
+  for (auto [name, field] :
+       {std::pair{"id", &query.message_id}, std::pair{"flow", &query.flow_id}, std::pair{"outcome", &query.outcome}}) {
     if (auto v = query_parameter(query_string, name); v && !v->empty()) {
       *field = *v;
       any_filter = true;
@@ -81,7 +81,8 @@ std::optional<AdminResponse> journal_filter(std::string_view query_string, Journ
   for (auto [name, field] : {std::pair{"since", &query.since}, std::pair{"until", &query.until}}) {
     if (auto v = query_parameter(query_string, name); v && !v->empty()) {
       auto t = parse_iso_time(*v);
-      if (!t) return error_response(400, "bad_input", std::string(name) + ": expected a time such as 2026-12-04T06:00:00Z");
+      if (!t)
+        return error_response(400, "bad_input", std::string(name) + ": expected a time such as 2026-12-04T06:00:00Z");
       *field = *t;
       any_filter = true;
     }
@@ -111,7 +112,9 @@ std::string delivery_json(const Delivery& d) {
                            json_quote(a.outcome), json_quote(a.error));
   }
   history += "]";
-  const char* state = d.state == DeliveryState::queued ? "queued" : d.state == DeliveryState::dead ? "dead" : "delivered";
+  const char* state = d.state == DeliveryState::queued ? "queued"
+                      : d.state == DeliveryState::dead ? "dead"
+                                                       : "delivered";
   return fmt::format(
       R"({{"id":{},"endpoint":{},"orderKey":{},"messageId":{},"flow":{},"state":"{}","createdAt":{},"deliveredAt":{},)"
       R"("attempts":{},"totalAttempts":{},"lastError":{},"history":{}}})",
@@ -137,10 +140,7 @@ using admin::query_parameter;
 namespace {
 
 // A message id put back into a query string (ids are the gateway's own, but an operator types them).
-std::string percent_encoded(std::string_view text) {
-  return boost::urls::encode(text, boost::urls::unreserved_chars);
-}
-
+std::string percent_encoded(std::string_view text) { return boost::urls::encode(text, boost::urls::unreserved_chars); }
 
 std::string json_strings(const std::vector<std::string>& items) {
   std::string out = "[";
@@ -152,7 +152,6 @@ std::string reload_json(const ReloadReport& r) {
   return fmt::format(R"({{"ok":{},"generation":{},"at":{},"trigger":{},"errors":{}}})", r.ok, r.generation,
                      json_quote(iso_time(r.at)), json_quote(r.trigger), json_strings(r.errors));
 }
-
 
 bool contains(const std::vector<std::string>& items, const std::string& item) {
   return std::find(items.begin(), items.end(), item) != items.end();
@@ -249,7 +248,8 @@ std::shared_ptr<const AdminApi::Origins> AdminApi::origins() const {
 
 bool AdminApi::token_matches(std::string_view authorization) const {
   constexpr std::string_view scheme = "bearer ";
-  if (token_.empty() || authorization.size() < scheme.size() || ascii_lower(authorization.substr(0, scheme.size())) != scheme) {
+  if (token_.empty() || authorization.size() < scheme.size() ||
+      ascii_lower(authorization.substr(0, scheme.size())) != scheme) {
     return false;
   }
   const Digest presented = sha256(authorization.substr(scheme.size()));
@@ -282,8 +282,8 @@ boost::asio::awaitable<AdminResponse> AdminApi::handle(AdminRequest request) {
   if (path == "/healthz") {
     auto gen = runtime_.generation();
     co_return AdminResponse{200, "application/json",
-                            fmt::format(R"({{"status":"ok","node":{},"generation":{}}})", json_quote(runtime_.config().node_name),
-                                        gen ? gen->number() : 0)};
+                            fmt::format(R"({{"status":"ok","node":{},"generation":{}}})",
+                                        json_quote(runtime_.config().node_name), gen ? gen->number() : 0)};
   }
   if (!token_matches(request.authorization)) {
     co_return error_response(401, "unauthorized",
@@ -308,7 +308,8 @@ boost::asio::awaitable<AdminResponse> AdminApi::handle(AdminRequest request) {
     // Building a generation reads files: do it on the control thread, never on a worker.
     Runtime& runtime = runtime_;
     ReloadReport report = co_await boost::asio::co_spawn(
-        runtime.control_context(), [&runtime]() -> boost::asio::awaitable<ReloadReport> { co_return runtime.reload("admin api"); },
+        runtime.control_context(),
+        [&runtime]() -> boost::asio::awaitable<ReloadReport> { co_return runtime.reload("admin api"); },
         boost::asio::use_awaitable);
     co_return AdminResponse{report.ok ? 200 : 422, "application/json", reload_json(report)};
   }
@@ -336,7 +337,8 @@ boost::asio::awaitable<AdminResponse> AdminApi::handle(AdminRequest request) {
           boost::asio::use_awaitable);
     }
     if (request.method != "GET") co_return error_response(405, "method_not_allowed", "use GET");
-    if (id.empty() && path != "/api/messages") co_return error_response(404, "not_found", "no such resource: " + std::string(path));
+    if (id.empty() && path != "/api/messages")
+      co_return error_response(404, "not_found", "no such resource: " + std::string(path));
     // A coroutine function, not a lambda: GCC 12 frees a capturing lambda's std::string twice
     // when the lambda is a temporary in a co_await.
     co_return co_await boost::asio::co_spawn(
@@ -356,31 +358,32 @@ boost::asio::awaitable<AdminResponse> AdminApi::handle(AdminRequest request) {
 
 AdminResponse AdminApi::flows() const {
   auto gen = runtime_.generation();
-  std::string body = fmt::format(R"({{"generation":{},"loadedAt":{},"lastReload":{},"flows":[)", gen ? gen->number() : 0,
-                                 json_quote(gen ? iso_time(gen->loaded_at()) : ""), reload_json(runtime_.last_reload()));
+  std::string body =
+      fmt::format(R"({{"generation":{},"loadedAt":{},"lastReload":{},"flows":[)", gen ? gen->number() : 0,
+                  json_quote(gen ? iso_time(gen->loaded_at()) : ""), reload_json(runtime_.last_reload()));
   if (gen) {
     bool first = true;
     for (const auto& flow : gen->flows()) {
       const FlowStats* stats = flow->stats;
-      body += fmt::format(
-          R"({}{{"id":{},"description":{},"file":{},"source":{},"decode":{},"generation":{},)"
-          R"("counts":{{"total":{},"ok":{},"errors":{},"inFlight":{}}},"lastError":{}}})",
-          first ? "" : ",", json_quote(flow->id), json_quote(flow->description), json_quote(flow->location.str()),
-          json_quote(flow->source->describe()), json_quote(flow->decode_name), gen->number(), stats ? stats->total() : 0,
-          stats ? stats->count(nullptr) : 0, stats ? stats->errors() : 0, stats ? stats->in_flight.load() : 0,
-          json_quote(stats ? stats->last_error() : ""));
+      body += fmt::format(R"({}{{"id":{},"description":{},"file":{},"source":{},"decode":{},"generation":{},)"
+                          R"("counts":{{"total":{},"ok":{},"errors":{},"inFlight":{}}},"lastError":{}}})",
+                          first ? "" : ",", json_quote(flow->id), json_quote(flow->description),
+                          json_quote(flow->location.str()), json_quote(flow->source->describe()),
+                          json_quote(flow->decode_name), gen->number(), stats ? stats->total() : 0,
+                          stats ? stats->count(nullptr) : 0, stats ? stats->errors() : 0,
+                          stats ? stats->in_flight.load() : 0, json_quote(stats ? stats->last_error() : ""));
       first = false;
     }
   }
   body += "],\"listeners\":[";
   bool first_listener = true;
   for (const auto& [key, address] : runtime_.listener_addresses()) {
-    body += fmt::format(R"({}{{"key":{},"address":{}}})", first_listener ? "" : ",", json_quote(key), json_quote(address));
+    body +=
+        fmt::format(R"({}{{"key":{},"address":{}}})", first_listener ? "" : ",", json_quote(key), json_quote(address));
     first_listener = false;
   }
   body += "]}";
   return AdminResponse{200, "application/json", body};
 }
-
 
 }  // namespace qiao

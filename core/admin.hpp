@@ -17,7 +17,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
-
 #include <memory>
 #include <mutex>
 #include <string>

@@ -17,7 +17,8 @@ using admin::iso_time;
 // A journal row as the search lists it; `more` goes inside its object, after the row's fields.
 std::string message_json(const JournalEntry& e, const std::string& more = "") {
   std::string keys = "{";
-  for (const JournalKey& key : e.keys) keys += (keys.size() > 1 ? "," : "") + json_quote(key.name) + ":" + json_quote(key.value);
+  for (const JournalKey& key : e.keys)
+    keys += (keys.size() > 1 ? "," : "") + json_quote(key.name) + ":" + json_quote(key.value);
   keys += '}';
   return fmt::format(
       R"({{"id":{},"trace":{},"flow":{},"receivedAt":{},"latencyUs":{},"outcome":{},"status":{},"source":{},"error":{},"request":{},"requestSize":{},"requestTruncated":{},"reply":{},"replySize":{},"replyTruncated":{},"keys":{}{}}})",
@@ -64,12 +65,11 @@ AdminResponse message_detail(const Store& store, std::string_view message_id) {
   for (const Delivery& d : *deliveries) listed += (listed.size() > 1 ? "," : "") + admin::delivery_json(d);
   listed += "]";
   if (found->empty())
-    return AdminResponse{200, "application/json",
-                         fmt::format(R"({{"message":null,"deliveries":{}}})", listed)};
+    return AdminResponse{200, "application/json", fmt::format(R"({{"message":null,"deliveries":{}}})", listed)};
   const JournalEntry& e = found->front();
-  return AdminResponse{200, "application/json",
-                       fmt::format(R"({{"message":{},"deliveries":{}}})",
-                                   message_json(e, ",\"steps\":" + steps_json(e.steps)), listed)};
+  return AdminResponse{
+      200, "application/json",
+      fmt::format(R"({{"message":{},"deliveries":{}}})", message_json(e, ",\"steps\":" + steps_json(e.steps)), listed)};
 }
 
 boost::asio::awaitable<AdminResponse> serve_messages(const Store& store, bool one, std::string message_id,

@@ -7,7 +7,6 @@
 // They read the store on the calling thread: run them off the workers.
 
 #include <boost/asio/awaitable.hpp>
-
 #include <string>
 #include <string_view>
 

@@ -39,7 +39,8 @@ std::optional<AdminResponse> read_filter(std::string_view query, DeliveryQuery& 
     while (!rest.empty()) {
       const auto comma = rest.find(',');
       std::int64_t id = 0;
-      if (!parse_count(rest.substr(0, comma), id)) return error_response(400, "bad_input", "id: expected ids such as 12,13");
+      if (!parse_count(rest.substr(0, comma), id))
+        return error_response(400, "bad_input", "id: expected ids such as 12,13");
       q.ids.push_back(id);
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     }
@@ -48,7 +49,8 @@ std::optional<AdminResponse> read_filter(std::string_view query, DeliveryQuery& 
   for (const char* name : {"since", "until"}) {
     if (auto v = query_parameter(query, name); v && !v->empty()) {
       auto t = admin::parse_iso_time(*v);
-      if (!t) return error_response(400, "bad_input", std::string(name) + ": expected a time such as 2026-12-04T06:00:00Z");
+      if (!t)
+        return error_response(400, "bad_input", std::string(name) + ": expected a time such as 2026-12-04T06:00:00Z");
       (std::string_view(name) == "since" ? q.since : q.until) = *t;
       any_filter = true;
     }

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-
 #include "core/admin_support.hpp"
 #include "core/delivery/delivery_service.hpp"
 #include "core/delivery/request_bytes.hpp"
@@ -29,10 +28,12 @@ std::string unreplayable(const JournalEntry& e, const Generation& generation) {
   if (e.flow_id.empty() || e.flow_id == "-") return "no flow took it";
   if (!generation.flow(e.flow_id)) return "flow '" + e.flow_id + "' is not loaded";
   if (!e.request) return "the journal kept no request bytes";
-  if (e.request_truncated && e.request->empty()) return "the journal kept none of its " + std::to_string(e.request_size) +
-                                                        " bytes (journal: metadata, or the disk was low on space)";
-  if (e.request_truncated) return "the journal kept only the first " + std::to_string(e.request->size()) + " of its " +
-                                  std::to_string(e.request_size) + " bytes";
+  if (e.request_truncated && e.request->empty())
+    return "the journal kept none of its " + std::to_string(e.request_size) +
+           " bytes (journal: metadata, or the disk was low on space)";
+  if (e.request_truncated)
+    return "the journal kept only the first " + std::to_string(e.request->size()) + " of its " +
+           std::to_string(e.request_size) + " bytes";
   return {};
 }
 

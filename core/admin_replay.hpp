@@ -8,7 +8,6 @@
 // limit, or none) is skipped with the reason. Needs a filter, as dead-letter replay does.
 
 #include <boost/asio/awaitable.hpp>
-
 #include <memory>
 #include <string>
 

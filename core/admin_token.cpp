@@ -88,8 +88,8 @@ Expected<std::string> create_token(const std::string& path) {
     Fd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (fd.get() < 0) return errno_error(temporary, "create");
     const std::string line = *token + "\n";
-    const bool written = ::write(fd.get(), line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
-                         ::fsync(fd.get()) == 0;
+    const bool written =
+        ::write(fd.get(), line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd.get()) == 0;
     if (!written) {
       auto error = errno_error(temporary, "write");
       ::unlink(temporary.c_str());

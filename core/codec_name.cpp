@@ -114,8 +114,9 @@ std::shared_ptr<const Codec> build_codec(const Registry<CodecKind>& kinds, const
   if (name.is_map()) {
     const auto entries = name.entries();
     if (entries.size() != 1) {
-      diag.error(name.location(), "a codec is a name such as \"hl7v2:charset=GBK\" or a mapping with one key, the "
-                                  "codec, such as { hl7v2: { charset: GBK } }");
+      diag.error(name.location(),
+                 "a codec is a name such as \"hl7v2:charset=GBK\" or a mapping with one key, the "
+                 "codec, such as { hl7v2: { charset: GBK } }");
       return nullptr;
     }
     const auto& [kind_node, options] = entries.front();
@@ -131,8 +132,8 @@ std::shared_ptr<const Codec> build_codec(const Registry<CodecKind>& kinds, const
     return create(*kind, options, base_dir, diag);
   }
   if (!name.is_scalar()) {
-    diag.error(name.location(), "expected a codec, such as \"json\" or \"hl7v2:charset=GBK\", found a " +
-                                    std::string(name.kind_name()));
+    diag.error(name.location(),
+               "expected a codec, such as \"json\" or \"hl7v2:charset=GBK\", found a " + std::string(name.kind_name()));
     return nullptr;
   }
   const std::string text = name.scalar();

@@ -8,7 +8,6 @@
 // (core/delivery) calls Endpoint::call like any step.
 
 #include <boost/asio/awaitable.hpp>
-
 #include <chrono>
 #include <memory>
 #include <string>
@@ -24,24 +23,24 @@ namespace qiao {
 
 struct CallRequest {
   Value body;
-  Object headers;          // protocol headers to add (string values)
-  std::string operation;   // e.g. a SOAP operation; empty when the endpoint has one
+  Object headers;         // protocol headers to add (string values)
+  std::string operation;  // e.g. a SOAP operation; empty when the endpoint has one
 };
 
 struct CallResponse {
-  Value body;              // decoded with the endpoint's codec
+  Value body;  // decoded with the endpoint's codec
   Object headers;
-  int status = 0;          // protocol status when there is one (HTTP status code)
+  int status = 0;  // protocol status when there is one (HTTP status code)
 };
 
 // Settings every endpoint has, read by the core before the kind sees its own block.
 struct EndpointCommon {
   std::string name;
-  std::chrono::milliseconds timeout{30'000};          // whole request, connect included
+  std::chrono::milliseconds timeout{30'000};  // whole request, connect included
   std::chrono::milliseconds connect_timeout{5'000};
-  std::size_t pool = 16;                              // connections per worker
-  std::size_t max_in_flight = 8;                      // queued deliveries under way at once (send)
-  std::shared_ptr<const Codec> codec;                 // encodes requests, decodes replies
+  std::size_t pool = 16;               // connections per worker
+  std::size_t max_in_flight = 8;       // queued deliveries under way at once (send)
+  std::shared_ptr<const Codec> codec;  // encodes requests, decodes replies
 };
 
 class Endpoint {
@@ -70,7 +69,7 @@ class EndpointKind {
   // `config` is the kind's own block (the value of `http:` in `his: { http: {...}, timeout: 5s }`);
   // errors go to `diag` as file:line:col, and then the result is nullptr.
   virtual std::shared_ptr<const EndpointSpec> parse(const ConfigNode& config, EndpointCommon common,
-                                                   Diagnostics& diag) const = 0;
+                                                    Diagnostics& diag) const = 0;
   // The codec an endpoint of this kind uses when the file names none (json for HTTP).
   virtual std::string_view default_codec() const = 0;
 };

@@ -161,7 +161,8 @@ boost::asio::awaitable<Outcome> Engine::process(std::shared_ptr<const Generation
 
   if (stats) {
     stats->in_flight.fetch_sub(1, std::memory_order_relaxed);
-    const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - msg.started);
+    const auto elapsed =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - msg.started);
     stats->record(outcome.error ? &*outcome.error : nullptr, elapsed);
     if (outcome.error) stats->record_error_text(msg.id + ": " + outcome.error->message);
   }
@@ -196,7 +197,7 @@ boost::asio::awaitable<void> Engine::store_results(FlowRun& run, const std::stri
 }
 
 boost::asio::awaitable<Status> Engine::store_durably(std::vector<Delivery> deliveries,
-                                                    std::optional<IdempotencySettle> settle) {
+                                                     std::optional<IdempotencySettle> settle) {
   // A settlement needs a store, which its claim had; deliveries need the service that sends them.
   if (!deliveries.empty()) {
     if (!deliveries_)
@@ -227,8 +228,12 @@ boost::asio::awaitable<void> Engine::wait_for_journal_room() {
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
         // Called on the store's writer thread (or here, when room came meanwhile): the message
         // goes on on its own worker.
-        store_->when_journal_has_room(
-            [shared, executor] { boost::asio::post(executor, [shared]() mutable { std::move(*shared)(); }); });
+        store_->when_journal_has_room([shared, executor] {
+          boost::asio::post(executor, [shared]() mutable {
+            auto& resume = *shared;
+            std::move(resume)();
+          });
+        });
       },
       boost::asio::use_awaitable);
   metrics_.journal_wait_ends(
@@ -254,9 +259,9 @@ boost::asio::awaitable<std::vector<JournalKey>> Engine::journal_keys(FlowRun& ru
         default: problem = std::string(type_name(value.type())) + " is not a key (a string, an integer or a decimal)";
       }
       if (text.size() > max_journal_key_value)
-        problem = "its " + std::to_string(text.size()) + " bytes are more than " + std::to_string(max_journal_key_value);
-      else if (text.find('\0') != std::string::npos)
-        problem = "it holds a NUL byte";
+        problem =
+            "its " + std::to_string(text.size()) + " bytes are more than " + std::to_string(max_journal_key_value);
+      else if (text.find('\0') != std::string::npos) problem = "it holds a NUL byte";
     }
     if (!problem.empty()) {
       // The message is done and answered; a key that cannot be had costs only its index entry.
@@ -273,7 +278,8 @@ boost::asio::awaitable<std::vector<JournalKey>> Engine::journal_keys(FlowRun& ru
 void Engine::account(const Message& msg, const Outcome& outcome, const std::string& repeat_of, JournalLevel journal,
                      std::vector<JournalKey> keys, std::vector<JournalStep> steps) {
   const int status = outcome.status;
-  const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - msg.started);
+  const auto elapsed =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - msg.started);
   const std::string_view result = outcome.error ? error_kind_name(outcome.error->kind) : std::string_view("ok");
   log::business().info("flow={} id={} trace={} outcome={} status={} latency_us={} source=\"{}\"{}{}{}{}", msg.flow_id,
                        msg.id, msg.trace_id, result, status, elapsed.count(), source_text(msg),

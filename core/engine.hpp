@@ -3,7 +3,6 @@
 // it (metrics, business log, journal). Sources call it and turn the Outcome into their protocol.
 
 #include <boost/asio/awaitable.hpp>
-
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,7 +71,8 @@ class Engine {
   // sender is answered; a failure to store turns a success into an error.
   boost::asio::awaitable<void> store_results(FlowRun& run, const std::string* claimed_key, Outcome& outcome,
                                              const ErrorRenderer& errors);
-  boost::asio::awaitable<Status> store_durably(std::vector<Delivery> deliveries, std::optional<IdempotencySettle> settle);
+  boost::asio::awaitable<Status> store_durably(std::vector<Delivery> deliveries,
+                                               std::optional<IdempotencySettle> settle);
   // `repeat_of`: the message whose answer this one got again; empty for a message that ran.
   // `journal`: what the journal keeps of it (the flow's level); nothing for JournalLevel::none.
   // `keys`: the message's business keys for its row; `steps`: its steps as they ran.

@@ -48,14 +48,13 @@ struct Error {
   bool refused_by_peer = false;
 };
 
-
 inline Error make_error(ErrorKind kind, std::string message) { return Error{kind, std::move(message)}; }
 
 // A value or the Error explaining why there is none (std::expected arrives with C++23).
 template <class T>
 class [[nodiscard]] Expected {
  public:
-  Expected(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Expected(T value) : v_(std::in_place_index<0>, std::move(value)) {}      // NOLINT: implicit by design
   Expected(Error error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
   bool has_value() const { return v_.index() == 0; }

@@ -79,7 +79,8 @@ class GenerationBuilder final : public FlowBuilder {
     if (it == gen_.endpoint_specs_.end()) {
       std::string known;
       for (const auto& [k, v] : gen_.endpoint_specs_) known += (known.empty() ? "" : ", ") + k;
-      diag_.error(name.location(), "unknown endpoint '" + n + "'" + (known.empty() ? " (no endpoints are declared)" : " (declared: " + known + ")"));
+      diag_.error(name.location(), "unknown endpoint '" + n + "'" +
+                                       (known.empty() ? " (no endpoints are declared)" : " (declared: " + known + ")"));
       return nullptr;
     }
     return it->second.get();
@@ -107,7 +108,8 @@ class GenerationBuilder final : public FlowBuilder {
     }
     for (const auto& item : list.items()) {
       if (!item.is_map() || item.entries().size() != 1) {
-        diag_.error(item.location(), "a step is a mapping with one key, the step's kind (" + plugins_.steps.names_joined() + ")");
+        diag_.error(item.location(),
+                    "a step is a mapping with one key, the step's kind (" + plugins_.steps.names_joined() + ")");
         continue;
       }
       auto [key, value] = item.entries().front();
@@ -120,7 +122,8 @@ class GenerationBuilder final : public FlowBuilder {
       if (auto step = kind->parse(value, *this)) {
         step->label = kind_name;
         if (value.is_map())
-          if (auto endpoint = value.get("endpoint"); endpoint && endpoint->is_scalar()) step->label += " " + endpoint->scalar();
+          if (auto endpoint = value.get("endpoint"); endpoint && endpoint->is_scalar())
+            step->label += " " + endpoint->scalar();
         step->line = key.location().line;
         out.push_back(std::move(step));
       }
@@ -142,7 +145,8 @@ class GenerationBuilder final : public FlowBuilder {
     for (const auto& [name_node, body] : root->entries()) {
       const std::string name = name_node.scalar();
       if (!valid_identifier(name)) {
-        diag_.error(name_node.location(), "endpoint name '" + name + "' may use only letters, digits, '-', '_' and '.'");
+        diag_.error(name_node.location(),
+                    "endpoint name '" + name + "' may use only letters, digits, '-', '_' and '.'");
         continue;
       }
       if (gen_.endpoint_specs_.count(name)) {
@@ -167,7 +171,8 @@ class GenerationBuilder final : public FlowBuilder {
     flow->location = root->location();
     flow_id_ = flow->id;
     if (reader.has("id") && !valid_identifier(flow->id)) {
-      diag_.error(reader.node("id")->location(), "flow id '" + flow->id + "' may use only letters, digits, '-', '_' and '.'");
+      diag_.error(reader.node("id")->location(),
+                  "flow id '" + flow->id + "' may use only letters, digits, '-', '_' and '.'");
     }
     // Ids of flows that failed to load count too, so a duplicate is reported with the other errors.
     if (reader.has("id")) {
@@ -183,7 +188,8 @@ class GenerationBuilder final : public FlowBuilder {
     }
     if (auto idempotency = reader.node("idempotency")) flow->idempotency = parse_idempotency(*idempotency, *this);
     flow->journal.level = gen_.config_.journal_level;
-    if (auto journal = reader.node("journal")) flow->journal = parse_journal(*journal, gen_.config_.journal_level, *this);
+    if (auto journal = reader.node("journal"))
+      flow->journal = parse_journal(*journal, gen_.config_.journal_level, *this);
     if (auto steps_node = reader.node("steps")) flow->steps = steps(*steps_node);
     if (auto reply = reader.node("reply")) {
       flow->reply = parse_reply_spec(*reply, *this);
@@ -228,7 +234,8 @@ class GenerationBuilder final : public FlowBuilder {
  private:
   void parse_endpoint(const std::string& name, const ConfigNode& name_node, const ConfigNode& body) {
     if (!body.is_map()) {
-      diag_.error(body.location(), "endpoint '" + name + "': expected a mapping such as { http: { url: … }, timeout: 5s }");
+      diag_.error(body.location(),
+                  "endpoint '" + name + "': expected a mapping such as { http: { url: … }, timeout: 5s }");
       return;
     }
     const EndpointKind* kind = nullptr;
@@ -243,7 +250,8 @@ class GenerationBuilder final : public FlowBuilder {
       }
     }
     if (!kind) {
-      diag_.error(name_node.location(), "endpoint '" + name + "' names no kind (one of: " + plugins_.endpoints.names_joined() + ")");
+      diag_.error(name_node.location(),
+                  "endpoint '" + name + "' names no kind (one of: " + plugins_.endpoints.names_joined() + ")");
       return;
     }
     ConfigReader reader(body, common_schema, diag_, "endpoint '" + name + "'");
@@ -263,7 +271,8 @@ class GenerationBuilder final : public FlowBuilder {
     } else {
       common.codec = named_codec(std::string(kind->default_codec()), name_node.location());
     }
-    if (auto spec = kind->parse(kind_config, std::move(common), diag_)) gen_.endpoint_specs_.emplace(name, std::move(spec));
+    if (auto spec = kind->parse(kind_config, std::move(common), diag_))
+      gen_.endpoint_specs_.emplace(name, std::move(spec));
   }
 
   void parse_source(Flow& flow, const ConfigNode& source) {
@@ -307,7 +316,7 @@ class GenerationBuilder final : public FlowBuilder {
   Generation& gen_;
   Diagnostics& diag_;
   std::string flow_id_;
-  std::map<std::string, Location> flow_ids_;  // every flow id read so far, and where
+  std::map<std::string, Location> flow_ids_;    // every flow id read so far, and where
   std::vector<std::string> lua_codec_callees_;  // functions whose first argument names a codec
 };
 
@@ -370,8 +379,8 @@ LuaWorker& Generation::lua() const {
   if (!s.lua) {
     std::vector<const LuaLibrary*> libraries;
     for (const auto& [name, library] : plugins_->lua_libraries.all()) libraries.push_back(library.get());
-    s.lua = std::make_unique<LuaWorker>(lua_program_, lua_limits_,
-                                        [this](std::string_view name) { return codec(name); }, libraries);
+    s.lua = std::make_unique<LuaWorker>(
+        lua_program_, lua_limits_, [this](std::string_view name) { return codec(name); }, libraries);
   }
   return *s.lua;
 }

@@ -77,10 +77,12 @@ asio::awaitable<Expected<IdempotencyClaimResult>> IdempotencyGuard::claim(Idempo
       asio::use_awaitable);
 }
 
-asio::awaitable<Expected<IdempotencyGuard::Admission>> IdempotencyGuard::admit(FlowRun& run, const IdempotencySpec& spec) {
+asio::awaitable<Expected<IdempotencyGuard::Admission>> IdempotencyGuard::admit(FlowRun& run,
+                                                                               const IdempotencySpec& spec) {
   const std::string& flow_id = run.flow.id;
   if (!store_)
-    co_return Error{ErrorKind::unavailable, "flow '" + flow_id + "' has idempotency, which needs a store (store.url in qiao.yaml)"};
+    co_return Error{ErrorKind::unavailable,
+                    "flow '" + flow_id + "' has idempotency, which needs a store (store.url in qiao.yaml)"};
   auto evaluated = co_await run.lua(spec.key);
   if (!evaluated) co_return Error{evaluated.error().kind, "idempotency key: " + evaluated.error().message};
   Admission admission;
@@ -115,18 +117,18 @@ asio::awaitable<Expected<IdempotencyGuard::Admission>> IdempotencyGuard::admit(F
       co_return Error{ErrorKind::unavailable, "cannot claim the idempotency key: " + result.error().message};
     }
     switch (result->state) {
-      case IdempotencyClaimResult::State::claimed:
-        co_return admission;
+      case IdempotencyClaimResult::State::claimed: co_return admission;
       case IdempotencyClaimResult::State::answered:
         release(flow_id, admission.key, result->answer);
         admission.answer = std::move(result->answer);
         co_return admission;
-      case IdempotencyClaimResult::State::pending:
-        break;
+      case IdempotencyClaimResult::State::pending: break;
     }
     if (std::chrono::steady_clock::now() + poll_interval > deadline) {
       release(flow_id, admission.key, std::nullopt);
-      co_return Error{ErrorKind::unavailable, "message " + result->holder + " with the same idempotency key is still being processed; try again later"};
+      co_return Error{
+          ErrorKind::unavailable,
+          "message " + result->holder + " with the same idempotency key is still being processed; try again later"};
     }
     timer.expires_after(poll_interval);
     co_await timer.async_wait(asio::use_awaitable);

@@ -4,7 +4,6 @@
 // run it once); the store's claim row settles it between nodes and across restarts.
 
 #include <boost/asio/awaitable.hpp>
-
 #include <functional>
 #include <map>
 #include <memory>

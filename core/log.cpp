@@ -54,12 +54,13 @@ std::string setup(const Settings& settings) {
     if (!settings.dir.empty()) {
       std::filesystem::create_directories(settings.dir);
       constexpr std::size_t max_file = 64u << 20;
-      system_sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(settings.dir + "/system.log", max_file, 10));
+      system_sinks.push_back(
+          std::make_shared<spdlog::sinks::rotating_file_sink_mt>(settings.dir + "/system.log", max_file, 10));
       // Written by the worker into the file's stdio buffer, flushed each second or when the
       // buffer fills (as nginx buffers its access log): a hand-off to a logging thread per
       // message costs a wake-up each, which on a small machine is worth more than the copy.
-      business = std::make_shared<spdlog::logger>(
-          "business", std::make_shared<spdlog::sinks::rotating_file_sink_mt>(settings.dir + "/business.log", max_file, 20));
+      business = std::make_shared<spdlog::logger>("business", std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+                                                                  settings.dir + "/business.log", max_file, 20));
       business->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %v");
     } else {
       business = std::make_shared<spdlog::logger>("business", std::make_shared<spdlog::sinks::null_sink_mt>());

@@ -14,9 +14,9 @@ class logger;
 namespace qiao::log {
 
 struct Settings {
-  std::string dir;              // empty: system log to stderr only, no business log file
-  std::string level = "info";   // trace, debug, info, warn, error
-  bool console = true;          // also print the system log to stderr
+  std::string dir;             // empty: system log to stderr only, no business log file
+  std::string level = "info";  // trace, debug, info, warn, error
+  bool console = true;         // also print the system log to stderr
 };
 
 // Replaces the loggers; call before workers start. Returns an error text, or empty.

@@ -6,8 +6,8 @@
 
 // jemalloc's control interface, declared weak: core is linked into programs with and without
 // jemalloc (the sanitizers bring their own allocator), and the one that links it resolves this.
-extern "C" int mallctl(const char* name, void* old_value, std::size_t* old_size, void* new_value,
-                       std::size_t new_size) __attribute__((weak));
+extern "C" int mallctl(const char* name, void* old_value, std::size_t* old_size, void* new_value, std::size_t new_size)
+    __attribute__((weak));
 
 namespace qiao::memory {
 

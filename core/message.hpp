@@ -2,9 +2,8 @@
 // One unit of work as it travels through a flow.
 
 #include <chrono>
-#include <string>
-
 #include <memory>
+#include <string>
 
 #include "core/codec.hpp"
 #include "core/value.hpp"
@@ -15,11 +14,11 @@ struct Message {
   std::string id;        // unique per gateway node, sortable by arrival time
   std::string trace_id;  // from the sender when it gave one, else the message id
   std::string flow_id;
-  Object source;         // protocol facts: kind, method, path, query, remote address …
-  Object headers;        // protocol headers, values as strings
-  Buffer raw;            // the bytes as received
-  Value body;            // raw decoded by the flow's codec
-  Object vars;           // the flow's own data (results of calls land here)
+  Object source;   // protocol facts: kind, method, path, query, remote address …
+  Object headers;  // protocol headers, values as strings
+  Buffer raw;      // the bytes as received
+  Value body;      // raw decoded by the flow's codec
+  Object vars;     // the flow's own data (results of calls land here)
   // Set by a source whose protocol wraps every reply (a SOAP envelope for the operation the
   // request named): it encodes the reply instead of the flow's or the reply step's codec.
   std::shared_ptr<const Codec> reply_codec;

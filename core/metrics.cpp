@@ -12,9 +12,7 @@ namespace qiao {
 
 namespace {
 
-std::size_t outcome_slot(const Error* error) {
-  return error ? static_cast<std::size_t>(error->kind) + 1 : 0;
-}
+std::size_t outcome_slot(const Error* error) { return error ? static_cast<std::size_t>(error->kind) + 1 : 0; }
 
 std::string_view outcome_name(std::size_t slot) {
   return slot == 0 ? std::string_view("ok") : error_kind_name(static_cast<ErrorKind>(slot - 1));
@@ -41,37 +39,41 @@ void unlabelled(std::string& out, std::string_view name, std::string_view type, 
 }
 
 void render_journal(std::string& out, const JournalStats& s) {
-  unlabelled(out, "qiao_store_commits_total", "counter", "Store transactions committed, each with one fsync (group commit).",
-             s.commits);
+  unlabelled(out, "qiao_store_commits_total", "counter",
+             "Store transactions committed, each with one fsync (group commit).", s.commits);
   unlabelled(out, "qiao_store_write_failures_total", "counter",
              "Store transactions that failed: their journal entries are dropped and their queue writes refused.",
              s.failed_writes);
   unlabelled(out, "qiao_journal_written_total", "counter", "Journal entries written to the store.", s.written);
-  out += "# HELP qiao_journal_dropped_total Journal entries lost: their write failed (a full queue makes intake wait instead).\n";
+  out +=
+      "# HELP qiao_journal_dropped_total Journal entries lost: their write failed (a full queue makes intake wait "
+      "instead).\n";
   out += "# TYPE qiao_journal_dropped_total counter\n";
   out += fmt::format("qiao_journal_dropped_total{{reason=\"write_failed\"}} {}\n", s.dropped_write_failed);
   unlabelled(out, "qiao_journal_truncated_total", "counter",
              "Journal entries whose request or reply was cut to its size limit.", s.truncated);
-  out += "# HELP qiao_journal_payloads_skipped_total Journal entries stored without payloads: free space below "
-         "journal.min_free_bytes, or journal.max_queued_bytes waiting to be written.\n";
+  out +=
+      "# HELP qiao_journal_payloads_skipped_total Journal entries stored without payloads: free space below "
+      "journal.min_free_bytes, or journal.max_queued_bytes waiting to be written.\n";
   out += "# TYPE qiao_journal_payloads_skipped_total counter\n";
   out += fmt::format("qiao_journal_payloads_skipped_total{{reason=\"low_on_space\"}} {}\n", s.skipped_low_on_space);
   out += fmt::format("qiao_journal_payloads_skipped_total{{reason=\"backlog\"}} {}\n", s.skipped_backlog);
   unlabelled(out, "qiao_journal_low_on_space", "gauge",
              "1 while free space is below journal.min_free_bytes and payloads are not stored.", s.low_on_space ? 1 : 0);
   if (s.free_bytes)
-    unlabelled(out, "qiao_journal_free_bytes", "gauge", "Free space where the store is, at the last check.", *s.free_bytes);
+    unlabelled(out, "qiao_journal_free_bytes", "gauge", "Free space where the store is, at the last check.",
+               *s.free_bytes);
   unlabelled(out, "qiao_journal_queued", "gauge", "Journal entries waiting to be written.", s.queued);
-  unlabelled(out, "qiao_journal_queue_bound", "gauge", "Journal entries waiting beyond which intake waits for the disk.",
-             s.queue_bound);
+  unlabelled(out, "qiao_journal_queue_bound", "gauge",
+             "Journal entries waiting beyond which intake waits for the disk.", s.queue_bound);
   unlabelled(out, "qiao_journal_segments", "gauge", "Days of journal kept (SQLite files or PostgreSQL partitions).",
              s.segments);
   unlabelled(out, "qiao_journal_bytes", "gauge", "Size of the journal's days on disk, at the last retention check.",
              s.segment_bytes);
   unlabelled(out, "qiao_journal_segments_dropped_total", "counter",
              "Days of journal dropped by retention (journal.max_age, journal.max_bytes).", s.segments_dropped);
-  unlabelled(out, "qiao_journal_memory_trims_total", "counter", "Times memory left by a burst was returned to the system.",
-             s.memory_trims);
+  unlabelled(out, "qiao_journal_memory_trims_total", "counter",
+             "Times memory left by a burst was returned to the system.", s.memory_trims);
 }
 
 void render_deliveries(std::string& out, const std::vector<EndpointQueueStats>& queues) {
@@ -104,8 +106,9 @@ void render_deliveries(std::string& out, const std::vector<EndpointQueueStats>& 
 
 // Beside the per-endpoint families: what this node holds of queues it may share with other nodes.
 void render_ownership(std::string& out, const QueueOwnershipStats& s) {
-  out += "# HELP qiao_queue_held Deliveries this node holds (queued here, in flight included); with a shared "
-         "store, no other node attempts them.\n";
+  out +=
+      "# HELP qiao_queue_held Deliveries this node holds (queued here, in flight included); with a shared "
+      "store, no other node attempts them.\n";
   out += "# TYPE qiao_queue_held gauge\n";
   out += fmt::format("qiao_queue_held {}\n", s.held);
   out += "# HELP qiao_queue_takeovers_total Nodes whose lease expired and whose queue this node took over.\n";
@@ -227,7 +230,8 @@ std::string Metrics::render(std::uint64_t generation) const {
     for (std::size_t slot = 0; slot < outcome_count; ++slot) {
       const auto n = stats->outcomes[slot].load(std::memory_order_relaxed);
       if (n == 0 && slot != 0) continue;
-      out += fmt::format("qiao_messages_total{{flow=\"{}\",outcome=\"{}\"}} {}\n", label_value(id), outcome_name(slot), n);
+      out +=
+          fmt::format("qiao_messages_total{{flow=\"{}\",outcome=\"{}\"}} {}\n", label_value(id), outcome_name(slot), n);
     }
   }
   out += "# HELP qiao_message_duration_seconds Time from receipt to reply, by flow.\n";
@@ -240,13 +244,17 @@ std::string Metrics::render(std::uint64_t generation) const {
   for (const auto& [id, stats] : flows_) {
     out += fmt::format("qiao_messages_in_flight{{flow=\"{}\"}} {}\n", label_value(id), stats->in_flight.load());
   }
-  out += "# HELP qiao_idempotent_repeats_total Messages whose idempotency key had an answer, given again without running the flow, by flow.\n";
+  out +=
+      "# HELP qiao_idempotent_repeats_total Messages whose idempotency key had an answer, given again without running "
+      "the flow, by flow.\n";
   out += "# TYPE qiao_idempotent_repeats_total counter\n";
   for (const auto& [id, stats] : flows_) {
     out += fmt::format("qiao_idempotent_repeats_total{{flow=\"{}\"}} {}\n", label_value(id),
                        stats->idempotent_repeats.load(std::memory_order_relaxed));
   }
-  out += "# HELP qiao_journal_key_errors_total Journal keys left out of a message's row: their Lua expression failed or gave no key, by flow.\n";
+  out +=
+      "# HELP qiao_journal_key_errors_total Journal keys left out of a message's row: their Lua expression failed or "
+      "gave no key, by flow.\n";
   out += "# TYPE qiao_journal_key_errors_total counter\n";
   for (const auto& [id, stats] : flows_) {
     out += fmt::format("qiao_journal_key_errors_total{{flow=\"{}\"}} {}\n", label_value(id),
@@ -254,11 +262,14 @@ std::string Metrics::render(std::uint64_t generation) const {
   }
   out += "# HELP qiao_unrouted_requests_total Requests that matched no flow, by status answered.\n";
   out += "# TYPE qiao_unrouted_requests_total counter\n";
-  for (const auto& [status, n] : unrouted_) out += fmt::format("qiao_unrouted_requests_total{{status=\"{}\"}} {}\n", status, n);
+  for (const auto& [status, n] : unrouted_)
+    out += fmt::format("qiao_unrouted_requests_total{{status=\"{}\"}} {}\n", status, n);
   {
     EndpointEvents& events = endpoint_events();
     std::lock_guard events_lock(events.mutex);
-    out += "# HELP qiao_endpoint_events_total What endpoints saw beside their calls (e.g. replies matching no call), by endpoint and event.\n";
+    out +=
+        "# HELP qiao_endpoint_events_total What endpoints saw beside their calls (e.g. replies matching no call), by "
+        "endpoint and event.\n";
     out += "# TYPE qiao_endpoint_events_total counter\n";
     for (const auto& [key, n] : events.counters)
       out += fmt::format("qiao_endpoint_events_total{{endpoint=\"{}\",event=\"{}\"}} {}\n", label_value(key.first),
@@ -267,7 +278,9 @@ std::string Metrics::render(std::uint64_t generation) const {
   {
     EndpointEvents& events = listener_events();
     std::lock_guard events_lock(events.mutex);
-    out += "# HELP qiao_connections_refused_total Connections a listener closed at once or failed to accept, by listener and reason.\n";
+    out +=
+        "# HELP qiao_connections_refused_total Connections a listener closed at once or failed to accept, by listener "
+        "and reason.\n";
     out += "# TYPE qiao_connections_refused_total counter\n";
     for (const auto& [key, n] : events.counters)
       out += fmt::format("qiao_connections_refused_total{{listener=\"{}\",reason=\"{}\"}} {}\n", label_value(key.first),
@@ -286,14 +299,17 @@ std::string Metrics::render(std::uint64_t generation) const {
   out += "# HELP qiao_log_dropped_lines_total System log lines dropped because the log's queue was full.\n";
   out += "# TYPE qiao_log_dropped_lines_total counter\n";
   out += fmt::format("qiao_log_dropped_lines_total {}\n", log::dropped_lines());
-  out += "# HELP qiao_journal_admission_waits_total Messages that waited for room in the journal's write queue before "
-         "they were taken in (back-pressure from a slow disk).\n";
+  out +=
+      "# HELP qiao_journal_admission_waits_total Messages that waited for room in the journal's write queue before "
+      "they were taken in (back-pressure from a slow disk).\n";
   out += "# TYPE qiao_journal_admission_waits_total counter\n";
   out += fmt::format("qiao_journal_admission_waits_total {}\n", journal_waits_.load(std::memory_order_relaxed));
   out += "# HELP qiao_journal_admission_waiting Messages waiting now for room in the journal's write queue.\n";
   out += "# TYPE qiao_journal_admission_waiting gauge\n";
   out += fmt::format("qiao_journal_admission_waiting {}\n", journal_waiting_.load(std::memory_order_relaxed));
-  out += "# HELP qiao_journal_admission_wait_seconds_total Time messages spent waiting for room in the journal's write queue.\n";
+  out +=
+      "# HELP qiao_journal_admission_wait_seconds_total Time messages spent waiting for room in the journal's write "
+      "queue.\n";
   out += "# TYPE qiao_journal_admission_wait_seconds_total counter\n";
   out += fmt::format("qiao_journal_admission_wait_seconds_total {:.6f}\n",
                      static_cast<double>(journal_wait_us_.load(std::memory_order_relaxed)) / 1e6);

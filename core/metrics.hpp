@@ -18,7 +18,7 @@ namespace qiao {
 class LatencyHistogram {
  public:
   static constexpr std::array<double, 14> bounds_seconds{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                         0.1,    0.25,  0.5,    1,     2.5,   5,     10};
+                                                         0.1,    0.25,  0.5,    1,     2.5,  5,     10};
   void record(std::chrono::microseconds latency);
   void render(std::string& out, const std::string& name, const std::string& labels) const;
 

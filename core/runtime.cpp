@@ -1,5 +1,9 @@
 #include "core/runtime.hpp"
 
+#include <spdlog/spdlog.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -7,10 +11,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
-#include <sys/inotify.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <future>
 #include <set>
@@ -137,7 +137,8 @@ ReloadReport Runtime::reload(const std::string& trigger) {
   next_config.base_dir = config_.base_dir;
   if (diag.ok()) {
     for (const auto& setting : restart_only_changes(config_, next_config)) {
-      diag.error(config_.file + ": " + setting + " changed; it takes effect only after a restart (nothing was reloaded)");
+      diag.error(config_.file + ": " + setting +
+                 " changed; it takes effect only after a restart (nothing was reloaded)");
     }
   }
   std::shared_ptr<Generation> gen;
@@ -149,7 +150,8 @@ ReloadReport Runtime::reload(const std::string& trigger) {
     report.trigger = trigger;
     report.generation = generation() ? generation()->number() : 0;
     metrics_.count_reload(false);
-    log::system().error("reload ({}) failed; generation {} keeps serving:\n{}", trigger, report.generation, diag.text());
+    log::system().error("reload ({}) failed; generation {} keeps serving:\n{}", trigger, report.generation,
+                        diag.text());
     std::lock_guard state(state_mutex_);
     last_reload_ = report;
     return report;
@@ -271,16 +273,19 @@ void Runtime::handle_signals() {
 void Runtime::watch_files() {
   const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (fd < 0) {
-    log::system().warn("cannot watch flow files (inotify: {}); reload with SIGHUP or the admin API", std::strerror(errno));
+    log::system().warn("cannot watch flow files (inotify: {}); reload with SIGHUP or the admin API",
+                       std::strerror(errno));
     return;
   }
   std::set<std::string> dirs;
   namespace fs = std::filesystem;
-  for (const auto& pattern : config_.flow_patterns) dirs.insert(fs::path(config_.resolve(pattern)).parent_path().string());
+  for (const auto& pattern : config_.flow_patterns)
+    dirs.insert(fs::path(config_.resolve(pattern)).parent_path().string());
   for (const auto& file : config_.endpoint_files) dirs.insert(fs::path(config_.resolve(file)).parent_path().string());
   dirs.insert(fs::absolute(fs::path(config_.file)).parent_path().string());
   for (const auto& dir : dirs) {
-    if (::inotify_add_watch(fd, dir.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE) < 0) {
+    if (::inotify_add_watch(fd, dir.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE) <
+        0) {
       log::system().warn("cannot watch {}: {}", dir, std::strerror(errno));
     }
   }
@@ -317,8 +322,9 @@ void Runtime::stop() {
   }
   for (auto& [key, listener] : listeners) listener->stop();
   if (!gate_.wait_idle(std::chrono::steady_clock::now() + config_.drain_timeout)) {
-    log::system().warn("{} request(s) still running after the drain timeout ({} ms): answering that the gateway stopped",
-                       gate_.open(), config_.drain_timeout.count());
+    log::system().warn(
+        "{} request(s) still running after the drain timeout ({} ms): answering that the gateway stopped", gate_.open(),
+        config_.drain_timeout.count());
     gate_.expire();
     // Long enough to write those answers, not to wait for the flows.
     if (!gate_.wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(2))) {
@@ -327,8 +333,8 @@ void Runtime::stop() {
   }
   if (deliveries_) {
     // An attempt cut short is sent again after the restart: finishing it now avoids a duplicate.
-    deliveries_->stop_attempts(std::chrono::steady_clock::now() +
-                               std::min<std::chrono::steady_clock::duration>(config_.drain_timeout, std::chrono::seconds(5)));
+    deliveries_->stop_attempts(std::chrono::steady_clock::now() + std::min<std::chrono::steady_clock::duration>(
+                                                                      config_.drain_timeout, std::chrono::seconds(5)));
   }
   threads_->stop();
   if (deliveries_) deliveries_->shutdown();

@@ -26,10 +26,10 @@ class Store;
 
 struct ReloadReport {
   bool ok = false;
-  std::uint64_t generation = 0;      // the generation serving after the attempt
-  std::vector<std::string> errors;   // file:line:col lines when it failed
+  std::uint64_t generation = 0;     // the generation serving after the attempt
+  std::vector<std::string> errors;  // file:line:col lines when it failed
   std::chrono::system_clock::time_point at;
-  std::string trigger;               // "signal", "file change", "admin api", "start"
+  std::string trigger;  // "signal", "file change", "admin api", "start"
 };
 
 class Runtime final : public Host {

@@ -2,9 +2,8 @@
 
 #include <glob.h>
 
-#include <boost/asio/ip/address.hpp>
-
 #include <algorithm>
+#include <boost/asio/ip/address.hpp>
 #include <filesystem>
 #include <thread>
 
@@ -176,7 +175,8 @@ ServerConfig load_server_config(const std::string& path, Diagnostics& diag) {
       diag.error(node->location(), "journal.retention_check: expected a duration above 0");
   if (auto level = journal.node("level")) {
     if (auto parsed = parse_journal_level(level->scalar())) config.journal_level = *parsed;
-    else diag.error(level->location(), "journal.level: expected full, metadata or none, found '" + level->scalar() + "'");
+    else
+      diag.error(level->location(), "journal.level: expected full, metadata or none, found '" + level->scalar() + "'");
   }
 
   config.flow_patterns = top.strings("flows");

@@ -21,20 +21,20 @@ struct ServerConfig {
   std::string file;
   std::string base_dir;
   std::string node_name = "qiao";
-  std::size_t threads = 0;                 // 0: one per core
+  std::size_t threads = 0;  // 0: one per core
   std::string admin_listen = "127.0.0.1:9900";
-  std::string admin_token;                 // empty: the one in admin_token_file(), generated on first start
-  std::vector<std::string> admin_hosts;    // Host header names accepted besides the listen address
+  std::string admin_token;                     // empty: the one in admin_token_file(), generated on first start
+  std::vector<std::string> admin_hosts;        // Host header names accepted besides the listen address
   std::optional<ServerTlsSettings> admin_tls;  // required when admin_listen is not a loopback address
   std::string store_url = "sqlite://var/qiao.db";
   // store.lease: how long a node's hold on its queue keys outlasts its last renewal, when nodes
   // share a PostgreSQL store; after it another node delivers the silent node's queue.
   std::chrono::milliseconds store_lease{30'000};
-  JournalLimits journal;                   // what the journal keeps of payloads
+  JournalLimits journal;                            // what the journal keeps of payloads
   JournalLevel journal_level = JournalLevel::full;  // of flows whose own journal: does not say
-  std::vector<std::string> flow_patterns;  // globs, e.g. "flows/*.yaml"
+  std::vector<std::string> flow_patterns;           // globs, e.g. "flows/*.yaml"
   std::vector<std::string> endpoint_files;
-  bool watch = true;                       // reload when a flow or endpoint file changes
+  bool watch = true;  // reload when a flow or endpoint file changes
   std::chrono::milliseconds drain_timeout{10'000};
   log::Settings log;
   LuaLimits lua;

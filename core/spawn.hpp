@@ -4,7 +4,6 @@
 // process.
 
 #include <boost/asio/awaitable.hpp>
-
 #include <string>
 
 namespace boost::asio {

@@ -58,9 +58,7 @@ double Value::to_double() const {
   }
 }
 
-const Value* Value::find(std::string_view key) const {
-  return is_object() ? as_object().find(key) : nullptr;
-}
+const Value* Value::find(std::string_view key) const { return is_object() ? as_object().find(key) : nullptr; }
 
 const Value* Value::find_path(std::string_view dotted) const {
   const Value* at = this;

@@ -16,9 +16,7 @@ namespace qiao {
 // from it instead of copying (see Text).
 using Buffer = std::shared_ptr<const std::string>;
 
-inline Buffer make_buffer(std::string bytes) {
-  return std::make_shared<const std::string>(std::move(bytes));
-}
+inline Buffer make_buffer(std::string bytes) { return std::make_shared<const std::string>(std::move(bytes)); }
 
 // A string that either owns its bytes or borrows them from a Buffer it keeps alive.
 // Codecs borrow long strings from the message buffer; short ones are copied, because
@@ -98,19 +96,19 @@ class Value {
   enum class Type : std::uint8_t { null, boolean, integer, real, decimal, string, bytes, array, object };
 
   Value() = default;
-  Value(std::nullptr_t) {}                                   // NOLINT
-  Value(bool b) : v_(b) {}                                   // NOLINT
-  Value(int i) : v_(static_cast<std::int64_t>(i)) {}         // NOLINT
-  Value(std::int64_t i) : v_(i) {}                           // NOLINT
-  Value(double d) : v_(d) {}                                 // NOLINT
-  Value(Decimal d) : v_(std::move(d)) {}                     // NOLINT
-  Value(Text s) : v_(std::move(s)) {}                        // NOLINT
-  Value(std::string s) : v_(Text(std::move(s))) {}           // NOLINT
-  Value(std::string_view s) : v_(Text(s)) {}                 // NOLINT
-  Value(const char* s) : v_(Text(s)) {}                      // NOLINT
-  Value(Bytes b) : v_(std::move(b)) {}                       // NOLINT
-  Value(Array a) : v_(std::move(a)) {}                       // NOLINT
-  Value(Object o) : v_(std::move(o)) {}                      // NOLINT
+  Value(std::nullptr_t) {}                            // NOLINT
+  Value(bool b) : v_(b) {}                            // NOLINT
+  Value(int i) : v_(static_cast<std::int64_t>(i)) {}  // NOLINT
+  Value(std::int64_t i) : v_(i) {}                    // NOLINT
+  Value(double d) : v_(d) {}                          // NOLINT
+  Value(Decimal d) : v_(std::move(d)) {}              // NOLINT
+  Value(Text s) : v_(std::move(s)) {}                 // NOLINT
+  Value(std::string s) : v_(Text(std::move(s))) {}    // NOLINT
+  Value(std::string_view s) : v_(Text(s)) {}          // NOLINT
+  Value(const char* s) : v_(Text(s)) {}               // NOLINT
+  Value(Bytes b) : v_(std::move(b)) {}                // NOLINT
+  Value(Array a) : v_(std::move(a)) {}                // NOLINT
+  Value(Object o) : v_(std::move(o)) {}               // NOLINT
 
   Type type() const { return static_cast<Type>(v_.index()); }
   bool is_null() const { return type() == Type::null; }

@@ -1,10 +1,10 @@
 #include "crypto/des_cipher.hpp"
 
+#include <openssl/evp.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-
-#include <openssl/evp.h>
 
 namespace qiao::crypto {
 

@@ -8,12 +8,12 @@
 // tests/unit/crypto/des_cipher_test.cpp checks that against single DES's published vectors and,
 // when the legacy provider is installed, against OpenSSL's own DES-ECB.
 
+#include <openssl/types.h>
+
 #include <array>
 #include <cstdint>
 #include <memory>
 #include <string_view>
-
-#include <openssl/types.h>
 
 #include "core/error.hpp"
 

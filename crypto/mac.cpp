@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "crypto/des_cipher.hpp"
 #include "core/text/hex.hpp"
+#include "crypto/des_cipher.hpp"
 
 namespace qiao::crypto {
 
@@ -15,11 +15,11 @@ Expected<std::string> key_bytes(std::string_view key_hex, std::string_view algor
                                 std::size_t double_digits) {
   const std::string what = "mac: " + std::string(algorithm) + " key";
   if (key_hex.size() != single_digits && key_hex.size() != double_digits) {
-    std::string expected = single_digits == double_digits
-                               ? std::to_string(single_digits) + " hex digits" +
-                                     (single_digits == 32 ? " (KL‖KR)" : " (single DES)")
-                               : std::to_string(single_digits) + " hex digits (single DES) or " +
-                                     std::to_string(double_digits) + " (double length)";
+    std::string expected =
+        single_digits == double_digits
+            ? std::to_string(single_digits) + " hex digits" + (single_digits == 32 ? " (KL‖KR)" : " (single DES)")
+            : std::to_string(single_digits) + " hex digits (single DES) or " + std::to_string(double_digits) +
+                  " (double length)";
     return make_error(ErrorKind::flow, what + ": expected " + expected + ", got " + std::to_string(key_hex.size()));
   }
   return from_hex(key_hex, what);

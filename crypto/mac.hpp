@@ -20,8 +20,8 @@ namespace qiao::crypto {
 
 // How data is brought to a whole number of 8-byte blocks (ISO 9797-1).
 enum class Padding {
-  zeros,     // method 1: zero bytes, none when already whole; empty data is one zero block
-  one_bit,   // method 2: 0x80 then zero bytes, always at least one byte
+  zeros,    // method 1: zero bytes, none when already whole; empty data is one zero block
+  one_bit,  // method 2: 0x80 then zero bytes, always at least one byte
 };
 
 // Each returns the 8 MAC bytes (raw; to_hex in core/text/hex.hpp for the 16-hex form).

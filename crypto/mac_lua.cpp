@@ -1,7 +1,6 @@
 #include "crypto/mac_lua.hpp"
 
 #include <lua.hpp>
-
 #include <string>
 
 #include "core/text/hex.hpp"
@@ -83,7 +82,8 @@ int l_unhex(lua_State* L) {
 
 std::string_view MacLuaLibrary::description() const {
   return "MACs for bank and insurer messages: mac.x99(key_hex, data [, padding]), mac.x919(key_hex, data [, padding]) "
-         "(16 hex digits), mac.cup_pos(key_hex, data) (the 8-character UnionPay POS MAC), mac.hex(bytes), mac.unhex(hex)";
+         "(16 hex digits), mac.cup_pos(key_hex, data) (the 8-character UnionPay POS MAC), mac.hex(bytes), "
+         "mac.unhex(hex)";
 }
 
 void MacLuaLibrary::open(lua_State* L) const {

@@ -10,7 +10,8 @@ build_packages=(
   libspdlog-dev libfmt-dev libcli11-dev libsqlite3-dev libpq-dev libssl-dev libpugixml-dev libjemalloc-dev
 )
 # postgresql: the PostgreSQL store's tests start a server of their own (Debian 12: PostgreSQL 15).
-test_packages=(catch2 curl openssl clang-14 libclang-rt-14-dev python3 python3-hl7 nodejs postgresql)
+# clang-format-14: scripts/check-format.sh, the first stage of make test.
+test_packages=(catch2 curl openssl clang-14 clang-format-14 libclang-rt-14-dev python3 python3-hl7 nodejs postgresql)
 bench_packages=(wrk nginx-light libnginx-mod-http-lua lua-cjson libbenchmark-dev)
 
 wanted=("${build_packages[@]}")

@@ -138,10 +138,11 @@ std::variant<Envelope, EnvelopeError> read_envelope(const Buffer& bytes, const x
   } else if (uri == soap12_namespace) {
     envelope.version = Version::v1_2;
   } else {
-    return EnvelopeError{make_error(ErrorKind::bad_input, "the Envelope's namespace '" + uri + "' is neither SOAP 1.1 (" +
-                                                              std::string(soap11_namespace) + ") nor SOAP 1.2 (" +
-                                                              std::string(soap12_namespace) + ")"),
-                         true};
+    return EnvelopeError{
+        make_error(ErrorKind::bad_input, "the Envelope's namespace '" + uri + "' is neither SOAP 1.1 (" +
+                                             std::string(soap11_namespace) + ") nor SOAP 1.2 (" +
+                                             std::string(soap12_namespace) + ")"),
+        true};
   }
   // An Envelope without attributes declares no namespace and failed above; this keeps as_object safe.
   if (!root.is_object()) return not_an_envelope("the Envelope has no Body");
@@ -187,8 +188,9 @@ Expected<std::string> write_envelope(Version version, const Value& header, const
   fragment.namespaces.clear();
 
   const std::string prefix(envelope_prefix);
-  std::string out = "<?xml version=\"1.0\" encoding=\"" + (charset.empty() ? std::string("utf-8") : std::string(charset)) +
-                    "\"?><" + prefix + ":Envelope xmlns:" + prefix + "=\"" + std::string(envelope_namespace(version)) + "\">";
+  std::string out = "<?xml version=\"1.0\" encoding=\"" +
+                    (charset.empty() ? std::string("utf-8") : std::string(charset)) + "\"?><" + prefix +
+                    ":Envelope xmlns:" + prefix + "=\"" + std::string(envelope_namespace(version)) + "\">";
   if (header.is_object() && !header.as_object().empty()) {
     out += "<" + prefix + ":Header>";
     for (const auto& [name, member] : header.as_object()) {
@@ -243,10 +245,12 @@ Expected<std::string> fault_element(Version version, const Fault& fault) {
     if (!fault.detail.is_null()) content.push_back("detail", fault.detail);
   } else {
     Object code{{qualified("Value"), Value(qualified(fault.code))}};
-    if (!fault.subcode.empty()) code.push_back(qualified("Subcode"), Value(Object{{qualified("Value"), Value(fault.subcode)}}));
+    if (!fault.subcode.empty())
+      code.push_back(qualified("Subcode"), Value(Object{{qualified("Value"), Value(fault.subcode)}}));
     content.push_back(qualified("Code"), Value(std::move(code)));
-    content.push_back(qualified("Reason"),
-                      Value(Object{{qualified("Text"), Value(Object{{"@xml:lang", Value("en")}, {"#text", Value(fault.reason)}})}}));
+    content.push_back(
+        qualified("Reason"),
+        Value(Object{{qualified("Text"), Value(Object{{"@xml:lang", Value("en")}, {"#text", Value(fault.reason)}})}}));
     if (!fault.actor.empty()) content.push_back(qualified("Role"), Value(fault.actor));
     if (!fault.detail.is_null()) content.push_back(qualified("Detail"), fault.detail);
   }

@@ -45,11 +45,11 @@ struct Fault {
 
 struct Envelope {
   Version version = Version::v1_1;
-  Value header;                    // the Header's content with local names; null when absent
-  std::string element;             // the Body's first element, local name ("Register", "Fault")
-  std::string element_namespace;   // its namespace URI, resolved through the xmlns declarations
-  Value content;                   // that element's content with local names: object, string or null
-  std::optional<Fault> fault;      // set when the element is the envelope's Fault
+  Value header;                   // the Header's content with local names; null when absent
+  std::string element;            // the Body's first element, local name ("Register", "Fault")
+  std::string element_namespace;  // its namespace URI, resolved through the xmlns declarations
+  Value content;                  // that element's content with local names: object, string or null
+  std::optional<Fault> fault;     // set when the element is the envelope's Fault
 };
 
 // A document that is not a usable envelope. `version_mismatch`: the root is an Envelope in a
@@ -65,12 +65,12 @@ std::variant<Envelope, EnvelopeError> read_envelope(const Buffer& bytes, const x
 
 // What the body element of a written envelope is made of.
 struct BodyElement {
-  std::string name;         // local name, e.g. "Register" or "RegisterResponse"
+  std::string name;           // local name, e.g. "Register" or "RegisterResponse"
   std::string namespace_uri;  // empty: no namespace
   // true: <Register xmlns="ns"><input>… (children in the namespace too, as .asmx expects);
   // false: <ns:Register xmlns:ns="ns"><input>… (children unqualified, as many Java stacks expect).
   bool qualified = true;
-  Value content;            // object (children in key order), string (text), or null (empty)
+  Value content;  // object (children in key order), string (text), or null (empty)
   // Children written first, in this order, when present: the sequence the service's schema
   // declares (a Lua table has no order of its own, and .NET and Java stacks read a sequence in
   // order). The others follow in key order.

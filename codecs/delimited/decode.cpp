@@ -128,7 +128,8 @@ class Parser {
       while (p < s_.size() && is_blank(s_[p])) ++p;
       if (o_.quote != no_char && p < s_.size() && s_[p] == static_cast<char>(o_.quote)) pos_ = p;
     }
-    if (o_.quote != no_char && pos_ < s_.size() && s_[pos_] == static_cast<char>(o_.quote)) return read_quoted(field, column);
+    if (o_.quote != no_char && pos_ < s_.size() && s_[pos_] == static_cast<char>(o_.quote))
+      return read_quoted(field, column);
     return read_plain(field, column);
   }
 
@@ -140,8 +141,7 @@ class Parser {
       const char c = s_[pos_];
       if (c == o_.delimiter) break;
       if (o_.escape != no_char && c == static_cast<char>(o_.escape)) {
-        if (pos_ + 1 >= s_.size())
-          return bad(where(line_, column) + ": the escape character ends the input");
+        if (pos_ + 1 >= s_.size()) return bad(where(line_, column) + ": the escape character ends the input");
         take_escaped(field, chunk);
         continue;
       }
@@ -289,7 +289,8 @@ Expected<Value> decode(const Buffer& bytes, const Options& o) {
       if (columns.empty()) {
         if (name.empty()) return bad(where(fields[i].line, i + 1) + ": the header row gives this column no name");
         for (const std::string& other : header_names)
-          if (other == name) return bad(where(fields[i].line, i + 1) + ": the header row names " + detail::quoted(name) + " twice");
+          if (other == name)
+            return bad(where(fields[i].line, i + 1) + ": the header row names " + detail::quoted(name) + " twice");
         header_names.emplace_back(name);
       }
       header.emplace_back(Text(name));

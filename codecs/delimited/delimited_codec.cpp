@@ -2,9 +2,7 @@
 
 namespace qiao::delimited {
 
-std::string_view DelimitedCodec::content_type() const {
-  return options_.delimiter == ',' ? "text/csv" : "text/plain";
-}
+std::string_view DelimitedCodec::content_type() const { return options_.delimiter == ',' ? "text/csv" : "text/plain"; }
 
 std::string_view DelimitedCodecKind::description() const {
   return "delimited text: pipe-delimited and CSV (RFC 4180); inline options (delimited:delimiter=|,header=true) "

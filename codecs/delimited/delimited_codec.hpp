@@ -28,10 +28,10 @@ enum class ColumnType : std::uint8_t { string, integer, decimal, date };
 struct Column {
   std::string name;
   ColumnType type = ColumnType::string;
-  bool required = false;          // an empty field is an error on decode and on encode
-  int scale = -1;                 // decimal: digits after the point; -1 leaves them as written
-  std::string format;             // date: as written in the layout, e.g. "yyyyMMdd"
-  DateFormat date;                // date: `format` compiled
+  bool required = false;  // an empty field is an error on decode and on encode
+  int scale = -1;         // decimal: digits after the point; -1 leaves them as written
+  std::string format;     // date: as written in the layout, e.g. "yyyyMMdd"
+  DateFormat date;        // date: `format` compiled
 };
 
 inline constexpr int no_char = -1;
@@ -39,9 +39,9 @@ inline constexpr int no_char = -1;
 // Everything that shapes a file: immutable once built, shared by every worker.
 struct Options {
   char delimiter = ',';
-  int quote = '"';        // no_char: fields are never quoted
-  int escape = no_char;   // e.g. '\\': the next byte is taken literally, inside or outside quotes
-  bool header = false;    // the first record names the columns
+  int quote = '"';       // no_char: fields are never quoted
+  int escape = no_char;  // e.g. '\\': the next byte is taken literally, inside or outside quotes
+  bool header = false;   // the first record names the columns
   Terminator terminator = Terminator::any;
   bool trailing_delimiter = false;  // every record ends with a delimiter (common in HIS files)
   std::string charset;              // normalized (see normalize_charset); empty is UTF-8

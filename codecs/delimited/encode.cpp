@@ -66,7 +66,8 @@ class Writer {
         out += c;
       }
       out += quote;
-    } else if (o_.escape != no_char && !text.empty() && !(o_.trim && (is_blank(text.front()) || is_blank(text.back())))) {
+    } else if (o_.escape != no_char && !text.empty() &&
+               !(o_.trim && (is_blank(text.front()) || is_blank(text.back())))) {
       for (std::size_t i = 0; i < text.size(); ++i) {
         if (special_[static_cast<unsigned char>(text[i])] || (bom && i == 0)) out += static_cast<char>(o_.escape);
         out += text[i];
@@ -108,11 +109,14 @@ Expected<std::string> encode(const Value& value, const Options& o) {
       else if (key == "header" && member.is_array()) header = &member.as_array();
       else if (key == "records" || key == "header")
         return flow_error(key + " must be an array, not a " + std::string(type_name(member.type())));
-      else return flow_error("unknown key " + detail::quoted(key) + " (a delimited value is {header, records} or an array of records)");
+      else
+        return flow_error("unknown key " + detail::quoted(key) +
+                          " (a delimited value is {header, records} or an array of records)");
     }
     if (!records) return flow_error("the value has no records");
   } else {
-    return flow_error("expected {header, records} or an array of records, not a " + std::string(type_name(value.type())));
+    return flow_error("expected {header, records} or an array of records, not a " +
+                      std::string(type_name(value.type())));
   }
 
   // The column names, in order: the layout's, else the header's, else the first object record's keys.
@@ -168,8 +172,8 @@ Expected<std::string> encode(const Value& value, const Options& o) {
       const Array& fields = record.as_array();
       if (fields.empty()) return flow_error("record " + std::to_string(number) + " has no fields");
       if (o.strict && !names.empty() && fields.size() != names.size())
-        return flow_error("record " + std::to_string(number) + ": " + std::to_string(fields.size()) + " fields, expected " +
-                          std::to_string(names.size()));
+        return flow_error("record " + std::to_string(number) + ": " + std::to_string(fields.size()) +
+                          " fields, expected " + std::to_string(names.size()));
       for (std::size_t i = 0; i < fields.size(); ++i)
         if (auto ok = put(fields[i], number, i, fields.size()); !ok) return ok.error();
     } else if (record.is_object()) {
@@ -177,7 +181,8 @@ Expected<std::string> encode(const Value& value, const Options& o) {
       for (const auto& member : record.as_object()) {
         bool known = false;
         for (std::string_view n : names) known = known || n == member.first;
-        if (!known) return flow_error("record " + std::to_string(number) + ": unknown column " + detail::quoted(member.first));
+        if (!known)
+          return flow_error("record " + std::to_string(number) + ": unknown column " + detail::quoted(member.first));
       }
       static const Value none;
       for (std::size_t i = 0; i < names.size(); ++i) {
@@ -197,7 +202,8 @@ Expected<std::string> encode(const Value& value, const Options& o) {
   for (const Span& span : w.spans) {
     if (!from_utf8(std::string_view(w.out).substr(span.begin, span.end - span.begin), o.charset)) {
       std::string_view shown = std::string_view(w.out).substr(span.begin, span.end - span.begin);
-      const std::string at = span.record ? where(span.record, span.column, span.name) : "header, column " + std::to_string(span.column);
+      const std::string at =
+          span.record ? where(span.record, span.column, span.name) : "header, column " + std::to_string(span.column);
       return flow_error(at + ": " + detail::quoted(shown) + " cannot be written in " + o.charset);
     }
   }

@@ -23,7 +23,8 @@ constexpr std::array<ConfigKey, 15> option_keys{{
     {"quote", KeyType::string, "\"", "the quote character (RFC 4180), or none"},
     {"escape", KeyType::string, "none", "a character that makes the next byte literal (e.g. \\), or none"},
     {"header", KeyType::boolean, "false", "the first record names the columns"},
-    {"terminator", KeyType::string, "any", "record terminator: lf, crlf, cr, or any (LF/CRLF/CR on input, CRLF on output)"},
+    {"terminator", KeyType::string, "any",
+     "record terminator: lf, crlf, cr, or any (LF/CRLF/CR on input, CRLF on output)"},
     {"trailing_delimiter", KeyType::boolean, "false", "every record ends with a delimiter (\"a|b|\")"},
     {"charset", KeyType::string, "UTF-8", "the bytes' character set (GBK, GB18030, …); values are always UTF-8"},
     {"strict", KeyType::boolean, "true", "a record with the wrong number of fields is an error"},
@@ -120,16 +121,20 @@ void read_columns(const ConfigNode& list, Options& options, Diagnostics& diag) {
     else if (type == "integer") column.type = ColumnType::integer;
     else if (type == "decimal") column.type = ColumnType::decimal;
     else if (type == "date") column.type = ColumnType::date;
-    else diag.error(reader.node("type")->location(), "delimited column: type must be string, integer, decimal or date, not " + detail::quoted(type));
+    else
+      diag.error(reader.node("type")->location(),
+                 "delimited column: type must be string, integer, decimal or date, not " + detail::quoted(type));
     column.required = reader.boolean("required");
     if (auto scale = reader.node("scale")) {
-      if (column.type != ColumnType::decimal) diag.error(scale->location(), "delimited column: scale applies to decimal columns only");
+      if (column.type != ColumnType::decimal)
+        diag.error(scale->location(), "delimited column: scale applies to decimal columns only");
       const std::int64_t s = reader.integer("scale");
       if (s < 0 || s > 18) diag.error(scale->location(), "delimited column: scale must be between 0 and 18");
       column.scale = static_cast<int>(s);
     }
     if (auto format = reader.node("format")) {
-      if (column.type != ColumnType::date) diag.error(format->location(), "delimited column: format applies to date columns only");
+      if (column.type != ColumnType::date)
+        diag.error(format->location(), "delimited column: format applies to date columns only");
       column.format = reader.string("format");
     }
     if (column.type == ColumnType::date) {

@@ -52,8 +52,7 @@ std::size_t char_length(std::string_view s, std::size_t i, CharsetFamily family)
   if (c < 0x80 || family == CharsetFamily::single_byte) return 1;
   switch (family) {
     case CharsetFamily::utf8: return utf8_length(s, i);
-    case CharsetFamily::double_byte:
-      return is_lead(c) && i + 1 < s.size() && is_trail(at(s, i + 1)) ? 2 : 0;
+    case CharsetFamily::double_byte: return is_lead(c) && i + 1 < s.size() && is_trail(at(s, i + 1)) ? 2 : 0;
     case CharsetFamily::gb18030:
       if (!is_lead(c) || i + 1 >= s.size()) return 0;
       if (is_trail(at(s, i + 1))) return 2;

@@ -30,13 +30,15 @@ std::string_view without_trailing_breaks(std::string_view input, Terminator term
 
 class Decoder {
  public:
-  Decoder(const Buffer& buffer, const Layout& layout) : buffer_(buffer), layout_(layout), lines_(layout.terminator != Terminator::none) {}
+  Decoder(const Buffer& buffer, const Layout& layout)
+      : buffer_(buffer), layout_(layout), lines_(layout.terminator != Terminator::none) {}
 
   Expected<Value> run() {
     const std::string_view all = *buffer_;
     if (all.size() > layout_.max_size)
       return make_error(ErrorKind::too_large, "fixed: the input is " + std::to_string(all.size()) +
-                                                  " bytes, more than max_size (" + std::to_string(layout_.max_size) + ")");
+                                                  " bytes, more than max_size (" + std::to_string(layout_.max_size) +
+                                                  ")");
     input_ = without_trailing_breaks(all, layout_.terminator);
     if (layout_.single) {
       ++number_;
@@ -82,7 +84,8 @@ class Decoder {
     const std::size_t length = layout_.discriminator_length;
     const std::string range = "bytes " + std::to_string(start + 1) + "-" + std::to_string(start + length);
     if (record.size() < start + length)
-      return bad(where(offset) + ": " + std::to_string(record.size()) + " bytes, too short to hold the record type (" + range + ")");
+      return bad(where(offset) + ": " + std::to_string(record.size()) + " bytes, too short to hold the record type (" +
+                 range + ")");
     const std::string_view key = record.substr(start, length);
     if (layout_.header && key == layout_.header->match) return &*layout_.header;
     if (key == layout_.detail.match) return &layout_.detail;
@@ -107,8 +110,8 @@ class Decoder {
       return Ok{};
     }
     if (number_ == 1 && layout_.header)
-      return bad(where(offset) + ": expected the header record (" + quoted(readable(layout_.header->match)) + ") first, found the " +
-                 type.name + " record");
+      return bad(where(offset) + ": expected the header record (" + quoted(readable(layout_.header->match)) +
+                 ") first, found the " + type.name + " record");
     if (layout_.trailer && &type == &*layout_.trailer) {
       trailer_ = std::move(record);
       after_trailer_ = true;
@@ -121,8 +124,9 @@ class Decoder {
   Expected<Value> finish() {
     if (layout_.header && header_.is_null()) return bad("the input is empty; expected the header record");
     if (layout_.trailer && !after_trailer_)
-      return bad("the input ends without the trailer record" +
-                 (layout_.trailer->match.empty() ? std::string() : " (" + quoted(readable(layout_.trailer->match)) + ")"));
+      return bad(
+          "the input ends without the trailer record" +
+          (layout_.trailer->match.empty() ? std::string() : " (" + quoted(readable(layout_.trailer->match)) + ")"));
     Object out;
     out.reserve(3);
     if (layout_.header) out.push_back("header", std::move(header_));
@@ -135,7 +139,8 @@ class Decoder {
     std::vector<std::string_view> lines;
     for (std::size_t pos = 0; pos < input_.size();) {
       const void* found = std::memchr(input_.data() + pos, '\n', input_.size() - pos);
-      const std::size_t end = found ? static_cast<std::size_t>(static_cast<const char*>(found) - input_.data()) : input_.size();
+      const std::size_t end =
+          found ? static_cast<std::size_t>(static_cast<const char*>(found) - input_.data()) : input_.size();
       lines.push_back(input_.substr(pos, end - pos));
       pos = end + 1;
     }
@@ -160,9 +165,9 @@ class Decoder {
       if (line.empty()) return bad(where(offset) + ": empty line");
       const RecordType* type = nullptr;
       if (positional) {
-        type = i == 0 && layout_.header ? &*layout_.header
+        type = i == 0 && layout_.header                   ? &*layout_.header
                : i + 1 == lines.size() && layout_.trailer ? &*layout_.trailer
-                                                           : &layout_.detail;
+                                                          : &layout_.detail;
       } else {
         auto found = type_of(line, offset);
         if (!found) return std::move(found).error();
@@ -180,21 +185,24 @@ class Decoder {
     std::size_t pos = 0;
     std::size_t end = input_.size();
     if (positional) {
-      const std::size_t fixed_bytes = (layout_.header ? layout_.header->length : 0) + (layout_.trailer ? layout_.trailer->length : 0);
+      const std::size_t fixed_bytes =
+          (layout_.header ? layout_.header->length : 0) + (layout_.trailer ? layout_.trailer->length : 0);
       if (end < fixed_bytes || (end - fixed_bytes) % layout_.detail.length != 0)
-        return bad("the input is " + std::to_string(end) + " bytes, which is not " +
-                   (layout_.header ? "a header (" + std::to_string(layout_.header->length) + " bytes), " : std::string()) +
-                   "whole details (" + std::to_string(layout_.detail.length) + " bytes each)" +
-                   (layout_.trailer ? " and a trailer (" + std::to_string(layout_.trailer->length) + " bytes)" : std::string()));
+        return bad(
+            "the input is " + std::to_string(end) + " bytes, which is not " +
+            (layout_.header ? "a header (" + std::to_string(layout_.header->length) + " bytes), " : std::string()) +
+            "whole details (" + std::to_string(layout_.detail.length) + " bytes each)" +
+            (layout_.trailer ? " and a trailer (" + std::to_string(layout_.trailer->length) + " bytes)"
+                             : std::string()));
     }
     while (pos < end) {
       ++number_;
       if (auto counted = count_record(pos); !counted) return std::move(counted).error();
       const RecordType* type = nullptr;
       if (positional) {
-        type = number_ == 1 && layout_.header ? &*layout_.header
+        type = number_ == 1 && layout_.header                            ? &*layout_.header
                : layout_.trailer && end - pos == layout_.trailer->length ? &*layout_.trailer
-                                                                          : &layout_.detail;
+                                                                         : &layout_.detail;
       } else {
         auto found = type_of(input_.substr(pos), pos);
         if (!found) return std::move(found).error();
@@ -231,7 +239,8 @@ class Decoder {
         const auto c = static_cast<unsigned char>(record[pos]);
         const bool lead = layout_.family == CharsetFamily::utf8 ? c >= 0xC2 && c <= 0xF4 : c >= 0x81 && c <= 0xFE;
         if (lead && record.size() - pos < 4 && end == record.size())
-          return bad(in_field + "the record ends inside a " + charset + " character at byte " + std::to_string(record.size()));
+          return bad(in_field + "the record ends inside a " + charset + " character at byte " +
+                     std::to_string(record.size()));
         return bad(in_field + "invalid " + charset + " byte " + hex_byte(c) + " at byte " + std::to_string(pos + 1));
       }
     }
@@ -241,8 +250,10 @@ class Decoder {
   Expected<Value> decode_record(std::string_view record, std::size_t offset, const RecordType& type) const {
     if (record.size() != type.length) {
       std::string hint;
-      if (layout_.terminator == Terminator::lf && !record.empty() && record.back() == '\r') hint = " (it ends with CR: terminator crlf?)";
-      return bad(where(offset, type) + ": " + std::to_string(record.size()) + " bytes, expected " + std::to_string(type.length) + hint);
+      if (layout_.terminator == Terminator::lf && !record.empty() && record.back() == '\r')
+        hint = " (it ends with CR: terminator crlf?)";
+      return bad(where(offset, type) + ": " + std::to_string(record.size()) + " bytes, expected " +
+                 std::to_string(type.length) + hint);
     }
     // Fields never hold line breaks (encode refuses them), so neither does a record: a CR or LF
     // here is a broken line ending, or records run together.

@@ -59,7 +59,8 @@ class Encoder {
         return failed(label + " field " + field.name + ": " + written.error().message);
     }
     if (!type.match.empty()) {
-      const std::string_view written = std::string_view(out_).substr(start + layout_.discriminator_offset, layout_.discriminator_length);
+      const std::string_view written =
+          std::string_view(out_).substr(start + layout_.discriminator_offset, layout_.discriminator_length);
       if (written != type.match)
         return failed(label + ": bytes " + std::to_string(layout_.discriminator_offset + 1) + "-" +
                       std::to_string(layout_.discriminator_offset + layout_.discriminator_length) + " are " +
@@ -97,7 +98,8 @@ Expected<std::string> encode(const Value& value, const Layout& layout) {
     if (key == "details") continue;
     if ((key == "header" && !layout.header) || (key == "trailer" && !layout.trailer))
       return failed("the layout has no " + key + " record");
-    if (key != "header" && key != "trailer") return failed("unknown key " + quoted(key) + " (expected header, details, trailer)");
+    if (key != "header" && key != "trailer")
+      return failed("unknown key " + quoted(key) + " (expected header, details, trailer)");
   }
   const Value* details = value.find("details");
   if (details && !details->is_null() && !details->is_array())

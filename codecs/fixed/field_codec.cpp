@@ -125,7 +125,9 @@ Status encode_field(const Value& value, const Field& field, const Layout& layout
       return Ok{};
     }
     case FieldType::date: {
-      if (!value.is_string()) return reason("a date field takes text such as 2026-11-22, not a value of type " + std::string(qiao::type_name(value.type())));
+      if (!value.is_string())
+        return reason("a date field takes text such as 2026-11-22, not a value of type " +
+                      std::string(qiao::type_name(value.type())));
       std::string text;
       if (auto formatted = format_date(value.as_string(), field, text); !formatted) return formatted;
       append_padded(out, text, field);

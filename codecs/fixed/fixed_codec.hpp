@@ -53,8 +53,8 @@ struct Field {
   int scale = 0;                // decimal: digits after the (implied) point
   bool explicit_point = false;  // decimal: the text holds the '.' itself ("  123.45")
   Sign sign = Sign::none;
-  bool required = false;        // a blank field is an error on decode; a missing value on encode
-  bool truncate = false;        // string: encode cuts a long value at a character boundary
+  bool required = false;                     // a blank field is an error on decode; a missing value on encode
+  bool truncate = false;                     // string: encode cuts a long value at a character boundary
   std::optional<std::string> default_value;  // written when the record object lacks the field (UTF-8)
   std::string format;                        // date: as written in the layout, e.g. "yyyyMMdd"
   DateFormat date;                           // date: `format` compiled

@@ -1,6 +1,6 @@
-#include "codecs/fixed/fixed_codec.hpp"
-
 #include <filesystem>
+
+#include "codecs/fixed/fixed_codec.hpp"
 
 namespace qiao::fixed {
 

@@ -17,12 +17,15 @@ namespace {
 
 constexpr std::array<ConfigKey, 11> layout_keys{{
     {"description", KeyType::string, "", "what the file is (documentation only)"},
-    {"charset", KeyType::string, "UTF-8", "the bytes' character set: UTF-8, GBK, GB18030, GB2312, BIG5, ISO-8859-1, …; "
-                                          "lengths count bytes in it, values are always UTF-8"},
-    {"terminator", KeyType::string, "any", "between records: lf, crlf, any (LF or CRLF in, CRLF out) or none (back-to-back)"},
+    {"charset", KeyType::string, "UTF-8",
+     "the bytes' character set: UTF-8, GBK, GB18030, GB2312, BIG5, ISO-8859-1, …; "
+     "lengths count bytes in it, values are always UTF-8"},
+    {"terminator", KeyType::string, "any",
+     "between records: lf, crlf, any (LF or CRLF in, CRLF out) or none (back-to-back)"},
     {"final_terminator", KeyType::boolean, "true", "encode ends the last record with the terminator too"},
-    {"discriminator", KeyType::mapping, "", "the bytes that tell record types apart: {start, length} or {field}; "
-                                            "absent: header first, trailer last, details between"},
+    {"discriminator", KeyType::mapping, "",
+     "the bytes that tell record types apart: {start, length} or {field}; "
+     "absent: header first, trailer last, details between"},
     {"header", KeyType::mapping, "", "the record before the details (once)"},
     {"detail", KeyType::mapping, "", "the repeated record"},
     {"trailer", KeyType::mapping, "", "the record after the details (once)"},
@@ -45,13 +48,18 @@ constexpr std::array<ConfigKey, 13> field_keys{{
     {"align", KeyType::string, "", "left or right; default left for string and date, right for numbers"},
     {"pad", KeyType::string, "", "one ASCII character filling the rest; default space, '0' for numbers"},
     {"scale", KeyType::integer, "", "decimal (required): digits after the point; implied unless point: explicit"},
-    {"point", KeyType::string, "implied", "decimal: implied (000012345 is 123.45 at scale 2) or explicit (the '.' is written)"},
-    {"sign", KeyType::string, "none", "numbers: none, leading, trailing (a '+'/'-' byte), minus ('-' before the digits) "
-                                      "or overpunch (in the last digit)"},
+    {"point", KeyType::string, "implied",
+     "decimal: implied (000012345 is 123.45 at scale 2) or explicit (the '.' is written)"},
+    {"sign", KeyType::string, "none",
+     "numbers: none, leading, trailing (a '+'/'-' byte), minus ('-' before the digits) "
+     "or overpunch (in the last digit)"},
     {"format", KeyType::string, "", "date: yyyy MM dd HH mm ss and literal characters, e.g. yyyyMMdd, HHmmss"},
     {"required", KeyType::boolean, "false", "a blank field is an error on decode, a missing value on encode"},
-    {"truncate", KeyType::boolean, "false", "string: encode cuts a long value at a character boundary instead of failing"},
-    {"default", KeyType::string, "", "written when the record object lacks the field (null writes a blank field); the discriminator field's is its match"},
+    {"truncate", KeyType::boolean, "false",
+     "string: encode cuts a long value at a character boundary instead of failing"},
+    {"default", KeyType::string, "",
+     "written when the record object lacks the field (null writes a blank field); the discriminator field's is its "
+     "match"},
     {"description", KeyType::string, "", "what the field means (documentation only)"},
 }};
 
@@ -85,9 +93,11 @@ class LayoutReader {
     const auto record = reader.node("record");
     const auto detail = reader.node("detail");
     if (record && (detail || reader.has("header") || reader.has("trailer"))) {
-      diag_.error(record->location(), "fixed: a layout has either record (one record) or header/detail/trailer, not both");
+      diag_.error(record->location(),
+                  "fixed: a layout has either record (one record) or header/detail/trailer, not both");
     } else if (!record && !detail) {
-      diag_.error(root.location(), "fixed: a layout needs record (one record) or detail (with optional header and trailer)");
+      diag_.error(root.location(),
+                  "fixed: a layout needs record (one record) or detail (with optional header and trailer)");
     }
     if (record && record->is_map()) {
       layout.single = true;
@@ -96,7 +106,8 @@ class LayoutReader {
         diag_.error(d->location(), "fixed: a single-record layout has no discriminator");
       return;
     }
-    if (auto header = reader.node("header"); header && header->is_map()) layout.header = read_record(*header, "header", layout);
+    if (auto header = reader.node("header"); header && header->is_map())
+      layout.header = read_record(*header, "header", layout);
     if (detail && detail->is_map()) layout.detail = read_record(*detail, "detail", layout);
     if (auto trailer = reader.node("trailer"); trailer && trailer->is_map())
       layout.trailer = read_record(*trailer, "trailer", layout);
@@ -116,8 +127,8 @@ class LayoutReader {
       layout.family = *family;
     } else {
       diag_.error(where->location(), "fixed: charset " + quoted(charset) +
-                                          ": fixed-length layouts support UTF-8, GBK, GB2312, GB18030, BIG5, EUC-KR "
-                                          "and single-byte charsets (ISO-8859-x, Windows-125x)");
+                                         ": fixed-length layouts support UTF-8, GBK, GB2312, GB18030, BIG5, EUC-KR "
+                                         "and single-byte charsets (ISO-8859-x, Windows-125x)");
     }
   }
 
@@ -127,7 +138,9 @@ class LayoutReader {
     else if (t == "lf" || t == "LF") layout.terminator = Terminator::lf;
     else if (t == "crlf" || t == "CRLF") layout.terminator = Terminator::crlf;
     else if (t == "none") layout.terminator = Terminator::none;
-    else diag_.error(reader.node("terminator")->location(), "fixed: terminator must be lf, crlf, any or none, not " + quoted(t));
+    else
+      diag_.error(reader.node("terminator")->location(),
+                  "fixed: terminator must be lf, crlf, any or none, not " + quoted(t));
   }
 
   RecordType read_record(const ConfigNode& node, std::string name, const Layout& layout) {
@@ -139,7 +152,7 @@ class LayoutReader {
         diag_.error(match->location(), "fixed record: a single-record layout has no match");
       } else if (auto bytes = from_utf8(reader.string("match"), layout.charset); !bytes) {
         diag_.error(match->location(), "fixed " + record.name + ": match cannot be written in " +
-                                            std::string(detail::charset_label(layout)));
+                                           std::string(detail::charset_label(layout)));
       } else if (bytes->empty()) {
         diag_.error(match->location(), "fixed " + record.name + ": match must not be empty");
       } else {
@@ -154,13 +167,14 @@ class LayoutReader {
         record.length += field.length;
         record.fields.push_back(std::move(field));
       }
-      if (record.fields.empty()) diag_.error(fields->location(), "fixed " + record.name + ": fields must list at least one field");
+      if (record.fields.empty())
+        diag_.error(fields->location(), "fixed " + record.name + ": fields must list at least one field");
     }
     if (auto length = reader.node("length")) {
       const std::int64_t declared = reader.integer("length");
       if (declared != static_cast<std::int64_t>(record.length) && !record.fields.empty())
         diag_.error(length->location(), "fixed " + record.name + ": length is " + std::to_string(declared) +
-                                             " but the fields add up to " + std::to_string(record.length));
+                                            " but the fields add up to " + std::to_string(record.length));
     }
     return record;
   }
@@ -170,7 +184,9 @@ class LayoutReader {
     ConfigReader reader(item, Schema(field_keys), diag_, what);
     Field field;
     field.name = reader.string("name");
-    const auto at = [&](std::string_view key) { return reader.node(key) ? reader.node(key)->location() : item.location(); };
+    const auto at = [&](std::string_view key) {
+      return reader.node(key) ? reader.node(key)->location() : item.location();
+    };
     const auto error = [&](std::string_view key, const std::string& message) {
       diag_.error(at(key), what + " " + quoted(field.name) + ": " + message);
     };
@@ -208,7 +224,8 @@ class LayoutReader {
     }
     if (number && field.pad == '0' && field.align == Align::left)
       error("pad", "a number padded with '0' must be right-aligned (left, its zeros would change the value)");
-    if (number && field.pad >= '1' && field.pad <= '9') error("pad", "a number cannot be padded with a digit other than 0");
+    if (number && field.pad >= '1' && field.pad <= '9')
+      error("pad", "a number cannot be padded with a digit other than 0");
 
     if (reader.has("scale")) {
       const std::int64_t scale = reader.integer("scale");
@@ -270,7 +287,8 @@ class LayoutReader {
     const auto node = reader.node("discriminator");
     if (!node || !node->is_map()) {
       for (const ConfigNode& match : match_nodes_)
-        diag_.error(match.location(), "fixed: match needs a discriminator (records are otherwise told apart by position)");
+        diag_.error(match.location(),
+                    "fixed: match needs a discriminator (records are otherwise told apart by position)");
       return;
     }
     ConfigReader d(*node, Schema(discriminator_keys), diag_, "fixed discriminator");
@@ -285,11 +303,13 @@ class LayoutReader {
           if (f.name == name) found = &f;
         if (found == nullptr) {
           if (!record->fields.empty())
-            diag_.error(d.node("field")->location(), "fixed discriminator: the " + record->name + " record has no field " + quoted(name));
+            diag_.error(d.node("field")->location(),
+                        "fixed discriminator: the " + record->name + " record has no field " + quoted(name));
           continue;
         }
         if (placed && (found->offset != layout.discriminator_offset || found->length != layout.discriminator_length))
-          diag_.error(d.node("field")->location(), "fixed discriminator: field " + quoted(name) + " is not at the same place in every record");
+          diag_.error(d.node("field")->location(),
+                      "fixed discriminator: field " + quoted(name) + " is not at the same place in every record");
         layout.discriminator_offset = found->offset;
         layout.discriminator_length = found->length;
         placed = true;
@@ -301,7 +321,9 @@ class LayoutReader {
       }
       const std::int64_t start = d.integer("start");
       const std::int64_t length = d.integer("length");
-      if (start < 1) diag_.error(d.node("start") ? d.node("start")->location() : node->location(), "fixed discriminator: start counts from 1");
+      if (start < 1)
+        diag_.error(d.node("start") ? d.node("start")->location() : node->location(),
+                    "fixed discriminator: start counts from 1");
       if (length < 1) diag_.error(d.node("length")->location(), "fixed discriminator: length must be at least 1");
       if (start < 1 || length < 1) return;
       layout.discriminator_offset = static_cast<std::size_t>(start - 1);
@@ -363,15 +385,16 @@ Expected<Layout> read_layout(Expected<ConfigNode> root) {
   // A default must be writable into its field: found now, with its line, not on the first message.
   if (diag.ok()) {
     for (const auto& at : reader.defaults_) {
-      const RecordType* record = layout.single                 ? &layout.detail
-                                 : at.record == "header"        ? &*layout.header
-                                 : at.record == "trailer"       ? &*layout.trailer
-                                                                : &layout.detail;
+      const RecordType* record = layout.single            ? &layout.detail
+                                 : at.record == "header"  ? &*layout.header
+                                 : at.record == "trailer" ? &*layout.trailer
+                                                          : &layout.detail;
       for (const Field& field : record->fields) {
         if (field.name != at.field) continue;
         std::string out;
         if (auto written = detail::encode_field(Value(*field.default_value), field, layout, out); !written)
-          diag.error(at.where, "fixed " + at.record + " field " + quoted(field.name) + ": default: " + written.error().message);
+          diag.error(at.where,
+                     "fixed " + at.record + " field " + quoted(field.name) + ": default: " + written.error().message);
       }
     }
   }

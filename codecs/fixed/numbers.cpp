@@ -165,10 +165,12 @@ Expected<Value> parse_number(std::string_view text, const Field& field) {
     // would come back longer than they came in.
     if (digits.front() == '+' || digits.front() == '-' || !split_decimal(digits, parts)) return not_a_number();
     const std::size_t point = digits.find('.');
-    const bool written_fully = scale == 0 ? point == std::string::npos
-                                          : point != std::string::npos && point > 0 && digits.size() - point - 1 == scale;
+    const bool written_fully = scale == 0
+                                   ? point == std::string::npos
+                                   : point != std::string::npos && point > 0 && digits.size() - point - 1 == scale;
     if (!written_fully) {
-      if (parts.fraction.size() > scale) return reason(quoted(original) + " has more than " + plural(scale, "decimal place"));
+      if (parts.fraction.size() > scale)
+        return reason(quoted(original) + " has more than " + plural(scale, "decimal place"));
       return reason(quoted(original) + " is not a number with " + plural(scale, "decimal place"));
     }
   } else {

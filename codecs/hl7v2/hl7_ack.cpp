@@ -135,8 +135,8 @@ Expected<Value> make_ack(const Value& message, std::string_view code, std::strin
                      Value(Array{Value(options.error_code), Value(error_name(options.error_code)), Value("HL70357")})};
       err.emplace_back(std::move(location));
     } else {
-      err = Array{Value(""), Value(""), std::move(code_value), Value("E"), Value(""), Value(""), Value(""),
-                  Value(std::string(text))};
+      err = Array{Value(""), Value(""), std::move(code_value),   Value("E"), Value(""),
+                  Value(""), Value(""), Value(std::string(text))};
     }
     segments.push_back(Value(Object{{"id", Value("ERR")}, {"fields", Value(std::move(err))}}));
   }

@@ -1,5 +1,4 @@
 #include "codecs/hl7v2/hl7_codec.hpp"
-
 #include "core/text/charset.hpp"
 
 namespace qiao::hl7 {

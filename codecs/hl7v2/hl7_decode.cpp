@@ -198,8 +198,8 @@ class Decoder {
         const std::string_view id = line.substr(0, 3);
         const bool opens = id == "MSH" || is_batch_header(id);
         if (segment_no_ == 1 && !opens)
-          return bad("segment 1 (" + std::string(id) + "): a message starts with MSH (a batch with FHS or BHS), at byte " +
-                     byte_offset(pos));
+          return bad("segment 1 (" + std::string(id) +
+                     "): a message starts with MSH (a batch with FHS or BHS), at byte " + byte_offset(pos));
         if (opens) {
           auto seps = header_separators(line, pos);
           if (!seps) return std::move(seps).error();
@@ -381,7 +381,8 @@ std::string read_separators(std::string_view msh1, std::string_view msh2, Separa
     const auto u = static_cast<unsigned char>(c);
     return u >= 0x21 && u < 0x7f && !std::isalnum(u);
   };
-  if (msh1.size() != 1 || !usable(msh1[0])) return "MSH-1 (the field separator) is not a printable non-alphanumeric character";
+  if (msh1.size() != 1 || !usable(msh1[0]))
+    return "MSH-1 (the field separator) is not a printable non-alphanumeric character";
   if (msh2.empty() || msh2.size() > 5) return "MSH-2 (the encoding characters) must hold 1 to 5 characters";
   for (std::size_t i = 0; i < msh2.size(); ++i) {
     if (!usable(msh2[i]) || msh2[i] == msh1[0] || msh2.find(msh2[i]) != i)
@@ -420,7 +421,14 @@ std::size_t escape_length(std::string_view text, const Separators& seps) {
   };
   bool ok = false;
   switch (body[0]) {
-    case 'F': case 'S': case 'T': case 'R': case 'E': case 'H': case 'N': case 'P': ok = body.size() == 1; break;
+    case 'F':
+    case 'S':
+    case 'T':
+    case 'R':
+    case 'E':
+    case 'H':
+    case 'N':
+    case 'P': ok = body.size() == 1; break;
     case 'X': ok = body.size() >= 3 && (body.size() - 1) % 2 == 0 && hex(body.substr(1)); break;
     case 'C': ok = body.size() == 5 && hex(body.substr(1)); break;
     case 'M': ok = (body.size() == 5 || body.size() == 7) && hex(body.substr(1)); break;
@@ -466,14 +474,16 @@ Expected<Value> decode(const Buffer& bytes, const Options& options) {
   if (!charset_supported(charset))
     return bad("MSH-18 names charset '" + from_msh + "', which this system cannot convert");
   auto utf8 = to_utf8(raw, charset);
-  if (!utf8) return bad(utf8.error().message + " (charset " + charset + (from_msh.empty() ? " from the codec option)" : " from MSH-18)"));
+  if (!utf8)
+    return bad(utf8.error().message + " (charset " + charset +
+               (from_msh.empty() ? " from the codec option)" : " from MSH-18)"));
   Buffer converted = make_buffer(std::move(*utf8));
   auto value = Decoder(*converted, converted, charset, options).run();
   // MSH-18 was read before conversion; if a multi-byte character swallowed a separator in front
   // of it, the converted message names another charset and would not encode back.
   if (value && normalize_charset(declared_charset(*value)) != normalize_charset(from_msh))
-    return bad("MSH-18 reads '" + from_msh + "' in the raw bytes but '" + declared_charset(*value) + "' after converting from " +
-               charset + "; the header fields before MSH-18 must be ASCII");
+    return bad("MSH-18 reads '" + from_msh + "' in the raw bytes but '" + declared_charset(*value) +
+               "' after converting from " + charset + "; the header fields before MSH-18 must be ASCII");
   return value;
 }
 

@@ -44,7 +44,8 @@ class Encoder {
     if (++segments_ > max_segments_)
       return flow_error("more than " + std::to_string(max_segments_) + " segments (max_segments)");
     SegmentParts parts;
-    if (const std::string problem = segment_parts(seg, where, must_be, parts); !problem.empty()) return flow_error(problem);
+    if (const std::string problem = segment_parts(seg, where, must_be, parts); !problem.empty())
+      return flow_error(problem);
     const std::string_view id = parts.id;
     const Array* fields = parts.fields;
     where_ = where + " (" + std::string(id) + ")";
@@ -107,7 +108,8 @@ class Encoder {
     if (v.is_array()) {
       if (depth >= 2) return bad_shape(number, "subcomponents cannot hold arrays");
       const char sep = depth == 0 ? seps_.component : seps_.subcomponent;
-      if (sep == '\0' && v.as_array().size() > 1) return bad_shape(number, "subcomponents need a subcomponent separator in MSH-2");
+      if (sep == '\0' && v.as_array().size() > 1)
+        return bad_shape(number, "subcomponents need a subcomponent separator in MSH-2");
       bool first = true;
       for (const Value& item : v.as_array()) {
         if (!first) out_ += sep;
@@ -129,8 +131,7 @@ class Encoder {
         out_ += s;
         return Ok{};
       }
-      default:
-        return bad_shape(number, std::string("cannot write a ") + std::string(type_name(v.type())));
+      default: return bad_shape(number, std::string("cannot write a ") + std::string(type_name(v.type())));
     }
   }
 
@@ -197,7 +198,8 @@ std::string segment_parts(const Value& seg, const std::string& where, std::strin
     return where + ": a segment is an object with an \"id\" string and a \"fields\" array";
   const std::string_view id = id_value->as_string();
   if (!valid_segment_id(id)) return where + ": invalid segment id '" + std::string(id) + "'";
-  if (!must_be.empty() && id != must_be) return where + " (" + std::string(id) + "): a message starts with " + std::string(must_be);
+  if (!must_be.empty() && id != must_be)
+    return where + " (" + std::string(id) + "): a message starts with " + std::string(must_be);
   static const Array no_fields;
   out.id = id;
   out.fields = &no_fields;
@@ -259,17 +261,21 @@ Status write_envelope(Encoder& encoder, const Value* list, const std::string& wh
 
 // One batch (or the single-batch file shape): header, messages, trailer.
 Status write_batch(Encoder& encoder, const Value& batch, const std::string& where,
-                   std::initializer_list<std::string_view> header_ids, std::initializer_list<std::string_view> trailer_ids) {
+                   std::initializer_list<std::string_view> header_ids,
+                   std::initializer_list<std::string_view> trailer_ids) {
   const Value* messages = batch.find("messages");
-  if (messages == nullptr || !messages->is_array()) return flow_error(where + ".messages: must be an array of messages");
-  const std::string holds_header = header_ids.size() == 1 ? "a batch header holds a BHS segment"
-                                                          : "the batch header holds FHS and BHS segments";
-  if (auto ok = write_envelope(encoder, batch.find("header"), where + ".header", header_ids, holds_header); !ok) return ok;
+  if (messages == nullptr || !messages->is_array())
+    return flow_error(where + ".messages: must be an array of messages");
+  const std::string holds_header =
+      header_ids.size() == 1 ? "a batch header holds a BHS segment" : "the batch header holds FHS and BHS segments";
+  if (auto ok = write_envelope(encoder, batch.find("header"), where + ".header", header_ids, holds_header); !ok)
+    return ok;
   for (std::size_t i = 0; i < messages->as_array().size(); ++i) {
-    if (auto ok = encoder.message(messages->as_array()[i], where + ".messages[" + std::to_string(i) + "]"); !ok) return ok;
+    if (auto ok = encoder.message(messages->as_array()[i], where + ".messages[" + std::to_string(i) + "]"); !ok)
+      return ok;
   }
-  const std::string holds_trailer = trailer_ids.size() == 1 ? "a batch trailer holds a BTS segment"
-                                                            : "the batch trailer holds BTS and FTS segments";
+  const std::string holds_trailer =
+      trailer_ids.size() == 1 ? "a batch trailer holds a BTS segment" : "the batch trailer holds BTS and FTS segments";
   return write_envelope(encoder, batch.find("trailer"), where + ".trailer", trailer_ids, holds_trailer);
 }
 
@@ -279,13 +285,17 @@ Expected<std::string> encode(const Value& value, const Options& options) {
   Encoder encoder(options.max_segments);
   if (const Value* batches = value.find("batches"); batches != nullptr) {
     if (!batches->is_array()) return flow_error("$.batches: must be an array of batches");
-    if (auto ok = write_envelope(encoder, value.find("header"), "$.header", {"FHS"}, "the file header holds an FHS segment"); !ok)
+    if (auto ok =
+            write_envelope(encoder, value.find("header"), "$.header", {"FHS"}, "the file header holds an FHS segment");
+        !ok)
       return std::move(ok).error();
     for (std::size_t i = 0; i < batches->as_array().size(); ++i) {
       auto ok = write_batch(encoder, batches->as_array()[i], "$.batches[" + std::to_string(i) + "]", {"BHS"}, {"BTS"});
       if (!ok) return std::move(ok).error();
     }
-    if (auto ok = write_envelope(encoder, value.find("trailer"), "$.trailer", {"FTS"}, "the file trailer holds an FTS segment"); !ok)
+    if (auto ok = write_envelope(encoder, value.find("trailer"), "$.trailer", {"FTS"},
+                                 "the file trailer holds an FTS segment");
+        !ok)
       return std::move(ok).error();
   } else if (value.find("messages") != nullptr) {
     if (auto ok = write_batch(encoder, value, "$", {"FHS", "BHS"}, {"BTS", "FTS"}); !ok) return std::move(ok).error();
@@ -304,7 +314,8 @@ Expected<std::string> encode(const Value& value, const Options& options) {
       return flow_error("invalid UTF-8 in the message text at byte " + std::to_string(invalid));
     return std::move(out);
   }
-  if (!charset_supported(charset)) return flow_error("MSH-18 names charset '" + named + "', which this system cannot convert");
+  if (!charset_supported(charset))
+    return flow_error("MSH-18 names charset '" + named + "', which this system cannot convert");
   auto converted = from_utf8(out, charset);
   if (!converted) return flow_error(converted.error().message + " (charset " + charset + ")");
   return std::move(*converted);

@@ -1,7 +1,6 @@
 #include "codecs/hl7v2/hl7_lua.hpp"
 
 #include <lua.hpp>
-
 #include <string>
 #include <string_view>
 
@@ -171,9 +170,13 @@ std::string_view Hl7LuaLibrary::description() const {
 }
 
 void Hl7LuaLibrary::open(lua_State* L) const {
-  static const luaL_Reg functions[] = {
-      {"get", l_get}, {"set", l_set}, {"ack", l_ack}, {"ack_wanted", l_ack_wanted},
-      {"escape", l_convert_text<escape_text>}, {"unescape", l_convert_text<unescape_text>}, {nullptr, nullptr}};
+  static const luaL_Reg functions[] = {{"get", l_get},
+                                       {"set", l_set},
+                                       {"ack", l_ack},
+                                       {"ack_wanted", l_ack_wanted},
+                                       {"escape", l_convert_text<escape_text>},
+                                       {"unescape", l_convert_text<unescape_text>},
+                                       {nullptr, nullptr}};
   luaL_newlib(L, functions);
 }
 

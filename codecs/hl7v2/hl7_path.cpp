@@ -137,15 +137,16 @@ Expected<Value> get(const Value& message, std::string_view path) {
 }
 
 Status set(Value& message, const Path& path, Value value) {
-  if (message.is_null() || (message.is_object() && message.as_object().empty())) message = Value(Object{{"segments", Value(Array{})}});
+  if (message.is_null() || (message.is_object() && message.as_object().empty()))
+    message = Value(Object{{"segments", Value(Array{})}});
   if (segments_of(message) == nullptr) {
     if (message.find("messages") != nullptr)
       return make_error(ErrorKind::flow, "hl7: this is a batch; set in one of its messages (body.messages[i])");
     return make_error(ErrorKind::flow, "hl7: not a decoded HL7 v2 message (an object with \"segments\")");
   }
   if (is_header(path.segment) && (path.field == 1 || path.field == 2))
-    return make_error(ErrorKind::flow, "hl7: " + path.segment + "-1 and " + path.segment +
-                                           "-2 are the separators and cannot be set");
+    return make_error(ErrorKind::flow,
+                      "hl7: " + path.segment + "-1 and " + path.segment + "-2 are the separators and cannot be set");
   Array& segments = message.as_object().find("segments")->as_array();
   std::size_t seen = 0;
   std::size_t last = segments.size();  // index of the last segment with this id

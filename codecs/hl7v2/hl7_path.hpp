@@ -13,12 +13,12 @@
 namespace qiao::hl7 {
 
 struct Path {
-  std::string segment;                // "PID"
-  std::size_t segment_index = 1;      // OBX[2] → 2: the 2nd OBX of the message
-  std::size_t field = 0;              // 0: the whole segment
-  std::size_t repetition = 1;         // PID-3[2] → 2; without [n], the first repetition
-  std::size_t component = 0;          // 0: the whole repetition
-  std::size_t subcomponent = 0;       // 0: the whole component
+  std::string segment;            // "PID"
+  std::size_t segment_index = 1;  // OBX[2] → 2: the 2nd OBX of the message
+  std::size_t field = 0;          // 0: the whole segment
+  std::size_t repetition = 1;     // PID-3[2] → 2; without [n], the first repetition
+  std::size_t component = 0;      // 0: the whole repetition
+  std::size_t subcomponent = 0;   // 0: the whole component
 };
 
 // Errors are ErrorKind::flow: "hl7: path 'PID-x': <what>".

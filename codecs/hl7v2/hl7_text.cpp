@@ -83,7 +83,7 @@ std::string unescape_text(std::string_view escaped, const Separators& seps) {
           const long lines = body.size() > 3 ? std::strtol(std::string(body.substr(3)).c_str(), nullptr, 10) : 1;
           out.append(static_cast<std::size_t>(lines > 0 ? (lines < 100 ? lines : 100) : 0), '\n');
         }
-        break;  // the other formatting commands only move the cursor of a display
+        break;         // the other formatting commands only move the cursor of a display
       default: break;  // \H\ \N\ \Z..\ \C..\ \M..\: highlighting and charset switches
     }
     i += n;
@@ -93,11 +93,13 @@ std::string unescape_text(std::string_view escaped, const Separators& seps) {
 
 Separators message_separators(const Value& message) {
   const Value* first = nullptr;
-  if (const Value* segments = message.find("segments"); segments && segments->is_array() && !segments->as_array().empty())
+  if (const Value* segments = message.find("segments");
+      segments && segments->is_array() && !segments->as_array().empty())
     first = &segments->as_array().front();
   else if (const Value* header = message.find("header"); header && header->is_array() && !header->as_array().empty())
     first = &header->as_array().front();
-  else if (const Value* messages = message.find("messages"); messages && messages->is_array() && !messages->as_array().empty())
+  else if (const Value* messages = message.find("messages");
+           messages && messages->is_array() && !messages->as_array().empty())
     return message_separators(messages->as_array().front());
   Separators seps;
   if (first == nullptr) return seps;

@@ -1,7 +1,6 @@
-#include "codecs/hl7v2_xml/hl7_xml_codec.hpp"
-
 #include <algorithm>
 
+#include "codecs/hl7v2_xml/hl7_xml_codec.hpp"
 #include "core/text/charset.hpp"
 
 namespace qiao::hl7xml {
@@ -37,7 +36,7 @@ std::shared_ptr<const Codec> Hl7XmlCodecKind::create(const ConfigReader& options
   const std::int64_t indent = options.integer("indent");
   if (indent < 0 || indent > static_cast<std::int64_t>(max_indent))
     diag.error(options.node("indent")->location(), "codec hl7v2-xml: indent must be from 0 to " +
-                                                      std::to_string(max_indent) + ", not " + std::to_string(indent));
+                                                       std::to_string(max_indent) + ", not " + std::to_string(indent));
   parsed.indent = static_cast<std::size_t>(std::clamp<std::int64_t>(indent, 0, max_indent));
   parsed.declaration = options.boolean("declaration");
   parsed.max_size = options.size("max_size");

@@ -4,11 +4,10 @@
 // left out become empty strings, a field of one plain component is a string, consecutive
 // elements with one field name are repetitions. Long leaves borrow from the copy.
 
-#include <pugixml.hpp>
-
 #include <charconv>
 #include <memory>
 #include <optional>
+#include <pugixml.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -79,7 +78,8 @@ class Decoder {
         doc.load_buffer_inplace(work->data(), work->size(), parse_flags, pugi::encoding_utf8);
     if (!parsed) {
       const auto offset = static_cast<std::size_t>(parsed.offset);
-      if (offset >= source_.size()) return error("unexpected end of document at " + line_column(source_, source_.size()));
+      if (offset >= source_.size())
+        return error("unexpected end of document at " + line_column(source_, source_.size()));
       return error(std::string(status_text(parsed.status)) + " at " + line_column(source_, offset));
     }
 
@@ -155,7 +155,8 @@ class Decoder {
   Value text_value(std::string_view text) const {
     if (!is_er7_text(text, seps_)) return Value(er7_text(text, seps_));
     // Only views into the parsed copy may borrow; a concatenation is owned.
-    const bool in_copy = text.data() >= anchor_->data() && text.data() + text.size() <= anchor_->data() + anchor_->size();
+    const bool in_copy =
+        text.data() >= anchor_->data() && text.data() + text.size() <= anchor_->data() + anchor_->size();
     if (text.size() > borrow_above && in_copy) return Value(Text::borrow(anchor_, text));
     return Value(Text(text));
   }
@@ -177,13 +178,14 @@ class Decoder {
     switch (position_in(child.name(), parent, number)) {
       case Naming::position: return number;
       case Naming::other_parent:
-        return error_at(tag(child) + " inside <" + std::string(parent) + ">; expected <" + std::string(parent) + ".n>", child);
+        return error_at(tag(child) + " inside <" + std::string(parent) + ">; expected <" + std::string(parent) + ".n>",
+                        child);
       case Naming::not_a_number: break;
     }
     const std::string_view name = child.name();
-    return error_at(tag(child) + ": '" + std::string(name.substr(parent.size() + 1)) +
-                        "' is not a position (a number from 1)",
-                    child);
+    return error_at(
+        tag(child) + ": '" + std::string(name.substr(parent.size() + 1)) + "' is not a position (a number from 1)",
+        child);
   }
 
   Status count_segment(pugi::xml_node node) {
@@ -201,11 +203,14 @@ class Decoder {
       if (child.type() != pugi::node_element) continue;
       const std::string_view id = child.name();
       if (id == message_root || id == batch_root || id == file_root)
-        return error_at(tag(child) + " inside " + tag(node) + "; a batch is <HL7Batch> holding <HL7Message> elements", child);
-      if (!hl7::valid_segment_id(id)) return error_at(tag(child) + " is not a segment (three capital letters or digits)", child);
+        return error_at(tag(child) + " inside " + tag(node) + "; a batch is <HL7Batch> holding <HL7Message> elements",
+                        child);
+      if (!hl7::valid_segment_id(id))
+        return error_at(tag(child) + " is not a segment (three capital letters or digits)", child);
       if (is_batch_header(id) || is_batch_trailer(id))
-        return error_at(tag(child) + " inside <HL7Message>; batch header and trailer segments belong in <HL7Batch>, "
-                                     "around its <HL7Message> elements",
+        return error_at(tag(child) +
+                            " inside <HL7Message>; batch header and trailer segments belong in <HL7Batch>, "
+                            "around its <HL7Message> elements",
                         child);
       if (segments.empty() && id != "MSH") return error_at("a message starts with <MSH>, not " + tag(child), child);
       if (!segments.empty() && id == "MSH")
@@ -280,7 +285,7 @@ class Decoder {
         batch.messages.push_back(std::move(m).value());
         continue;
       }
-      const Slot child_slot = name == "BHS" ? bhs
+      const Slot child_slot = name == "BHS"   ? bhs
                               : name == "BTS" ? bts
                               : in_file       ? nothing
                               : name == "FHS" ? fhs
@@ -429,7 +434,8 @@ class Decoder {
     auto elements = holds_elements(node);
     if (!elements) return std::move(elements).error();
     if (!*elements) return leaf(node);
-    auto components = children(node, [this](pugi::xml_node c) { return component(c); }, "components");
+    auto components = children(
+        node, [this](pugi::xml_node c) { return component(c); }, "components");
     if (!components) return components;
     Array& list = components->as_array();
     if (list.size() == 1 && list.front().is_string()) return std::move(list.front());
@@ -440,7 +446,8 @@ class Decoder {
     auto elements = holds_elements(node);
     if (!elements) return std::move(elements).error();
     if (!*elements) return leaf(node);
-    auto subcomponents = children(node, [this](pugi::xml_node s) { return subcomponent(s); }, "subcomponents");
+    auto subcomponents = children(
+        node, [this](pugi::xml_node s) { return subcomponent(s); }, "subcomponents");
     if (!subcomponents) return subcomponents;
     Array& list = subcomponents->as_array();
     if (list.size() == 1) return std::move(list.front());
@@ -470,8 +477,8 @@ class Decoder {
       auto number = position(child, name);
       if (!number) return std::move(number).error();
       if (*number <= items.size())
-        return error_at(tag(child) + " after <" + std::string(name) + "." + std::to_string(items.size()) + ">: " +
-                            std::string(what) + " come in increasing order",
+        return error_at(tag(child) + " after <" + std::string(name) + "." + std::to_string(items.size()) +
+                            ">: " + std::string(what) + " come in increasing order",
                         child);
       if (auto ok = fill(items, *number - items.size() - 1, child); !ok) return std::move(ok).error();
       auto value = read(child);
@@ -497,7 +504,8 @@ Expected<Value> decode(const Buffer& bytes, const Options& options) {
   if (!bytes) return make_error(ErrorKind::bad_input, "hl7v2-xml: empty document");
   if (bytes->size() > options.max_size)
     return make_error(ErrorKind::too_large, "hl7v2-xml: document of " + std::to_string(bytes->size()) +
-                                                " bytes exceeds max_size of " + std::to_string(options.max_size) + " bytes");
+                                                " bytes exceeds max_size of " + std::to_string(options.max_size) +
+                                                " bytes");
   auto text = xml::utf8_document(*bytes, options.encoding, "hl7v2-xml");
   if (!text) return std::move(text).error();
   return Decoder(options).run(std::move(text).value());

@@ -39,10 +39,12 @@ class Encoder {
         return ok;
       for (std::size_t i = 0; i < batches->as_array().size(); ++i) {
         batch_seps_.reset();
-        if (auto ok = write_batch(batches->as_array()[i], "$.batches[" + std::to_string(i) + "]", {"BHS"}, {"BTS"}, 1); !ok)
+        if (auto ok = write_batch(batches->as_array()[i], "$.batches[" + std::to_string(i) + "]", {"BHS"}, {"BTS"}, 1);
+            !ok)
           return ok;
       }
-      if (auto ok = envelope(value.find("trailer"), "$.trailer", {"FTS"}, "the file trailer holds an FTS segment", 1); !ok)
+      if (auto ok = envelope(value.find("trailer"), "$.trailer", {"FTS"}, "the file trailer holds an FTS segment", 1);
+          !ok)
         return ok;
       close("HL7File", 0);
     } else if (value.find("messages") != nullptr) {
@@ -61,20 +63,22 @@ class Encoder {
   Status write_batch(const Value& batch, const std::string& where, std::initializer_list<std::string_view> header_ids,
                      std::initializer_list<std::string_view> trailer_ids, std::size_t depth) {
     const Value* messages = batch.find("messages");
-    if (messages == nullptr || !messages->is_array()) return flow_error(where + ".messages: must be an array of messages");
+    if (messages == nullptr || !messages->is_array())
+      return flow_error(where + ".messages: must be an array of messages");
     const bool in_file = header_ids.size() == 1;
     open("HL7Batch", depth);
-    if (auto ok = envelope(batch.find("header"), where + ".header", header_ids,
-                           in_file ? "a batch header holds a BHS segment" : "the batch header holds FHS and BHS segments",
-                           depth + 1);
+    if (auto ok = envelope(
+            batch.find("header"), where + ".header", header_ids,
+            in_file ? "a batch header holds a BHS segment" : "the batch header holds FHS and BHS segments", depth + 1);
         !ok)
       return ok;
     for (std::size_t i = 0; i < messages->as_array().size(); ++i)
       if (auto ok = message(messages->as_array()[i], where + ".messages[" + std::to_string(i) + "]", depth + 1); !ok)
         return ok;
-    if (auto ok = envelope(batch.find("trailer"), where + ".trailer", trailer_ids,
-                           in_file ? "a batch trailer holds a BTS segment" : "the batch trailer holds BTS and FTS segments",
-                           depth + 1);
+    if (auto ok =
+            envelope(batch.find("trailer"), where + ".trailer", trailer_ids,
+                     in_file ? "a batch trailer holds a BTS segment" : "the batch trailer holds BTS and FTS segments",
+                     depth + 1);
         !ok)
       return ok;
     close("HL7Batch", depth);
@@ -116,8 +120,9 @@ class Encoder {
         const std::string_view name = id != nullptr && id->is_string() ? id->as_string() : std::string_view();
         if (name == "MSH") return flow_error(at + " (MSH): a second MSH in one message; a batch lists its messages");
         if (name == "FHS" || name == "BHS" || name == "BTS" || name == "FTS")
-          return flow_error(at + " (" + std::string(name) + "): batch header and trailer segments belong in the "
-                                                            "batch's \"header\" and \"trailer\"");
+          return flow_error(at + " (" + std::string(name) +
+                            "): batch header and trailer segments belong in the "
+                            "batch's \"header\" and \"trailer\"");
       }
       if (auto ok = segment(list[i], at, i == 0 ? "MSH" : "", depth + 1); !ok) return ok;
     }
@@ -372,7 +377,8 @@ Expected<std::string> encode(const Value& value, const Options& options) {
   std::string& out = encoder.out();
   if (out.size() > options.max_size)
     return make_error(ErrorKind::too_large, "hl7v2-xml: document of " + std::to_string(out.size()) +
-                                                " bytes exceeds max_size of " + std::to_string(options.max_size) + " bytes");
+                                                " bytes exceeds max_size of " + std::to_string(options.max_size) +
+                                                " bytes");
   if (options.encoding.empty()) return std::move(out);
   auto converted = from_utf8(out, options.encoding);
   if (!converted) {

@@ -66,8 +66,8 @@ class Decoder {
     for (int n = 2; n <= last; ++n) {
       if (!bitmap.test(n)) continue;
       if (!spec_.defines(n)) {
-        fail(n > 64 ? "secondary bitmap" : "bitmap", "names field " + std::to_string(n) + ", which the dialect does not define",
-             bitmap_at_[n > 64 ? 1 : 0]);
+        fail(n > 64 ? "secondary bitmap" : "bitmap",
+             "names field " + std::to_string(n) + ", which the dialect does not define", bitmap_at_[n > 64 ? 1 : 0]);
         return error();
       }
       const std::size_t begin = pos_;
@@ -160,7 +160,10 @@ class Decoder {
       case Encoding::bcd:
         for (std::size_t i = 0; i < 2 * width; ++i) {
           const int nibble = nibble_at(at, i);
-          if (nibble > 9) return fail(f.label, "length prefix is not BCD (" + shown(static_cast<unsigned char>(data_[at + i / 2])) + ")", at + i / 2);
+          if (nibble > 9)
+            return fail(f.label,
+                        "length prefix is not BCD (" + shown(static_cast<unsigned char>(data_[at + i / 2])) + ")",
+                        at + i / 2);
           count = count * 10 + static_cast<std::size_t>(nibble);
         }
         break;
@@ -169,13 +172,16 @@ class Decoder {
           int c = static_cast<unsigned char>(data_[at + i]);
           if (f.prefix == Encoding::ebcdic) c = ebcdic_to_ascii(static_cast<unsigned char>(c));
           if (c < '0' || c > '9')
-            return fail(f.label, "length prefix " + shown(static_cast<unsigned char>(data_[at + i])) + " is not a digit", at + i);
+            return fail(f.label,
+                        "length prefix " + shown(static_cast<unsigned char>(data_[at + i])) + " is not a digit",
+                        at + i);
           count = count * 10 + static_cast<std::size_t>(c - '0');
         }
         break;
     }
     if (count > f.length)
-      return fail(f.label, "length " + std::to_string(count) + " is more than its maximum " + std::to_string(f.length), at);
+      return fail(f.label, "length " + std::to_string(count) + " is more than its maximum " + std::to_string(f.length),
+                  at);
     pos_ += width;
     return true;
   }
@@ -192,7 +198,8 @@ class Decoder {
       const bool is_pad = odd && (pad_left ? i == 0 : i == nibbles - 1);
       if (is_pad) {
         if (nibble != 0 && nibble != 0xF)
-          return fail(f.label, "pad nibble " + std::string(1, "0123456789ABCDEF"[nibble]) + " is neither 0 nor F", at + i / 2);
+          return fail(f.label, "pad nibble " + std::string(1, "0123456789ABCDEF"[nibble]) + " is neither 0 nor F",
+                      at + i / 2);
         continue;
       }
       if (nibble <= 9) out += static_cast<char>('0' + nibble);
@@ -209,10 +216,10 @@ class Decoder {
       bool ok = admits(f.type, c);
       if (f.type == FieldType::xn) ok = i == 0 ? (c == 'C' || c == 'D') : (c >= '0' && c <= '9');
       if (!ok) {
-        const std::string what = f.type == FieldType::n || (f.type == FieldType::xn && i > 0)
-                                     ? " is not a digit"
-                                 : f.type == FieldType::xn ? " is not a sign (C or D)"
-                                                           : " is not allowed in type " + std::string(type_name(f.type));
+        const std::string what = f.type == FieldType::n || (f.type == FieldType::xn && i > 0) ? " is not a digit"
+                                 : f.type == FieldType::xn
+                                     ? " is not a sign (C or D)"
+                                     : " is not allowed in type " + std::string(type_name(f.type));
         return fail(f.label, shown(c) + what, at + i * step);
       }
     }
@@ -224,10 +231,12 @@ class Decoder {
     if (f.format != LengthFormat::fixed && !read_prefix(f, count)) return false;
     std::size_t wire = count;
     if (f.data == Encoding::hex) wire = 2 * count;
-    else if (f.data == Encoding::bcd) wire = f.type == FieldType::xn && count > 0 ? 1 + bcd_bytes(count - 1) : bcd_bytes(count);
+    else if (f.data == Encoding::bcd)
+      wire = f.type == FieldType::xn && count > 0 ? 1 + bcd_bytes(count - 1) : bcd_bytes(count);
     if (data_.size() - pos_ < wire)
-      return fail(f.label, "needs " + std::to_string(wire) + " bytes (" + unit_name(f.type, count) + "), " +
-                               std::to_string(data_.size() - pos_) + " left",
+      return fail(f.label,
+                  "needs " + std::to_string(wire) + " bytes (" + unit_name(f.type, count) + "), " +
+                      std::to_string(data_.size() - pos_) + " left",
                   pos_);
     const std::size_t at = pos_;
     const std::string_view raw = data_.substr(at, wire);
@@ -275,7 +284,9 @@ class Decoder {
         text.resize(raw.size());
         for (std::size_t i = 0; i < raw.size(); ++i) {
           const int c = ebcdic_to_ascii(static_cast<unsigned char>(raw[i]));
-          if (c < 0) return fail(f.label, shown(static_cast<unsigned char>(raw[i])) + " is not a printable EBCDIC character", at + i);
+          if (c < 0)
+            return fail(f.label, shown(static_cast<unsigned char>(raw[i])) + " is not a printable EBCDIC character",
+                        at + i);
           text[i] = static_cast<char>(c);
         }
         if (!check_text(f, text, at, 1)) return false;
@@ -302,12 +313,14 @@ class Decoder {
     for (const Subfield& sub : f.subfields) {
       if (offset == text.size()) break;
       if (text.size() - offset < sub.length)
-        return fail(sub.label, "has " + std::to_string(text.size() - offset) + " of its " + std::to_string(sub.length) +
-                                   " characters",
-                    at);
+        return fail(
+            sub.label,
+            "has " + std::to_string(text.size() - offset) + " of its " + std::to_string(sub.length) + " characters",
+            at);
       const std::string_view part = text.substr(offset, sub.length);
       for (unsigned char c : part)
-        if (!admits(sub.type, c)) return fail(sub.label, shown(c) + " is not allowed in type " + std::string(type_name(sub.type)), at);
+        if (!admits(sub.type, c))
+          return fail(sub.label, shown(c) + " is not allowed in type " + std::string(type_name(sub.type)), at);
       parts.push_back(sub.key, Value(part));
       offset += sub.length;
     }

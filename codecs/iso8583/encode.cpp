@@ -83,7 +83,8 @@ void write_prefix(const FieldSpec& f, std::size_t count, std::string& out) {
       char text[5];
       std::snprintf(text, sizeof text, "%0*zu", digits, count);
       for (int i = 0; i < digits; ++i)
-        out += f.prefix == Encoding::ebcdic ? static_cast<char>(ascii_to_ebcdic(static_cast<unsigned char>(text[i]))) : text[i];
+        out += f.prefix == Encoding::ebcdic ? static_cast<char>(ascii_to_ebcdic(static_cast<unsigned char>(text[i])))
+                                            : text[i];
       return;
     }
   }
@@ -94,7 +95,8 @@ class Encoder {
   Encoder(const Spec& spec, Layout* layout) : spec_(spec), layout_(layout) {}
 
   Expected<std::string> run(const Value& value) {
-    if (!value.is_object()) return refuse("message", "expected an object of mti and fields, got " + std::string(type_name(value.type())));
+    if (!value.is_object())
+      return refuse("message", "expected an object of mti and fields, got " + std::string(type_name(value.type())));
     std::array<const Value*, 129> present{};
     std::vector<const Value*> headers(spec_.headers.size(), nullptr);
     const Value* mti = nullptr;
@@ -128,8 +130,8 @@ class Encoder {
         out += h.default_bytes;
         continue;
       }
-      const Expected<std::string> bytes =
-          headers[i]->is_string() ? from_hex(headers[i]->as_string(), h.name) : make_error(ErrorKind::flow, "not a string");
+      const Expected<std::string> bytes = headers[i]->is_string() ? from_hex(headers[i]->as_string(), h.name)
+                                                                  : make_error(ErrorKind::flow, "not a string");
       if (!bytes || bytes->size() != h.length)
         return refuse("header " + h.name, "expected " + std::to_string(2 * h.length) + " hex digits");
       out += *bytes;
@@ -142,7 +144,8 @@ class Encoder {
     if (spec_.mti == Encoding::bcd) {
       pack_bcd(mti_text, Pad::left, out);
     } else {
-      for (char c : mti_text) out += spec_.mti == Encoding::ebcdic ? static_cast<char>(ascii_to_ebcdic(static_cast<unsigned char>(c))) : c;
+      for (char c : mti_text)
+        out += spec_.mti == Encoding::ebcdic ? static_cast<char>(ascii_to_ebcdic(static_cast<unsigned char>(c))) : c;
     }
 
     Bitmap bitmap;
@@ -170,7 +173,8 @@ class Encoder {
       return bytes;
     }
     if (value.is_bytes()) return value.as_bytes().data.str();
-    if (!value.is_string()) return refuse(f.label, "expected a hex string, got " + std::string(type_name(value.type())));
+    if (!value.is_string())
+      return refuse(f.label, "expected a hex string, got " + std::string(type_name(value.type())));
     const std::string_view hex = value.as_string();
     if (std::size_t bad = first_non_hex(hex); bad != std::string_view::npos)
       return refuse(f.label, quoted(hex) + " is not hex (character " + std::to_string(bad + 1) + ")");
@@ -183,7 +187,9 @@ class Encoder {
     for (const auto& [key, member] : parts) {
       bool known = false;
       for (const Subfield& sub : f.subfields) known = known || sub.key == key;
-      if (!known) return refuse(f.label, "key " + quoted(key) + " is not one of its " + std::to_string(f.subfields.size()) + " subfields");
+      if (!known)
+        return refuse(f.label,
+                      "key " + quoted(key) + " is not one of its " + std::to_string(f.subfields.size()) + " subfields");
     }
     std::string text;
     const Subfield* gap = nullptr;
@@ -195,11 +201,14 @@ class Encoder {
       }
       if (gap) return refuse(gap->label, "is missing, but a later subfield (" + sub.key + ") is given");
       std::string part;
-      if (!scalar_text(*member, part)) return refuse(sub.label, "expected a string, got " + std::string(type_name(member->type())));
+      if (!scalar_text(*member, part))
+        return refuse(sub.label, "expected a string, got " + std::string(type_name(member->type())));
       if (!fill_to(part, sub.length, sub.type == FieldType::n ? Fill::left_zeros : Fill::right_spaces))
-        return refuse(sub.label, std::to_string(part.size()) + " characters do not fit its " + std::to_string(sub.length));
+        return refuse(sub.label,
+                      std::to_string(part.size()) + " characters do not fit its " + std::to_string(sub.length));
       for (unsigned char c : part)
-        if (!admits(sub.type, c)) return refuse(sub.label, quoted(part) + " is not allowed in type " + std::string(type_name(sub.type)));
+        if (!admits(sub.type, c))
+          return refuse(sub.label, quoted(part) + " is not allowed in type " + std::string(type_name(sub.type)));
       text += part;
     }
     if (gap && f.format == LengthFormat::fixed) return refuse(gap->label, "is missing (the field has a fixed length)");
@@ -213,7 +222,8 @@ class Encoder {
       if (f.format == LengthFormat::fixed && bytes->size() != f.length)
         return refuse(f.label, std::to_string(bytes->size()) + " bytes, it takes exactly " + std::to_string(f.length));
       if (bytes->size() > f.length)
-        return refuse(f.label, std::to_string(bytes->size()) + " bytes are more than its maximum " + std::to_string(f.length));
+        return refuse(f.label,
+                      std::to_string(bytes->size()) + " bytes are more than its maximum " + std::to_string(f.length));
       if (f.format != LengthFormat::fixed) write_prefix(f, bytes->size(), out);
       if (f.data == Encoding::hex) append_hex(out, *bytes);
       else out += *bytes;
@@ -231,10 +241,11 @@ class Encoder {
 
     for (std::size_t i = 0; i < text.size(); ++i) {
       const unsigned char c = static_cast<unsigned char>(text[i]);
-      const bool ok = f.type == FieldType::xn ? (i == 0 ? (c == 'C' || c == 'D') : (c >= '0' && c <= '9'))
-                                              : admits(f.type, c);
+      const bool ok =
+          f.type == FieldType::xn ? (i == 0 ? (c == 'C' || c == 'D') : (c >= '0' && c <= '9')) : admits(f.type, c);
       if (!ok) {
-        const std::string kind = f.type == FieldType::n ? "numeric" : "allowed in type " + std::string(type_name(f.type));
+        const std::string kind =
+            f.type == FieldType::n ? "numeric" : "allowed in type " + std::string(type_name(f.type));
         return refuse(f.label, quoted(text) + " is not " + kind + " (character " + std::to_string(i + 1) + ")");
       }
       if (f.data == Encoding::ebcdic && ascii_to_ebcdic(c) < 0)
@@ -247,8 +258,8 @@ class Encoder {
                                    (given > f.length ? "at most " : "exactly ") + std::to_string(f.length));
     } else {
       if (text.size() > f.length)
-        return refuse(f.label, std::to_string(text.size()) + " " + std::string(units(f.type)) + " are more than its maximum " +
-                                   std::to_string(f.length));
+        return refuse(f.label, std::to_string(text.size()) + " " + std::string(units(f.type)) +
+                                   " are more than its maximum " + std::to_string(f.length));
       write_prefix(f, text.size(), out);
     }
     switch (f.data) {

@@ -1,7 +1,6 @@
 #include "codecs/iso8583/iso8583_lua.hpp"
 
 #include <lua.hpp>
-
 #include <string>
 
 #include "codecs/iso8583/iso8583_codec.hpp"
@@ -52,7 +51,8 @@ int l_response(lua_State* L) {
       } else if (lua_istable(L, 2)) {
         request = lua::to_value(L, 2, "request");
       } else {
-        request = make_error(ErrorKind::flow, "iso8583.response: the request must be a decoded message (table) or its bytes");
+        request =
+            make_error(ErrorKind::flow, "iso8583.response: the request must be a decoded message (table) or its bytes");
       }
       auto response = request ? make_response(*request, spec_of(*codec)) : Expected<Value>(std::move(request).error());
       if (!response) ok = push_error(L, response.error().message);

@@ -20,17 +20,21 @@ namespace qiao::iso8583 {
 namespace {
 
 constexpr ConfigKey mac_keys[] = {
-    {"codec", KeyType::string, "", "the message's iso8583 codec, e.g. \"iso8583:cup\": its dialect says which bytes the MAC covers", true},
-    {"algorithm", KeyType::string, "", "x99 (ANSI X9.9), x919 (ANSI X9.19 retail MAC) or cup_pos (UnionPay POS ECB MAC)", true},
-    {"key", KeyType::string, "", "the MAC key in hex: 16 digits, 32 for x919 (KL‖KR) or a double-length cup_pos MAK", true},
-    {"field", KeyType::integer, "", "the MAC field (64 or 128); default: the dialect's mac_field, else 128 when a field above 64 is present, else 64"},
-    {"verify", KeyType::boolean, "false", "false: compute the MAC and set the field; true: fail the message unless its MAC field matches"},
+    {"codec", KeyType::string, "",
+     "the message's iso8583 codec, e.g. \"iso8583:cup\": its dialect says which bytes the MAC covers", true},
+    {"algorithm", KeyType::string, "",
+     "x99 (ANSI X9.9), x919 (ANSI X9.19 retail MAC) or cup_pos (UnionPay POS ECB MAC)", true},
+    {"key", KeyType::string, "", "the MAC key in hex: 16 digits, 32 for x919 (KL‖KR) or a double-length cup_pos MAK",
+     true},
+    {"field", KeyType::integer, "",
+     "the MAC field (64 or 128); default: the dialect's mac_field, else 128 when a field above 64 is present, else 64"},
+    {"verify", KeyType::boolean, "false",
+     "false: compute the MAC and set the field; true: fail the message unless its MAC field matches"},
     {"from", KeyType::string, "body", "the message: body, or vars.NAME (a call's reply, a request being built)"},
     {"padding", KeyType::integer, "1", "x99 and x919: ISO 9797-1 padding method 1 (zeros) or 2 (0x80 then zeros)"},
 };
 
 constexpr std::size_t mac_length = 8;
-
 
 class MacStep final : public Step {
  public:
@@ -101,12 +105,12 @@ class MacStep final : public Step {
       return make_error(refused, "mac: " + where() + " has no field " + mac_field.key + " (MAC)");
     auto expected = field_text(*input);
     if (!expected) return std::move(expected).error();
-    const std::string given = expected->size() == 2 * mac_length ? ascii_upper(carried->as_string())
-                                                                 : std::string(carried->as_string());
+    const std::string given =
+        expected->size() == 2 * mac_length ? ascii_upper(carried->as_string()) : std::string(carried->as_string());
     // Constant time, and the error never shows the MAC expected: a sender must not learn it.
     if (given.size() != expected->size() || CRYPTO_memcmp(given.data(), expected->data(), given.size()) != 0)
-      return make_error(refused, "mac: field " + mac_field.key + " of " + where() + " does not match its " +
-                                     algorithm_name + " MAC");
+      return make_error(
+          refused, "mac: field " + mac_field.key + " of " + where() + " does not match its " + algorithm_name + " MAC");
     return Ok{};
   }
 };
@@ -136,7 +140,8 @@ class MacStepKind final : public StepKind {
       if (auto algorithm = parse_mac_algorithm(step->algorithm_name)) {
         step->algorithm = *algorithm;
       } else {
-        diag.error(algorithm_node->location(), "mac: algorithm must be x99, x919 or cup_pos, not '" + step->algorithm_name + "'");
+        diag.error(algorithm_node->location(),
+                   "mac: algorithm must be x99, x919 or cup_pos, not '" + step->algorithm_name + "'");
         step->algorithm_name.clear();
       }
     }
@@ -181,7 +186,7 @@ class MacStepKind final : public StepKind {
     const Spec& spec = *step.spec;
     if (step.field != 0 && spec.mac_field != 0 && step.field != spec.mac_field) {
       diag.error(place.location(), "mac: the dialect's MAC field is " + std::to_string(spec.mac_field) + ", not " +
-                                            std::to_string(step.field));
+                                       std::to_string(step.field));
       return;
     }
     const int wanted = step.field != 0 ? step.field : spec.mac_field;
@@ -223,7 +228,8 @@ Expected<std::string> mac_field_text(const FieldSpec& field, std::string_view ma
     if (field.length == 2 * mac_length) return to_hex(mac_bytes);
     if (field.length == mac_length) return std::string(mac_bytes);
   }
-  return make_error(ErrorKind::config, "mac: " + field.label + " cannot hold a MAC: it must be b 8, or fixed text of 8 or 16 characters");
+  return make_error(ErrorKind::config,
+                    "mac: " + field.label + " cannot hold a MAC: it must be b 8, or fixed text of 8 or 16 characters");
 }
 
 std::unique_ptr<StepKind> make_mac_step_kind() { return std::make_unique<MacStepKind>(); }

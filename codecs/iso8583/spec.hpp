@@ -40,7 +40,7 @@ struct Subfield {
 };
 
 struct FieldSpec {
-  int number = 0;  // 0: the dialect does not define this field
+  int number = 0;     // 0: the dialect does not define this field
   std::string key;    // "4"
   std::string name;   // "amount, transaction"
   std::string label;  // "field 4 (amount, transaction)", for errors
@@ -53,7 +53,7 @@ struct FieldSpec {
   Pad pad = Pad::left;                // BCD data with an odd digit count
   Fill fill = Fill::none;             // fixed fields on encode
   Composite composite = Composite::none;
-  std::vector<Subfield> subfields;    // positional composites
+  std::vector<Subfield> subfields;  // positional composites
 };
 
 // Raw bytes before the MTI (a TPDU, a network's message header), exposed as hex strings.
@@ -69,16 +69,16 @@ struct Spec {
   std::string file;  // where it came from, for messages
   std::string description;
   std::vector<HeaderSpec> headers;
-  Encoding mti = Encoding::ascii;      // ascii, bcd or ebcdic
-  Encoding bitmap = Encoding::binary;  // binary or hex
+  Encoding mti = Encoding::ascii;                               // ascii, bcd or ebcdic
+  Encoding bitmap = Encoding::binary;                           // binary or hex
   std::vector<FieldSpec> fields = std::vector<FieldSpec>(129);  // indexed by field number
-  int highest = 0;                     // the highest field defined
-  std::vector<int> echo;               // fields a response copies from its request
-  int mac_field = 0;                   // 0: 128 with a secondary bitmap, else 64
+  int highest = 0;                                              // the highest field defined
+  std::vector<int> echo;                                        // fields a response copies from its request
+  int mac_field = 0;                                            // 0: 128 with a secondary bitmap, else 64
   // Field 39 of the answer to a request whose flow failed, by error kind name ("default": the
   // rest); the dialect's `error_codes` over 30 (refused), 91 (unreachable, timeout), 96.
   std::map<std::string, std::string, std::less<>> error_codes;
-  std::size_t max_size = 64 * 1024;    // bytes of message accepted by decode
+  std::size_t max_size = 64 * 1024;  // bytes of message accepted by decode
 
   bool defines(int number) const { return number >= 2 && number <= 128 && fields[number].number != 0; }
 };

@@ -36,7 +36,8 @@ constexpr std::array<ConfigKey, 10> spec_keys{{
 constexpr std::array<ConfigKey, 5> header_keys{{
     {"name", KeyType::string, "", "its key in the message value", true},
     {"length", KeyType::integer, "", "bytes", true},
-    {"tpdu", KeyType::boolean, "false", "a 5-byte TPDU (id, destination, source): a response swaps destination and source"},
+    {"tpdu", KeyType::boolean, "false",
+     "a 5-byte TPDU (id, destination, source): a response swaps destination and source"},
     {"default", KeyType::string, "", "hex bytes encode uses when the value lacks this header"},
     {"description", KeyType::string, "", "documentation only"},
 }};
@@ -57,8 +58,10 @@ constexpr std::array<ConfigKey, 11> field_keys{{
     {"format", KeyType::string, "fixed", "fixed, LLVAR, LLLVAR or LLLLVAR"},
     {"encoding", KeyType::string, "", "data encoding (default from defaults): ascii, bcd, binary, ebcdic, hex"},
     {"prefix", KeyType::string, "", "length prefix encoding (default from defaults): ascii, bcd, binary, ebcdic"},
-    {"pad", KeyType::string, "", "BCD with an odd digit count: left, right (a 0 nibble), left_f, right_f (an F nibble)"},
-    {"fill", KeyType::string, "", "fixed fields on encode: left_zeros (n), right_spaces (text), left_spaces, right_zeros, none (b)"},
+    {"pad", KeyType::string, "",
+     "BCD with an odd digit count: left, right (a 0 nibble), left_f, right_f (an F nibble)"},
+    {"fill", KeyType::string, "",
+     "fixed fields on encode: left_zeros (n), right_spaces (text), left_spaces, right_zeros, none (b)"},
     {"tlv", KeyType::boolean, "false", "b fields: BER-TLV data (EMV field 55), decoded as tag → hex value"},
     {"subfields", KeyType::sequence, "", "positional parts, each {name, type, length}; the value is an object 1, 2, …"},
     {"description", KeyType::string, "", "documentation only"},
@@ -88,7 +91,8 @@ std::optional<int> choose(const ConfigReader& reader, std::string_view key, cons
   std::string names;
   for (const Named& c : choices) names += (names.empty() ? "" : ", ") + std::string(c.name);
   reader.diagnostics().error(node->location(), "iso8583: " + (what.empty() ? std::string() : std::string(what) + ": ") +
-                                                   std::string(key) + " must be one of " + names + ", not '" + text + "'");
+                                                   std::string(key) + " must be one of " + names + ", not '" + text +
+                                                   "'");
   return std::nullopt;
 }
 
@@ -123,8 +127,10 @@ constexpr std::array<Named, 8> format_names{{{"fixed", int(LengthFormat::fixed)}
                                              {"lllvar", int(LengthFormat::lll)},
                                              {"llllvar", int(LengthFormat::llll)},
                                              {"FIXED", int(LengthFormat::fixed)}}};
-constexpr std::array<Named, 4> pad_names{
-    {{"left", int(Pad::left)}, {"right", int(Pad::right)}, {"left_f", int(Pad::left_f)}, {"right_f", int(Pad::right_f)}}};
+constexpr std::array<Named, 4> pad_names{{{"left", int(Pad::left)},
+                                          {"right", int(Pad::right)},
+                                          {"left_f", int(Pad::left_f)},
+                                          {"right_f", int(Pad::right_f)}}};
 constexpr std::array<Named, 5> fill_names{{{"left_zeros", int(Fill::left_zeros)},
                                            {"right_spaces", int(Fill::right_spaces)},
                                            {"left_spaces", int(Fill::left_spaces)},
@@ -176,8 +182,8 @@ void read_subfields(const ConfigNode& list, FieldSpec& field, Diagnostics& diag)
     sub.label = "field " + field.key + "." + sub.key + " (" + sub.name + ")";
     if (auto t = choose(reader, "type", type_names, "subfield")) sub.type = FieldType(*t);
     if (sub.type == FieldType::b || sub.type == FieldType::xn)
-      diag.error(reader.node("type")->location(), "iso8583: subfield: type must be a character type, not " +
-                                                     std::string(type_name(sub.type)));
+      diag.error(reader.node("type")->location(),
+                 "iso8583: subfield: type must be a character type, not " + std::string(type_name(sub.type)));
     if (field.type == FieldType::n && sub.type != FieldType::n && reader.node("type"))
       diag.error(reader.node("type")->location(), "iso8583: subfield: the parts of an n field are n too");
     const std::int64_t length = reader.integer("length");
@@ -226,13 +232,13 @@ void read_field(const ConfigNode& key_node, const ConfigNode& node, const Defaul
   if (reader.node("encoding")) {
     if (auto e = choose(reader, "encoding", encoding_names, what)) {
       f.data = Encoding(*e);
-      const bool fits = f.type == FieldType::b
-                            ? (f.data == Encoding::binary || f.data == Encoding::hex)
-                            : (f.data == Encoding::ascii || f.data == Encoding::ebcdic ||
-                               (f.data == Encoding::bcd && is_numeric(f.type)));
+      const bool fits = f.type == FieldType::b ? (f.data == Encoding::binary || f.data == Encoding::hex)
+                                               : (f.data == Encoding::ascii || f.data == Encoding::ebcdic ||
+                                                  (f.data == Encoding::bcd && is_numeric(f.type)));
       if (!fits)
-        diag.error(reader.node("encoding")->location(), "iso8583: " + what + ": type " + std::string(type_name(f.type)) +
-                                                            " cannot be encoded as " + reader.string("encoding"));
+        diag.error(reader.node("encoding")->location(), "iso8583: " + what + ": type " +
+                                                            std::string(type_name(f.type)) + " cannot be encoded as " +
+                                                            reader.string("encoding"));
     }
   } else {
     f.data = f.type == FieldType::b ? defaults.binary : is_numeric(f.type) ? defaults.numeric : defaults.text;
@@ -249,7 +255,7 @@ void read_field(const ConfigNode& key_node, const ConfigNode& node, const Defaul
     if (f.data != Encoding::bcd)
       diag.error(reader.node("pad")->location(), "iso8583: " + what + ": pad applies to BCD data only");
   }
-  f.fill = f.type == FieldType::n ? Fill::left_zeros
+  f.fill = f.type == FieldType::n                                                        ? Fill::left_zeros
            : f.type == FieldType::b || f.type == FieldType::z || f.type == FieldType::xn ? Fill::none
                                                                                          : Fill::right_spaces;
   if (reader.node("fill")) {
@@ -272,10 +278,12 @@ void read_field(const ConfigNode& key_node, const ConfigNode& node, const Defaul
 
   if (reader.boolean("tlv")) {
     f.composite = Composite::tlv;
-    if (f.type != FieldType::b) diag.error(reader.node("tlv")->location(), "iso8583: " + what + ": tlv needs a b field");
+    if (f.type != FieldType::b)
+      diag.error(reader.node("tlv")->location(), "iso8583: " + what + ": tlv needs a b field");
   }
   if (auto subs = reader.node("subfields"); subs && subs->is_sequence()) {
-    if (f.composite == Composite::tlv) diag.error(subs->location(), "iso8583: " + what + ": tlv or subfields, not both");
+    if (f.composite == Composite::tlv)
+      diag.error(subs->location(), "iso8583: " + what + ": tlv or subfields, not both");
     if (f.type == FieldType::b || f.type == FieldType::xn || f.type == FieldType::z)
       diag.error(subs->location(), "iso8583: " + what + ": subfields need an n or text field");
     f.composite = Composite::positional;
@@ -294,7 +302,8 @@ void read_headers(const ConfigNode& list, Spec& spec, Diagnostics& diag) {
     if (name_node) {
       const bool numeric = !h.name.empty() && h.name.find_first_not_of("0123456789") == std::string::npos;
       if (h.name.empty() || h.name == "mti" || numeric)
-        diag.error(name_node->location(), "iso8583: header: name '" + h.name + "' is taken (mti, field numbers) or empty");
+        diag.error(name_node->location(),
+                   "iso8583: header: name '" + h.name + "' is taken (mti, field numbers) or empty");
       for (const HeaderSpec& other : spec.headers)
         if (other.name == h.name) diag.error(name_node->location(), "iso8583: header: duplicate name '" + h.name + "'");
     }
@@ -329,8 +338,9 @@ void read_error_codes(const std::optional<ConfigNode>& node, Spec& spec, Diagnos
     for (int k = 0; k <= static_cast<int>(ErrorKind::internal) && !known; ++k)
       known = error_kind_name(static_cast<ErrorKind>(k)) == kind;
     if (!known) {
-      diag.error(key.location(), "iso8583: error_codes: '" + kind + "' is not an error kind (bad_input, check_failed, "
-                                 "too_large, timeout, unavailable, upstream, flow, rejected, internal) or default");
+      diag.error(key.location(), "iso8583: error_codes: '" + kind +
+                                     "' is not an error kind (bad_input, check_failed, "
+                                     "too_large, timeout, unavailable, upstream, flow, rejected, internal) or default");
       continue;
     }
     const std::string code = value.scalar();
@@ -406,15 +416,16 @@ Expected<Spec> load_spec(const std::string& path) {
 
 Expected<Spec> load_argument(std::string_view argument, std::string_view base_dir) {
   if (argument.empty())
-    return make_error(ErrorKind::config, "iso8583: name a dialect (iso8583:cup) or a spec file (iso8583:config/iso8583/cup.yaml)");
+    return make_error(ErrorKind::config,
+                      "iso8583: name a dialect (iso8583:cup) or a spec file (iso8583:config/iso8583/cup.yaml)");
   std::filesystem::path path{std::string(argument)};
   // A bare name without a directory or an extension is a dialect shipped under config/iso8583/.
   const bool dialect_name = argument.find_first_of("/\\.") == std::string_view::npos;
   if (dialect_name) path = std::filesystem::path("config") / "iso8583" / (std::string(argument) + ".yaml");
   if (!path.is_absolute() && !base_dir.empty()) path = std::filesystem::path(std::string(base_dir)) / path;
   if (dialect_name && !std::filesystem::exists(path))
-    return make_error(ErrorKind::config, "iso8583: no dialect '" + std::string(argument) + "' (looked for " +
-                                             path.string() + ")");
+    return make_error(ErrorKind::config,
+                      "iso8583: no dialect '" + std::string(argument) + "' (looked for " + path.string() + ")");
   return load_spec(path.string());
 }
 

@@ -81,7 +81,8 @@ std::string build_tlv(const Object& tags, std::string& out) {
       bytes = value.as_bytes().data.str();
     } else if (value.is_string()) {
       auto decoded = from_hex(value.as_string(), "value");
-      if (!decoded) return "tag " + tag_hex + ": '" + std::string(value.as_string()) + "' is not hex with an even number of digits";
+      if (!decoded)
+        return "tag " + tag_hex + ": '" + std::string(value.as_string()) + "' is not hex with an even number of digits";
       bytes = std::move(*decoded);
     } else {
       return "tag " + tag_hex + ": expected a hex string, got " + std::string(type_name(value.type()));

@@ -22,7 +22,8 @@ constexpr std::array<unsigned char, 95> ebcdic_of_printable{{
 constexpr std::array<short, 256> make_ascii_of_ebcdic() {
   std::array<short, 256> table{};
   for (auto& entry : table) entry = -1;
-  for (std::size_t i = 0; i < ebcdic_of_printable.size(); ++i) table[ebcdic_of_printable[i]] = static_cast<short>(0x20 + i);
+  for (std::size_t i = 0; i < ebcdic_of_printable.size(); ++i)
+    table[ebcdic_of_printable[i]] = static_cast<short>(0x20 + i);
   return table;
 }
 

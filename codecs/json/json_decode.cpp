@@ -20,8 +20,8 @@ namespace {
 
 // Numbers as strings: we decide int or Decimal from the text, and Decimal keeps the text exactly,
 // so no number ever passes through a double.
-constexpr unsigned parse_flags = rapidjson::kParseInsituFlag | rapidjson::kParseValidateEncodingFlag |
-                                 rapidjson::kParseNumbersAsStringsFlag;
+constexpr unsigned parse_flags =
+    rapidjson::kParseInsituFlag | rapidjson::kParseValidateEncodingFlag | rapidjson::kParseNumbersAsStringsFlag;
 
 // Zero bytes after the input. RapidJSON stops at the first one; its UTF-8 validator reads a whole
 // sequence before judging it, so a lead byte at the very end makes it read up to three more.
@@ -30,8 +30,7 @@ constexpr std::size_t padding = 4;
 constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
 
 Error bad_input(std::string_view what, std::size_t offset) {
-  return make_error(ErrorKind::bad_input,
-                    "json: " + std::string(what) + " at byte " + std::to_string(offset));
+  return make_error(ErrorKind::bad_input, "json: " + std::string(what) + " at byte " + std::to_string(offset));
 }
 
 // RapidJSON's text ("Invalid value.") reads as a sentence; ours are clauses ("invalid value at byte 3").
@@ -179,10 +178,8 @@ class ValueBuilder {
 
  private:
   bool add(Value v) {
-    if (depth_ == 0)
-      root_ = std::move(v);
-    else
-      values_.push_back(std::move(v));
+    if (depth_ == 0) root_ = std::move(v);
+    else values_.push_back(std::move(v));
     return true;
   }
 
@@ -241,8 +238,7 @@ Expected<Value> decode(const Buffer& bytes) {
     if (result.Code() == rapidjson::kParseErrorTermination) {
       if (builder.stop() == ValueBuilder::Stop::too_deep)
         return bad_input("nesting deeper than " + std::to_string(max_depth) + " levels", offset - 1);
-      return bad_input(rapidjson_message(rapidjson::kParseErrorStringUnicodeSurrogateInvalid),
-                       builder.stop_offset());
+      return bad_input(rapidjson_message(rapidjson::kParseErrorStringUnicodeSurrogateInvalid), builder.stop_offset());
     }
     if (at_nul(offset)) return bad_input("unexpected NUL byte", offset);
     return bad_input(rapidjson_message(result.Code()), offset);

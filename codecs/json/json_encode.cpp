@@ -27,10 +27,8 @@ bool is_json_number(std::string_view s) {
     return i > start;
   };
   if (i < n && s[i] == '-') ++i;
-  if (i < n && s[i] == '0')
-    ++i;
-  else if (!digits())
-    return false;
+  if (i < n && s[i] == '0') ++i;
+  else if (!digits()) return false;
   if (i < n && s[i] == '.') {
     ++i;
     if (!digits()) return false;
@@ -181,8 +179,7 @@ class Encoder {
   // inside a sequence, and it could not name the path.
   bool write_string(std::string_view s, bool is_key) {
     const char* kind = is_key ? "key" : "string";
-    if (find_invalid_utf8(s) != std::string_view::npos)
-      return fail(std::string("invalid UTF-8 in ") + kind);
+    if (find_invalid_utf8(s) != std::string_view::npos) return fail(std::string("invalid UTF-8 in ") + kind);
     if (s.size() > std::numeric_limits<rapidjson::SizeType>::max())
       return fail(std::string(kind) + " longer than 4 GiB");
     const auto length = static_cast<rapidjson::SizeType>(s.size());
@@ -191,8 +188,7 @@ class Encoder {
 
   bool write_hex(std::string_view bytes) {
     static constexpr char hex[] = "0123456789abcdef";
-    if (bytes.size() > std::numeric_limits<rapidjson::SizeType>::max() / 2)
-      return fail("bytes longer than 2 GiB");
+    if (bytes.size() > std::numeric_limits<rapidjson::SizeType>::max() / 2) return fail("bytes longer than 2 GiB");
     scratch_.clear();
     scratch_.reserve(bytes.size() * 2);
     for (unsigned char c : bytes) {

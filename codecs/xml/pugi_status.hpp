@@ -3,7 +3,6 @@
 // include this header; xml_codec.hpp names no pugixml type.
 
 #include <pugixml.hpp>
-
 #include <string_view>
 
 namespace qiao::xml {

@@ -1,7 +1,6 @@
-#include "codecs/xml/xml_codec.hpp"
-
 #include <algorithm>
 
+#include "codecs/xml/xml_codec.hpp"
 #include "core/text/charset.hpp"
 
 namespace qiao::xml {
@@ -58,9 +57,9 @@ std::shared_ptr<const Codec> XmlCodecKind::create(const ConfigReader& options, s
   if (parsed.max_size == 0) diag.error(options.node("max_size")->location(), "codec xml: max_size must be more than 0");
   const std::int64_t depth = options.integer("max_depth");
   if (depth < 1 || depth > static_cast<std::int64_t>(max_depth_limit))
-    diag.error(options.node("max_depth")->location(), "codec xml: max_depth must be from 1 to " +
-                                                         std::to_string(max_depth_limit) + ", not " +
-                                                         std::to_string(depth));
+    diag.error(
+        options.node("max_depth")->location(),
+        "codec xml: max_depth must be from 1 to " + std::to_string(max_depth_limit) + ", not " + std::to_string(depth));
   parsed.max_depth = static_cast<std::size_t>(std::clamp<std::int64_t>(depth, 1, max_depth_limit));
   return std::make_shared<const XmlCodec>(std::move(parsed));
 }

@@ -1,12 +1,11 @@
 // XML → Value. pugixml parses a private copy of the message in place; the Value is built by a
 // walk over its DOM, and long strings borrow from that copy.
 
-#include <pugixml.hpp>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <pugixml.hpp>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -43,7 +42,8 @@ class Decoder {
     source_ = std::move(text);  // kept for error positions: `work` is rewritten by the parser
     const std::string_view text_view = source_;
     pugi::xml_document doc;
-    const pugi::xml_parse_result parsed = doc.load_buffer_inplace(work->data(), work->size(), parse_flags, pugi::encoding_utf8);
+    const pugi::xml_parse_result parsed =
+        doc.load_buffer_inplace(work->data(), work->size(), parse_flags, pugi::encoding_utf8);
     if (!parsed) {
       const auto offset = static_cast<std::size_t>(parsed.offset);
       if (offset >= text_view.size())
@@ -103,7 +103,8 @@ class Decoder {
       std::string key = "@";
       key += attribute.name();
       if (object.find(key) != nullptr)
-        return bad_input("duplicate attribute " + std::string(attribute.name()) + " in <" + node.name() + "> at " + where(node));
+        return bad_input("duplicate attribute " + std::string(attribute.name()) + " in <" + node.name() + "> at " +
+                         where(node));
       object.push_back(std::move(key), text_value(attribute.value()));
     }
 
@@ -151,7 +152,8 @@ class Decoder {
       }
       if (at == static_cast<std::size_t>(-1)) {
         const std::size_t slot = object.size();
-        if (detail::listed(options_.arrays, name)) object.push_back(std::string(name), Value(Array{std::move(value).value()}));
+        if (detail::listed(options_.arrays, name))
+          object.push_back(std::string(name), Value(Array{std::move(value).value()}));
         else object.push_back(std::string(name), std::move(value).value());
         keys.push_back(name);
         if (!index.empty()) index.emplace(name, slot);
@@ -223,7 +225,8 @@ class Decoder {
 Expected<Value> decode(const Buffer& bytes, const Options& options) {
   if (bytes->size() > options.max_size)
     return make_error(ErrorKind::too_large, "xml: document of " + std::to_string(bytes->size()) +
-                                                " bytes exceeds max_size of " + std::to_string(options.max_size) + " bytes");
+                                                " bytes exceeds max_size of " + std::to_string(options.max_size) +
+                                                " bytes");
   auto text = utf8_document(*bytes, options.encoding, "xml");
   if (!text) return std::move(text).error();
   Decoder decoder(options, 0);

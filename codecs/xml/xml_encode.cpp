@@ -63,7 +63,8 @@ class Encoder {
       out_ += options_.encoding.empty() ? std::string_view("UTF-8") : std::string_view(options_.encoding);
       out_ += "\"?>";
     }
-    if (auto written = element(root, *content, path_prefix_ + "." + std::string(root), depth_before_ + 1, outer); !written)
+    if (auto written = element(root, *content, path_prefix_ + "." + std::string(root), depth_before_ + 1, outer);
+        !written)
       return std::move(written).error();
     return std::move(out_);
   }
@@ -172,7 +173,8 @@ class Encoder {
   Status attribute(std::string_view name, const Value& value, const std::string& path) {
     if (!valid_name(name)) return flow_error("\"" + std::string(name) + "\" is not an XML attribute name", path);
     if (value.is_null()) return Ok{};  // an absent optional attribute
-    if (value.is_object() || value.is_array()) return flow_error("an attribute must be a scalar, not " + std::string(type_name(value.type())), path);
+    if (value.is_object() || value.is_array())
+      return flow_error("an attribute must be a scalar, not " + std::string(type_name(value.type())), path);
     std::string scratch;
     auto text = scalar_text(value, scratch, path);
     if (!text) return std::move(text).error();
@@ -186,7 +188,7 @@ class Encoder {
         case '<': out_ += "&lt;"; break;
         case '>': out_ += "&gt;"; break;
         case '"': out_ += "&quot;"; break;
-        case '\t': out_ += "&#9;"; break;   // a raw tab, newline or CR would be read back as a space
+        case '\t': out_ += "&#9;"; break;  // a raw tab, newline or CR would be read back as a space
         case '\n': out_ += "&#10;"; break;
         case '\r': out_ += "&#13;"; break;
         default: out_ += c;

@@ -132,7 +132,8 @@ std::vector<std::pair<ConfigNode, ConfigNode>> ConfigNode::entries() const {
 std::vector<ConfigNode> ConfigNode::items() const {
   std::vector<ConfigNode> out;
   if (!is_sequence()) return out;
-  for (const auto& item : impl_->node) out.push_back(ConfigNode(std::make_shared<Impl>(Impl{item, impl_->file, impl_->text, impl_->made_at})));
+  for (const auto& item : impl_->node)
+    out.push_back(ConfigNode(std::make_shared<Impl>(Impl{item, impl_->file, impl_->text, impl_->made_at})));
   return out;
 }
 
@@ -157,13 +158,16 @@ std::optional<bool> ConfigNode::to_bool(Diagnostics& diag, std::string_view what
 
 std::optional<std::chrono::milliseconds> ConfigNode::to_duration(Diagnostics& diag, std::string_view what) const {
   auto d = is_scalar() ? parse_duration(scalar()) : std::nullopt;
-  if (!d) diag.error(location(), labelled(what, "expected a duration such as 500ms, 5s, 2m, 1h or 30d, found '" + scalar() + "'"));
+  if (!d)
+    diag.error(location(),
+               labelled(what, "expected a duration such as 500ms, 5s, 2m, 1h or 30d, found '" + scalar() + "'"));
   return d;
 }
 
 std::optional<std::uint64_t> ConfigNode::to_size(Diagnostics& diag, std::string_view what) const {
   auto n = is_scalar() ? parse_size(scalar()) : std::nullopt;
-  if (!n) diag.error(location(), labelled(what, "expected a size such as 8192, 64KiB or 1MiB, found '" + scalar() + "'"));
+  if (!n)
+    diag.error(location(), labelled(what, "expected a size such as 8192, 64KiB or 1MiB, found '" + scalar() + "'"));
   return n;
 }
 

@@ -52,7 +52,8 @@ ConfigReader::ConfigReader(const ConfigNode& mapping, Schema schema, Diagnostics
   if (mapping.is_null()) {
     mapping_ = ConfigNode();
   } else if (!mapping.is_map()) {
-    diag.error(mapping.location(), std::string(what) + ": expected a mapping, found a " + std::string(mapping.kind_name()));
+    diag.error(mapping.location(),
+               std::string(what) + ": expected a mapping, found a " + std::string(mapping.kind_name()));
     mapping_ = ConfigNode();
   }
   for (const auto& [k, v] : mapping_.entries()) {
@@ -70,7 +71,8 @@ ConfigReader::ConfigReader(const ConfigNode& mapping, Schema schema, Diagnostics
   }
   for (const auto& candidate : schema_) {
     if (candidate.required && !mapping_.get(candidate.name)) {
-      diag.error(mapping.location(), std::string(what) + ": missing required key '" + std::string(candidate.name) + "'");
+      diag.error(mapping.location(),
+                 std::string(what) + ": missing required key '" + std::string(candidate.name) + "'");
     }
   }
 }

@@ -20,7 +20,7 @@ namespace qiao {
 
 struct QueueStats {
   std::string endpoint;
-  std::size_t depth = 0;       // queued, in flight included
+  std::size_t depth = 0;  // queued, in flight included
   std::size_t in_flight = 0;
   std::optional<std::chrono::system_clock::time_point> oldest;  // created_at of the oldest queued
 };
@@ -77,7 +77,7 @@ class DeliveryQueues {
 
   std::map<std::string, EndpointQueue> endpoints_;
   std::map<std::int64_t, Delivery> in_flight_;
-  std::set<std::int64_t> ids_;  // every delivery held
+  std::set<std::int64_t> ids_;                  // every delivery held
   std::set<std::int64_t> forgotten_in_flight_;  // in flight, to leave when they finish (forget_all_but)
   std::size_t budget_;
   std::size_t request_bytes_ = 0;

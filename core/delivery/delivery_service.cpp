@@ -1,14 +1,14 @@
 #include "core/delivery/delivery_service.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
 #include <future>
 #include <random>
 #include <set>
@@ -71,8 +71,9 @@ asio::awaitable<std::optional<Error>> run_inbound(std::shared_ptr<const Generati
   co_return std::move(outcome.error);
 }
 
-asio::awaitable<void> run_attempt(std::shared_ptr<const Generation> generation, Engine& engine, std::string endpoint_name,
-                                  std::string request_bytes, std::function<void(std::optional<Error>)> done) {
+asio::awaitable<void> run_attempt(std::shared_ptr<const Generation> generation, Engine& engine,
+                                  std::string endpoint_name, std::string request_bytes,
+                                  std::function<void(std::optional<Error>)> done) {
   std::optional<Error> error;
   auto request = decode_request(request_bytes);
   if (!request) {
@@ -134,10 +135,11 @@ std::vector<DeliveryChange> DeliveryService::take_claimed(DeliveryClaim& claim,
     for (const Delivery& d : claim.deliveries) keep.insert(d.id);
     const std::size_t forgotten = queues_.forget_all_but(keep);
     ++ownership_.lease_lapses;
-    log::system().error("queues: this node's lease on the shared store expired before it was renewed (the database "
-                        "was out of reach, or the process stalled); it lets go of {} delivery(ies) another node may "
-                        "hold now, and holds {} from now on",
-                        forgotten, claim.deliveries.size());
+    log::system().error(
+        "queues: this node's lease on the shared store expired before it was renewed (the database "
+        "was out of reach, or the process stalled); it lets go of {} delivery(ies) another node may "
+        "hold now, and holds {} from now on",
+        forgotten, claim.deliveries.size());
   }
   ownership_.takeovers += claim.nodes_taken_over;
   ownership_.taken_over += claim.taken_over;
@@ -156,9 +158,10 @@ std::vector<DeliveryChange> DeliveryService::take_claimed(DeliveryClaim& claim,
       change.error = "the gateway stopped during this attempt; the peer may have received it";
       interrupted.push_back(std::move(change));
       ++counters(d.endpoint).interrupted;
-      log::system().warn("delivery {} of message {} to '{}': attempt {} was interrupted (a restart, or the node that "
-                         "held it stopped) and is sent again; the peer may receive it twice",
-                         d.id, d.message_id, d.endpoint, d.total_attempts);
+      log::system().warn(
+          "delivery {} of message {} to '{}': attempt {} was interrupted (a restart, or the node that "
+          "held it stopped) and is sent again; the peer may receive it twice",
+          d.id, d.message_id, d.endpoint, d.total_attempts);
     }
     counters(d.endpoint);
     queues_.add(std::move(d));
@@ -291,9 +294,10 @@ void DeliveryService::shutdown() {
       in_flight = queues_.in_flight_count();
     }
     if (in_flight > 0) {
-      log::system().warn("queues: {} attempt(s) still under way at shutdown: this node's queue keys pass to another "
-                         "node sharing the store only when its lease expires",
-                         in_flight);
+      log::system().warn(
+          "queues: {} attempt(s) still under way at shutdown: this node's queue keys pass to another "
+          "node sharing the store only when its lease expires",
+          in_flight);
       released.set_value();
       return;
     }
@@ -354,7 +358,8 @@ asio::awaitable<Status> DeliveryService::enqueue(std::vector<Delivery> deliverie
         else store_.enqueue(std::move(deliveries), std::move(queue));
       },
       asio::use_awaitable);
-  if (!stored) co_return Error{ErrorKind::unavailable, "cannot store the message for delivery: " + stored.error().message};
+  if (!stored)
+    co_return Error{ErrorKind::unavailable, "cannot store the message for delivery: " + stored.error().message};
   co_return Ok{};
 }
 
@@ -367,8 +372,9 @@ void DeliveryService::pump() {
     const bool lease_lapsing = lease_deadline_ && std::chrono::steady_clock::now() >= *lease_deadline_;
     if (lease_lapsing && !lease_wait_logged_) {
       lease_wait_logged_ = true;
-      log::system().warn("queues: this node's lease on the shared store was not renewed in time; no delivery "
-                         "attempt starts until a claim renews it");
+      log::system().warn(
+          "queues: this node's lease on the shared store was not renewed in time; no delivery "
+          "attempt starts until a claim renews it");
     }
     auto limit = [&](const std::string& endpoint) -> std::size_t {
       if (stopping_ || !generation || lease_lapsing) return 0;
@@ -460,7 +466,8 @@ void DeliveryService::attempts_recorded(std::vector<std::int64_t> ids, Status re
     auto done = [this, id](std::optional<Error> error) {
       asio::post(thread_->io, [this, id, error = std::move(error)]() mutable { finished(id, std::move(error)); });
     };
-    spawn(host_.next_worker(), run_attempt(generation, host_.engine(), std::move(endpoint), std::move(request), std::move(done)),
+    spawn(host_.next_worker(),
+          run_attempt(generation, host_.engine(), std::move(endpoint), std::move(request), std::move(done)),
           "delivery attempt");
   }
 }
@@ -497,10 +504,11 @@ void DeliveryService::finished(std::int64_t id, std::optional<Error> error) {
         std::uniform_real_distribution<double> draw(0.0, 1.0);
         change.next_attempt_at = change.at + backoff(d->retry, d->attempts, draw(thread_->random));
         ++c.retries;
-        log::system().warn("delivery {} of message {} to '{}': attempt {} of {} failed, next in {} ms: {}", id,
-                           d->message_id, d->endpoint, d->attempts, d->retry.attempts,
-                           std::chrono::duration_cast<std::chrono::milliseconds>(change.next_attempt_at - change.at).count(),
-                           error->message);
+        log::system().warn(
+            "delivery {} of message {} to '{}': attempt {} of {} failed, next in {} ms: {}", id, d->message_id,
+            d->endpoint, d->attempts, d->retry.attempts,
+            std::chrono::duration_cast<std::chrono::milliseconds>(change.next_attempt_at - change.at).count(),
+            error->message);
         d->last_error = error->message;
         queues_.finish(id, false, change.next_attempt_at);
       }
@@ -573,9 +581,10 @@ Expected<DeadLetterAction> DeliveryService::replay(DeliveryQuery query, bool dry
   replayed.limit = 0;
   auto queued = store_.deliveries(replayed);
   if (!queued)
-    log::system().warn("replayed dead letters are queued, but reading them back failed ({}); they are claimed "
-                       "from the store",
-                       queued.error().message);
+    log::system().warn(
+        "replayed dead letters are queued, but reading them back failed ({}); they are claimed "
+        "from the store",
+        queued.error().message);
   {
     std::lock_guard lock(mutex_);
     for (const Delivery& d : rows) {

@@ -6,7 +6,6 @@
 // Its own thread makes the decisions and reads the store; the endpoints' calls run on workers.
 
 #include <boost/asio/awaitable.hpp>
-
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -29,19 +28,19 @@ class Store;
 
 struct EndpointQueueStats {
   QueueStats queue;
-  std::uint64_t delivered = 0;    // since start
-  std::uint64_t retries = 0;      // failed attempts that will be tried again
-  std::uint64_t dead_letters = 0; // kept now
-  std::uint64_t died = 0;         // became dead letters since start
-  std::uint64_t interrupted = 0;  // attempts a restart cut short (possibly delivered twice)
+  std::uint64_t delivered = 0;     // since start
+  std::uint64_t retries = 0;       // failed attempts that will be tried again
+  std::uint64_t dead_letters = 0;  // kept now
+  std::uint64_t died = 0;          // became dead letters since start
+  std::uint64_t interrupted = 0;   // attempts a restart cut short (possibly delivered twice)
 };
 
 // This node's part of queues it may share with other nodes (a PostgreSQL store), for /metrics.
 struct QueueOwnershipStats {
-  std::size_t held = 0;             // deliveries this node holds now (queued here, in flight included)
-  std::uint64_t takeovers = 0;      // nodes whose lease expired and whose queue this node took, since start
-  std::uint64_t taken_over = 0;     // deliveries those nodes held, since start
-  std::uint64_t lease_lapses = 0;   // times this node's own lease expired before a renewal
+  std::size_t held = 0;            // deliveries this node holds now (queued here, in flight included)
+  std::uint64_t takeovers = 0;     // nodes whose lease expired and whose queue this node took, since start
+  std::uint64_t taken_over = 0;    // deliveries those nodes held, since start
+  std::uint64_t lease_lapses = 0;  // times this node's own lease expired before a renewal
 };
 
 // What replay and discard did, or (dry run) would do.
@@ -92,7 +91,7 @@ class DeliveryService {
 
  private:
   struct Thread;
-  void pump();                 // service thread: starts what is due, arms the timer
+  void pump();  // service thread: starts what is due, arms the timer
   void arm_timer();
   void attempts_recorded(std::vector<std::int64_t> ids, Status recorded);
   void finished(std::int64_t id, std::optional<Error> error);

@@ -168,8 +168,8 @@ Expected<CallRequest> decode_request(std::string_view bytes) {
   unsigned char version = 0;
   if (!reader.byte(version)) return damaged();
   if (version != format_version) {
-    return make_error(ErrorKind::internal,
-                      "the queued request was written in format " + std::to_string(version) + ", which this build does not read");
+    return make_error(ErrorKind::internal, "the queued request was written in format " + std::to_string(version) +
+                                               ", which this build does not read");
   }
   CallRequest request;
   std::string_view operation;

@@ -6,8 +6,10 @@ CallRequest stored_message(const Message& msg, const Value& source_body) {
   Object fields;
   fields.push_back("id", Value(msg.id));
   fields.push_back("trace_id", Value(msg.trace_id));
-  fields.push_back("received_at_us", Value(static_cast<std::int64_t>(
-                                         std::chrono::duration_cast<std::chrono::microseconds>(msg.received_at.time_since_epoch()).count())));
+  fields.push_back(
+      "received_at_us",
+      Value(static_cast<std::int64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(msg.received_at.time_since_epoch()).count())));
   fields.push_back("source", Value(msg.source));
   fields.push_back("headers", Value(msg.headers));
   if (msg.raw) fields.push_back("raw", Value(Bytes{Text(*msg.raw)}));
@@ -34,7 +36,8 @@ Expected<Message> restored_message(const CallRequest& stored) {
   msg.trace_id = std::string(trace->as_string());
   msg.received_at = std::chrono::system_clock::time_point(std::chrono::microseconds(received->as_int()));
   if (const Value* source = fields.find("source"); source && source->is_object()) msg.source = source->as_object();
-  if (const Value* headers = fields.find("headers"); headers && headers->is_object()) msg.headers = headers->as_object();
+  if (const Value* headers = fields.find("headers"); headers && headers->is_object())
+    msg.headers = headers->as_object();
   if (const Value* raw = fields.find("raw")) {
     if (!raw->is_bytes()) return damaged("raw bytes of the wrong type");
     msg.raw = make_buffer(std::string(raw->as_bytes().data.view()));

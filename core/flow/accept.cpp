@@ -49,7 +49,8 @@ std::optional<AcceptStored> parse_accept(const ConfigNode& node, FlowBuilder& bu
   AcceptStored accept;
   accept.queue.parse(reader, builder);
   const auto max_in_flight = reader.integer("max_in_flight");
-  if (max_in_flight < 1 || max_in_flight > 10'000) diag.error(reader.node("max_in_flight")->location(), "max_in_flight: expected 1..10000");
+  if (max_in_flight < 1 || max_in_flight > 10'000)
+    diag.error(reader.node("max_in_flight")->location(), "max_in_flight: expected 1..10000");
   else accept.max_in_flight = static_cast<int>(max_in_flight);
   auto mode = reader.node("mode");
   if (!mode || !mode_is(*mode).value_or(false)) {

@@ -16,7 +16,7 @@ namespace qiao {
 class FlowBuilder;
 
 struct AcceptStored {
-  QueuedDelivery queue;  // order_by and retry, as `send` reads them
+  QueuedDelivery queue;   // order_by and retry, as `send` reads them
   int max_in_flight = 8;  // messages of the flow running from its queue at once (across keys)
 };
 

@@ -25,15 +25,15 @@ class Flow {
   Location location;
   const SourceKind* source_kind = nullptr;
   std::unique_ptr<SourceSpec> source;
-  std::string decode_name;               // as written, for /api/flows
-  std::shared_ptr<const Codec> decode;   // null: the body is the raw bytes, as a string
-  std::shared_ptr<const Codec> encode;   // replies; the decode codec unless `encode:` says otherwise
+  std::string decode_name;              // as written, for /api/flows
+  std::shared_ptr<const Codec> decode;  // null: the body is the raw bytes, as a string
+  std::shared_ptr<const Codec> encode;  // replies; the decode codec unless `encode:` says otherwise
   Steps steps;
-  ReplySpec reply;                       // the flow's final reply, when no step replied
+  ReplySpec reply;                             // the flow's final reply, when no step replied
   std::optional<IdempotencySpec> idempotency;  // a repeated business key gets the first answer again
-  JournalSpec journal;                   // what the journal keeps of its messages
+  JournalSpec journal;                         // what the journal keeps of its messages
   std::optional<AcceptStored> accept_stored;   // answer once stored, run from the inbound queue
-  FlowStats* stats = nullptr;            // owned by Metrics; survives reloads under the same id
+  FlowStats* stats = nullptr;                  // owned by Metrics; survives reloads under the same id
 };
 
 }  // namespace qiao

@@ -1,9 +1,9 @@
 #include "core/flow/flow_run.hpp"
 
-#include "core/generation.hpp"
-
 #include <chrono>
 #include <cstdint>
+
+#include "core/generation.hpp"
 
 namespace qiao {
 

@@ -2,7 +2,6 @@
 // The state of one message going through one flow: what steps read and write.
 
 #include <boost/asio/awaitable.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string_view>

@@ -35,7 +35,8 @@ std::optional<IdempotencySpec> parse_idempotency(const ConfigNode& block, FlowBu
   spec.lease = reader.duration("lease");
   for (const char* name : {"ttl", "lease"}) {
     if (reader.duration(name) <= std::chrono::milliseconds::zero())
-      diag.error(reader.node(name) ? reader.node(name)->location() : block.location(), std::string(name) + ": must be longer than 0");
+      diag.error(reader.node(name) ? reader.node(name)->location() : block.location(),
+                 std::string(name) + ": must be longer than 0");
   }
   if (diag.errors().size() != errors_before) return std::nullopt;
   return spec;

@@ -15,7 +15,7 @@ class FlowBuilder;
 
 struct IdempotencySpec {
   LuaChunkId key;
-  std::string key_source;                 // the expression as written, for errors
+  std::string key_source;  // the expression as written, for errors
   std::chrono::milliseconds ttl{std::chrono::hours(24)};
   // How long a repeat waits for a first message still running on another gateway node sharing
   // the store; on this node a repeat waits for the first however long it takes.

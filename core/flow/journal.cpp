@@ -19,8 +19,8 @@ constexpr ConfigKey journal_keys[] = {
 
 bool valid_key_name(const std::string& name) {
   return !name.empty() && name.size() <= max_journal_key_name && std::all_of(name.begin(), name.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-         });
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  });
 }
 
 std::optional<JournalLevel> read_level(const ConfigNode& node, Diagnostics& diag) {
@@ -73,7 +73,8 @@ JournalSpec parse_journal(const ConfigNode& node, JournalLevel default_level, Fl
   for (const auto& [name_node, expression] : entries) {
     const std::string name = name_node.scalar();
     if (!valid_key_name(name)) {
-      diag.error(name_node.location(), "journal key '" + name + "' may use only letters, digits, '-' and '_' (at most " +
+      diag.error(name_node.location(), "journal key '" + name +
+                                           "' may use only letters, digits, '-' and '_' (at most " +
                                            std::to_string(max_journal_key_name) + ")");
       continue;
     }

@@ -22,9 +22,9 @@ std::string_view journal_level_name(JournalLevel level);
 std::optional<JournalLevel> parse_journal_level(std::string_view text);
 
 struct JournalKeySpec {
-  std::string name;         // as searched: /api/messages?key.NAME=VALUE
-  LuaChunkId expression;    // evaluated on the message once the flow ran
-  std::string source;       // the expression as written, for logs
+  std::string name;       // as searched: /api/messages?key.NAME=VALUE
+  LuaChunkId expression;  // evaluated on the message once the flow ran
+  std::string source;     // the expression as written, for logs
 };
 
 struct JournalSpec {

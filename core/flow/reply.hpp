@@ -2,7 +2,6 @@
 // How a flow answers its sender. A `reply` step and a flow's final `reply:` block share ReplySpec.
 
 #include <boost/asio/awaitable.hpp>
-
 #include <memory>
 #include <optional>
 
@@ -18,16 +17,16 @@ class FlowBuilder;
 class FlowRun;
 
 struct Reply {
-  int status = 200;                       // in the source's protocol terms (HTTP status …)
+  int status = 200;  // in the source's protocol terms (HTTP status …)
   Value body;
   Object headers;
-  std::shared_ptr<const Codec> codec;     // null: the flow's reply codec
+  std::shared_ptr<const Codec> codec;  // null: the flow's reply codec
 };
 
 struct ReplySpec {
   int status = 200;
-  std::optional<LuaChunkId> lua;          // returns the body (and optionally headers)
-  std::optional<Value> body;              // a literal body
+  std::optional<LuaChunkId> lua;  // returns the body (and optionally headers)
+  std::optional<Value> body;      // a literal body
   Object headers;
   std::shared_ptr<const Codec> codec;
 };

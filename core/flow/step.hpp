@@ -3,7 +3,6 @@
 // StepKinds are looked up by name in the registry, like sources, endpoints and codecs.
 
 #include <boost/asio/awaitable.hpp>
-
 #include <memory>
 #include <string>
 #include <string_view>

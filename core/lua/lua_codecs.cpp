@@ -1,7 +1,6 @@
 #include "core/lua/lua_codecs.hpp"
 
 #include <lua.hpp>
-
 #include <string>
 
 namespace qiao::lua {
@@ -21,7 +20,8 @@ Expected<std::shared_ptr<const Codec>> find_codec(lua_State* L, std::string_view
   lua_rawgetp(L, LUA_REGISTRYINDEX, &lookup_key);
   const auto* lookup = static_cast<const CodecLookup*>(lua_touserdata(L, -1));
   lua_pop(L, 1);
-  if (!lookup || !*lookup) return make_error(ErrorKind::config, "codec '" + std::string(name) + "': this Lua state has no codecs");
+  if (!lookup || !*lookup)
+    return make_error(ErrorKind::config, "codec '" + std::string(name) + "': this Lua state has no codecs");
   return (*lookup)(name);
 }
 

@@ -1,10 +1,9 @@
 #include "core/lua/lua_decimal.hpp"
 
-#include <lua.hpp>
-
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <lua.hpp>
 #include <string_view>
 
 #include "core/lua/lua_environment.hpp"
@@ -103,7 +102,8 @@ std::string text_of(ExactDecimal d) {
     magnitude /= 10;
   } while (magnitude != 0);
   if (d.scale > 0) {
-    if (static_cast<int>(digits.size()) <= d.scale) digits.insert(0, static_cast<std::size_t>(d.scale) + 1 - digits.size(), '0');
+    if (static_cast<int>(digits.size()) <= d.scale)
+      digits.insert(0, static_cast<std::size_t>(d.scale) + 1 - digits.size(), '0');
     digits.insert(digits.size() - static_cast<std::size_t>(d.scale), 1, '.');
   }
   return negative ? "-" + digits : digits;
@@ -183,7 +183,8 @@ Units divide_rounded(lua_State* L, Units numerator, Units denominator) {
   Units quotient = numerator / denominator;
   const Units remainder = numerator % denominator;
   const Units twice = times(L, remainder < 0 ? -remainder : remainder, 2);
-  if (twice >= (denominator < 0 ? -denominator : denominator)) quotient += (numerator < 0) == (denominator < 0) ? 1 : -1;
+  if (twice >= (denominator < 0 ? -denominator : denominator))
+    quotient += (numerator < 0) == (denominator < 0) ? 1 : -1;
   return quotient;
 }
 
@@ -259,9 +260,21 @@ void install_decimal_support(lua_State* L) {
       {"__div", refuse_slash},
       {"__idiv", refuse_slash},
       {"__unm", negate},
-      {"__eq", [](lua_State* state) { lua_pushboolean(state, compare(state) == 0); return 1; }},
-      {"__lt", [](lua_State* state) { lua_pushboolean(state, compare(state) < 0); return 1; }},
-      {"__le", [](lua_State* state) { lua_pushboolean(state, compare(state) <= 0); return 1; }},
+      {"__eq",
+       [](lua_State* state) {
+         lua_pushboolean(state, compare(state) == 0);
+         return 1;
+       }},
+      {"__lt",
+       [](lua_State* state) {
+         lua_pushboolean(state, compare(state) < 0);
+         return 1;
+       }},
+      {"__le",
+       [](lua_State* state) {
+         lua_pushboolean(state, compare(state) <= 0);
+         return 1;
+       }},
       {"__tostring", to_string},
       {"__concat", concat},
       {nullptr, nullptr},

@@ -1,8 +1,7 @@
 #include "core/lua/lua_environment.hpp"
 
-#include <lua.hpp>
-
 #include <cstdlib>
+#include <lua.hpp>
 #include <string>
 
 namespace qiao::lua {
@@ -99,7 +98,8 @@ void replace_with_view(lua_State* L, int cache, const std::string& name) {
   lua_pushnil(L);
   while (lua_next(L, table)) {
     if (lua_istable(L, -1)) {
-      replace_with_view(L, cache, name + (lua_type(L, -2) == LUA_TSTRING ? "." + std::string(lua_tostring(L, -2)) : "[]"));
+      replace_with_view(L, cache,
+                        name + (lua_type(L, -2) == LUA_TSTRING ? "." + std::string(lua_tostring(L, -2)) : "[]"));
       lua_pushvalue(L, -2);
       lua_insert(L, -2);
       lua_rawset(L, table);  // assigning an existing field keeps the traversal valid

@@ -13,7 +13,7 @@ namespace qiao {
 class LuaLibrary {
  public:
   virtual ~LuaLibrary() = default;
-  virtual std::string_view name() const = 0;         // the global it is opened as
+  virtual std::string_view name() const = 0;  // the global it is opened as
   virtual std::string_view description() const = 0;
   // Pushes the library's table onto the stack.
   virtual void open(lua_State* L) const = 0;

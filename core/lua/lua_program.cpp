@@ -1,7 +1,6 @@
 #include "core/lua/lua_program.hpp"
 
 #include <lua.hpp>
-
 #include <memory>
 #include <string_view>
 
@@ -19,8 +18,8 @@ constexpr std::string_view expression_header = "local _ENV, msg, body, vars = ..
 // Lua reports "file:LINE: message"; we add the column of the code's start, since Lua keeps none.
 std::string with_column(std::string message, const LuaChunk& chunk) {
   const std::string prefix = chunk.file + ":";
-  if (message.rfind(prefix, 0) != 0) return chunk.file + ":" + std::to_string(chunk.line) + ":" +
-                                            std::to_string(chunk.column) + ": lua: " + message;
+  if (message.rfind(prefix, 0) != 0)
+    return chunk.file + ":" + std::to_string(chunk.line) + ":" + std::to_string(chunk.column) + ": lua: " + message;
   const std::size_t line_end = message.find(':', prefix.size());
   if (line_end == std::string::npos) return message;
   return message.substr(0, line_end) + ":" + std::to_string(chunk.column) + ": lua:" + message.substr(line_end + 1);

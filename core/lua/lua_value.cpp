@@ -1,12 +1,11 @@
 #include "core/lua/lua_value.hpp"
 
-#include <lua.hpp>
-
 #include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <lua.hpp>
 #include <vector>
 
 #include "core/lua/lua_decimal.hpp"
@@ -133,8 +132,8 @@ Expected<Value> convert_table(lua_State* L, int index, const std::string& where,
     lua_pushnil(L);
     while (lua_next(L, index)) {
       ++key_count;
-      if (!lua_isinteger(L, -2) || lua_tointeger(L, -2) < 1 ||
-          static_cast<lua_Unsigned>(lua_tointeger(L, -2)) > length) only_sequence = false;
+      if (!lua_isinteger(L, -2) || lua_tointeger(L, -2) < 1 || static_cast<lua_Unsigned>(lua_tointeger(L, -2)) > length)
+        only_sequence = false;
       lua_pop(L, 1);
     }
     if (only_sequence && key_count == length) {
@@ -226,8 +225,8 @@ Expected<Value> convert(lua_State* L, int index, const std::string& where, int d
       break;
     default: break;
   }
-  return make_error(ErrorKind::flow, where + ": cannot convert a Lua " + std::string(luaL_typename(L, index)) +
-                                         " to a message value");
+  return make_error(ErrorKind::flow,
+                    where + ": cannot convert a Lua " + std::string(luaL_typename(L, index)) + " to a message value");
 }
 
 void push_value(lua_State* L, const Value& value, DecimalTexts* texts);
@@ -342,8 +341,8 @@ bool converts_to_array(lua_State* L, int index, lua_Unsigned length) {
   lua_pushnil(L);
   while (lua_next(L, index)) {
     ++key_count;
-    const bool in_sequence = lua_isinteger(L, -2) && lua_tointeger(L, -2) >= 1 &&
-                             static_cast<lua_Unsigned>(lua_tointeger(L, -2)) <= length;
+    const bool in_sequence =
+        lua_isinteger(L, -2) && lua_tointeger(L, -2) >= 1 && static_cast<lua_Unsigned>(lua_tointeger(L, -2)) <= length;
     lua_pop(L, 1);
     if (!in_sequence) {
       lua_pop(L, 1);
@@ -512,7 +511,8 @@ void keep_decimal_texts(Value& after, const Value& before) {
     for (auto& [key, member] : after.as_object()) {
       // Scripts seldom reorder keys: the member at the same position is usually the one.
       const Value* old_member = nullptr;
-      if (position < old_members.size() && (old_members.begin() + static_cast<std::ptrdiff_t>(position))->first == key) {
+      if (position < old_members.size() &&
+          (old_members.begin() + static_cast<std::ptrdiff_t>(position))->first == key) {
         old_member = &(old_members.begin() + static_cast<std::ptrdiff_t>(position))->second;
       } else {
         old_member = old_members.find(key);

@@ -1,10 +1,10 @@
 #include "core/lua/lua_worker.hpp"
 
-#include <lua.hpp>
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
 #include <cstring>
+#include <lua.hpp>
 #include <string_view>
 
 #include "core/flow/flow_run.hpp"
@@ -121,8 +121,9 @@ int qiao_ordered(lua_State* L) {
 }
 
 int qiao_now(lua_State* L) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   lua_pushinteger(L, ms);
   return 1;
 }
@@ -240,8 +241,8 @@ void open_sandboxed_libraries(lua_State* L) {
 
 void open_qiao_module(lua_State* L) {
   const luaL_Reg functions[] = {
-      {"call", qiao_call},   {"reply", qiao_reply}, {"fail", qiao_fail}, {"array", qiao_array},
-      {"ordered", qiao_ordered}, {"now", qiao_now}, {"decimal", lua::new_decimal}, {nullptr, nullptr},
+      {"call", qiao_call},       {"reply", qiao_reply}, {"fail", qiao_fail},           {"array", qiao_array},
+      {"ordered", qiao_ordered}, {"now", qiao_now},     {"decimal", lua::new_decimal}, {nullptr, nullptr},
   };
   luaL_newlib(L, functions);
   lua_pushlightuserdata(L, nullptr);
@@ -290,10 +291,10 @@ bool has_metatable(lua_State* L, int index, const void* key) {
 }
 
 ErrorKind error_kind_from_name(std::string_view name) {
-  for (ErrorKind kind : {ErrorKind::bad_input, ErrorKind::check_failed, ErrorKind::not_found,
-                         ErrorKind::method_not_allowed, ErrorKind::too_large, ErrorKind::timeout,
-                         ErrorKind::unavailable, ErrorKind::upstream, ErrorKind::flow, ErrorKind::rejected,
-                         ErrorKind::config, ErrorKind::internal}) {
+  for (ErrorKind kind :
+       {ErrorKind::bad_input, ErrorKind::check_failed, ErrorKind::not_found, ErrorKind::method_not_allowed,
+        ErrorKind::too_large, ErrorKind::timeout, ErrorKind::unavailable, ErrorKind::upstream, ErrorKind::flow,
+        ErrorKind::rejected, ErrorKind::config, ErrorKind::internal}) {
     if (error_kind_name(kind) == name) return kind;
   }
   return ErrorKind::flow;
@@ -543,8 +544,8 @@ boost::asio::awaitable<Expected<LuaOutcome>> LuaWorker::run(LuaChunkId chunk_id,
 
     if (status == LUA_YIELD) {
       if (nresults < 2 || lua_touserdata(co, -nresults) != &call_token) {
-        co_return make_error(ErrorKind::flow, chunk.file + ":" + std::to_string(chunk.line) +
-                                                  ": Lua code yielded outside qiao.call");
+        co_return make_error(ErrorKind::flow,
+                             chunk.file + ":" + std::to_string(chunk.line) + ": Lua code yielded outside qiao.call");
       }
       const int base = lua_gettop(co) - nresults + 1;
       std::string endpoint = lua_tostring(co, base + 1);

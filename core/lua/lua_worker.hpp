@@ -4,7 +4,6 @@
 // use the same state meanwhile and no thread ever waits.
 
 #include <boost/asio/awaitable.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <functional>

@@ -1,12 +1,11 @@
 #include "core/net/client_tls.hpp"
 
-#include <boost/asio/ip/address.hpp>
-#include <boost/asio/ssl/verify_mode.hpp>
-
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ssl/verify_mode.hpp>
 #include <optional>
 
 namespace qiao {
@@ -17,7 +16,8 @@ namespace {
 
 constexpr ConfigKey tls_keys[] = {
     {"verify", KeyType::boolean, "true",
-     "Verify the server's certificate chain and name. Turn off only for tests: it allows anyone in the path to read and change the traffic."},
+     "Verify the server's certificate chain and name. Turn off only for tests: it allows anyone in the path to read "
+     "and change the traffic."},
     {"ca", KeyType::string, "", "PEM file of the CA certificates to trust; default: the system trust store."},
     {"server_name", KeyType::string, "",
      "Name the server certificate must carry, also sent as SNI; default: the host connected to."},
@@ -55,7 +55,8 @@ std::optional<SetupFailure> set_up(ssl::context& context, const ClientTlsSetting
     context.use_private_key_file(settings.key, ssl::context::pem, ec);
     if (ec) return SetupFailure{"key", "cannot load private key '" + settings.key + "': " + ec.message()};
     if (SSL_CTX_check_private_key(context.native_handle()) != 1) {
-      return SetupFailure{"key", "private key '" + settings.key + "' does not match certificate '" + settings.cert + "'"};
+      return SetupFailure{"key",
+                          "private key '" + settings.key + "' does not match certificate '" + settings.cert + "'"};
     }
   }
   return std::nullopt;

@@ -6,7 +6,6 @@
 
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
-
 #include <memory>
 #include <string>
 #include <string_view>

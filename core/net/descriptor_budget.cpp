@@ -61,8 +61,8 @@ void check_listeners_fit_descriptor_limit(std::span<const ListenerDescriptorClai
   const std::string kept = std::to_string(reserved_descriptors) + " kept for the gateway's own files and " +
                            std::to_string(admin_max_connections) + " for the admin API";
   if (budget == 0) {
-    diag.error("the open file limit " + std::to_string(limit) + " leaves no descriptor for the listeners' connections (" +
-               kept + "); " + how_to_raise());
+    diag.error("the open file limit " + std::to_string(limit) +
+               " leaves no descriptor for the listeners' connections (" + kept + "); " + how_to_raise());
     return;
   }
   std::size_t set_total = 0;
@@ -73,7 +73,8 @@ void check_listeners_fit_descriptor_limit(std::span<const ListenerDescriptorClai
     if (!largest || claim.max_connections > largest->max_connections) largest = &claim;
   }
   if (set_total <= budget) return;
-  std::string message = "max_connections: " + largest->listener + " may hold " + std::to_string(largest->max_connections);
+  std::string message =
+      "max_connections: " + largest->listener + " may hold " + std::to_string(largest->max_connections);
   if (set_total != largest->max_connections)
     message += " (the listeners that set max_connections: " + std::to_string(set_total) + " together)";
   message += ", but the open file limit " + std::to_string(limit) + " leaves " + std::to_string(budget) +

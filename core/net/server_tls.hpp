@@ -3,7 +3,6 @@
 // context built from them.
 
 #include <boost/asio/ssl/context.hpp>
-
 #include <memory>
 #include <string>
 

@@ -1,16 +1,15 @@
 #include "core/net/tcp_listener.hpp"
 
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
-
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <unordered_map>
@@ -90,7 +89,8 @@ asio::awaitable<void> run_connection(std::shared_ptr<SessionShare> share, tcp::s
     ~Count() {
       share.connections.fetch_sub(1);
       std::lock_guard lock(share.mutex);
-      if (auto it = share.per_address.find(ip); it != share.per_address.end() && --it->second == 0) share.per_address.erase(it);
+      if (auto it = share.per_address.find(ip); it != share.per_address.end() && --it->second == 0)
+        share.per_address.erase(it);
     }
   } count{*share, ip};
   boost::system::error_code ec;
@@ -125,7 +125,8 @@ asio::awaitable<void> accept_connections(std::shared_ptr<ListenerState> state) {
         // descriptor is free again.
         ::close(state->spare_fd);
         state->spare_fd = -1;
-        log::system().warn("{}: accept failed ({}); serving with the descriptor held in reserve", state->name, ec.message());
+        log::system().warn("{}: accept failed ({}); serving with the descriptor held in reserve", state->name,
+                           ec.message());
         continue;
       }
       accept_failed.fetch_add(1, std::memory_order_relaxed);
@@ -196,20 +197,23 @@ std::string remote_address(const tcp::socket& socket) {
   return HostPort{remote.address().to_string(), remote.port()}.str();
 }
 
-Expected<std::unique_ptr<Listener>> open_tcp_listener(const HostPort& address, std::shared_ptr<ConnectionHandler> handler,
-                                                      Host& host, std::string name, TcpListenerOptions options) {
+Expected<std::unique_ptr<Listener>> open_tcp_listener(const HostPort& address,
+                                                      std::shared_ptr<ConnectionHandler> handler, Host& host,
+                                                      std::string name, TcpListenerOptions options) {
   auto state = std::make_shared<ListenerState>(host.acceptor_context(), host, std::move(handler), std::move(name));
   state->keep_spare = options.spare_fd;
   if (state->keep_spare) state->spare_fd = open_spare_fd();
   boost::system::error_code ec;
   const auto ip = asio::ip::make_address(address.host == "localhost" ? "127.0.0.1" : address.host, ec);
-  if (ec) return make_error(ErrorKind::config, state->name + ": '" + address.host + "' is not an IP address to listen on");
+  if (ec)
+    return make_error(ErrorKind::config, state->name + ": '" + address.host + "' is not an IP address to listen on");
   const tcp::endpoint endpoint(ip, address.port);
   auto& acceptor = state->acceptor;
   if (acceptor.open(endpoint.protocol(), ec); !ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return make_error(ErrorKind::config, state->name + ": cannot listen on " + address.str() + ": " + ec.message());
+  if (ec)
+    return make_error(ErrorKind::config, state->name + ": cannot listen on " + address.str() + ": " + ec.message());
   const auto bound = acceptor.local_endpoint(ec);
   state->address = HostPort{bound.address().to_string(), bound.port()}.str();
   spawn(host.acceptor_context(), accept_connections(state), state->name + " acceptor");

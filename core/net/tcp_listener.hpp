@@ -3,10 +3,9 @@
 // host's acceptor thread, refuses connections over the limit, and hands each accepted socket to
 // the next worker. What to do with a connection is the ConnectionHandler's business.
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-
-#include <atomic>
 #include <memory>
 #include <string>
 
@@ -38,8 +37,9 @@ struct TcpListenerOptions {
 
 // Binds `address` and starts accepting. `name` prefixes log lines ("http 0.0.0.0:8080") and
 // labels qiao_connections_refused_total.
-Expected<std::unique_ptr<Listener>> open_tcp_listener(const HostPort& address, std::shared_ptr<ConnectionHandler> handler,
-                                                      Host& host, std::string name, TcpListenerOptions options = {});
+Expected<std::unique_ptr<Listener>> open_tcp_listener(const HostPort& address,
+                                                      std::shared_ptr<ConnectionHandler> handler, Host& host,
+                                                      std::string name, TcpListenerOptions options = {});
 
 // "ip:port" of the peer, or "" when the socket has none (already reset).
 std::string remote_address(const boost::asio::ip::tcp::socket& socket);

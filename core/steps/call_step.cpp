@@ -21,7 +21,8 @@ constexpr ConfigKey call_keys[] = {
     EndpointRequest::lua_key,
     EndpointRequest::headers_key,
     {"into", KeyType::string, "", "name of the var the reply lands in; default: the endpoint's name"},
-    {"on_error", KeyType::string, "fail", "fail: the message fails with the call's error; continue: the error lands in the var"},
+    {"on_error", KeyType::string, "fail",
+     "fail: the message fails with the call's error; continue: the error lands in the var"},
 };
 
 class CallStep final : public Step {

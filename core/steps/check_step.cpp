@@ -37,7 +37,8 @@ std::optional<FieldType> field_type(const std::string& name) {
 bool has_type(const Value& v, FieldType t) {
   switch (t) {
     case FieldType::string: return v.is_string();
-    case FieldType::integer: return v.is_int() || (v.is_decimal() && v.as_decimal().text.find_first_of(".eE") == std::string::npos);
+    case FieldType::integer:
+      return v.is_int() || (v.is_decimal() && v.as_decimal().text.find_first_of(".eE") == std::string::npos);
     case FieldType::number: return v.is_number();
     case FieldType::boolean: return v.is_bool();
     case FieldType::object: return v.is_object();
@@ -106,8 +107,8 @@ class CheckStepKind final : public StepKind {
       for (const auto& [field, type] : types_node->entries()) {
         auto t = field_type(type.scalar());
         if (!t) {
-          diag.error(type.location(), "check: unknown type '" + type.scalar() +
-                                          "' (string, integer, number, boolean, object, array)");
+          diag.error(type.location(),
+                     "check: unknown type '" + type.scalar() + "' (string, integer, number, boolean, object, array)");
           continue;
         }
         types.push_back(TypedField{field.scalar(), type.scalar(), *t});
@@ -115,8 +116,10 @@ class CheckStepKind final : public StepKind {
     }
     std::optional<LuaChunkId> lua;
     if (auto lua_node = reader.node("lua")) lua = builder.lua(*lua_node, LuaChunkKind::expression);
-    std::string message = reader.has("message") ? reader.string("message")
-                                                : "check failed: " + (reader.has("lua") ? reader.node("lua")->raw_scalar() : std::string());
+    std::string message =
+        reader.has("message")
+            ? reader.string("message")
+            : "check failed: " + (reader.has("lua") ? reader.node("lua")->raw_scalar() : std::string());
     if (!reader.has("required") && !reader.has("types") && !reader.has("lua")) {
       diag.error(value.location(), "check: give at least one of required, types, lua");
     }

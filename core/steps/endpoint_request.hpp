@@ -4,7 +4,6 @@
 // operation.
 
 #include <boost/asio/awaitable.hpp>
-
 #include <optional>
 #include <string>
 
@@ -22,10 +21,13 @@ class FlowRun;
 class EndpointRequest {
  public:
   // The keys it reads, for the step's schema.
-  static constexpr ConfigKey endpoint_key{"endpoint", KeyType::string, "", "name of the endpoint (declared in an endpoints file)", true};
-  static constexpr ConfigKey operation_key{"operation", KeyType::string, "", "operation for endpoints that have several (SOAP)"};
-  static constexpr ConfigKey lua_key{"lua", KeyType::string, "",
-                                     "Lua returning the request body (and optionally a table of headers); default: the message body"};
+  static constexpr ConfigKey endpoint_key{"endpoint", KeyType::string, "",
+                                          "name of the endpoint (declared in an endpoints file)", true};
+  static constexpr ConfigKey operation_key{"operation", KeyType::string, "",
+                                           "operation for endpoints that have several (SOAP)"};
+  static constexpr ConfigKey lua_key{
+      "lua", KeyType::string, "",
+      "Lua returning the request body (and optionally a table of headers); default: the message body"};
   static constexpr ConfigKey headers_key{"headers", KeyType::mapping, "", "fixed request headers"};
 
   void parse(const ConfigReader& reader, FlowBuilder& builder);

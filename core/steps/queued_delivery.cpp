@@ -38,7 +38,9 @@ void QueuedDelivery::parse(const ConfigReader& reader, FlowBuilder& builder) {
   }
 }
 
-bool QueuedDelivery::configured(const ConfigReader& reader) const { return reader.has("retry") || reader.has("order_by"); }
+bool QueuedDelivery::configured(const ConfigReader& reader) const {
+  return reader.has("retry") || reader.has("order_by");
+}
 
 boost::asio::awaitable<Expected<std::string>> QueuedDelivery::order_key(FlowRun& run) const {
   if (!order_by_) co_return std::string();

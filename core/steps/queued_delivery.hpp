@@ -3,7 +3,6 @@
 // the Delivery they stage on the FlowRun (stored by the engine once the flow succeeded).
 
 #include <boost/asio/awaitable.hpp>
-
 #include <optional>
 
 #include "core/config/schema.hpp"

@@ -69,7 +69,8 @@ class RouteStepKind final : public StepKind {
   std::unique_ptr<Step> parse(const ConfigNode& value, FlowBuilder& builder) const override {
     Diagnostics& diag = builder.diagnostics();
     if (!value.is_sequence() || value.items().empty()) {
-      diag.error(value.location(), "route: expected a list of cases ({ when, steps, reply }) and optionally { otherwise }");
+      diag.error(value.location(),
+                 "route: expected a list of cases ({ when, steps, reply }) and optionally { otherwise }");
       return nullptr;
     }
     auto step = std::make_unique<RouteStep>();
@@ -78,7 +79,8 @@ class RouteStepKind final : public StepKind {
       const ConfigNode& item = items[i];
       RouteCase route_case;
       if (auto otherwise = item.get("otherwise")) {
-        if (item.entries().size() != 1) diag.error(item.location(), "route: put steps and reply inside otherwise: { … }");
+        if (item.entries().size() != 1)
+          diag.error(item.location(), "route: put steps and reply inside otherwise: { … }");
         if (i + 1 != items.size()) diag.error(item.location(), "route: otherwise must be the last case");
         ConfigReader reader(*otherwise, otherwise_keys, diag, "otherwise");
         parse_body(reader, route_case, builder);

@@ -121,9 +121,10 @@ void BatchedStore::when_journal_has_room(std::function<void()> ready) {
       const auto now = std::chrono::steady_clock::now();
       if (now - pressure_logged_ >= pressure_log_interval) {
         pressure_logged_ = now;
-        log::system().warn("journal: {} entries wait to be written to '{}' (the bound is {}): intake waits for {} "
-                           "(qiao_journal_admission_waits_total)",
-                           queue_.size(), where_, queue_capacity_, waits_for_);
+        log::system().warn(
+            "journal: {} entries wait to be written to '{}' (the bound is {}): intake waits for {} "
+            "(qiao_journal_admission_waits_total)",
+            queue_.size(), where_, queue_capacity_, waits_for_);
       }
       room_waiters_.push_back(std::move(ready));
       return;
@@ -271,10 +272,8 @@ void BatchedStore::run_writer() {
     queued_bytes_.fetch_sub(batch_bytes, std::memory_order_relaxed);
     // Under steady load the two vectors keep their size and the queue never reallocates;
     // once batches shrink well below that, a burst is over and its memory goes back.
-    if (batch.capacity() > 4096 && batch.size() < batch.capacity() / 4)
-      std::vector<JournalEntry>().swap(batch);
-    else
-      batch.clear();
+    if (batch.capacity() > 4096 && batch.size() < batch.capacity() / 4) std::vector<JournalEntry>().swap(batch);
+    else batch.clear();
     answer_queue_writes(writes, queue_error);
     after_batch();
     // Under steady load the writer is never idle: the pass comes between batches when it is due.

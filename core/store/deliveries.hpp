@@ -15,10 +15,10 @@
 namespace qiao {
 
 struct RetryPolicy {
-  int attempts = 10;                              // in all, the first included
-  std::chrono::milliseconds backoff{1000};        // before the second attempt; doubles after each
+  int attempts = 10;                        // in all, the first included
+  std::chrono::milliseconds backoff{1000};  // before the second attempt; doubles after each
   std::chrono::milliseconds max_backoff{300'000};
-  bool jitter = true;                             // each wait drawn from [half, all] of it
+  bool jitter = true;  // each wait drawn from [half, all] of it
 };
 
 // delivered: only in what Store::message_deliveries reads back from the journal; a delivered
@@ -26,26 +26,26 @@ struct RetryPolicy {
 enum class DeliveryState { queued, dead, delivered };
 
 struct DeliveryAttempt {
-  int number = 0;                                    // 1, 2, … over the delivery's whole life
+  int number = 0;  // 1, 2, … over the delivery's whole life
   std::chrono::system_clock::time_point started_at;
   // Unset when the gateway stopped (a crash, kill -9) after the request may have gone out and
   // before an answer: the peer may have the message twice.
   std::optional<std::chrono::system_clock::time_point> finished_at;
-  std::string outcome;                               // "ok", an error kind name, or "interrupted"
+  std::string outcome;  // "ok", an error kind name, or "interrupted"
   std::string error;
 };
 
 struct Delivery {
-  std::int64_t id = 0;      // assigned by the store, increasing: the order of the queue
-  std::string endpoint;     // the queue: deliveries to one endpoint, by its name
-  std::string order_key;    // FIFO among deliveries with the same key; "" is a key too
-  std::string message_id;   // the message whose flow sent it
+  std::int64_t id = 0;     // assigned by the store, increasing: the order of the queue
+  std::string endpoint;    // the queue: deliveries to one endpoint, by its name
+  std::string order_key;   // FIFO among deliveries with the same key; "" is a key too
+  std::string message_id;  // the message whose flow sent it
   std::string flow_id;
-  std::string request;      // encode_request's bytes; empty when not loaded (DeliveryQuery::with_requests)
+  std::string request;  // encode_request's bytes; empty when not loaded (DeliveryQuery::with_requests)
   RetryPolicy retry;
   DeliveryState state = DeliveryState::queued;
-  int attempts = 0;         // started since it was queued or last replayed: what the retry policy counts
-  int total_attempts = 0;   // started over its whole life, replays included
+  int attempts = 0;        // started since it was queued or last replayed: what the retry policy counts
+  int total_attempts = 0;  // started over its whole life, replays included
   std::chrono::system_clock::time_point created_at;
   std::chrono::system_clock::time_point next_attempt_at;
   std::string last_error;
@@ -63,12 +63,12 @@ struct Delivery {
 struct DeliveryQuery {
   std::optional<std::string> endpoint;
   std::optional<DeliveryState> state;
-  std::vector<std::int64_t> ids;                 // empty: any
+  std::vector<std::int64_t> ids;                               // empty: any
   std::optional<std::chrono::system_clock::time_point> since;  // created_at, inclusive
   std::optional<std::chrono::system_clock::time_point> until;  // created_at, exclusive
-  std::optional<std::string> error_contains;     // in last_error
-  std::optional<std::string> message_id;         // the deliveries of one message
-  std::size_t limit = 100;                       // 0: no limit
+  std::optional<std::string> error_contains;                   // in last_error
+  std::optional<std::string> message_id;                       // the deliveries of one message
+  std::size_t limit = 100;                                     // 0: no limit
   bool with_requests = false;
   bool with_history = false;
 };
@@ -86,11 +86,11 @@ struct DeliveryChange {
   };
   Kind kind = Kind::started;
   std::int64_t id = 0;
-  int attempt = 0;      // started: attempts after this one starts; total_attempt is its number
+  int attempt = 0;  // started: attempts after this one starts; total_attempt is its number
   int total_attempt = 0;
   std::chrono::system_clock::time_point at;               // when it happened
   std::chrono::system_clock::time_point next_attempt_at;  // retry_later, replay
-  std::string outcome;  // finished attempts: "ok" or an error kind name
+  std::string outcome;                                    // finished attempts: "ok" or an error kind name
   std::string error;
 };
 

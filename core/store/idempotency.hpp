@@ -16,10 +16,10 @@ namespace qiao {
 
 // What the first message with a key was answered, byte for byte.
 struct IdempotencyAnswer {
-  std::string message_id;    // the message that ran the flow
+  std::string message_id;  // the message that ran the flow
   int status = 0;
   std::string content_type;
-  std::string headers;       // encode_request's bytes of {headers}: every header as it was
+  std::string headers;  // encode_request's bytes of {headers}: every header as it was
   std::string body;
 };
 
@@ -41,7 +41,7 @@ struct IdempotencyClaimResult {
     answered,  // the key's answer, to give again
   };
   State state = State::claimed;
-  std::string holder;                     // pending, answered: the message that holds the key
+  std::string holder;  // pending, answered: the message that holds the key
   std::optional<IdempotencyAnswer> answer;
 };
 

@@ -79,7 +79,8 @@ std::vector<JournalKey> decode_journal_keys(std::string_view bytes) {
     if (name_end == std::string_view::npos) break;
     const std::size_t value_end = bytes.find('\0', name_end + 1);
     if (value_end == std::string_view::npos) break;
-    keys.push_back({std::string(bytes.substr(0, name_end)), std::string(bytes.substr(name_end + 1, value_end - name_end - 1))});
+    keys.push_back(
+        {std::string(bytes.substr(0, name_end)), std::string(bytes.substr(name_end + 1, value_end - name_end - 1))});
     bytes.remove_prefix(value_end + 1);
   }
   return keys;

@@ -48,14 +48,14 @@ std::optional<std::string> fix_utf8(std::string_view s);
 // booleans are copied. Every parameter carries its type, so the server never has to guess.
 class Params {
  public:
-  Params& text(std::string_view s);    // TEXT, made valid with fix_utf8
-  Params& bytes(std::string_view s);   // BYTEA, sent as it is (binary format)
-  Params& int64(std::int64_t v);       // BIGINT
-  Params& int32(std::int64_t v);       // INTEGER
+  Params& text(std::string_view s);   // TEXT, made valid with fix_utf8
+  Params& bytes(std::string_view s);  // BYTEA, sent as it is (binary format)
+  Params& int64(std::int64_t v);      // BIGINT
+  Params& int32(std::int64_t v);      // INTEGER
   Params& boolean(bool v);
   Params& int64_array(const std::vector<std::int64_t>& values);  // BIGINT[]
-  Params& null_bytes();                // a NULL BYTEA
-  Params& null_int64();                // a NULL BIGINT
+  Params& null_bytes();                                          // a NULL BYTEA
+  Params& null_int64();                                          // a NULL BIGINT
   int size() const { return static_cast<int>(values_.size()); }
   void clear();
 

@@ -67,7 +67,6 @@ constexpr std::string_view replay_sql =
     "UPDATE deliveries SET state = 0, attempts = 0, next_attempt_at = $1, node = NULL WHERE id = $2 AND state = 1";
 constexpr std::string_view discard_sql = "DELETE FROM deliveries WHERE id = $1 AND state = 1";
 
-
 bool run(pg_conn* conn, std::string_view sql, const pg::Params& params, std::string_view what, std::string& error,
          std::uint64_t* changed = nullptr) {
   std::string reason;
@@ -168,8 +167,8 @@ bool PostgresDeliveryWriter::enqueue(pg_conn* conn, const std::vector<std::vecto
   return send();
 }
 
-bool PostgresDeliveryWriter::apply(pg_conn* conn, const DeliveryChange& c, const std::string& node,
-                                   bool keep_delivered, std::string& error) {
+bool PostgresDeliveryWriter::apply(pg_conn* conn, const DeliveryChange& c, const std::string& node, bool keep_delivered,
+                                   std::string& error) {
   using Kind = DeliveryChange::Kind;
   const std::int64_t at = to_micros(c.at);
   pg::Params p;
@@ -237,7 +236,8 @@ Expected<std::vector<Delivery>> read_postgres_deliveries(pg_conn* conn, const De
   };
   pg::Params p;
   p.text(node);
-  std::string sql = "SELECT " + std::string(postgres_delivery_columns) + ", (d.state = 0 AND d.node IS NOT NULL "
+  std::string sql = "SELECT " + std::string(postgres_delivery_columns) +
+                    ", (d.state = 0 AND d.node IS NOT NULL "
                     "AND d.node = $1)";
   if (q.with_requests) sql += ", request";
   sql += " FROM deliveries d";

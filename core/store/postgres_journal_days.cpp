@@ -77,13 +77,14 @@ std::string make_journal_day_sql(JournalDay day, std::size_t tables) {
 }
 
 Expected<std::map<JournalDay, PostgresJournalDays::Partitions>> PostgresJournalDays::list(pg_conn* db,
-                                                                                         bool with_sizes) {
+                                                                                          bool with_sizes) {
   // A partition another node drops meanwhile has no size any more (NULL): it counts for nothing.
   std::string sql = "SELECT c.relname::text, p.relname::text, pg_get_expr(c.relpartbound, c.oid), ";
   sql += with_sizes ? "coalesce(pg_total_relation_size(c.oid), 0)" : "0::bigint";
-  sql += " FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent "
-         "WHERE i.inhparent IN ('journal'::regclass, 'journal_keys'::regclass, 'journal_deliveries'::regclass, "
-         "'journal_attempts'::regclass)";
+  sql +=
+      " FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent "
+      "WHERE i.inhparent IN ('journal'::regclass, 'journal_keys'::regclass, 'journal_deliveries'::regclass, "
+      "'journal_attempts'::regclass)";
   std::string reason;
   pg::ResultPtr result = pg::exec(db, sql, reason);
   if (!result) return Error{ErrorKind::unavailable, reason};
@@ -167,7 +168,7 @@ std::uint64_t PostgresJournalDays::days_begun(std::chrono::system_clock::time_po
 }
 
 PostgresJournalDays::Pass PostgresJournalDays::enforce(pg_conn* db, const JournalLimits& limits,
-                                                      std::chrono::system_clock::time_point now) {
+                                                       std::chrono::system_clock::time_point now) {
   Pass pass;
   auto found = list(db, true);
   if (!found) {
@@ -182,7 +183,8 @@ PostgresJournalDays::Pass PostgresJournalDays::enforce(pg_conn* db, const Journa
 
   std::size_t keep_from = 0;  // begun[keep_from …] stay
   if (limits.max_age.count() > 0)
-    while (keep_from < begun.size() && now - journal_day_start(begun[keep_from].first + 1) > limits.max_age) ++keep_from;
+    while (keep_from < begun.size() && now - journal_day_start(begun[keep_from].first + 1) > limits.max_age)
+      ++keep_from;
   std::uint64_t total = 0;
   for (std::size_t i = keep_from; i < begun.size(); ++i) total += begun[i].second.bytes;
   const std::size_t by_age = keep_from;
@@ -205,8 +207,8 @@ PostgresJournalDays::Pass PostgresJournalDays::enforce(pg_conn* db, const Journa
       if (!pg::exec_script(db, drop, reason)) {
         std::string ignored;
         if (!pg::connection_bad(db)) pg::exec(db, "ROLLBACK", ignored);
-        pass.error = "store: dropping the journal's day " + journal_day_name(day) + " (" +
-                     partition_name(parent, day) + ") failed: " + reason;
+        pass.error = "store: dropping the journal's day " + journal_day_name(day) + " (" + partition_name(parent, day) +
+                     ") failed: " + reason;
         break;
       }
     }

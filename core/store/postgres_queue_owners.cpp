@@ -20,9 +20,9 @@ namespace {
 // whose own clock is off neither keeps a lease that ran out nor loses one early.
 #define QIAO_DB_NOW "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint"
 
-constexpr std::string_view start_lease_sql =
-    "INSERT INTO queue_nodes (node, lease_until) VALUES ($1, " QIAO_DB_NOW " + $2) "
-    "ON CONFLICT (node) DO UPDATE SET lease_until = EXCLUDED.lease_until";
+constexpr std::string_view start_lease_sql = "INSERT INTO queue_nodes (node, lease_until) VALUES ($1, " QIAO_DB_NOW
+                                             " + $2) "
+                                             "ON CONFLICT (node) DO UPDATE SET lease_until = EXCLUDED.lease_until";
 // Only a live lease is renewed: one that ran out may have been taken over already, and the node
 // must then learn that its keys are gone rather than carry on as their holder.
 constexpr std::string_view renew_sql =
@@ -36,10 +36,10 @@ constexpr std::string_view drop_node_sql = "DELETE FROM queue_nodes WHERE node =
 constexpr std::string_view takeover_lock_sql = "SELECT pg_try_advisory_xact_lock(1902733172)";
 // Nodes whose lease ran out, and holders of keys that have no lease at all (a node whose lease
 // was taken over while its last batch, already past its lease check, was still inserting keys).
-constexpr std::string_view dead_nodes_sql =
-    "SELECT node FROM queue_nodes WHERE lease_until <= " QIAO_DB_NOW " AND node <> $1 "
-    "UNION SELECT DISTINCT k.node FROM queue_keys k WHERE k.node <> $1 "
-    "AND NOT EXISTS (SELECT 1 FROM queue_nodes n WHERE n.node = k.node)";
+constexpr std::string_view dead_nodes_sql = "SELECT node FROM queue_nodes WHERE lease_until <= " QIAO_DB_NOW
+                                            " AND node <> $1 "
+                                            "UNION SELECT DISTINCT k.node FROM queue_keys k WHERE k.node <> $1 "
+                                            "AND NOT EXISTS (SELECT 1 FROM queue_nodes n WHERE n.node = k.node)";
 constexpr std::string_view take_keys_sql = "UPDATE queue_keys SET node = $1 WHERE node = $2";
 
 // Keys of queued rows that no node holds (replays, a node that stopped cleanly, another node's
@@ -60,7 +60,8 @@ constexpr std::string_view hand_over_sql_head =
 constexpr std::string_view take_new_keys_sql =
     "INSERT INTO queue_keys (endpoint, order_key, node) "
     "SELECT DISTINCT d.endpoint, d.order_key, $1 FROM deliveries d WHERE d.id = ANY($2) "
-    "AND EXISTS (SELECT 1 FROM queue_nodes n WHERE n.node = $1 AND n.lease_until > " QIAO_DB_NOW ") "
+    "AND EXISTS (SELECT 1 FROM queue_nodes n WHERE n.node = $1 AND n.lease_until > " QIAO_DB_NOW
+    ") "
     "ORDER BY 1, 2 ON CONFLICT DO NOTHING";
 // A delivery of this node's key is held at once unless an older one of the key waits unclaimed
 // (another node queued it a moment ago): both then come with the next claim, in id order. Not
@@ -68,7 +69,8 @@ constexpr std::string_view take_new_keys_sql =
 constexpr std::string_view hold_new_sql =
     "UPDATE deliveries d SET node = $1 FROM queue_keys k "
     "WHERE d.id = ANY($2) AND k.endpoint = d.endpoint AND k.order_key = d.order_key AND k.node = $1 "
-    "AND EXISTS (SELECT 1 FROM queue_nodes n WHERE n.node = $1 AND n.lease_until > " QIAO_DB_NOW ") "
+    "AND EXISTS (SELECT 1 FROM queue_nodes n WHERE n.node = $1 AND n.lease_until > " QIAO_DB_NOW
+    ") "
     "AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.endpoint = d.endpoint AND o.order_key = d.order_key "
     "AND o.state = 0 AND o.node IS NULL AND o.id < d.id AND o.id <> ALL($2)) RETURNING d.id";
 
@@ -167,9 +169,10 @@ bool PostgresQueueOwners::claim(pg_conn* conn, DeliveryClaim& claim, std::string
       const std::uint64_t taken = pg::changed(rows.get());
       claim.taken_over += taken;
       ++claim.nodes_taken_over;
-      log::system().warn("queues: node {} let its lease expire; this node ({}) takes over its {} queue key(s) and "
-                         "{} queued delivery(ies)",
-                         gone, node_, pg::changed(keys.get()), taken);
+      log::system().warn(
+          "queues: node {} let its lease expire; this node ({}) takes over its {} queue key(s) and "
+          "{} queued delivery(ies)",
+          gone, node_, pg::changed(keys.get()), taken);
     }
   }
 

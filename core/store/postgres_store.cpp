@@ -196,7 +196,8 @@ CREATE TABLE journal_keys (
   message_id  TEXT NOT NULL,
   PRIMARY KEY (name, value, received_at, message_id)
 ) PARTITION BY RANGE (received_at);
-)sql", move_v5_journal_into_days},
+)sql",
+     move_v5_journal_into_days},
     // 7: who delivers which queued rows among nodes sharing the database.
     {queue_owners_step},
     // 8: delivered deliveries and their attempts leave the queue for the journal's day they were
@@ -226,7 +227,8 @@ CREATE TABLE journal_attempts (
   PRIMARY KEY (delivery_id, number, delivered_at)
 ) PARTITION BY RANGE (delivered_at);
 CREATE INDEX deliveries_message ON deliveries (message_id);
-)sql", PostgresJournalDays::complete_days},
+)sql",
+     PostgresJournalDays::complete_days},
 }};
 
 // Held while the schema is read and brought forward, so that nodes starting together at a fresh
@@ -358,8 +360,8 @@ Status migrate(pg_conn* db, const std::string& where,
       return fail("create the schema (version " + std::to_string(v + 1) + ") in");
   }
   if (version < latest) {
-    const std::string set = "DELETE FROM qiao_schema; INSERT INTO qiao_schema (version) VALUES (" +
-                            std::to_string(latest) + ")";
+    const std::string set =
+        "DELETE FROM qiao_schema; INSERT INTO qiao_schema (version) VALUES (" + std::to_string(latest) + ")";
     if (!pg::exec_script(db, set, reason)) return fail("set the schema version in");
   }
   if (!pg::exec(db, "COMMIT", reason)) return fail("commit the schema to");
@@ -378,8 +380,8 @@ bool start_writer_session(pg_conn* db, std::string& error) {
 Status check_encoding(pg_conn* db, const std::string& where) {
   const std::string encoding = pg::server_setting(db, "server_encoding");
   if (encoding == "UTF8" || encoding == "SQL_ASCII") return Ok{};
-  return Error{ErrorKind::config, "store: database '" + where + "' has encoding " + encoding +
-                                      "; create it with ENCODING 'UTF8'"};
+  return Error{ErrorKind::config,
+               "store: database '" + where + "' has encoding " + encoding + "; create it with ENCODING 'UTF8'"};
 }
 
 }  // namespace
@@ -417,8 +419,9 @@ Expected<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& 
   // after opening, on the writer thread: opening drops nothing and takes no lock on the journal.
   PostgresJournalDays days;
   auto found = days.load(writer.get(), std::chrono::system_clock::now());
-  if (!found) return Error{ErrorKind::config, "store: cannot read the journal's days in '" + where + "': " +
-                                                  found.error().message};
+  if (!found)
+    return Error{ErrorKind::config,
+                 "store: cannot read the journal's days in '" + where + "': " + found.error().message};
 
   std::unique_ptr<PostgresStore> store(
       new PostgresStore(url, std::move(writer), std::move(reader), queue_capacity, limits, std::move(owners)));
@@ -500,7 +503,6 @@ void PostgresStore::release_deliveries(ChangesStored done) {
   add_queue_write(QueueWrite::release_deliveries(std::move(done)));
 }
 
-
 bool PostgresStore::insert_entries(const std::vector<JournalEntry>& batch, std::string& error) {
   pg::Params p;
   std::string sql;
@@ -512,9 +514,9 @@ bool PostgresStore::insert_entries(const std::vector<JournalEntry>& batch, std::
     // A row is its message id at its received_at (the partition key must be in every unique key);
     // a rewrite keeps both (accept: stored), so it replaces the row as INSERT OR REPLACE does.
     sql += " ON CONFLICT (message_id, received_at) DO UPDATE SET seq = DEFAULT";
-    for (std::string_view column : {"trace_id", "flow_id", "latency_us", "outcome", "status", "source", "error",
-                                    "request", "reply", "request_size", "reply_size", "request_truncated",
-                                    "reply_truncated", "business_keys", "steps"}) {
+    for (std::string_view column :
+         {"trace_id", "flow_id", "latency_us", "outcome", "status", "source", "error", "request", "reply",
+          "request_size", "reply_size", "request_truncated", "reply_truncated", "business_keys", "steps"}) {
       sql += ", ";
       sql += column;
       sql += " = EXCLUDED.";
@@ -631,8 +633,7 @@ std::size_t PostgresStore::write_batch(const std::vector<JournalEntry>& batch, s
     // batch goes again: once with the day made again when another node dropped it, else without
     // its journal rows, which must not take the queue writes along (in SQLite a bad row costs
     // that row).
-    if (!pg::exec(writer_db_.get(), "ROLLBACK", reason))
-      return fail_all(error + "; and rolling back: " + reason);
+    if (!pg::exec(writer_db_.get(), "ROLLBACK", reason)) return fail_all(error + "; and rolling back: " + reason);
     if (rewrite_once && days_.lost_any(writer_db_.get(), days)) {
       rewrite_once = false;
       error.clear();
@@ -778,9 +779,9 @@ Expected<std::vector<JournalEntry>> PostgresStore::search(const JournalQuery& qu
 
 Expected<std::string> PostgresStore::query_plan(const JournalQuery& query, bool analyze) const {
   pg::Params p;
-  const std::string sql = std::string(analyze ? "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) "
-                                              : "EXPLAIN (COSTS OFF) ") +
-                          search_sql(query, p);
+  const std::string sql =
+      std::string(analyze ? "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " : "EXPLAIN (COSTS OFF) ") +
+      search_sql(query, p);
   return read_with_reconnect([&](pg_conn* db) -> Expected<std::string> {
     std::string reason;
     pg::ResultPtr result = pg::exec(db, sql, p, reason);
@@ -796,10 +797,9 @@ Expected<std::string> PostgresStore::query_plan(const JournalQuery& query, bool 
 }
 
 Expected<std::vector<Delivery>> PostgresStore::deliveries(const DeliveryQuery& query) const {
-  return read_with_reconnect(
-      [&](pg_conn* db) -> Expected<std::vector<Delivery>> {
-        return read_postgres_deliveries(db, query, where_, owners_.node());
-      });
+  return read_with_reconnect([&](pg_conn* db) -> Expected<std::vector<Delivery>> {
+    return read_postgres_deliveries(db, query, where_, owners_.node());
+  });
 }
 
 Expected<std::vector<Delivery>> PostgresStore::message_deliveries(const std::string& message_id) const {
@@ -809,9 +809,8 @@ Expected<std::vector<Delivery>> PostgresStore::message_deliveries(const std::str
   queued.limit = 0;
   auto found = deliveries(queued);
   if (!found) return found;
-  auto delivered = read_with_reconnect([&](pg_conn* db) -> Expected<std::vector<Delivery>> {
-    return read_postgres_delivered(db, message_id, where_);
-  });
+  auto delivered = read_with_reconnect(
+      [&](pg_conn* db) -> Expected<std::vector<Delivery>> { return read_postgres_delivered(db, message_id, where_); });
   if (!delivered) return std::move(delivered).error();
   found->insert(found->end(), std::make_move_iterator(delivered->begin()), std::make_move_iterator(delivered->end()));
   std::sort(found->begin(), found->end(), [](const Delivery& a, const Delivery& b) { return a.id < b.id; });

@@ -15,7 +15,7 @@ struct QueueWrite {
   std::vector<Delivery> deliveries;
   DeliveriesStored enqueued;  // set for an enqueue, and for a settle
   std::vector<DeliveryChange> changes;
-  ChangesStored changed;      // set for changes
+  ChangesStored changed;  // set for changes
   std::optional<IdempotencyClaim> claim;
   IdempotencyClaimResult claim_result;  // filled by the writer
   IdempotencyClaimed claimed;           // set for a claim

@@ -22,8 +22,7 @@ constexpr std::string_view insert_sql =
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, '')";
 constexpr std::string_view insert_attempt_sql =
     "INSERT OR REPLACE INTO delivery_attempts (delivery_id, number, started_at) VALUES (?, ?, ?)";
-constexpr std::string_view count_attempt_sql =
-    "UPDATE deliveries SET attempts = ?, total_attempts = ? WHERE id = ?";
+constexpr std::string_view count_attempt_sql = "UPDATE deliveries SET attempts = ?, total_attempts = ? WHERE id = ?";
 constexpr std::string_view finish_attempt_sql =
     "UPDATE delivery_attempts SET finished_at = ?, outcome = ?, error = ? WHERE delivery_id = ? AND number = ?";
 constexpr std::string_view schedule_sql = "UPDATE deliveries SET next_attempt_at = ?, last_error = ? WHERE id = ?";

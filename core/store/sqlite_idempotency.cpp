@@ -43,8 +43,7 @@ bool SqliteIdempotencyWriter::prepare(sqlite3* db) {
   return sqlite::prepare_all(db, statements);
 }
 
-bool SqliteIdempotencyWriter::claim(const IdempotencyClaim& claim, IdempotencyClaimResult& result,
-                                    std::string& error) {
+bool SqliteIdempotencyWriter::claim(const IdempotencyClaim& claim, IdempotencyClaimResult& result, std::string& error) {
   sqlite3_stmt* find = find_.get();
   bind_text(find, 1, claim.flow_id);
   bind_text(find, 2, claim.key);

@@ -85,7 +85,8 @@ Status JournalDays::discover() {
   std::error_code ec;
   fs::directory_iterator it(directory_, ec);
   if (ec == std::errc::no_such_file_or_directory) return Ok{};
-  if (ec) return Error{ErrorKind::config, "store: cannot read the journal's days in '" + directory_ + "': " + ec.message()};
+  if (ec)
+    return Error{ErrorKind::config, "store: cannot read the journal's days in '" + directory_ + "': " + ec.message()};
   std::lock_guard lock(mutex_);
   for (const fs::directory_entry& file : it) {
     if (file.path().extension() != ".db") continue;

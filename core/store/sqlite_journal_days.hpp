@@ -33,7 +33,7 @@ inline constexpr std::int64_t micros_per_day = 86'400'000'000;
 JournalDay journal_day_of(std::chrono::system_clock::time_point at);
 JournalDay journal_day_of_micros(std::int64_t micros);
 std::chrono::system_clock::time_point journal_day_start(JournalDay day);
-std::string journal_day_name(JournalDay day);                       // 2026-12-04
+std::string journal_day_name(JournalDay day);                        // 2026-12-04
 std::optional<JournalDay> parse_journal_day(std::string_view name);  // the inverse, strictly
 
 class JournalDays {

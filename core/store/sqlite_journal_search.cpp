@@ -75,7 +75,8 @@ SearchSql search_sql(const JournalQuery& query, std::size_t limit) {
   // The time window on the key index when there is one, so that it bounds the walk.
   const char* time = by_key ? "k.received_at" : "j.received_at";
   if (by_key) {
-    out.sql += " FROM journal_keys k CROSS JOIN journal j ON j.message_id = k.message_id AND j.received_at = k.received_at";
+    out.sql +=
+        " FROM journal_keys k CROSS JOIN journal j ON j.message_id = k.message_id AND j.received_at = k.received_at";
     where("k.name = ?");
     where("k.value = ?");
     out.params.emplace_back(query.keys[0].name);
@@ -104,8 +105,9 @@ SearchSql search_sql(const JournalQuery& query, std::size_t limit) {
     out.params.emplace_back(to_micros(*query.until));
   }
   for (std::size_t i = 1; i < query.keys.size(); ++i) {
-    where("EXISTS (SELECT 1 FROM journal_keys o WHERE o.name = ? AND o.value = ? AND o.received_at = j.received_at "
-          "AND o.message_id = j.message_id)");
+    where(
+        "EXISTS (SELECT 1 FROM journal_keys o WHERE o.name = ? AND o.value = ? AND o.received_at = j.received_at "
+        "AND o.message_id = j.message_id)");
     out.params.emplace_back(query.keys[i].name);
     out.params.emplace_back(query.keys[i].value);
   }
@@ -121,8 +123,9 @@ SearchSql search_sql(const JournalQuery& query, std::size_t limit) {
 int bind_search(sqlite3_stmt* stmt, const SearchSql& search) {
   int index = 1;
   for (const auto& param : search.params) {
-    const int rc = std::holds_alternative<std::string>(param) ? bind_text(stmt, index, std::get<std::string>(param))
-                                                              : sqlite3_bind_int64(stmt, index, std::get<sqlite3_int64>(param));
+    const int rc = std::holds_alternative<std::string>(param)
+                       ? bind_text(stmt, index, std::get<std::string>(param))
+                       : sqlite3_bind_int64(stmt, index, std::get<sqlite3_int64>(param));
     if (rc != SQLITE_OK) return rc;
     ++index;
   }
@@ -136,7 +139,8 @@ Expected<sqlite::StmtPtr> prepared(sqlite3* db, const std::string& sql, const Se
   const int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr);
   sqlite::StmtPtr stmt(raw);
   if (rc != SQLITE_OK || bind_search(raw, search) != SQLITE_OK)
-    return Error{ErrorKind::unavailable, "store: " + std::string(what) + " '" + where + "' failed: " + sqlite::message(db)};
+    return Error{ErrorKind::unavailable,
+                 "store: " + std::string(what) + " '" + where + "' failed: " + sqlite::message(db)};
   return stmt;
 }
 
@@ -157,15 +161,18 @@ Status search_journal_day(sqlite3* db, const JournalQuery& query, std::size_t li
 Status delivered_in_day(sqlite3* db, const std::string& message_id, const std::string& where,
                         std::vector<Delivery>& out) {
   auto fail = [&] {
-    return Error{ErrorKind::unavailable, "store: reading the deliveries of '" + where + "' failed: " + sqlite::message(db)};
+    return Error{ErrorKind::unavailable,
+                 "store: reading the deliveries of '" + where + "' failed: " + sqlite::message(db)};
   };
   constexpr std::string_view deliveries_sql =
       "SELECT id, endpoint, order_key, flow_id, created_at, delivered_at, total_attempts FROM journal_deliveries "
       "WHERE message_id = ? ORDER BY id";
   constexpr std::string_view attempts_sql =
-      "SELECT number, started_at, finished_at, outcome, error FROM journal_attempts WHERE delivery_id = ? ORDER BY number";
+      "SELECT number, started_at, finished_at, outcome, error FROM journal_attempts WHERE delivery_id = ? ORDER BY "
+      "number";
   sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(db, deliveries_sql.data(), static_cast<int>(deliveries_sql.size()), &raw, nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(db, deliveries_sql.data(), static_cast<int>(deliveries_sql.size()), &raw, nullptr) !=
+      SQLITE_OK) {
     sqlite3_finalize(raw);
     return fail();
   }

@@ -237,8 +237,8 @@ Status JournalWriter::attach(JournalDay day) {
                              ", steps) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   // A row rewritten under the same message id keeps the key rows of its first write; they name a
   // received_at the row no longer has, so the search's join by both leaves them out.
-  const std::string insert_key = "INSERT OR IGNORE INTO " + a.schema +
-                                 ".journal_keys (name, value, received_at, message_id) VALUES (?, ?, ?, ?)";
+  const std::string insert_key =
+      "INSERT OR IGNORE INTO " + a.schema + ".journal_keys (name, value, received_at, message_id) VALUES (?, ?, ?, ?)";
   if (!sqlite::prepare_persistent(db_, insert, a.insert) || !sqlite::prepare_persistent(db_, insert_key, a.insert_key))
     return detach_on_failure("cannot prepare the writes of the journal's day");
   a.last_used = ++uses_;
@@ -357,13 +357,14 @@ Status JournalWriter::copy_from_main(JournalDay day) {
   const std::string window = " WHERE received_at >= " + std::to_string(day * micros_per_day) + " AND received_at < " +
                              std::to_string((day + 1) * micros_per_day);
   const std::string copy = "BEGIN IMMEDIATE; INSERT OR REPLACE INTO " + a->schema + ".journal (" +
-                           std::string(moved_columns) + ") SELECT " + std::string(moved_columns) + " FROM main.journal" +
-                           window + "; INSERT OR IGNORE INTO " + a->schema +
+                           std::string(moved_columns) + ") SELECT " + std::string(moved_columns) +
+                           " FROM main.journal" + window + "; INSERT OR IGNORE INTO " + a->schema +
                            ".journal_keys (name, value, received_at, message_id) SELECT name, value, received_at, "
-                           "message_id FROM main.journal_keys" + window + "; COMMIT;";
+                           "message_id FROM main.journal_keys" +
+                           window + "; COMMIT;";
   if (exec(db_, copy) != SQLITE_OK) {
-    Error error = failure("cannot move the journal's rows of " + journal_day_name(day) + " to '" +
-                          days_.location(day) + "'");
+    Error error =
+        failure("cannot move the journal's rows of " + journal_day_name(day) + " to '" + days_.location(day) + "'");
     if (!sqlite3_get_autocommit(db_)) exec(db_, "ROLLBACK");
     return error;
   }

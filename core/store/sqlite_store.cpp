@@ -6,9 +6,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
-#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -257,12 +257,11 @@ Expected<std::unique_ptr<SqliteStore>> SqliteStore::open_uri(const std::string& 
     // Switching to WAL is the first statement that reads the file, so this is also where a
     // file that is not a database gets reported.
     std::string mode;
-    if (query_text(writer.get(), "PRAGMA journal_mode = WAL", mode) != SQLITE_OK)
-      return open_error(path, writer.get());
+    if (query_text(writer.get(), "PRAGMA journal_mode = WAL", mode) != SQLITE_OK) return open_error(path, writer.get());
     // Searches and queue reads run beside the writer's commits only with WAL.
     if (mode != "wal")
-      return Error{ErrorKind::config, "store: cannot open '" + path + "': WAL journal mode unavailable (got '" +
-                                          mode + "'); put the store on a local file system"};
+      return Error{ErrorKind::config, "store: cannot open '" + path + "': WAL journal mode unavailable (got '" + mode +
+                                          "'); put the store on a local file system"};
   }
   // FULL: every commit is fsync'd before the writer reports it done, because a queued delivery
   // is acknowledged to its sender on that word and must survive a power cut. Batching makes
@@ -340,7 +339,9 @@ Status SqliteStore::move_journal_into_days() {
 }
 
 Status SqliteStore::prepare_writer_statements() {
-  auto prepare = [&](std::string_view sql, StmtPtr& out) { return sqlite::prepare_persistent(writer_db_.get(), sql, out); };
+  auto prepare = [&](std::string_view sql, StmtPtr& out) {
+    return sqlite::prepare_persistent(writer_db_.get(), sql, out);
+  };
   // IMMEDIATE takes the write lock up front, where the busy timeout applies, instead of
   // failing on the first INSERT if another process holds it.
   if (!prepare("BEGIN IMMEDIATE", begin_) || !prepare("COMMIT", commit_) || !prepare("ROLLBACK", rollback_) ||
@@ -446,7 +447,8 @@ std::size_t SqliteStore::write_batch(const std::vector<JournalEntry>& batch, std
   for (const QueueWrite& write : writes)
     for (const DeliveryChange& change : write.changes)
       if (change.kind == DeliveryChange::Kind::delivered)
-        if (auto attached = journal_writer_.attach(journal_day_of(change.at)); !attached) error = attached.error().message;
+        if (auto attached = journal_writer_.attach(journal_day_of(change.at)); !attached)
+          error = attached.error().message;
   const int begun = sqlite3_step(begin_.get());
   sqlite3_reset(begin_.get());
   if (begun != SQLITE_DONE) {

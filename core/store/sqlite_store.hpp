@@ -113,7 +113,7 @@ class SqliteStore final : public BatchedStore {
   mutable std::mutex read_mutex_;  // one search at a time on reader_db_
   DbPtr reader_db_;
 
-  std::atomic<std::uint64_t> day_bytes_{0};     // the journal's days on disk, at the last retention pass
+  std::atomic<std::uint64_t> day_bytes_{0};  // the journal's days on disk, at the last retention pass
   std::atomic<std::uint64_t> days_dropped_{0};
 
   // Free space, measured on the writer thread (and once at open).

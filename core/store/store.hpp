@@ -23,11 +23,11 @@ namespace qiao {
 // client can send bytes the gateway refuses, and a hospital's disk also holds its other systems,
 // so every stored payload has a size bound and a full disk costs payloads, never the gateway.
 struct JournalLimits {
-  std::uint64_t max_payload_bytes = 1 << 20;   // a request or reply longer than this is cut
-  std::uint64_t max_rejected_bytes = 4 << 10;  // the request of a rejected message (JournalEntry::rejected)
-  std::uint64_t min_free_bytes = 1ull << 30;   // below this much free space, payloads are not stored
+  std::uint64_t max_payload_bytes = 1 << 20;         // a request or reply longer than this is cut
+  std::uint64_t max_rejected_bytes = 4 << 10;        // the request of a rejected message (JournalEntry::rejected)
+  std::uint64_t min_free_bytes = 1ull << 30;         // below this much free space, payloads are not stored
   std::chrono::milliseconds free_space_check{5000};  // how often the writer measures free space
-  std::uint64_t max_queued_bytes = 64u << 20;  // payloads waiting to be written; beyond, entries wait without
+  std::uint64_t max_queued_bytes = 64u << 20;        // payloads waiting to be written; beyond, entries wait without
   // Retention: whole days of the journal go once they are older than max_age, and the oldest go
   // while all of it is larger than max_bytes (never the day being written). Zero: no such bound.
   // Days are dropped whole (a SQLite file, a PostgreSQL partition), never row by row, so the
@@ -48,12 +48,12 @@ struct JournalKey {
 // One step a message went through, in the order the steps began (a route before its case's
 // steps, which are one deeper).
 struct JournalStep {
-  std::string step;              // its kind, and the endpoint of one that has one: "call his", "lua"
-  int line = 0;                  // where it is in the flow file
-  int depth = 0;                 // 0: the flow's own steps; 1: inside a route's case; …
-  std::string outcome;           // "ok", "replied" (it gave the reply), or the error kind
-  std::string detail;            // the error, or what a step that went on says of itself
-  std::int64_t start_us = 0;     // since the message was received
+  std::string step;           // its kind, and the endpoint of one that has one: "call his", "lua"
+  int line = 0;               // where it is in the flow file
+  int depth = 0;              // 0: the flow's own steps; 1: inside a route's case; …
+  std::string outcome;        // "ok", "replied" (it gave the reply), or the error kind
+  std::string detail;         // the error, or what a step that went on says of itself
+  std::int64_t start_us = 0;  // since the message was received
   std::int64_t duration_us = 0;
   bool operator==(const JournalStep&) const = default;
 };
@@ -61,15 +61,15 @@ struct JournalStep {
 struct JournalEntry {
   std::string message_id;
   std::string trace_id;
-  std::string flow_id;           // "-" when no flow matched (unknown path …)
+  std::string flow_id;  // "-" when no flow matched (unknown path …)
   std::chrono::system_clock::time_point received_at;
   std::int64_t latency_us = 0;
-  std::string outcome;           // "ok" or an error kind name (error_kind_name)
-  int status = 0;                // the status answered to the sender (HTTP status …)
-  std::string source;            // e.g. "http 127.0.0.1:53122 POST /api/registration"
-  std::string error;             // error text, empty when ok
-  Buffer request;                // raw bytes received (may be null)
-  std::string reply;             // raw bytes answered
+  std::string outcome;  // "ok" or an error kind name (error_kind_name)
+  int status = 0;       // the status answered to the sender (HTTP status …)
+  std::string source;   // e.g. "http 127.0.0.1:53122 POST /api/registration"
+  std::string error;    // error text, empty when ok
+  Buffer request;       // raw bytes received (may be null)
+  std::string reply;    // raw bytes answered
   // Refused by the gateway for what it is (undecodable, unknown path, too large …): its request
   // is kept to JournalLimits::max_rejected_bytes. Set by whoever journals the entry.
   bool rejected = false;
@@ -92,27 +92,27 @@ struct JournalEntry {
 // Counters and state of the journal, for /metrics.
 struct JournalStats {
   std::uint64_t written = 0;
-  std::uint64_t dropped_write_failed = 0;  // queued, but SQLite failed to write them
-  std::uint64_t truncated = 0;             // entries stored with a payload cut to its size limit
-  std::uint64_t skipped_low_on_space = 0;  // entries stored without payloads: free space below the floor
-  std::uint64_t skipped_backlog = 0;       // entries stored without payloads: max_queued_bytes waiting
-  std::uint64_t queued = 0;                // entries waiting for the writer now
-  std::uint64_t queue_bound = 0;           // queued entries beyond which intake waits (journal_has_room)
-  std::uint64_t memory_trims = 0;          // times the writer handed freed memory back after a burst
-  std::uint64_t commits = 0;               // transactions committed (each one fsync of the WAL: group commit)
-  std::uint64_t failed_writes = 0;         // batches the store could not write (disk full, database gone)
-  std::uint64_t segments = 0;              // days of journal kept now (files, partitions)
-  std::uint64_t segment_bytes = 0;         // their size on disk, at the last retention check
-  std::uint64_t segments_dropped = 0;      // days dropped by retention since start
-  bool low_on_space = false;               // free space is below JournalLimits::min_free_bytes now
-  std::optional<std::uint64_t> free_bytes; // at the last check; none for an in-memory store
+  std::uint64_t dropped_write_failed = 0;   // queued, but SQLite failed to write them
+  std::uint64_t truncated = 0;              // entries stored with a payload cut to its size limit
+  std::uint64_t skipped_low_on_space = 0;   // entries stored without payloads: free space below the floor
+  std::uint64_t skipped_backlog = 0;        // entries stored without payloads: max_queued_bytes waiting
+  std::uint64_t queued = 0;                 // entries waiting for the writer now
+  std::uint64_t queue_bound = 0;            // queued entries beyond which intake waits (journal_has_room)
+  std::uint64_t memory_trims = 0;           // times the writer handed freed memory back after a burst
+  std::uint64_t commits = 0;                // transactions committed (each one fsync of the WAL: group commit)
+  std::uint64_t failed_writes = 0;          // batches the store could not write (disk full, database gone)
+  std::uint64_t segments = 0;               // days of journal kept now (files, partitions)
+  std::uint64_t segment_bytes = 0;          // their size on disk, at the last retention check
+  std::uint64_t segments_dropped = 0;       // days dropped by retention since start
+  bool low_on_space = false;                // free space is below JournalLimits::min_free_bytes now
+  std::optional<std::uint64_t> free_bytes;  // at the last check; none for an in-memory store
 };
 
 // Who this process is among gateway nodes sharing one store, for the persistent queues: a node
 // holds queue keys (an endpoint and an order key) under a lease it renews while it lives, and only
 // the holder of a key attempts its deliveries (core/store/README.md, "Queues shared by nodes").
 struct QueueLease {
-  std::string node = "qiao";                  // node.name; the store adds a random id of this process
+  std::string node = "qiao";                   // node.name; the store adds a random id of this process
   std::chrono::milliseconds duration{30'000};  // store.lease: a silent holder's keys are taken after this
 };
 

@@ -3,8 +3,8 @@
 #include <iconv.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cctype>
+#include <cerrno>
 
 namespace qiao {
 
@@ -41,10 +41,11 @@ Expected<std::string> convert(std::string_view input, const std::string& from, c
     const std::size_t offset = input.size() - in_left;
     if (failed_at != nullptr) *failed_at = offset;
     if (errno == EINVAL) {
-      return make_error(ErrorKind::bad_input, std::string(what) + ": truncated " + from + " sequence at byte " + std::to_string(offset));
+      return make_error(ErrorKind::bad_input,
+                        std::string(what) + ": truncated " + from + " sequence at byte " + std::to_string(offset));
     }
-    return make_error(ErrorKind::bad_input, std::string(what) + ": byte " + std::to_string(offset) + " cannot be converted from " +
-                                                from + " to " + to);
+    return make_error(ErrorKind::bad_input, std::string(what) + ": byte " + std::to_string(offset) +
+                                                " cannot be converted from " + from + " to " + to);
   }
   out.resize(written);
   return out;

@@ -25,5 +25,4 @@ Expected<std::string> to_utf8(std::string_view bytes, std::string_view charset, 
 // UTF-8 → `charset`. A character the charset cannot represent is an error naming its offset.
 Expected<std::string> from_utf8(std::string_view text, std::string_view charset);
 
-
 }  // namespace qiao

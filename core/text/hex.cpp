@@ -44,8 +44,8 @@ Expected<std::string> from_hex(std::string_view hex, std::string_view what) {
                                            " is not a hex digit");
   }
   if (hex.size() % 2 != 0)
-    return make_error(ErrorKind::flow, std::string(what) + ": an odd number of hex digits (" +
-                                           std::to_string(hex.size()) + ")");
+    return make_error(ErrorKind::flow,
+                      std::string(what) + ": an odd number of hex digits (" + std::to_string(hex.size()) + ")");
   std::string out(hex.size() / 2, '\0');
   for (std::size_t i = 0; i < out.size(); ++i)
     out[i] = static_cast<char>(digit_value(hex[2 * i]) * 16 + digit_value(hex[2 * i + 1]));

@@ -25,11 +25,11 @@ std::vector<qiao::delimited::Options> make_option_sets() {
   using namespace qiao::delimited;
   std::vector<Options> sets;
   sets.push_back(Options{});
-  sets.push_back(Options{.delimiter = '|', .quote = no_char, .escape = '\\', .terminator = Terminator::lf,
-                         .trailing_delimiter = true});
+  sets.push_back(Options{
+      .delimiter = '|', .quote = no_char, .escape = '\\', .terminator = Terminator::lf, .trailing_delimiter = true});
   sets.push_back(Options{.delimiter = '\t', .header = true, .terminator = Terminator::crlf, .strict = false});
-  sets.push_back(Options{.delimiter = ';', .escape = '\\', .terminator = Terminator::cr, .trim = true,
-                         .skip_empty_lines = false});
+  sets.push_back(
+      Options{.delimiter = ';', .escape = '\\', .terminator = Terminator::cr, .trim = true, .skip_empty_lines = false});
   sets.push_back(Options{.header = true, .charset = "GBK", .max_records = 50, .max_fields = 16});
   // A typed layout: integer, decimal with scale, date, required string.
   Options typed;

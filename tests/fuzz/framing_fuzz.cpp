@@ -28,13 +28,38 @@ Framing pick(std::uint8_t selector) {
   f.max_frame = 512;
   switch (selector % 9) {
     case 0: f.kind = FramingKind::mllp; break;
-    case 1: f.kind = FramingKind::length; f.length_size = 2; break;
-    case 2: f.kind = FramingKind::length; f.length_size = 4; f.length_encoding = LengthEncoding::ascii; break;
-    case 3: f.kind = FramingKind::length; f.length_size = 2; f.length_encoding = LengthEncoding::bcd; f.length_includes_self = true; break;
-    case 4: f.kind = FramingKind::length; f.length_size = 1; f.length_adjust = 3; break;
-    case 5: f.kind = FramingKind::delimiter; f.delimiter = "\r\n"; break;
-    case 6: f.kind = FramingKind::delimiter; f.delimiter = "\x03"; break;
-    case 7: f.kind = FramingKind::fixed; f.fixed_size = 7; break;
+    case 1:
+      f.kind = FramingKind::length;
+      f.length_size = 2;
+      break;
+    case 2:
+      f.kind = FramingKind::length;
+      f.length_size = 4;
+      f.length_encoding = LengthEncoding::ascii;
+      break;
+    case 3:
+      f.kind = FramingKind::length;
+      f.length_size = 2;
+      f.length_encoding = LengthEncoding::bcd;
+      f.length_includes_self = true;
+      break;
+    case 4:
+      f.kind = FramingKind::length;
+      f.length_size = 1;
+      f.length_adjust = 3;
+      break;
+    case 5:
+      f.kind = FramingKind::delimiter;
+      f.delimiter = "\r\n";
+      break;
+    case 6:
+      f.kind = FramingKind::delimiter;
+      f.delimiter = "\x03";
+      break;
+    case 7:
+      f.kind = FramingKind::fixed;
+      f.fixed_size = 7;
+      break;
     default: f.kind = FramingKind::close; break;
   }
   return f;

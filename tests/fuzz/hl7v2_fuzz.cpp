@@ -1,8 +1,8 @@
 // libFuzzer target for the hl7v2 codec. Beyond "no crash, no hang, no sanitizer report" it checks
 // the codec's promises: decode errors are bad_input/too_large with an "hl7v2: " message; whatever
 // decodes also encodes; a well-formed UTF-8 message (every segment ends in CR, no empty segment)
-// comes back byte for byte (empty segments, which decode skips, excluded); anything else decoded (LF endings, trailing blank lines) decodes back
-// to an equal Value after one encode; and the AA written straight from a header's bytes
+// comes back byte for byte (empty segments, which decode skips, excluded); anything else decoded (LF endings, trailing
+// blank lines) decodes back to an equal Value after one encode; and the AA written straight from a header's bytes
 // (accept_ack_from_header) is the one make_ack and the encoder give from the decoded header.
 
 #include <cstddef>
@@ -23,7 +23,8 @@ namespace {
 }
 
 bool canonical(const std::string& s) {
-  if (s.empty() || s.front() == '\r' || s.back() != '\r' || s.find('\n') != std::string::npos || s.find("\r\r") != std::string::npos)
+  if (s.empty() || s.front() == '\r' || s.back() != '\r' || s.find('\n') != std::string::npos ||
+      s.find("\r\r") != std::string::npos)
     return false;
   // MSH-18 naming another charset changes the bytes' meaning; only plain UTF-8 is compared.
   return s.find("|8859") == std::string::npos && s.find("GB") == std::string::npos;

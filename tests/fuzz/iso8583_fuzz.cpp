@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "codecs/iso8583/iso8583_codec.hpp"
 #include "codecs/iso8583/iso8583_answers.hpp"
+#include "codecs/iso8583/iso8583_codec.hpp"
 #include "codecs/iso8583/response.hpp"
 
 namespace {

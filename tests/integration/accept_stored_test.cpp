@@ -3,9 +3,9 @@
 // outage and a kill -9 — in order per patient. The LIS is lis_peer.py (python3-hl7's MLLP
 // server), the HTTP peer counting_http_peer.py; every wait is on an event and bounded.
 
-#include <catch2/catch.hpp>
 #include <signal.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -30,7 +30,9 @@ namespace {
 std::string adt_flow(int port) {
   return "id: adt-in\n"
          "source:\n"
-         "  tcp: { listen: \"127.0.0.1:" + std::to_string(port) + "\", framing: mllp }\n"
+         "  tcp: { listen: \"127.0.0.1:" +
+         std::to_string(port) +
+         "\", framing: mllp }\n"
          "  decode: hl7v2\n"
          "  accept:\n"
          "    mode: stored\n"
@@ -38,22 +40,28 @@ std::string adt_flow(int port) {
          "    retry: { attempts: 1000, backoff: 100ms, max_backoff: 500ms }\n"
          "steps:\n"
          "  - check: { lua: 'hl7.get(body, \"PID-3.1\") ~= \"BAD\"', message: 'patient BAD is refused' }\n"
-         "  - lua: 'if hl7.get(body, \"PID-3.1\") == \"GONE\" then qiao.fail(\"rejected\", \"patient GONE was merged\") end'\n"
+         "  - lua: 'if hl7.get(body, \"PID-3.1\") == \"GONE\" then qiao.fail(\"rejected\", \"patient GONE was "
+         "merged\") end'\n"
          "  - call: { endpoint: lis }\n";
 }
 
 std::string lis_endpoint(int lis_port) {
   return "lis:\n"
-         "  tcp: { connect: \"127.0.0.1:" + std::to_string(lis_port) + "\", framing: mllp, check_ack: true,\n"
+         "  tcp: { connect: \"127.0.0.1:" +
+         std::to_string(lis_port) +
+         "\", framing: mllp, check_ack: true,\n"
          "         reconnect: { initial: 100ms, max: 500ms } }\n"
          "  codec: hl7v2\n"
          "  timeout: 5s\n";
 }
 
 std::string adt(const std::string& control_id, const std::string& patient) {
-  return "MSH|^~\\&|HIS|HOSP01|LIS|LAB01|20261204083000||ADT^A08^ADT_A01|" + control_id + "|P|2.5\r"
+  return "MSH|^~\\&|HIS|HOSP01|LIS|LAB01|20261204083000||ADT^A08^ADT_A01|" + control_id +
+         "|P|2.5\r"
          "EVN|A08|20261204083000\r"
-         "PID|1||" + patient + "^^^HOSP01^MR||Zhang^San||19900307|M\r"
+         "PID|1||" +
+         patient +
+         "^^^HOSP01^MR||Zhang^San||19900307|M\r"
          "PV1|1|I|W07^701^1\r";
 }
 
@@ -76,8 +84,9 @@ std::map<std::string, std::vector<std::string>> first_arrivals_by_patient(const 
 
 }  // namespace
 
-TEST_CASE("accept stored: the HIS gets AA while the LIS is down and a kill -9 comes, the LIS gets every message in order",
-          "[integration][accept_stored]") {
+TEST_CASE(
+    "accept stored: the HIS gets AA while the LIS is down and a kill -9 comes, the LIS gets every message in order",
+    "[integration][accept_stored]") {
   TempDir dir;
   LisPeer lis(dir.path());
   const int lis_port = lis.start();
@@ -149,17 +158,20 @@ TEST_CASE("accept stored: an HTTP sender gets 202 with the message id, and the j
   dir.write("flows/notes.yaml",
             "id: notes\n"
             "source:\n"
-            "  http: { listen: \"127.0.0.1:" + std::to_string(port) + "\", path: /notes, methods: [POST] }\n"
-            "  decode: json\n"
-            "  accept: stored\n"
-            "steps:\n"
-            "  - check: { required: [patient] }\n"
-            "  - call: { endpoint: emr, lua: 'return { patient = body.patient, amount = body.amount }' }\n");
+            "  http: { listen: \"127.0.0.1:" +
+                std::to_string(port) +
+                "\", path: /notes, methods: [POST] }\n"
+                "  decode: json\n"
+                "  accept: stored\n"
+                "steps:\n"
+                "  - check: { required: [patient] }\n"
+                "  - call: { endpoint: emr, lua: 'return { patient = body.patient, amount = body.amount }' }\n");
   GatewayProcess gateway(dir);
   INFO(gateway.output());
 
-  const HttpResult stored = http_request("127.0.0.1:" + std::to_string(port), "POST", "/notes",
-                                         "{\"patient\":\"P-77\",\"amount\":12.50}", {{"Content-Type", "application/json"}});
+  const HttpResult stored =
+      http_request("127.0.0.1:" + std::to_string(port), "POST", "/notes", "{\"patient\":\"P-77\",\"amount\":12.50}",
+                   {{"Content-Type", "application/json"}});
   CHECK(stored.status == 202);
   const std::string id = stored.header("x-message-id");
   REQUIRE(!id.empty());
@@ -170,13 +182,14 @@ TEST_CASE("accept stored: an HTTP sender gets 202 with the message id, and the j
   REQUIRE(wait_until(
       [&] {
         const HttpResult row = gateway.admin_request("GET", "/api/messages?id=" + id);
-        return row.body.find("\"outcome\":\"ok\"") != std::string::npos && row.body.find("\"status\":202") == std::string::npos;
+        return row.body.find("\"outcome\":\"ok\"") != std::string::npos &&
+               row.body.find("\"status\":202") == std::string::npos;
       },
       10s));
 
   // Undecodable JSON is refused now, with 400, and nothing is stored.
-  const HttpResult broken = http_request("127.0.0.1:" + std::to_string(port), "POST", "/notes", "{\"patient\":",
-                                         {{"Content-Type", "application/json"}});
+  const HttpResult broken = http_request("127.0.0.1:" + std::to_string(port), "POST", "/notes",
+                                         "{\"patient\":", {{"Content-Type", "application/json"}});
   CHECK(broken.status == 400);
   CHECK(gateway.metric("qiao_queue_depth{endpoint=\"flow:notes\"}") == 0.0);
   CHECK(gateway.stop() == 0);
@@ -199,6 +212,8 @@ TEST_CASE("accept stored: refused where the answer must come from the flow", "[i
   const CommandResult checked = run_command({QIAO_BINARY, "check", "-c", "qiao.yaml"}, "", dir.path());
   INFO(checked.output);
   CHECK(checked.status != 0);
-  CHECK_THAT(checked.output, Catch::Contains("flows/pos.yaml") && Catch::Contains("accept: stored answers with the listener's own HL7"));
-  CHECK_THAT(checked.output, Catch::Contains("flows/typo.yaml") && Catch::Contains("accept: expected reply or stored, not 'later'"));
+  CHECK_THAT(checked.output, Catch::Contains("flows/pos.yaml") &&
+                                 Catch::Contains("accept: stored answers with the listener's own HL7"));
+  CHECK_THAT(checked.output,
+             Catch::Contains("flows/typo.yaml") && Catch::Contains("accept: expected reply or stored, not 'later'"));
 }

@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <regex>
 #include <string>
@@ -43,7 +42,9 @@ int mode_of(const std::string& path) {
 
 std::string config_without_token(const std::string& admin_extra = "") {
   return "node: { name: admin-default, threads: 2 }\n"
-         "admin: { listen: \"127.0.0.1:0\"" + admin_extra + " }\n"
+         "admin: { listen: \"127.0.0.1:0\"" +
+         admin_extra +
+         " }\n"
          "store: { url: \"sqlite://var/qiao.db\" }\n"
          "flows: [ \"flows/*.yaml\" ]\n"
          "log: { dir: var/log, level: info, console: false }\n"
@@ -72,13 +73,17 @@ TEST_CASE("admin API: health, flows with counts, metrics, and the token", "[inte
   dir.write("qiao.yaml", config_with_token());
   dir.write("flows/echo.yaml",
             "id: echo\ndescription: Echoes a name.\n"
-            "source:\n  http: { listen: \"" + listen + "\", path: /echo, methods: [POST] }\n  decode: json\n"
-            "steps:\n  - check: { required: [name] }\n"
-            "reply:\n  lua: 'return { name = body.name }'\n");
+            "source:\n  http: { listen: \"" +
+                listen +
+                "\", path: /echo, methods: [POST] }\n  decode: json\n"
+                "steps:\n  - check: { required: [name] }\n"
+                "reply:\n  lua: 'return { name = body.name }'\n");
   dir.write("flows/ping.yaml",
             "id: ping\n"
-            "source:\n  http: { listen: \"" + listen + "\", path: /ping/*, methods: [GET, HEAD] }\n"
-            "reply:\n  body: pong\n");
+            "source:\n  http: { listen: \"" +
+                listen +
+                "\", path: /ping/*, methods: [GET, HEAD] }\n"
+                "reply:\n  body: pong\n");
   GatewayProcess gateway(dir);
 
   // /healthz stays open without the token.
@@ -104,14 +109,17 @@ TEST_CASE("admin API: health, flows with counts, metrics, and the token", "[inte
   const std::string echo_head = R"({"id":"echo","description":"Echoes a name.","file":")" + dir.path() +
                                 R"(/flows/echo.yaml:1:1","source":"http POST )" + listen + R"(/echo","decode":"json",)";
   const std::string ping_head = R"({"id":"ping","description":"","file":")" + dir.path() +
-                                R"(/flows/ping.yaml:1:1","source":"http GET,HEAD )" + listen + R"(/ping/*","decode":"",)";
+                                R"(/flows/ping.yaml:1:1","source":"http GET,HEAD )" + listen +
+                                R"(/ping/*","decode":"",)";
   HttpResult before = http_request(gateway.admin(), "GET", "/api/flows", "", bearer);
   INFO(before.body);
   CHECK(before.status == 200);
   CHECK(before.header("content-type") == "application/json");
-  CHECK(before.body.find(echo_head + R"("generation":1,"counts":{"total":0,"ok":0,"errors":0,"inFlight":0},"lastError":""})") !=
+  CHECK(before.body.find(echo_head +
+                         R"("generation":1,"counts":{"total":0,"ok":0,"errors":0,"inFlight":0},"lastError":""})") !=
         std::string::npos);
-  CHECK(before.body.find(ping_head + R"("generation":1,"counts":{"total":0,"ok":0,"errors":0,"inFlight":0},"lastError":""})") !=
+  CHECK(before.body.find(ping_head +
+                         R"("generation":1,"counts":{"total":0,"ok":0,"errors":0,"inFlight":0},"lastError":""})") !=
         std::string::npos);
 
   HttpClient client(listen);
@@ -122,9 +130,11 @@ TEST_CASE("admin API: health, flows with counts, metrics, and the token", "[inte
 
   HttpResult after = http_request(gateway.admin(), "GET", "/api/flows", "", bearer);
   INFO(after.body);
-  CHECK(after.body.find(echo_head + R"("generation":1,"counts":{"total":4,"ok":3,"errors":1,"inFlight":0},"lastError":")" +
+  CHECK(after.body.find(echo_head +
+                        R"("generation":1,"counts":{"total":4,"ok":3,"errors":1,"inFlight":0},"lastError":")" +
                         refused.header("x-message-id") + R"(: missing required field 'name'"})") != std::string::npos);
-  CHECK(after.body.find(ping_head + R"("generation":1,"counts":{"total":2,"ok":2,"errors":0,"inFlight":0},"lastError":""})") !=
+  CHECK(after.body.find(ping_head +
+                        R"("generation":1,"counts":{"total":2,"ok":2,"errors":0,"inFlight":0},"lastError":""})") !=
         std::string::npos);
 
   HttpResult metrics = http_request(gateway.admin(), "GET", "/metrics", "", bearer);
@@ -146,7 +156,8 @@ TEST_CASE("admin API: health, flows with counts, metrics, and the token", "[inte
   HttpResult reload = http_request(gateway.admin(), "POST", "/api/reload", "", bearer);
   CHECK(reload.status == 200);
   CHECK(reload.body.find(R"({"ok":true,"generation":2,)") == 0);
-  CHECK(http_request(gateway.admin(), "GET", "/healthz").body == R"({"status":"ok","node":"admin-test","generation":2})");
+  CHECK(http_request(gateway.admin(), "GET", "/healthz").body ==
+        R"({"status":"ok","node":"admin-test","generation":2})");
   CHECK(gateway.stop() == 0);
 }
 
@@ -196,7 +207,8 @@ TEST_CASE("admin API: everything under var/ is 0700/0600, and a 0644 journal fro
     // A message, so the journal has written through its WAL.
     HttpResult pong = http_request(gateway.listener("http 127.0.0.1:0"), "GET", "/ping");
     CHECK(pong.status == 200);
-    CHECK(wait_until([&] { return gateway.admin_request("GET", "/api/messages").body.find("\"ping\"") != std::string::npos; }));
+    CHECK(wait_until(
+        [&] { return gateway.admin_request("GET", "/api/messages").body.find("\"ping\"") != std::string::npos; }));
     CHECK(mode_of(var) == 0700);
     CHECK(mode_of(var + "/qiao.db") == 0600);
     CHECK(mode_of(var + "/qiao.db-wal") == 0600);
@@ -211,7 +223,8 @@ TEST_CASE("admin API: everything under var/ is 0700/0600, and a 0644 journal fro
   namespace fs = std::filesystem;
   const auto open_dir = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
                         fs::perms::others_exec;
-  const auto open_file = fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read;
+  const auto open_file =
+      fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read;
   fs::permissions(var, open_dir);
   fs::permissions(var + "/log", open_dir);
   for (const std::string file : {"/qiao.db", "/admin.token", "/log/system.log", "/log/business.log"}) {
@@ -256,27 +269,31 @@ TEST_CASE("admin API: a foreign Host, a cross-origin browser and a text/plain PO
   CHECK(gateway.admin_request("GET", "/api/flows", "", {{"Origin", "null"}}).status == 403);
   CHECK(gateway.admin_request("GET", "/api/flows", "", {{"Sec-Fetch-Site", "cross-site"}}).status == 403);
   CHECK(gateway.admin_request("GET", "/api/flows", "", {{"Sec-Fetch-Site", "same-site"}}).status == 403);
-  const std::map<std::string, std::string> own{{"Origin", "http://" + gateway.admin()}, {"Sec-Fetch-Site", "same-origin"}};
+  const std::map<std::string, std::string> own{{"Origin", "http://" + gateway.admin()},
+                                               {"Sec-Fetch-Site", "same-origin"}};
   CHECK(gateway.admin_request("GET", "/api/flows", "", own).status == 200);
 
   // What a cross-origin form or fetch() can send without a preflight: refused, nothing reloaded.
   HttpResult text = gateway.admin_request("POST", "/api/reload", "{}", {{"Content-Type", "text/plain"}});
   CHECK(text.status == 415);
   CHECK(text.body.find(R"({"error":{"code":"unsupported_media_type")") == 0);
-  CHECK(gateway.admin_request("POST", "/api/reload", "a=b", {{"Content-Type", "application/x-www-form-urlencoded"}}).status ==
-        415);
+  CHECK(gateway.admin_request("POST", "/api/reload", "a=b", {{"Content-Type", "application/x-www-form-urlencoded"}})
+            .status == 415);
   CHECK(gateway.admin_request("POST", "/api/reload", "", {{"Content-Type", "text/plain;charset=UTF-8"}}).status == 415);
   CHECK(generation_of(gateway) == 1);
-  CHECK(gateway.admin_request("GET", "/api/flows").body.find(R"("lastReload":{"ok":true,"generation":1,)") != std::string::npos);
+  CHECK(gateway.admin_request("GET", "/api/flows").body.find(R"("lastReload":{"ok":true,"generation":1,)") !=
+        std::string::npos);
 
   // JSON, or no body at all, is what the CLI and scripts send.
-  CHECK(gateway.admin_request("POST", "/api/reload", "{}", {{"Content-Type", "application/json; charset=utf-8"}}).status == 200);
+  CHECK(gateway.admin_request("POST", "/api/reload", "{}", {{"Content-Type", "application/json; charset=utf-8"}})
+            .status == 200);
   CHECK(gateway.admin_request("POST", "/api/reload").status == 200);
   CHECK(generation_of(gateway) == 3);
   CHECK(gateway.stop() == 0);
 }
 
-TEST_CASE("admin API: a listen address off loopback is a load error unless admin.tls is set", "[integration][e2e][admin]") {
+TEST_CASE("admin API: a listen address off loopback is a load error unless admin.tls is set",
+          "[integration][e2e][admin]") {
   TempDir dir;
   write_ping_flow(dir);
   auto check = [&](const std::string& admin) {
@@ -288,7 +305,8 @@ TEST_CASE("admin API: a listen address off loopback is a load error unless admin
     CommandResult refused = check("{ listen: \"" + listen + "\" }");
     INFO(refused.output);
     CHECK(refused.status == 1);
-    CHECK(refused.output.find("admin.listen: '" + listen + "' is not a loopback address; the admin API serves other "
+    CHECK(refused.output.find("admin.listen: '" + listen +
+                              "' is not a loopback address; the admin API serves other "
                               "interfaces only over TLS") != std::string::npos);
   }
   for (const std::string listen : {"127.0.0.1:9900", "127.0.0.2:9900", "[::1]:9900", "localhost:9900"}) {
@@ -330,17 +348,17 @@ TEST_CASE("admin API over TLS: curl with the CA and the token is answered, plain
   token.pop_back();
 
   // The certificate names localhost and 127.0.0.1; https://localhost:PORT is an origin of its own.
-  CommandResult flows = run_command({"curl", "-sS", "--max-time", "10", "--cacert", std::string(QIAO_SOURCE_DIR) +
-                                     "/tests/data/tls/ca.crt", "-H", "Authorization: Bearer " + token, "-H",
-                                     "Origin: https://localhost:" + port, "-w", "\nstatus=%{http_code}",
-                                     "https://localhost:" + port + "/api/flows"});
+  CommandResult flows = run_command({"curl", "-sS", "--max-time", "10", "--cacert",
+                                     std::string(QIAO_SOURCE_DIR) + "/tests/data/tls/ca.crt", "-H",
+                                     "Authorization: Bearer " + token, "-H", "Origin: https://localhost:" + port, "-w",
+                                     "\nstatus=%{http_code}", "https://localhost:" + port + "/api/flows"});
   INFO(flows.output);
   CHECK(flows.status == 0);
   CHECK(flows.output.find("\"id\":\"ping\"") != std::string::npos);
   CHECK(flows.output.find("\nstatus=200") != std::string::npos);
-  CommandResult untokened = run_command({"curl", "-sS", "--max-time", "10", "--cacert", std::string(QIAO_SOURCE_DIR) +
-                                         "/tests/data/tls/ca.crt", "-o", "/dev/null", "-w", "%{http_code}",
-                                         "https://127.0.0.1:" + port + "/api/flows"});
+  CommandResult untokened = run_command({"curl", "-sS", "--max-time", "10", "--cacert",
+                                         std::string(QIAO_SOURCE_DIR) + "/tests/data/tls/ca.crt", "-o", "/dev/null",
+                                         "-w", "%{http_code}", "https://127.0.0.1:" + port + "/api/flows"});
   CHECK(untokened.output == "401");
   CHECK(http_request(address, "GET", "/healthz").status == 0);
   CHECK(gateway.stop() == 0);

@@ -2,7 +2,6 @@
 // broken flows, `qiao codec` by hand, `qiao --version`.
 
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -114,15 +113,15 @@ TEST_CASE("qiao check reports every error at once as file:line:col", "[integrati
             "  - frobnicate: { x: 1 }\n"
             "  - call: { endpoint: pacs }\n");
   dir.write("flows/c-lua.yaml",
-            "id: lua\n"                                             // 1
-            "source:\n"                                             // 2
-            "  http: { listen: \"127.0.0.1:0\", path: /lua }\n"     // 3
-            "steps:\n"                                              // 4
-            "  - lua: |\n"                                          // 5
-            "      local beds = 3\n"                                // 6
-            "      if beds > 0 then\n"                              // 7
-            "        return (beds +\n"                              // 8
-            "      end\n");                                         // 9: unexpected 'end'
+            "id: lua\n"                                          // 1
+            "source:\n"                                          // 2
+            "  http: { listen: \"127.0.0.1:0\", path: /lua }\n"  // 3
+            "steps:\n"                                           // 4
+            "  - lua: |\n"                                       // 5
+            "      local beds = 3\n"                             // 6
+            "      if beds > 0 then\n"                           // 7
+            "        return (beds +\n"                           // 8
+            "      end\n");                                      // 9: unexpected 'end'
   dir.write("flows/d-first.yaml",
             "id: twin\n"
             "source:\n"
@@ -154,7 +153,8 @@ TEST_CASE("qiao check reports every error at once as file:line:col", "[integrati
 
   CHECK(line_starting(r.output, base + "endpoints.yaml:2:").find("5 parsecs") != std::string::npos);
   CHECK(line_starting(r.output, base + "flows/a-typo.yaml:4:1: ").find("unknown key 'stpes'") != std::string::npos);
-  CHECK(line_starting(r.output, base + "flows/b-kinds.yaml:5:5: ").find("unknown step 'frobnicate'") != std::string::npos);
+  CHECK(line_starting(r.output, base + "flows/b-kinds.yaml:5:5: ").find("unknown step 'frobnicate'") !=
+        std::string::npos);
   CHECK(line_starting(r.output, base + "flows/b-kinds.yaml:6:").find("unknown endpoint 'pacs' (declared: his, lis)") !=
         std::string::npos);
   CHECK(line_starting(r.output, base + "flows/c-lua.yaml:9:").find("near 'end'") != std::string::npos);

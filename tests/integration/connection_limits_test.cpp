@@ -4,13 +4,13 @@
 // descriptor limit.
 
 #include <arpa/inet.h>
-#include <catch2/catch.hpp>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cerrno>
 #include <chrono>
 #include <string>
@@ -25,7 +25,9 @@ namespace {
 std::string echo_flow(const std::string& extra_source = "") {
   return "id: echo\n"
          "source:\n"
-         "  http: { listen: \"127.0.0.1:0\", path: /echo, methods: [POST]" + extra_source + " }\n"
+         "  http: { listen: \"127.0.0.1:0\", path: /echo, methods: [POST]" +
+         extra_source +
+         " }\n"
          "  decode: json\n"
          "reply:\n"
          "  lua: 'return { name = body.name }'\n";
@@ -35,7 +37,9 @@ std::string echo_flow(const std::string& extra_source = "") {
 std::string ward_flow(const std::string& extra_source = "") {
   return "id: ward\n"
          "source:\n"
-         "  tcp: { listen: \"127.0.0.1:0\", framing: mllp" + extra_source + " }\n"
+         "  tcp: { listen: \"127.0.0.1:0\", framing: mllp" +
+         extra_source +
+         " }\n"
          "  decode: hl7v2\n";
 }
 
@@ -80,9 +84,12 @@ TEST_CASE("one address trickling more connections than the fd limit locks no one
   GatewayProcess gateway(dir, {}, {}, {"prlimit", "--nofile=256:256"});
   const std::string address = gateway.listener("http 127.0.0.1:0");
   REQUIRE(!address.empty());
-  CHECK(wait_until([&] {
-    return read_file(dir.path() + "/var/log/system.log").find("open file limit: 256 (was 256)") != std::string::npos;
-  }, std::chrono::seconds(5)));
+  CHECK(wait_until(
+      [&] {
+        return read_file(dir.path() + "/var/log/system.log").find("open file limit: 256 (was 256)") !=
+               std::string::npos;
+      },
+      std::chrono::seconds(5)));
 
   const std::string header = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Pad: ";
   std::vector<int> trickling;
@@ -125,7 +132,8 @@ TEST_CASE("one address trickling more connections than the fd limit locks no one
 
   const std::string metrics = gateway.admin_request("GET", "/metrics").body;
   INFO(metrics);
-  const std::string refused = "qiao_connections_refused_total{listener=\"http 127.0.0.1:0\",reason=\"max_connections_per_address\"} ";
+  const std::string refused =
+      "qiao_connections_refused_total{listener=\"http 127.0.0.1:0\",reason=\"max_connections_per_address\"} ";
   const auto at = metrics.find(refused);
   REQUIRE(at != std::string::npos);
   CHECK(std::stoul(metrics.substr(at + refused.size())) >= 260);
@@ -158,7 +166,8 @@ TEST_CASE("listeners whose max_connections cannot fit the open file limit are a 
     INFO(too_many.output);
     CHECK(too_many.status == 1);
     CHECK(too_many.output.find(dir.path() + "/flows/ward.yaml:3:65: max_connections: tcp 127.0.0.1:0 may hold 5000, "
-                               "but the open file limit 1024 leaves 864 descriptors for listeners") != std::string::npos);
+                                            "but the open file limit 1024 leaves 864 descriptors for listeners") !=
+          std::string::npos);
   }
 
   // The hard limit is the one `qiao run` raises itself to: a low soft limit alone fails nothing.

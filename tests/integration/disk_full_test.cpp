@@ -6,7 +6,6 @@
 // python3-hl7's MLLP server).
 
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -23,9 +22,12 @@ namespace {
 
 std::string adt(const std::string& control_id, const std::string& patient) {
   // About 1 kB, as a real ADT with its segments is.
-  return "MSH|^~\\&|HIS|HOSP01|LIS|LAB01|20261204083000||ADT^A08^ADT_A01|" + control_id + "|P|2.5\r"
+  return "MSH|^~\\&|HIS|HOSP01|LIS|LAB01|20261204083000||ADT^A08^ADT_A01|" + control_id +
+         "|P|2.5\r"
          "EVN|A08|20261204083000\r"
-         "PID|1||" + patient + "^^^HOSP01^MR||Zhang^San||19900307|M|||" + std::string(900, 'A') + "\r"
+         "PID|1||" +
+         patient + "^^^HOSP01^MR||Zhang^San||19900307|M|||" + std::string(900, 'A') +
+         "\r"
          "PV1|1|I|W07^701^1\r";
 }
 
@@ -48,21 +50,27 @@ TEST_CASE("disk full: the HIS gets AE instead of an AA the store cannot keep, re
   dir.write("qiao.yaml", server_config("disk-full"));
   dir.write("endpoints.yaml",
             "lis:\n"
-            "  tcp: { connect: \"127.0.0.1:" + std::to_string(lis_port) + "\", framing: mllp, reconnect: { initial: 100ms, max: 500ms } }\n"
-            "  codec: hl7v2\n");
+            "  tcp: { connect: \"127.0.0.1:" +
+                std::to_string(lis_port) +
+                "\", framing: mllp, reconnect: { initial: 100ms, max: 500ms } }\n"
+                "  codec: hl7v2\n");
   dir.write("flows/adt.yaml",
             "id: adt-to-lis\n"
             "source:\n"
-            "  tcp: { listen: \"127.0.0.1:" + std::to_string(mllp_port) + "\", framing: mllp }\n"
-            "  decode: hl7v2\n"
-            "steps:\n"
-            "  - send: { endpoint: lis, retry: { attempts: 1000, backoff: 100ms, max_backoff: 500ms } }\n");
+            "  tcp: { listen: \"127.0.0.1:" +
+                std::to_string(mllp_port) +
+                "\", framing: mllp }\n"
+                "  decode: hl7v2\n"
+                "steps:\n"
+                "  - send: { endpoint: lis, retry: { attempts: 1000, backoff: 100ms, max_backoff: 500ms } }\n");
   dir.write("flows/ping.yaml",
             "id: ping\n"
             "source:\n"
-            "  http: { listen: \"127.0.0.1:" + std::to_string(http_port) + "\", path: /ping }\n"
-            "reply:\n"
-            "  lua: 'return \"pong\"'\n");
+            "  http: { listen: \"127.0.0.1:" +
+                std::to_string(http_port) +
+                "\", path: /ping }\n"
+                "reply:\n"
+                "  lua: 'return \"pong\"'\n");
   GatewayProcess gateway(dir);
   INFO(gateway.output());
   MllpSender his("127.0.0.1:" + std::to_string(mllp_port));
@@ -85,7 +93,8 @@ TEST_CASE("disk full: the HIS gets AE instead of an AA the store cannot keep, re
   const std::uintmax_t limit = largest_file(dir.path()) + 64 * 1024;
   const std::string pid = std::to_string(gateway.pid());
   // The soft limit only: lifting it again needs no privilege (raising a hard limit would).
-  const CommandResult limited = run_command({"prlimit", "--pid", pid, "--fsize=" + std::to_string(limit) + ":unlimited"});
+  const CommandResult limited =
+      run_command({"prlimit", "--pid", pid, "--fsize=" + std::to_string(limit) + ":unlimited"});
   INFO(limited.output);
   REQUIRE(limited.status == 0);
   std::string refused;

@@ -3,7 +3,6 @@
 // ISO 8583 (UnionPay, MAC on both legs) over a long connection → bank simulator → kiosk.
 
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <memory>
 #include <string>
@@ -31,7 +30,8 @@ struct ShippedGateway {
                                            {"QIAO_LIS_PORT", std::to_string(free_port())},
                                            {"QIAO_BANK_PORT", std::to_string(free_port())},
                                            {"QIAO_SOAP_PORT", std::to_string(free_port())},
-                                           {"QIAO_HIS_SOAP_PORT", std::to_string(free_port())}, {"QIAO_HIS_PORT", std::to_string(free_port())}});
+                                           {"QIAO_HIS_SOAP_PORT", std::to_string(free_port())},
+                                           {"QIAO_HIS_PORT", std::to_string(free_port())}});
   }
 };
 
@@ -63,10 +63,12 @@ std::string pay(int port, const std::string& json) {
 
 }  // namespace
 
-TEST_CASE("example hl7-adt: the HIS's ADT file through the gateway to the LIS and back", "[integration][examples][mllp]") {
+TEST_CASE("example hl7-adt: the HIS's ADT file through the gateway to the LIS and back",
+          "[integration][examples][mllp]") {
   ShippedGateway gateway;
-  const auto result = run_command({"/usr/bin/mllp_send", "--loose", "-f", gateway.dir.path() + "/examples/hl7-adt/adt.hl7",
-                                   "-p", std::to_string(gateway.mllp_port), "127.0.0.1"});
+  const auto result =
+      run_command({"/usr/bin/mllp_send", "--loose", "-f", gateway.dir.path() + "/examples/hl7-adt/adt.hl7", "-p",
+                   std::to_string(gateway.mllp_port), "127.0.0.1"});
   INFO(result.output);
   REQUIRE(result.status == 0);
   const auto acks = mllp_blocks(result.output);
@@ -94,8 +96,8 @@ TEST_CASE("example hl7-adt: the HIS's ADT file through the gateway to the LIS an
   CHECK(queues.body.find(R"("delivered":1,)") != std::string::npos);
 
   // The operator's view of the same, from the command line.
-  const auto listed = run_command({QIAO_BINARY, "queue", "dead", "-c", "qiao.yaml", "--admin", gateway.process->admin()},
-                                  "", gateway.dir.path());
+  const auto listed = run_command(
+      {QIAO_BINARY, "queue", "dead", "-c", "qiao.yaml", "--admin", gateway.process->admin()}, "", gateway.dir.path());
   INFO(listed.output);
   CHECK(listed.status == 0);
   CHECK(listed.output.find("lis  message") != std::string::npos);
@@ -114,7 +116,8 @@ TEST_CASE("example hl7-adt: the HIS's ADT file through the gateway to the LIS an
 TEST_CASE("example kiosk-payment: approved, declined and refused payments through the bank host",
           "[integration][examples][iso8583]") {
   ShippedGateway gateway;
-  const std::string approved = pay(gateway.http_port, R"({"orderNo":"K0001","cardNo":"6222021234567890123","amount":"12.50"})");
+  const std::string approved =
+      pay(gateway.http_port, R"({"orderNo":"K0001","cardNo":"6222021234567890123","amount":"12.50"})");
   INFO(approved);
   CHECK(approved.rfind("200 {", 0) == 0);
   CHECK(approved.find("\"orderNo\":\"K0001\"") != std::string::npos);
@@ -123,16 +126,19 @@ TEST_CASE("example kiosk-payment: approved, declined and refused payments throug
   CHECK(approved.find("\"rrn\":\"") != std::string::npos);
 
   // A kiosk retrying the same order is not charged twice: it gets the first authorisation again.
-  const std::string retried = pay(gateway.http_port, R"({"orderNo":"K0001","cardNo":"6222021234567890123","amount":"12.50"})");
+  const std::string retried =
+      pay(gateway.http_port, R"({"orderNo":"K0001","cardNo":"6222021234567890123","amount":"12.50"})");
   CHECK(retried == approved);
 
-  const std::string declined = pay(gateway.http_port, R"({"orderNo":"K0002","cardNo":"6222021234567890123","amount":"1500.00"})");
+  const std::string declined =
+      pay(gateway.http_port, R"({"orderNo":"K0002","cardNo":"6222021234567890123","amount":"1500.00"})");
   INFO(declined);
   CHECK(declined.rfind("402 ", 0) == 0);
   CHECK(declined.find("\"message\":\"insufficient funds\"") != std::string::npos);
   CHECK(declined.find("\"bankCode\":\"51\"") != std::string::npos);
 
-  const std::string refused = pay(gateway.http_port, R"({"orderNo":"K0003","cardNo":"6222021234567890123","amount":"abc"})");
+  const std::string refused =
+      pay(gateway.http_port, R"({"orderNo":"K0003","cardNo":"6222021234567890123","amount":"abc"})");
   INFO(refused);
   CHECK(refused.rfind("400 ", 0) == 0);
   CHECK(refused.find("amount must be a positive number of yuan") != std::string::npos);
@@ -142,8 +148,10 @@ TEST_CASE("example kiosk-payment: approved, declined and refused payments throug
   std::vector<std::string> answers(6);
   for (std::size_t i = 0; i < answers.size(); ++i) {
     kiosks.emplace_back([&, i] {
-      answers[i] = pay(gateway.http_port, "{\"orderNo\":\"M" + std::to_string(i) + "\",\"cardNo\":\"6222021234567890123\","
-                                          "\"amount\":\"" + std::to_string(i + 1) + ".00\"}");
+      answers[i] = pay(gateway.http_port, "{\"orderNo\":\"M" + std::to_string(i) +
+                                              "\",\"cardNo\":\"6222021234567890123\","
+                                              "\"amount\":\"" +
+                                              std::to_string(i + 1) + ".00\"}");
     });
   }
   for (auto& k : kiosks) k.join();

@@ -2,7 +2,6 @@
 // `qiao codec decode --codec fixed:LAYOUT < file`, and back.
 
 #include <catch2/catch.hpp>
-
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -29,30 +28,38 @@ const std::string insurer_codec = "fixed:config/layouts/insurer-request-fixed.ya
 TEST_CASE("qiao codec decodes a GBK bank statement with the fixed codec and encodes it back byte for byte",
           "[integration][e2e][codec][fixed]") {
   const std::string statement = read_data("bank-statement-20261122.txt");
-  CommandResult decoded = run_command({QIAO_BINARY, "codec", "decode", "--codec", statement_codec}, statement, QIAO_SOURCE_DIR);
+  CommandResult decoded =
+      run_command({QIAO_BINARY, "codec", "decode", "--codec", statement_codec}, statement, QIAO_SOURCE_DIR);
   INFO(decoded.output);
   REQUIRE(decoded.status == 0);
-  CHECK(decoded.output.rfind("{\"header\":{\"recordType\":\"H1\",\"bankCode\":\"0102\",\"merchantNo\":\"898110000012345\","
-                             "\"settleDate\":\"2026-11-22\",\"createdAt\":\"2026-11-23T02:00:00\",\"reserved\":\"\"},"
-                             "\"details\":[{\"recordType\":\"D1\",\"txnDate\":\"2026-11-22\",\"txnTime\":\"08:30:15\","
-                             "\"bankSerial\":\"BK202611220000000001\",\"hisOrderNo\":\"HIS2026112200001\",\"amount\":63.50,"
-                             "\"fee\":0.50,\"payerName\":\"张三\",\"remark\":\"挂号缴费\"},",
-                             0) == 0);
-  CHECK(decoded.output.find("\"trailer\":{\"recordType\":\"T1\",\"recordCount\":4,\"totalAmount\":1300.00,\"totalFee\":10.50}}") !=
+  CHECK(decoded.output.rfind(
+            "{\"header\":{\"recordType\":\"H1\",\"bankCode\":\"0102\",\"merchantNo\":\"898110000012345\","
+            "\"settleDate\":\"2026-11-22\",\"createdAt\":\"2026-11-23T02:00:00\",\"reserved\":\"\"},"
+            "\"details\":[{\"recordType\":\"D1\",\"txnDate\":\"2026-11-22\",\"txnTime\":\"08:30:15\","
+            "\"bankSerial\":\"BK202611220000000001\",\"hisOrderNo\":\"HIS2026112200001\",\"amount\":63.50,"
+            "\"fee\":0.50,\"payerName\":\"张三\",\"remark\":\"挂号缴费\"},",
+            0) == 0);
+  CHECK(decoded.output.find(
+            "\"trailer\":{\"recordType\":\"T1\",\"recordCount\":4,\"totalAmount\":1300.00,\"totalFee\":10.50}}") !=
         std::string::npos);
 
-  CommandResult encoded = run_command({QIAO_BINARY, "codec", "encode", "--codec", statement_codec}, decoded.output, QIAO_SOURCE_DIR);
+  CommandResult encoded =
+      run_command({QIAO_BINARY, "codec", "encode", "--codec", statement_codec}, decoded.output, QIAO_SOURCE_DIR);
   REQUIRE(encoded.status == 0);
   CHECK(encoded.output == statement);
 }
 
-TEST_CASE("qiao codec round-trips a single-record insurer request and reports bad input", "[integration][e2e][codec][fixed]") {
+TEST_CASE("qiao codec round-trips a single-record insurer request and reports bad input",
+          "[integration][e2e][codec][fixed]") {
   const std::string request = read_data("insurer-request.bin");
-  CommandResult decoded = run_command({QIAO_BINARY, "codec", "decode", "--codec", insurer_codec}, request, QIAO_SOURCE_DIR);
+  CommandResult decoded =
+      run_command({QIAO_BINARY, "codec", "decode", "--codec", insurer_codec}, request, QIAO_SOURCE_DIR);
   REQUIRE(decoded.status == 0);
   CHECK(decoded.output.find("\"patientName\":\"欧阳明月\"") != std::string::npos);
-  CHECK(decoded.output.find("\"totalAmount\":123.45,\"selfPay\":38.60,\"items\":3,\"adjustment\":-1.21}") != std::string::npos);
-  CommandResult encoded = run_command({QIAO_BINARY, "codec", "encode", "--codec", insurer_codec}, decoded.output, QIAO_SOURCE_DIR);
+  CHECK(decoded.output.find("\"totalAmount\":123.45,\"selfPay\":38.60,\"items\":3,\"adjustment\":-1.21}") !=
+        std::string::npos);
+  CommandResult encoded =
+      run_command({QIAO_BINARY, "codec", "encode", "--codec", insurer_codec}, decoded.output, QIAO_SOURCE_DIR);
   REQUIRE(encoded.status == 0);
   CHECK(encoded.output == request);
 

@@ -3,7 +3,6 @@
 // journal), keep-alive and pipelining, 100-continue, routing on a failed call, qiao.call from
 // Lua, and HTTPS.
 
-#include <catch2/catch.hpp>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -11,11 +10,12 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -74,7 +74,8 @@ std::vector<HttpResult> read_responses(int fd, std::size_t count, std::chrono::m
       parser.emplace();
       continue;
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     pollfd pfd{fd, POLLIN, 0};
     if (left.count() <= 0 || ::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) return out;
     char buffer[4096];
@@ -89,7 +90,9 @@ std::vector<HttpResult> read_responses(int fd, std::size_t count, std::chrono::m
 std::string echo_flow(const std::string& listen, const std::string& extra_source = "") {
   return "id: echo\n"
          "source:\n"
-         "  http: { listen: \"" + listen + "\", path: /echo, methods: [POST]" + extra_source + " }\n"
+         "  http: { listen: \"" +
+         listen + "\", path: /echo, methods: [POST]" + extra_source +
+         " }\n"
          "  decode: json\n"
          "steps:\n"
          "  - check: { required: [name], types: { name: string } }\n"
@@ -103,17 +106,21 @@ TEST_CASE("quickstart: registration through curl, unknown department refused", "
   TempDir dir;
   copy_shipped_config(dir);
   const int port = free_port();
-  GatewayProcess gateway(dir, {}, {{"QIAO_HTTP_PORT", std::to_string(port)}, {"QIAO_ADMIN", "127.0.0.1:0"},
-                                   {"QIAO_MLLP_PORT", "0"}, {"QIAO_LIS_PORT", std::to_string(free_port())},
-                                   {"QIAO_BANK_PORT", std::to_string(free_port())},
-                                   {"QIAO_SOAP_PORT", std::to_string(free_port())},
-                                   {"QIAO_HIS_SOAP_PORT", std::to_string(free_port())}, {"QIAO_HIS_PORT", std::to_string(free_port())}});
+  GatewayProcess gateway(dir, {},
+                         {{"QIAO_HTTP_PORT", std::to_string(port)},
+                          {"QIAO_ADMIN", "127.0.0.1:0"},
+                          {"QIAO_MLLP_PORT", "0"},
+                          {"QIAO_LIS_PORT", std::to_string(free_port())},
+                          {"QIAO_BANK_PORT", std::to_string(free_port())},
+                          {"QIAO_SOAP_PORT", std::to_string(free_port())},
+                          {"QIAO_HIS_SOAP_PORT", std::to_string(free_port())},
+                          {"QIAO_HIS_PORT", std::to_string(free_port())}});
   REQUIRE(gateway.listener("http 0.0.0.0:" + std::to_string(port)) == "0.0.0.0:" + std::to_string(port));
 
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/api/registration";
-  CommandResult ok = run_command({"curl", "-sS", "--max-time", "10", "-w", "\n%{http_code} %{content_type}", "-X", "POST",
-                                  url, "-H", "Content-Type: application/json", "-d",
-                                  R"({"patientId":"P001","deptCode":"0101"})"});
+  CommandResult ok =
+      run_command({"curl", "-sS", "--max-time", "10", "-w", "\n%{http_code} %{content_type}", "-X", "POST", url, "-H",
+                   "Content-Type: application/json", "-d", R"({"patientId":"P001","deptCode":"0101"})"});
   INFO(ok.output);
   REQUIRE(ok.status == 0);
   const auto newline = ok.output.rfind('\n');
@@ -124,9 +131,9 @@ TEST_CASE("quickstart: registration through curl, unknown department refused", "
   CHECK(body.find("\"queueNo\":") != std::string::npos);
   CHECK(body.find("\"messageId\":\"") != std::string::npos);
 
-  CommandResult rejected = run_command({"curl", "-sS", "--max-time", "10", "-w", "\n%{http_code}", "-X", "POST", url, "-H",
-                                        "Content-Type: application/json", "-d",
-                                        R"({"patientId":"P002","deptCode":"9999"})"});
+  CommandResult rejected =
+      run_command({"curl", "-sS", "--max-time", "10", "-w", "\n%{http_code}", "-X", "POST", url, "-H",
+                   "Content-Type: application/json", "-d", R"({"patientId":"P002","deptCode":"9999"})"});
   INFO(rejected.output);
   REQUIRE(rejected.status == 0);
   CHECK(rejected.output.substr(rejected.output.rfind('\n') + 1) == "409");
@@ -142,10 +149,12 @@ TEST_CASE("every client-caused error has the stable JSON shape, a log line and a
   TcpPeer silent(never_answer);
   const int closed_port = free_port();
   dir.write("qiao.yaml", server_config("errors-test"));
-  dir.write("endpoints.yaml",
-            "silent: { http: { url: \"http://" + silent.address() + "/never\" }, timeout: 300ms }\n"
-            "closed: { http: { url: \"http://127.0.0.1:" + std::to_string(closed_port) + "/gone\" },\n"
-            "          timeout: 2s, connect_timeout: 1s }\n");
+  dir.write("endpoints.yaml", "silent: { http: { url: \"http://" + silent.address() +
+                                  "/never\" }, timeout: 300ms }\n"
+                                  "closed: { http: { url: \"http://127.0.0.1:" +
+                                  std::to_string(closed_port) +
+                                  "/gone\" },\n"
+                                  "          timeout: 2s, connect_timeout: 1s }\n");
   dir.write("flows/echo.yaml", echo_flow("127.0.0.1:0", ", max_body: 1KiB, max_header: 1KiB"));
   dir.write("flows/slow.yaml",
             "id: slow\nsource:\n  http: { listen: \"127.0.0.1:0\", path: /slow, methods: [POST] }\n  decode: json\n"
@@ -174,7 +183,8 @@ TEST_CASE("every client-caused error has the stable JSON shape, a log line and a
     std::string request;  // the raw body the journal keeps
   };
   std::vector<Expectation> seen;
-  auto remember = [&](const std::string& what, const HttpResult& r, const std::string& code, const std::string& request = "") {
+  auto remember = [&](const std::string& what, const HttpResult& r, const std::string& code,
+                      const std::string& request = "") {
     seen.push_back(Expectation{what, r.header("x-message-id"), code, r.status, request});
   };
 
@@ -307,8 +317,8 @@ TEST_CASE("keep-alive serves 100 requests on one connection, pipelined requests 
   const std::string first = R"({"name":"first"})";
   const std::string second = R"({"name":"second"})";
   auto request = [&](const std::string& body) {
-    return "POST /echo HTTP/1.1\r\nHost: " + address + "\r\nContent-Type: application/json\r\nContent-Length: " +
-           std::to_string(body.size()) + "\r\n\r\n" + body;
+    return "POST /echo HTTP/1.1\r\nHost: " + address +
+           "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   };
   // Both requests leave in one write: the server must read the second from what it buffered.
   REQUIRE(write_all(fd, request(first) + request(second)));
@@ -337,10 +347,10 @@ TEST_CASE("Expect: 100-continue with a body over 1 KiB is answered promptly", "[
   const auto started = std::chrono::steady_clock::now();
   // curl waits --expect100-timeout for the 100 before it sends the body anyway: 10 s here, so a
   // server that never says 100 Continue makes this slow and the check below fails.
-  CommandResult r = run_command({"curl", "-sS", "-v", "--max-time", "20", "--expect100-timeout", "10", "-w",
-                                 "\nstatus=%{http_code}", "-H", "Content-Type: application/json", "-H",
-                                 "Expect: 100-continue", "--data-binary", "@" + dir.path() + "/body.json",
-                                 "http://" + address + "/echo"});
+  CommandResult r =
+      run_command({"curl", "-sS", "-v", "--max-time", "20", "--expect100-timeout", "10", "-w", "\nstatus=%{http_code}",
+                   "-H", "Content-Type: application/json", "-H", "Expect: 100-continue", "--data-binary",
+                   "@" + dir.path() + "/body.json", "http://" + address + "/echo"});
   const auto elapsed = std::chrono::steady_clock::now() - started;
   INFO(r.output);
   CHECK(r.status == 0);
@@ -358,29 +368,36 @@ TEST_CASE("call with on_error: continue lets a route answer 503 with its own bod
   const int closed_port = free_port();
   const std::string listen = "127.0.0.1:" + std::to_string(port);
   dir.write("qiao.yaml", server_config("route-test"));
-  dir.write("endpoints.yaml",
-            "inventory: { http: { url: \"http://" + listen + "/inventory\" }, timeout: 5s }\n"
-            "offline: { http: { url: \"http://127.0.0.1:" + std::to_string(closed_port) + "/inventory\" },\n"
-            "           timeout: 2s, connect_timeout: 1s }\n");
-  dir.write("flows/inventory.yaml",
-            "id: inventory\nsource:\n  http: { listen: \"" + listen + "\", path: /inventory, methods: [POST] }\n  decode: json\n"
-            "reply:\n  lua: 'return { beds = 3, ward = body.ward }'\n");
+  dir.write("endpoints.yaml", "inventory: { http: { url: \"http://" + listen +
+                                  "/inventory\" }, timeout: 5s }\n"
+                                  "offline: { http: { url: \"http://127.0.0.1:" +
+                                  std::to_string(closed_port) +
+                                  "/inventory\" },\n"
+                                  "           timeout: 2s, connect_timeout: 1s }\n");
+  dir.write("flows/inventory.yaml", "id: inventory\nsource:\n  http: { listen: \"" + listen +
+                                        "\", path: /inventory, methods: [POST] }\n  decode: json\n"
+                                        "reply:\n  lua: 'return { beds = 3, ward = body.ward }'\n");
   // The same flow twice, against a reachable and an unreachable inventory.
   for (const std::string endpoint : {"inventory", "offline"}) {
     dir.write("flows/beds-" + endpoint + ".yaml",
-              "id: beds-" + endpoint + "\n"
-              "source:\n  http: { listen: \"" + listen + "\", path: /beds/" + endpoint + ", methods: [POST] }\n  decode: json\n"
-              "steps:\n"
-              "  - call: { endpoint: " + endpoint + ", into: stock, on_error: continue }\n"
-              "  - route:\n"
-              "      - when: vars.stock.error\n"
-              "        reply:\n"
-              "          status: 503\n"
-              "          headers: { Retry-After: \"30\" }\n"
-              "          lua: 'return { error = { code = \"inventory_down\", cause = vars.stock.error.code } }'\n"
-              "      - otherwise:\n"
-              "          reply: { lua: 'return { free = vars.stock.beds, ward = vars.stock.ward }' }\n"
-              "reply:\n  body: { unreachable: true }\n");
+              "id: beds-" + endpoint +
+                  "\n"
+                  "source:\n  http: { listen: \"" +
+                  listen + "\", path: /beds/" + endpoint +
+                  ", methods: [POST] }\n  decode: json\n"
+                  "steps:\n"
+                  "  - call: { endpoint: " +
+                  endpoint +
+                  ", into: stock, on_error: continue }\n"
+                  "  - route:\n"
+                  "      - when: vars.stock.error\n"
+                  "        reply:\n"
+                  "          status: 503\n"
+                  "          headers: { Retry-After: \"30\" }\n"
+                  "          lua: 'return { error = { code = \"inventory_down\", cause = vars.stock.error.code } }'\n"
+                  "      - otherwise:\n"
+                  "          reply: { lua: 'return { free = vars.stock.beds, ward = vars.stock.ward }' }\n"
+                  "reply:\n  body: { unreachable: true }\n");
   }
   GatewayProcess gateway(dir);
 
@@ -405,29 +422,35 @@ TEST_CASE("qiao.call from Lua reaches another flow with the headers it passed", 
   dir.write("qiao.yaml", server_config("luacall-test"));
   dir.write("endpoints.yaml",
             "patients:\n"
-            "  http: { url: \"http://" + listen + "/patients/lookup\", headers: { X-Fixed: always } }\n"
-            "  timeout: 5s\n");
+            "  http: { url: \"http://" +
+                listen +
+                "/patients/lookup\", headers: { X-Fixed: always } }\n"
+                "  timeout: 5s\n");
   dir.write("flows/patients.yaml",
             "id: patients\nsource:\n"
-            "  http: { listen: \"" + listen + "\", path: /patients/lookup, methods: [POST] }\n  decode: json\n"
-            "reply:\n"
-            "  lua: |\n"
-            "    return { id = body.id, name = \"Zhang San\", channel = msg.headers[\"x-channel\"],\n"
-            "             trace = msg.headers[\"x-trace-id\"], fixed = msg.headers[\"x-fixed\"] }\n");
+            "  http: { listen: \"" +
+                listen +
+                "\", path: /patients/lookup, methods: [POST] }\n  decode: json\n"
+                "reply:\n"
+                "  lua: |\n"
+                "    return { id = body.id, name = \"Zhang San\", channel = msg.headers[\"x-channel\"],\n"
+                "             trace = msg.headers[\"x-trace-id\"], fixed = msg.headers[\"x-fixed\"] }\n");
   dir.write("flows/visit.yaml",
-            "id: visit\nsource:\n  http: { listen: \"" + listen + "\", path: /visit, methods: [POST] }\n  decode: json\n"
-            "steps:\n"
-            "  - lua: |\n"
-            "      local headers = { [\"X-Channel\"] = \"wechat\", [\"X-Trace-Id\"] = msg.trace_id }\n"
-            "      local patient, meta = qiao.call(\"patients\", { id = body.patientId }, { headers = headers })\n"
-            "      return qiao.reply(200, { patient = patient, status = meta.status })\n");
+            "id: visit\nsource:\n  http: { listen: \"" + listen +
+                "\", path: /visit, methods: [POST] }\n  decode: json\n"
+                "steps:\n"
+                "  - lua: |\n"
+                "      local headers = { [\"X-Channel\"] = \"wechat\", [\"X-Trace-Id\"] = msg.trace_id }\n"
+                "      local patient, meta = qiao.call(\"patients\", { id = body.patientId }, { headers = headers })\n"
+                "      return qiao.reply(200, { patient = patient, status = meta.status })\n");
   GatewayProcess gateway(dir);
 
   HttpResult r = http_request(listen, "POST", "/visit", R"({"patientId":"P042"})", {{"X-Trace-Id", "trace-777"}});
   INFO(r.body);
   CHECK(r.status == 200);
-  CHECK(r.body ==
-        R"({"patient":{"channel":"wechat","fixed":"always","id":"P042","name":"Zhang San","trace":"trace-777"},"status":200})");
+  CHECK(
+      r.body ==
+      R"({"patient":{"channel":"wechat","fixed":"always","id":"P042","name":"Zhang San","trace":"trace-777"},"status":200})");
   CHECK(gateway.stop() == 0);
 }
 
@@ -453,10 +476,12 @@ TEST_CASE("HTTPS source: curl verifies the certificate, plain HTTP on that port 
   CHECK(ok.output == "{\"name\":\"secure\",\"size\":17}\nstatus=200");
 
   // Without the certificate as a trust anchor, curl refuses the server (exit 60).
-  CommandResult untrusted = run_command({"curl", "-sS", "--max-time", "10", "-d", "{}", "https://" + address + "/echo"});
+  CommandResult untrusted =
+      run_command({"curl", "-sS", "--max-time", "10", "-d", "{}", "https://" + address + "/echo"});
   CHECK(untrusted.status == 60);
 
-  CommandResult plain = run_command({"curl", "-sS", "--max-time", "5", "-d", R"({"name":"x"})", "http://" + address + "/echo"});
+  CommandResult plain =
+      run_command({"curl", "-sS", "--max-time", "5", "-d", R"({"name":"x"})", "http://" + address + "/echo"});
   INFO(plain.output);
   CHECK(plain.status != 0);
   CHECK(plain.output.find("\"name\"") == std::string::npos);
@@ -561,7 +586,8 @@ TEST_CASE("framing the server cannot take is refused in JSON, deadlines answer 4
 
   // A chunk extension is held to the header's limit (16 KiB here), a chunk's size line and the
   // trailer to what the read buffer holds (the header limit and 4 KiB).
-  a = exchange(head + "Transfer-Encoding: chunked\r\n\r\nc;" + std::string(20'000, 'e') + "\r\n{\"name\":\"x\"}\r\n0\r\n\r\n");
+  a = exchange(head + "Transfer-Encoding: chunked\r\n\r\nc;" + std::string(20'000, 'e') +
+               "\r\n{\"name\":\"x\"}\r\n0\r\n\r\n");
   CHECK(check_error(a.response, 400, "bad_input").find("extension") != std::string::npos);
   CHECK(a.closed);
   a = exchange(head + "Transfer-Encoding: chunked\r\n\r\nc\r\n{\"name\":\"x\"}\r\n0\r\nX-Trailer: " +
@@ -591,7 +617,8 @@ TEST_CASE("framing the server cannot take is refused in JSON, deadlines answer 4
     }
     ::close(fd);
     REQUIRE(responses.size() == 1);
-    CHECK(check_error(responses.front(), 408, "timeout").find("header was not received within 1000 ms") != std::string::npos);
+    CHECK(check_error(responses.front(), 408, "timeout").find("header was not received within 1000 ms") !=
+          std::string::npos);
     journaled.emplace_back(responses.front().header("x-message-id"), 408);
   }
   // A body that stops coming gets its 408 too.

@@ -3,7 +3,6 @@
 // ER7 message byte for byte, and both codecs show the same JSON for the same message.
 
 #include <catch2/catch.hpp>
-
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -30,15 +29,16 @@ std::string codec(const std::string& direction, const std::string& spec, const s
 
 }  // namespace
 
-TEST_CASE("qiao codec: hl7v2-xml decoded and encoded as hl7v2 gives back the ER7 bytes", "[integration][e2e][codec][hl7v2-xml]") {
+TEST_CASE("qiao codec: hl7v2-xml decoded and encoded as hl7v2 gives back the ER7 bytes",
+          "[integration][e2e][codec][hl7v2-xml]") {
   struct Sample {
     const char* name;
     const char* er7_spec;
   };
-  for (const Sample& sample : {Sample{"adt_a01_utf8.hl7", "hl7v2"}, Sample{"oru_r01_utf8.hl7", "hl7v2"},
-                               Sample{"all_escapes.hl7", "hl7v2"}, Sample{"custom_separators.hl7", "hl7v2"},
-                               Sample{"batch.hl7", "hl7v2"}, Sample{"adt_a01_gb18030.hl7", "hl7v2"},
-                               Sample{"adt_a01_gbk_no_msh18.hl7", "hl7v2:charset=GBK"}}) {
+  for (const Sample& sample :
+       {Sample{"adt_a01_utf8.hl7", "hl7v2"}, Sample{"oru_r01_utf8.hl7", "hl7v2"}, Sample{"all_escapes.hl7", "hl7v2"},
+        Sample{"custom_separators.hl7", "hl7v2"}, Sample{"batch.hl7", "hl7v2"}, Sample{"adt_a01_gb18030.hl7", "hl7v2"},
+        Sample{"adt_a01_gbk_no_msh18.hl7", "hl7v2:charset=GBK"}}) {
     INFO(sample.name);
     const std::string er7 = read_hl7_data(sample.name);
     const std::string json = codec("decode", sample.er7_spec, er7);
@@ -50,13 +50,15 @@ TEST_CASE("qiao codec: hl7v2-xml decoded and encoded as hl7v2 gives back the ER7
   }
 }
 
-TEST_CASE("qiao codec: XML written by hand or by Mirth reads as its ER7 message", "[integration][e2e][codec][hl7v2-xml]") {
+TEST_CASE("qiao codec: XML written by hand or by Mirth reads as its ER7 message",
+          "[integration][e2e][codec][hl7v2-xml]") {
   CHECK(codec("encode", "hl7v2", codec("decode", "hl7v2-xml", read_hl7_data("adt_a01_utf8.xml"))) ==
         read_hl7_data("adt_a01_utf8.hl7"));
   CHECK(codec("encode", "hl7v2", codec("decode", "hl7v2-xml", read_hl7_data("oru_r01_mirth.xml"))) ==
         read_hl7_data("oru_r01_utf8.hl7"));
   // The XML in GBK: its declaration says so; MSH-18 still decides the ER7's charset (UTF-8).
-  const std::string gbk = codec("encode", "hl7v2-xml:encoding=GBK", codec("decode", "hl7v2", read_hl7_data("adt_a01_utf8.hl7")));
+  const std::string gbk =
+      codec("encode", "hl7v2-xml:encoding=GBK", codec("decode", "hl7v2", read_hl7_data("adt_a01_utf8.hl7")));
   CHECK(gbk.rfind("<?xml version=\"1.0\" encoding=\"GBK\"?>", 0) == 0);
   CHECK(codec("encode", "hl7v2", codec("decode", "hl7v2-xml", gbk)) == read_hl7_data("adt_a01_utf8.hl7"));
 }

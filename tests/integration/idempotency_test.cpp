@@ -3,9 +3,9 @@
 // once and every repeat must get the first answer. The bank is counting_http_peer.py (Python's
 // own HTTP server), which logs every request it receives before it answers.
 
-#include <catch2/catch.hpp>
 #include <signal.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <memory>
@@ -27,9 +27,13 @@ namespace {
 std::string pay_flow(int port, const std::string& idempotency) {
   return "id: pay\n"
          "source:\n"
-         "  http: { listen: \"127.0.0.1:" + std::to_string(port) + "\", path: /pay, methods: [POST] }\n"
+         "  http: { listen: \"127.0.0.1:" +
+         std::to_string(port) +
+         "\", path: /pay, methods: [POST] }\n"
          "  decode: json\n"
-         "idempotency: { key: 'body.orderNo', " + idempotency + " }\n"
+         "idempotency: { key: 'body.orderNo', " +
+         idempotency +
+         " }\n"
          "steps:\n"
          "  - check: { required: [amount] }\n"
          "  - call: { endpoint: bank, into: bank, lua: 'return body' }\n"
@@ -49,13 +53,15 @@ struct PayGateway {
   explicit PayGateway(int bank_delay_ms, const std::string& idempotency = "ttl: 1h")
       : bank(dir.path(), bank_delay_ms), port(free_port()) {
     dir.write("qiao.yaml", server_config("idempotency"));
-    dir.write("endpoints.yaml", "bank: { http: { url: \"http://127.0.0.1:" + std::to_string(bank.port()) + "/pay\" }, timeout: 5s }\n");
+    dir.write("endpoints.yaml",
+              "bank: { http: { url: \"http://127.0.0.1:" + std::to_string(bank.port()) + "/pay\" }, timeout: 5s }\n");
     dir.write("flows/pay.yaml", pay_flow(port, idempotency));
     start();
   }
   void start() { gateway = std::make_unique<GatewayProcess>(dir); }
   HttpResult post(const std::string& body) const {
-    return http_request("127.0.0.1:" + std::to_string(port), "POST", "/pay", body, {{"Content-Type", "application/json"}});
+    return http_request("127.0.0.1:" + std::to_string(port), "POST", "/pay", body,
+                        {{"Content-Type", "application/json"}});
   }
   TempDir dir;
   CountingHttpPeer bank;

@@ -3,7 +3,6 @@
 // journal: none flow without rows, and the back-pressure metrics on /metrics.
 
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <string>
 #include <vector>
@@ -30,7 +29,8 @@ TEST_CASE("journal on a gateway: rows found by business key, metadata without by
   dir.write("endpoints.yaml", "{}\n");
   dir.write("flows/orders.yaml",
             http_flow("orders", port, "journal:\n  keys: { patient: body.patientId, order: body.orderNo }\n"));
-  dir.write("flows/vitals.yaml", http_flow("vitals", port, "journal: { level: metadata, keys: { patient: body.patientId } }\n"));
+  dir.write("flows/vitals.yaml",
+            http_flow("vitals", port, "journal: { level: metadata, keys: { patient: body.patientId } }\n"));
   dir.write("flows/heartbeat.yaml", http_flow("heartbeat", port, "journal: none\n"));
   GatewayProcess gateway(dir);
   INFO(gateway.output());

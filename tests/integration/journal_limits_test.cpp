@@ -31,7 +31,9 @@ std::string config(const std::string& journal) {
   return "node: { name: journal-test, threads: 2 }\n"
          "admin: { listen: \"127.0.0.1:0\", token: journal-test }\n"
          "store: { url: \"sqlite://var/qiao.db\" }\n"
-         "journal: " + journal + "\n"
+         "journal: " +
+         journal +
+         "\n"
          "flows: [ \"flows/*.yaml\" ]\n"
          "log: { dir: var/log, level: info, console: false }\n"
          "reload: { watch: false }\n";
@@ -229,7 +231,8 @@ TEST_CASE("journal: 200 rejected 1 MB bodies add their beginnings to the store a
   CHECK(stored.truncated == 1);
   const std::string listed = http_request(gateway.admin(), "GET", "/api/messages?limit=1", "", bearer).body;
   INFO(listed.substr(0, 300));
-  CHECK(listed.find("\"requestSize\":" + std::to_string(body_size) + ",\"requestTruncated\":true,") != std::string::npos);
+  CHECK(listed.find("\"requestSize\":" + std::to_string(body_size) + ",\"requestTruncated\":true,") !=
+        std::string::npos);
   CHECK(value_of(gateway, "qiao_journal_truncated_total") == clients * per_client);
   CHECK(value_of(gateway, "qiao_journal_dropped_total{reason=\"write_failed\"}") == 0);
 

@@ -16,9 +16,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string config() {
-  return server_config("retention-test") + "journal: { max_age: 2d, retention_check: 100ms }\n";
-}
+std::string config() { return server_config("retention-test") + "journal: { max_age: 2d, retention_check: 100ms }\n"; }
 
 std::string registration_flow() {
   return "id: registration\n"

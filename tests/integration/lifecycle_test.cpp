@@ -2,13 +2,13 @@
 // listeners (a flow's new port opens, a port no flow uses closes, a port that stays keeps its
 // connections).
 
-#include <catch2/catch.hpp>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <string>
 #include <thread>
 
@@ -75,8 +75,10 @@ TEST_CASE("SIGTERM lets the request in flight finish, then the gateway exits 0",
   CHECK(connect_tcp(address) < 0);
 }
 
-TEST_CASE("a request still running at the drain timeout gets a 503, a log line and a journal row, and idle connections end at once",
-          "[integration][e2e][shutdown]") {
+TEST_CASE(
+    "a request still running at the drain timeout gets a 503, a log line and a journal row, and idle connections end "
+    "at once",
+    "[integration][e2e][shutdown]") {
   TcpPeer silent(never_answer);
   TempDir dir;
   std::string config = server_config("drain-test");
@@ -132,7 +134,8 @@ TEST_CASE("a request still running at the drain timeout gets a 503, a log line a
   CHECK(again.stop() == 0);
 }
 
-TEST_CASE("reload moves a flow to a new port, a port that stays keeps its connections", "[integration][e2e][listeners]") {
+TEST_CASE("reload moves a flow to a new port, a port that stays keeps its connections",
+          "[integration][e2e][listeners]") {
   TempDir dir;
   const int stay_port = free_port();
   int old_port = free_port();
@@ -176,6 +179,7 @@ TEST_CASE("reload moves a flow to a new port, a port that stays keeps its connec
   CHECK(kept.connections_opened() == 1);
 
   HttpResult flows = gateway.admin_request("GET", "/api/flows");
-  CHECK(flows.body.find("\"source\":\"http POST 127.0.0.1:" + std::to_string(new_port) + "/move\"") != std::string::npos);
+  CHECK(flows.body.find("\"source\":\"http POST 127.0.0.1:" + std::to_string(new_port) + "/move\"") !=
+        std::string::npos);
   CHECK(gateway.stop() == 0);
 }

@@ -24,14 +24,16 @@ TEST_CASE("messages: one message shows its steps and its delivery's attempts, af
   dir.write("flows/notes.yaml",
             "id: notes\n"
             "source:\n"
-            "  http: { listen: \"127.0.0.1:" + std::to_string(port) + "\", path: /notes, methods: [POST] }\n"
-            "  decode: json\n"
-            "steps:\n"
-            "  - check: { required: [patient] }\n"
-            "  - call: { endpoint: emr, into: probe, on_error: continue }\n"
-            "  - send: { endpoint: emr, retry: { attempts: 5, backoff: 50ms, jitter: false } }\n"
-            "reply:\n"
-            "  lua: 'return { queued = true }'\n");
+            "  http: { listen: \"127.0.0.1:" +
+                std::to_string(port) +
+                "\", path: /notes, methods: [POST] }\n"
+                "  decode: json\n"
+                "steps:\n"
+                "  - check: { required: [patient] }\n"
+                "  - call: { endpoint: emr, into: probe, on_error: continue }\n"
+                "  - send: { endpoint: emr, retry: { attempts: 5, backoff: 50ms, jitter: false } }\n"
+                "reply:\n"
+                "  lua: 'return { queued = true }'\n");
   GatewayProcess gateway(dir);
   INFO(gateway.output());
 
@@ -55,7 +57,10 @@ TEST_CASE("messages: one message shows its steps and its delivery's attempts, af
   CHECK_THAT(detail, Catch::Contains("\"id\":\"" + id + "\"") && Catch::Contains("\"flow\":\"notes\""));
   CHECK_THAT(detail, Catch::Contains(R"("step":"check","line":6,"depth":0,"outcome":"ok")"));
   // The call found the EMR down and the flow went on, as on_error: continue says.
-  CHECK_THAT(detail, Catch::Contains(R"("step":"call emr","line":7,"depth":0,"outcome":"upstream","detail":"on_error: continue, the error is in vars.probe: )"));
+  CHECK_THAT(
+      detail,
+      Catch::Contains(
+          R"("step":"call emr","line":7,"depth":0,"outcome":"upstream","detail":"on_error: continue, the error is in vars.probe: )"));
   CHECK_THAT(detail, Catch::Contains(R"("step":"send emr","line":8,"depth":0,"outcome":"ok")"));
   CHECK_THAT(detail, Catch::Contains("\"endpoint\":\"emr\"") && Catch::Contains("\"deliveredAt\":\"20"));
   // The failed attempt and the one that delivered it, in order.
@@ -67,9 +72,8 @@ TEST_CASE("messages: one message shows its steps and its delivery's attempts, af
   CHECK(detail.find("\"outcome\":\"ok\"", second) != std::string::npos);
   CHECK(detail.substr(first, second - first).find("503") != std::string::npos);
 
-  const CommandResult shown =
-      run_command({QIAO_BINARY, "messages", "show", "--id", id, "-c", "qiao.yaml", "--admin", gateway.admin()}, "",
-                  dir.path());
+  const CommandResult shown = run_command(
+      {QIAO_BINARY, "messages", "show", "--id", id, "-c", "qiao.yaml", "--admin", gateway.admin()}, "", dir.path());
   INFO(shown.output);
   CHECK(shown.status == 0);
   CHECK_THAT(shown.output, Catch::Contains("send emr (line 8)  ok") && Catch::Contains("to emr  delivered") &&

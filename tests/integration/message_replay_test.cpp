@@ -3,7 +3,6 @@
 // counting_http_peer.py (Python's own HTTP server) logging every request it gets.
 
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <memory>
 #include <string>
@@ -27,12 +26,14 @@ TEST_CASE("message replay: notes that failed while the EMR was down run again fr
   dir.write("flows/notes.yaml",
             "id: notes\n"
             "source:\n"
-            "  http: { listen: \"127.0.0.1:" + std::to_string(port) + "\", path: /notes, methods: [POST] }\n"
-            "  decode: json\n"
-            "steps:\n"
-            "  - call: { endpoint: emr, lua: 'return { patient = body.patient, text = body.text }' }\n"
-            "reply:\n"
-            "  lua: 'return { saved = vars.emr.seen }'\n");
+            "  http: { listen: \"127.0.0.1:" +
+                std::to_string(port) +
+                "\", path: /notes, methods: [POST] }\n"
+                "  decode: json\n"
+                "steps:\n"
+                "  - call: { endpoint: emr, lua: 'return { patient = body.patient, text = body.text }' }\n"
+                "reply:\n"
+                "  lua: 'return { saved = vars.emr.seen }'\n");
   GatewayProcess gateway(dir);
   INFO(gateway.output());
   const std::string address = "127.0.0.1:" + std::to_string(port);
@@ -46,16 +47,25 @@ TEST_CASE("message replay: notes that failed while the EMR was down run again fr
   CHECK(post(R"({"patient":"P-3","text":"during the outage too"})").status >= 500);
   CHECK(post(R"({"patient":"P-4","text":")" + std::string(300, 'x') + R"("})").status >= 500);
   emr.down(false);
-  REQUIRE(wait_until([&] { return count_of(gateway.admin_request("GET", "/api/messages?flow=notes").body, "\"outcome\":\"upstream\"") +
-                                      count_of(gateway.admin_request("GET", "/api/messages?flow=notes").body, "\"outcome\":\"unavailable\"") == 3; },
-                     5s));
+  REQUIRE(wait_until(
+      [&] {
+        return count_of(gateway.admin_request("GET", "/api/messages?flow=notes").body, "\"outcome\":\"upstream\"") +
+                   count_of(gateway.admin_request("GET", "/api/messages?flow=notes").body,
+                            "\"outcome\":\"unavailable\"") ==
+               3;
+      },
+      5s));
   const std::string failed_outcome =
-      gateway.admin_request("GET", "/api/messages?flow=notes").body.find("\"outcome\":\"upstream\"") != std::string::npos
-          ? "upstream" : "unavailable";
+      gateway.admin_request("GET", "/api/messages?flow=notes").body.find("\"outcome\":\"upstream\"") !=
+              std::string::npos
+          ? "upstream"
+          : "unavailable";
 
   // A time window narrows the search, and a malformed one says what is expected.
-  CHECK(count_of(gateway.admin_request("GET", "/api/messages?flow=notes&since=2020-01-01T00:00:00Z").body, "\"id\":") == 4);
-  CHECK(count_of(gateway.admin_request("GET", "/api/messages?flow=notes&until=2020-01-01T00:00:00Z").body, "\"id\":") == 0);
+  CHECK(count_of(gateway.admin_request("GET", "/api/messages?flow=notes&since=2020-01-01T00:00:00Z").body, "\"id\":") ==
+        4);
+  CHECK(count_of(gateway.admin_request("GET", "/api/messages?flow=notes&until=2020-01-01T00:00:00Z").body, "\"id\":") ==
+        0);
   const HttpResult bad_time = gateway.admin_request("GET", "/api/messages?since=yesterday");
   CHECK(bad_time.status == 400);
   CHECK_THAT(bad_time.body, Catch::Contains("since: expected a time such as"));
@@ -87,8 +97,11 @@ TEST_CASE("message replay: notes that failed while the EMR was down run again fr
   CHECK(emr_log.find("P-4") == std::string::npos);
 
   // The replays are messages of their own in the journal, saying what they replay.
-  REQUIRE(wait_until([&] { return count_of(gateway.admin_request("GET", "/api/messages?flow=notes&outcome=ok").body, "\"id\":") == 3; },
-                     5s));
+  REQUIRE(wait_until(
+      [&] {
+        return count_of(gateway.admin_request("GET", "/api/messages?flow=notes&outcome=ok").body, "\"id\":") == 3;
+      },
+      5s));
   const std::string ok = gateway.admin_request("GET", "/api/messages?flow=notes&outcome=ok").body;
   CHECK(count_of(ok, "replay") >= 2);
   const CommandResult listed = cli({"list", "--flow", "notes", "--outcome", "ok"});

@@ -2,10 +2,10 @@
 // Clients hammer the gateway over keep-alive and fresh connections while the flows are reloaded
 // 60 times (admin API, SIGHUP and file changes; new Lua, and now and then a broken flow).
 
-#include <catch2/catch.hpp>
 #include <signal.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -18,9 +18,10 @@ namespace {
 
 std::string version_flow(int port, int version) {
   return "id: version\nsource:\n  http: { listen: \"127.0.0.1:" + std::to_string(port) +
-         "\", path: /api/version, methods: [POST] }\n  decode: json\nsteps:\n  - call: { endpoint: backend, into: backend }\n"
-         "reply:\n  lua: |\n    return { version = \"v" + std::to_string(version) +
-         "\", n = body.n, echoed = vars.backend.n }\n";
+         "\", path: /api/version, methods: [POST] }\n  decode: json\nsteps:\n  - call: { endpoint: backend, into: "
+         "backend }\n"
+         "reply:\n  lua: |\n    return { version = \"v" +
+         std::to_string(version) + "\", n = body.n, echoed = vars.backend.n }\n";
 }
 
 std::string backend_flow(int port) {
@@ -45,7 +46,8 @@ void drive(Load& load, const std::string& address, bool fresh_connections, int i
     const std::string body = "{\"n\":" + std::to_string(id * 1'000'000 + n) + "}";
     HttpResult r = fresh_connections ? http_request(address, "POST", "/api/version", body)
                                      : client.request("POST", "/api/version", body);
-    const bool good = r.status == 200 && r.body.find("\"n\":" + std::to_string(id * 1'000'000 + n)) != std::string::npos &&
+    const bool good = r.status == 200 &&
+                      r.body.find("\"n\":" + std::to_string(id * 1'000'000 + n)) != std::string::npos &&
                       r.body.find("\"echoed\":" + std::to_string(id * 1'000'000 + n)) != std::string::npos;
     std::lock_guard lock(load.mutex);
     if (good) {
@@ -68,8 +70,8 @@ TEST_CASE("flows reload 60 times under load without a failed request", "[integra
   TempDir dir;
   const int port = free_port();
   dir.write("qiao.yaml", server_config("reload-test", /*watch=*/true));
-  dir.write("endpoints.yaml", "backend:\n  http: { url: \"http://127.0.0.1:" + std::to_string(port) +
-                                  "/backend\" }\n  timeout: 5s\n");
+  dir.write("endpoints.yaml",
+            "backend:\n  http: { url: \"http://127.0.0.1:" + std::to_string(port) + "/backend\" }\n  timeout: 5s\n");
   dir.write("flows/backend.yaml", backend_flow(port));
   dir.write("flows/version.yaml", version_flow(port, 0));
   GatewayProcess gateway(dir);
@@ -81,10 +83,12 @@ TEST_CASE("flows reload 60 times under load without a failed request", "[integra
   for (int i = 0; i < 6; ++i) clients.emplace_back(drive, std::ref(load), address, false, i);
   for (int i = 6; i < 8; ++i) clients.emplace_back(drive, std::ref(load), address, true, i);
   // The first generation answers before the first reload, however slowly the clients start.
-  REQUIRE(wait_until([&] {
-    std::lock_guard lock(load.mutex);
-    return load.versions.count("v0") == 1;
-  }, std::chrono::seconds(10)));
+  REQUIRE(wait_until(
+      [&] {
+        std::lock_guard lock(load.mutex);
+        return load.versions.count("v0") == 1;
+      },
+      std::chrono::seconds(10)));
 
   int reloads = 0;
   int refused = 0;

@@ -4,19 +4,18 @@
 // replies, Faults of both versions routed by faultcode, a peer that never answers, replies that
 // are not envelopes, and keep-alive reuse.
 
-#include <catch2/catch.hpp>
-
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cctype>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <sys/socket.h>
 #include <vector>
 
 #include "tests/integration/support/gateway_process.hpp"
@@ -109,15 +108,18 @@ class WebService {
   TcpPeer peer_;  // last: its threads stop before the members they use go away
 };
 
-std::string envelope11(const std::string& body_content, const std::string& declaration = R"(<?xml version="1.0" encoding="utf-8"?>)") {
-  return declaration + R"(<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" )"
-                       R"(xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soap:Body>)" +
+std::string envelope11(const std::string& body_content,
+                       const std::string& declaration = R"(<?xml version="1.0" encoding="utf-8"?>)") {
+  return declaration +
+         R"(<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" )"
+         R"(xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soap:Body>)" +
          body_content + "</soap:Body></soap:Envelope>";
 }
 
 std::string envelope12(const std::string& body_content) {
   return R"(<?xml version="1.0" encoding="utf-8"?><env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope">)"
-         R"(<env:Body>)" + body_content + "</env:Body></env:Envelope>";
+         R"(<env:Body>)" +
+         body_content + "</env:Body></env:Envelope>";
 }
 
 // A flow on the shared test listener: its JSON body goes to `endpoint` (as `operation`, when
@@ -134,21 +136,30 @@ std::string call_flow(const std::string& id, const std::string& endpoint, const 
         "'return { code = vars.his.error.code, faultcode = vars.his.error.faultcode, "
         "faultsubcode = vars.his.error.faultsubcode, faultstring = vars.his.error.faultstring, "
         "faultdetail = vars.his.error.faultdetail, message = vars.his.error.message }'";
-    flow += "  - route:\n"
-            "      - when: vars.his.error and (vars.his.error.faultcode == \"Client\" or vars.his.error.faultcode == \"Sender\")\n"
-            "        reply: { status: 422, lua: " + members + " }\n"
-            "      - when: vars.his.error and (vars.his.error.faultcode == \"Server\" or vars.his.error.faultcode == \"Receiver\")\n"
-            "        reply: { status: 503, lua: " + members + " }\n"
-            "      - when: vars.his.error\n"
-            "        reply: { status: 502, lua: " + members + " }\n";
+    flow +=
+        "  - route:\n"
+        "      - when: vars.his.error and (vars.his.error.faultcode == \"Client\" or vars.his.error.faultcode == "
+        "\"Sender\")\n"
+        "        reply: { status: 422, lua: " +
+        members +
+        " }\n"
+        "      - when: vars.his.error and (vars.his.error.faultcode == \"Server\" or vars.his.error.faultcode == "
+        "\"Receiver\")\n"
+        "        reply: { status: 503, lua: " +
+        members +
+        " }\n"
+        "      - when: vars.his.error\n"
+        "        reply: { status: 502, lua: " +
+        members + " }\n";
   }
   return flow + "reply:\n  lua: 'return vars.his'\n";
 }
 
 std::string base64_decode(const std::string& text) {
   std::string out(text.size(), '\0');
-  const int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                     reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  const int length =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(text.data()),
+                      static_cast<int>(text.size()));
   if (length < 0) return {};
   std::size_t padding = 0;
   for (auto it = text.rbegin(); it != text.rend() && *it == '='; ++it) ++padding;
@@ -158,8 +169,9 @@ std::string base64_decode(const std::string& text) {
 
 std::string base64_encode(const std::string& bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                     reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  const int length =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
   out.resize(static_cast<std::size_t>(length));
   return out;
 }
@@ -191,9 +203,10 @@ TEST_CASE("soap endpoint 1.1: the envelope, SOAPAction and nested XML both ways,
   HttpClient client(gateway.listener("http 127.0.0.1:0"));
 
   for (const std::string patient : {"P001", "P002"}) {
-    HttpResult r = client.request("POST", "/register",
-                                  R"({"inXml":{"Request":{"PatientID":")" + patient + R"(","Name":"张三"}},"channel":"kiosk"})",
-                                  {{"Content-Type", "application/json"}});
+    HttpResult r =
+        client.request("POST", "/register",
+                       R"({"inXml":{"Request":{"PatientID":")" + patient + R"(","Name":"张三"}},"channel":"kiosk"})",
+                       {{"Content-Type", "application/json"}});
     INFO(r.body << r.error);
     CHECK(r.status == 200);
     CHECK(r.body == R"({"RegisterResult":{"Response":{"ResultCode":"0","RegNo":"R0001"}}})");
@@ -207,10 +220,11 @@ TEST_CASE("soap endpoint 1.1: the envelope, SOAPAction and nested XML both ways,
   CHECK(first.header("Content-Type") == "text/xml; charset=utf-8");
   CHECK(first.header("SOAPAction") == "\"http://tempuri.org/Register\"");
   CHECK(first.header("Content-Length") == std::to_string(first.body.size()));
-  CHECK(first.body ==
-        R"(<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">)"
-        R"(<soap:Body><Register xmlns="http://tempuri.org/"><inXml>&lt;Request&gt;&lt;PatientID&gt;P001&lt;/PatientID&gt;)"
-        R"(&lt;Name&gt;张三&lt;/Name&gt;&lt;/Request&gt;</inXml><channel>kiosk</channel></Register></soap:Body></soap:Envelope>)");
+  CHECK(
+      first.body ==
+      R"(<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">)"
+      R"(<soap:Body><Register xmlns="http://tempuri.org/"><inXml>&lt;Request&gt;&lt;PatientID&gt;P001&lt;/PatientID&gt;)"
+      R"(&lt;Name&gt;张三&lt;/Name&gt;&lt;/Request&gt;</inXml><channel>kiosk</channel></Register></soap:Body></soap:Envelope>)");
   CHECK(received[1].body.find("&lt;PatientID&gt;P002&lt;/PatientID&gt;") != std::string::npos);
   // Both calls came through one gateway connection, so one worker, whose pool kept the
   // connection to the WebService open for the second.
@@ -254,15 +268,21 @@ TEST_CASE("soap endpoint 1.2: unqualified elements, action template, default ope
 TEST_CASE("soap endpoint: WS-Security UsernameToken, digest recomputed and fresh per request, and text with a header",
           "[integration][soap][endpoint][wssecurity]") {
   WebService his([](const Received&) {
-    return http_reply(200, "text/xml", envelope11(R"(<PingResponse xmlns="http://tempuri.org/"><PingResult>pong</PingResult></PingResponse>)"));
+    return http_reply(
+        200, "text/xml",
+        envelope11(R"(<PingResponse xmlns="http://tempuri.org/"><PingResult>pong</PingResult></PingResponse>)"));
   });
   TempDir dir;
   dir.write("qiao.yaml", server_config("soap-wss"));
-  dir.write("endpoints.yaml",
-            "digest: { soap: { url: \"" + his.url() + "\", operation: Ping, "
-            "security: { username: kiosk, password: \"s3cret\", password_type: digest } } }\n"
-            "text: { soap: { url: \"" + his.url() + "\", operation: Ping, "
-            "security: { username: kiosk, password: \"s3cret&<\" }, header: { AuthHeader: { Hospital: H01 } } } }\n");
+  dir.write(
+      "endpoints.yaml",
+      "digest: { soap: { url: \"" + his.url() +
+          "\", operation: Ping, "
+          "security: { username: kiosk, password: \"s3cret\", password_type: digest } } }\n"
+          "text: { soap: { url: \"" +
+          his.url() +
+          "\", operation: Ping, "
+          "security: { username: kiosk, password: \"s3cret&<\" }, header: { AuthHeader: { Hospital: H01 } } } }\n");
   dir.write("flows/digest.yaml", call_flow("digest", "digest", ""));
   dir.write("flows/text.yaml", call_flow("text", "text", ""));
   GatewayProcess gateway(dir);
@@ -295,24 +315,27 @@ TEST_CASE("soap endpoint: WS-Security UsernameToken, digest recomputed and fresh
     unsigned char sha1[SHA_DIGEST_LENGTH];
     SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), sha1);
     CHECK(digest == base64_encode(std::string(reinterpret_cast<const char*>(sha1), sizeof sha1)));
-    CHECK(body ==
-          R"(<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">)"
-          R"(<soap:Header><wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd" )"
-          R"(xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd">)"
-          R"(<wsse:UsernameToken><wsse:Username>kiosk</wsse:Username>)"
-          R"(<wsse:Password Type="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest">)" +
-              digest + R"(</wsse:Password><wsse:Nonce EncodingType="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary">)" +
-              nonce + "</wsse:Nonce><wsu:Created>" + created +
-              R"(</wsu:Created></wsse:UsernameToken></wsse:Security></soap:Header>)"
-              R"(<soap:Body><Ping xmlns="http://tempuri.org/"/></soap:Body></soap:Envelope>)");
+    CHECK(
+        body ==
+        R"(<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">)"
+        R"(<soap:Header><wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd" )"
+        R"(xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd">)"
+        R"(<wsse:UsernameToken><wsse:Username>kiosk</wsse:Username>)"
+        R"(<wsse:Password Type="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest">)" +
+            digest +
+            R"(</wsse:Password><wsse:Nonce EncodingType="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary">)" +
+            nonce + "</wsse:Nonce><wsu:Created>" + created +
+            R"(</wsu:Created></wsse:UsernameToken></wsse:Security></soap:Header>)"
+            R"(<soap:Body><Ping xmlns="http://tempuri.org/"/></soap:Body></soap:Envelope>)");
     nonces.push_back(nonce);
   }
   CHECK(nonces[0] != nonces[1]);
-  CHECK(received[2].body.find(
-            R"(<wsse:UsernameToken><wsse:Username>kiosk</wsse:Username><wsse:Password Type="http://docs.oasis-open.org/wss/2004/01/)"
-            R"(oasis-200401-wss-username-token-profile-1.0#PasswordText">s3cret&amp;&lt;</wsse:Password></wsse:UsernameToken>)"
-            R"(</wsse:Security><AuthHeader xmlns="http://tempuri.org/"><Hospital>H01</Hospital></AuthHeader></soap:Header>)") !=
-        std::string::npos);
+  CHECK(
+      received[2].body.find(
+          R"(<wsse:UsernameToken><wsse:Username>kiosk</wsse:Username><wsse:Password Type="http://docs.oasis-open.org/wss/2004/01/)"
+          R"(oasis-200401-wss-username-token-profile-1.0#PasswordText">s3cret&amp;&lt;</wsse:Password></wsse:UsernameToken>)"
+          R"(</wsse:Security><AuthHeader xmlns="http://tempuri.org/"><Hospital>H01</Hospital></AuthHeader></soap:Header>)") !=
+      std::string::npos);
 }
 
 TEST_CASE("soap endpoint: GBK requests and replies, with and without the reply's own declaration",
@@ -321,8 +344,8 @@ TEST_CASE("soap endpoint: GBK requests and replies, with and without the reply's
   const std::string zhang_san_gbk = "\xD5\xC5\xC8\xFD";
   int replies = 0;
   WebService his([&](const Received&) {
-    const std::string content = "<QueryResponse xmlns=\"http://tempuri.org/\"><Name>" + zhang_san_gbk +
-                                "</Name></QueryResponse>";
+    const std::string content =
+        "<QueryResponse xmlns=\"http://tempuri.org/\"><Name>" + zhang_san_gbk + "</Name></QueryResponse>";
     // The first reply declares nothing (read in the endpoint's charset), the second declares GB2312.
     if (++replies == 1) return http_reply(200, "text/xml", envelope11(content, ""));
     return http_reply(200, "text/xml", envelope11(content, R"(<?xml version="1.0" encoding="gb2312"?>)"));
@@ -335,7 +358,8 @@ TEST_CASE("soap endpoint: GBK requests and replies, with and without the reply's
   const std::string address = gateway.listener("http 127.0.0.1:0");
 
   for (int i = 0; i < 2; ++i) {
-    HttpResult r = http_request(address, "POST", "/query", R"({"Name":"张三"})", {{"Content-Type", "application/json"}});
+    HttpResult r =
+        http_request(address, "POST", "/query", R"({"Name":"张三"})", {{"Content-Type", "application/json"}});
     INFO(r.body << r.error);
     CHECK(r.status == 200);
     CHECK(r.body == R"({"Name":"张三"})");
@@ -345,8 +369,8 @@ TEST_CASE("soap endpoint: GBK requests and replies, with and without the reply's
   CHECK(received[0].header("Content-Type") == "text/xml; charset=GBK");
   CHECK(received[0].body ==
         R"(<?xml version="1.0" encoding="GBK"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">)"
-        R"(<soap:Body><Query xmlns="http://tempuri.org/"><Name>)" + zhang_san_gbk +
-            "</Name></Query></soap:Body></soap:Envelope>");
+        R"(<soap:Body><Query xmlns="http://tempuri.org/"><Name>)" +
+            zhang_san_gbk + "</Name></Query></soap:Body></soap:Envelope>");
 }
 
 TEST_CASE("soap endpoint: Faults of 1.1 (500) and 1.2 (400 Sender, Subcode, Detail) routed by faultcode",
@@ -362,16 +386,19 @@ TEST_CASE("soap endpoint: Faults of 1.1 (500) and 1.2 (400 Sender, Subcode, Deta
                                  "</faultstring><faultactor>http://his/db</faultactor></soap:Fault>"));
   });
   WebService his12([](const Received&) {
-    return http_reply(400, "application/soap+xml; charset=utf-8",
-                      envelope12(R"(<env:Fault xmlns:app="http://his.example/faults"><env:Code><env:Value>env:Sender</env:Value>)"
-                                 R"(<env:Subcode><env:Value>app:NoSchedule</env:Value></env:Subcode></env:Code>)"
-                                 R"(<env:Reason><env:Text xml:lang="en">no clinic today</env:Text></env:Reason>)"
-                                 R"(<env:Detail><app:Info><app:Dept>9999</app:Dept></app:Info></env:Detail></env:Fault>)"));
+    return http_reply(
+        400, "application/soap+xml; charset=utf-8",
+        envelope12(R"(<env:Fault xmlns:app="http://his.example/faults"><env:Code><env:Value>env:Sender</env:Value>)"
+                   R"(<env:Subcode><env:Value>app:NoSchedule</env:Value></env:Subcode></env:Code>)"
+                   R"(<env:Reason><env:Text xml:lang="en">no clinic today</env:Text></env:Reason>)"
+                   R"(<env:Detail><app:Info><app:Dept>9999</app:Dept></app:Info></env:Detail></env:Fault>)"));
   });
   TempDir dir;
   dir.write("qiao.yaml", server_config("soap-fault"));
-  dir.write("endpoints.yaml", "his11: { soap: { url: \"" + his11.url() + "\" } }\n"
-                              "his12: { soap: { url: \"" + his12.url() + "\", version: \"1.2\" } }\n");
+  dir.write("endpoints.yaml", "his11: { soap: { url: \"" + his11.url() +
+                                  "\" } }\n"
+                                  "his12: { soap: { url: \"" +
+                                  his12.url() + "\", version: \"1.2\" } }\n");
   dir.write("flows/routed11.yaml", call_flow("routed11", "his11", "Register", true));
   dir.write("flows/routed12.yaml", call_flow("routed12", "his12", "Register", true));
   dir.write("flows/plain11.yaml", call_flow("plain11", "his11", "Register"));
@@ -386,7 +413,8 @@ TEST_CASE("soap endpoint: Faults of 1.1 (500) and 1.2 (400 Sender, Subcode, Deta
   CHECK(client.body.find(R"("faultstring":"PatientID is required")") != std::string::npos);
   CHECK(client.body.find(R"("faultdetail":{"Code":"E001"})") != std::string::npos);
   CHECK(client.body.find(R"("code":"upstream")") != std::string::npos);
-  CHECK(client.body.find(R"("message":"endpoint 'his11': SOAP fault Client: PatientID is required")") != std::string::npos);
+  CHECK(client.body.find(R"("message":"endpoint 'his11': SOAP fault Client: PatientID is required")") !=
+        std::string::npos);
   CHECK(client.body.find("faultsubcode") == std::string::npos);
 
   HttpResult server = http_request(address, "POST", "/routed11", R"({"PatientID":"P1"})", json);
@@ -422,9 +450,13 @@ TEST_CASE("soap endpoint: a WebService that never answers times out, replies tha
   });
   TempDir dir;
   dir.write("qiao.yaml", server_config("soap-timeout"));
-  dir.write("endpoints.yaml", "silent: { soap: { url: \"" + silent.url() + "\", operation: Ping }, timeout: 1s }\n"
-                              "broken: { soap: { url: \"" + broken.url() + "\", operation: Ping }, timeout: 5s }\n"
-                              "nodefault: { soap: { url: \"" + broken.url() + "\" } }\n");
+  dir.write("endpoints.yaml", "silent: { soap: { url: \"" + silent.url() +
+                                  "\", operation: Ping }, timeout: 1s }\n"
+                                  "broken: { soap: { url: \"" +
+                                  broken.url() +
+                                  "\", operation: Ping }, timeout: 5s }\n"
+                                  "nodefault: { soap: { url: \"" +
+                                  broken.url() + "\" } }\n");
   dir.write("flows/silent.yaml", call_flow("silent", "silent", ""));
   dir.write("flows/broken.yaml", call_flow("broken", "broken", ""));
   dir.write("flows/missing.yaml", call_flow("missing", "nodefault", ""));

@@ -3,7 +3,6 @@
 // services, built from the WSDL the gateway serves, and as the HIS WebService the gateway calls.
 
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <memory>
 #include <string>
@@ -37,7 +36,8 @@ struct NodeAnswer {
 // One call through soap_client.js; its one line of JSON parsed.
 NodeAnswer node_call(const std::string& wsdl_url, const std::string& operation, const std::string& args_json,
                      std::vector<std::string> flags = {}) {
-  std::vector<std::string> argv{"timeout", "30", "node", interop_dir + "/soap_client.js", wsdl_url, operation, args_json};
+  std::vector<std::string> argv{"timeout", "30",      "node",   interop_dir + "/soap_client.js",
+                                wsdl_url,  operation, args_json};
   argv.insert(argv.end(), flags.begin(), flags.end());
   const CommandResult r = run_command(argv);
   NodeAnswer answer;
@@ -53,8 +53,8 @@ NodeAnswer node_call(const std::string& wsdl_url, const std::string& operation, 
 
 // POSTs JSON; returns "STATUS BODY".
 std::string post_json(const std::string& url, const std::string& json_body) {
-  const CommandResult r = run_command({"curl", "-sS", "--max-time", "15", "-w", " %{http_code}", "-X", "POST", url, "-H",
-                                       "Content-Type: application/json", "-d", json_body});
+  const CommandResult r = run_command({"curl", "-sS", "--max-time", "15", "-w", " %{http_code}", "-X", "POST", url,
+                                       "-H", "Content-Type: application/json", "-d", json_body});
   if (r.status != 0) return "curl failed: " + r.output;
   const std::size_t space = r.output.rfind(' ');
   return r.output.substr(space + 1) + " " + r.output.substr(0, space);
@@ -66,7 +66,8 @@ struct NodeHis {
   std::string address;
 
   NodeHis() {
-    process = std::make_unique<ChildProcess>(std::vector<std::string>{"node", interop_dir + "/his_server.js", his_wsdl}, interop_dir);
+    process = std::make_unique<ChildProcess>(std::vector<std::string>{"node", interop_dir + "/his_server.js", his_wsdl},
+                                             interop_dir);
     if (!process->wait_for_output("\n", std::chrono::seconds(20)) || process->output().find("listening ") != 0) {
       throw std::runtime_error("his_server.js did not start:\n" + process->output());
     }
@@ -85,10 +86,14 @@ TEST_CASE("soap interop: npm soap clients call the shipped example's SOAP servic
   const int soap_port = free_port();
   const int his_port = free_port();
   GatewayProcess gateway(dir, {},
-                         {{"QIAO_HTTP_PORT", std::to_string(http_port)}, {"QIAO_ADMIN", "127.0.0.1:0"},
-                          {"QIAO_MLLP_PORT", "0"}, {"QIAO_LIS_PORT", std::to_string(free_port())},
-                          {"QIAO_BANK_PORT", std::to_string(free_port())}, {"QIAO_SOAP_PORT", std::to_string(soap_port)},
-                          {"QIAO_HIS_SOAP_PORT", std::to_string(his_port)}, {"QIAO_HIS_PORT", std::to_string(free_port())}});
+                         {{"QIAO_HTTP_PORT", std::to_string(http_port)},
+                          {"QIAO_ADMIN", "127.0.0.1:0"},
+                          {"QIAO_MLLP_PORT", "0"},
+                          {"QIAO_LIS_PORT", std::to_string(free_port())},
+                          {"QIAO_BANK_PORT", std::to_string(free_port())},
+                          {"QIAO_SOAP_PORT", std::to_string(soap_port)},
+                          {"QIAO_HIS_SOAP_PORT", std::to_string(his_port)},
+                          {"QIAO_HIS_PORT", std::to_string(free_port())}});
   const std::string gateway_service = "http://127.0.0.1:" + std::to_string(soap_port) + "/RegistrationService";
   const std::string his_service = "http://127.0.0.1:" + std::to_string(his_port) + "/HisService.asmx";
 
@@ -103,7 +108,8 @@ TEST_CASE("soap interop: npm soap clients call the shipped example's SOAP servic
   }
 
   SECTION("the same service over SOAP 1.2") {
-    const NodeAnswer a = node_call(gateway_service + "?wsdl", "Register", R"({"patientId":"P002","deptCode":"0203"})", {"--soap12"});
+    const NodeAnswer a =
+        node_call(gateway_service + "?wsdl", "Register", R"({"patientId":"P002","deptCode":"0203"})", {"--soap12"});
     INFO(a.output);
     REQUIRE(a.status == 0);
     CHECK(a.text("result.deptName") == "儿科");
@@ -131,9 +137,10 @@ TEST_CASE("soap interop: npm soap clients call the shipped example's SOAP servic
     CHECK(wsdl.output == read_file(his_wsdl));
 
     // The client follows the WSDL's address (port 8091) unless told the simulator's real one.
-    const NodeAnswer a = node_call(his_service + "?wsdl", "Register",
-                                   R"({"inXml":"<Request><PatientID>P003</PatientID><DeptCode>0305</DeptCode></Request>"})",
-                                   {"--endpoint", his_service});
+    const NodeAnswer a =
+        node_call(his_service + "?wsdl", "Register",
+                  R"({"inXml":"<Request><PatientID>P003</PatientID><DeptCode>0305</DeptCode></Request>"})",
+                  {"--endpoint", his_service});
     INFO(a.output);
     REQUIRE(a.status == 0);
     const std::string result = a.text("result.RegisterResult");
@@ -142,8 +149,9 @@ TEST_CASE("soap interop: npm soap clients call the shipped example's SOAP servic
     CHECK(result.find("</QueueNo><RegNo>R") != std::string::npos);
     CHECK(result.find("</RegNo><ResultCode>0</ResultCode><ResultMsg>OK</ResultMsg></Response>") != std::string::npos);
 
-    const NodeAnswer bad = node_call(his_service + "?wsdl", "Register", R"({"inXml":"<Request><DeptCode>0305</DeptCode></Request>"})",
-                                     {"--endpoint", his_service});
+    const NodeAnswer bad =
+        node_call(his_service + "?wsdl", "Register", R"({"inXml":"<Request><DeptCode>0305</DeptCode></Request>"})",
+                  {"--endpoint", his_service});
     INFO(bad.output);
     REQUIRE(bad.status == 2);
     CHECK(bad.text("fault.faultcode") == "soap:Client");
@@ -161,18 +169,20 @@ TEST_CASE("soap interop: npm soap clients call the shipped example's SOAP servic
   }
 }
 
-TEST_CASE("soap interop: the gateway's SOAP endpoint calls an npm soap HIS, faults, 1.1 and 1.2, timeouts, "
-          "a SOAP client of the gateway gets the HIS's failure as a Server fault",
-          "[integration][soap][interop]") {
+TEST_CASE(
+    "soap interop: the gateway's SOAP endpoint calls an npm soap HIS, faults, 1.1 and 1.2, timeouts, "
+    "a SOAP client of the gateway gets the HIS's failure as a Server fault",
+    "[integration][soap][interop]") {
   NodeHis his;
   TempDir dir;
   dir.write("qiao.yaml", server_config("soap-interop"));
   const int http_port = free_port();
   const int soap_port = free_port();
   const std::string url = "http://" + his.address + "/HisService.asmx";
-  dir.write("endpoints.yaml",
-            "his11: { soap: { url: \"" + url + "\", version: \"1.1\", nested: [inXml, RegisterResult] }, timeout: 1500ms }\n"
-            "his12: { soap: { url: \"" + url + "\", version: \"1.2\", nested: [inXml, RegisterResult] }, timeout: 1500ms }\n");
+  dir.write("endpoints.yaml", "his11: { soap: { url: \"" + url +
+                                  "\", version: \"1.1\", nested: [inXml, RegisterResult] }, timeout: 1500ms }\n"
+                                  "his12: { soap: { url: \"" +
+                                  url + "\", version: \"1.2\", nested: [inXml, RegisterResult] }, timeout: 1500ms }\n");
   const std::string call_his =
       "  - call:\n"
       "      endpoint: ENDPOINT\n"
@@ -192,22 +202,26 @@ TEST_CASE("soap interop: the gateway's SOAP endpoint calls an npm soap HIS, faul
               "id: register" + version + "\nsource:\n  http: { listen: \"127.0.0.1:" + std::to_string(http_port) +
                   "\", path: /register/" + version + " }\n  decode: json\nsteps:\n" + steps);
   }
-  dir.write("flows/service.yaml",
-            "id: service\n"
-            "source:\n"
-            "  soap:\n"
-            "    listen: \"127.0.0.1:" + std::to_string(soap_port) + "\"\n"
-            "    path: /RegistrationService\n"
-            "    operations:\n"
-            "      Register: { params: [patientId, deptCode], result: [deptName, regNo] }\n"
-            "steps:\n"
-            "  - call:\n"
-            "      endpoint: his11\n"
-            "      operation: Register\n"
-            "      into: his\n"
-            "      lua: 'return { inXml = { Request = { PatientID = body.patientId, DeptCode = body.deptCode } } }'\n"
-            "reply:\n"
-            "  lua: 'return { deptName = vars.his.RegisterResult.Response.DeptName, regNo = vars.his.RegisterResult.Response.RegNo }'\n");
+  dir.write(
+      "flows/service.yaml",
+      "id: service\n"
+      "source:\n"
+      "  soap:\n"
+      "    listen: \"127.0.0.1:" +
+          std::to_string(soap_port) +
+          "\"\n"
+          "    path: /RegistrationService\n"
+          "    operations:\n"
+          "      Register: { params: [patientId, deptCode], result: [deptName, regNo] }\n"
+          "steps:\n"
+          "  - call:\n"
+          "      endpoint: his11\n"
+          "      operation: Register\n"
+          "      into: his\n"
+          "      lua: 'return { inXml = { Request = { PatientID = body.patientId, DeptCode = body.deptCode } } }'\n"
+          "reply:\n"
+          "  lua: 'return { deptName = vars.his.RegisterResult.Response.DeptName, regNo = "
+          "vars.his.RegisterResult.Response.RegNo }'\n");
   GatewayProcess gateway(dir);
   const std::string base = "http://127.0.0.1:" + std::to_string(http_port) + "/register/";
 

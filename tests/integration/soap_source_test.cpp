@@ -4,9 +4,9 @@
 // again in the journal), the generated and the user's WSDL, two flows on one path, and the
 // configuration mistakes `qiao check` reports.
 
-#include <catch2/catch.hpp>
 #include <sys/socket.h>
 
+#include <catch2/catch.hpp>
 #include <string>
 
 #include "tests/integration/support/gateway_process.hpp"
@@ -25,13 +25,13 @@ std::string envelope(const std::string& ns, const std::string& body, const std::
 }
 
 std::string response11(const std::string& element) {
-  return "<?xml version=\"1.0\" encoding=\"utf-8\"?><soap:Envelope xmlns:soap=\"" + soap11_ns + "\"><soap:Body>" + element +
-         "</soap:Body></soap:Envelope>";
+  return "<?xml version=\"1.0\" encoding=\"utf-8\"?><soap:Envelope xmlns:soap=\"" + soap11_ns + "\"><soap:Body>" +
+         element + "</soap:Body></soap:Envelope>";
 }
 
 std::string response12(const std::string& element) {
-  return "<?xml version=\"1.0\" encoding=\"utf-8\"?><soap:Envelope xmlns:soap=\"" + soap12_ns + "\"><soap:Body>" + element +
-         "</soap:Body></soap:Envelope>";
+  return "<?xml version=\"1.0\" encoding=\"utf-8\"?><soap:Envelope xmlns:soap=\"" + soap12_ns + "\"><soap:Body>" +
+         element + "</soap:Body></soap:Envelope>";
 }
 
 // Register decodes inXml and answers with a document in RegisterResult; Echo says what the flow
@@ -73,12 +73,16 @@ std::string register_body(const std::string& prefix, const std::string& inxml) {
          "</" + prefix + "inXml></" + prefix + "Register>";
 }
 
-std::string echo_body(const std::string& text) { return "<Echo xmlns=\"http://tempuri.org/\"><text>" + text + "</text></Echo>"; }
+std::string echo_body(const std::string& text) {
+  return "<Echo xmlns=\"http://tempuri.org/\"><text>" + text + "</text></Echo>";
+}
 
 std::string register_result(const std::string& patient) {
   // Keys of a table built in Lua come in sorted order.
   return "<RegisterResponse xmlns=\"http://tempuri.org/\"><RegisterResult>&lt;Response&gt;&lt;Func&gt;1001&lt;/Func&gt;"
-         "&lt;Note&gt;a&amp;lt;b&amp;amp;c&lt;/Note&gt;&lt;Patient&gt;" + patient + "&lt;/Patient&gt;"
+         "&lt;Note&gt;a&amp;lt;b&amp;amp;c&lt;/Note&gt;&lt;Patient&gt;" +
+         patient +
+         "&lt;/Patient&gt;"
          "&lt;ResultCode&gt;0&lt;/ResultCode&gt;&lt;/Response&gt;</RegisterResult></RegisterResponse>";
 }
 
@@ -120,9 +124,10 @@ TEST_CASE("soap source: 1.1 and 1.2, operation by SOAPAction, action parameter o
   CHECK(r.body == response11(register_result("P001")));
 
   // 1.2, prefixed elements, CDATA nested XML, the action in the Content-Type.
-  r = client.request("POST", "/HisService.asmx",
-                     envelope(soap12_ns, register_body("tns:", "<![CDATA[<Request><PatientID>P002</PatientID></Request>]]>")),
-                     {{"Content-Type", "application/soap+xml; charset=utf-8; action=\"http://tempuri.org/Register\""}});
+  r = client.request(
+      "POST", "/HisService.asmx",
+      envelope(soap12_ns, register_body("tns:", "<![CDATA[<Request><PatientID>P002</PatientID></Request>]]>")),
+      {{"Content-Type", "application/soap+xml; charset=utf-8; action=\"http://tempuri.org/Register\""}});
   CHECK(r.status == 200);
   CHECK(r.header("content-type") == "application/soap+xml; charset=utf-8");
   CHECK(r.body == response12(register_result("P002")));
@@ -137,7 +142,8 @@ TEST_CASE("soap source: 1.1 and 1.2, operation by SOAPAction, action parameter o
   r = client.request("POST", "/HisService.asmx", envelope(soap11_ns, echo_body("hi")), with_action("urn:echo"));
   CHECK(r.status == 200);
   CHECK(r.body == response11(echo_result("hi|1.1|urn:echo|-|soap POST /HisService.asmx")));
-  r = client.request("POST", "/HisService.asmx", envelope(soap11_ns, echo_body("hi")), with_action("\"http://x.example/svc#Echo\""));
+  r = client.request("POST", "/HisService.asmx", envelope(soap11_ns, echo_body("hi")),
+                     with_action("\"http://x.example/svc#Echo\""));
   CHECK(r.body == response11(echo_result("hi|1.1|http://x.example/svc#Echo|-|soap POST /HisService.asmx")));
   r = client.request("POST", "/HisService.asmx", envelope(soap11_ns, echo_body("hi")), text_xml);
   CHECK(r.body == response11(echo_result("hi|1.1||-|soap POST /HisService.asmx")));
@@ -162,7 +168,8 @@ TEST_CASE("soap source: 1.1 and 1.2, operation by SOAPAction, action parameter o
   CHECK(found.body.find("<User>u1</User>") != std::string::npos);
 
   // A flow that replies nothing still answers with the operation's (empty) response element.
-  r = client.request("POST", "/HisService.asmx", envelope(soap11_ns, "<Quiet xmlns=\"http://tempuri.org/\"/>"), text_xml);
+  r = client.request("POST", "/HisService.asmx", envelope(soap11_ns, "<Quiet xmlns=\"http://tempuri.org/\"/>"),
+                     text_xml);
   CHECK(r.status == 200);
   CHECK(r.header("content-type") == "text/xml; charset=utf-8");
   CHECK(r.body == response11("<QuietResponse xmlns=\"http://tempuri.org/\"/>"));
@@ -191,8 +198,8 @@ TEST_CASE("soap source: faults in each version's words, with the message id, kep
   };
   std::vector<Seen> seen;
   // Checks the fault's shape and that its detail names the error code and this message's id.
-  auto check_fault = [&](const std::string& what, const HttpResult& r, int status, bool v12, const std::string& faultcode,
-                         const std::string& code) {
+  auto check_fault = [&](const std::string& what, const HttpResult& r, int status, bool v12,
+                         const std::string& faultcode, const std::string& code) {
     INFO(what << ": " << r.status << " " << r.body);
     CHECK(r.status == status);
     CHECK(r.header("content-type") == (v12 ? "application/soap+xml; charset=utf-8" : "text/xml; charset=utf-8"));
@@ -210,7 +217,8 @@ TEST_CASE("soap source: faults in each version's words, with the message id, kep
     if (!v12) return element_text(r.body, "faultstring");
     const auto text = r.body.find("xml:lang=\"en\">");
     const auto end = r.body.find("</soap:Text>");
-    return text == std::string::npos || end == std::string::npos ? std::string() : r.body.substr(text + 14, end - text - 14);
+    return text == std::string::npos || end == std::string::npos ? std::string()
+                                                                 : r.body.substr(text + 14, end - text - 14);
   };
   const std::map<std::string, std::string> v11{{"Content-Type", "text/xml; charset=utf-8"}};
   const std::map<std::string, std::string> v12{{"Content-Type", "application/soap+xml; charset=utf-8"}};
@@ -222,14 +230,17 @@ TEST_CASE("soap source: faults in each version's words, with the message id, kep
   r = http_request(address, "POST", "/HisService.asmx", "<soap:Envelope><oops", v12);
   check_fault("malformed 1.2", r, 400, true, "Sender", "bad_input");
 
-  r = http_request(address, "POST", "/HisService.asmx", envelope(soap11_ns, "<Boom xmlns=\"http://tempuri.org/\"/>"), v11);
+  r = http_request(address, "POST", "/HisService.asmx", envelope(soap11_ns, "<Boom xmlns=\"http://tempuri.org/\"/>"),
+                   v11);
   std::string reason = check_fault("flow error 1.1", r, 500, false, "Server", "flow");
   CHECK(reason.find("his-service.yaml") != std::string::npos);
-  r = http_request(address, "POST", "/HisService.asmx", envelope(soap12_ns, "<Boom xmlns=\"http://tempuri.org/\"/>"), v12);
+  r = http_request(address, "POST", "/HisService.asmx", envelope(soap12_ns, "<Boom xmlns=\"http://tempuri.org/\"/>"),
+                   v12);
   reason = check_fault("flow error 1.2", r, 500, true, "Receiver", "flow");
   CHECK(reason.find("his-service.yaml") != std::string::npos);
 
-  r = http_request(address, "POST", "/HisService.asmx", envelope(soap12_ns, "<Slow xmlns=\"http://tempuri.org/\"/>"), v12);
+  r = http_request(address, "POST", "/HisService.asmx", envelope(soap12_ns, "<Slow xmlns=\"http://tempuri.org/\"/>"),
+                   v12);
   reason = check_fault("endpoint timeout", r, 500, true, "Receiver", "timeout");
   CHECK(silent.accepted() >= 1);
 
@@ -242,7 +253,8 @@ TEST_CASE("soap source: faults in each version's words, with the message id, kep
   r = http_request(address, "POST", "/HisService.asmx", envelope(soap11_ns, "<Nope xmlns=\"http://tempuri.org/\"/>"),
                    {{"Content-Type", "text/xml"}, {"SOAPAction", "\"http://tempuri.org/Nope\""}});
   reason = check_fault("unknown operation", r, 500, false, "Client", "not_found");
-  CHECK(reason.rfind("no operation Nope on /HisService.asmx (SOAPAction 'http://tempuri.org/Nope'); it serves ", 0) == 0);
+  CHECK(reason.rfind("no operation Nope on /HisService.asmx (SOAPAction 'http://tempuri.org/Nope'); it serves ", 0) ==
+        0);
   CHECK(reason.find("Register") != std::string::npos);
 
   r = http_request(address, "POST", "/HisService.asmx", envelope("http://example.com/not-soap", echo_body("x")), v11);
@@ -315,13 +327,17 @@ TEST_CASE("soap source: generated WSDL, the user's WSDL as-is, two flows on one 
     CHECK(r.status == 200);
     CHECK(r.header("content-type") == "text/xml; charset=utf-8");
     CHECK(r.body.find("targetNamespace=\"http://tempuri.org/\"") != std::string::npos);
-    CHECK(r.body.find("<s:schema elementFormDefault=\"qualified\" targetNamespace=\"http://tempuri.org/\">") != std::string::npos);
+    CHECK(r.body.find("<s:schema elementFormDefault=\"qualified\" targetNamespace=\"http://tempuri.org/\">") !=
+          std::string::npos);
     CHECK(r.body.find("<s:element name=\"Register\"><s:complexType><s:sequence>"
                       "<s:element minOccurs=\"0\" maxOccurs=\"1\" name=\"funcCode\" type=\"s:string\"/>"
-                      "<s:element minOccurs=\"0\" maxOccurs=\"1\" name=\"inXml\" type=\"s:string\"/>") != std::string::npos);
+                      "<s:element minOccurs=\"0\" maxOccurs=\"1\" name=\"inXml\" type=\"s:string\"/>") !=
+          std::string::npos);
     CHECK(r.body.find("<s:element name=\"BoomResponse\"><s:complexType><s:sequence>"
-                      "<s:element minOccurs=\"0\" maxOccurs=\"1\" name=\"BoomResult\" type=\"s:string\"/>") != std::string::npos);
-    CHECK(r.body.find("<soap:operation soapAction=\"http://tempuri.org/Register\" style=\"document\"/>") != std::string::npos);
+                      "<s:element minOccurs=\"0\" maxOccurs=\"1\" name=\"BoomResult\" type=\"s:string\"/>") !=
+          std::string::npos);
+    CHECK(r.body.find("<soap:operation soapAction=\"http://tempuri.org/Register\" style=\"document\"/>") !=
+          std::string::npos);
     CHECK(r.body.find("<soap12:operation soapAction=\"urn:echo\" style=\"document\"/>") != std::string::npos);
     CHECK(r.body.find("<wsdl:service name=\"HisService\">") != std::string::npos);
     CHECK(r.body.find("<soap:address location=\"http://" + address + "/HisService.asmx\"/>") != std::string::npos);
@@ -341,19 +357,22 @@ TEST_CASE("soap source: generated WSDL, the user's WSDL as-is, two flows on one 
                    envelope(soap11_ns, "<Call xmlns=\"http://his.vendor/\"><FuncCode>2001</FuncCode><Input/></Call>"),
                    {{"Content-Type", "text/xml"}, {"SOAPAction", "http://his.vendor/Call"}});
   CHECK(r.status == 200);
-  CHECK(r.body == response11("<CallResponse xmlns=\"http://his.vendor/\"><CallResult>call 2001</CallResult></CallResponse>"));
+  CHECK(r.body ==
+        response11("<CallResponse xmlns=\"http://his.vendor/\"><CallResult>call 2001</CallResult></CallResponse>"));
   // GBK requests: named by the Content-Type when the document declares nothing, else by the declaration.
   const std::string gbk_call = "<Call xmlns=\"http://his.vendor/\"><FuncCode>\xC4\xDA\xBF\xC6</FuncCode></Call>";
   std::string undeclared = envelope(soap11_ns, gbk_call);
   undeclared.erase(0, undeclared.find("<soap:Envelope"));
   r = http_request(address, "POST", "/Legacy.asmx", undeclared, {{"Content-Type", "text/xml; charset=GBK"}});
   CHECK(r.status == 200);
-  CHECK(r.body == response11("<CallResponse xmlns=\"http://his.vendor/\"><CallResult>call 内科</CallResult></CallResponse>"));
+  CHECK(r.body ==
+        response11("<CallResponse xmlns=\"http://his.vendor/\"><CallResult>call 内科</CallResult></CallResponse>"));
   std::string declared = envelope(soap11_ns, gbk_call);
   declared.replace(declared.find("utf-8"), 5, "GBK");
   r = http_request(address, "POST", "/Legacy.asmx", declared, {{"Content-Type", "text/xml"}});
   CHECK(r.status == 200);
-  CHECK(r.body == response11("<CallResponse xmlns=\"http://his.vendor/\"><CallResult>call 内科</CallResult></CallResponse>"));
+  CHECK(r.body ==
+        response11("<CallResponse xmlns=\"http://his.vendor/\"><CallResult>call 内科</CallResult></CallResponse>"));
   // The same bytes taken for UTF-8 are the client's mistake.
   r = http_request(address, "POST", "/Legacy.asmx", undeclared, {{"Content-Type", "text/xml"}});
   CHECK(r.status == 500);
@@ -378,9 +397,10 @@ TEST_CASE("soap source: generated WSDL, the user's WSDL as-is, two flows on one 
   CHECK(gateway.stop() == 0);
 }
 
-TEST_CASE("soap over HTTPS: the generated WSDL's addresses are https, a soap endpoint verifies the server and calls it "
-          "in SOAP 1.2 and GBK",
-          "[integration][soap][tls]") {
+TEST_CASE(
+    "soap over HTTPS: the generated WSDL's addresses are https, a soap endpoint verifies the server and calls it "
+    "in SOAP 1.2 and GBK",
+    "[integration][soap][tls]") {
   TempDir dir;
   CommandResult made = run_command({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
                                     "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
@@ -390,47 +410,55 @@ TEST_CASE("soap over HTTPS: the generated WSDL's addresses are https, a soap end
   const std::string soap_address = "127.0.0.1:" + std::to_string(free_port());
   const std::string http_address = "127.0.0.1:" + std::to_string(free_port());
   dir.write("qiao.yaml", server_config("soap-tls-test"));
-  dir.write("endpoints.yaml",
-            "secure: { soap: { url: \"https://" + soap_address + "/Secure.asmx\", version: \"1.2\", charset: GBK,\n"
-            "                  tls: { ca: cert.pem } }, timeout: 5s }\n"
-            "unverified: { soap: { url: \"https://" + soap_address + "/Secure.asmx\" }, timeout: 5s }\n");
+  dir.write("endpoints.yaml", "secure: { soap: { url: \"https://" + soap_address +
+                                  "/Secure.asmx\", version: \"1.2\", charset: GBK,\n"
+                                  "                  tls: { ca: cert.pem } }, timeout: 5s }\n"
+                                  "unverified: { soap: { url: \"https://" +
+                                  soap_address + "/Secure.asmx\" }, timeout: 5s }\n");
   dir.write("flows/secure.yaml",
             "id: secure\n"
             "source:\n"
             "  soap:\n"
-            "    listen: \"" + soap_address + "\"\n"
-            "    path: /Secure.asmx\n"
-            "    charset: GBK\n"
-            "    tls: { cert: cert.pem, key: key.pem }\n"
-            "    operations:\n"
-            "      Ping: {}\n"
-            "reply:\n"
-            "  lua: 'return \"pong \" .. body.input .. \" \" .. msg.source.version'\n");
+            "    listen: \"" +
+                soap_address +
+                "\"\n"
+                "    path: /Secure.asmx\n"
+                "    charset: GBK\n"
+                "    tls: { cert: cert.pem, key: key.pem }\n"
+                "    operations:\n"
+                "      Ping: {}\n"
+                "reply:\n"
+                "  lua: 'return \"pong \" .. body.input .. \" \" .. msg.source.version'\n");
   dir.write("flows/caller.yaml",
             "id: caller\n"
             "source:\n"
-            "  http: { listen: \"" + http_address + "\", path: /call/* }\n"
-            "  decode: json\n"
-            "steps:\n"
-            "  - call: { endpoint: secure, operation: Ping, into: secure, lua: 'return { input = body.name }' }\n"
-            "  - route:\n"
-            "      - when: msg.source.path == '/call/unverified'\n"
-            "        steps:\n"
-            "          - call: { endpoint: unverified, operation: Ping, into: unverified, lua: 'return { input = \"x\" }' }\n"
-            "reply:\n"
-            "  lua: 'return { answer = vars.secure.PingResult }'\n");
+            "  http: { listen: \"" +
+                http_address +
+                "\", path: /call/* }\n"
+                "  decode: json\n"
+                "steps:\n"
+                "  - call: { endpoint: secure, operation: Ping, into: secure, lua: 'return { input = body.name }' }\n"
+                "  - route:\n"
+                "      - when: msg.source.path == '/call/unverified'\n"
+                "        steps:\n"
+                "          - call: { endpoint: unverified, operation: Ping, into: unverified, lua: 'return { input = "
+                "\"x\" }' }\n"
+                "reply:\n"
+                "  lua: 'return { answer = vars.secure.PingResult }'\n");
   GatewayProcess gateway(dir);
   CommandResult wsdl = run_command({"curl", "-sS", "--max-time", "10", "--cacert", dir.path() + "/cert.pem",
                                     "https://" + soap_address + "/Secure.asmx?wsdl"});
   INFO(wsdl.output);
   CHECK(wsdl.status == 0);
   CHECK(wsdl.output.find("<soap:address location=\"https://" + soap_address + "/Secure.asmx\"/>") != std::string::npos);
-  CHECK(wsdl.output.find("<s:element minOccurs=\"0\" maxOccurs=\"1\" name=\"input\" type=\"s:string\"/>") != std::string::npos);
+  CHECK(wsdl.output.find("<s:element minOccurs=\"0\" maxOccurs=\"1\" name=\"input\" type=\"s:string\"/>") !=
+        std::string::npos);
   CommandResult ping = run_command({"curl", "-sS", "--max-time", "10", "--cacert", dir.path() + "/cert.pem", "-H",
                                     "Content-Type: text/xml", "-H", "SOAPAction: \"http://tempuri.org/Ping\"", "-d",
                                     envelope(soap11_ns, "<Ping xmlns=\"http://tempuri.org/\"><input>1</input></Ping>"),
                                     "https://" + soap_address + "/Secure.asmx"});
-  CHECK(ping.output.find("<PingResponse xmlns=\"http://tempuri.org/\"><PingResult>pong 1 1.1</PingResult></PingResponse>") !=
+  CHECK(ping.output.find(
+            "<PingResponse xmlns=\"http://tempuri.org/\"><PingResult>pong 1 1.1</PingResult></PingResponse>") !=
         std::string::npos);
 
   // The endpoint verifies the certificate against its CA, speaks 1.2, and the GBK answer comes back as UTF-8.
@@ -441,8 +469,8 @@ TEST_CASE("soap over HTTPS: the generated WSDL's addresses are https, a soap end
   CHECK(called.body == R"({"answer":"pong 张三 1.2"})");
 
   // Without the CA the server is not trusted: the call fails before anything is sent.
-  const HttpResult refused = http_request(http_address, "POST", "/call/unverified", R"({"name":"a"})",
-                                          {{"Content-Type", "application/json"}});
+  const HttpResult refused =
+      http_request(http_address, "POST", "/call/unverified", R"({"name":"a"})", {{"Content-Type", "application/json"}});
   INFO(refused.body);
   CHECK(refused.status == 502);
   CHECK(refused.body.find("TLS handshake with https://" + soap_address + "/Secure.asmx failed") != std::string::npos);
@@ -464,15 +492,15 @@ TEST_CASE("soap source: qiao check reports conflicts on one path and a missing W
             "    operations:\n"
             "      Op1: {}\n");
   dir.write("flows/b.yaml",
-            "id: b\n"                            // 1
-            "source:\n"                          // 2
-            "  soap:\n"                          // 3
-            "    listen: \"127.0.0.1:0\"\n"      // 4
-            "    path: /Svc\n"                   // 5
-            "    namespace: \"urn:b\"\n"         // 6
-            "    service: Other\n"               // 7
-            "    operations:\n"                  // 8
-            "      Op1: {}\n"                    // 9
+            "id: b\n"                                // 1
+            "source:\n"                              // 2
+            "  soap:\n"                              // 3
+            "    listen: \"127.0.0.1:0\"\n"          // 4
+            "    path: /Svc\n"                       // 5
+            "    namespace: \"urn:b\"\n"             // 6
+            "    service: Other\n"                   // 7
+            "    operations:\n"                      // 8
+            "      Op1: {}\n"                        // 9
             "      Op2: { params: [\"1bad\"] }\n");  // 10
   dir.write("flows/c.yaml",
             "id: c\n"
@@ -505,9 +533,10 @@ TEST_CASE("soap source: qiao check reports conflicts on one path and a missing W
   CHECK(r.output.find("operation Op1 on /Svc is already served by flow 'a'") != std::string::npos);
 }
 
-TEST_CASE("soap and http on one port: REST and SOAP side by side, a reload mounts a service on a running listener, "
-          "conflicts reported",
-          "[integration][soap][http][listeners]") {
+TEST_CASE(
+    "soap and http on one port: REST and SOAP side by side, a reload mounts a service on a running listener, "
+    "conflicts reported",
+    "[integration][soap][http][listeners]") {
   TempDir dir;
   const std::string address = "127.0.0.1:" + std::to_string(free_port());
   dir.write("qiao.yaml", server_config("soap-shared-port-test"));
@@ -516,10 +545,12 @@ TEST_CASE("soap and http on one port: REST and SOAP side by side, a reload mount
   dir.write("flows/rest.yaml",
             "id: rest\n"
             "source:\n"
-            "  http: { listen: \"" + address + "\", path: \"/*\", methods: [POST] }\n"
-            "  decode: json\n"
-            "reply:\n"
-            "  lua: 'return { seen = msg.source.path, kind = msg.source.kind }'\n");
+            "  http: { listen: \"" +
+                address +
+                "\", path: \"/*\", methods: [POST] }\n"
+                "  decode: json\n"
+                "reply:\n"
+                "  lua: 'return { seen = msg.source.path, kind = msg.source.kind }'\n");
   GatewayProcess gateway(dir);
   REQUIRE(gateway.listener("http " + address) == address);
 
@@ -533,12 +564,14 @@ TEST_CASE("soap and http on one port: REST and SOAP side by side, a reload mount
             "id: echo\n"
             "source:\n"
             "  soap:\n"
-            "    listen: \"" + address + "\"\n"
-            "    path: /Echo.asmx\n"
-            "    operations:\n"
-            "      Echo: { params: [text] }\n"
-            "reply:\n"
-            "  lua: 'return body.text .. \" via \" .. msg.source.kind'\n");
+            "    listen: \"" +
+                address +
+                "\"\n"
+                "    path: /Echo.asmx\n"
+                "    operations:\n"
+                "      Echo: { params: [text] }\n"
+                "reply:\n"
+                "  lua: 'return body.text .. \" via \" .. msg.source.kind'\n");
   HttpResult reload = gateway.admin_request("POST", "/api/reload");
   INFO(reload.body);
   REQUIRE(reload.status == 200);
@@ -565,13 +598,16 @@ TEST_CASE("soap and http on one port: REST and SOAP side by side, a reload mount
   dir.write("flows/clash.yaml",
             "id: clash\n"
             "source:\n"
-            "  http: { listen: \"" + address + "\", path: /Echo.asmx }\n"
-            "reply: { lua: 'return \"clash\"' }\n");
+            "  http: { listen: \"" +
+                address +
+                "\", path: /Echo.asmx }\n"
+                "reply: { lua: 'return \"clash\"' }\n");
   reload = gateway.admin_request("POST", "/api/reload");
   INFO(reload.body);
   CHECK(reload.status != 200);
   CHECK(reload.body.find("flows/clash.yaml:3:") != std::string::npos);
-  CHECK(reload.body.find("flow 'clash' serves " + address + "/Echo.asmx, where a soap service is") != std::string::npos);
+  CHECK(reload.body.find("flow 'clash' serves " + address + "/Echo.asmx, where a soap service is") !=
+        std::string::npos);
   r = client.request("POST", "/Echo.asmx", envelope(soap11_ns, echo_body("still")),
                      {{"Content-Type", "text/xml; charset=utf-8"}, {"SOAPAction", "\"http://tempuri.org/Echo\""}});
   CHECK(r.body == response11(echo_result("still via soap")));

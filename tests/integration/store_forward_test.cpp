@@ -8,10 +8,10 @@
 //
 // Every wait is on an event (a ready line, the LIS's log, /metrics) and bounded.
 
-#include <catch2/catch.hpp>
 #include <signal.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -40,16 +40,20 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 // stored), one send to the LIS in order per patient. Retries are quick so the tests see several
 // within seconds; 1000 attempts is "until it works" for their duration.
 std::string adt_flow(int port, const std::string& comment = "", const std::string& backoff = "100ms") {
-  return "# " + comment + "\n"
+  return "# " + comment +
+         "\n"
          "id: adt-to-lis\n"
          "source:\n"
-         "  tcp: { listen: \"127.0.0.1:" + std::to_string(port) + "\", framing: mllp }\n"
+         "  tcp: { listen: \"127.0.0.1:" +
+         std::to_string(port) +
+         "\", framing: mllp }\n"
          "  decode: hl7v2\n"
          "steps:\n"
          "  - send:\n"
          "      endpoint: lis\n"
          "      order_by: 'hl7.get(body, \"PID-3.1\")'\n"
-         "      retry: { attempts: 1000, backoff: " + backoff + ", max_backoff: 1s, jitter: true }\n";
+         "      retry: { attempts: 1000, backoff: " +
+         backoff + ", max_backoff: 1s, jitter: true }\n";
 }
 
 // The LIS endpoint. check_ack is the default with MLLP framing (AR/CR refuse, AE retries); it is
@@ -58,17 +62,23 @@ std::string adt_flow(int port, const std::string& comment = "", const std::strin
 // keep failing attempts for that long after the LIS is back, which only slows the tests.
 std::string lis_endpoint(int lis_port, int max_in_flight = 8) {
   return "lis:\n"
-         "  tcp: { connect: \"127.0.0.1:" + std::to_string(lis_port) + "\", framing: mllp, check_ack: true,\n"
+         "  tcp: { connect: \"127.0.0.1:" +
+         std::to_string(lis_port) +
+         "\", framing: mllp, check_ack: true,\n"
          "         reconnect: { initial: 100ms, max: 1s } }\n"
          "  codec: hl7v2\n"
          "  timeout: 5s\n"
-         "  max_in_flight: " + std::to_string(max_in_flight) + "\n";
+         "  max_in_flight: " +
+         std::to_string(max_in_flight) + "\n";
 }
 
 std::string adt(const std::string& control_id, const std::string& patient) {
-  return "MSH|^~\\&|HIS|HOSP01|LIS|LAB01|20261204083000||ADT^A08^ADT_A01|" + control_id + "|P|2.5\r"
+  return "MSH|^~\\&|HIS|HOSP01|LIS|LAB01|20261204083000||ADT^A08^ADT_A01|" + control_id +
+         "|P|2.5\r"
          "EVN|A08|20261204083000\r"
-         "PID|1||" + patient + "^^^HOSP01^MR||Zhang^San||19900307|M\r"
+         "PID|1||" +
+         patient +
+         "^^^HOSP01^MR||Zhang^San||19900307|M\r"
          "PV1|1|I|W07^701^1\r";
 }
 
@@ -105,16 +115,17 @@ bool queue_empty(const GatewayProcess& gateway) {
 
 // What the LIS's log says about the messages the test sent (control id -> send index).
 struct ArrivalReport {
-  std::map<std::string, int> count;            // control id -> arrivals
-  std::vector<std::string> unknown;            // control ids the test never sent
-  std::vector<std::string> out_of_order;       // "patient: X after Y", first arrivals only
-  std::vector<std::string> refused;            // arrivals the LIS answered other than AA
-  int duplicates = 0;                          // arrivals beyond the first
+  std::map<std::string, int> count;       // control id -> arrivals
+  std::vector<std::string> unknown;       // control ids the test never sent
+  std::vector<std::string> out_of_order;  // "patient: X after Y", first arrivals only
+  std::vector<std::string> refused;       // arrivals the LIS answered other than AA
+  int duplicates = 0;                     // arrivals beyond the first
 };
 
 ArrivalReport report(const std::vector<LisArrival>& arrivals, const std::map<std::string, int>& send_index) {
   ArrivalReport r;
-  std::map<std::string, std::pair<int, std::string>> last_first;  // patient -> (send index, control) of its last first arrival
+  std::map<std::string, std::pair<int, std::string>>
+      last_first;  // patient -> (send index, control) of its last first arrival
   for (const LisArrival& a : arrivals) {
     if (a.code != "AA") r.refused.push_back(a.control_id + " " + a.code);
     if (r.count[a.control_id]++ > 0) {
@@ -127,7 +138,8 @@ ArrivalReport report(const std::vector<LisArrival>& arrivals, const std::map<std
       continue;
     }
     auto& [index, control] = last_first[a.patient];
-    if (!control.empty() && it->second < index) r.out_of_order.push_back(a.patient + ": " + a.control_id + " after " + control);
+    if (!control.empty() && it->second < index)
+      r.out_of_order.push_back(a.patient + ": " + a.control_id + " after " + control);
     if (it->second > index || control.empty()) {
       index = it->second;
       control = a.control_id;
@@ -158,7 +170,8 @@ std::string tail(const std::string& text, std::size_t bytes = 6000) {
 }
 
 std::uint32_t test_seed() {
-  if (const char* given = std::getenv("QIAO_TEST_SEED")) return static_cast<std::uint32_t>(std::strtoul(given, nullptr, 10));
+  if (const char* given = std::getenv("QIAO_TEST_SEED"))
+    return static_cast<std::uint32_t>(std::strtoul(given, nullptr, 10));
   return std::random_device{}();
 }
 
@@ -244,11 +257,12 @@ TEST_CASE("store and forward: kill -9 twenty times while sending loses no acknow
   const std::string logs = gateway_logs(dir);
   const std::size_t interrupted = count_of(logs, "was interrupted by a restart");
 
-  std::printf("store and forward kill -9: %d messages, %d kills (restarts took %.1f s), %zu without AA (%d of them "
-              "delivered anyway), %zu arrivals, %d duplicates, %zu interrupted attempts logged, %zu lost; sending "
-              "%.1f s, all %.1f s\n",
-              messages, restarts, restart_seconds, unacked.size(), unacked_arrived, arrivals.size(), r.duplicates,
-              interrupted, lost.size(), sending_seconds, seconds_since(started));
+  std::printf(
+      "store and forward kill -9: %d messages, %d kills (restarts took %.1f s), %zu without AA (%d of them "
+      "delivered anyway), %zu arrivals, %d duplicates, %zu interrupted attempts logged, %zu lost; sending "
+      "%.1f s, all %.1f s\n",
+      messages, restarts, restart_seconds, unacked.size(), unacked_arrived, arrivals.size(), r.duplicates, interrupted,
+      lost.size(), sending_seconds, seconds_since(started));
   std::fflush(stdout);
   INFO("without AA: " << join(unacked));
   INFO("gateway log (end): " << tail(logs));
@@ -314,7 +328,8 @@ TEST_CASE("store and forward: an LIS outage queues every message, retries, and d
   // test under 40 s: four keys with six failed attempts each is 24 retries.
   const bool retried = wait_for_metrics(
       [&] {
-        return metric_or(gateway, "qiao_queue_retries_total") >= 24 && metric_or(gateway, "qiao_queue_oldest_age_seconds") >= 5;
+        return metric_or(gateway, "qiao_queue_retries_total") >= 24 &&
+               metric_or(gateway, "qiao_queue_oldest_age_seconds") >= 5;
       },
       20s);
   const double outage_seconds = seconds_since(outage);
@@ -333,9 +348,10 @@ TEST_CASE("store and forward: an LIS outage queues every message, retries, and d
   for (const auto& [control, index] : send_index) {
     if (r.count.count(control) == 0) missing.push_back(control);
   }
-  std::printf("store and forward outage: %d messages, outage %.1f s with %.0f retries, drained %.1f s after the LIS "
-              "came back, %d duplicates; %.1f s in all\n",
-              sent, outage_seconds, retries_during_outage, drain_seconds, r.duplicates, seconds_since(started));
+  std::printf(
+      "store and forward outage: %d messages, outage %.1f s with %.0f retries, drained %.1f s after the LIS "
+      "came back, %d duplicates; %.1f s in all\n",
+      sent, outage_seconds, retries_during_outage, drain_seconds, r.duplicates, seconds_since(started));
   std::fflush(stdout);
   INFO("gateway log (end): " << tail(gateway_logs(dir)));
   CHECK(drained);
@@ -365,15 +381,18 @@ std::vector<long long> dead_letter_ids(const std::string& json) {
 
 int arrivals_of(const LisPeer& lis, const std::string& control_id) {
   const auto all = lis.arrivals();
-  return static_cast<int>(std::count_if(all.begin(), all.end(), [&](const LisArrival& a) { return a.control_id == control_id; }));
+  return static_cast<int>(
+      std::count_if(all.begin(), all.end(), [&](const LisArrival& a) { return a.control_id == control_id; }));
 }
 
 bool has_arrived(const LisPeer& lis, const std::string& control_id) { return arrivals_of(lis, control_id) > 0; }
 
 }  // namespace
 
-TEST_CASE("store and forward: a message the LIS answers AR is a dead letter at once, replayed and discarded through the admin API",
-          "[integration][store_forward][admin]") {
+TEST_CASE(
+    "store and forward: a message the LIS answers AR is a dead letter at once, replayed and discarded through the "
+    "admin API",
+    "[integration][store_forward][admin]") {
   const auto started = Clock::now();
   TempDir dir;
   LisPeer lis(dir.path());  // AR for PID-3.1 starting with REJECT
@@ -397,7 +416,9 @@ TEST_CASE("store and forward: a message the LIS answers AR is a dead letter at o
   send("DL4", "P3");
   send("DL5", "P1");
   REQUIRE(wait_for_metrics(
-      [&] { return lis.arrivals().size() == 5 && queue_empty(gateway) && metric_or(gateway, "qiao_queue_dead_letters") == 1; },
+      [&] {
+        return lis.arrivals().size() == 5 && queue_empty(gateway) && metric_or(gateway, "qiao_queue_dead_letters") == 1;
+      },
       10s));
   INFO("gateway log (end): " << tail(gateway_logs(dir)));
   CHECK(arrivals_of(lis, "DL2") == 1);  // refused once, not retried
@@ -447,7 +468,10 @@ TEST_CASE("store and forward: a message the LIS answers AR is a dead letter at o
   CHECK(gateway.admin_request("POST", "/api/queues/dead/replay?id=" + std::to_string(id)).body ==
         "{\"dryRun\":false,\"count\":1,\"ids\":[" + std::to_string(id) + "]}");
   CHECK(wait_for_metrics(
-      [&] { return arrivals_of(lis, "DL2") == 2 && queue_empty(gateway) && metric_or(gateway, "qiao_queue_dead_letters") == 0; },
+      [&] {
+        return arrivals_of(lis, "DL2") == 2 && queue_empty(gateway) &&
+               metric_or(gateway, "qiao_queue_dead_letters") == 0;
+      },
       10s));
   CHECK(lis.arrivals().back().code == "AA");
   CHECK(gateway.admin_request("GET", "/api/queues/dead?endpoint=lis").body == "{\"deadLetters\":[]}");
@@ -456,7 +480,8 @@ TEST_CASE("store and forward: a message the LIS answers AR is a dead letter at o
   // Discard: another refused message, kept through a dry run, then removed for good.
   lis.accept_all(false);
   send("DL7", "REJECT-8");
-  REQUIRE(wait_for_metrics([&] { return metric_or(gateway, "qiao_queue_dead_letters") == 1 && queue_empty(gateway); }, 10s));
+  REQUIRE(wait_for_metrics([&] { return metric_or(gateway, "qiao_queue_dead_letters") == 1 && queue_empty(gateway); },
+                           10s));
   const auto second = dead_letter_ids(gateway.admin_request("GET", "/api/queues/dead?endpoint=lis").body);
   REQUIRE(second.size() == 1);
   const std::string second_ids = "[" + std::to_string(second[0]) + "]";
@@ -475,7 +500,8 @@ TEST_CASE("store and forward: a message the LIS answers AR is a dead letter at o
   CHECK(metric_or(gateway, "qiao_queue_dead_letters") == 0);
   CHECK(gateway.admin_request("GET", "/api/queues/dead?endpoint=lis").body == "{\"deadLetters\":[]}");
   // Gone, not queued: a replay of everything finds nothing, and a later message is all that arrives.
-  CHECK(gateway.admin_request("POST", "/api/queues/dead/replay?all=1").body == "{\"dryRun\":false,\"count\":0,\"ids\":[]}");
+  CHECK(gateway.admin_request("POST", "/api/queues/dead/replay?all=1").body ==
+        "{\"dryRun\":false,\"count\":0,\"ids\":[]}");
   send("DL8", "P5");
   REQUIRE(wait_for_metrics([&] { return has_arrived(lis, "DL8") && queue_empty(gateway); }, 10s));
   CHECK(arrivals_of(lis, "DL7") == 1);
@@ -592,7 +618,8 @@ TEST_CASE("store and forward: a patient the LIS keeps answering AE holds up only
   // which the LIS answers AE and the gateway keeps retrying.
   const bool others_through = wait_for_metrics(
       [&] {
-        return has_arrived(lis, "HL2") && has_arrived(lis, "HL4") && metric_or(gateway, "qiao_queue_retries_total") >= 2;
+        return has_arrived(lis, "HL2") && has_arrived(lis, "HL4") &&
+               metric_or(gateway, "qiao_queue_retries_total") >= 2;
       },
       10s);
   INFO("gateway log (end): " << tail(gateway_logs(dir)));
@@ -633,13 +660,15 @@ TEST_CASE("store and forward: publish fans out to the LIS and a PACS that is dow
   dir.write("flows/adt.yaml",
             "id: adt-fan-out\n"
             "source:\n"
-            "  tcp: { listen: \"127.0.0.1:" + std::to_string(port) + "\", framing: mllp }\n"
-            "  decode: hl7v2\n"
-            "steps:\n"
-            "  - publish:\n"
-            "      to: [lis, { endpoint: pacs }]\n"
-            "      order_by: 'hl7.get(body, \"PID-3.1\")'\n"
-            "      retry: { attempts: 1000, backoff: 100ms, max_backoff: 500ms }\n");
+            "  tcp: { listen: \"127.0.0.1:" +
+                std::to_string(port) +
+                "\", framing: mllp }\n"
+                "  decode: hl7v2\n"
+                "steps:\n"
+                "  - publish:\n"
+                "      to: [lis, { endpoint: pacs }]\n"
+                "      order_by: 'hl7.get(body, \"PID-3.1\")'\n"
+                "      retry: { attempts: 1000, backoff: 100ms, max_backoff: 500ms }\n");
   GatewayProcess gateway(dir);
   MllpSender his("127.0.0.1:" + std::to_string(port));
   std::map<std::string, int> send_index;
@@ -650,8 +679,8 @@ TEST_CASE("store and forward: publish fans out to the LIS and a PACS that is dow
     REQUIRE((ack && ack_code(*ack) == "AA"));
   }
   // The LIS gets everything while the PACS's deliveries wait in their own queue.
-  CHECK(wait_for_metrics([&] { return lis.arrivals().size() == 10 && queue_metric(gateway, "qiao_queue_depth", "pacs") == 10.0; },
-                         10s));
+  CHECK(wait_for_metrics(
+      [&] { return lis.arrivals().size() == 10 && queue_metric(gateway, "qiao_queue_depth", "pacs") == 10.0; }, 10s));
   CHECK(queue_metric(gateway, "qiao_queue_depth", "lis") == 0.0);
   CHECK(queue_metric(gateway, "qiao_queue_retries_total", "pacs") > 0.0);
 

@@ -3,9 +3,9 @@
 // finds what it journaled and queued. The server is the CTest fixture "postgres"'s
 // (tests/support/postgres-test-server.sh); each test makes a database of its own.
 
-#include <catch2/catch.hpp>
 #include <signal.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -24,9 +24,12 @@ using namespace std::chrono_literals;
 namespace {
 
 std::string node_config(const std::string& name, const std::string& store_url) {
-  return "node: { name: " + name + ", threads: 2 }\n"
+  return "node: { name: " + name +
+         ", threads: 2 }\n"
          "admin: { listen: \"127.0.0.1:0\", token: pg-test }\n"
-         "store: { url: \"" + store_url + "\" }\n"
+         "store: { url: \"" +
+         store_url +
+         "\" }\n"
          "flows: [ \"flows/*.yaml\" ]\n"
          "log: { dir: var/log, level: info, console: false }\n"
          "reload: { watch: false }\n";
@@ -36,11 +39,14 @@ std::string node_config(const std::string& name, const std::string& store_url) {
 std::string pay_flow(int port, const std::string& node) {
   return "id: pay\n"
          "source:\n"
-         "  http: { listen: \"127.0.0.1:" + std::to_string(port) + "\", path: /pay, methods: [POST] }\n"
+         "  http: { listen: \"127.0.0.1:" +
+         std::to_string(port) +
+         "\", path: /pay, methods: [POST] }\n"
          "  decode: json\n"
          "idempotency: { key: 'body.orderNo', ttl: 1h }\n"
          "reply:\n"
-         "  lua: 'return { orderNo = body.orderNo, node = \"" + node + "\", ranAs = msg.id }'\n";
+         "  lua: 'return { orderNo = body.orderNo, node = \"" +
+         node + "\", ranAs = msg.id }'\n";
 }
 
 // A node whose notes flow queues each note for the EMR, in order per patient; its EMR endpoint
@@ -48,32 +54,38 @@ std::string pay_flow(int port, const std::string& node) {
 void write_notes_node(const TempDir& dir, const std::string& name, const std::string& store_url, int port,
                       const CountingHttpPeer& emr) {
   // The admin token is generated (var/admin.token), which GatewayProcess reads for /metrics.
-  dir.write("qiao.yaml", "node: { name: " + name + ", threads: 2 }\n"
-                         "admin: { listen: \"127.0.0.1:0\" }\n"
-                         "store: { url: \"" + store_url + "\", lease: 2s }\n"
-                         "flows: [ \"flows/*.yaml\" ]\n"
-                         "endpoints: [ endpoints.yaml ]\n"
-                         "log: { dir: var/log, level: info, console: false }\n"
-                         "reload: { watch: false }\n");
+  dir.write("qiao.yaml", "node: { name: " + name +
+                             ", threads: 2 }\n"
+                             "admin: { listen: \"127.0.0.1:0\" }\n"
+                             "store: { url: \"" +
+                             store_url +
+                             "\", lease: 2s }\n"
+                             "flows: [ \"flows/*.yaml\" ]\n"
+                             "endpoints: [ endpoints.yaml ]\n"
+                             "log: { dir: var/log, level: info, console: false }\n"
+                             "reload: { watch: false }\n");
   dir.write("endpoints.yaml", "emr: { http: { url: \"" + emr.url("/notes") + "\", headers: { X-Node: " + name +
                                   " } }, timeout: 5s, max_in_flight: 4 }\n");
   dir.write("flows/notes.yaml",
             "id: notes\n"
             "source:\n"
-            "  http: { listen: \"127.0.0.1:" + std::to_string(port) + "\", path: /notes, methods: [POST] }\n"
-            "  decode: json\n"
-            "steps:\n"
-            "  - send:\n"
-            "      endpoint: emr\n"
-            "      order_by: 'body.patient'\n"
-            "      retry: { attempts: 1000, backoff: 100ms, max_backoff: 300ms, jitter: false }\n");
+            "  http: { listen: \"127.0.0.1:" +
+                std::to_string(port) +
+                "\", path: /notes, methods: [POST] }\n"
+                "  decode: json\n"
+                "steps:\n"
+                "  - send:\n"
+                "      endpoint: emr\n"
+                "      order_by: 'body.patient'\n"
+                "      retry: { attempts: 1000, backoff: 100ms, max_backoff: 300ms, jitter: false }\n");
 }
 
 // The shared queue tables as text, for a failure's message.
 std::string queue_tables(qiao_test::PostgresBackend& backend) {
   return "deliveries (id:key:state:node:attempts:error):\n" +
-         backend.sql_text("SELECT string_agg(id || ':' || encode(order_key, 'escape') || ':' || state || ':' || "
-                          "coalesce(node, '-') || ':' || attempts || ':' || last_error, E'\\n' ORDER BY id) FROM deliveries") +
+         backend.sql_text(
+             "SELECT string_agg(id || ':' || encode(order_key, 'escape') || ':' || state || ':' || "
+             "coalesce(node, '-') || ':' || attempts || ':' || last_error, E'\\n' ORDER BY id) FROM deliveries") +
          "\nqueue_keys: " +
          backend.sql_text("SELECT string_agg(encode(order_key, 'escape') || ':' || node, ', ') FROM queue_keys") +
          "\nqueue_nodes: " + backend.sql_text("SELECT string_agg(node || ':' || lease_until, ', ') FROM queue_nodes");
@@ -135,8 +147,8 @@ TEST_CASE("store on postgres: two gateway nodes sharing a database answer a repe
     CHECK(http_request(at_a, "POST", "/pay", R"({"orderNo":"K0002"})").body == other.body);
 
     // Both nodes journal into the one database: each finds the other's messages.
-    const bool journaled = wait_until(
-        [&] { return backend.sql_text("SELECT count(*) FROM journal WHERE flow_id = 'pay'") == "4"; }, 10s);
+    const bool journaled =
+        wait_until([&] { return backend.sql_text("SELECT count(*) FROM journal WHERE flow_id = 'pay'") == "4"; }, 10s);
     CHECK(journaled);
     CHECK(backend.sql_text("SELECT count(*) FROM idempotency_keys WHERE answered") == "2");
     CHECK(a.stop() == 0);
@@ -144,9 +156,10 @@ TEST_CASE("store on postgres: two gateway nodes sharing a database answer a repe
   });
 }
 
-TEST_CASE("store on postgres: two nodes sharing queues deliver each message once, in order per patient, and a "
-          "killed node's queue goes out from the other after its lease",
-          "[integration][postgres]") {
+TEST_CASE(
+    "store on postgres: two nodes sharing queues deliver each message once, in order per patient, and a "
+    "killed node's queue goes out from the other after its lease",
+    "[integration][postgres]") {
   qiao_test::with_postgres([](qiao_test::PostgresBackend& backend) {
     TempDir peer_dir, dir_a, dir_b;
     // 20 ms per request, so that two deliveries of one patient at once would overlap at the peer.

@@ -3,10 +3,9 @@
 // long and multiplexed mode; peer restarts, reply timeouts, out-of-order replies, a peer hanging
 // up mid-frame, and HL7 ACKs with AE routed by the flow.
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -28,8 +27,8 @@ using namespace std::chrono_literals;
 namespace {
 
 std::shared_ptr<const qiao::Codec> codec(const std::string& name, const std::string& argument = "") {
-  auto made = qiao::build_codec(qiao::all_plugins().codecs, argument.empty() ? name : name + ":" + argument,
-                                QIAO_SOURCE_DIR);
+  auto made =
+      qiao::build_codec(qiao::all_plugins().codecs, argument.empty() ? name : name + ":" + argument, QIAO_SOURCE_DIR);
   if (!made) throw std::runtime_error(made.error().message);
   return *made;
 }
@@ -47,12 +46,15 @@ std::string with_members(const std::string& request, const std::string& extra) {
 std::string call_flow(const std::string& id, const std::string& endpoint, bool routed = false) {
   std::string flow = "id: " + id + "\nsource:\n  http: { listen: \"127.0.0.1:0\", path: /" + id +
                      ", methods: [POST] }\n  decode: json\nsteps:\n";
-  if (!routed) return flow + "  - call: { endpoint: " + endpoint + ", into: reply }\nreply:\n  lua: 'return vars.reply'\n";
-  return flow + "  - call: { endpoint: " + endpoint + ", into: reply, on_error: continue }\n"
-                "  - route:\n"
-                "      - when: vars.reply.error\n"
-                "        reply: { status: 503, lua: 'return { cause = vars.reply.error.code, text = vars.reply.error.message }' }\n"
-                "reply:\n  lua: 'return vars.reply'\n";
+  if (!routed)
+    return flow + "  - call: { endpoint: " + endpoint + ", into: reply }\nreply:\n  lua: 'return vars.reply'\n";
+  return flow + "  - call: { endpoint: " + endpoint +
+         ", into: reply, on_error: continue }\n"
+         "  - route:\n"
+         "      - when: vars.reply.error\n"
+         "        reply: { status: 503, lua: 'return { cause = vars.reply.error.code, text = vars.reply.error.message "
+         "}' }\n"
+         "reply:\n  lua: 'return vars.reply'\n";
 }
 
 std::string error_code_of(const HttpResult& r) {
@@ -80,8 +82,9 @@ TEST_CASE("tcp endpoint, short mode: one connection per call, 2-byte length fram
   });
   TempDir dir;
   dir.write("qiao.yaml", server_config("tcp-short"));
-  dir.write("endpoints.yaml", "bank: { tcp: { connect: \"" + host.address() +
-                                  "\", framing: { length: 2, encoding: binary }, mode: short }, codec: json, timeout: 3s }\n");
+  dir.write("endpoints.yaml",
+            "bank: { tcp: { connect: \"" + host.address() +
+                "\", framing: { length: 2, encoding: binary }, mode: short }, codec: json, timeout: 3s }\n");
   dir.write("flows/pay.yaml", call_flow("pay", "bank"));
   GatewayProcess gateway(dir);
   const std::string address = gateway.listener("http 127.0.0.1:0");
@@ -231,7 +234,8 @@ TEST_CASE("tcp endpoint, multiplexed: ISO 8583 replies out of order are matched 
   dir.write("qiao.yaml", config);
   dir.write("endpoints.yaml", "bank:\n  tcp: { connect: \"" + host.address() +
                                   "\", framing: { length: 2, encoding: binary }, mode: long, correlate: [11, 41] }\n"
-                                  "  codec: \"iso8583:" + cup_spec() + "\"\n  timeout: 10s\n  pool: 1\n");
+                                  "  codec: \"iso8583:" +
+                                  cup_spec() + "\"\n  timeout: 10s\n  pool: 1\n");
   dir.write("flows/pay.yaml",
             "id: pay\nsource:\n  http: { listen: \"127.0.0.1:0\", path: /pay, methods: [POST] }\n  decode: json\n"
             "steps:\n"
@@ -242,7 +246,8 @@ TEST_CASE("tcp endpoint, multiplexed: ISO 8583 replies out of order are matched 
             "        return { mti = \"0200\", [3] = \"000000\", [4] = body.amount, [11] = body.stan,\n"
             "                 [41] = \"T0000001\", [42] = \"898310048141234\", [49] = \"156\" }\n"
             "reply:\n"
-            "  lua: 'return { stan = vars.bank[\"11\"], amount = vars.bank[\"4\"], code = vars.bank[\"39\"], rrn = vars.bank[\"37\"] }'\n");
+            "  lua: 'return { stan = vars.bank[\"11\"], amount = vars.bank[\"4\"], code = vars.bank[\"39\"], rrn = "
+            "vars.bank[\"37\"] }'\n");
   GatewayProcess gateway(dir);
   const std::string address = gateway.listener("http 127.0.0.1:0");
 
@@ -264,7 +269,8 @@ TEST_CASE("tcp endpoint, multiplexed: ISO 8583 replies out of order are matched 
     CHECK(results[i].status == 200);
     // Lua tables have no key order; the JSON codec writes their keys sorted.
     CHECK(results[i].body == "{\"amount\":\"000000000" + std::to_string(n) + "00\",\"code\":\"" +
-                                 (n == 3 ? "51" : "00") + "\",\"rrn\":\"RRN" + stan + "000\",\"stan\":\"" + stan + "\"}");
+                                 (n == 3 ? "51" : "00") + "\",\"rrn\":\"RRN" + stan + "000\",\"stan\":\"" + stan +
+                                 "\"}");
   }
   CHECK(host.accepted() == 1);
   CHECK(frames.load() == calls);
@@ -275,10 +281,15 @@ TEST_CASE("tcp endpoint, multiplexed: ISO 8583 replies out of order are matched 
     CHECK(sorted == std::vector<std::string>{"000001", "000002", "000003", "000004"});
   }
   const std::string log_path = dir.path() + "/var/log/system.log";
-  CHECK(wait_until([&] { return read_file(log_path).find("matches no waiting request (unknown 11=999999 41=T0000001)") != std::string::npos; },
-                   3s));
+  CHECK(wait_until(
+      [&] {
+        return read_file(log_path).find("matches no waiting request (unknown 11=999999 41=T0000001)") !=
+               std::string::npos;
+      },
+      3s));
   const HttpResult metrics = gateway.admin_request("GET", "/metrics");
-  CHECK(metrics.body.find("qiao_endpoint_events_total{endpoint=\"bank\",event=\"unmatched_reply\"} 1\n") != std::string::npos);
+  CHECK(metrics.body.find("qiao_endpoint_events_total{endpoint=\"bank\",event=\"unmatched_reply\"} 1\n") !=
+        std::string::npos);
   CHECK(gateway.stop() == 0);
 }
 
@@ -293,8 +304,10 @@ TEST_CASE("tcp endpoint: a peer hanging up in the middle of a reply frame is an 
   });
   TempDir dir;
   dir.write("qiao.yaml", server_config("tcp-disconnect"));
-  dir.write("endpoints.yaml", "bank: { tcp: { connect: \"" + host.address() + "\", framing: { length: 2 } }, codec: json, timeout: 3s }\n"
-                              "bank-short: { tcp: { connect: \"" + host.address() +
+  dir.write("endpoints.yaml", "bank: { tcp: { connect: \"" + host.address() +
+                                  "\", framing: { length: 2 } }, codec: json, timeout: 3s }\n"
+                                  "bank-short: { tcp: { connect: \"" +
+                                  host.address() +
                                   "\", framing: { length: 2 }, mode: short }, codec: json, timeout: 3s }\n");
   dir.write("flows/pay.yaml", call_flow("pay", "bank"));
   dir.write("flows/pay-short.yaml", call_flow("pay-short", "bank-short"));
@@ -336,9 +349,11 @@ TEST_CASE("tcp endpoint over MLLP: AA is a reply, AE is an upstream error the fl
   });
   TempDir dir;
   dir.write("qiao.yaml", server_config("tcp-mllp"));
-  dir.write("endpoints.yaml", "lis: { tcp: { connect: \"" + lis.address() + "\", framing: mllp }, codec: hl7v2, timeout: 5s }\n");
+  dir.write("endpoints.yaml",
+            "lis: { tcp: { connect: \"" + lis.address() + "\", framing: mllp }, codec: hl7v2, timeout: 5s }\n");
   dir.write("flows/adt.yaml",
-            "id: adt\nsource:\n  http: { listen: \"127.0.0.1:0\", path: /adt, methods: [POST] }\n  decode: hl7v2\n  encode: json\n"
+            "id: adt\nsource:\n  http: { listen: \"127.0.0.1:0\", path: /adt, methods: [POST] }\n  decode: hl7v2\n  "
+            "encode: json\n"
             "steps:\n"
             "  - call: { endpoint: lis, into: lis, on_error: continue }\n"
             "  - route:\n"
@@ -387,7 +402,8 @@ TEST_CASE("tcp endpoint, long mode: heartbeats on a quiet connection, their echo
     connection.write(with_members(*payload, "\"ok\":true"));
     const auto answered = std::chrono::steady_clock::now();
     if (!connection.read(5s)) {  // nothing more: the gateway closed the connection
-      idle_after_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - answered).count();
+      idle_after_ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - answered).count();
       ++idle_closed;
     }
   });
@@ -395,11 +411,13 @@ TEST_CASE("tcp endpoint, long mode: heartbeats on a quiet connection, their echo
   std::string config = server_config("tcp-heartbeat");
   config.replace(config.find("threads: 2"), 10, "threads: 1");
   dir.write("qiao.yaml", config);
-  dir.write("endpoints.yaml",
-            "bank: { tcp: { connect: \"" + host.address() + "\", framing: { length: 2 }, heartbeat: { interval: 150ms } },"
-            " codec: json, timeout: 3s, pool: 1 }\n"
-            "quiet: { tcp: { connect: \"" + idle_host.address() + "\", framing: { length: 2 }, idle_timeout: 300ms },"
-            " codec: json, timeout: 3s, pool: 1 }\n");
+  dir.write("endpoints.yaml", "bank: { tcp: { connect: \"" + host.address() +
+                                  "\", framing: { length: 2 }, heartbeat: { interval: 150ms } },"
+                                  " codec: json, timeout: 3s, pool: 1 }\n"
+                                  "quiet: { tcp: { connect: \"" +
+                                  idle_host.address() +
+                                  "\", framing: { length: 2 }, idle_timeout: 300ms },"
+                                  " codec: json, timeout: 3s, pool: 1 }\n");
   dir.write("flows/pay.yaml", call_flow("pay", "bank"));
   dir.write("flows/quiet.yaml", call_flow("quiet", "quiet"));
   GatewayProcess gateway(dir);

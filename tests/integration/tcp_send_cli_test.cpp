@@ -3,7 +3,6 @@
 // (JSON through a codec, or hex) with the reply printed. The peers are played by the test.
 
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <mutex>
 #include <string>
@@ -53,7 +52,8 @@ TEST_CASE("qiao send mllp: files over one connection, ACKs printed, exit 1 on AE
   dir.write("a08.hl7", "MSH|^~\\&|HIS|HOSP|LIS|LAB|20260101120000||ADT^A08|MSG002|P|2.3\r\nPID|1||P002||Li^Si\r\n");
   dir.write("bad.hl7", "MSH|^~\\&|HIS|HOSP|LIS|LAB|20260101120000||ADT^A01|MSG003|P|2.3\nPID|1||BAD||Wang^Wu\n");
 
-  CommandResult ok = run_command({QIAO_BINARY, "send", "mllp", lis.address(), dir.path() + "/a01.hl7", dir.path() + "/a08.hl7"});
+  CommandResult ok =
+      run_command({QIAO_BINARY, "send", "mllp", lis.address(), dir.path() + "/a01.hl7", dir.path() + "/a08.hl7"});
   INFO(ok.output);
   CHECK(ok.status == 0);
   CHECK(ok.output ==
@@ -68,7 +68,8 @@ TEST_CASE("qiao send mllp: files over one connection, ACKs printed, exit 1 on AE
     CHECK(received[1] == "MSH|^~\\&|HIS|HOSP|LIS|LAB|20260101120000||ADT^A08|MSG002|P|2.3\rPID|1||P002||Li^Si\r");
   }
 
-  CommandResult rejected = run_command({QIAO_BINARY, "send", "mllp", lis.address(), dir.path() + "/bad.hl7", dir.path() + "/a01.hl7"});
+  CommandResult rejected =
+      run_command({QIAO_BINARY, "send", "mllp", lis.address(), dir.path() + "/bad.hl7", dir.path() + "/a01.hl7"});
   INFO(rejected.output);
   CHECK(rejected.status == 1);
   CHECK(rejected.output.find("MSA|AE|MSG003|unknown patient\n") != std::string::npos);
@@ -77,11 +78,15 @@ TEST_CASE("qiao send mllp: files over one connection, ACKs printed, exit 1 on AE
 }
 
 TEST_CASE("qiao send mllp: a peer that never answers ends in --timeout with exit 1", "[integration][tcp][cli][send]") {
-  FramedPeer silent("mllp", [](FramedConnection& connection) { (void)connection.read(10s); (void)connection.read(10s); });
+  FramedPeer silent("mllp", [](FramedConnection& connection) {
+    (void)connection.read(10s);
+    (void)connection.read(10s);
+  });
   TempDir dir;
   dir.write("a01.hl7", "MSH|^~\\&|HIS|HOSP|LIS|LAB|20260101120000||ADT^A01|MSG001|P|2.3\nPID|1||P001\n");
   const auto started = std::chrono::steady_clock::now();
-  CommandResult r = run_command({QIAO_BINARY, "send", "mllp", "--timeout", "300ms", silent.address(), dir.path() + "/a01.hl7"});
+  CommandResult r =
+      run_command({QIAO_BINARY, "send", "mllp", "--timeout", "300ms", silent.address(), dir.path() + "/a01.hl7"});
   const auto took = std::chrono::steady_clock::now() - started;
   INFO(r.output);
   CHECK(r.status == 1);
@@ -90,7 +95,8 @@ TEST_CASE("qiao send mllp: a peer that never answers ends in --timeout with exit
   CHECK(took < 5s);
 
   const int closed = free_port();
-  CommandResult refused = run_command({QIAO_BINARY, "send", "mllp", "127.0.0.1:" + std::to_string(closed), dir.path() + "/a01.hl7"});
+  CommandResult refused =
+      run_command({QIAO_BINARY, "send", "mllp", "127.0.0.1:" + std::to_string(closed), dir.path() + "/a01.hl7"});
   CHECK(refused.status == 1);
   CHECK(refused.output.find("cannot connect to 127.0.0.1:" + std::to_string(closed)) != std::string::npos);
 }
@@ -110,12 +116,14 @@ TEST_CASE("qiao send tcp: ISO 8583 from JSON over a 2-byte length prefix, the re
     (void)connection.read(2s);
   });
   const std::string request = R"({"mti":"0200","3":"000000","4":"000000012345","11":"000042","41":"T0000001"})";
-  CommandResult r = run_command({QIAO_BINARY, "send", "tcp", host.address(), "--framing", "length:2", "--codec", "iso8583:cup"},
-                                request, QIAO_SOURCE_DIR);
+  CommandResult r =
+      run_command({QIAO_BINARY, "send", "tcp", host.address(), "--framing", "length:2", "--codec", "iso8583:cup"},
+                  request, QIAO_SOURCE_DIR);
   INFO(r.output);
   CHECK(r.status == 0);
   CHECK(r.output == R"({"mti":"0210","tpdu":"6000000000","header":"603100000000","3":"000000","4":"000000012345",)"
-                    R"("11":"000042","39":"00","41":"T0000001"})" "\n");
+                    R"("11":"000042","39":"00","41":"T0000001"})"
+                    "\n");
 }
 
 TEST_CASE("qiao send tcp --hex: bytes in, bytes out, any framing", "[integration][tcp][cli][send]") {

@@ -3,11 +3,11 @@
 // oversized frames and peers that vanish mid-frame, flows that write their own ACK, and a
 // length-prefixed listener with a keep-alive frame.
 
-#include <catch2/catch.hpp>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -31,7 +31,8 @@ std::vector<std::string> read_frames(int fd, const tcp::Framing& framing, std::s
   std::vector<std::string> frames;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (frames.size() < count) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
@@ -65,9 +66,12 @@ std::string segment(const std::string& message, const std::string& id) {
 }
 
 std::string adt(const std::string& control_id, const std::string& patient_id, const std::string& name = "Zhang^San") {
-  return "MSH|^~\\&|HIS|HOSP01|LIS|LAB01|20261120083000||ADT^A01^ADT_A01|" + control_id + "|P|2.5\r"
+  return "MSH|^~\\&|HIS|HOSP01|LIS|LAB01|20261120083000||ADT^A01^ADT_A01|" + control_id +
+         "|P|2.5\r"
          "EVN|A01|20261120083000\r"
-         "PID|1||" + patient_id + "^^^HOSP01^MR||" + name + "||19900307|M\r"
+         "PID|1||" +
+         patient_id + "^^^HOSP01^MR||" + name +
+         "||19900307|M\r"
          "PV1|1|I|W07^701^1\r";
 }
 
@@ -75,8 +79,12 @@ std::string adt(const std::string& control_id, const std::string& patient_id, co
 std::string adt_flow(const std::string& extra_source = "", const std::string& decode = "hl7v2") {
   return "id: adt-in\n"
          "source:\n"
-         "  tcp: { listen: \"127.0.0.1:0\"" + extra_source + " }\n"
-         "  decode: " + decode + "\n"
+         "  tcp: { listen: \"127.0.0.1:0\"" +
+         extra_source +
+         " }\n"
+         "  decode: " +
+         decode +
+         "\n"
          "steps:\n"
          "  - lua: |\n"
          "      local id = hl7.get(body, 'PID-3.1')\n"
@@ -169,9 +177,10 @@ TEST_CASE("mllp: pipelined and split frames answered in order, AR for what canno
   REQUIRE(write_all(fd, mllp_frame(adt("B1", "4", "Zhang\\Q\\San"))));
   acks = read_frames(fd, mllp(), 1);
   REQUIRE(acks.size() == 1);
-  CHECK(segment(acks[0], "MSA").rfind("MSA|AR|B1|hl7v2: segment 3 (PID) field 5: invalid escape sequence at byte", 0) == 0);
+  CHECK(segment(acks[0], "MSA").rfind("MSA|AR|B1|hl7v2: segment 3 (PID) field 5: invalid escape sequence at byte", 0) ==
+        0);
   REQUIRE(write_all(fd, mllp_frame("MSH|^~\\&|LIS|LAB01|HIS|HOSP01|20261120083001||ACK^A01^ACK|A9|P|2.5\rMSA|AA|X1\r") +
-                        mllp_frame(adt("P4", "5"))));
+                            mllp_frame(adt("P4", "5"))));
   acks = read_frames(fd, mllp(), 2, std::chrono::milliseconds(1500));
   REQUIRE(acks.size() == 1);
   CHECK(segment(acks[0], "MSA") == "MSA|AA|P4");
@@ -205,7 +214,8 @@ TEST_CASE("mllp: pipelined and split frames answered in order, AR for what canno
   ::close(next);
 
   const std::string log_path = dir.path() + "/var/log/business.log";
-  CHECK(wait_until([&] { return read_file(log_path).find("outcome=too_large") != std::string::npos; }, std::chrono::seconds(3)));
+  CHECK(wait_until([&] { return read_file(log_path).find("outcome=too_large") != std::string::npos; },
+                   std::chrono::seconds(3)));
   CHECK(read_file(log_path).find("outcome=check_failed") != std::string::npos);
   CHECK(gateway.stop() == 0);
 }
@@ -265,9 +275,12 @@ TEST_CASE("length-prefixed tcp: the flow's reply framed, a keep-alive echoed, a 
   CHECK(closed_by_peer(fd));
   ::close(fd);
   const std::string log_path = dir.path() + "/var/log/business.log";
-  CHECK(wait_until([&] { return read_file(log_path).find("flow=balance") != std::string::npos &&
-                                read_file(log_path).find("outcome=check_failed") != std::string::npos; },
-                   std::chrono::seconds(3)));
+  CHECK(wait_until(
+      [&] {
+        return read_file(log_path).find("flow=balance") != std::string::npos &&
+               read_file(log_path).find("outcome=check_failed") != std::string::npos;
+      },
+      std::chrono::seconds(3)));
   CHECK(gateway.stop() == 0);
 }
 
@@ -280,26 +293,31 @@ TEST_CASE("mllp over mutual TLS: a tcp endpoint with a client certificate reache
   dir.write("qiao.yaml", server_config("mllp-tls-test"));
   dir.write("endpoints.yaml",
             "lis:\n"
-            "  tcp: { connect: \"127.0.0.1:" + std::to_string(lis_port) + "\", framing: mllp,\n"
-            "         tls: { ca: ca.crt, server_name: localhost, cert: client.crt, key: client.key } }\n"
-            "  codec: hl7v2\n"
-            "  timeout: 5s\n");
+            "  tcp: { connect: \"127.0.0.1:" +
+                std::to_string(lis_port) +
+                "\", framing: mllp,\n"
+                "         tls: { ca: ca.crt, server_name: localhost, cert: client.crt, key: client.key } }\n"
+                "  codec: hl7v2\n"
+                "  timeout: 5s\n");
   dir.write("flows/lis.yaml",
             "id: lis-tls\n"
             "source:\n"
-            "  tcp: { listen: \"127.0.0.1:" + std::to_string(lis_port) + "\", framing: mllp, ack: flow,\n"
-            "         tls: { cert: server.crt, key: server.key, client_ca: ca.crt } }\n"
-            "  decode: hl7v2\n"
-            "reply:\n"
-            "  lua: return hl7.ack(body, 'AA', 'over TLS from ' .. msg.source.remote:match('^[^:]+'))\n");
-  dir.write("flows/front.yaml",
-            "id: front\n"
-            "source:\n"
-            "  http: { listen: \"127.0.0.1:0\", path: /adt, methods: [POST] }\n"
-            "steps:\n"
-            "  - call: { endpoint: lis, into: lis, lua: 'return qiao.codec.decode(\"hl7v2:line_endings=any\", body)' }\n"
-            "reply:\n"
-            "  lua: return { code = hl7.get(vars.lis, 'MSA-1'), text = hl7.get(vars.lis, 'MSA-3') }\n");
+            "  tcp: { listen: \"127.0.0.1:" +
+                std::to_string(lis_port) +
+                "\", framing: mllp, ack: flow,\n"
+                "         tls: { cert: server.crt, key: server.key, client_ca: ca.crt } }\n"
+                "  decode: hl7v2\n"
+                "reply:\n"
+                "  lua: return hl7.ack(body, 'AA', 'over TLS from ' .. msg.source.remote:match('^[^:]+'))\n");
+  dir.write(
+      "flows/front.yaml",
+      "id: front\n"
+      "source:\n"
+      "  http: { listen: \"127.0.0.1:0\", path: /adt, methods: [POST] }\n"
+      "steps:\n"
+      "  - call: { endpoint: lis, into: lis, lua: 'return qiao.codec.decode(\"hl7v2:line_endings=any\", body)' }\n"
+      "reply:\n"
+      "  lua: return { code = hl7.get(vars.lis, 'MSA-1'), text = hl7.get(vars.lis, 'MSA-3') }\n");
   GatewayProcess gateway(dir);
   const HttpResult r = http_request(gateway.listener("http 127.0.0.1:0"), "POST", "/adt", adt("T1", "8"));
   INFO(r.body << r.error);
@@ -315,12 +333,14 @@ TEST_CASE("mllp over mutual TLS: a tcp endpoint with a client certificate reache
   CHECK(gateway.stop() == 0);
 }
 
-TEST_CASE("iso8583 over tcp: a failing flow answers the response MTI with field 39 (30, 91, 96) and keeps the "
-          "connection, a broken request gets 30, bytes without an MTI close it",
-          "[integration][tcp][iso8583]") {
+TEST_CASE(
+    "iso8583 over tcp: a failing flow answers the response MTI with field 39 (30, 91, 96) and keeps the "
+    "connection, a broken request gets 30, bytes without an MTI close it",
+    "[integration][tcp][iso8583]") {
   TempDir dir;
   dir.write("qiao.yaml", server_config("tcp-iso8583-test"));
-  dir.write("config/iso8583/iso87ascii.yaml", read_file(std::string(QIAO_SOURCE_DIR) + "/config/iso8583/iso87ascii.yaml"));
+  dir.write("config/iso8583/iso87ascii.yaml",
+            read_file(std::string(QIAO_SOURCE_DIR) + "/config/iso8583/iso87ascii.yaml"));
   // Nothing listens there: calling it is `unavailable`.
   dir.write("endpoints.yaml",
             "ledger: { http: { url: \"http://127.0.0.1:" + std::to_string(free_port()) + "/\" }, timeout: 2s }\n");
@@ -356,11 +376,21 @@ TEST_CASE("iso8583 over tcp: a failing flow answers the response MTI with field 
   };
   // 0200 with fields 3, 4, 11 and 41 (bitmap 30 20 00 00 00 80 00 00), all ASCII.
   const auto sale = [](const std::string& terminal) {
-    return "0200" "3020000000800000" "000000" "000000001250" "000123" + terminal;
+    return "0200"
+           "3020000000800000"
+           "000000"
+           "000000001250"
+           "000123" +
+           terminal;
   };
   // The answer: 0210, the echoed 3, 4, 11, 41 and field 39 (bitmap bit 39: 02 in the fifth byte).
   const auto answer = [](const std::string& code, const std::string& terminal) {
-    return "0210" "3020000002800000" "000000" "000000001250" "000123" + code + terminal;
+    return "0210"
+           "3020000002800000"
+           "000000"
+           "000000001250"
+           "000123" +
+           code + terminal;
   };
 
   const int fd = connect_tcp(address);
@@ -372,23 +402,45 @@ TEST_CASE("iso8583 over tcp: a failing flow answers the response MTI with field 
   CHECK(replies[1] == answer("91", "LEDGER01"));  // the system behind did not answer
   CHECK(replies[2] == answer("96", "BROKEN01"));  // the flow itself failed
   // Without field 4 (bitmap without bit 4) the check refuses it: 30, format error.
-  REQUIRE(write_all(fd, framed("0200" "2020000000800000" "000000" "000124" "KIOSK001")));
+  REQUIRE(write_all(fd, framed("0200"
+                               "2020000000800000"
+                               "000000"
+                               "000124"
+                               "KIOSK001")));
   replies = read_frames(fd, framing, 1);
   REQUIRE(replies.size() == 1);
-  CHECK(replies[0] == "0210" "2020000002800000" "000000" "000124" "30" "KIOSK001");
+  CHECK(replies[0] ==
+        "0210"
+        "2020000002800000"
+        "000000"
+        "000124"
+        "30"
+        "KIOSK001");
   // A request the codec refuses (a letter in the amount) is answered 30 with what could be read.
-  REQUIRE(write_all(fd, framed("0200" "3020000000800000" "000000" "00000000125A" "000125" "KIOSK001")));
+  REQUIRE(write_all(fd, framed("0200"
+                               "3020000000800000"
+                               "000000"
+                               "00000000125A"
+                               "000125"
+                               "KIOSK001")));
   replies = read_frames(fd, framing, 1);
   REQUIRE(replies.size() == 1);
-  CHECK(replies[0] == "0210" "2000000002000000" "000000" "30");
+  CHECK(replies[0] ==
+        "0210"
+        "2000000002000000"
+        "000000"
+        "30");
   // Bytes without an MTI have nothing to answer to: the connection closes.
   REQUIRE(write_all(fd, framed("02X0")));
   CHECK(closed_by_peer(fd));
   ::close(fd);
   const std::string log_path = dir.path() + "/var/log/business.log";
-  CHECK(wait_until([&] { return read_file(log_path).find("outcome=unavailable") != std::string::npos &&
-                                read_file(log_path).find("outcome=check_failed") != std::string::npos &&
-                                read_file(log_path).find("outcome=bad_input") != std::string::npos; },
-                   std::chrono::seconds(3)));
+  CHECK(wait_until(
+      [&] {
+        return read_file(log_path).find("outcome=unavailable") != std::string::npos &&
+               read_file(log_path).find("outcome=check_failed") != std::string::npos &&
+               read_file(log_path).find("outcome=bad_input") != std::string::npos;
+      },
+      std::chrono::seconds(3)));
   CHECK(gateway.stop() == 0);
 }

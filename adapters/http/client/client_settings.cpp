@@ -1,9 +1,8 @@
 #include "adapters/http/client/client_settings.hpp"
 
-#include <boost/beast/core/string.hpp>
-
 #include <algorithm>
 #include <array>
+#include <boost/beast/core/string.hpp>
 #include <cctype>
 
 namespace qiao::http {
@@ -12,9 +11,8 @@ namespace {
 
 // Framing and hop-by-hop headers: the client sets these itself, and a flow that copies an
 // incoming request's headers onto a call must not carry the old framing along.
-constexpr std::array<std::string_view, 8> managed_headers = {"content-length", "transfer-encoding", "connection",
-                                                              "keep-alive",     "proxy-connection",  "te",
-                                                              "trailer",        "upgrade"};
+constexpr std::array<std::string_view, 8> managed_headers = {
+    "content-length", "transfer-encoding", "connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"};
 
 }  // namespace
 
@@ -36,7 +34,8 @@ bool is_managed_header(std::string_view name) {
 bool is_header_name(std::string_view name) {
   if (name.empty()) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
   });
 }
 
@@ -75,8 +74,8 @@ void parse_client_headers(const ConfigReader& reader, const std::string& what, C
       continue;
     }
     if (!value.is_scalar()) {
-      diag.error(value.location(), what + ": headers: " + name + ": expected a string, found a " +
-                                       std::string(value.kind_name()));
+      diag.error(value.location(),
+                 what + ": headers: " + name + ": expected a string, found a " + std::string(value.kind_name()));
       continue;
     }
     std::string text = value.scalar();

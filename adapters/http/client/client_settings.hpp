@@ -5,7 +5,6 @@
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/context.hpp>
-
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,8 +21,8 @@
 
 namespace qiao::http {
 
-inline constexpr ConfigKey client_url_key{
-    "url", KeyType::string, "", "Where requests go: http:// or https://host[:port]/path[?query].", true};
+inline constexpr ConfigKey client_url_key{"url", KeyType::string, "",
+                                          "Where requests go: http:// or https://host[:port]/path[?query].", true};
 inline constexpr ConfigKey client_headers_key{
     "headers", KeyType::mapping, "",
     "Fixed headers sent with every request, as name: value. Headers a call sets override them; "
@@ -60,8 +59,7 @@ bool is_header_value(std::string_view value);
 // Each reads its key through `reader` (whose schema holds the shared key above) into
 // `settings`, reporting as "<what>: …" at the offending node. parse_client_url returns whether
 // the url is usable; parse_client_tls_block needs it parsed first (https or not, the host).
-bool parse_client_url(const ConfigReader& reader, const std::string& what, ClientSettings& settings,
-                      Diagnostics& diag);
+bool parse_client_url(const ConfigReader& reader, const std::string& what, ClientSettings& settings, Diagnostics& diag);
 void parse_client_headers(const ConfigReader& reader, const std::string& what, ClientSettings& settings,
                           Diagnostics& diag);
 void parse_client_tls_block(const ConfigReader& reader, const std::string& what, ClientSettings& settings,

@@ -1,5 +1,6 @@
 #include "adapters/http/client/http_client.hpp"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -8,8 +9,6 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-
-#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <optional>
@@ -33,7 +32,6 @@ using tcp = asio::ip::tcp;
 constexpr auto idle_timeout = std::chrono::seconds(60);
 constexpr std::size_t error_excerpt_bytes = 200;
 
-
 Expected<std::string> header_text(const ClientSettings& settings, std::string_view name, const Value& value) {
   char digits[64];
   switch (value.type()) {
@@ -51,7 +49,8 @@ Expected<std::string> header_text(const ClientSettings& settings, std::string_vi
     case Value::Type::decimal: return value.as_decimal().text;
     case Value::Type::boolean: return std::string(value.as_bool() ? "true" : "false");
     default:
-      return settings.fail(ErrorKind::bad_input, "header '" + std::string(name) + "' must be a string or a number, not " +
+      return settings.fail(ErrorKind::bad_input, "header '" + std::string(name) +
+                                                     "' must be a string or a number, not " +
                                                      std::string(type_name(value.type())));
   }
 }
@@ -64,9 +63,11 @@ asio::awaitable<Expected<std::vector<tcp::endpoint>>> resolve(const ClientSettin
   auto [ec, endpoints] = co_await resolve_by(settings.url.host, settings.url.port_text(), deadline);
   if (ec == asio::error::timed_out) {
     co_return settings.fail(ErrorKind::unavailable, "cannot resolve '" + settings.url.host + "' within " +
-                                                        std::to_string(settings.common.connect_timeout.count()) + " ms");
+                                                        std::to_string(settings.common.connect_timeout.count()) +
+                                                        " ms");
   }
-  if (ec) co_return settings.fail(ErrorKind::unavailable, "cannot resolve '" + settings.url.host + "': " + ec.message());
+  if (ec)
+    co_return settings.fail(ErrorKind::unavailable, "cannot resolve '" + settings.url.host + "': " + ec.message());
   co_return std::move(endpoints);
 }
 
@@ -108,14 +109,15 @@ asio::awaitable<Expected<std::unique_ptr<Connection>>> connect(const ClientSetti
     if (std::string problem = prepare_tls_stream(connection->tls(), settings.tls); !problem.empty()) {
       co_return settings.fail(ErrorKind::internal, problem);
     }
-    auto [handshake_ec] = co_await connection->tls().async_handshake(asio::ssl::stream_base::client,
-                                                                     asio::as_tuple(asio::use_awaitable));
+    auto [handshake_ec] =
+        co_await connection->tls().async_handshake(asio::ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
     if (handshake_ec == beast::error::timeout || (handshake_ec && Clock::now() >= connect_deadline)) {
       co_return expired();
     }
     if (handshake_ec) {
-      co_return settings.fail(ErrorKind::unavailable, "TLS handshake with " + settings.url.text + " failed: " +
-                                                          describe_tls_failure(connection->tls().native_handle(), handshake_ec));
+      co_return settings.fail(ErrorKind::unavailable,
+                              "TLS handshake with " + settings.url.text +
+                                  " failed: " + describe_tls_failure(connection->tls().native_handle(), handshake_ec));
     }
   }
   connection->tcp().expires_never();
@@ -126,8 +128,8 @@ asio::awaitable<Expected<std::unique_ptr<Connection>>> connect(const ClientSetti
 
 struct Exchange {
   boost::system::error_code ec;
-  bool written = false;     // the whole request went out
-  bool got_reply = false;   // at least one byte of a reply arrived
+  bool written = false;    // the whole request went out
+  bool got_reply = false;  // at least one byte of a reply arrived
   Response response;
 };
 
@@ -148,8 +150,8 @@ asio::awaitable<Exchange> exchange(Stream& stream, Connection& connection, const
     parser.body_limit(response_body_limit);
     parser.header_limit(response_header_limit);
     if (request.method() == bhttp::verb::head) parser.skip(true);
-    auto [read_ec, read] = co_await bhttp::async_read(stream, connection.buffer(), parser,
-                                                       asio::as_tuple(asio::use_awaitable));
+    auto [read_ec, read] =
+        co_await bhttp::async_read(stream, connection.buffer(), parser, asio::as_tuple(asio::use_awaitable));
     (void)read;
     if (parser.got_some()) out.got_reply = true;
     if (read_ec) {
@@ -192,7 +194,8 @@ Error exchange_error(const ClientSettings& settings, const Exchange& result, Clo
     return settings.fail(ErrorKind::upstream, "malformed HTTP reply from " + settings.url.text + ": " + ec.message());
   }
   if (!result.written) {
-    return settings.fail(ErrorKind::unavailable, "cannot send the request to " + settings.url.text + ": " + ec.message());
+    return settings.fail(ErrorKind::unavailable,
+                         "cannot send the request to " + settings.url.text + ": " + ec.message());
   }
   // The request went out, so the peer may have acted on it: this is not "unavailable", which
   // promises nothing was done.
@@ -245,8 +248,7 @@ asio::awaitable<Expected<Response>> perform_exchange(std::shared_ptr<const Clien
 }  // namespace
 
 HttpClient::HttpClient(std::shared_ptr<const ClientSettings> settings)
-    : settings_(std::move(settings)),
-      pool_(std::make_shared<ConnectionPool>(settings_->common.pool, idle_timeout)) {}
+    : settings_(std::move(settings)), pool_(std::make_shared<ConnectionPool>(settings_->common.pool, idle_timeout)) {}
 
 Request HttpClient::make_request(bhttp::verb method) const {
   Request request{method, settings_->url.target, 11};

@@ -12,7 +12,6 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/verb.hpp>
-
 #include <memory>
 #include <string>
 #include <string_view>

@@ -1,9 +1,8 @@
 #include "adapters/http/client/http_endpoint.hpp"
 
-#include <boost/beast/http/verb.hpp>
-
 #include <algorithm>
 #include <array>
+#include <boost/beast/http/verb.hpp>
 #include <cctype>
 #include <utility>
 
@@ -25,10 +24,9 @@ constexpr ConfigKey http_keys[] = {
     client_tls_key,
 };
 
-constexpr std::array<bhttp::verb, 7> allowed_methods = {bhttp::verb::get,    bhttp::verb::post,   bhttp::verb::put,
+constexpr std::array<bhttp::verb, 7> allowed_methods = {bhttp::verb::get,    bhttp::verb::post,    bhttp::verb::put,
                                                         bhttp::verb::patch,  bhttp::verb::delete_, bhttp::verb::head,
                                                         bhttp::verb::options};
-
 
 // Everything a call needs, fixed at parse time and shared by every worker's endpoint.
 struct HttpSettings {
@@ -63,8 +61,9 @@ Expected<CallResponse> to_call_response(const ClientSettings& settings, Response
   if (!response.body().empty()) {
     auto body = settings.common.codec->decode(make_buffer(std::move(response.body())));
     if (!body) {
-      return settings.fail(ErrorKind::upstream, "reply is not valid " + std::string(settings.common.codec->content_type()) +
-                                                    ": " + body.error().message);
+      return settings.fail(
+          ErrorKind::upstream,
+          "reply is not valid " + std::string(settings.common.codec->content_type()) + ": " + body.error().message);
     }
     out.body = std::move(*body);
   }
@@ -136,8 +135,9 @@ class HttpEndpointKind final : public EndpointKind {
     settings->method = bhttp::string_to_verb(settings->method_text);
     if (std::find(allowed_methods.begin(), allowed_methods.end(), settings->method) == allowed_methods.end()) {
       auto node = reader.node("method");
-      diag.error(node ? node->location() : config.location(),
-                 what + ": method '" + settings->method_text + "' is not one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS");
+      diag.error(
+          node ? node->location() : config.location(),
+          what + ": method '" + settings->method_text + "' is not one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS");
     }
 
     parse_client_headers(reader, what, *client, diag);

@@ -10,11 +10,11 @@
 namespace qiao::http {
 
 struct HttpUrl {
-  bool tls = false;     // https
-  std::string host;     // lower case; an IPv6 address without its brackets
+  bool tls = false;  // https
+  std::string host;  // lower case; an IPv6 address without its brackets
   std::uint16_t port = 0;
-  std::string target;   // path and query as sent in the request line, at least "/"
-  std::string text;     // the URL as written, for messages
+  std::string target;  // path and query as sent in the request line, at least "/"
+  std::string text;    // the URL as written, for messages
 
   bool host_is_ip() const;
   std::string port_text() const { return std::to_string(port); }

@@ -14,11 +14,14 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
-std::string_view media_type(std::string_view content_type) { return trim(content_type.substr(0, content_type.find(';'))); }
+std::string_view media_type(std::string_view content_type) {
+  return trim(content_type.substr(0, content_type.find(';')));
+}
 
 std::string content_type_parameter(std::string_view content_type, std::string_view name) {
   const auto semicolon = content_type.find(';');
-  std::string_view params = semicolon == std::string_view::npos ? std::string_view() : content_type.substr(semicolon + 1);
+  std::string_view params =
+      semicolon == std::string_view::npos ? std::string_view() : content_type.substr(semicolon + 1);
   while (!params.empty()) {
     const auto next = params.find(';');
     const std::string_view param = params.substr(0, next);

@@ -16,7 +16,8 @@ namespace {
 
 class AdminRequestHandler final : public RequestHandler {
  public:
-  AdminRequestHandler(AdminApi& api, std::shared_ptr<boost::asio::ssl::context> tls) : api_(api), tls_(std::move(tls)) {}
+  AdminRequestHandler(AdminApi& api, std::shared_ptr<boost::asio::ssl::context> tls)
+      : api_(api), tls_(std::move(tls)) {}
 
   ServerLimits limits() const override {
     ServerLimits limits;
@@ -49,7 +50,8 @@ class AdminRequestHandler final : public RequestHandler {
   Response reject(Error error, int status, const ConnectionInfo&) override {
     Response res{static_cast<bhttp::status>(status ? status : status_for(error.kind)), 11};
     res.set(bhttp::field::content_type, "application/json");
-    res.body() = "{\"error\":{\"code\":" + json_quote(error_kind_name(error.kind)) + ",\"message\":" + json_quote(error.message) + "}}";
+    res.body() = "{\"error\":{\"code\":" + json_quote(error_kind_name(error.kind)) +
+                 ",\"message\":" + json_quote(error.message) + "}}";
     return res;
   }
 

@@ -25,8 +25,9 @@ int status_for(ErrorKind kind) {
 void HttpErrorRenderer::render(const Error& error, Outcome& outcome) const {
   outcome.status = status_for(error.kind);
   outcome.content_type = "application/json";
-  outcome.body = "{\"error\":{\"code\":" + json_quote(error_kind_name(error.kind)) + ",\"message\":" +
-                 json_quote(error.message) + "},\"messageId\":" + json_quote(outcome.message_id) + "}";
+  outcome.body = "{\"error\":{\"code\":" + json_quote(error_kind_name(error.kind)) +
+                 ",\"message\":" + json_quote(error.message) + "},\"messageId\":" + json_quote(outcome.message_id) +
+                 "}";
 }
 
 }  // namespace qiao::http

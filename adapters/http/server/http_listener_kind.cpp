@@ -30,7 +30,7 @@ class HttpListenerPlan final : public ListenerPlan {
   ServerLimits limits;
   std::optional<Location> max_connections_set_at;
   std::shared_ptr<boost::asio::ssl::context> tls;
-  std::vector<Route> routes;  // exact routes first, then prefixes longest first
+  std::vector<Route> routes;                                  // exact routes first, then prefixes longest first
   std::vector<std::shared_ptr<const MountedService>> mounts;  // other kinds' services (soap)
 
   ListenerConnections connections() const override { return {limits.max_connections, max_connections_set_at}; }
@@ -46,7 +46,9 @@ class HttpListenerPlan final : public ListenerPlan {
 
   // The service answering everything, errors included, on a listener that serves nothing else:
   // a SOAP-only port answers an unknown path or an unreadable request with a Fault.
-  const MountedService* sole_mount() const { return routes.empty() && mounts.size() == 1 ? mounts.front().get() : nullptr; }
+  const MountedService* sole_mount() const {
+    return routes.empty() && mounts.size() == 1 ? mounts.front().get() : nullptr;
+  }
 
   // The route for a path and method; `allowed` collects the methods of routes on the path.
   const Route* match(std::string_view path, std::string_view method, std::string& allowed) const {
@@ -97,17 +99,29 @@ class FlowRequestHandler final : public RequestHandler {
     }
 
     Message msg = make_request_message(request, connection, "http", path);
-    msg.source.push_back("query", Value(parse_query(question == std::string_view::npos ? std::string_view() : target.substr(question + 1))));
-    if (!plan) co_return respond(request, host_.engine().reject(msg, Error{ErrorKind::unavailable, "this listener is closing"}, errors_), {});
+    msg.source.push_back("query", Value(parse_query(question == std::string_view::npos ? std::string_view()
+                                                                                       : target.substr(question + 1))));
+    if (!plan)
+      co_return respond(
+          request, host_.engine().reject(msg, Error{ErrorKind::unavailable, "this listener is closing"}, errors_), {});
     std::string allowed;
     const Route* route = plan->match(path, method, allowed);
     if (!route) {
       if (!allowed.empty()) {
         co_return respond(request,
-                          host_.engine().reject(msg, Error{ErrorKind::method_not_allowed, std::string(method) + " is not allowed on " + std::string(path) + " (allowed: " + allowed + ")"}, errors_),
+                          host_.engine().reject(msg,
+                                                Error{ErrorKind::method_not_allowed,
+                                                      std::string(method) + " is not allowed on " + std::string(path) +
+                                                          " (allowed: " + allowed + ")"},
+                                                errors_),
                           allowed);
       }
-      co_return respond(request, host_.engine().reject(msg, Error{ErrorKind::not_found, "no flow serves " + std::string(method) + " " + std::string(path)}, errors_), {});
+      co_return respond(
+          request,
+          host_.engine().reject(
+              msg, Error{ErrorKind::not_found, "no flow serves " + std::string(method) + " " + std::string(path)},
+              errors_),
+          {});
     }
     msg.raw = make_buffer(std::move(request.body()));
     Outcome outcome = co_await host_.engine().process(gen, *route->flow, std::move(msg), errors_);
@@ -153,7 +167,7 @@ class HttpListenerKind final : public ListenerKind {
     auto plan = std::make_shared<HttpListenerPlan>();
     ListenerSettingsMerge settings(key);
     std::vector<std::pair<const ServiceMounter*, std::vector<const Flow*>>> mounted;  // by mounter, in order
-    const Location* first = nullptr;  // where a TLS problem is reported
+    const Location* first = nullptr;                                                  // where a TLS problem is reported
     for (const Flow* flow : flows) {
       const auto& served = static_cast<const HttpServedSource&>(*flow->source);
       settings.add(served.settings, served.location, diag);
@@ -172,10 +186,12 @@ class HttpListenerKind final : public ListenerKind {
       for (const auto& other : plan->routes) {
         const auto& o = *other.spec;
         if (o.path != spec.path || o.prefix != spec.prefix) continue;
-        const bool overlap = o.methods.empty() || spec.methods.empty() ||
-                             std::any_of(spec.methods.begin(), spec.methods.end(), [&](const std::string& m) { return o.allows(m); });
+        const bool overlap =
+            o.methods.empty() || spec.methods.empty() ||
+            std::any_of(spec.methods.begin(), spec.methods.end(), [&](const std::string& m) { return o.allows(m); });
         if (overlap) {
-          diag.error(spec.location, "flow '" + flow->id + "' and flow '" + other.flow->id + "' both serve " + spec.describe());
+          diag.error(spec.location,
+                     "flow '" + flow->id + "' and flow '" + other.flow->id + "' both serve " + spec.describe());
         }
       }
       plan->routes.push_back(Route{&spec, flow});
@@ -195,14 +211,16 @@ class HttpListenerKind final : public ListenerKind {
     (void)plan;
     const auto address = parse_host_port(key.substr(key.find(' ') + 1));
     if (!address) return make_error(ErrorKind::internal, "bad listener key " + std::string(key));
-    return open_http_listener(*address, std::make_shared<FlowRequestHandler>(std::string(key), host), host, std::string(key));
+    return open_http_listener(*address, std::make_shared<FlowRequestHandler>(std::string(key), host), host,
+                              std::string(key));
   }
 
  private:
   // The other kinds' services on the listener; an exact http route on a mounted path, or two
   // services on one path, is a conflict (a prefix route simply does not see the mounted paths).
   static bool mount(HttpListenerPlan& plan, const std::string& key,
-                    const std::vector<std::pair<const ServiceMounter*, std::vector<const Flow*>>>& mounted, Diagnostics& diag) {
+                    const std::vector<std::pair<const ServiceMounter*, std::vector<const Flow*>>>& mounted,
+                    Diagnostics& diag) {
     bool ok = true;
     for (const auto& [mounter, group] : mounted) {
       auto service = mounter->mount(key, group, diag);
@@ -213,8 +231,8 @@ class HttpListenerKind final : public ListenerKind {
       for (const std::string& path : service->paths()) {
         for (const Route& route : plan.routes) {
           if (route.spec->prefix || route.spec->path != path) continue;
-          diag.error(route.spec->location, "flow '" + route.flow->id + "' serves " + key.substr(key.find(' ') + 1) + path +
-                                               ", where a " + std::string(mounter->name()) + " service is");
+          diag.error(route.spec->location, "flow '" + route.flow->id + "' serves " + key.substr(key.find(' ') + 1) +
+                                               path + ", where a " + std::string(mounter->name()) + " service is");
           ok = false;
         }
         if (plan.mount_at(path)) {
@@ -229,7 +247,6 @@ class HttpListenerKind final : public ListenerKind {
     return ok;
   }
 };
-
 
 }  // namespace
 

@@ -1,9 +1,13 @@
 #include "adapters/http/server/http_server.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -14,10 +18,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <spdlog/spdlog.h>
-
-#include <array>
-#include <atomic>
 #include <functional>
 #include <optional>
 
@@ -45,7 +45,8 @@ struct SessionContext {
 
 bool is_quiet_close(const boost::system::error_code& ec) {
   return ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
-         ec == asio::error::operation_aborted || ec == beast::error::timeout || ec == asio::ssl::error::stream_truncated;
+         ec == asio::error::operation_aborted || ec == beast::error::timeout ||
+         ec == asio::ssl::error::stream_truncated;
 }
 
 // Cuts a read of a request (its header, its body) that takes longer than the deadline by
@@ -196,13 +197,16 @@ asio::awaitable<void> serve_requests(Stream& stream, const SessionContext& state
     if (header_ec) {
       if (is_quiet_close(header_ec) && header_ec != beast::error::timeout) co_return;
       // A Content-Length over the body limit is refused as soon as the header is read.
-      Error error = header_ec == bhttp::error::header_limit
-                        ? Error{ErrorKind::too_large, "request header is larger than " + std::to_string(limits.max_header) + " bytes"}
-                    : header_ec == bhttp::error::body_limit
-                        ? Error{ErrorKind::too_large, "request body is larger than " + std::to_string(limits.max_body) + " bytes"}
-                    : header_ec == beast::error::timeout
-                        ? Error{ErrorKind::timeout, "request header was not received within " + std::to_string(limits.header_timeout.count()) + " ms"}
-                        : Error{ErrorKind::bad_input, "malformed HTTP request: " + header_ec.message()};
+      Error error =
+          header_ec == bhttp::error::header_limit
+              ? Error{ErrorKind::too_large,
+                      "request header is larger than " + std::to_string(limits.max_header) + " bytes"}
+          : header_ec == bhttp::error::body_limit
+              ? Error{ErrorKind::too_large, "request body is larger than " + std::to_string(limits.max_body) + " bytes"}
+          : header_ec == beast::error::timeout
+              ? Error{ErrorKind::timeout,
+                      "request header was not received within " + std::to_string(limits.header_timeout.count()) + " ms"}
+              : Error{ErrorKind::bad_input, "malformed HTTP request: " + header_ec.message()};
       const int status = header_ec == bhttp::error::header_limit ? 431 : header_ec == beast::error::timeout ? 408 : 0;
       co_await refuse(stream, handler, std::move(error), status, connection, limits);
       co_return;
@@ -212,8 +216,8 @@ asio::awaitable<void> serve_requests(Stream& stream, const SessionContext& state
     // plain would hand the flow bytes it cannot read (RFC 9112 §6.1: 501).
     const std::string_view transfer_encoding = trimmed(parser.get()[bhttp::field::transfer_encoding]);
     if (!transfer_encoding.empty() && !beast::iequals(transfer_encoding, "chunked")) {
-      Error error{ErrorKind::bad_input,
-                  "Transfer-Encoding '" + std::string(transfer_encoding) + "' is not supported; send the body as is or chunked"};
+      Error error{ErrorKind::bad_input, "Transfer-Encoding '" + std::string(transfer_encoding) +
+                                            "' is not supported; send the body as is or chunked"};
       co_await refuse(stream, handler, std::move(error), 501, connection, limits);
       co_return;
     }
@@ -240,9 +244,11 @@ asio::awaitable<void> serve_requests(Stream& stream, const SessionContext& state
               ? Error{ErrorKind::too_large, "request body is larger than " + std::to_string(limits.max_body) + " bytes"}
           : body_ec == bhttp::error::buffer_overflow
               ? Error{ErrorKind::too_large, "a chunk's size line or the trailer does not fit the " +
-                                                std::to_string(buffer.max_size()) + "-byte read buffer (the header limit and 4 KiB)"}
+                                                std::to_string(buffer.max_size()) +
+                                                "-byte read buffer (the header limit and 4 KiB)"}
           : body_ec == beast::error::timeout
-              ? Error{ErrorKind::timeout, "request body was not received within " + std::to_string(limits.read_timeout.count()) + " ms"}
+              ? Error{ErrorKind::timeout,
+                      "request body was not received within " + std::to_string(limits.read_timeout.count()) + " ms"}
               : Error{ErrorKind::bad_input, "malformed request body: " + body_ec.message()};
       const int status = body_ec == beast::error::timeout ? 408 : body_ec == bhttp::error::buffer_overflow ? 431 : 0;
       co_await refuse(stream, handler, std::move(error), status, connection, limits);
@@ -269,9 +275,10 @@ asio::awaitable<void> serve_requests(Stream& stream, const SessionContext& state
                    });
     if (!*result && !control->drain_expired) co_await flow_done.async_wait(use_tuple);
     if (!*result) {
-      Error error = control->drain_expired
-                        ? Error{ErrorKind::unavailable, "the gateway stopped before this request was done (reload.drain_timeout)"}
-                        : Error{ErrorKind::internal, "the request failed inside the gateway (the system log says why)"};
+      Error error =
+          control->drain_expired
+              ? Error{ErrorKind::unavailable, "the gateway stopped before this request was done (reload.drain_timeout)"}
+              : Error{ErrorKind::internal, "the request failed inside the gateway (the system log says why)"};
       co_await refuse(stream, handler, std::move(error), control->drain_expired ? 503 : 500, connection, limits);
       co_return;
     }

@@ -8,7 +8,6 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
-
 #include <chrono>
 #include <memory>
 #include <string>
@@ -27,10 +26,10 @@ using Response = boost::beast::http::response<boost::beast::http::string_body>;
 struct ServerLimits {
   std::size_t max_header = 16 * 1024;
   std::size_t max_body = 1024 * 1024;
-  std::chrono::milliseconds idle_timeout{60'000};   // waiting for the next request on a connection
+  std::chrono::milliseconds idle_timeout{60'000};  // waiting for the next request on a connection
   // The whole header from its first byte; a client trickling bytes is not idle, but it is slow.
   std::chrono::milliseconds header_timeout{10'000};
-  std::chrono::milliseconds read_timeout{30'000};   // reading one request once it has begun
+  std::chrono::milliseconds read_timeout{30'000};  // reading one request once it has begun
   std::chrono::milliseconds write_timeout{30'000};
   std::size_t max_connections = 10'000;
   // Well below the total, so one address (a runaway client, a slowloris) cannot take every slot,

@@ -1,9 +1,8 @@
 #include "adapters/http/server/http_source.hpp"
 
-#include <boost/beast/http/verb.hpp>
-
 #include <algorithm>
 #include <array>
+#include <boost/beast/http/verb.hpp>
 
 #include "adapters/http/server/http_source_spec.hpp"
 #include "adapters/http/server/listener_settings.hpp"
@@ -34,7 +33,9 @@ class HttpSourceKind final : public SourceKind {
     spec->location = config.location();
     if (reader.has("listen")) {
       auto address = parse_host_port(reader.string("listen"));
-      if (!address) diag.error(reader.node("listen")->location(), "listen: expected host:port, found '" + reader.string("listen") + "'");
+      if (!address)
+        diag.error(reader.node("listen")->location(),
+                   "listen: expected host:port, found '" + reader.string("listen") + "'");
       else spec->listen = *address;
     }
     std::string path = reader.string("path");

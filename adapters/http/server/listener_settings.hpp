@@ -3,9 +3,8 @@
 // count): any flow on an address may state them, but flows sharing the address must not
 // disagree. Read by every source kind served on the HTTP server (http, soap).
 
-#include <boost/asio/ssl/context.hpp>
-
 #include <array>
+#include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -22,17 +21,24 @@ inline constexpr std::array<ConfigKey, 9> listener_setting_keys{{
     {"tls", KeyType::mapping, "", "HTTPS: cert, key, and client_ca for mutual TLS (whole listener)"},
     {"max_body", KeyType::size, "1MiB", "largest request body; larger gets 413 (whole listener)"},
     {"max_header", KeyType::size, "16KiB", "largest request header; larger gets 431 (whole listener)"},
-    {"idle_timeout", KeyType::duration, "60s", "how long a keep-alive connection may wait for a request (whole listener)"},
-    {"header_timeout", KeyType::duration, "10s", "how long a request's whole header may take from its first byte, and a new connection to start one; later gets 408 (whole listener)"},
+    {"idle_timeout", KeyType::duration, "60s",
+     "how long a keep-alive connection may wait for a request (whole listener)"},
+    {"header_timeout", KeyType::duration, "10s",
+     "how long a request's whole header may take from its first byte, and a new connection to start one; later gets "
+     "408 (whole listener)"},
     {"read_timeout", KeyType::duration, "30s", "how long reading one request may take (whole listener)"},
     {"write_timeout", KeyType::duration, "30s", "how long writing one reply may take (whole listener)"},
-    {"max_connections", KeyType::integer, "10000", "open connections at most; more are closed at once (whole listener; unset: 10000, or what the open file limit leaves if less)"},
-    {"max_connections_per_address", KeyType::integer, "256", "open connections from one client IP at most; more are closed at once (whole listener)"},
+    {"max_connections", KeyType::integer, "10000",
+     "open connections at most; more are closed at once (whole listener; unset: 10000, or what the open file limit "
+     "leaves if less)"},
+    {"max_connections_per_address", KeyType::integer, "256",
+     "open connections from one client IP at most; more are closed at once (whole listener)"},
 }};
 
 // A source kind's own keys followed by the listener settings: one schema for its block.
 template <std::size_t N>
-constexpr std::array<ConfigKey, N + listener_setting_keys.size()> with_listener_settings(const std::array<ConfigKey, N>& own) {
+constexpr std::array<ConfigKey, N + listener_setting_keys.size()> with_listener_settings(
+    const std::array<ConfigKey, N>& own) {
   std::array<ConfigKey, N + listener_setting_keys.size()> all{};
   for (std::size_t i = 0; i < N; ++i) all[i] = own[i];
   for (std::size_t i = 0; i < listener_setting_keys.size(); ++i) all[N + i] = listener_setting_keys[i];

@@ -4,7 +4,6 @@
 // mounts goes to that service.
 
 #include <boost/asio/awaitable.hpp>
-
 #include <memory>
 #include <span>
 #include <string>

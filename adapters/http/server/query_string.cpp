@@ -39,7 +39,8 @@ Object parse_query(std::string_view query) {
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
     if (pair.empty()) continue;
     const auto eq = pair.find('=');
-    out.set(percent_decode(pair.substr(0, eq)), Value(eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1))));
+    out.set(percent_decode(pair.substr(0, eq)),
+            Value(eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1))));
   }
   return out;
 }

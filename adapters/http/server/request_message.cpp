@@ -8,7 +8,8 @@ Message make_request_message(const Request& request, const ConnectionInfo& conne
                              std::string_view path) {
   Message msg;
   msg.id = next_message_id();
-  for (const auto& field : request) msg.headers.push_back(ascii_lower(field.name_string()), Value(std::string(field.value())));
+  for (const auto& field : request)
+    msg.headers.push_back(ascii_lower(field.name_string()), Value(std::string(field.value())));
   const auto trace = request.find("X-Trace-Id");
   msg.trace_id = trace != request.end() ? std::string(trace->value()) : msg.id;
   msg.source.push_back("kind", Value(std::string(kind)));

@@ -1,7 +1,6 @@
 #include "adapters/soap/client/soap_reply.hpp"
 
 #include <boost/beast/http/field.hpp>
-
 #include <memory>
 #include <utility>
 #include <variant>
@@ -19,7 +18,8 @@ xml::Options reply_options(const SoapSettings& settings, std::string_view operat
   xml::Options options = settings.options_for(operation).xml;
   options.encoding = settings.charset;
   if (options.encoding.empty()) {
-    const std::string named = http::content_type_parameter(response[boost::beast::http::field::content_type], "charset");
+    const std::string named =
+        http::content_type_parameter(response[boost::beast::http::field::content_type], "charset");
     if (!named.empty() && charset_supported(named)) options.encoding = normalize_charset(named);
   }
   return options;

@@ -2,7 +2,6 @@
 
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
-
 #include <utility>
 
 #include "adapters/soap/client/ws_security.hpp"

@@ -83,13 +83,13 @@ void read_xml_lists(const ConfigReader& reader, xml::Options& options) {
 // in `namespace_uri`, as the WSDL of an .asmx or JAX-WS service puts its header elements. Written
 // once here, so a name XML cannot hold is reported at the block's line, not at the first call.
 Value header_elements(const ConfigNode& node, const std::string& namespace_uri, Version version,
-                       const std::string& what, Diagnostics& diag) {
+                      const std::string& what, Diagnostics& diag) {
   Object header;
   for (const auto& [key, value] : node.entries()) {
     const std::string name = key.scalar();
     Value element = value.to_value();
-    const bool own_namespace = name.find(':') != std::string::npos ||
-                               (element.is_object() && element.find("@xmlns") != nullptr);
+    const bool own_namespace =
+        name.find(':') != std::string::npos || (element.is_object() && element.find("@xmlns") != nullptr);
     if (!own_namespace) {
       Object qualified{{"@xmlns", Value(namespace_uri)}};
       if (element.is_object()) {
@@ -147,7 +147,8 @@ const OperationOptions& SoapSettings::options_for(std::string_view operation) co
 
 std::string SoapSettings::action_for(std::string_view operation) const {
   std::string action = options_for(operation).action_template;
-  for (auto at = action.find(operation_marker); at != std::string::npos; at = action.find(operation_marker, at + operation.size())) {
+  for (auto at = action.find(operation_marker); at != std::string::npos;
+       at = action.find(operation_marker, at + operation.size())) {
     action.replace(at, operation_marker.size(), operation);
   }
   return action;

@@ -39,10 +39,10 @@ struct OperationOptions {
 struct SoapSettings {
   std::shared_ptr<const http::ClientSettings> client;
   Version version = Version::v1_1;
-  std::string namespace_uri;         // of the operation elements
-  bool qualified = true;             // <Register xmlns="ns"> rather than <ns:Register xmlns:ns="ns">
-  std::string default_operation;     // for calls that name none; may be empty
-  std::string charset;               // normalized; empty: UTF-8
+  std::string namespace_uri;      // of the operation elements
+  bool qualified = true;          // <Register xmlns="ns"> rather than <ns:Register xmlns:ns="ns">
+  std::string default_operation;  // for calls that name none; may be empty
+  std::string charset;            // normalized; empty: UTF-8
   std::optional<UsernameToken> security;
   Value header;  // SOAP Header elements of every request (an object, after WS-Security's); null for none
   OperationOptions defaults;

@@ -30,8 +30,9 @@ std::string utc_timestamp(std::chrono::system_clock::time_point now) {
 
 std::string base64(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  const int written =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
   out.resize(static_cast<std::size_t>(written));
   return out;
 }
@@ -49,8 +50,8 @@ Expected<Value> username_token_header(const UsernameToken& token) {
   Object username_token;
   username_token.push_back("wsse:Username", Value(token.username));
   if (token.password_type == PasswordType::text) {
-    username_token.push_back("wsse:Password", Value(Object{{"@Type", Value(password_text_type)},
-                                                           {"#text", Value(token.password)}}));
+    username_token.push_back("wsse:Password",
+                             Value(Object{{"@Type", Value(password_text_type)}, {"#text", Value(token.password)}}));
   } else {
     std::string nonce(nonce_bytes, '\0');
     if (RAND_bytes(reinterpret_cast<unsigned char*>(nonce.data()), static_cast<int>(nonce.size())) != 1) {
@@ -60,8 +61,8 @@ Expected<Value> username_token_header(const UsernameToken& token) {
     username_token.push_back("wsse:Password",
                              Value(Object{{"@Type", Value(password_digest_type)},
                                           {"#text", Value(password_digest(nonce, created, token.password))}}));
-    username_token.push_back("wsse:Nonce", Value(Object{{"@EncodingType", Value(base64_encoding_type)},
-                                                        {"#text", Value(base64(nonce))}}));
+    username_token.push_back(
+        "wsse:Nonce", Value(Object{{"@EncodingType", Value(base64_encoding_type)}, {"#text", Value(base64(nonce))}}));
     username_token.push_back("wsu:Created", Value(created));
   }
   Object security{{"@xmlns:wsse", Value(wsse_namespace)},

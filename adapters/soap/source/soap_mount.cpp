@@ -60,7 +60,8 @@ class SoapMount final : public http::MountedService {
     const std::string_view target = request.target();
     const auto question = target.find('?');
     const std::string_view path = target.substr(0, question);
-    const std::string_view query = question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
+    const std::string_view query =
+        question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
     const RequestAction action = read_request_action(request);
     const SoapFaultRenderer hinted(action.version_hint);
 
@@ -72,12 +73,13 @@ class SoapMount final : public http::MountedService {
     }
     if (request.method() == bhttp::verb::get) {
       if (asks_for_wsdl(query)) co_return wsdl_response(request, wsdl_text(request, *service, tls));
-      Error error{ErrorKind::method_not_allowed, "GET " + std::string(path) + " serves only ?wsdl; SOAP requests are POSTed"};
+      Error error{ErrorKind::method_not_allowed,
+                  "GET " + std::string(path) + " serves only ?wsdl; SOAP requests are POSTed"};
       co_return refuse(host, request, msg, std::move(error), http::FixedStatusRenderer(hinted, 405), "POST");
     }
     if (request.method() != bhttp::verb::post) {
-      Error error{ErrorKind::method_not_allowed,
-                  std::string(request.method_string()) + " is not allowed on " + std::string(path) + " (allowed: GET ?wsdl, POST)"};
+      Error error{ErrorKind::method_not_allowed, std::string(request.method_string()) + " is not allowed on " +
+                                                     std::string(path) + " (allowed: GET ?wsdl, POST)"};
       co_return refuse(host, request, msg, std::move(error), http::FixedStatusRenderer(hinted, 405), "GET, POST");
     }
 
@@ -94,11 +96,12 @@ class SoapMount final : public http::MountedService {
       const SoapFaultRenderer renderer(envelope.version);
       std::string known;
       for (const auto& op : service->operations) known += (known.empty() ? "" : ", ") + op.name;
-      co_return refuse(host, request, msg,
-                       Error{ErrorKind::not_found, "no operation " + envelope.element + " on " + std::string(path) +
-                                                       (action.action.empty() ? "" : " (SOAPAction '" + action.action + "')") +
-                                                       "; it serves " + known},
-                       renderer);
+      co_return refuse(
+          host, request, msg,
+          Error{ErrorKind::not_found, "no operation " + envelope.element + " on " + std::string(path) +
+                                          (action.action.empty() ? "" : " (SOAPAction '" + action.action + "')") +
+                                          "; it serves " + known},
+          renderer);
     }
 
     msg.source.push_back("operation", Value(operation->name));

@@ -36,7 +36,8 @@ Expected<Value> SoapReplyCodec::decode(const Buffer& bytes) const {
   }
   if (envelope.version != version_) {
     return make_error(ErrorKind::bad_input, "a SOAP " + std::string(version_name(envelope.version)) +
-                                                " envelope where SOAP " + std::string(version_name(version_)) + " was expected");
+                                                " envelope where SOAP " + std::string(version_name(version_)) +
+                                                " was expected");
   }
   return Value(Object{{envelope.element, std::move(envelope.content)}});
 }

@@ -12,12 +12,12 @@
 namespace qiao::soap {
 
 struct ReplyShape {
-  std::string operation;                 // "Register": the response element is "RegisterResponse"
-  std::string namespace_uri;             // the response element's (default) namespace
-  std::vector<std::string> results;      // its children; a string reply goes into the first
+  std::string operation;             // "Register": the response element is "RegisterResponse"
+  std::string namespace_uri;         // the response element's (default) namespace
+  std::vector<std::string> results;  // its children; a string reply goes into the first
   std::vector<std::string> nested, cdata;
-  std::vector<std::string> arrays;       // for decode
-  std::string charset;                   // of the written envelope; empty: UTF-8
+  std::vector<std::string> arrays;  // for decode
+  std::string charset;              // of the written envelope; empty: UTF-8
 };
 
 class SoapReplyCodec final : public Codec {

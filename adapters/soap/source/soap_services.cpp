@@ -86,7 +86,8 @@ std::optional<SoapServices> make_soap_services(std::span<const Flow* const> flow
       for (const auto& other : parts.operations) {
         if (other.op->name == op.name) {
           diag.error(op.location, "flow '" + flow->id + "': operation " + op.name + " on " + spec.path +
-                                      " is already served by flow '" + other.flow->id + "' (" + other.op->location.str() + ")");
+                                      " is already served by flow '" + other.flow->id + "' (" +
+                                      other.op->location.str() + ")");
         }
       }
       parts.operations.push_back({&op, &spec, flow});
@@ -112,8 +113,8 @@ std::optional<SoapServices> make_soap_services(std::span<const Flow* const> flow
                                       "' of operation " + other.name);
         }
       }
-      ReplyShape shape{op.name, service.description.namespace_uri, op.results, op.nested, op.cdata, op.arrays,
-                       served.spec->charset};
+      ReplyShape shape{
+          op.name, service.description.namespace_uri, op.results, op.nested, op.cdata, op.arrays, served.spec->charset};
       operation.reply_codecs[0] = std::make_shared<SoapReplyCodec>(Version::v1_1, shape);
       operation.reply_codecs[1] = std::make_shared<SoapReplyCodec>(Version::v1_2, std::move(shape));
       service.operations.push_back(std::move(operation));

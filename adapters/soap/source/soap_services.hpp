@@ -36,9 +36,9 @@ struct SoapOperation {
 
 struct SoapService {
   std::string path;
-  WsdlService description;                      // for the generated WSDL
+  WsdlService description;                       // for the generated WSDL
   std::shared_ptr<const std::string> wsdl_file;  // the user's WSDL, served as-is when set
-  xml::Options read_options;                    // union of the operations' nested= and arrays=
+  xml::Options read_options;                     // union of the operations' nested= and arrays=
   std::vector<SoapOperation> operations;
 
   // By the action (exactly, else its last segment after '/' or '#' as an operation name), else

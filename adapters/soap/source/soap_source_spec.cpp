@@ -20,14 +20,17 @@ constexpr auto source_keys = http::with_listener_settings(std::array<ConfigKey, 
     {"service", KeyType::string, "", "WSDL service name (default: the path's last segment without extension)"},
     {"wsdl", KeyType::string, "", "a WSDL file served as-is at path?wsdl instead of a generated one"},
     {"charset", KeyType::string, "UTF-8", "charset of the replies (GBK, GB18030 …)"},
-    {"operations", KeyType::mapping, "", "the operations this flow serves: Name: { action, params, result, nested, arrays, cdata }", true},
+    {"operations", KeyType::mapping, "",
+     "the operations this flow serves: Name: { action, params, result, nested, arrays, cdata }", true},
 }});
 
 constexpr ConfigKey operation_keys[] = {
-    {"action", KeyType::string, "", "SOAPAction (default: namespace + name, '/' between unless the namespace ends in '/')"},
+    {"action", KeyType::string, "",
+     "SOAPAction (default: namespace + name, '/' between unless the namespace ends in '/')"},
     {"params", KeyType::strings, "", "the request element's children, in order (WSDL; default: one string 'input')"},
     {"result", KeyType::strings, "", "the response element's children, in order (default: <Name>Result)"},
-    {"nested", KeyType::strings, "", "elements whose text is an XML document: decoded in requests, written escaped in replies"},
+    {"nested", KeyType::strings, "",
+     "elements whose text is an XML document: decoded in requests, written escaped in replies"},
     {"arrays", KeyType::strings, "", "request elements always decoded as arrays"},
     {"cdata", KeyType::strings, "", "reply elements written as CDATA"},
 };
@@ -113,12 +116,14 @@ std::unique_ptr<SoapSourceSpec> parse_soap_source(const ConfigNode& config, Diag
   spec->location = config.location();
   if (reader.has("listen")) {
     auto address = parse_host_port(reader.string("listen"));
-    if (!address) diag.error(reader.node("listen")->location(), "listen: expected host:port, found '" + reader.string("listen") + "'");
+    if (!address)
+      diag.error(reader.node("listen")->location(),
+                 "listen: expected host:port, found '" + reader.string("listen") + "'");
     else spec->listen = *address;
   }
   spec->path = reader.string("path");
-  if (reader.has("path") && (spec->path.empty() || spec->path.front() != '/' ||
-                             spec->path.find_first_of("?#") != std::string::npos)) {
+  if (reader.has("path") &&
+      (spec->path.empty() || spec->path.front() != '/' || spec->path.find_first_of("?#") != std::string::npos)) {
     diag.error(reader.node("path")->location(), "path must start with '/' and hold no '?' or '#'");
   }
   state(spec->namespace_uri, reader, "namespace");
@@ -137,7 +142,9 @@ std::unique_ptr<SoapSourceSpec> parse_soap_source(const ConfigNode& config, Diag
   }
   if (reader.has("charset")) {
     const std::string charset = reader.string("charset");
-    if (!charset_supported(charset)) diag.error(reader.node("charset")->location(), "charset: '" + charset + "' is not a charset this system can convert");
+    if (!charset_supported(charset))
+      diag.error(reader.node("charset")->location(),
+                 "charset: '" + charset + "' is not a charset this system can convert");
     else spec->charset = normalize_charset(charset);
   }
   if (auto operations = reader.node("operations"); operations && operations->is_map()) {

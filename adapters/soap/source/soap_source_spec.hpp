@@ -19,9 +19,9 @@ inline constexpr std::string_view default_namespace = "http://tempuri.org/";
 
 struct OperationSpec {
   std::string name;
-  std::optional<std::string> action;  // SOAPAction; unset: namespace + name, settled by the plan
-  std::vector<std::string> params;    // empty: the WSDL declares one string `input`
-  std::vector<std::string> results;   // [<name>Result] unless given
+  std::optional<std::string> action;               // SOAPAction; unset: namespace + name, settled by the plan
+  std::vector<std::string> params;                 // empty: the WSDL declares one string `input`
+  std::vector<std::string> results;                // [<name>Result] unless given
   std::vector<std::string> nested, arrays, cdata;  // the XML codec's meanings
   Location location;
 };

@@ -36,7 +36,8 @@ void append_element(std::string& out, const std::string& name, const std::vector
   out += "</s:complexType></s:element>";
 }
 
-void append_binding(std::string& out, const WsdlService& service, std::string_view soap_prefix, std::string_view suffix) {
+void append_binding(std::string& out, const WsdlService& service, std::string_view soap_prefix,
+                    std::string_view suffix) {
   const std::string p(soap_prefix);
   out += "<wsdl:binding name=\"" + service.name + std::string(suffix) + "\" type=\"tns:" + service.name + "Soap\">";
   out += "<" + p + ":binding transport=\"http://schemas.xmlsoap.org/soap/http\"/>";
@@ -57,11 +58,13 @@ std::string generate_wsdl(const WsdlService& service, std::string_view location)
   std::string out;
   out.reserve(2048 + service.operations.size() * 1024);
   out += "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
-  out += "<wsdl:definitions xmlns:wsdl=\"http://schemas.xmlsoap.org/wsdl/\""
-         " xmlns:soap=\"http://schemas.xmlsoap.org/wsdl/soap/\""
-         " xmlns:soap12=\"http://schemas.xmlsoap.org/wsdl/soap12/\""
-         " xmlns:s=\"http://www.w3.org/2001/XMLSchema\""
-         " xmlns:tns=\"" + ns + "\" targetNamespace=\"" + ns + "\">";
+  out +=
+      "<wsdl:definitions xmlns:wsdl=\"http://schemas.xmlsoap.org/wsdl/\""
+      " xmlns:soap=\"http://schemas.xmlsoap.org/wsdl/soap/\""
+      " xmlns:soap12=\"http://schemas.xmlsoap.org/wsdl/soap12/\""
+      " xmlns:s=\"http://www.w3.org/2001/XMLSchema\""
+      " xmlns:tns=\"" +
+      ns + "\" targetNamespace=\"" + ns + "\">";
 
   out += "<wsdl:types><s:schema elementFormDefault=\"qualified\" targetNamespace=\"" + ns + "\">";
   for (const auto& op : service.operations) {
@@ -89,8 +92,8 @@ std::string generate_wsdl(const WsdlService& service, std::string_view location)
 
   const std::string address = attribute(location);
   out += "<wsdl:service name=\"" + service.name + "\">";
-  out += "<wsdl:port name=\"" + service.name + "Soap\" binding=\"tns:" + service.name + "Soap\"><soap:address location=\"" +
-         address + "\"/></wsdl:port>";
+  out += "<wsdl:port name=\"" + service.name + "Soap\" binding=\"tns:" + service.name +
+         "Soap\"><soap:address location=\"" + address + "\"/></wsdl:port>";
   out += "<wsdl:port name=\"" + service.name + "Soap12\" binding=\"tns:" + service.name +
          "Soap12\"><soap12:address location=\"" + address + "\"/></wsdl:port>";
   out += "</wsdl:service></wsdl:definitions>\n";

@@ -75,8 +75,9 @@ std::optional<Correlation> parse_correlation(const ConfigNode& node, const Codec
     correlation.kind = Correlation::Kind::protocol;
     correlation.protocol = codec ? codec->answers() : nullptr;
     if (correlation.protocol == nullptr || correlation.protocol->id_fields().empty()) {
-      diag.error(node.location(), "correlate: hl7 matches replies by the ids the codec's protocol names (hl7v2: "
-                                  "MSH-10 and MSA-2); this endpoint's codec has none: list the fields replies echo");
+      diag.error(node.location(),
+                 "correlate: hl7 matches replies by the ids the codec's protocol names (hl7v2: "
+                 "MSH-10 and MSA-2); this endpoint's codec has none: list the fields replies echo");
       return std::nullopt;
     }
     return correlation;
@@ -110,12 +111,14 @@ Expected<std::string> reply_key(const Correlation& correlation, const Value& rep
 }
 
 std::string show_key(const Correlation& correlation, const std::string& key) {
-  if (correlation.kind == Correlation::Kind::protocol) return std::string(correlation.protocol->id_fields()) + "=" + key;
+  if (correlation.kind == Correlation::Kind::protocol)
+    return std::string(correlation.protocol->id_fields()) + "=" + key;
   std::string out;
   std::size_t start = 0;
   for (std::size_t i = 0; i < correlation.fields.size(); ++i) {
     const std::size_t end = key.find(separator, start);
-    out += (i ? " " : "") + correlation.fields[i] + "=" + key.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    out += (i ? " " : "") + correlation.fields[i] + "=" +
+           key.substr(start, end == std::string::npos ? std::string::npos : end - start);
     start = end == std::string::npos ? key.size() : end + 1;
   }
   return out;

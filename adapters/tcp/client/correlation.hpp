@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "core/config/config_node.hpp"
 #include "core/codec.hpp"
+#include "core/config/config_node.hpp"
 #include "core/config/diagnostics.hpp"
 #include "core/error.hpp"
 #include "core/protocol_answers.hpp"
@@ -23,7 +23,7 @@ namespace qiao::tcp {
 struct Correlation {
   enum class Kind { none, fields, protocol };
   Kind kind = Kind::none;
-  std::vector<std::string> fields;  // Kind::fields: keys or dotted paths, in the order given
+  std::vector<std::string> fields;            // Kind::fields: keys or dotted paths, in the order given
   const ProtocolAnswers* protocol = nullptr;  // Kind::protocol: the endpoint codec's, set once it is known
 
   bool enabled() const { return kind != Kind::none; }

@@ -53,7 +53,10 @@ Expected<Framing> parse_framing_spec(std::string_view spec, std::size_t max_fram
     else if (kind == "newline" || kind == "lf") framing.kind = FramingKind::delimiter, framing.delimiter = "\n";
     else if (kind == "crlf") framing.kind = FramingKind::delimiter, framing.delimiter = "\r\n";
     else if (kind == "etx") framing.kind = FramingKind::delimiter, framing.delimiter = "\x03";
-    else return bad(spec, "expected mllp, close, newline, crlf, etx, length:N[:binary|ascii|bcd][:self], delimiter:HEX or fixed:N");
+    else
+      return bad(
+          spec,
+          "expected mllp, close, newline, crlf, etx, length:N[:binary|ascii|bcd][:self], delimiter:HEX or fixed:N");
     return framing;
   }
   if (kind == "length") {
@@ -77,8 +80,9 @@ Expected<Framing> parse_framing_spec(std::string_view spec, std::size_t max_fram
     const bool size_ok = framing.length_encoding == LengthEncoding::binary ? (*size == 1 || *size == 2 || *size == 4)
                                                                            : (*size >= 1 && *size <= 8);
     if (!size_ok) {
-      return bad(spec, framing.length_encoding == LengthEncoding::binary ? "a binary length prefix has 1, 2 or 4 bytes"
-                                                                         : "a length prefix has 1 to 8 digits or bytes");
+      return bad(spec, framing.length_encoding == LengthEncoding::binary
+                           ? "a binary length prefix has 1, 2 or 4 bytes"
+                           : "a length prefix has 1 to 8 digits or bytes");
     }
     return framing;
   }

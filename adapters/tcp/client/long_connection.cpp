@@ -1,12 +1,12 @@
 #include "adapters/tcp/client/long_connection.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/error.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <array>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "adapters/tcp/client/request_reply.hpp"
 #include "adapters/tcp/framing/frame_reader.hpp"
@@ -52,20 +52,20 @@ void LongConnection::start(asio::io_context& io) {
   spawn(io, keep_loop(shared_from_this()), what + " keeper");
 }
 
-std::size_t LongConnection::in_flight() const {
-  return settings_->multiplexed() ? calls_.size() : (current_ ? 1 : 0);
-}
+std::size_t LongConnection::in_flight() const { return settings_->multiplexed() ? calls_.size() : (current_ ? 1 : 0); }
 
 Status LongConnection::submit(std::shared_ptr<PendingCall> call) {
   const TcpSettings& s = *settings_;
   if (closed_) return s.fail(ErrorKind::unavailable, "the connection to " + s.peer.text + " closed: " + close_reason_);
   if (s.multiplexed()) {
     if (calls_.size() >= s.max_in_flight) {
-      return s.fail(ErrorKind::unavailable, std::to_string(calls_.size()) + " requests already wait on the connection to " + s.peer.text);
+      return s.fail(ErrorKind::unavailable,
+                    std::to_string(calls_.size()) + " requests already wait on the connection to " + s.peer.text);
     }
     auto [it, inserted] = calls_.emplace(call->key, call);
     if (!inserted) {
-      return s.fail(ErrorKind::bad_input, "a request with the same correlation key (" + show_key(s.correlation, call->key) +
+      return s.fail(ErrorKind::bad_input, "a request with the same correlation key (" +
+                                              show_key(s.correlation, call->key) +
                                               ") is already waiting for its reply");
     }
   } else {
@@ -191,7 +191,8 @@ asio::awaitable<void> LongConnection::read_loop(std::shared_ptr<LongConnection> 
       auto next = reader.next();
       if (!next) {
         // The stream cannot be split any further: no later byte can be trusted to start a frame.
-        log::system().warn("endpoint '{}': unreadable reply from {}: {}", s.common.name, s.peer.text, next.error().message);
+        log::system().warn("endpoint '{}': unreadable reply from {}: {}", s.common.name, s.peer.text,
+                           next.error().message);
         self->close("unreadable reply: " + next.error().message);
         break;
       }

@@ -12,7 +12,6 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-
 #include <deque>
 #include <functional>
 #include <memory>
@@ -30,17 +29,20 @@ namespace qiao::tcp {
 // A call waiting for its reply. Shared by the calling coroutine, the connection's table and
 // the writer's queue, so whichever lets go last frees it.
 struct PendingCall {
-  PendingCall(const boost::asio::any_io_executor& executor, Clock::time_point call_deadline, std::string correlation_key,
-              std::string bytes)
-      : wake(executor, call_deadline), deadline(call_deadline), key(std::move(correlation_key)), frame(std::move(bytes)) {}
+  PendingCall(const boost::asio::any_io_executor& executor, Clock::time_point call_deadline,
+              std::string correlation_key, std::string bytes)
+      : wake(executor, call_deadline),
+        deadline(call_deadline),
+        key(std::move(correlation_key)),
+        frame(std::move(bytes)) {}
 
   // Sets the result (once) and wakes the caller.
   void complete(Expected<Value> outcome);
 
   boost::asio::steady_timer wake;  // expires at the deadline; cancelled when the result is in
   Clock::time_point deadline;
-  std::string key;    // multiplexed mode: the correlation key the reply must carry
-  std::string frame;  // the bytes to write
+  std::string key;         // multiplexed mode: the correlation key the reply must carry
+  std::string frame;       // the bytes to write
   bool written = false;    // the whole frame went out
   bool abandoned = false;  // the caller gave up (deadline): do not send it any more
   std::optional<Expected<Value>> result;

@@ -1,11 +1,11 @@
 #include "adapters/tcp/client/long_pool.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "core/log.hpp"
 #include "core/spawn.hpp"
@@ -59,9 +59,8 @@ std::shared_ptr<LongConnection> LongPool::pick() {
 // time, not one per waiting call.
 bool LongPool::may_open_slot() const {
   if (closing_ || slots_.size() >= settings_->common.pool) return false;
-  return std::all_of(slots_.begin(), slots_.end(), [](const std::shared_ptr<Slot>& slot) {
-    return slot->connection && slot->connection->is_open();
-  });
+  return std::all_of(slots_.begin(), slots_.end(),
+                     [](const std::shared_ptr<Slot>& slot) { return slot->connection && slot->connection->is_open(); });
 }
 
 void LongPool::open_slot() {
@@ -99,12 +98,14 @@ asio::awaitable<Expected<std::shared_ptr<LongConnection>>> LongPool::submit(std:
     }
     if (!any_open && !connecting && next_attempt >= call->deadline) {
       const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_attempt - Clock::now());
-      co_return s.fail(ErrorKind::unavailable, last_failure_ + "; next attempt in " + std::to_string(std::max<long>(0, wait.count())) + " ms");
+      co_return s.fail(ErrorKind::unavailable,
+                       last_failure_ + "; next attempt in " + std::to_string(std::max<long>(0, wait.count())) + " ms");
     }
     Waiter waiter(*this, call->deadline);
     (void)co_await waiter.timer.async_wait(asio::as_tuple(asio::use_awaitable));
     if (Clock::now() >= call->deadline) {
-      co_return s.timed_out(any_open ? "all " + std::to_string(slots_.size()) + " connections busy" : "while connecting");
+      co_return s.timed_out(any_open ? "all " + std::to_string(slots_.size()) + " connections busy"
+                                     : "while connecting");
     }
   }
 }
@@ -114,7 +115,8 @@ asio::awaitable<void> LongPool::run_slot(std::shared_ptr<LongPool> pool, std::sh
   unsigned failures = 0;
   while (!pool->closing_) {
     slot->connecting = true;
-    auto stream = co_await TcpStream::open(s.peer, s.tls_options(), s.tls_context.get(), Clock::now() + s.common.connect_timeout);
+    auto stream =
+        co_await TcpStream::open(s.peer, s.tls_options(), s.tls_context.get(), Clock::now() + s.common.connect_timeout);
     slot->connecting = false;
     if (pool->closing_) break;
     if (!stream) {
@@ -122,19 +124,21 @@ asio::awaitable<void> LongPool::run_slot(std::shared_ptr<LongPool> pool, std::sh
       const auto wait = s.reconnect.after(failures);
       slot->retry_at = Clock::now() + wait;
       const std::string reason = stream.error().kind == ErrorKind::timeout
-                                     ? "cannot connect to " + s.peer.text + " within " + std::to_string(s.common.connect_timeout.count()) + " ms"
+                                     ? "cannot connect to " + s.peer.text + " within " +
+                                           std::to_string(s.common.connect_timeout.count()) + " ms"
                                      : stream.error().message;
       pool->last_failure_ = reason;
       ++pool->failed_attempts_;
-      log::system().warn("endpoint '{}': {} (attempt {}); next attempt in {} ms", s.common.name, reason, failures, wait.count());
+      log::system().warn("endpoint '{}': {} (attempt {}); next attempt in {} ms", s.common.name, reason, failures,
+                         wait.count());
       pool->notify();
       slot->backoff.expires_after(wait);
       (void)co_await slot->backoff.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
     }
     if (failures > 0) log::system().info("endpoint '{}': connected to {} again", s.common.name, s.peer.text);
-    auto connection = std::make_shared<LongConnection>(
-        pool->settings_, std::move(*stream), [weak = std::weak_ptr<LongPool>(pool)]() {
+    auto connection =
+        std::make_shared<LongConnection>(pool->settings_, std::move(*stream), [weak = std::weak_ptr<LongPool>(pool)]() {
           if (auto live = weak.lock()) live->notify();
         });
     slot->connection = connection;
@@ -143,7 +147,8 @@ asio::awaitable<void> LongPool::run_slot(std::shared_ptr<LongPool> pool, std::sh
     co_await LongConnection::read_loop(connection);
     slot->connection.reset();
     if (pool->closing_ || connection->closed_for_idle()) break;
-    log::system().info("endpoint '{}': connection to {} closed: {}", s.common.name, s.peer.text, connection->close_reason());
+    log::system().info("endpoint '{}': connection to {} closed: {}", s.common.name, s.peer.text,
+                       connection->close_reason());
     // A peer that accepts and hangs up before answering anything is as good as down: back off
     // instead of reconnecting in a tight loop.
     if (connection->answered_any()) {

@@ -20,7 +20,8 @@ std::optional<Peer> parse_peer(std::string_view text) {
     port_text = text.substr(close + 2);
   } else {
     const auto colon = text.rfind(':');
-    if (colon == std::string_view::npos || text.substr(0, colon).find(':') != std::string_view::npos) return std::nullopt;
+    if (colon == std::string_view::npos || text.substr(0, colon).find(':') != std::string_view::npos)
+      return std::nullopt;
     peer.host = std::string(text.substr(0, colon));
     port_text = text.substr(colon + 1);
   }
@@ -40,7 +41,8 @@ std::optional<Peer> parse_peer(std::string_view text) {
 asio::awaitable<Expected<std::vector<tcp::endpoint>>> resolve_peer(const Peer& peer, Clock::time_point deadline) {
   if (peer.address) co_return std::vector<tcp::endpoint>{tcp::endpoint(*peer.address, peer.port)};
   auto [ec, endpoints] = co_await resolve_by(peer.host, std::to_string(peer.port), deadline);
-  if (ec == asio::error::timed_out) co_return make_error(ErrorKind::unavailable, "cannot resolve '" + peer.host + "' in time");
+  if (ec == asio::error::timed_out)
+    co_return make_error(ErrorKind::unavailable, "cannot resolve '" + peer.host + "' in time");
   if (ec) co_return make_error(ErrorKind::unavailable, "cannot resolve '" + peer.host + "': " + ec.message());
   co_return std::move(endpoints);
 }

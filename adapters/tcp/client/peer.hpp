@@ -6,7 +6,6 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -32,6 +31,6 @@ std::optional<Peer> parse_peer(std::string_view text);
 
 // The addresses to try, or an unavailable-kind error text; gives up at `deadline`.
 boost::asio::awaitable<Expected<std::vector<boost::asio::ip::tcp::endpoint>>> resolve_peer(const Peer& peer,
-                                                                                       Clock::time_point deadline);
+                                                                                           Clock::time_point deadline);
 
 }  // namespace qiao::tcp

@@ -18,22 +18,26 @@ Expected<EncodedRequest> encode_request(const TcpSettings& settings, const Value
 }
 
 boost::asio::awaitable<Expected<std::shared_ptr<TcpStream>>> connect_peer(const TcpSettings& settings,
-                                                                       Clock::time_point deadline) {
+                                                                          Clock::time_point deadline) {
   const auto connect_deadline = std::min(deadline, Clock::now() + settings.common.connect_timeout);
-  auto stream = co_await TcpStream::open(settings.peer, settings.tls_options(), settings.tls_context.get(), connect_deadline);
+  auto stream =
+      co_await TcpStream::open(settings.peer, settings.tls_options(), settings.tls_context.get(), connect_deadline);
   if (stream) co_return stream;
   const Error& error = stream.error();
   if (error.kind == ErrorKind::timeout) {
     if (connect_deadline == deadline) co_return settings.timed_out("while connecting");
     co_return settings.fail(ErrorKind::unavailable, "cannot connect to " + settings.peer.text + " within " +
-                                                        std::to_string(settings.common.connect_timeout.count()) + " ms");
+                                                        std::to_string(settings.common.connect_timeout.count()) +
+                                                        " ms");
   }
   co_return settings.fail(error.kind, error.message);
 }
 
 Expected<Value> decode_reply(const TcpSettings& settings, std::string payload) {
   auto value = settings.common.codec->decode(make_buffer(std::move(payload)));
-  if (!value) return settings.fail(ErrorKind::upstream, "the reply from " + settings.peer.text + " does not decode: " + value.error().message);
+  if (!value)
+    return settings.fail(ErrorKind::upstream,
+                         "the reply from " + settings.peer.text + " does not decode: " + value.error().message);
   return value;
 }
 

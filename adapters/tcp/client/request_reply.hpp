@@ -3,7 +3,6 @@
 // connection opened within the call's time, and the reply payload turned into a CallResponse.
 
 #include <boost/asio/awaitable.hpp>
-
 #include <memory>
 #include <string>
 
@@ -24,7 +23,7 @@ Expected<EncodedRequest> encode_request(const TcpSettings& settings, const Value
 // A new connection, bounded by connect_timeout and by the call's `deadline`: running out of the
 // call's time is a timeout, running out of connect_timeout (or a refusal) is unavailable.
 boost::asio::awaitable<Expected<std::shared_ptr<TcpStream>>> connect_peer(const TcpSettings& settings,
-                                                                       Clock::time_point deadline);
+                                                                          Clock::time_point deadline);
 
 // Decodes a reply payload; an undecodable reply is the peer's fault (upstream).
 Expected<Value> decode_reply(const TcpSettings& settings, std::string payload);

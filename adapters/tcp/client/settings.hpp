@@ -2,9 +2,8 @@
 // Everything a tcp endpoint needs, parsed and checked once per generation and shared (const)
 // by every worker's connections.
 
-#include <boost/asio/ssl/context.hpp>
-
 #include <atomic>
+#include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>

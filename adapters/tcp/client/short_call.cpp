@@ -1,9 +1,8 @@
 #include "adapters/tcp/client/short_call.hpp"
 
+#include <array>
 #include <boost/asio/error.hpp>
 #include <boost/asio/ip/tcp.hpp>
-
-#include <array>
 
 #include "adapters/tcp/client/request_reply.hpp"
 #include "adapters/tcp/framing/frame_reader.hpp"
@@ -12,7 +11,8 @@ namespace qiao::tcp {
 
 namespace asio = boost::asio;
 
-boost::asio::awaitable<Expected<CallResponse>> short_call(std::shared_ptr<const TcpSettings> settings, CallRequest request) {
+boost::asio::awaitable<Expected<CallResponse>> short_call(std::shared_ptr<const TcpSettings> settings,
+                                                          CallRequest request) {
   const auto deadline = Clock::now() + settings->common.timeout;
   auto encoded = encode_request(*settings, request.body);
   if (!encoded) co_return std::move(encoded).error();
@@ -35,8 +35,9 @@ boost::asio::awaitable<Expected<CallResponse>> short_call(std::shared_ptr<const 
     if (ec == asio::error::eof) {
       auto last = reader.finish();
       if (!last) {
-        co_return settings->fail(ErrorKind::upstream, settings->peer.text + " closed the connection in the middle of a reply (" +
-                                                          last.error().message + ")");
+        co_return settings->fail(
+            ErrorKind::upstream,
+            settings->peer.text + " closed the connection in the middle of a reply (" + last.error().message + ")");
       }
       if (!*last) {
         co_return settings->fail(ErrorKind::upstream, settings->peer.text + " closed the connection without a reply");
@@ -44,12 +45,14 @@ boost::asio::awaitable<Expected<CallResponse>> short_call(std::shared_ptr<const 
       co_return finish_call(*settings, decode_reply(*settings, std::move(**last)));
     }
     if (ec) {
-      co_return settings->fail(ErrorKind::upstream, "connection to " + settings->peer.text + " lost before a reply: " + ec.message());
+      co_return settings->fail(ErrorKind::upstream,
+                               "connection to " + settings->peer.text + " lost before a reply: " + ec.message());
     }
     reader.feed(std::string_view(buffer.data(), read));
     auto next = reader.next();
     if (!next) {
-      co_return settings->fail(ErrorKind::upstream, "unreadable reply from " + settings->peer.text + ": " + next.error().message);
+      co_return settings->fail(ErrorKind::upstream,
+                               "unreadable reply from " + settings->peer.text + ": " + next.error().message);
     }
     if (*next) {
       (*stream)->close();

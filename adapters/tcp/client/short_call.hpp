@@ -3,7 +3,6 @@
 // `framing: close`, everything until the peer closes) and closes.
 
 #include <boost/asio/awaitable.hpp>
-
 #include <memory>
 
 #include "adapters/tcp/client/settings.hpp"
@@ -11,6 +10,7 @@
 
 namespace qiao::tcp {
 
-boost::asio::awaitable<Expected<CallResponse>> short_call(std::shared_ptr<const TcpSettings> settings, CallRequest request);
+boost::asio::awaitable<Expected<CallResponse>> short_call(std::shared_ptr<const TcpSettings> settings,
+                                                          CallRequest request);
 
 }  // namespace qiao::tcp

@@ -51,16 +51,17 @@ void TcpStream::arm(Watchdog& watchdog, Clock::time_point deadline) {
   // The handler may run after the stream is gone, or after this operation ended and another
   // began: the weak pointer and the serial number tell.
   const bool is_reading = &watchdog == &reading_;
-  watchdog.timer.async_wait([weak = weak_from_this(), serial = watchdog.serial, is_reading](const boost::system::error_code& ec) {
-    if (ec) return;
-    auto self = weak.lock();
-    if (!self) return;
-    Watchdog& which = is_reading ? self->reading_ : self->writing_;
-    if (which.serial != serial) return;
-    which.fired = true;
-    boost::system::error_code ignored;
-    self->socket().cancel(ignored);
-  });
+  watchdog.timer.async_wait(
+      [weak = weak_from_this(), serial = watchdog.serial, is_reading](const boost::system::error_code& ec) {
+        if (ec) return;
+        auto self = weak.lock();
+        if (!self) return;
+        Watchdog& which = is_reading ? self->reading_ : self->writing_;
+        if (which.serial != serial) return;
+        which.fired = true;
+        boost::system::error_code ignored;
+        self->socket().cancel(ignored);
+      });
 }
 
 bool TcpStream::disarm(Watchdog& watchdog) {
@@ -70,8 +71,8 @@ bool TcpStream::disarm(Watchdog& watchdog) {
 }
 
 asio::awaitable<Expected<std::shared_ptr<TcpStream>>> TcpStream::open(const Peer& peer, const ClientTlsSettings* tls,
-                                                                    asio::ssl::context* tls_context,
-                                                                    Clock::time_point deadline) {
+                                                                      asio::ssl::context* tls_context,
+                                                                      Clock::time_point deadline) {
   auto expired = [&peer]() { return make_error(ErrorKind::timeout, "cannot connect to " + peer.text + " in time"); };
   auto endpoints = co_await resolve_peer(peer, deadline);
   if (!endpoints) {
@@ -79,7 +80,8 @@ asio::awaitable<Expected<std::shared_ptr<TcpStream>>> TcpStream::open(const Peer
     co_return std::move(endpoints).error();
   }
   auto executor = co_await asio::this_coro::executor;
-  auto stream = tls_context ? std::make_shared<TcpStream>(executor, *tls_context) : std::make_shared<TcpStream>(executor);
+  auto stream =
+      tls_context ? std::make_shared<TcpStream>(executor, *tls_context) : std::make_shared<TcpStream>(executor);
 
   stream->arm(stream->writing_, deadline);
   auto [ec, endpoint] = co_await asio::async_connect(stream->socket(), *endpoints, asio::as_tuple(asio::use_awaitable));
@@ -99,8 +101,9 @@ asio::awaitable<Expected<std::shared_ptr<TcpStream>>> TcpStream::open(const Peer
         co_await stream->tls_->async_handshake(asio::ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
     if (stream->disarm(stream->writing_)) co_return expired();
     if (handshake_ec) {
-      co_return make_error(ErrorKind::unavailable, "TLS handshake with " + peer.text + " failed: " +
-                                                       describe_tls_failure(stream->tls_->native_handle(), handshake_ec));
+      co_return make_error(ErrorKind::unavailable,
+                           "TLS handshake with " + peer.text +
+                               " failed: " + describe_tls_failure(stream->tls_->native_handle(), handshake_ec));
     }
   }
   co_return std::move(stream);
@@ -125,7 +128,7 @@ asio::awaitable<boost::system::error_code> TcpStream::write(std::string_view byt
 }
 
 asio::awaitable<std::pair<boost::system::error_code, std::size_t>> TcpStream::read_some(asio::mutable_buffer buffer,
-                                                                                       Clock::time_point deadline) {
+                                                                                        Clock::time_point deadline) {
   auto self = shared_from_this();
   arm(reading_, deadline);
   boost::system::error_code ec;

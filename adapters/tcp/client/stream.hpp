@@ -12,7 +12,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -41,15 +40,16 @@ class TcpStream : public std::enable_shared_from_this<TcpStream> {
   // Resolves, connects and (with a TLS context) shakes hands, all by `deadline`. Errors are
   // ErrorKind::timeout when the deadline passed and ErrorKind::unavailable otherwise, with a
   // text naming the peer. `peer`, `tls` and `tls_context` must outlive the coroutine.
-  static boost::asio::awaitable<Expected<std::shared_ptr<TcpStream>>> open(const Peer& peer, const ClientTlsSettings* tls,
-                                                                         boost::asio::ssl::context* tls_context,
-                                                                         Clock::time_point deadline);
+  static boost::asio::awaitable<Expected<std::shared_ptr<TcpStream>>> open(const Peer& peer,
+                                                                           const ClientTlsSettings* tls,
+                                                                           boost::asio::ssl::context* tls_context,
+                                                                           Clock::time_point deadline);
 
   // Writes all of `bytes`; asio::error::timed_out when the deadline passed first.
   boost::asio::awaitable<boost::system::error_code> write(std::string_view bytes, Clock::time_point deadline);
   // Reads what has arrived (at least one byte); asio::error::eof when the peer closed its side.
-  boost::asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_some(boost::asio::mutable_buffer buffer,
-                                                                                     Clock::time_point deadline);
+  boost::asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_some(
+      boost::asio::mutable_buffer buffer, Clock::time_point deadline);
   // Tells the peer we send nothing more (plain TCP only; a TLS peer learns it from the framing).
   void shutdown_send();
   // Closes the socket: operations in progress end with operation_aborted.

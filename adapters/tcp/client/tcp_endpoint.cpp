@@ -3,7 +3,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
 #include <cassert>
 
 #include "adapters/tcp/client/long_pool.hpp"
@@ -24,7 +23,8 @@ namespace asio = boost::asio;
 constexpr std::size_t default_max_frame = 1024 * 1024;
 
 constexpr ConfigKey tcp_keys[] = {
-    {"connect", KeyType::string, "", "The peer: host:port (\"127.0.0.1:5000\", \"[::1]:2575\", \"lis.local:2575\").", true},
+    {"connect", KeyType::string, "", "The peer: host:port (\"127.0.0.1:5000\", \"[::1]:2575\", \"lis.local:2575\").",
+     true},
     {"framing", KeyType::any, "",
      "How messages are delimited: mllp, close (short mode: the reply is everything until the peer closes), newline, "
      "crlf, etx, or a mapping {length: 2, encoding: binary|ascii|bcd, includes_self, adjust}, {delimiter: \"\\x03\"}, "
@@ -65,8 +65,8 @@ constexpr ConfigKey reconnect_keys[] = {
     {"max", KeyType::duration, "30s", "Longest wait between attempts."},
 };
 
-asio::awaitable<Expected<CallResponse>> long_call(std::shared_ptr<const TcpSettings> settings, std::shared_ptr<LongPool> pool,
-                                                  CallRequest request) {
+asio::awaitable<Expected<CallResponse>> long_call(std::shared_ptr<const TcpSettings> settings,
+                                                  std::shared_ptr<LongPool> pool, CallRequest request) {
   const TcpSettings& s = *settings;
   const auto deadline = Clock::now() + s.common.timeout;
   auto encoded = encode_request(s, request.body);
@@ -197,7 +197,8 @@ class TcpEndpointKind final : public EndpointKind {
     const bool long_mode = settings->mode == ConnectionMode::long_lived;
 
     if (framing_ok && long_mode && settings->framing.kind == FramingKind::close) {
-      diag.error(where(reader, "framing", config), what + ": framing close ends each reply with the connection; it needs mode: short");
+      diag.error(where(reader, "framing", config),
+                 what + ": framing close ends each reply with the connection; it needs mode: short");
     }
 
     if (auto node = reader.node("correlate")) {
@@ -209,7 +210,8 @@ class TcpEndpointKind final : public EndpointKind {
     }
 
     if (auto node = reader.node("heartbeat"); node && node->is_map()) {
-      if (!long_mode) diag.error(node->location(), what + ": heartbeat keeps long connections alive; it needs mode: long");
+      if (!long_mode)
+        diag.error(node->location(), what + ": heartbeat keeps long connections alive; it needs mode: long");
       ConfigReader heartbeat(*node, heartbeat_keys, diag, what + ": heartbeat");
       Heartbeat beat;
       beat.interval = heartbeat.duration("interval");
@@ -232,7 +234,8 @@ class TcpEndpointKind final : public EndpointKind {
 
     settings->idle_timeout = reader.duration("idle_timeout");
     if (settings->idle_timeout.count() > 0 && !long_mode) {
-      diag.error(where(reader, "idle_timeout", config), what + ": idle_timeout closes long connections; it needs mode: long");
+      diag.error(where(reader, "idle_timeout", config),
+                 what + ": idle_timeout closes long connections; it needs mode: long");
     }
 
     {

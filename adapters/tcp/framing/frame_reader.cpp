@@ -46,7 +46,8 @@ std::optional<std::size_t> FrameReader::payload_length(std::string_view prefix, 
       case LengthEncoding::binary: value = value << 8 | byte; break;
       case LengthEncoding::ascii:
         if (byte < '0' || byte > '9') {
-          error = broken("the length prefix holds a byte that is not a digit (" + show_bytes(prefix.substr(i, 1)) + ")");
+          error =
+              broken("the length prefix holds a byte that is not a digit (" + show_bytes(prefix.substr(i, 1)) + ")");
           return std::nullopt;
         }
         value = value * 10 + (byte - '0');
@@ -60,7 +61,8 @@ std::optional<std::size_t> FrameReader::payload_length(std::string_view prefix, 
         break;
     }
   }
-  long long length = static_cast<long long>(value) - (framing_.length_includes_self ? static_cast<long long>(prefix.size()) : 0) +
+  long long length = static_cast<long long>(value) -
+                     (framing_.length_includes_self ? static_cast<long long>(prefix.size()) : 0) +
                      framing_.length_adjust;
   if (length < 0) {
     error = broken("the length prefix says " + std::to_string(value) + ", less than it must count");

@@ -37,8 +37,8 @@ class FrameReader {
 
   const Framing& framing_;
   std::string buffer_;
-  std::size_t start_ = 0;        // where the unread bytes begin in buffer_
-  std::size_t scanned_ = 0;      // delimiter/MLLP: bytes after start_ already searched
+  std::size_t start_ = 0;    // where the unread bytes begin in buffer_
+  std::size_t scanned_ = 0;  // delimiter/MLLP: bytes after start_ already searched
   bool finished_ = false;
 };
 

@@ -10,7 +10,8 @@ namespace qiao::tcp {
 namespace {
 
 constexpr ConfigKey framing_keys[] = {
-    {"length", KeyType::integer, "", "a length prefix of this many bytes (binary: 1, 2 or 4; ascii: digits; bcd: bytes)"},
+    {"length", KeyType::integer, "",
+     "a length prefix of this many bytes (binary: 1, 2 or 4; ascii: digits; bcd: bytes)"},
     {"encoding", KeyType::string, "binary", "length prefix: binary (big-endian), ascii (decimal digits) or bcd"},
     {"includes_self", KeyType::boolean, "false", "length prefix: the number counts the prefix too"},
     {"adjust", KeyType::integer, "0", "length prefix: bytes after the prefix the number does not count (a header)"},
@@ -21,7 +22,8 @@ constexpr ConfigKey framing_keys[] = {
 };
 
 std::size_t largest_length(const Framing& f) {
-  if (f.length_encoding == LengthEncoding::binary) return f.length_size >= 4 ? 0xFFFFFFFFu : (std::size_t{1} << (8 * f.length_size)) - 1;
+  if (f.length_encoding == LengthEncoding::binary)
+    return f.length_size >= 4 ? 0xFFFFFFFFu : (std::size_t{1} << (8 * f.length_size)) - 1;
   const std::size_t digits = f.length_encoding == LengthEncoding::ascii ? f.length_size : 2 * f.length_size;
   std::size_t largest = 1;
   for (std::size_t i = 0; i < digits && largest < (std::size_t{1} << 40); ++i) largest *= 10;
@@ -48,7 +50,9 @@ std::string Framing::describe() const {
     case FramingKind::delimiter: return "delimiter " + show_bytes(delimiter);
     case FramingKind::length: {
       std::string s = "length " + std::to_string(length_size) + " " +
-                      (length_encoding == LengthEncoding::binary ? "binary" : length_encoding == LengthEncoding::ascii ? "ascii" : "bcd");
+                      (length_encoding == LengthEncoding::binary  ? "binary"
+                       : length_encoding == LengthEncoding::ascii ? "ascii"
+                                                                  : "bcd");
       if (length_includes_self) s += " including itself";
       if (length_adjust != 0) s += " adjust " + std::to_string(length_adjust);
       return s;
@@ -68,8 +72,10 @@ std::optional<Framing> parse_framing(const ConfigNode& node, std::size_t max_fra
     else if (name == "crlf") f.kind = FramingKind::delimiter, f.delimiter = "\r\n";
     else if (name == "etx") f.kind = FramingKind::delimiter, f.delimiter = "\x03";
     else {
-      diag.error(node.location(), "framing: expected mllp, close, newline, crlf, etx or a mapping "
-                                  "({length: 2, encoding: binary}, {delimiter: \"\\n\"}, {fixed: 512}), found '" + name + "'");
+      diag.error(node.location(),
+                 "framing: expected mllp, close, newline, crlf, etx or a mapping "
+                 "({length: 2, encoding: binary}, {delimiter: \"\\n\"}, {fixed: 512}), found '" +
+                     name + "'");
       return std::nullopt;
     }
     return f;
@@ -92,10 +98,12 @@ std::optional<Framing> parse_framing(const ConfigNode& node, std::size_t max_fra
     if (encoding == "binary") f.length_encoding = LengthEncoding::binary;
     else if (encoding == "ascii") f.length_encoding = LengthEncoding::ascii;
     else if (encoding == "bcd") f.length_encoding = LengthEncoding::bcd;
-    else diag.error(reader.node("encoding")->location(), "framing: encoding must be binary, ascii or bcd, not '" + encoding + "'");
+    else
+      diag.error(reader.node("encoding")->location(),
+                 "framing: encoding must be binary, ascii or bcd, not '" + encoding + "'");
     const std::int64_t size = reader.integer("length");
-    const bool size_ok = f.length_encoding == LengthEncoding::binary ? (size == 1 || size == 2 || size == 4)
-                                                                     : (size >= 1 && size <= 8);
+    const bool size_ok =
+        f.length_encoding == LengthEncoding::binary ? (size == 1 || size == 2 || size == 4) : (size >= 1 && size <= 8);
     if (!size_ok)
       diag.error(reader.node("length")->location(), f.length_encoding == LengthEncoding::binary
                                                         ? "framing: a binary length prefix has 1, 2 or 4 bytes"
@@ -106,7 +114,8 @@ std::optional<Framing> parse_framing(const ConfigNode& node, std::size_t max_fra
   } else if (reader.has("delimiter")) {
     f.kind = FramingKind::delimiter;
     f.delimiter = reader.string("delimiter");
-    if (f.delimiter.empty()) diag.error(reader.node("delimiter")->location(), "framing: the delimiter must not be empty");
+    if (f.delimiter.empty())
+      diag.error(reader.node("delimiter")->location(), "framing: the delimiter must not be empty");
   } else if (reader.has("fixed")) {
     f.kind = FramingKind::fixed;
     f.fixed_size = static_cast<std::size_t>(reader.size("fixed"));
@@ -121,7 +130,8 @@ std::optional<Framing> parse_framing(const ConfigNode& node, std::size_t max_fra
 Expected<std::string> frame(const Framing& f, std::string_view payload) {
   const auto refuse = [](std::string text) { return make_error(ErrorKind::flow, "framing: " + std::move(text)); };
   if (payload.size() > f.max_frame)
-    return refuse("a payload of " + std::to_string(payload.size()) + " bytes exceeds max_frame " + std::to_string(f.max_frame));
+    return refuse("a payload of " + std::to_string(payload.size()) + " bytes exceeds max_frame " +
+                  std::to_string(f.max_frame));
   std::string out;
   switch (f.kind) {
     case FramingKind::mllp:
@@ -132,8 +142,7 @@ Expected<std::string> frame(const Framing& f, std::string_view payload) {
       out.append(payload);
       out += "\x1c\r";
       return out;
-    case FramingKind::close:
-      return std::string(payload);
+    case FramingKind::close: return std::string(payload);
     case FramingKind::fixed:
       if (payload.size() != f.fixed_size)
         return refuse("a payload of " + std::to_string(payload.size()) + " bytes for fixed frames of " +
@@ -148,16 +157,23 @@ Expected<std::string> frame(const Framing& f, std::string_view payload) {
       return out;
     case FramingKind::length: break;
   }
-  const long long counted = static_cast<long long>(payload.size()) + (f.length_includes_self ? static_cast<long long>(f.length_size) : 0) -
-                            f.length_adjust;
+  const long long counted = static_cast<long long>(payload.size()) +
+                            (f.length_includes_self ? static_cast<long long>(f.length_size) : 0) - f.length_adjust;
   if (counted < 0 || static_cast<unsigned long long>(counted) > largest_length(f))
-    return refuse("a payload of " + std::to_string(payload.size()) + " bytes does not fit a " + f.describe() + " prefix");
+    return refuse("a payload of " + std::to_string(payload.size()) + " bytes does not fit a " + f.describe() +
+                  " prefix");
   auto value = static_cast<std::size_t>(counted);
   std::string prefix(f.length_size, '\0');
   for (std::size_t i = f.length_size; i-- > 0;) {
     switch (f.length_encoding) {
-      case LengthEncoding::binary: prefix[i] = static_cast<char>(value & 0xFF); value >>= 8; break;
-      case LengthEncoding::ascii: prefix[i] = static_cast<char>('0' + value % 10); value /= 10; break;
+      case LengthEncoding::binary:
+        prefix[i] = static_cast<char>(value & 0xFF);
+        value >>= 8;
+        break;
+      case LengthEncoding::ascii:
+        prefix[i] = static_cast<char>('0' + value % 10);
+        value /= 10;
+        break;
       case LengthEncoding::bcd:
         prefix[i] = static_cast<char>((value % 10) | ((value / 10 % 10) << 4));
         value /= 100;

@@ -44,8 +44,9 @@ class TcpListenerKind final : public ListenerKind {
     // listener builds itself can be the answer: an HL7 AA. A POS waiting for its authorisation
     // (ISO 8583) or a flow that writes its own ACK needs the flow's reply.
     if (flow.accept_stored && (!plan->acknowledges || plan->ack == AckMode::flow))
-      diag.error(spec.location, "flow '" + flow.id + "': accept: stored answers with the listener's own HL7 "
-                                "acknowledgement, so it needs decode: hl7v2 and ack: auto (or none)");
+      diag.error(spec.location, "flow '" + flow.id +
+                                    "': accept: stored answers with the listener's own HL7 "
+                                    "acknowledgement, so it needs decode: hl7v2 and ack: auto (or none)");
     if (spec.tls) {
       auto context = make_server_tls_context(*spec.tls);
       if (!context) {

@@ -3,7 +3,6 @@
 // flow that takes its messages (one flow per address: a TCP port has no path to route on).
 
 #include <boost/asio/ssl/context.hpp>
-
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -15,7 +14,7 @@
 namespace qiao {
 class Flow;
 class ProtocolAnswers;
-}
+}  // namespace qiao
 
 namespace qiao::tcp {
 
@@ -40,9 +39,9 @@ class TcpListenerPlan final : public ListenerPlan {
   AckMode ack = AckMode::flow;
   // The flow's codec's own answers (HL7 ACKs, ISO 8583 field 39), null when its format has none.
   const ProtocolAnswers* answers = nullptr;
-  bool acknowledges = false;  // answers acknowledge an accepted message (HL7), so ack: auto can work
-  std::optional<std::string> keepalive;   // a payload echoed without reaching the flow
-  TcpLimits limits;  // copied for every accepted connection: keep it plain numbers
+  bool acknowledges = false;             // answers acknowledge an accepted message (HL7), so ack: auto can work
+  std::optional<std::string> keepalive;  // a payload echoed without reaching the flow
+  TcpLimits limits;                      // copied for every accepted connection: keep it plain numbers
   std::optional<Location> max_connections_set_at;
   std::shared_ptr<boost::asio::ssl::context> tls;
 

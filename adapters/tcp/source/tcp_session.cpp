@@ -1,14 +1,14 @@
 #include "adapters/tcp/source/tcp_session.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <spdlog/spdlog.h>
-
-#include <array>
 
 #include "adapters/tcp/framing/frame_reader.hpp"
 #include "adapters/tcp/source/tcp_listener_plan.hpp"
@@ -104,7 +104,8 @@ template <class Stream>
 asio::awaitable<bool> write_frame(Stream& stream, Session& session, std::string_view payload) {
   auto bytes = frame(session.framing, payload);
   if (!bytes) {
-    log::system().error("{}: the answer to {} cannot be framed: {}", session.key, session.remote, bytes.error().message);
+    log::system().error("{}: the answer to {} cannot be framed: {}", session.key, session.remote,
+                        bytes.error().message);
     co_return false;
   }
   beast::get_lowest_layer(stream).expires_after(session.limits.write_timeout);
@@ -132,7 +133,8 @@ asio::awaitable<bool> answer(Stream& stream, Session& session, std::string paylo
   if (plan->acknowledges && msg.raw->empty()) {
     // An empty frame holds no message for a flow to fail on: the sender gets AR (do not resend),
     // not the AE of a failed flow (try again).
-    outcome = session.host.engine().reject(msg, Error{ErrorKind::bad_input, "empty frame: no HL7 message in it"}, renderer);
+    outcome =
+        session.host.engine().reject(msg, Error{ErrorKind::bad_input, "empty frame: no HL7 message in it"}, renderer);
   } else {
     beast::get_lowest_layer(stream).expires_never();  // the flow bounds its own time
     outcome = co_await session.host.engine().process(generation, *plan->flow, std::move(msg), renderer);
@@ -180,8 +182,9 @@ asio::awaitable<void> serve_frames(Stream& stream, Session& session) {
         if (!last) account_refused(session, std::move(last).error());
         else if (*last) co_await answer(stream, session, std::move(**last));
       } else if (ec == beast::error::timeout && mid_message) {
-        account_refused(session, Error{ErrorKind::timeout, "a message did not arrive whole within " +
-                                                               std::to_string(session.limits.read_timeout.count()) + " ms"});
+        account_refused(session,
+                        Error{ErrorKind::timeout, "a message did not arrive whole within " +
+                                                      std::to_string(session.limits.read_timeout.count()) + " ms"});
       } else {
         log::system().debug("{}: connection from {} ends: {}", session.key, session.remote, ec.message());
       }

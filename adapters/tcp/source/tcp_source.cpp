@@ -14,15 +14,20 @@ namespace {
 
 constexpr ConfigKey source_keys[] = {
     {"listen", KeyType::string, "", "address to listen on, host:port (port 0 picks a free one)", true},
-    {"framing", KeyType::any, "mllp", "mllp, close, newline, crlf, etx, or {length: 2, encoding: binary|ascii|bcd, "
-                                      "includes_self, adjust}, {delimiter: \"\\n\"}, {fixed: 512}"},
-    {"ack", KeyType::string, "", "auto (the source acknowledges, with a codec whose protocol does: hl7v2), flow (the "
-                                 "flow's reply is the answer) or none; default auto where the codec acknowledges, else flow"},
-    {"keepalive_hex", KeyType::string, "", "a payload (hex; \"\" for an empty frame) echoed back without reaching the flow"},
+    {"framing", KeyType::any, "mllp",
+     "mllp, close, newline, crlf, etx, or {length: 2, encoding: binary|ascii|bcd, "
+     "includes_self, adjust}, {delimiter: \"\\n\"}, {fixed: 512}"},
+    {"ack", KeyType::string, "",
+     "auto (the source acknowledges, with a codec whose protocol does: hl7v2), flow (the "
+     "flow's reply is the answer) or none; default auto where the codec acknowledges, else flow"},
+    {"keepalive_hex", KeyType::string, "",
+     "a payload (hex; \"\" for an empty frame) echoed back without reaching the flow"},
     {"max_frame", KeyType::size, "1MiB", "largest message; a larger one is refused and the connection closed"},
     {"tls", KeyType::mapping, "", "TLS: cert, key, and client_ca for client certificates"},
-    {"max_connections", KeyType::integer, "1000", "open connections at most; more are closed at once (unset: 1000, or what the open file limit leaves if less)"},
-    {"max_connections_per_address", KeyType::integer, "256", "open connections from one client IP at most; more are closed at once"},
+    {"max_connections", KeyType::integer, "1000",
+     "open connections at most; more are closed at once (unset: 1000, or what the open file limit leaves if less)"},
+    {"max_connections_per_address", KeyType::integer, "256",
+     "open connections from one client IP at most; more are closed at once"},
     {"idle_timeout", KeyType::duration, "1h", "how long a connection may wait between messages"},
     {"read_timeout", KeyType::duration, "30s", "how long one message may take to arrive once it has begun"},
     {"write_timeout", KeyType::duration, "30s", "how long writing one answer may take"},
@@ -43,7 +48,9 @@ class TcpSourceKind final : public SourceKind {
     spec->location = config.location();
     if (reader.has("listen")) {
       auto address = parse_host_port(reader.string("listen"));
-      if (!address) diag.error(reader.node("listen")->location(), "listen: expected host:port, found '" + reader.string("listen") + "'");
+      if (!address)
+        diag.error(reader.node("listen")->location(),
+                   "listen: expected host:port, found '" + reader.string("listen") + "'");
       else spec->listen = *address;
     }
     const std::size_t max_frame = static_cast<std::size_t>(reader.size("max_frame"));
@@ -67,7 +74,8 @@ class TcpSourceKind final : public SourceKind {
     }
     if (auto tls = reader.node("tls")) spec->tls = parse_server_tls(*tls, diag);
     if (reader.has("max_connections")) {
-      spec->limits.max_connections = static_cast<std::size_t>(std::max<std::int64_t>(1, reader.integer("max_connections")));
+      spec->limits.max_connections =
+          static_cast<std::size_t>(std::max<std::int64_t>(1, reader.integer("max_connections")));
       spec->max_connections_set_at = reader.node("max_connections")->location();
     } else {
       spec->limits.max_connections = default_max_connections(spec->limits.max_connections);

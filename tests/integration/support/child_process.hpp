@@ -17,7 +17,8 @@ namespace qiao::testing {
 class ChildProcess {
  public:
   // Runs argv[0] (looked up on PATH when it has no '/') in `cwd` with `env` added.
-  ChildProcess(const std::vector<std::string>& argv, const std::string& cwd, const std::map<std::string, std::string>& env = {});
+  ChildProcess(const std::vector<std::string>& argv, const std::string& cwd,
+               const std::map<std::string, std::string>& env = {});
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;

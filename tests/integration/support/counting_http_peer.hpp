@@ -27,7 +27,11 @@ class CountingHttpPeer {
       : dir_(std::move(dir)) {
     std::vector<std::string> argv{"/usr/bin/python3",
                                   std::string(QIAO_SOURCE_DIR) + "/tests/integration/support/counting_http_peer.py",
-                                  "--log", log_path(), "--down-file", dir_ + "/peer.down", "--delay-ms",
+                                  "--log",
+                                  log_path(),
+                                  "--down-file",
+                                  dir_ + "/peer.down",
+                                  "--delay-ms",
                                   std::to_string(delay_ms)};
     if (!log_header.empty()) argv.insert(argv.end(), {"--log-header", log_header});
     if (!key_field.empty()) argv.insert(argv.end(), {"--key-field", key_field});

@@ -24,7 +24,8 @@ std::optional<std::string> FramedConnection::read(std::chrono::milliseconds time
     auto next = reader_.next();
     if (!next) return std::nullopt;
     if (*next) return std::move(**next);
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return std::nullopt;
     pollfd pfd{fd_, POLLIN, 0};
     if (::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) continue;

@@ -1,5 +1,15 @@
 #include "tests/integration/support/gateway_process.hpp"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -8,16 +18,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -37,7 +37,8 @@ using tcp = asio::ip::tcp;
 
 TempDir::TempDir() {
   std::random_device rd;
-  path_ = (fs::temp_directory_path() / ("qiao-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()))).string();
+  path_ =
+      (fs::temp_directory_path() / ("qiao-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()))).string();
   fs::create_directories(path_);
 }
 
@@ -62,13 +63,15 @@ void TempDir::write(const std::string& relative, const std::string& content) con
 void TempDir::remove(const std::string& relative) const { fs::remove(fs::path(path_) / relative); }
 
 std::string server_config(const std::string& node_name, bool watch) {
-  return "node: { name: " + node_name + ", threads: 2 }\n"
+  return "node: { name: " + node_name +
+         ", threads: 2 }\n"
          "admin: { listen: \"127.0.0.1:0\" }\n"
          "store: { url: \"sqlite://var/qiao.db\" }\n"
          "flows: [ \"flows/*.yaml\" ]\n"
          "endpoints: [ endpoints.yaml ]\n"
          "log: { dir: var/log, level: info, console: false }\n"
-         "reload: { watch: " + (watch ? "true" : "false") + " }\n";
+         "reload: { watch: " +
+         (watch ? "true" : "false") + " }\n";
 }
 
 std::string read_file(const std::string& path) {
@@ -156,7 +159,8 @@ HttpResult HttpClient::request(const std::string& method, const std::string& tar
       bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), target, 11};
       req.set(bhttp::field::host, impl_->address);
       for (const auto& [name, value] : headers) req.set(name, value);
-      if (!body.empty() && req.find(bhttp::field::content_type) == req.end()) req.set(bhttp::field::content_type, "application/json");
+      if (!body.empty() && req.find(bhttp::field::content_type) == req.end())
+        req.set(bhttp::field::content_type, "application/json");
       req.body() = body;
       req.prepare_payload();
       impl_->stream->expires_after(impl_->timeout);
@@ -171,7 +175,8 @@ HttpResult HttpClient::request(const std::string& method, const std::string& tar
       while (!parser.is_done()) {
         if (impl_->buffer.size() == 0) {
           pollfd pfd{impl_->stream->socket().native_handle(), POLLIN, 0};
-          const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+          const auto left =
+              std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
           if (left.count() <= 0 || ::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) {
             throw std::runtime_error("timed out waiting for the reply");
           }
@@ -182,7 +187,8 @@ HttpResult HttpClient::request(const std::string& method, const std::string& tar
       res = parser.release();
       result.status = static_cast<int>(res.result_int());
       result.body = res.body();
-      for (const auto& field : res) result.headers[lower(std::string(field.name_string()))] = std::string(field.value());
+      for (const auto& field : res)
+        result.headers[lower(std::string(field.name_string()))] = std::string(field.value());
       if (!res.keep_alive()) impl_->stream.reset();
       return result;
     } catch (const std::exception& e) {
@@ -294,7 +300,8 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
   CommandResult result;
   char buffer[4096];
   ssize_t n;
-  while ((n = ::read(out_pipe[0], buffer, sizeof buffer)) > 0) result.output.append(buffer, static_cast<std::size_t>(n));
+  while ((n = ::read(out_pipe[0], buffer, sizeof buffer)) > 0)
+    result.output.append(buffer, static_cast<std::size_t>(n));
   ::close(out_pipe[0]);
   int status = 0;
   ::waitpid(pid, &status, 0);

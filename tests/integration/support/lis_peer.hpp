@@ -49,11 +49,22 @@ class LisPeer {
   int start(int port = 0) {
     if (process_) throw std::logic_error("the LIS is already running");
     std::filesystem::remove(dir_ + "/lis.port");
-    std::vector<std::string> argv = {"/usr/bin/python3", std::string(QIAO_SOURCE_DIR) + "/tests/integration/support/lis_peer.py",
-                                     "--port", std::to_string(port), "--port-file", dir_ + "/lis.port",
-                                     "--log", log_path(), "--reject-prefix", options_.reject_prefix, "--error-prefix", options_.error_prefix,
-                                     "--accept-file", dir_ + "/lis.accept",
-                                     "--ack-delay-ms", std::to_string(options_.ack_delay_ms)};
+    std::vector<std::string> argv = {"/usr/bin/python3",
+                                     std::string(QIAO_SOURCE_DIR) + "/tests/integration/support/lis_peer.py",
+                                     "--port",
+                                     std::to_string(port),
+                                     "--port-file",
+                                     dir_ + "/lis.port",
+                                     "--log",
+                                     log_path(),
+                                     "--reject-prefix",
+                                     options_.reject_prefix,
+                                     "--error-prefix",
+                                     options_.error_prefix,
+                                     "--accept-file",
+                                     dir_ + "/lis.accept",
+                                     "--ack-delay-ms",
+                                     std::to_string(options_.ack_delay_ms)};
     process_ = std::make_unique<ChildProcess>(argv, dir_);
     if (!process_->wait_for_output("lis listening on ", std::chrono::seconds(10))) {
       const std::string text = process_->output();
@@ -145,7 +156,8 @@ class MllpSender {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
       if (auto next = reader_->next(); next && *next) return **next;
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       pollfd p{fd_, POLLIN, 0};
       if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
       char buffer[4096];
@@ -157,7 +169,8 @@ class MllpSender {
     return std::nullopt;
   }
 
-  std::optional<std::string> send(const std::string& message, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  std::optional<std::string> send(const std::string& message,
+                                  std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
     if (!write(message)) return std::nullopt;
     return read_ack(timeout);
   }

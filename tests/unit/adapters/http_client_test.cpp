@@ -1,8 +1,8 @@
 // The HTTP client endpoint against real Beast servers on 127.0.0.1 (port 0), each on its own
 // thread: round trips, keep-alive, the pool bound, timeouts, errors, retry, HTTPS and config.
 
-#include <catch2/catch.hpp>
-
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -19,9 +19,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-
-#include <algorithm>
-#include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <functional>
 #include <future>
@@ -88,8 +86,8 @@ struct ServerReply {
   std::string body;
   std::map<std::string, std::string> headers;
   std::chrono::milliseconds delay{0};
-  bool never = false;        // read the request, then never answer
-  bool close_after = false;  // answer keep-alive, then close the connection anyway
+  bool never = false;             // read the request, then never answer
+  bool close_after = false;       // answer keep-alive, then close the connection anyway
   bool connection_close = false;  // answer with Connection: close
   bool interim = false;           // send a 103 Early Hints before the reply
 };
@@ -99,7 +97,8 @@ class TestServer {
   using Handler = std::function<ServerReply(const SeenRequest&)>;
 
   explicit TestServer(Handler handler, std::shared_ptr<asio::ssl::context> tls = nullptr)
-      : handler_(std::move(handler)), tls_(std::move(tls)),
+      : handler_(std::move(handler)),
+        tls_(std::move(tls)),
         acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
     port_ = acceptor_.local_endpoint().port();
     asio::co_spawn(io_, accept_loop(), [this](std::exception_ptr e) { note(e); });
@@ -186,7 +185,8 @@ class TestServer {
       }
       const ServerReply reply = handler_(seen);
       if (reply.never || reply.delay.count() > 0) {
-        asio::steady_timer timer(co_await asio::this_coro::executor, reply.never ? std::chrono::milliseconds(1h) : reply.delay);
+        asio::steady_timer timer(co_await asio::this_coro::executor,
+                                 reply.never ? std::chrono::milliseconds(1h) : reply.delay);
         (void)co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
         if (reply.never) co_return;
       }
@@ -195,7 +195,8 @@ class TestServer {
         hints.version(11);
         hints.result(103);  // Early Hints: Beast 1.81 has no name for it
         hints.set(bhttp::field::link, "</style.css>; rel=preload");
-        auto [hints_ec, hints_written] = co_await bhttp::async_write(stream, hints, asio::as_tuple(asio::use_awaitable));
+        auto [hints_ec, hints_written] =
+            co_await bhttp::async_write(stream, hints, asio::as_tuple(asio::use_awaitable));
         if (hints_ec) co_return;
       }
       bhttp::response<bhttp::string_body> response{static_cast<bhttp::status>(reply.status), 11};
@@ -529,7 +530,8 @@ TEST_CASE("http client: HTTP error status is an upstream error with a body excer
 
   auto long_result = client.call(text_request("long"));
   REQUIRE_FALSE(long_result);
-  CHECK(long_result.error().message == "endpoint 'his': HTTP 500 from " + server.url() + ": " + std::string(200, 'x') + "…");
+  CHECK(long_result.error().message ==
+        "endpoint 'his': HTTP 500 from " + server.url() + ": " + std::string(200, 'x') + "…");
   CHECK(server.accepted() == 1);  // an error reply leaves the connection reusable
 }
 
@@ -628,7 +630,8 @@ TEST_CASE("http client: HTTPS with the test CA", "[http][client][tls]") {
 
 TEST_CASE("http client: HTTPS by host name, verified against the certificate's DNS name", "[http][client][tls]") {
   TestServer server(echo, server_tls());
-  Client client("url: https://localhost:" + std::to_string(server.port()) + "/x\ntls: { ca: " + tls_file("ca.crt") + " }\n");
+  Client client("url: https://localhost:" + std::to_string(server.port()) + "/x\ntls: { ca: " + tls_file("ca.crt") +
+                " }\n");
   auto result = client.call();
   INFO(error_text(result));
   REQUIRE(result);
@@ -726,8 +729,8 @@ std::string parse_errors(const std::string& yaml, qiao::EndpointCommon common = 
 TEST_CASE("http client config: errors point at file:line:col", "[http][client][config]") {
   CHECK(parse_errors("method: POST\nurl: ftp://his.example/x\n") ==
         "test.yaml:2:6: endpoint 'his': http: url 'ftp://his.example/x': must start with http:// or https://\n");
-  CHECK_THAT(parse_errors("url: http://his.example:99999/x\n"), Catch::StartsWith("test.yaml:1:6: ") &&
-                                                                    Catch::Contains("port '99999'"));
+  CHECK_THAT(parse_errors("url: http://his.example:99999/x\n"),
+             Catch::StartsWith("test.yaml:1:6: ") && Catch::Contains("port '99999'"));
   CHECK_THAT(parse_errors("method: POST\n"), Catch::Contains("missing required key 'url'"));
   CHECK_THAT(parse_errors("url: http://h/x\nmethod: FETCH\n"),
              Catch::StartsWith("test.yaml:2:9: ") && Catch::Contains("method 'FETCH'"));
@@ -792,9 +795,8 @@ TEST_CASE("http client url parsing", "[http][client][config]") {
   CHECK(chinese->text == "http://his.example/挂号?科室=儿科");
 
   for (const char* bad : {"ftp://h/x", "http://", "http:///x", "http://h:/x", "http://h:0/x", "http://h:x/",
-                          "http://h:65536/", "http://h!x/", "http://h%41/",
-                          "http://user:pw@h/x", "http://h/x#frag", "http://h/a b", "http://[::1/x", "http://h_ 1/",
-                          "his.example/x", "http://[zz]/x"}) {
+                          "http://h:65536/", "http://h!x/", "http://h%41/", "http://user:pw@h/x", "http://h/x#frag",
+                          "http://h/a b", "http://[::1/x", "http://h_ 1/", "his.example/x", "http://[zz]/x"}) {
     INFO(bad);
     CHECK_FALSE(parse_http_url(bad));
   }

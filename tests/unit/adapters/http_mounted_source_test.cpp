@@ -4,7 +4,6 @@
 // is a load error.
 
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <memory>
 #include <string>
@@ -98,7 +97,7 @@ TEST_CASE("http listener: a source kind a test adds is mounted beside the http f
   CHECK(listeners.at("http 127.0.0.1:18555").flows.size() == 2);
   CHECK(listeners.at("http 127.0.0.1:18555").kind->name() == "http");
   CHECK(mounter.mounted == std::map<std::string, std::vector<std::string>>{{"http 127.0.0.1:18555", {"ping"}},
-                                                                          {"http 127.0.0.1:18556", {"other"}}});
+                                                                           {"http 127.0.0.1:18556", {"other"}}});
 }
 
 TEST_CASE("http listener: an http route on a path a mounted service serves fails the load", "[http][listener]") {
@@ -110,6 +109,5 @@ TEST_CASE("http listener: an http route on a path a mounted service serves fails
                 {"ping.yaml", "id: ping\nsource:\n  ping: { listen: '127.0.0.1:18555', path: /ping }\n"}});
   CHECK_FALSE(loaded.generation);
   REQUIRE(loaded.errors.size() == 1);
-  CHECK_THAT(loaded.errors.front(),
-             Catch::Contains("flow 'api' serves 127.0.0.1:18555/ping, where a ping service is"));
+  CHECK_THAT(loaded.errors.front(), Catch::Contains("flow 'api' serves 127.0.0.1:18555/ping, where a ping service is"));
 }

@@ -2,11 +2,11 @@
 // from a call's body, the reply read into a body or a Fault error, and the WS-Security digest.
 // The wire (HTTP, keep-alive, timeouts, GBK, routing on faults) is tests/integration/soap_endpoint_test.cpp.
 
-#include <catch2/catch.hpp>
+#include "adapters/soap/client/soap_endpoint.hpp"
 
+#include <catch2/catch.hpp>
 #include <string>
 
-#include "adapters/soap/client/soap_endpoint.hpp"
 #include "adapters/soap/client/soap_reply.hpp"
 #include "adapters/soap/client/soap_request.hpp"
 #include "adapters/soap/client/soap_settings.hpp"
@@ -61,9 +61,10 @@ std::string envelope11(const std::string& content) {
 }  // namespace
 
 TEST_CASE("soap endpoint config: defaults, actions and per-operation overrides", "[soap][endpoint][config]") {
-  auto s = settings("url: http://127.0.0.1:8091/HisService.asmx\n"
-                    "nested: [RegisterResult]\n"
-                    "operations: { Query: { action: \"urn:q\", arrays: [Item] } }\n");
+  auto s = settings(
+      "url: http://127.0.0.1:8091/HisService.asmx\n"
+      "nested: [RegisterResult]\n"
+      "operations: { Query: { action: \"urn:q\", arrays: [Item] } }\n");
   CHECK(s->version == soap::Version::v1_1);
   CHECK(s->namespace_uri == "http://tempuri.org/");
   CHECK(s->qualified);
@@ -92,7 +93,8 @@ TEST_CASE("soap endpoint config: errors point at file:line:col", "[soap][endpoin
              Catch::StartsWith("test.yaml:2:10: ") && Catch::Contains("charset 'klingon'"));
   CHECK_THAT(parse_errors("url: http://h/x\nsecurity: { username: u, password: p, password_type: md5 }\n"),
              Catch::Contains("password_type 'md5' is not text or digest"));
-  CHECK_THAT(parse_errors("url: http://h/x\nsecurity: { username: u }\n"), Catch::Contains("missing required key 'password'"));
+  CHECK_THAT(parse_errors("url: http://h/x\nsecurity: { username: u }\n"),
+             Catch::Contains("missing required key 'password'"));
   CHECK_THAT(parse_errors("url: http://h/x\noperations: { Ping: { nested: [a], verb: GET } }\n"),
              Catch::Contains("operations: Ping: unknown key 'verb'"));
   CHECK_THAT(parse_errors("url: http://h/x\ntls: { verify: false }\n"), Catch::Contains("use https://"));
@@ -124,11 +126,12 @@ TEST_CASE("soap endpoint request: the operation element from the body", "[soap][
       R"(<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>)";
   const std::string tail = "</soap:Body></soap:Envelope>";
 
-  auto wrapped = soap::request_envelope(*qualified, "Register",
-                                        Value(Object{{"Register", Value(Object{{"inXml", Value(Object{{"R", Value("1")}})}})}}),
-                                        Value());
+  auto wrapped = soap::request_envelope(
+      *qualified, "Register", Value(Object{{"Register", Value(Object{{"inXml", Value(Object{{"R", Value("1")}})}})}}),
+      Value());
   REQUIRE(wrapped);
-  CHECK(*wrapped == head + R"(<Register xmlns="http://tempuri.org/"><inXml>&lt;R&gt;1&lt;/R&gt;</inXml></Register>)" + tail);
+  CHECK(*wrapped ==
+        head + R"(<Register xmlns="http://tempuri.org/"><inXml>&lt;R&gt;1&lt;/R&gt;</inXml></Register>)" + tail);
 
   auto text = soap::request_envelope(*qualified, "Echo", Value("a < b"), Value());
   REQUIRE(text);
@@ -151,14 +154,20 @@ TEST_CASE("soap endpoint request: the operation element from the body", "[soap][
   // An operation's params are written first, in the schema's order, whatever the body's order.
   auto ordered = settings("url: http://h/x\noperations:\n  Call: { params: [funcCode, inXml] }\n");
   auto call = soap::request_envelope(
-      *ordered, "Call", Value(Object{{"extra", Value("x")}, {"inXml", Value("<a/>")}, {"funcCode", Value("1001")}}), Value());
+      *ordered, "Call", Value(Object{{"extra", Value("x")}, {"inXml", Value("<a/>")}, {"funcCode", Value("1001")}}),
+      Value());
   REQUIRE(call);
-  CHECK(*call == head + R"(<Call xmlns="http://tempuri.org/"><funcCode>1001</funcCode><inXml>&lt;a/&gt;</inXml><extra>x</extra></Call>)" + tail);
+  CHECK(
+      *call ==
+      head +
+          R"(<Call xmlns="http://tempuri.org/"><funcCode>1001</funcCode><inXml>&lt;a/&gt;</inXml><extra>x</extra></Call>)" +
+          tail);
 
   auto list = soap::request_envelope(*qualified, "Ping", Value(qiao::Array{Value(1)}), Value());
   REQUIRE_FALSE(list);
   CHECK(list.error().kind == ErrorKind::bad_input);
-  CHECK(list.error().message == "endpoint 'his': the body of operation 'Ping' must be an object, a string or null, not a list");
+  CHECK(list.error().message ==
+        "endpoint 'his': the body of operation 'Ping' must be an object, a string or null, not a list");
 }
 
 TEST_CASE("soap endpoint reply: body, faults and what is not an envelope", "[soap][endpoint][reply]") {
@@ -166,8 +175,10 @@ TEST_CASE("soap endpoint reply: body, faults and what is not an envelope", "[soa
 
   auto ok = soap::read_soap_reply(
       *s, "Register",
-      reply(200, envelope11(R"(<RegisterResponse xmlns="http://tempuri.org/"><RegisterResult>&lt;R&gt;&lt;Code&gt;0&lt;/Code&gt;)"
-                            R"(&lt;/R&gt;</RegisterResult></RegisterResponse>)")));
+      reply(200,
+            envelope11(
+                R"(<RegisterResponse xmlns="http://tempuri.org/"><RegisterResult>&lt;R&gt;&lt;Code&gt;0&lt;/Code&gt;)"
+                R"(&lt;/R&gt;</RegisterResult></RegisterResponse>)")));
   REQUIRE(ok);
   CHECK(ok->status == 200);
   CHECK(ok->body == Value(Object{{"RegisterResult", Value(Object{{"R", Value(Object{{"Code", Value("0")}})}})}}));
@@ -209,9 +220,11 @@ TEST_CASE("soap endpoint reply: body, faults and what is not an envelope", "[soa
 
   // The reply's Content-Type names the charset of a document that declares none.
   auto gbk = soap::read_soap_reply(
-      *s, "Query", reply(200, R"(<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><QueryResponse>)"
-                              "<Name>\xD5\xC5\xC8\xFD</Name></QueryResponse></s:Body></s:Envelope>",
-                         "text/xml; charset=\"GBK\""));
+      *s, "Query",
+      reply(200,
+            R"(<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><QueryResponse>)"
+            "<Name>\xD5\xC5\xC8\xFD</Name></QueryResponse></s:Body></s:Envelope>",
+            "text/xml; charset=\"GBK\""));
   REQUIRE(gbk);
   CHECK(gbk->body == Value(Object{{"Name", Value("张三")}}));
 }
@@ -238,7 +251,8 @@ TEST_CASE("soap endpoint WS-Security: PasswordDigest and the header", "[soap][en
   REQUIRE(first);
   REQUIRE(second);
   const auto nonce_of = [](const Value& h) {
-    return std::string(h.find("wsse:Security")->find("wsse:UsernameToken")->find("wsse:Nonce")->find("#text")->as_string());
+    return std::string(
+        h.find("wsse:Security")->find("wsse:UsernameToken")->find("wsse:Nonce")->find("#text")->as_string());
   };
   CHECK(nonce_of(*first).size() == 24);
   CHECK(nonce_of(*first) != nonce_of(*second));
@@ -246,19 +260,21 @@ TEST_CASE("soap endpoint WS-Security: PasswordDigest and the header", "[soap][en
 
 TEST_CASE("soap endpoint config: header elements in the endpoint's namespace unless they name their own",
           "[soap][endpoint][config]") {
-  auto s = settings("url: http://h/x\n"
-                    "namespace: \"urn:his\"\n"
-                    "header:\n"
-                    "  AuthHeader: { UserName: kiosk, Password: \"p&1\" }\n"
-                    "  Token: abc\n"
-                    "  h:Trace: { \"@xmlns:h\": \"urn:trace\", \"#text\": 7 }\n");
+  auto s = settings(
+      "url: http://h/x\n"
+      "namespace: \"urn:his\"\n"
+      "header:\n"
+      "  AuthHeader: { UserName: kiosk, Password: \"p&1\" }\n"
+      "  Token: abc\n"
+      "  h:Trace: { \"@xmlns:h\": \"urn:trace\", \"#text\": 7 }\n");
   auto written = soap::request_envelope(*s, "Ping", Value(), s->header);
   REQUIRE(written);
-  CHECK(*written ==
-        R"(<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">)"
-        R"(<soap:Header><AuthHeader xmlns="urn:his"><UserName>kiosk</UserName><Password>p&amp;1</Password></AuthHeader>)"
-        R"(<Token xmlns="urn:his">abc</Token><h:Trace xmlns:h="urn:trace">7</h:Trace></soap:Header>)"
-        R"(<soap:Body><Ping xmlns="urn:his"/></soap:Body></soap:Envelope>)");
+  CHECK(
+      *written ==
+      R"(<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">)"
+      R"(<soap:Header><AuthHeader xmlns="urn:his"><UserName>kiosk</UserName><Password>p&amp;1</Password></AuthHeader>)"
+      R"(<Token xmlns="urn:his">abc</Token><h:Trace xmlns:h="urn:trace">7</h:Trace></soap:Header>)"
+      R"(<soap:Body><Ping xmlns="urn:his"/></soap:Body></soap:Envelope>)");
 
   CHECK_THAT(parse_errors("url: http://h/x\nheader:\n  \"1st\": x\n"),
              Catch::StartsWith("test.yaml:3:3: endpoint 'his': soap: header: ") && Catch::Contains("1st"));

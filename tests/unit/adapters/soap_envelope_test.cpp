@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <variant>
 
@@ -44,9 +43,11 @@ TEST_CASE("soap envelope: a 1.1 request from an .asmx client, nested XML string 
   CHECK(envelope.element_namespace == "http://tempuri.org/");
   CHECK(envelope.header.is_null());
   CHECK_FALSE(envelope.fault);
-  CHECK(envelope.content == Value(Object{{"funcCode", Value("1001")},
-                                         {"inXml", Value(Object{{"Request", Value(Object{{"PatientID", Value("P001")},
-                                                                                           {"Name", Value("张三")}})}})}}));
+  CHECK(envelope.content ==
+        Value(Object{
+            {"funcCode", Value("1001")},
+            {"inXml",
+             Value(Object{{"Request", Value(Object{{"PatientID", Value("P001")}, {"Name", Value("张三")}})}})}}));
 }
 
 TEST_CASE("soap envelope: a 1.2 request with prefixes everywhere and a WS-Security header", "[soap]") {
@@ -123,46 +124,57 @@ TEST_CASE("soap envelope: what is not an envelope says why", "[soap]") {
   CHECK(must_fail("<Request/>").error.message == "not a SOAP envelope: the root element is <Request>");
   CHECK(must_fail(R"(<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"/>)").error.message ==
         "not a SOAP envelope: the Envelope has no Body");
-  CHECK(must_fail(R"(<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Header/></soap:Envelope>)")
+  CHECK(must_fail(
+            R"(<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Header/></soap:Envelope>)")
             .error.message == "not a SOAP envelope: the Envelope has no Body");
-  CHECK(must_fail(R"(<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body/></soap:Envelope>)")
-            .error.message == "not a SOAP envelope: the Body is empty");
-  const EnvelopeError broken = must_fail(R"(<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>)");
+  CHECK(
+      must_fail(R"(<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body/></soap:Envelope>)")
+          .error.message == "not a SOAP envelope: the Body is empty");
+  const EnvelopeError broken =
+      must_fail(R"(<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>)");
   CHECK(broken.error.kind == ErrorKind::bad_input);
   CHECK_THAT(broken.error.message, Catch::StartsWith("xml: "));
   CHECK_FALSE(broken.version_mismatch);
 
-  const EnvelopeError other = must_fail(R"(<e:Envelope xmlns:e="http://example.org/soap"><e:Body><x/></e:Body></e:Envelope>)");
+  const EnvelopeError other =
+      must_fail(R"(<e:Envelope xmlns:e="http://example.org/soap"><e:Body><x/></e:Body></e:Envelope>)");
   CHECK(other.version_mismatch);
-  CHECK_THAT(other.error.message, Catch::StartsWith("the Envelope's namespace 'http://example.org/soap' is neither SOAP 1.1"));
+  CHECK_THAT(other.error.message,
+             Catch::StartsWith("the Envelope's namespace 'http://example.org/soap' is neither SOAP 1.1"));
 }
 
 TEST_CASE("soap envelope: written qualified or prefixed, nested XML escaped once, header first", "[soap]") {
   xml::Options options;
   options.nested = {"RegisterResult"};
-  BodyElement body{"RegisterResponse", "http://tempuri.org/", true,
-                   Value(Object{{"RegisterResult", Value(Object{{"Response", Value(Object{{"ResultCode", Value("0")},
-                                                                                            {"Msg", Value("a<b")}})}})}}),
-                   {}};
+  BodyElement body{
+      "RegisterResponse",
+      "http://tempuri.org/",
+      true,
+      Value(Object{{"RegisterResult",
+                    Value(Object{{"Response", Value(Object{{"ResultCode", Value("0")}, {"Msg", Value("a<b")}})}})}}),
+      {}};
   auto text = write_envelope(Version::v1_1, Value(), body, options, "");
   REQUIRE(text);
-  CHECK(*text ==
-        R"(<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">)"
-        R"(<soap:Body><RegisterResponse xmlns="http://tempuri.org/"><RegisterResult>&lt;Response&gt;&lt;ResultCode&gt;0&lt;/ResultCode&gt;)"
-        R"(&lt;Msg&gt;a&amp;lt;b&lt;/Msg&gt;&lt;/Response&gt;</RegisterResult></RegisterResponse></soap:Body></soap:Envelope>)");
+  CHECK(
+      *text ==
+      R"(<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">)"
+      R"(<soap:Body><RegisterResponse xmlns="http://tempuri.org/"><RegisterResult>&lt;Response&gt;&lt;ResultCode&gt;0&lt;/ResultCode&gt;)"
+      R"(&lt;Msg&gt;a&amp;lt;b&lt;/Msg&gt;&lt;/Response&gt;</RegisterResult></RegisterResponse></soap:Body></soap:Envelope>)");
 
   // Read back with the same option: the same tree.
   const Envelope back = must_read(*text, options);
   CHECK(back.content == body.content);
 
   BodyElement java{"query", "http://his.example/", false, Value(Object{{"arg0", Value("x")}}), {}};
-  Value header(Object{{"wsse:Security", Value(Object{{"@xmlns:wsse", Value("urn:wsse")}, {"wsse:Username", Value("u")}})}});
+  Value header(
+      Object{{"wsse:Security", Value(Object{{"@xmlns:wsse", Value("urn:wsse")}, {"wsse:Username", Value("u")}})}});
   auto prefixed = write_envelope(Version::v1_2, header, java, {}, "");
   REQUIRE(prefixed);
-  CHECK(*prefixed ==
-        R"(<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope">)"
-        R"(<soap:Header><wsse:Security xmlns:wsse="urn:wsse"><wsse:Username>u</wsse:Username></wsse:Security></soap:Header>)"
-        R"(<soap:Body><ns:query xmlns:ns="http://his.example/"><arg0>x</arg0></ns:query></soap:Body></soap:Envelope>)");
+  CHECK(
+      *prefixed ==
+      R"(<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope">)"
+      R"(<soap:Header><wsse:Security xmlns:wsse="urn:wsse"><wsse:Username>u</wsse:Username></wsse:Security></soap:Header>)"
+      R"(<soap:Body><ns:query xmlns:ns="http://his.example/"><arg0>x</arg0></ns:query></soap:Body></soap:Envelope>)");
 }
 
 TEST_CASE("soap envelope: GBK written and declared, read back by its declaration", "[soap]") {
@@ -181,12 +193,14 @@ TEST_CASE("soap envelope: GBK written and declared, read back by its declaration
 }
 
 TEST_CASE("soap envelope: faults are written in each version's words and read back", "[soap]") {
-  Fault fault{"Client", "", "patientId is required", "", Value(Object{{"messageId", Value("18f3a")}, {"code", Value("check_failed")}})};
+  Fault fault{"Client", "", "patientId is required", "",
+              Value(Object{{"messageId", Value("18f3a")}, {"code", Value("check_failed")}})};
   const std::string v11 = write_fault(Version::v1_1, fault);
-  CHECK(v11 ==
-        R"(<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>)"
-        R"(<soap:Fault><faultcode>soap:Client</faultcode><faultstring>patientId is required</faultstring>)"
-        R"(<detail><messageId>18f3a</messageId><code>check_failed</code></detail></soap:Fault></soap:Body></soap:Envelope>)");
+  CHECK(
+      v11 ==
+      R"(<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>)"
+      R"(<soap:Fault><faultcode>soap:Client</faultcode><faultstring>patientId is required</faultstring>)"
+      R"(<detail><messageId>18f3a</messageId><code>check_failed</code></detail></soap:Fault></soap:Body></soap:Envelope>)");
   const Envelope back11 = must_read(v11);
   REQUIRE(back11.fault);
   CHECK(back11.fault->code == "Client");
@@ -194,8 +208,10 @@ TEST_CASE("soap envelope: faults are written in each version's words and read ba
 
   fault.code = "Sender";
   const std::string v12 = write_fault(Version::v1_2, fault);
-  CHECK(v12.find(R"(<soap:Code><soap:Value>soap:Sender</soap:Value></soap:Code><soap:Reason><soap:Text xml:lang="en">patientId is required</soap:Text></soap:Reason><soap:Detail>)") !=
-        std::string::npos);
+  CHECK(
+      v12.find(
+          R"(<soap:Code><soap:Value>soap:Sender</soap:Value></soap:Code><soap:Reason><soap:Text xml:lang="en">patientId is required</soap:Text></soap:Reason><soap:Detail>)") !=
+      std::string::npos);
   const Envelope back12 = must_read(v12);
   REQUIRE(back12.fault);
   CHECK(back12.fault->code == "Sender");

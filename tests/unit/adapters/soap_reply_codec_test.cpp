@@ -1,11 +1,11 @@
 // The reply codec of the SOAP source: the flow's reply wrapped in <OpResponse xmlns="ns"> in
 // the request's version, nested documents escaped once, charsets, and read back by decode.
 
-#include <catch2/catch.hpp>
+#include "adapters/soap/source/soap_reply_codec.hpp"
 
+#include <catch2/catch.hpp>
 #include <string>
 
-#include "adapters/soap/source/soap_reply_codec.hpp"
 #include "core/text/charset.hpp"
 
 using namespace qiao;
@@ -14,11 +14,13 @@ using namespace qiao::soap;
 namespace {
 
 ReplyShape register_shape(std::string charset = "") {
-  return ReplyShape{"Register", "http://tempuri.org/", {"RegisterResult"}, {"inXml", "RegisterResult"}, {}, {}, std::move(charset)};
+  return ReplyShape{"Register", "http://tempuri.org/", {"RegisterResult"}, {"inXml", "RegisterResult"}, {},
+                    {},         std::move(charset)};
 }
 
 const std::string head11 =
-    "<?xml version=\"1.0\" encoding=\"utf-8\"?><soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body>";
+    "<?xml version=\"1.0\" encoding=\"utf-8\"?><soap:Envelope "
+    "xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body>";
 const std::string tail = "</soap:Body></soap:Envelope>";
 
 std::string encode(const SoapReplyCodec& codec, const Value& v) {
@@ -33,10 +35,15 @@ std::string encode(const SoapReplyCodec& codec, const Value& v) {
 TEST_CASE("soap reply: a nested result is written escaped exactly once", "[soap][reply]") {
   const SoapReplyCodec codec(Version::v1_1, register_shape());
   CHECK(codec.content_type() == "text/xml; charset=utf-8");
-  const Value reply(Object{{"RegisterResult", Value(Object{{"Response", Value(Object{{"ResultCode", Value("0")}, {"Msg", Value("a&b")}})}})}});
-  const std::string expected = head11 +
-      "<RegisterResponse xmlns=\"http://tempuri.org/\"><RegisterResult>&lt;Response&gt;&lt;ResultCode&gt;0&lt;/ResultCode&gt;"
-      "&lt;Msg&gt;a&amp;amp;b&lt;/Msg&gt;&lt;/Response&gt;</RegisterResult></RegisterResponse>" + tail;
+  const Value reply(
+      Object{{"RegisterResult",
+              Value(Object{{"Response", Value(Object{{"ResultCode", Value("0")}, {"Msg", Value("a&b")}})}})}});
+  const std::string expected =
+      head11 +
+      "<RegisterResponse "
+      "xmlns=\"http://tempuri.org/\"><RegisterResult>&lt;Response&gt;&lt;ResultCode&gt;0&lt;/ResultCode&gt;"
+      "&lt;Msg&gt;a&amp;amp;b&lt;/Msg&gt;&lt;/Response&gt;</RegisterResult></RegisterResponse>" +
+      tail;
   CHECK(encode(codec, reply) == expected);
   // Already wrapped in the response element: not wrapped twice.
   CHECK(encode(codec, Value(Object{{"RegisterResponse", reply}})) == expected);
@@ -48,11 +55,14 @@ TEST_CASE("soap reply: strings go into the first result, null is an empty respon
   const SoapReplyCodec codec(Version::v1_1, ReplyShape{"Call", "urn:his", {"CallResult", "Code"}, {}, {}, {}, ""});
   CHECK(encode(codec, Value("<ok/>")) ==
         head11 + "<CallResponse xmlns=\"urn:his\"><CallResult>&lt;ok/&gt;</CallResult></CallResponse>" + tail);
-  CHECK(encode(codec, Value(7)) == head11 + "<CallResponse xmlns=\"urn:his\"><CallResult>7</CallResult></CallResponse>" + tail);
+  CHECK(encode(codec, Value(7)) ==
+        head11 + "<CallResponse xmlns=\"urn:his\"><CallResult>7</CallResult></CallResponse>" + tail);
   CHECK(encode(codec, Value()) == head11 + "<CallResponse xmlns=\"urn:his\"/>" + tail);
   // The declared results in their declared order (a Lua table has none), then the rest.
   CHECK(encode(codec, Value(Object{{"Extra", Value("e")}, {"Code", Value("0")}, {"CallResult", Value("x")}})) ==
-        head11 + "<CallResponse xmlns=\"urn:his\"><CallResult>x</CallResult><Code>0</Code><Extra>e</Extra></CallResponse>" + tail);
+        head11 +
+            "<CallResponse xmlns=\"urn:his\"><CallResult>x</CallResult><Code>0</Code><Extra>e</Extra></CallResponse>" +
+            tail);
   auto array = codec.encode(Value(Array{Value(1)}));
   REQUIRE(!array);
   CHECK(array.error().kind == ErrorKind::flow);
@@ -65,15 +75,19 @@ TEST_CASE("soap reply: SOAP 1.2 envelope and content type, CDATA results", "[soa
   CHECK(codec.content_type() == "application/soap+xml; charset=utf-8");
   const std::string out = encode(codec, Value(Object{{"Response", Value(Object{{"A", Value("1")}})}}));
   CHECK(out ==
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?><soap:Envelope xmlns:soap=\"http://www.w3.org/2003/05/soap-envelope\"><soap:Body>"
-        "<RegisterResponse xmlns=\"http://tempuri.org/\"><RegisterResult><![CDATA[<Response><A>1</A></Response>]]></RegisterResult>"
-        "</RegisterResponse>" + tail);
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?><soap:Envelope "
+        "xmlns:soap=\"http://www.w3.org/2003/05/soap-envelope\"><soap:Body>"
+        "<RegisterResponse "
+        "xmlns=\"http://tempuri.org/\"><RegisterResult><![CDATA[<Response><A>1</A></Response>]]></RegisterResult>"
+        "</RegisterResponse>" +
+            tail);
 }
 
 TEST_CASE("soap reply: GBK replies are converted and declared, decode reads them back", "[soap][reply]") {
   const SoapReplyCodec codec(Version::v1_1, register_shape("GBK"));
   CHECK(codec.content_type() == "text/xml; charset=GBK");
-  const Value reply(Object{{"RegisterResult", Value(Object{{"Response", Value(Object{{"DeptName", Value("内科")}})}})}});
+  const Value reply(
+      Object{{"RegisterResult", Value(Object{{"Response", Value(Object{{"DeptName", Value("内科")}})}})}});
   const std::string out = encode(codec, reply);
   CHECK(out.starts_with("<?xml version=\"1.0\" encoding=\"GBK\"?>"));
   CHECK(out.find("\xC4\xDA\xBF\xC6") != std::string::npos);  // 内科 in GBK

@@ -2,7 +2,6 @@
 // operation's elements, messages, SOAP 1.1 and 1.2 bindings and both ports at the location.
 
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "adapters/soap/source/wsdl.hpp"

@@ -2,11 +2,10 @@
 // Codecs built from their names as a flow writes them ("hl7v2:charset=GBK"), through the
 // registered kinds and core/codec_name.hpp, as a load builds them.
 
+#include <catch2/catch.hpp>
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include <catch2/catch.hpp>
 
 #include "app/plugins.hpp"
 #include "core/codec_name.hpp"

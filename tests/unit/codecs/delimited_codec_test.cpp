@@ -1,7 +1,6 @@
+#include "codecs/delimited/delimited_codec.hpp"
+
 #include <catch2/catch.hpp>
-
-#include "tests/unit/codecs/codec_name_support.hpp"
-
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -9,12 +8,12 @@
 #include <string>
 #include <utility>
 
-#include "codecs/delimited/delimited_codec.hpp"
 #include "codecs/delimited/register.hpp"
 #include "core/codec.hpp"
 #include "core/error.hpp"
 #include "core/text/charset.hpp"
 #include "core/value.hpp"
+#include "tests/unit/codecs/codec_name_support.hpp"
 
 using qiao::Array;
 using qiao::Decimal;
@@ -113,7 +112,8 @@ TEST_CASE("delimited kind: name, registration, inline and layout arguments", "[c
   CHECK((*pipe)->content_type() == "text/plain");
   auto piped = (*pipe)->decode(qiao::make_buffer("id|name\n1|张三\n"));
   REQUIRE(piped);
-  CHECK(*piped == Value(Object{{"header", Array{"id", "name"}}, {"records", Array{Object{{"id", "1"}, {"name", "张三"}}}}}));
+  CHECK(*piped ==
+        Value(Object{{"header", Array{"id", "name"}}, {"records", Array{Object{{"id", "1"}, {"name", "张三"}}}}}));
 
   auto layout = qiao::testing::make_codec("delimited:config/layouts/bank-statement.yaml", source_dir);
   REQUIRE(layout);
@@ -123,9 +123,11 @@ TEST_CASE("delimited kind: name, registration, inline and layout arguments", "[c
   CHECK(bad.error().message == "codec delimited: " + source_dir + "/config/layouts/missing.yaml: cannot open file");
 }
 
-TEST_CASE("delimited options: inline values, names for awkward characters, overrides of a layout", "[codec][delimited]") {
-  auto o = options("delimiter=semicolon,quote=none,escape=\\,header=yes,terminator=crlf,trailing_delimiter=true,charset=gbk,"
-                   "strict=false,trim=true,skip_empty_lines=false,max_size=1KiB,max_records=10,max_fields=5");
+TEST_CASE("delimited options: inline values, names for awkward characters, overrides of a layout",
+          "[codec][delimited]") {
+  auto o = options(
+      "delimiter=semicolon,quote=none,escape=\\,header=yes,terminator=crlf,trailing_delimiter=true,charset=gbk,"
+      "strict=false,trim=true,skip_empty_lines=false,max_size=1KiB,max_records=10,max_fields=5");
   CHECK(o.delimiter == ';');
   CHECK(options("delimiter=tab").delimiter == '\t');
   CHECK(o.quote == delimited::no_char);
@@ -186,15 +188,17 @@ TEST_CASE("delimited layout file errors come out as file:line:col", "[codec][del
   CHECK(loaded.error().kind == ErrorKind::config);
   const std::string f = layout.path.string();
   const std::string expected =
-      f + ":2:1: delimited: unknown key 'colour' (known: layout, delimiter, quote, escape, header, terminator, "
-          "trailing_delimiter, charset, strict, trim, skip_empty_lines, max_size, max_records, max_fields, columns)\n" +
-      f + ":3:9: delimited: header: expected true or false, found 'perhaps'\n" +
-      f + ":5:22: delimited column: type must be string, integer, decimal or date, not 'money'\n" +
-      f + ":6:49: delimited column: format applies to date columns only\n" +
-      f + ":7:36: delimited column 'c': date format 'YYYYMMDD': use yyyy, MM, dd, HH, mm, ss (letters in quotes are literal)\n" +
-      f + ":8:13: delimited column: duplicate name 'a'\n" +
-      f + ":9:21: delimited column: unknown key 'width' (known: name, type, required, scale, format, description)\n" +
-      f + ":9:5: delimited column: missing required key 'name'";
+      f +
+      ":2:1: delimited: unknown key 'colour' (known: layout, delimiter, quote, escape, header, terminator, "
+      "trailing_delimiter, charset, strict, trim, skip_empty_lines, max_size, max_records, max_fields, columns)\n" +
+      f + ":3:9: delimited: header: expected true or false, found 'perhaps'\n" + f +
+      ":5:22: delimited column: type must be string, integer, decimal or date, not 'money'\n" + f +
+      ":6:49: delimited column: format applies to date columns only\n" + f +
+      ":7:36: delimited column 'c': date format 'YYYYMMDD': use yyyy, MM, dd, HH, mm, ss (letters in quotes are "
+      "literal)\n" +
+      f + ":8:13: delimited column: duplicate name 'a'\n" + f +
+      ":9:21: delimited column: unknown key 'width' (known: name, type, required, scale, format, description)\n" + f +
+      ":9:5: delimited column: missing required key 'name'";
   CHECK(loaded.error().message == expected);
 
   TempLayout not_yaml("delimiter: [\n");
@@ -245,8 +249,8 @@ TEST_CASE("delimited decode: the insurer's GBK CSV with Chinese names and RFC 41
   const auto o = options("config/layouts/insurer-settlement.yaml");
   const std::string raw = read_file("tests/data/delimited/insurer-settlement-gbk.csv");
   const Value v = decode_ok(raw, o);
-  CHECK(*v.find("header") ==
-        Value(Array{"结算流水号", "姓名", "身份证号", "就诊日期", "总金额", "统筹支付", "个人支付", "结算时间", "明细条数"}));
+  CHECK(*v.find("header") == Value(Array{"结算流水号", "姓名", "身份证号", "就诊日期", "总金额", "统筹支付", "个人支付",
+                                         "结算时间", "明细条数"}));
   const Array& rs = records(v);
   REQUIRE(rs.size() == 3);
   CHECK(rs[0] == Value(Object{{"settleNo", "YB2026112200001"},
@@ -276,8 +280,8 @@ TEST_CASE("delimited decode: RFC 4180 corner cases", "[codec][delimited]") {
   CHECK(strings(",\n,") == Array{Array{"", ""}, Array{"", ""}});
   CHECK(strings("a,b") == Array{Array{"a", "b"}});  // no terminator after the last record
   CHECK(strings("a\rb\nc\r\nd") == Array{Array{"a"}, Array{"b"}, Array{"c"}, Array{"d"}});
-  CHECK(strings("\n\r\na,b\n\n") == Array{Array{"a", "b"}});  // empty lines skipped
-  CHECK(strings("5'3\",x") == Array{Array{"5'3\"", "x"}});    // a quote inside an unquoted field is data
+  CHECK(strings("\n\r\na,b\n\n") == Array{Array{"a", "b"}});            // empty lines skipped
+  CHECK(strings("5'3\",x") == Array{Array{"5'3\"", "x"}});              // a quote inside an unquoted field is data
   CHECK(strings("\xEF\xBB\xBFid,name") == Array{Array{"id", "name"}});  // byte order mark
   CHECK(strings("") == Array{});
 
@@ -331,8 +335,16 @@ TEST_CASE("delimited decode: typed columns", "[codec][delimited]") {
   auto o = delimited::load_layout(layout.path.string());
   REQUIRE(o);
   CHECK(records(decode_ok("-42|12.5|0.125|2024/02/29T23:59|007\n+7|3|.5|2026/01/01T00:00|x\n", *o)) ==
-        Array{Object{{"n", -42}, {"amount", Decimal{"12.50"}}, {"rate", Decimal{"0.125"}}, {"at", "2024-02-29T23:59:00"}, {"code", "007"}},
-              Object{{"n", 7}, {"amount", Decimal{"3.00"}}, {"rate", Decimal{".5"}}, {"at", "2026-01-01T00:00:00"}, {"code", "x"}}});
+        Array{Object{{"n", -42},
+                     {"amount", Decimal{"12.50"}},
+                     {"rate", Decimal{"0.125"}},
+                     {"at", "2024-02-29T23:59:00"},
+                     {"code", "007"}},
+              Object{{"n", 7},
+                     {"amount", Decimal{"3.00"}},
+                     {"rate", Decimal{".5"}},
+                     {"at", "2026-01-01T00:00:00"},
+                     {"code", "x"}}});
   CHECK(records(decode_ok("||||c\n", *o)) ==
         Array{Object{{"n", nullptr}, {"amount", nullptr}, {"rate", nullptr}, {"at", nullptr}, {"code", "c"}}});
 
@@ -340,15 +352,20 @@ TEST_CASE("delimited decode: typed columns", "[codec][delimited]") {
         "delimited: line 2, column 1 (n): 'x' is not an integer");
   CHECK(decode_error("99999999999999999999|2|3|2026/01/01T00:00|c\n", *o) ==
         "delimited: line 1, column 1 (n): '99999999999999999999' is out of the integer range");
-  CHECK(decode_error("1|abc|3|2026/01/01T00:00|c\n", *o) == "delimited: line 1, column 2 (amount): 'abc' is not a decimal");
+  CHECK(decode_error("1|abc|3|2026/01/01T00:00|c\n", *o) ==
+        "delimited: line 1, column 2 (amount): 'abc' is not a decimal");
   CHECK(decode_error("1|1.234|3|2026/01/01T00:00|c\n", *o) ==
         "delimited: line 1, column 2 (amount): '1.234' has more than 2 decimal places");
-  CHECK(decode_error("1|1|1e5|2026/01/01T00:00|c\n", *o) == "delimited: line 1, column 3 (rate): '1e5' is not a decimal");
+  CHECK(decode_error("1|1|1e5|2026/01/01T00:00|c\n", *o) ==
+        "delimited: line 1, column 3 (rate): '1e5' is not a decimal");
   CHECK(decode_error("1|1|1|2026-01-01T00:00|c\n", *o) ==
         "delimited: line 1, column 4 (at): '2026-01-01T00:00' is not a date in the format yyyy/MM/dd'T'HH:mm");
-  CHECK(decode_error("1|1|1|2025/02/29T00:00|c\n", *o) == "delimited: line 1, column 4 (at): '2025/02/29T00:00' is not a valid date");
-  CHECK(decode_error("1|1|1|2025/02/28T24:00|c\n", *o) == "delimited: line 1, column 4 (at): '2025/02/28T24:00' is not a valid date");
-  CHECK(decode_error("1|1|1|2025/02/28T00:00|\n", *o) == "delimited: line 1, column 5 (code): the field is required but empty");
+  CHECK(decode_error("1|1|1|2025/02/29T00:00|c\n", *o) ==
+        "delimited: line 1, column 4 (at): '2025/02/29T00:00' is not a valid date");
+  CHECK(decode_error("1|1|1|2025/02/28T24:00|c\n", *o) ==
+        "delimited: line 1, column 4 (at): '2025/02/28T24:00' is not a valid date");
+  CHECK(decode_error("1|1|1|2025/02/28T00:00|\n", *o) ==
+        "delimited: line 1, column 5 (code): the field is required but empty");
 }
 
 TEST_CASE("delimited decode: structural errors name the line and column", "[codec][delimited]") {
@@ -358,13 +375,16 @@ TEST_CASE("delimited decode: structural errors name the line and column", "[code
   CHECK(decode_error("\"a\nb\" ,c\n", csv) == "delimited: line 2, column 1: unexpected ' ' after the closing quote");
   CHECK(decode_error("a,b,c\n1,2\n", csv) == "delimited: line 2: 2 fields, expected 3");
   CHECK(decode_error("a,b\n\"x\ny\",1,2\n", csv) == "delimited: line 2: 3 fields, expected 2");
-  CHECK(decode_error("a\\", options("escape=\\")) == "delimited: line 1, column 1: the escape character ends the input");
+  CHECK(decode_error("a\\", options("escape=\\")) ==
+        "delimited: line 1, column 1: the escape character ends the input");
   CHECK(decode_error("", options("header=true")) ==
         "delimited: the input is empty, but the first line should be a header row (header=true)");
   CHECK(decode_error("id,,name\n", options("header=true")) ==
         "delimited: line 1, column 2: the header row gives this column no name");
-  CHECK(decode_error("id,name,id\n", options("header=true")) == "delimited: line 1, column 3: the header row names 'id' twice");
-  CHECK(decode_error("ok\n\xff\xfe\n", csv) == "delimited: line 2: invalid UTF-8 at byte 3 (set charset, e.g. charset=GBK)");
+  CHECK(decode_error("id,name,id\n", options("header=true")) ==
+        "delimited: line 1, column 3: the header row names 'id' twice");
+  CHECK(decode_error("ok\n\xff\xfe\n", csv) ==
+        "delimited: line 2: invalid UTF-8 at byte 3 (set charset, e.g. charset=GBK)");
   CHECK(decode_error("ok\n" + gbk("张三") + ",\x81\n", options("charset=GBK")) ==
         "delimited: line 2: truncated GBK sequence at byte 5 (counting from the start of the line)");
 
@@ -391,7 +411,8 @@ TEST_CASE("delimited encode: quoting only when needed, never twice", "[codec][de
         "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",,\"\"\"already quoted\"\"\"\r\n");
   CHECK(encode_ok(Array{Array{""}}, csv) == "\"\"\r\n");  // a lone empty field is not an empty line
   CHECK(encode_ok(Array{Array{1, Decimal{"12.50"}, 2.5, nullptr}}, csv) == "1,12.50,2.5,\r\n");
-  CHECK(encode_ok(Array{Array{"a|b", "c\\d"}}, options("delimiter=|,quote=none,escape=\\,terminator=lf")) == "a\\|b|c\\\\d\n");
+  CHECK(encode_ok(Array{Array{"a|b", "c\\d"}}, options("delimiter=|,quote=none,escape=\\,terminator=lf")) ==
+        "a\\|b|c\\\\d\n");
   CHECK(encode_ok(Array{Array{"x \"q\" \\"}}, options("escape=\\,terminator=lf")) == "\"x \\\"q\\\" \\\\\"\n");
   CHECK(encode_ok(Array{Array{" padded "}}, options("trim=true,terminator=lf")) == "\" padded \"\n");
   CHECK(encode_ok(Array{Array{"1", "2"}}, options("delimiter=|,trailing_delimiter=true,terminator=cr")) == "1|2|\r");
@@ -407,8 +428,9 @@ TEST_CASE("delimited encode: quoting only when needed, never twice", "[codec][de
 
 TEST_CASE("delimited encode: types checked against the layout, GBK written", "[codec][delimited]") {
   const auto bank = options("config/layouts/bank-statement.yaml");
-  Object record{{"txnDate", "2026-11-22"}, {"txnTime", "08:30:15"}, {"bankSerial", "BK1"}, {"orderNo", "MZ1"},
-                {"amount", 12.5},          {"fee", 0},            {"status", "00"},         {"remark", "退费"}};
+  Object record{{"txnDate", "2026-11-22"}, {"txnTime", "08:30:15"}, {"bankSerial", "BK1"},
+                {"orderNo", "MZ1"},        {"amount", 12.5},        {"fee", 0},
+                {"status", "00"},          {"remark", "退费"}};
   CHECK(encode_ok(Array{record}, bank) == gbk("20261122|083015|BK1|MZ1|||12.50|0.00|00|退费|\r\n"));
 
   const auto with = [&](std::string_view key, Value v) {
@@ -419,23 +441,29 @@ TEST_CASE("delimited encode: types checked against the layout, GBK written", "[c
   CHECK(encode_error(with("amount", "abc"), bank) == "delimited: record 1, column 7 (amount): 'abc' is not a decimal");
   CHECK(encode_error(with("amount", Decimal{"1.005"}), bank) ==
         "delimited: record 1, column 7 (amount): '1.005' has more than 2 decimal places");
-  CHECK(encode_error(with("amount", nullptr), bank) == "delimited: record 1, column 7 (amount): the field is required but empty");
+  CHECK(encode_error(with("amount", nullptr), bank) ==
+        "delimited: record 1, column 7 (amount): the field is required but empty");
   CHECK(encode_error(with("txnDate", "20261122"), bank) ==
         "delimited: record 1, column 1 (txnDate): '20261122' is not a date in the form YYYY-MM-DD");
-  CHECK(encode_error(with("txnDate", "2026-13-01"), bank) == "delimited: record 1, column 1 (txnDate): '2026-13-01' is not a valid date");
+  CHECK(encode_error(with("txnDate", "2026-13-01"), bank) ==
+        "delimited: record 1, column 1 (txnDate): '2026-13-01' is not a valid date");
   CHECK(encode_error(with("txnDate", 20261122), bank) ==
         "delimited: record 1, column 1 (txnDate): an integer cannot be written to a date column");
-  CHECK(encode_error(with("remark", true), bank) == "delimited: record 1, column 10 (remark): a boolean cannot be written to a string column");
-  CHECK(encode_error(with("remark", Object{}), bank) == "delimited: record 1, column 10 (remark): an object cannot be written to a string column");
+  CHECK(encode_error(with("remark", true), bank) ==
+        "delimited: record 1, column 10 (remark): a boolean cannot be written to a string column");
+  CHECK(encode_error(with("remark", Object{}), bank) ==
+        "delimited: record 1, column 10 (remark): an object cannot be written to a string column");
   CHECK(encode_error(with("remark", "a|b"), bank) ==
         "delimited: record 1, column 10 (remark): 'a|b' needs quoting (a delimiter, line break or edge space, or an "
         "empty lone field), but quote and escape are both none");
-  CHECK(encode_error(with("remark", "😀"), bank) == "delimited: record 1, column 10 (remark): '😀' cannot be written in GBK");
+  CHECK(encode_error(with("remark", "😀"), bank) ==
+        "delimited: record 1, column 10 (remark): '😀' cannot be written in GBK");
   CHECK(encode_error(with("colour", "red"), bank) == "delimited: record 1: unknown column 'colour'");
   CHECK(encode_error(Array{Array{"1", "2"}}, bank) == "delimited: record 1: 2 fields, expected 10");
 
   const auto csv = options("");
-  CHECK(encode_error(Value("text"), csv) == "delimited: expected {header, records} or an array of records, not a string");
+  CHECK(encode_error(Value("text"), csv) ==
+        "delimited: expected {header, records} or an array of records, not a string");
   CHECK(encode_error(Object{{"rows", Array{}}}, csv) ==
         "delimited: unknown key 'rows' (a delimited value is {header, records} or an array of records)");
   CHECK(encode_error(Object{{"header", Array{}}}, csv) == "delimited: the value has no records");

@@ -2,19 +2,18 @@
 // tests/data/fixed/: golden values, byte-exact round trips, and every bad-input and encode error
 // with its exact text.
 
+#include "codecs/fixed/fixed_codec.hpp"
+
 #include <catch2/catch.hpp>
-
-#include "tests/unit/codecs/codec_name_support.hpp"
-
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include "codecs/fixed/fixed_codec.hpp"
 #include "codecs/fixed/register.hpp"
 #include "core/registry.hpp"
 #include "core/text/charset.hpp"
+#include "tests/unit/codecs/codec_name_support.hpp"
 
 using qiao::Array;
 using qiao::Decimal;
@@ -119,7 +118,8 @@ constexpr std::size_t payer_at = 73;
 Value decimal(const char* text) { return Value(Decimal{text}); }
 
 Value statement_detail(const char* serial, const char* amount) {
-  return Object{{"txnDate", "2026-11-22"}, {"txnTime", "10:00:00"}, {"bankSerial", serial}, {"amount", decimal(amount)}};
+  return Object{
+      {"txnDate", "2026-11-22"}, {"txnTime", "10:00:00"}, {"bankSerial", serial}, {"amount", decimal(amount)}};
 }
 
 }  // namespace
@@ -151,8 +151,10 @@ TEST_CASE("fixed: bank statement decodes to golden values (GBK names, implied de
   CHECK(*details[3].find("hisOrderNo") == Value(""));
   CHECK(details[3].find("fee")->is_null());  // a blank number is null, not zero
   CHECK(*details[3].find("payerName") == Value("LI Si"));
-  CHECK(*v.find("trailer") ==
-        Value(Object{{"recordType", "T1"}, {"recordCount", 4}, {"totalAmount", decimal("1300.00")}, {"totalFee", decimal("10.50")}}));
+  CHECK(*v.find("trailer") == Value(Object{{"recordType", "T1"},
+                                           {"recordCount", 4},
+                                           {"totalAmount", decimal("1300.00")},
+                                           {"totalFee", decimal("10.50")}}));
   // Key order is the layout's, and the top level is header, details, trailer.
   std::vector<std::string> keys;
   for (const auto& [key, member] : v.as_object()) keys.push_back(key);
@@ -190,9 +192,9 @@ TEST_CASE("fixed: single-record insurer request (explicit point, overpunch, zero
                              {"totalAmount", 63.5},
                              {"selfPay", "12.5"},
                              {"adjustment", 2}};
-  CHECK(encode_ok(built, insurer_layout()) ==
-        "2210440100000001        20261122093000" + gbk("王五") + std::string(16, ' ') + "44010619800101123X" +
-            std::string(20, ' ') + "000000000007" + "000000006350" + "     12.50" + "0001" + "00020{");
+  CHECK(encode_ok(built, insurer_layout()) == "2210440100000001        20261122093000" + gbk("王五") +
+                                                  std::string(16, ' ') + "44010619800101123X" + std::string(20, ' ') +
+                                                  "000000000007" + "000000006350" + "     12.50" + "0001" + "00020{");
   // null is a blank field, so a decoded blank stays blank; only a missing field takes the default.
   Value with_null = built;
   with_null.as_object().set("items", nullptr);
@@ -212,10 +214,19 @@ TEST_CASE("fixed: encode builds a statement from a flow's values", "[fixed]") {
   };
   const std::string encoded = encode_ok(file, statement_layout());
   const std::string expected =
-      "H1    898110000012345" "20261122" + std::string(14 + 17, ' ') + "\r\n" +
-      "D1" "20261122" "100000" "BK1" + std::string(17, ' ') + std::string(16, ' ') + "-000000001200" + std::string(8, ' ') +
-      gbk("张三") + std::string(16, ' ') + gbk("A挂号缴费") + " " + "\r\n" +
-      "T1" "00000001" "-00000000001200" + std::string(12, ' ') + "\r\n";
+      "H1    898110000012345"
+      "20261122" +
+      std::string(14 + 17, ' ') + "\r\n" +
+      "D1"
+      "20261122"
+      "100000"
+      "BK1" +
+      std::string(17, ' ') + std::string(16, ' ') + "-000000001200" + std::string(8, ' ') + gbk("张三") +
+      std::string(16, ' ') + gbk("A挂号缴费") + " " + "\r\n" +
+      "T1"
+      "00000001"
+      "-00000000001200" +
+      std::string(12, ' ') + "\r\n";
   CHECK(encoded == expected);
   const Value back = decode_ok(encoded, statement_layout());
   CHECK(*back.find("details")->as_array()[0].find("remark") == Value("A挂号缴费"));
@@ -237,7 +248,8 @@ TEST_CASE("fixed: bad input names the line, record, field and byte", "[fixed]") 
   CHECK(broken(1, with_field(lines[1], amount_at, "+0000000063a0")) ==
         "fixed: line 2 record detail field amount: '+0000000063a0' is not a number at byte 53");
   CHECK(broken(1, with_field(lines[1], amount_at, "0000000006350")) ==
-        "fixed: line 2 record detail field amount: '0000000006350' has no sign in its first byte ('+', '-' or a space) at byte 53");
+        "fixed: line 2 record detail field amount: '0000000006350' has no sign in its first byte ('+', '-' or a space) "
+        "at byte 53");
   CHECK(broken(1, with_field(lines[1], amount_at, "+" + gbk("金额") + "00000000")) ==
         "fixed: line 2 record detail field amount: '+金额00000000' is not a number at byte 53");
   CHECK(broken(1, with_field(lines[1], 2, "20261131")) ==
@@ -279,14 +291,17 @@ TEST_CASE("fixed: bad input names the line, record, field and byte", "[fixed]") 
   CHECK(decode_error("", layout) == "fixed: the input is empty; expected the header record");
   CHECK(decode_error("\r\n\r\n", layout) == "fixed: the input is empty; expected the header record");
   CHECK(decode_error(join({lines[0], "", lines[5]}), layout) == "fixed: line 2: empty line");
-  CHECK(decode_error(lines[0] + "\n" + lines[5] + "\r\n", layout) == "fixed: line 1: ends with LF alone (terminator: crlf)");
+  CHECK(decode_error(lines[0] + "\n" + lines[5] + "\r\n", layout) ==
+        "fixed: line 1: ends with LF alone (terminator: crlf)");
 }
 
 TEST_CASE("fixed: limits", "[fixed]") {
   const std::string yaml_base = "detail: { fields: [ { name: code, length: 3 } ] }\nterminator: lf\n";
   const auto limited = layout_text(yaml_base + "max_size: 8\nmax_records: 2\n");
-  CHECK(decode_ok("abc\ndef\n", limited) == Value(Object{{"details", Array{Object{{"code", "abc"}}, Object{{"code", "def"}}}}}));
-  CHECK(decode_error("abc\ndef\nghi", limited, ErrorKind::too_large) == "fixed: the input is 11 bytes, more than max_size (8)");
+  CHECK(decode_ok("abc\ndef\n", limited) ==
+        Value(Object{{"details", Array{Object{{"code", "abc"}}, Object{{"code", "def"}}}}}));
+  CHECK(decode_error("abc\ndef\nghi", limited, ErrorKind::too_large) ==
+        "fixed: the input is 11 bytes, more than max_size (8)");
   const auto few = layout_text(yaml_base + "max_records: 2\n");
   CHECK(decode_error("abc\ndef\nghi", few, ErrorKind::too_large) == "fixed: line 3: more than 2 records (max_records)");
 }
@@ -302,9 +317,11 @@ TEST_CASE("fixed: single-record errors", "[fixed]") {
   CHECK(decode_error(bad_overpunch, layout) == "fixed: record field adjustment: '00012Z' is not a number at byte 135");
   std::string bad_point = request;
   bad_point.replace(120, 10, "    38.605");
-  CHECK(decode_error(bad_point, layout) == "fixed: record field selfPay: '    38.605' has more than 2 decimal places at byte 121");
+  CHECK(decode_error(bad_point, layout) ==
+        "fixed: record field selfPay: '    38.605' has more than 2 decimal places at byte 121");
   bad_point.replace(120, 10, "      38.6");  // an explicit point is written with all its decimals
-  CHECK(decode_error(bad_point, layout) == "fixed: record field selfPay: '      38.6' is not a number with 2 decimal places at byte 121");
+  CHECK(decode_error(bad_point, layout) ==
+        "fixed: record field selfPay: '      38.6' is not a number with 2 decimal places at byte 121");
   bad_point.replace(120, 10, "     38.60");
   CHECK(*decode_ok(bad_point, layout).find("selfPay") == decimal("38.60"));
 }
@@ -314,7 +331,8 @@ TEST_CASE("fixed: encode errors name the record and field", "[fixed]") {
   const Value header = Object{{"merchantNo", "898110000012345"}, {"settleDate", "2026-11-22"}};
   const Value trailer = Object{{"recordCount", 1}};
   const auto with_detail = [&](Value detail) {
-    return Value(Object{{"header", header}, {"details", Array{statement_detail("BK0", "1"), std::move(detail)}}, {"trailer", trailer}});
+    return Value(Object{
+        {"header", header}, {"details", Array{statement_detail("BK0", "1"), std::move(detail)}}, {"trailer", trailer}});
   };
   const auto detail_with = [&](const char* key, Value v) {
     Value d = statement_detail("BK1", "1.00");
@@ -323,7 +341,8 @@ TEST_CASE("fixed: encode errors name the record and field", "[fixed]") {
   };
   CHECK(encode_error(detail_with("payerName", "欧阳明月欧阳明月欧阳明月"), layout) ==
         "fixed: detail 2 field payerName: '欧阳明月欧阳明月欧阳明月' is 24 bytes in GBK, the field holds 20");
-  CHECK(encode_error(detail_with("payerName", "😀"), layout) == "fixed: detail 2 field payerName: '😀' cannot be written in GBK");
+  CHECK(encode_error(detail_with("payerName", "😀"), layout) ==
+        "fixed: detail 2 field payerName: '😀' cannot be written in GBK");
   CHECK(encode_error(detail_with("payerName", true), layout) ==
         "fixed: detail 2 field payerName: a boolean cannot be written to a string field");
   CHECK(encode_error(detail_with("payerName", "a\nb"), layout) ==
@@ -332,7 +351,8 @@ TEST_CASE("fixed: encode errors name the record and field", "[fixed]") {
         "fixed: detail 2 field amount: '123456789012.34' needs 14 bytes, the field holds 12");
   CHECK(encode_error(detail_with("amount", "1.234"), layout) ==
         "fixed: detail 2 field amount: '1.234' has more than 2 decimal places");
-  CHECK(encode_error(detail_with("amount", "12,00"), layout) == "fixed: detail 2 field amount: '12,00' is not a number");
+  CHECK(encode_error(detail_with("amount", "12,00"), layout) ==
+        "fixed: detail 2 field amount: '12,00' is not a number");
   CHECK(encode_error(detail_with("amount", Array{}), layout) ==
         "fixed: detail 2 field amount: an array cannot be written to a decimal field");
   CHECK(encode_error(detail_with("fee", -1), layout) ==
@@ -343,10 +363,13 @@ TEST_CASE("fixed: encode errors name the record and field", "[fixed]") {
         "fixed: detail 2 field txnDate: '2026-02-30' is not a valid date");
   CHECK(encode_error(detail_with("txnDate", 20261122), layout) ==
         "fixed: detail 2 field txnDate: a date field takes text such as 2026-11-22, not a value of type integer");
-  CHECK(encode_error(detail_with("bankSerial", nullptr), layout) == "fixed: detail 2 field bankSerial: the field is required");
+  CHECK(encode_error(detail_with("bankSerial", nullptr), layout) ==
+        "fixed: detail 2 field bankSerial: the field is required");
   CHECK(encode_error(detail_with("colour", "red"), layout) == "fixed: detail 2: unknown field 'colour'");
-  CHECK(encode_error(detail_with("recordType", "X1"), layout) == "fixed: detail 2: bytes 1-2 are 'X1', not the detail record's 'D1'");
-  CHECK(encode_error(with_detail(Value("D1")), layout) == "fixed: detail 2: a record is an object of fields, not string");
+  CHECK(encode_error(detail_with("recordType", "X1"), layout) ==
+        "fixed: detail 2: bytes 1-2 are 'X1', not the detail record's 'D1'");
+  CHECK(encode_error(with_detail(Value("D1")), layout) ==
+        "fixed: detail 2: a record is an object of fields, not string");
 
   CHECK(encode_error(Object{{"details", Array{}}, {"trailer", trailer}}, layout) ==
         "fixed: the header record is missing (the layout declares one)");
@@ -360,22 +383,26 @@ TEST_CASE("fixed: encode errors name the record and field", "[fixed]") {
   CHECK(encode_error(Object{{"transCode", "12345"}}, insurer_layout()) ==
         "fixed: record field transCode: '12345' is 5 bytes in GBK, the field holds 4");
   // No details is a valid statement (a day without payments).
-  CHECK(encode_ok(Object{{"header", header}, {"trailer", Object{{"recordCount", 0}}}}, layout).size() == 60 + 2 + 37 + 2);
+  CHECK(encode_ok(Object{{"header", header}, {"trailer", Object{{"recordCount", 0}}}}, layout).size() ==
+        60 + 2 + 37 + 2);
 }
 
 TEST_CASE("fixed: UTF-8 and GB18030 fields never end inside a character", "[fixed]") {
-  const auto utf8 = layout_text("terminator: none\nrecord: { fields: [ { name: a, length: 4 }, { name: b, length: 2 } ] }\n");
+  const auto utf8 =
+      layout_text("terminator: none\nrecord: { fields: [ { name: a, length: 4 }, { name: b, length: 2 } ] }\n");
   // 张 is 3 bytes: bytes 3-5 of a 4-byte field.
-  CHECK(decode_error("AB张X", utf8) == "fixed: record field a: the field ends inside a UTF-8 character at byte 4 "
-                                       "(the character is bytes 3-5)");
+  CHECK(decode_error("AB张X", utf8) ==
+        "fixed: record field a: the field ends inside a UTF-8 character at byte 4 "
+        "(the character is bytes 3-5)");
   CHECK(decode_ok("A张XY", utf8) == Value(Object{{"a", "A张"}, {"b", "XY"}}));
   CHECK(decode_error("A\xFFXYZW", utf8) == "fixed: record field a: invalid UTF-8 byte 0xFF at byte 2");
   CHECK(encode_ok(Object{{"a", "张"}, {"b", "é"}}, utf8) == "张 é");
-  CHECK(encode_error(Object{{"a", "张三"}}, utf8) == "fixed: record field a: '张三' is 6 bytes in UTF-8, the field holds 4");
+  CHECK(encode_error(Object{{"a", "张三"}}, utf8) ==
+        "fixed: record field a: '张三' is 6 bytes in UTF-8, the field holds 4");
 
-  const auto gb18030 =
-      layout_text("charset: GB18030\nterminator: none\nrecord: { fields: [ { name: a, length: 5 }, { name: b, length: 3 } ] }\n");
-  const std::string rare = *qiao::from_utf8("𠀀", "GB18030");      // U+20000: a four-byte sequence
+  const auto gb18030 = layout_text(
+      "charset: GB18030\nterminator: none\nrecord: { fields: [ { name: a, length: 5 }, { name: b, length: 3 } ] }\n");
+  const std::string rare = *qiao::from_utf8("𠀀", "GB18030");  // U+20000: a four-byte sequence
   REQUIRE(rare.size() == 4);
   CHECK(decode_ok("A" + rare + "xyz", gb18030) == Value(Object{{"a", "A𠀀"}, {"b", "xyz"}}));
   CHECK(decode_error("AB" + rare + "yz", gb18030) ==
@@ -399,8 +426,11 @@ TEST_CASE("fixed: records by position, and back-to-back records", "[fixed]") {
 
   const auto packed = layout_text(
       "terminator: none\ndiscriminator: { field: kind }\n"
-      "header: { match: H, fields: [ { name: kind, length: 1 }, { name: date, length: 8, type: date, format: yyyyMMdd } ] }\n"
-      "detail: { match: D, " + fields + " }\n"
+      "header: { match: H, fields: [ { name: kind, length: 1 }, { name: date, length: 8, type: date, format: yyyyMMdd "
+      "} ] }\n"
+      "detail: { match: D, " +
+      fields +
+      " }\n"
       "trailer: { match: T, fields: [ { name: kind, length: 1 }, { name: count, length: 2, type: integer } ] }\n");
   const Value p = decode_ok("H20261122D001D002T02", packed);
   CHECK(p.find("details")->as_array().size() == 2);
@@ -408,13 +438,15 @@ TEST_CASE("fixed: records by position, and back-to-back records", "[fixed]") {
   CHECK(encode_ok(p, packed) == "H20261122D001D002T02");
   CHECK(decode_error("H20261122D001D0", packed) == "fixed: record 3 at offset 13 (detail): 2 bytes left, expected 4");
   CHECK(decode_error("H20261122X001", packed) ==
-        "fixed: record 2 at offset 9: unknown record type 'X' (bytes 1-1; expected 'H' (header), 'D' (detail), 'T' (trailer))");
+        "fixed: record 2 at offset 9: unknown record type 'X' (bytes 1-1; expected 'H' (header), 'D' (detail), 'T' "
+        "(trailer))");
   CHECK(decode_error("H20261122D0x1T01", packed) ==
         "fixed: record 2 at offset 9 (detail) field n: '0x1' is not an integer at byte 2");
 
   const auto packed_positional = layout_text("terminator: none\ndetail: { " + fields + " }\n");
   CHECK(decode_ok("A001B002", packed_positional).find("details")->as_array().size() == 2);
-  CHECK(decode_error("A001B00", packed_positional) == "fixed: the input is 7 bytes, which is not whole details (4 bytes each)");
+  CHECK(decode_error("A001B00", packed_positional) ==
+        "fixed: the input is 7 bytes, which is not whole details (4 bytes each)");
 }
 
 TEST_CASE("fixed: numbers in every sign position", "[fixed]") {
@@ -435,9 +467,12 @@ TEST_CASE("fixed: numbers in every sign position", "[fixed]") {
                           {"left", -7},
                           {"zeros", decimal("-0.05")}}));
   CHECK(encode_ok(v, layout) == bytes);
-  CHECK(encode_ok(Object{{"lead", 42}, {"trail", 0}, {"minus", 3.26}, {"punch", 9}, {"left", 0}, {"zeros", decimal("-0.00")}},
-                  layout) == std::string("+00042") + "00000+" + "      33" + "000I" + "0     " + "000000");
-  CHECK(decode_ok(std::string(" 00042") + "00000 " + "      33" + "000I" + "0     " + "000000", layout).find("lead")->as_int() == 42);
+  CHECK(encode_ok(
+            Object{{"lead", 42}, {"trail", 0}, {"minus", 3.26}, {"punch", 9}, {"left", 0}, {"zeros", decimal("-0.00")}},
+            layout) == std::string("+00042") + "00000+" + "      33" + "000I" + "0     " + "000000");
+  CHECK(decode_ok(std::string(" 00042") + "00000 " + "      33" + "000I" + "0     " + "000000", layout)
+            .find("lead")
+            ->as_int() == 42);
 }
 
 TEST_CASE("fixed: the codec is registered by name and reads its layout relative to the config directory", "[fixed]") {

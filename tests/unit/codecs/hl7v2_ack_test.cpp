@@ -1,8 +1,5 @@
 // ACK building: original and enhanced mode, ERR by version, never acknowledging an ACK.
 #include <catch2/catch.hpp>
-
-#include "tests/unit/codecs/hl7v2_test_support.hpp"
-
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -10,12 +7,13 @@
 #include "codecs/hl7v2/hl7_ack.hpp"
 #include "codecs/hl7v2/hl7_codec.hpp"
 #include "codecs/hl7v2/hl7_path.hpp"
+#include "tests/unit/codecs/hl7v2_test_support.hpp"
 
 using qiao::ErrorKind;
 using qiao::Value;
 namespace hl7 = qiao::hl7;
-using qiao::hl7::testing::read_data;
 using qiao::hl7::testing::decode_ok;
+using qiao::hl7::testing::read_data;
 
 namespace {
 
@@ -64,9 +62,10 @@ TEST_CASE("hl7 ack: versions before 2.5 put the error in ERR-1, MSH-18 is kept",
   options.error_code = "101";
   auto ack = hl7::make_ack(a04, "AR", "PID-5 missing", options);
   REQUIRE(ack);
-  CHECK(*hl7::encode(*ack) == "MSH|^~\\&|EMR|HOSP01|HIS|HOSP01|T||ACK^A04^ACK|X|P|2.5||||||UNICODE UTF-8\r"
-                              "MSA|CR|MSG00002|PID-5 missing\r"  // MSH-15 AL: enhanced mode
-                              "ERR|||101^Required field missing^HL70357|E||||PID-5 missing\r");
+  CHECK(*hl7::encode(*ack) ==
+        "MSH|^~\\&|EMR|HOSP01|HIS|HOSP01|T||ACK^A04^ACK|X|P|2.5||||||UNICODE UTF-8\r"
+        "MSA|CR|MSG00002|PID-5 missing\r"  // MSH-15 AL: enhanced mode
+        "ERR|||101^Required field missing^HL70357|E||||PID-5 missing\r");
 }
 
 TEST_CASE("hl7 ack: enhanced mode", "[hl7v2]") {

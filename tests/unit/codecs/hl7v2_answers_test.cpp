@@ -3,7 +3,6 @@
 // AA straight from the header's bytes, which must give exactly what make_ack and the encoder give.
 
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 
@@ -61,20 +60,21 @@ TEST_CASE("hl7 answers: the AA written from the header's bytes is the ACK make_a
                            "custom_separators.hl7", "orm_o01.hl7", "oru_r01_utf8.hl7", "siu_s12.hl7"})
     headers.push_back(first_line(read_data(name)));
   const std::string base = "MSH|^~\\&|HIS|HOSP|LIS|LAB|20261207||ADT^A04^ADT_A01|C42|P|2.5.1";
-  headers.insert(headers.end(), {
-      base,
-      base + "|||AL|NE",         // enhanced, commit ACK asked for: CA
-      base + "|||NE|AL",         // application ACK only: AA
-      base + "|||NE|NE",         // none wanted
-      base + "|||ER|ER",         // only on errors: none for a success
-      base + "|||SU",            // on success
-      base + "||||||UNICODE UTF-8",  // MSH-18 kept, MSH-13 to 17 empty
-      "MSH|^~\\&|HIS|HOSP|LIS|LAB|20261207||ORU|C43|P|2.3",  // no trigger: ACK alone
-      "MSH|^~\\&|HIS|HOSP|LIS|LAB|20261207||ADT^A01",        // no MSH-10, MSH-11, MSH-12
-      "MSH|^~\\&|||||||ADT^A01|",
-      "MSH|^~\\&|HIS^1^ISO|HOSP&x|LIS|LAB|20261207||ADT^A01^ADT_A01~ADT^A04|C44|P^T|2.5^CHN",
-      "MSH|^~|HIS|HOSP|LIS|LAB|20261207||ADT^A01|C45|P|2.5",  // no escape or subcomponent separator
-  });
+  headers.insert(headers.end(),
+                 {
+                     base,
+                     base + "|||AL|NE",                                     // enhanced, commit ACK asked for: CA
+                     base + "|||NE|AL",                                     // application ACK only: AA
+                     base + "|||NE|NE",                                     // none wanted
+                     base + "|||ER|ER",                                     // only on errors: none for a success
+                     base + "|||SU",                                        // on success
+                     base + "||||||UNICODE UTF-8",                          // MSH-18 kept, MSH-13 to 17 empty
+                     "MSH|^~\\&|HIS|HOSP|LIS|LAB|20261207||ORU|C43|P|2.3",  // no trigger: ACK alone
+                     "MSH|^~\\&|HIS|HOSP|LIS|LAB|20261207||ADT^A01",        // no MSH-10, MSH-11, MSH-12
+                     "MSH|^~\\&|||||||ADT^A01|",
+                     "MSH|^~\\&|HIS^1^ISO|HOSP&x|LIS|LAB|20261207||ADT^A01^ADT_A01~ADT^A04|C44|P^T|2.5^CHN",
+                     "MSH|^~|HIS|HOSP|LIS|LAB|20261207||ADT^A01|C45|P|2.5",  // no escape or subcomponent separator
+                 });
   int shortcut = 0;
   for (const std::string& msh : headers) {
     INFO(msh);
@@ -94,10 +94,10 @@ TEST_CASE("hl7 answers: the AA written from the header's bytes is the ACK make_a
 TEST_CASE("hl7 answers: the shortcut leaves headers it cannot echo byte for byte to make_ack", "[hl7v2][ack]") {
   auto gbk = qiao::from_utf8("MSH|^~\\&|HIS|协和医院|LIS|LAB|20261207||ADT^A01|C1|P|2.5", "GBK");
   REQUIRE(gbk);
-  CHECK_FALSE(hl7::accept_ack_from_header(*gbk));  // GBK bytes
-  CHECK_FALSE(hl7::accept_ack_from_header("MSH|^~\\&|HIS|HOSP|LIS~2|LAB|20261207||ADT^A01|C1|P|2.5"));  // repetition
+  CHECK_FALSE(hl7::accept_ack_from_header(*gbk));                                                          // GBK bytes
+  CHECK_FALSE(hl7::accept_ack_from_header("MSH|^~\\&|HIS|HOSP|LIS~2|LAB|20261207||ADT^A01|C1|P|2.5"));     // repetition
   CHECK_FALSE(hl7::accept_ack_from_header("MSH|^~\\&|H\\T\\IS|HOSP|LIS|LAB|20261207||ADT^A01|C1|P|2.5"));  // escape
-  CHECK_FALSE(hl7::accept_ack_from_header("MSH|^~\\&|LIS|LAB|HIS|HOSP|20261207||ACK^A01^ACK|C1|P|2.5"));  // an ACK
+  CHECK_FALSE(hl7::accept_ack_from_header("MSH|^~\\&|LIS|LAB|HIS|HOSP|20261207||ACK^A01^ACK|C1|P|2.5"));   // an ACK
   CHECK_FALSE(hl7::accept_ack_from_header("MSH|^~\\&|HIS|HOSP|LIS|LAB|20261207||ADT^A01|C1|P|2.5|||AL^x"));
   CHECK_FALSE(hl7::accept_ack_from_header("MSH|^~\\&|HIS|HOSP|LIS|LAB|2026\t1207||ADT^A01|C1|P|2.5"));
   CHECK_FALSE(hl7::accept_ack_from_header("MSH|^~"));
@@ -137,7 +137,8 @@ TEST_CASE("hl7 answers: what an MLLP source sends for each outcome", "[hl7v2][ac
   CHECK_THAT(*broken, Catch::StartsWith("MSH|^~\\&|") && Catch::Contains("MSA|AR||hl7v2: not a message"));
 
   // An acknowledgement is never acknowledged.
-  const auto ack = qiao::make_buffer(std::string("MSH|^~\\&|LIS|LAB|HIS|HOSP|20261207||ACK^A04^ACK|A1|P|2.5\rMSA|AA|C1\r"));
+  const auto ack =
+      qiao::make_buffer(std::string("MSH|^~\\&|LIS|LAB|HIS|HOSP|20261207||ACK^A04^ACK|A1|P|2.5\rMSA|AA|C1\r"));
   CHECK(answers.answer(ack, nullptr)->empty());
   CHECK(answers.answer(ack, &failed)->empty());
 }
@@ -180,7 +181,8 @@ TEST_CASE("hl7 answers: a peer's ACK code decides the call", "[hl7v2][ack]") {
   CHECK(ae.error().kind == ErrorKind::upstream);
   CHECK(ae.error().message == "HL7 AE: patient not found");
   CHECK_FALSE(ae.error().refused_by_peer);
-  auto ar = answers.verdict(decode_ok(msh + "MSA|AR|C1\rERR|||207^Application internal error^HL70357|E||||database down\r"));
+  auto ar =
+      answers.verdict(decode_ok(msh + "MSA|AR|C1\rERR|||207^Application internal error^HL70357|E||||database down\r"));
   REQUIRE_FALSE(ar);
   CHECK(ar.error().message == "HL7 AR: database down");
   CHECK(ar.error().refused_by_peer);

@@ -1,10 +1,6 @@
 // The hl7v2 codec: round trips on real-looking messages, golden Value shapes, charsets, batches,
 // options, limits and every decode/encode error.
 #include <catch2/catch.hpp>
-
-#include "tests/unit/codecs/codec_name_support.hpp"
-#include "tests/unit/codecs/hl7v2_test_support.hpp"
-
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -15,6 +11,8 @@
 #include "codecs/json/json_codec.hpp"
 #include "core/registry.hpp"
 #include "core/text/charset.hpp"
+#include "tests/unit/codecs/codec_name_support.hpp"
+#include "tests/unit/codecs/hl7v2_test_support.hpp"
 
 using qiao::Array;
 using qiao::ErrorKind;
@@ -105,8 +103,9 @@ TEST_CASE("hl7v2: MSH numbering counts the field separator as MSH-1", "[hl7v2]")
   CHECK(fld(v, 0, 18) == Value("UNICODE UTF-8"));
   // PID-3 repeats; PID-5 has components; other segments count from PID-1.
   CHECK(fld(v, 2, 1) == Value("1"));
-  CHECK(fld(v, 2, 3) == Value(Object{{"rep", Value(Array{Value(Array{"100234", "", "", "HOSP01", "MR"}),
-                                                         Value(Array{"110101199003071234", "", "", "CHN", "NNCHN"})})}}));
+  CHECK(fld(v, 2, 3) ==
+        Value(Object{{"rep", Value(Array{Value(Array{"100234", "", "", "HOSP01", "MR"}),
+                                         Value(Array{"110101199003071234", "", "", "CHN", "NNCHN"})})}}));
   CHECK(fld(v, 2, 5) == Value(Array{"张", "三", "", "", "", "", "L"}));
 }
 
@@ -141,9 +140,7 @@ TEST_CASE("hl7v2: escape sequences", "[hl7v2]") {
         Value("a|b^c&d~e\r\nC:\\temp \\.br\\ \\E\\");
     CHECK(encode_ok(m) == msh + "NTE|a\\F\\b\\S\\c\\T\\d\\R\\e\\X0D\\\\X0A\\C:\\E\\temp \\.br\\ \\E\\\r");
   }
-  SECTION("an escape sequence in MSH-2 position is not parsed") {
-    CHECK(fld(decode_ok(msh), 0, 2) == Value("^~\\&"));
-  }
+  SECTION("an escape sequence in MSH-2 position is not parsed") { CHECK(fld(decode_ok(msh), 0, 2) == Value("^~\\&")); }
 }
 
 TEST_CASE("hl7v2: separators come from each message's MSH", "[hl7v2]") {
@@ -173,14 +170,16 @@ TEST_CASE("hl7v2: separators come from each message's MSH", "[hl7v2]") {
 TEST_CASE("hl7v2: charsets", "[hl7v2]") {
   SECTION("GBK with MSH-18 empty needs charset=GBK") {
     const std::string bytes = read_data("adt_a01_gbk_no_msh18.hl7");
-    CHECK(decode_error_text(bytes) == "hl7v2: invalid UTF-8 at byte 168; MSH-18 is empty (hl7v2:charset=GBK reads GBK)");
+    CHECK(decode_error_text(bytes) ==
+          "hl7v2: invalid UTF-8 at byte 168; MSH-18 is empty (hl7v2:charset=GBK reads GBK)");
     const auto gbk = opts("charset=GBK");
     const Value v = decode_ok(bytes, gbk);
     CHECK(fld(v, 2, 5) == Value(Array{"张", "三", "", "", "", "", "L"}));
     CHECK(fld(v, 3, 7) == Value(Array{"D1234", "李", "四"}));
     CHECK(encode_ok(v, gbk) == bytes);
     // The same Value without the option is written as UTF-8.
-    CHECK(encode_ok(v) == read_data("adt_a01_utf8.hl7").replace(read_data("adt_a01_utf8.hl7").find("UNICODE UTF-8"), 13, ""));
+    CHECK(encode_ok(v) ==
+          read_data("adt_a01_utf8.hl7").replace(read_data("adt_a01_utf8.hl7").find("UNICODE UTF-8"), 13, ""));
   }
   SECTION("error offsets count the bytes as sent, not the UTF-8 they became") {
     auto gbk = qiao::from_utf8(msh + "PID|1||张三^李四|x\\Q\\y\r", "GBK");
@@ -281,8 +280,10 @@ TEST_CASE("hl7v2: batches split into messages", "[hl7v2]") {
   SECTION("each trailer is read and written with its header's separators") {
     const std::string bytes = "FHS#$%@*#F\rBHS|^~\\&|B\r" + msh + "BTS|1^x\rFTS#1$y\r";
     const Value v = decode_ok(bytes);
-    CHECK(v.find("trailer")->as_array()[0] == Value(Object{{"id", "BTS"}, {"fields", Value(Array{Value(Array{"1", "x"})})}}));
-    CHECK(v.find("trailer")->as_array()[1] == Value(Object{{"id", "FTS"}, {"fields", Value(Array{Value(Array{"1", "y"})})}}));
+    CHECK(v.find("trailer")->as_array()[0] ==
+          Value(Object{{"id", "BTS"}, {"fields", Value(Array{Value(Array{"1", "x"})})}}));
+    CHECK(v.find("trailer")->as_array()[1] ==
+          Value(Object{{"id", "FTS"}, {"fields", Value(Array{Value(Array{"1", "y"})})}}));
     CHECK(encode_ok(v) == bytes);
   }
 }
@@ -293,7 +294,8 @@ TEST_CASE("hl7v2: decode errors name the segment, field and byte", "[hl7v2]") {
   CHECK(decode_error_text("PID|1\r") ==
         "hl7v2: segment 1 (PID): a message starts with MSH (a batch with FHS or BHS), at byte 0");
   CHECK(decode_error_text("MSH") == "hl7v2: segment 1 (MSH): MSH-1 and MSH-2 (the separators) are missing at byte 3");
-  CHECK(decode_error_text("MSH|\r") == "hl7v2: segment 1 (MSH): MSH-1 and MSH-2 (the separators) are missing at byte 4");
+  CHECK(decode_error_text("MSH|\r") ==
+        "hl7v2: segment 1 (MSH): MSH-1 and MSH-2 (the separators) are missing at byte 4");
   CHECK(decode_error_text("MSHA^~\\&|x\r") ==
         "hl7v2: segment 1 (MSH): MSH-1 (the field separator) is not a printable non-alphanumeric character at byte 3");
   CHECK(decode_error_text("MSH||x\r") ==
@@ -301,30 +303,34 @@ TEST_CASE("hl7v2: decode errors name the segment, field and byte", "[hl7v2]") {
   CHECK(decode_error_text("MSH|^^\\&|x\r") ==
         "hl7v2: segment 1 (MSH): MSH-2 (the encoding characters) must be distinct printable non-alphanumeric "
         "characters other than MSH-1 at byte 3");
-  CHECK(decode_error_text(msh + "P D|1\r") == "hl7v2: segment 2: invalid segment id 'P D' at byte " +
-                                                  std::to_string(msh.size()));
-  CHECK(decode_error_text(msh + "pid|1\r") == "hl7v2: segment 2: invalid segment id 'pid' at byte " +
-                                                  std::to_string(msh.size()));
-  CHECK(decode_error_text(msh + "PIDX|1\r") == "hl7v2: segment 2 (PID): segment id longer than 3 characters at byte " +
-                                                   std::to_string(msh.size() + 3));
+  CHECK(decode_error_text(msh + "P D|1\r") ==
+        "hl7v2: segment 2: invalid segment id 'P D' at byte " + std::to_string(msh.size()));
+  CHECK(decode_error_text(msh + "pid|1\r") ==
+        "hl7v2: segment 2: invalid segment id 'pid' at byte " + std::to_string(msh.size()));
+  CHECK(decode_error_text(msh + "PIDX|1\r") ==
+        "hl7v2: segment 2 (PID): segment id longer than 3 characters at byte " + std::to_string(msh.size() + 3));
   const std::string pid = "PID|1||100234||Zhang\\Q\\San\r";
   CHECK(decode_error_text(msh + pid) == "hl7v2: segment 2 (PID) field 5: invalid escape sequence at byte " +
                                             std::to_string(msh.size() + pid.find("\\Q")));
-  for (const char* bad : {"\\", "\\X\\", "\\X0\\", "\\XZZ\\", "\\\\", "\\.xx\\", "\\C12\\", "\\M123\\", "\\Fx\\", "\\.spx\\"}) {
+  for (const char* bad :
+       {"\\", "\\X\\", "\\X0\\", "\\XZZ\\", "\\\\", "\\.xx\\", "\\C12\\", "\\M123\\", "\\Fx\\", "\\.spx\\"}) {
     INFO(bad);
     CHECK(decode_error_text(msh + "NTE|" + bad + "\r").find("NTE) field 1: invalid escape sequence at byte") !=
           std::string::npos);
   }
-  CHECK(decode_error_text(std::string("MSH|^~\\&|A\rPID|1\0|x\r", 20)) == "hl7v2: segment 2 (PID): NUL byte at byte 16");
+  CHECK(decode_error_text(std::string("MSH|^~\\&|A\rPID|1\0|x\r", 20)) ==
+        "hl7v2: segment 2 (PID): NUL byte at byte 16");
   CHECK(decode_error_text(msh + "PID|\xff\r") == "hl7v2: invalid UTF-8 at byte " + std::to_string(msh.size() + 4) +
                                                      "; MSH-18 is empty (hl7v2:charset=GBK reads GBK)");
   CHECK(decode_error_text(msh + "BTS|1\rPID|1\r") ==
-        "hl7v2: segment 3 (PID): segment outside a message (no MSH before it), at byte " + std::to_string(msh.size() + 6));
+        "hl7v2: segment 3 (PID): segment outside a message (no MSH before it), at byte " +
+            std::to_string(msh.size() + 6));
   CHECK(decode_error_text(msh + "BTS|1\r" + msh) ==
         "hl7v2: segment 3 (MSH): a message after the batch trailer, at byte " + std::to_string(msh.size() + 6));
   CHECK(decode_error_text("FHS|^~\\&\rFTS|1\rFHS|^~\\&\r") ==
         "hl7v2: segment 3 (FHS): one file per input; FHS after the file trailer, at byte 15");
-  CHECK(decode_error_text("BHS|^~\\&\rFHS|^~\\&\r") == "hl7v2: segment 2 (FHS): FHS must be the first segment, at byte 9");
+  CHECK(decode_error_text("BHS|^~\\&\rFHS|^~\\&\r") ==
+        "hl7v2: segment 2 (FHS): FHS must be the first segment, at byte 9");
   CHECK(decode_error_text(msh + "BHS|^~\\&\r") ==
         "hl7v2: segment 2 (BHS): BHS after segments that are in no batch, at byte " + std::to_string(msh.size()));
   CHECK(decode_error_text("FHS|^~\\&\rFTS|1\r" + msh) ==
@@ -334,7 +340,8 @@ TEST_CASE("hl7v2: decode errors name the segment, field and byte", "[hl7v2]") {
   CHECK(decode_error_text("FHS|^~\\&\rFTS|1\rBTS|1\r") ==
         "hl7v2: segment 3 (BTS): BTS after the file trailer, at byte 15");
   CHECK(decode_error_text("FHS|^~\\&\rFTS|1\rFTS|1\r") == "hl7v2: segment 3 (FTS): a second FTS, at byte 15");
-  CHECK(decode_error_text("BHS|^~\\&\rBTS|1\rBTS|1\r") == "hl7v2: segment 3 (BTS): a second BTS for one batch, at byte 15");
+  CHECK(decode_error_text("BHS|^~\\&\rBTS|1\rBTS|1\r") ==
+        "hl7v2: segment 3 (BTS): a second BTS for one batch, at byte 15");
 }
 
 TEST_CASE("hl7v2: limits", "[hl7v2]") {
@@ -386,7 +393,8 @@ TEST_CASE("hl7v2: encode errors name where the Value is wrong", "[hl7v2]") {
   CHECK(encode_error_text(Value("x")) == "hl7v2: $: a message is an object with a \"segments\" array");
   CHECK(encode_error_text(Value(Object{{"segments", Value(Array{})}})) ==
         "hl7v2: $: a message needs at least its MSH segment");
-  CHECK(encode_error_text(Value(Object{{"segments", Value(Array{Value(Object{{"id", "PID"}, {"fields", Value(Array{})}})})}})) ==
+  CHECK(encode_error_text(
+            Value(Object{{"segments", Value(Array{Value(Object{{"id", "PID"}, {"fields", Value(Array{})}})})}})) ==
         "hl7v2: $.segments[0] (PID): a message starts with MSH");
   Value v = decode_ok(msh + "PID|1\r");
   auto& segments = v.as_object().find("segments")->as_array();
@@ -398,7 +406,8 @@ TEST_CASE("hl7v2: encode errors name where the Value is wrong", "[hl7v2]") {
   pid[0] = Value(Object{{"x", "1"}});
   CHECK(encode_error_text(v) == "hl7v2: $.segments[1] (PID) field 1: a field object holds only a \"rep\" array");
   pid[0] = Value(Object{{"rep", Value(Array{Value(Object{})})}});
-  CHECK(encode_error_text(v) == "hl7v2: $.segments[1] (PID) field 1: a repetition is a string or an array of components");
+  CHECK(encode_error_text(v) ==
+        "hl7v2: $.segments[1] (PID) field 1: a repetition is a string or an array of components");
   pid[0] = Value(std::int64_t{42});
   CHECK(encode_ok(v) == msh + "PID|42\r");
   pid[0] = Value();
@@ -409,12 +418,14 @@ TEST_CASE("hl7v2: encode errors name where the Value is wrong", "[hl7v2]") {
   segments[1].as_object().set("fields", Value("x"));
   CHECK(encode_error_text(v) == "hl7v2: $.segments[1] (PID): \"fields\" must be an array");
   segments[0].as_object().find("fields")->as_array()[1] = Value("^^");
-  CHECK(encode_error_text(v).rfind("hl7v2: $.segments[0] (MSH): MSH-2 (the encoding characters) must be distinct", 0) == 0);
+  CHECK(encode_error_text(v).rfind("hl7v2: $.segments[0] (MSH): MSH-2 (the encoding characters) must be distinct", 0) ==
+        0);
   Value bad_batch(Object{{"header", Value(Array{Value(Object{{"id", "PID"}})})}, {"messages", Value(Array{})}});
   CHECK(encode_error_text(bad_batch) == "hl7v2: $.header[0]: the batch header holds FHS and BHS segments");
   CHECK(encode_error_text(Value(Object{{"batches", 5}})) == "hl7v2: $.batches: must be an array of batches");
   const Value fhs(Object{{"id", "FHS"}, {"fields", Value(Array{"|", "^~\\&"})}});
-  CHECK(encode_error_text(Value(Object{{"batches", Value(Array{Value(Object{{"header", Value(Array{fhs})}, {"messages", Value(Array{})}})})}})) ==
+  CHECK(encode_error_text(Value(Object{
+            {"batches", Value(Array{Value(Object{{"header", Value(Array{fhs})}, {"messages", Value(Array{})}})})}})) ==
         "hl7v2: $.batches[0].header[0]: a batch header holds a BHS segment");
   const Value bhs(Object{{"id", "BHS"}, {"fields", Value(Array{"|", "^~\\&"})}});
   CHECK(encode_error_text(Value(Object{{"header", Value(Array{bhs})}, {"batches", Value(Array{})}})) ==

@@ -1,26 +1,23 @@
 // hl7 path helpers (C++ and the Lua library `hl7`).
 #include <catch2/catch.hpp>
-
-#include "tests/unit/codecs/hl7v2_test_support.hpp"
-
-#include <lua.hpp>
-
 #include <fstream>
 #include <iterator>
+#include <lua.hpp>
 #include <string>
 
 #include "codecs/hl7v2/hl7_codec.hpp"
 #include "codecs/hl7v2/hl7_lua.hpp"
 #include "codecs/hl7v2/hl7_path.hpp"
 #include "core/lua/lua_value.hpp"
+#include "tests/unit/codecs/hl7v2_test_support.hpp"
 
 using qiao::Array;
 using qiao::ErrorKind;
 using qiao::Object;
 using qiao::Value;
 namespace hl7 = qiao::hl7;
-using qiao::hl7::testing::read_data;
 using qiao::hl7::testing::decode_ok;
+using qiao::hl7::testing::read_data;
 
 namespace {
 
@@ -49,11 +46,13 @@ TEST_CASE("hl7 path: parse", "[hl7v2]") {
   CHECK(bare->segment_index == 1);
   CHECK(hl7::parse_path("pid-5").error().message == "hl7: path 'pid-5': expected a segment id such as PID");
   CHECK(hl7::parse_path("PID-0").error().message == "hl7: path 'PID-0': expected a field number ≥ 1 after '-'");
-  CHECK(hl7::parse_path("PID.5").error().message == "hl7: path 'PID.5': expected '-' and a field number after the segment");
+  CHECK(hl7::parse_path("PID.5").error().message ==
+        "hl7: path 'PID.5': expected '-' and a field number after the segment");
   CHECK(hl7::parse_path("PID-5.x").error().message == "hl7: path 'PID-5.x': expected a component number ≥ 1 after '.'");
   CHECK(hl7::parse_path("PID-5.1.0").error().message ==
         "hl7: path 'PID-5.1.0': expected a subcomponent number ≥ 1 after '.'");
-  CHECK(hl7::parse_path("OBX[0]-5").error().message == "hl7: path 'OBX[0]-5': expected [n] with n ≥ 1 after the segment id");
+  CHECK(hl7::parse_path("OBX[0]-5").error().message ==
+        "hl7: path 'OBX[0]-5': expected [n] with n ≥ 1 after the segment id");
   CHECK(hl7::parse_path("PID-3[2").error().message == "hl7: path 'PID-3[2': expected [n] with n ≥ 1 after the field");
   CHECK(hl7::parse_path("PID-3.1.1.1").error().message == "hl7: path 'PID-3.1.1.1': unexpected '.1'");
   CHECK(hl7::parse_path("PID-99999999999999999999").error().kind == ErrorKind::flow);
@@ -71,7 +70,7 @@ TEST_CASE("hl7 path: get", "[hl7v2]") {
   CHECK(get_ok(adt, "MSH-10.2").is_null());
   CHECK(get_ok(adt, "PID-5.1") == Value("张"));
   CHECK(get_ok(adt, "PID-5.2") == Value("三"));
-  CHECK(get_ok(adt, "PID-3.1") == Value("100234"));         // first repetition
+  CHECK(get_ok(adt, "PID-3.1") == Value("100234"));  // first repetition
   CHECK(get_ok(adt, "PID-3[1].1") == Value("100234"));
   CHECK(get_ok(adt, "PID-3[2].1") == Value("110101199003071234"));
   CHECK(get_ok(adt, "PID-3[2].5") == Value("NNCHN"));
@@ -208,10 +207,12 @@ TEST_CASE("hl7 Lua library", "[hl7v2]") {
   CHECK(hl7::text_at(changed, "OBX[4]-1") == "");
   CHECK(*hl7::get(changed, "OBX[4]-5") == Value(std::int64_t{42}));
   CHECK(lua.run("return hl7.get('MSH|^~\\\\&|A\\nPID|1||9^^^H', 'PID-3.4')", Value()) == "H");  // ER7 text works too
-  CHECK(lua.run("return hl7.get(body, 'PID-')", oru) == "error: hl7: path 'PID-': expected a field number ≥ 1 after '-'");
+  CHECK(lua.run("return hl7.get(body, 'PID-')", oru) ==
+        "error: hl7: path 'PID-': expected a field number ≥ 1 after '-'");
   CHECK(lua.run("return hl7.get(42, 'PID-1')", oru) ==
         "error: hl7: the body must be a decoded HL7 message (table) or ER7 text");
-  CHECK(lua.run("return hl7.get('garbage', 'PID-1')", oru).rfind("error: hl7v2: segment 1: invalid segment id", 0) == 0);
+  CHECK(lua.run("return hl7.get('garbage', 'PID-1')", oru).rfind("error: hl7v2: segment 1: invalid segment id", 0) ==
+        0);
   CHECK(lua.run("return hl7.get(body)", oru).find("bad argument #2") != std::string::npos);
 
   Value ack;

@@ -2,7 +2,6 @@
 // Sample messages under tests/data/hl7/, shared by the hl7v2 codec, path and ACK tests.
 
 #include <catch2/catch.hpp>
-
 #include <fstream>
 #include <iterator>
 #include <string>

@@ -1,6 +1,5 @@
 // hl7 text helpers: free text into a field and a field's text out for a reader.
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "codecs/hl7v2/hl7_codec.hpp"
@@ -21,7 +20,8 @@ TEST_CASE("hl7 escape_text makes free text safe for a field", "[hl7v2]") {
 
   // Escaped text survives a trip through a message: the encoder writes it as it is, the decoder
   // gives back the separators it stood for.
-  auto message = hl7::decode(qiao::make_buffer(std::string("MSH|^~\\&|HIS|H|LIS|L|20261120||ORU^R01|1|P|2.5\rNTE|1\r")));
+  auto message =
+      hl7::decode(qiao::make_buffer(std::string("MSH|^~\\&|HIS|H|LIS|L|20261120||ORU^R01|1|P|2.5\rNTE|1\r")));
   REQUIRE(message);
   REQUIRE(hl7::set(*message, "NTE-3", hl7::escape_text("A|B\\C\nD")));
   auto bytes = hl7::encode(*message);
@@ -38,7 +38,7 @@ TEST_CASE("hl7 unescape_text gives what a reader should see", "[hl7v2]") {
   CHECK(hl7::unescape_text("第一行\\.br\\第二行") == "第一行\n第二行");
   CHECK(hl7::unescape_text("a\\.sp\\b\\.sp+2\\c\\.sp0\\d") == "a\nb\n\ncd");
   CHECK(hl7::unescape_text("\\H\\HIGH\\N\\ normal\\.in+4\\\\.ce\\x") == "HIGH normalx");
-  CHECK(hl7::unescape_text("\\XE5BCA0\\三") == "张三");      // hex bytes that are UTF-8 text
+  CHECK(hl7::unescape_text("\\XE5BCA0\\三") == "张三");  // hex bytes that are UTF-8 text
   CHECK(hl7::unescape_text("\\X0D0A\\") == "\r\n");
   CHECK(hl7::unescape_text("\\XD5C5\\") == "\\XD5C5\\");  // GBK bytes: not text in a UTF-8 Value
   CHECK(hl7::unescape_text("\\Zcustom\\\\C2842\\\\M2442\\x") == "x");

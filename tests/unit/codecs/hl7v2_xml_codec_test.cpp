@@ -2,11 +2,6 @@
 // golden XML in Mirth's form, XML as Mirth writes it, text normalized as an ER7 round trip
 // would, gaps and collapsed components, charsets, options, limits and every error text.
 #include <catch2/catch.hpp>
-
-#include "tests/unit/codecs/codec_name_support.hpp"
-
-#include "tests/unit/codecs/hl7v2_test_support.hpp"
-
 #include <string>
 
 #include "codecs/hl7v2/hl7_codec.hpp"
@@ -14,6 +9,8 @@
 #include "codecs/hl7v2_xml/register.hpp"
 #include "codecs/json/json_codec.hpp"
 #include "core/registry.hpp"
+#include "tests/unit/codecs/codec_name_support.hpp"
+#include "tests/unit/codecs/hl7v2_test_support.hpp"
 
 using qiao::Array;
 using qiao::ErrorKind;
@@ -89,12 +86,12 @@ TEST_CASE("hl7v2-xml: every sample message goes ER7 → XML → ER7 unchanged", 
   };
   hl7::Options gbk;
   gbk.charset = "GBK";
-  for (const Sample& sample : {Sample{"adt_a01_utf8.hl7", {}}, Sample{"adt_a04.hl7", {}}, Sample{"adt_a08.hl7", {}},
-                               Sample{"orm_o01.hl7", {}}, Sample{"oru_r01_utf8.hl7", {}}, Sample{"siu_s12.hl7", {}},
-                               Sample{"escapes.hl7", {}}, Sample{"all_escapes.hl7", {}},
-                               Sample{"custom_separators.hl7", {}}, Sample{"batch.hl7", {}},
-                               Sample{"adt_a01_gb18030.hl7", {}}, Sample{"adt_a01_enhanced.hl7", {}},
-                               Sample{"adt_a01_gbk_no_msh18.hl7", gbk}}) {
+  for (const Sample& sample :
+       {Sample{"adt_a01_utf8.hl7", {}}, Sample{"adt_a04.hl7", {}}, Sample{"adt_a08.hl7", {}}, Sample{"orm_o01.hl7", {}},
+        Sample{"oru_r01_utf8.hl7", {}}, Sample{"siu_s12.hl7", {}}, Sample{"escapes.hl7", {}},
+        Sample{"all_escapes.hl7", {}}, Sample{"custom_separators.hl7", {}}, Sample{"batch.hl7", {}},
+        Sample{"adt_a01_gb18030.hl7", {}}, Sample{"adt_a01_enhanced.hl7", {}},
+        Sample{"adt_a01_gbk_no_msh18.hl7", gbk}}) {
     for (const char* xml_options : {"", "indent=2", "indent=1,declaration=no", "encoding=GB18030"}) {
       INFO(sample.name << " with hl7v2-xml:" << xml_options);
       const std::string bytes = read_data(sample.name);
@@ -143,26 +140,30 @@ TEST_CASE("hl7v2-xml: XML as Mirth Connect writes it reads as the ER7 message", 
 
 TEST_CASE("hl7v2-xml: the Value is the one hl7v2 gives for the same message", "[hl7v2-xml]") {
   SECTION("a field of one plain component is a string; one component with subcomponents stays nested") {
-    const Value v = decode_ok(message("<PID><PID.1><PID.1.1>1</PID.1.1></PID.1><PID.2>2</PID.2>"
-                                      "<PID.3><PID.3.1><PID.3.1.1>a</PID.3.1.1><PID.3.1.2>b</PID.3.1.2></PID.3.1></PID.3>"
-                                      "<PID.4><PID.4.1><PID.4.1.1>c</PID.4.1.1></PID.4.1><PID.4.2/></PID.4></PID>"));
+    const Value v =
+        decode_ok(message("<PID><PID.1><PID.1.1>1</PID.1.1></PID.1><PID.2>2</PID.2>"
+                          "<PID.3><PID.3.1><PID.3.1.1>a</PID.3.1.1><PID.3.1.2>b</PID.3.1.2></PID.3.1></PID.3>"
+                          "<PID.4><PID.4.1><PID.4.1.1>c</PID.4.1.1></PID.4.1><PID.4.2/></PID.4></PID>"));
     CHECK(v == er7_decode(msh_er7 + "PID|1|2|a&b|c^\r"));
     CHECK(fields_of(v, 1).as_array()[0] == Value("1"));
     CHECK(fields_of(v, 1).as_array()[2] == Value(Array{Value(Array{"a", "b"})}));
   }
   SECTION("positions left out are empty; trailing empty elements are kept") {
-    const Value v = decode_ok(message("<PID><PID.3><PID.3.2>x</PID.3.2><PID.3.5/></PID.3><PID.7/></PID><ZZ1/><ZZ2><ZZ2.1/></ZZ2>"));
+    const Value v =
+        decode_ok(message("<PID><PID.3><PID.3.2>x</PID.3.2><PID.3.5/></PID.3><PID.7/></PID><ZZ1/><ZZ2><ZZ2.1/></ZZ2>"));
     CHECK(v == er7_decode(msh_er7 + "PID|||^x^^^||||\rZZ1\rZZ2|\r"));
   }
   SECTION("consecutive elements of one field are repetitions, empty ones included") {
-    const Value v = decode_ok(message("<PID><PID.3>a</PID.3><PID.3/><PID.3><PID.3.1>b</PID.3.1><PID.3.2>c</PID.3.2></PID.3></PID>"));
+    const Value v = decode_ok(
+        message("<PID><PID.3>a</PID.3><PID.3/><PID.3><PID.3.1>b</PID.3.1><PID.3.2>c</PID.3.2></PID.3></PID>"));
     CHECK(fields_of(v, 1).as_array()[2] == Value(Object{{"rep", Value(Array{"a", "", Value(Array{"b", "c"})})}}));
     CHECK(v == er7_decode(msh_er7 + "PID|||a~~b^c\r"));
   }
   SECTION("text is what an ER7 round trip leaves: separators literal, escapes as written") {
     // Raw separators, a lone escape character, CR/LF (by reference and raw), and Mirth's \F\.
-    const Value v = decode_ok(message("<NTE><NTE.1>a|b^c&amp;d~e</NTE.1><NTE.2>C:\\temp \\.br\\ \\E\\</NTE.2>"
-                                      "<NTE.3>x&#13;y\nz</NTE.3><NTE.4>p\\F\\q\\S\\r\\T\\s\\R\\t</NTE.4></NTE>"));
+    const Value v =
+        decode_ok(message("<NTE><NTE.1>a|b^c&amp;d~e</NTE.1><NTE.2>C:\\temp \\.br\\ \\E\\</NTE.2>"
+                          "<NTE.3>x&#13;y\nz</NTE.3><NTE.4>p\\F\\q\\S\\r\\T\\s\\R\\t</NTE.4></NTE>"));
     const Array& f = fields_of(v, 1).as_array();
     CHECK(f[0] == Value("a|b^c&d~e"));
     CHECK(f[1] == Value("C:\\E\\temp \\.br\\ \\E\\"));
@@ -171,14 +172,16 @@ TEST_CASE("hl7v2-xml: the Value is the one hl7v2 gives for the same message", "[
     CHECK(er7_decode(er7_encode(v)) == v);
   }
   SECTION("text in a message whose MSH-2 has no escape character") {
-    const Value v = decode_ok("<HL7Message><MSH><MSH.1>|</MSH.1><MSH.2>^</MSH.2></MSH><NTE><NTE.1>a|b\\c~d</NTE.1></NTE></HL7Message>");
+    const Value v = decode_ok(
+        "<HL7Message><MSH><MSH.1>|</MSH.1><MSH.2>^</MSH.2></MSH><NTE><NTE.1>a|b\\c~d</NTE.1></NTE></HL7Message>");
     CHECK(fields_of(v, 1).as_array()[0] == Value("a b\\c~d"));
     CHECK(er7_decode(er7_encode(v)) == v);
   }
   SECTION("pretty-printed: whitespace between elements is formatting, a leaf's text is kept exactly") {
-    const Value v = decode_ok("<?xml version=\"1.0\"?>\n<HL7Message>\n  <MSH>\n    <MSH.1>|</MSH.1>\n    <MSH.2>^~\\&amp;</MSH.2>\n"
-                              "  </MSH>\n  <NTE>\n    <NTE.1>  two spaces  </NTE.1>\n    <NTE.2>\n      <NTE.2.1> </NTE.2.1>\n"
-                              "      <NTE.2.2><![CDATA[<b>]]></NTE.2.2>\n    </NTE.2>\n  </NTE>\n</HL7Message>\n");
+    const Value v = decode_ok(
+        "<?xml version=\"1.0\"?>\n<HL7Message>\n  <MSH>\n    <MSH.1>|</MSH.1>\n    <MSH.2>^~\\&amp;</MSH.2>\n"
+        "  </MSH>\n  <NTE>\n    <NTE.1>  two spaces  </NTE.1>\n    <NTE.2>\n      <NTE.2.1> </NTE.2.1>\n"
+        "      <NTE.2.2><![CDATA[<b>]]></NTE.2.2>\n    </NTE.2>\n  </NTE>\n</HL7Message>\n");
     CHECK(fields_of(v, 1) == Value(Array{"  two spaces  ", Value(Array{" ", "<b>"})}));
   }
   SECTION("one message in <HL7Batch> without header or trailer is that message, as in ER7") {
@@ -197,8 +200,9 @@ TEST_CASE("hl7v2-xml: files of several batches, and the separators a trailer is 
   const std::string fhs = "<FHS><FHS.1>|</FHS.1><FHS.2>^~\\&amp;</FHS.2><FHS.3>LAB</FHS.3></FHS>";
   const std::string bhs = "<BHS><BHS.1>|</BHS.1><BHS.2>^~\\&amp;</BHS.2></BHS>";
   const std::string one = message("<PID><PID.1>1</PID.1></PID>");
-  const std::string file = "<HL7File>" + fhs + "<HL7Batch>" + bhs + one + one + "<BTS><BTS.1>2</BTS.1></BTS></HL7Batch><HL7Batch>" +
-                           bhs + one + "</HL7Batch><FTS><FTS.1>2</FTS.1></FTS></HL7File>";
+  const std::string file = "<HL7File>" + fhs + "<HL7Batch>" + bhs + one + one +
+                           "<BTS><BTS.1>2</BTS.1></BTS></HL7Batch><HL7Batch>" + bhs + one +
+                           "</HL7Batch><FTS><FTS.1>2</FTS.1></FTS></HL7File>";
   const Value v = decode_ok(file);
   CHECK(v.find("header")->as_array().size() == 1);
   REQUIRE(v.find("batches") != nullptr);
@@ -226,7 +230,8 @@ TEST_CASE("hl7v2-xml: files of several batches, and the separators a trailer is 
 
   // Encode checks what each envelope holds.
   Value bad = v;
-  bad.as_object().find("batches")->as_array()[0].as_object().find("header")->as_array()[0] = *v.find("header")->as_array().begin();
+  bad.as_object().find("batches")->as_array()[0].as_object().find("header")->as_array()[0] =
+      *v.find("header")->as_array().begin();
   CHECK(encode_error_text(bad) == "hl7v2-xml: $.batches[0].header[0]: a batch header holds a BHS segment");
 }
 
@@ -274,7 +279,8 @@ TEST_CASE("hl7v2-xml: decode errors name the element and its line and column", "
   CHECK(decode_error_text(message("<pid/>")) ==
         "hl7v2-xml: <pid> is not a segment (three capital letters or digits) at line 1, column 101");
   CHECK(decode_error_text(message("<MSH/>")) ==
-        "hl7v2-xml: a second <MSH> in one <HL7Message>; each message of a batch is its own <HL7Message> at line 1, column 101");
+        "hl7v2-xml: a second <MSH> in one <HL7Message>; each message of a batch is its own <HL7Message> at line 1, "
+        "column 101");
   CHECK(decode_error_text(message("<BTS/>")) ==
         "hl7v2-xml: <BTS> inside <HL7Message>; batch header and trailer segments belong in <HL7Batch>, around its "
         "<HL7Message> elements at line 1, column 101");
@@ -315,23 +321,27 @@ TEST_CASE("hl7v2-xml: decode errors name the element and its line and column", "
         "hl7v2-xml: attribute x on <PID.5>: the hl7v2-xml form has no attributes at line 1, column 106");
 
   // The header's separators.
-  CHECK(decode_error_text("<HL7Message><MSH><MSH.2>^~\\&amp;</MSH.2></MSH></HL7Message>") ==
-        "hl7v2-xml: <MSH> must begin with <MSH.1> (the field separator) and <MSH.2> (the encoding characters) at line 1, "
-        "column 19");
-  CHECK(decode_error_text("<HL7Message><MSH><MSH.1>|</MSH.1></MSH></HL7Message>") ==
-        "hl7v2-xml: <MSH> must begin with <MSH.1> (the field separator) and <MSH.2> (the encoding characters) at line 1, "
-        "column 14");
+  CHECK(
+      decode_error_text("<HL7Message><MSH><MSH.2>^~\\&amp;</MSH.2></MSH></HL7Message>") ==
+      "hl7v2-xml: <MSH> must begin with <MSH.1> (the field separator) and <MSH.2> (the encoding characters) at line 1, "
+      "column 19");
+  CHECK(
+      decode_error_text("<HL7Message><MSH><MSH.1>|</MSH.1></MSH></HL7Message>") ==
+      "hl7v2-xml: <MSH> must begin with <MSH.1> (the field separator) and <MSH.2> (the encoding characters) at line 1, "
+      "column 14");
   CHECK(decode_error_text("<HL7Message><MSH><MSH.1>|</MSH.1><MSH.2>^^</MSH.2></MSH></HL7Message>") ==
         "hl7v2-xml: MSH-2 (the encoding characters) must be distinct printable non-alphanumeric characters other than "
         "MSH-1 at line 1, column 35");
   CHECK(decode_error_text("<HL7Message><MSH><MSH.1>|</MSH.1><MSH.2><MSH.2.1>^</MSH.2.1></MSH.2></MSH></HL7Message>") ==
         "hl7v2-xml: <MSH.2> holds the separators as text, not elements at line 1, column 35");
-  CHECK(decode_error_text("<HL7Message><MSH><MSH.1>|</MSH.1><MSH.2>^~\\&amp;</MSH.2><MSH.4/><MSH.3/></MSH></HL7Message>") ==
+  CHECK(decode_error_text(
+            "<HL7Message><MSH><MSH.1>|</MSH.1><MSH.2>^~\\&amp;</MSH.2><MSH.4/><MSH.3/></MSH></HL7Message>") ==
         "hl7v2-xml: <MSH.3> after <MSH.4>: fields come in order, and only consecutive elements of one field are its "
         "repetitions at line 1, column 66");
   CHECK(decode_error_text("<HL7Message><MSH><MSH.1>|</MSH.1><MSH.2>^~\\&amp;</MSH.2><MSH.2/></MSH></HL7Message>") ==
         "hl7v2-xml: <MSH.2> cannot repeat: it holds the separators at line 1, column 58");
-  CHECK(decode_error_text("<HL7Message><MSH><MSH.1>|</MSH.1><MSH.2>^</MSH.2><MSH.3>a</MSH.3><MSH.3>b</MSH.3></MSH></HL7Message>") ==
+  CHECK(decode_error_text(
+            "<HL7Message><MSH><MSH.1>|</MSH.1><MSH.2>^</MSH.2><MSH.3>a</MSH.3><MSH.3>b</MSH.3></MSH></HL7Message>") ==
         "hl7v2-xml: <MSH.3> repeats, but MSH-2 defines no repetition separator at line 1, column 67");
   CHECK(decode_error_text("<HL7Message><MSH><MSH.1>|</MSH.1><MSH.2>^~</MSH.2><MSH.3><MSH.3.1><MSH.3.1.1>a</MSH.3.1.1>"
                           "<MSH.3.1.2>b</MSH.3.1.2></MSH.3.1></MSH.3></MSH></HL7Message>") ==
@@ -374,7 +384,8 @@ TEST_CASE("hl7v2-xml: limits", "[hl7v2-xml]") {
   auto big = hl7xml::decode(qiao::make_buffer(xml), opts("max_size=100"));
   REQUIRE_FALSE(big);
   CHECK(big.error().kind == ErrorKind::too_large);
-  CHECK(big.error().message == "hl7v2-xml: document of " + std::to_string(xml.size()) + " bytes exceeds max_size of 100 bytes");
+  CHECK(big.error().message ==
+        "hl7v2-xml: document of " + std::to_string(xml.size()) + " bytes exceeds max_size of 100 bytes");
 
   auto many = hl7xml::decode(qiao::make_buffer(xml), opts("max_segments=3"));
   REQUIRE_FALSE(many);
@@ -405,7 +416,8 @@ TEST_CASE("hl7v2-xml: encode errors name the segment and field", "[hl7v2-xml]") 
   CHECK(encode_error_text(Value("x")) == "hl7v2-xml: $: a message is an object with a \"segments\" array");
   CHECK(encode_error_text(Value(Object{{"segments", Value(Array{})}})) ==
         "hl7v2-xml: $: a message needs at least its MSH segment");
-  CHECK(encode_error_text(Value(Object{{"segments", Value(Array{Value(Object{{"id", "PID"}, {"fields", Value(Array{})}})})}})) ==
+  CHECK(encode_error_text(
+            Value(Object{{"segments", Value(Array{Value(Object{{"id", "PID"}, {"fields", Value(Array{})}})})}})) ==
         "hl7v2-xml: $.segments[0] (PID): a message starts with MSH");
   Value v = er7_decode(msh_er7 + "PID|1\r");
   auto& segments = v.as_object().find("segments")->as_array();
@@ -417,30 +429,37 @@ TEST_CASE("hl7v2-xml: encode errors name the segment and field", "[hl7v2-xml]") 
   pid[0] = Value(Object{{"x", "1"}});
   CHECK(encode_error_text(v) == "hl7v2-xml: $.segments[1] (PID) field 1: a field object holds only a \"rep\" array");
   pid[0] = Value(Object{{"rep", Value(Array{Value(Object{})})}});
-  CHECK(encode_error_text(v) == "hl7v2-xml: $.segments[1] (PID) field 1: a repetition is a string or an array of components");
+  CHECK(encode_error_text(v) ==
+        "hl7v2-xml: $.segments[1] (PID) field 1: a repetition is a string or an array of components");
   pid[0] = Value("bell\a");
-  CHECK(encode_error_text(v) == "hl7v2-xml: $.segments[1] (PID) field 1: control character 0x07 cannot be written in XML");
+  CHECK(encode_error_text(v) ==
+        "hl7v2-xml: $.segments[1] (PID) field 1: control character 0x07 cannot be written in XML");
   pid[0] = Value(std::string("\xff"));
   CHECK(encode_error_text(v) == "hl7v2-xml: $.segments[1] (PID) field 1: invalid UTF-8 in the text");
   pid[0] = Value(std::int64_t{42});
-  CHECK(encode_ok(v, opts("declaration=no")).find("<PID><PID.1><PID.1.1>42</PID.1.1></PID.1></PID>") != std::string::npos);
+  CHECK(encode_ok(v, opts("declaration=no")).find("<PID><PID.1><PID.1.1>42</PID.1.1></PID.1></PID>") !=
+        std::string::npos);
   pid[0] = Value();
   CHECK(encode_ok(v, opts("declaration=no")).find("<PID><PID.1/></PID>") != std::string::npos);
   segments[1].as_object().set("id", Value("pid"));
   CHECK(encode_error_text(v) == "hl7v2-xml: $.segments[1]: invalid segment id 'pid'");
   segments[1].as_object().set("id", Value("MSH"));
-  CHECK(encode_error_text(v) == "hl7v2-xml: $.segments[1] (MSH): a second MSH in one message; a batch lists its messages");
+  CHECK(encode_error_text(v) ==
+        "hl7v2-xml: $.segments[1] (MSH): a second MSH in one message; a batch lists its messages");
   segments[1].as_object().set("id", Value("BTS"));
-  CHECK(encode_error_text(v) == "hl7v2-xml: $.segments[1] (BTS): batch header and trailer segments belong in the batch's "
-                                "\"header\" and \"trailer\"");
+  CHECK(encode_error_text(v) ==
+        "hl7v2-xml: $.segments[1] (BTS): batch header and trailer segments belong in the batch's "
+        "\"header\" and \"trailer\"");
   segments[1].as_object().set("id", Value("PID"));
   segments[1].as_object().set("fields", Value("x"));
   CHECK(encode_error_text(v) == "hl7v2-xml: $.segments[1] (PID): \"fields\" must be an array");
   segments[0].as_object().find("fields")->as_array()[1] = Value("^^");
-  CHECK(encode_error_text(v).rfind("hl7v2-xml: $.segments[0] (MSH): MSH-2 (the encoding characters) must be distinct", 0) == 0);
+  CHECK(encode_error_text(v).rfind("hl7v2-xml: $.segments[0] (MSH): MSH-2 (the encoding characters) must be distinct",
+                                   0) == 0);
   Value bad_batch(Object{{"header", Value(Array{Value(Object{{"id", "PID"}})})}, {"messages", Value(Array{})}});
   CHECK(encode_error_text(bad_batch) == "hl7v2-xml: $.header[0]: the batch header holds FHS and BHS segments");
-  Value bad_trailer(Object{{"messages", Value(Array{er7_decode(msh_er7)})}, {"trailer", Value(Array{Value(Object{{"id", "MSH"}})})}});
+  Value bad_trailer(
+      Object{{"messages", Value(Array{er7_decode(msh_er7)})}, {"trailer", Value(Array{Value(Object{{"id", "MSH"}})})}});
   CHECK(encode_error_text(bad_trailer) == "hl7v2-xml: $.trailer[0]: the batch trailer holds BTS and FTS segments");
 }
 
@@ -478,8 +497,9 @@ TEST_CASE("hl7v2-xml: options and the registered codec", "[hl7v2-xml]") {
 }
 
 TEST_CASE("hl7v2-xml: long leaves borrow from the decoder's copy", "[hl7v2-xml]") {
-  const Value v = decode_ok(message("<NTE><NTE.1>a text longer than fifteen bytes</NTE.1><NTE.2>short</NTE.2>"
-                                    "<NTE.3>esc \\F\\ longer than fifteen</NTE.3></NTE>"));
+  const Value v =
+      decode_ok(message("<NTE><NTE.1>a text longer than fifteen bytes</NTE.1><NTE.2>short</NTE.2>"
+                        "<NTE.3>esc \\F\\ longer than fifteen</NTE.3></NTE>"));
   const Array& f = fields_of(v, 1).as_array();
   CHECK(f[0].as_text().is_borrowed());
   CHECK_FALSE(f[1].as_text().is_borrowed());

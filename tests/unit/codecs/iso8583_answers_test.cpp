@@ -2,12 +2,12 @@
 // the dialect's response with field 39 from its error_codes, built from what could be read of the
 // request. A request that succeeded is the flow's to answer.
 
+#include "codecs/iso8583/iso8583_answers.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "tests/unit/codecs/codec_name_support.hpp"
-
-#include "codecs/iso8583/iso8583_answers.hpp"
 #include "core/protocol_answers.hpp"
+#include "tests/unit/codecs/codec_name_support.hpp"
 #include "tests/unit/codecs/iso8583_test_support.hpp"
 
 using namespace qiao;
@@ -41,7 +41,13 @@ TEST_CASE("iso8583 error answer: a UnionPay sale's 0210 with field 39 by error k
   CHECK(answer(spec, sale, ErrorKind::upstream).find("39")->as_string() == "96");
   CHECK(answer(spec, sale, ErrorKind::rejected).find("39")->as_string() == "A0");  // cup.yaml's error_codes
   // Dialects without error_codes of their own answer with the defaults.
-  const std::string ascii_sale = "0200" "3020000000800000" "000000" "000000001250" "000123" "TERM0001";
+  const std::string ascii_sale =
+      "0200"
+      "3020000000800000"
+      "000000"
+      "000000001250"
+      "000123"
+      "TERM0001";
   CHECK(answer(dialect("iso87ascii"), ascii_sale, ErrorKind::rejected).find("39")->as_string() == "96");
 }
 

@@ -51,20 +51,21 @@ TEST_CASE("vector 2: bitmap 7010001102C04804 names fields 2 3 4 12 28 32 39 41 4
   const auto& spec = dialect("iso87binary");
   const std::string raw = bytes(
       "0200 7010001102C04804"
-      "16 4111111111111111"              // 2: 16 digits
-      "000000 000000001000 101530"       // 3, 4, 12
-      "44 00000150"                      // 28: 'D' then 8 BCD digits
-      "05 123450"                        // 32: 5 digits, trailing 0 nibble
-      "3030"                             // 39
-      "5445524D30303031"                 // 41 TERM0001
-      "4D45524348414E5430303030303031"   // 42 MERCHANT0000001
-      "383430"                           // 50
-      "0000000000000001"                 // 53
-      "0003 414243");                    // 62 LLLVAR, BCD length 0003
+      "16 4111111111111111"             // 2: 16 digits
+      "000000 000000001000 101530"      // 3, 4, 12
+      "44 00000150"                     // 28: 'D' then 8 BCD digits
+      "05 123450"                       // 32: 5 digits, trailing 0 nibble
+      "3030"                            // 39
+      "5445524D30303031"                // 41 TERM0001
+      "4D45524348414E5430303030303031"  // 42 MERCHANT0000001
+      "383430"                          // 50
+      "0000000000000001"                // 53
+      "0003 414243");                   // 62 LLLVAR, BCD length 0003
   const Value v = decode_ok(spec, raw);
-  CHECK(json_of(v) ==
-        R"({"mti":"0200","2":"4111111111111111","3":"000000","4":"000000001000","12":"101530","28":"D00000150",)"
-        R"("32":"12345","39":"00","41":"TERM0001","42":"MERCHANT0000001","50":"840","53":"0000000000000001","62":"ABC"})");
+  CHECK(
+      json_of(v) ==
+      R"({"mti":"0200","2":"4111111111111111","3":"000000","4":"000000001000","12":"101530","28":"D00000150",)"
+      R"("32":"12345","39":"00","41":"TERM0001","42":"MERCHANT0000001","50":"840","53":"0000000000000001","62":"ABC"})");
   CHECK(hex(encode_ok(spec, v)) == hex(raw));
 }
 
@@ -114,10 +115,13 @@ TEST_CASE("encode fills fixed fields, formats integers and packs positional subf
                  {"60", Value(Object{{"1", "00"}, {"2", std::int64_t{7}}, {"3", "001"}})}});
   const std::string packed = encode_ok(spec, v);
   CHECK(hex(packed) ==
-        "6000000000" "603100000000" "0800" "0020000000800010"
-        "000042"                  // 11
-        "5431202020202020"        // 41 "T1" and six spaces
-        "0011000000070010");      // 60: 11 digits "00000007001", trailing 0 nibble
+        "6000000000"
+        "603100000000"
+        "0800"
+        "0020000000800010"
+        "000042"              // 11
+        "5431202020202020"    // 41 "T1" and six spaces
+        "0011000000070010");  // 60: 11 digits "00000007001", trailing 0 nibble
   CHECK(json_of(decode_ok(spec, packed)) ==
         R"({"mti":"0800","tpdu":"6000000000","header":"603100000000","11":"000042","41":"T1      ",)"
         R"("60":{"1":"00","2":"000007","3":"001"}})");
@@ -127,30 +131,51 @@ TEST_CASE("encode fills fixed fields, formats integers and packs positional subf
   CHECK(flat_hex.substr(flat_hex.size() - 16) == "0011000000070010");
   // Bytes values are accepted for b fields; null values are absent fields.
   Value with_bytes(Object{{"mti", "0800"}, {"52", Value(Bytes{Text(bytes("0102030405060708"))})}, {"64", Value()}});
-  CHECK(hex(encode_ok(spec, with_bytes)) == "6000000000603100000000" "0800" "0000000000001000" "0102030405060708");
+  CHECK(hex(encode_ok(spec, with_bytes)) ==
+        "6000000000603100000000"
+        "0800"
+        "0000000000001000"
+        "0102030405060708");
 }
 
 TEST_CASE("ISO 8583:1987 ASCII: secondary bitmap only with a field above 64, LLLVAR, binary as hex", "[iso8583]") {
   const auto& spec = dialect("iso87ascii");
   // Network management 0800 with field 70: the secondary bitmap is there.
-  const std::string echo_test = "0800" "8220000000000000" "0400000000000000" "1122153012" "000001" "301";
+  const std::string echo_test =
+      "0800"
+      "8220000000000000"
+      "0400000000000000"
+      "1122153012"
+      "000001"
+      "301";
   const Value v = decode_ok(spec, echo_test);
   CHECK(json_of(v) == R"({"mti":"0800","7":"1122153012","11":"000001","70":"301"})");
   CHECK(encode_ok(spec, v) == echo_test);
   // Without it, no secondary bitmap and bit 1 is clear.
   Value primary_only = v;
   primary_only.as_object().erase("70");
-  CHECK(encode_ok(spec, primary_only) == "0800" "0220000000000000" "1122153012" "000001");
+  CHECK(encode_ok(spec, primary_only) ==
+        "0800"
+        "0220000000000000"
+        "1122153012"
+        "000001");
 
   // LLLVAR text (48), x+n (28), a PIN block and a MAC as hex digits, field 128 as the MAC of a
   // message with a secondary bitmap.
-  const std::string raw = "0200" "F000001000011000" "0000000000000001"
-                          "164111111111111111" "003000" "000000010000"
-                          "C00000050" "011Hello world" "0123456789ABCDEF" "FEDCBA9876543210";
+  const std::string raw =
+      "0200"
+      "F000001000011000"
+      "0000000000000001"
+      "164111111111111111"
+      "003000"
+      "000000010000"
+      "C00000050"
+      "011Hello world"
+      "0123456789ABCDEF"
+      "FEDCBA9876543210";
   const Value sale = decode_ok(spec, raw);
-  CHECK(json_of(sale) ==
-        R"({"mti":"0200","2":"4111111111111111","3":"003000","4":"000000010000","28":"C00000050",)"
-        R"("48":"Hello world","52":"0123456789ABCDEF","128":"FEDCBA9876543210"})");
+  CHECK(json_of(sale) == R"({"mti":"0200","2":"4111111111111111","3":"003000","4":"000000010000","28":"C00000050",)"
+                         R"("48":"Hello world","52":"0123456789ABCDEF","128":"FEDCBA9876543210"})");
   CHECK(encode_ok(spec, sale) == raw);
 }
 
@@ -158,16 +183,19 @@ TEST_CASE("ISO 8583:1987 binary: odd fixed BCD, LLLVAR track 3, secondary bitmap
   const auto& spec = dialect("iso87binary");
   const std::string raw = bytes(
       "0420"
-      "B000000010000000"    // 1 (secondary), 3, 4, 36
-      "0000002000000000"    // 91 (file update code)
+      "B000000010000000"  // 1 (secondary), 3, 4, 36
+      "0000002000000000"  // 91 (file update code)
       "003000 000000010000"
-      "0021 1234567890123456789010"    // 36: 21 chars of track 3 → 11 bytes with a trailing 0 nibble
-      "41");                           // 91 "A"
+      "0021 1234567890123456789010"  // 36: 21 chars of track 3 → 11 bytes with a trailing 0 nibble
+      "41");                         // 91 "A"
   const Value v = decode_ok(spec, raw);
   CHECK(json_of(v) == R"({"mti":"0420","3":"003000","4":"000000010000","36":"123456789012345678901","91":"A"})");
   CHECK(hex(encode_ok(spec, v)) == hex(raw));
   // An odd fixed BCD field (22, n 3) takes a leading 0 nibble.
-  CHECK(hex(encode_ok(spec, Value(Object{{"mti", "0200"}, {"22", "051"}}))) == "0200" "0000040000000000" "0051");
+  CHECK(hex(encode_ok(spec, Value(Object{{"mti", "0200"}, {"22", "051"}}))) ==
+        "0200"
+        "0000040000000000"
+        "0051");
 }
 
 TEST_CASE("ASCII text longer than a small string borrows from the message buffer", "[iso8583]") {

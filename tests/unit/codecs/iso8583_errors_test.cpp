@@ -32,7 +32,8 @@ TEST_CASE("undecodable UnionPay messages name the field and the byte", "[iso8583
         "bad_input: iso8583: field 4 (amount in fen / 交易金额): needs 6 bytes (12 digits), 3 left at byte 35");
   // Wrong length: the PAN's BCD length says 25, the field holds at most 19.
   CHECK(decode_error(spec, with_byte(sale, 21, 0x25)) ==
-        "bad_input: iso8583: field 2 (primary account number / 主账号): length 25 is more than its maximum 19 at byte 21");
+        "bad_input: iso8583: field 2 (primary account number / 主账号): length 25 is more than its maximum 19 at byte "
+        "21");
   CHECK(decode_error(spec, with_byte(sale, 21, 0x1A)) ==
         "bad_input: iso8583: field 2 (primary account number / 主账号): length prefix is not BCD (0x1A) at byte 21");
   // The bitmap names field 5, which UnionPay POS does not use.
@@ -59,14 +60,17 @@ TEST_CASE("undecodable UnionPay messages name the field and the byte", "[iso8583
         "bad_input: iso8583: secondary bitmap: names field 70, which the dialect does not define at byte 21");
   // Field 60 cut inside its third subfield (9 digits: 22, 000001, then one of three).
   CHECK(decode_error(spec, cup_message("0800", "0000000000000010 0009 2200000100")) ==
-        "bad_input: iso8583: field 60.3 (network management code / 网络管理信息码): has 1 of its 3 characters at byte 23");
+        "bad_input: iso8583: field 60.3 (network management code / 网络管理信息码): has 1 of its 3 characters at byte "
+        "23");
   // Field 55's TLV: a value shorter than its length says, a tag given twice.
   CHECK(decode_error(spec, cup_message("0200", "0000000000000200 0004 9F2605AA")) ==
-        "bad_input: iso8583: field 55 (IC card data, BER-TLV / IC卡数据域): TLV tag 9F26: value needs 5 bytes, 1 left at byte 25");
+        "bad_input: iso8583: field 55 (IC card data, BER-TLV / IC卡数据域): TLV tag 9F26: value needs 5 bytes, 1 left "
+        "at byte 25");
   CHECK(decode_error(spec, cup_message("0200", "0000000000000200 0006 9C0100 9C0101")) ==
         "bad_input: iso8583: field 55 (IC card data, BER-TLV / IC卡数据域): TLV tag 9C appears twice at byte 26");
   CHECK(decode_error(spec, cup_message("0200", "0000000000000200 0003 9F8180")) ==
-        "bad_input: iso8583: field 55 (IC card data, BER-TLV / IC卡数据域): TLV tag is cut short or longer than 4 bytes at byte 23");
+        "bad_input: iso8583: field 55 (IC card data, BER-TLV / IC卡数据域): TLV tag is cut short or longer than 4 "
+        "bytes at byte 23");
 }
 
 TEST_CASE("undecodable ASCII messages name the field and the byte", "[iso8583][errors]") {
@@ -82,13 +86,23 @@ TEST_CASE("undecodable ASCII messages name the field and the byte", "[iso8583][e
   CHECK(decode_error(spec, "0200400000000000000012123456789") ==
         "bad_input: iso8583: field 2 (primary account number (PAN)): needs 12 bytes (12 digits), 9 left at byte 22");
   // A PIN block in hex digits with a non-hex character; an x+n amount without its sign.
-  CHECK(decode_error(spec, "0200" "0000000000001000" "0123456789ABCDEG") ==
-        "bad_input: iso8583: field 52 (personal identification number data (PIN block, 64 bits)): 'G' is not a hex digit at byte 35");
-  CHECK(decode_error(spec, "0200" "0000001000000000" "X00000050") ==
-        "bad_input: iso8583: field 28 (amount, transaction fee (C/D + 8 digits)): 'X' is not a sign (C or D) at byte 20");
+  CHECK(decode_error(spec,
+                     "0200"
+                     "0000000000001000"
+                     "0123456789ABCDEG") ==
+        "bad_input: iso8583: field 52 (personal identification number data (PIN block, 64 bits)): 'G' is not a hex "
+        "digit at byte 35");
+  CHECK(
+      decode_error(spec,
+                   "0200"
+                   "0000001000000000"
+                   "X00000050") ==
+      "bad_input: iso8583: field 28 (amount, transaction fee (C/D + 8 digits)): 'X' is not a sign (C or D) at byte 20");
   // an fields admit letters, digits and spaces only.
-  CHECK(decode_error(spec, "0210" "0000000002000000" "0-") ==
-        "bad_input: iso8583: field 39 (response code): '-' is not allowed in type an at byte 21");
+  CHECK(decode_error(spec,
+                     "0210"
+                     "0000000002000000"
+                     "0-") == "bad_input: iso8583: field 39 (response code): '-' is not allowed in type an at byte 21");
 }
 
 TEST_CASE("EBCDIC dialects and size limits", "[iso8583][errors]") {
@@ -97,7 +111,8 @@ max_size: 40
 fields:
   2: { name: pan, type: n, length: 19, format: LLVAR, encoding: ebcdic, prefix: ebcdic }
   43: { name: name and location, type: ans, length: 10, encoding: ebcdic }
-)", "ebcdic.yaml");
+)",
+                                  "ebcdic.yaml");
   REQUIRE(spec);
   const std::string raw = bytes("F0F2F0F0 4000000000200000 F1F0 F1F2F3F4F5F6F7F8F9F0 C8859393966B40D8E95A");
   const Value v = decode_ok(*spec, raw);
@@ -118,15 +133,19 @@ TEST_CASE("encode refuses values that do not fit their fields, naming the field"
     for (auto& [key, value] : fields) message.push_back(key, value);
     return encode_error(spec, Value(std::move(message)));
   };
-  CHECK(refused({{"4", "1234567890123"}}) == "flow: iso8583: field 4 (amount in fen / 交易金额): 13 digits, it takes at most 12");
+  CHECK(refused({{"4", "1234567890123"}}) ==
+        "flow: iso8583: field 4 (amount in fen / 交易金额): 13 digits, it takes at most 12");
   CHECK(refused({{"2", "62220212345678901234"}}) ==
         "flow: iso8583: field 2 (primary account number / 主账号): 20 digits are more than its maximum 19");
   CHECK(refused({{"3", "00A000"}}) ==
         "flow: iso8583: field 3 (processing code / 交易处理码): '00A000' is not numeric (character 3)");
-  CHECK(refused({{"4", std::int64_t{-5}}}) == "flow: iso8583: field 4 (amount in fen / 交易金额): expected a string, got integer");
+  CHECK(refused({{"4", std::int64_t{-5}}}) ==
+        "flow: iso8583: field 4 (amount in fen / 交易金额): expected a string, got integer");
   CHECK(refused({{"4", 1.5}}) == "flow: iso8583: field 4 (amount in fen / 交易金额): expected a string, got number");
-  CHECK(refused({{"52", "ABC"}}) == "flow: iso8583: field 52 (PIN block / 个人标识码数据): odd number of hex digits (3)");
-  CHECK(refused({{"52", "0102"}}) == "flow: iso8583: field 52 (PIN block / 个人标识码数据): 2 bytes, it takes exactly 8");
+  CHECK(refused({{"52", "ABC"}}) ==
+        "flow: iso8583: field 52 (PIN block / 个人标识码数据): odd number of hex digits (3)");
+  CHECK(refused({{"52", "0102"}}) ==
+        "flow: iso8583: field 52 (PIN block / 个人标识码数据): 2 bytes, it takes exactly 8");
   CHECK(refused({{"64", "XY"}}) == "flow: iso8583: field 64 (MAC / 报文鉴别码): 'XY' is not hex (character 1)");
   CHECK(refused({{"41", std::string(9, 'T')}}) ==
         "flow: iso8583: field 41 (terminal id / 受卡机终端标识码): 9 characters, it takes at most 8");
@@ -142,21 +161,26 @@ TEST_CASE("encode refuses values that do not fit their fields, naming the field"
         "flow: iso8583: field 60.2 (batch number / 批次号): is missing, but a later subfield (3) is given");
   CHECK(refused({{"60", Value(Object{{"1", "223"}})}}) ==
         "flow: iso8583: field 60.1 (message type code / 交易类型码): 3 characters do not fit its 2");
-  CHECK(refused({{"60", Value(Object{{"9", "1"}})}}) ==
-        "flow: iso8583: field 60 (private: type, batch, network code / 自定义域): key '9' is not one of its 7 subfields");
+  CHECK(
+      refused({{"60", Value(Object{{"9", "1"}})}}) ==
+      "flow: iso8583: field 60 (private: type, batch, network code / 自定义域): key '9' is not one of its 7 subfields");
   CHECK(refused({{"55", Value(Object{{"9F", "00"}})}}) ==
         "flow: iso8583: field 55 (IC card data, BER-TLV / IC卡数据域): '9F' is not a BER-TLV tag");
   CHECK(refused({{"55", Value(Object{{"9F26", "123"}})}}) ==
-        "flow: iso8583: field 55 (IC card data, BER-TLV / IC卡数据域): tag 9F26: '123' is not hex with an even number of digits");
+        "flow: iso8583: field 55 (IC card data, BER-TLV / IC卡数据域): tag 9F26: '123' is not hex with an even number "
+        "of digits");
 
   CHECK(encode_error(spec, Value(Object{{"3", "000000"}})) ==
         "flow: iso8583: mti: missing (a string of 4 digits such as \"0200\")");
   CHECK(encode_error(spec, Value(Object{{"mti", "200"}})) == "flow: iso8583: mti: '200' is not 4 digits");
-  CHECK(encode_error(spec, Value("0200")) == "flow: iso8583: message: expected an object of mti and fields, got string");
+  CHECK(encode_error(spec, Value("0200")) ==
+        "flow: iso8583: message: expected an object of mti and fields, got string");
   // A header without a default must be given.
-  auto no_default = iso8583::parse_spec("headers: [ { name: h, length: 2 } ]\nfields: { 3: { name: pc, type: n, length: 6 } }\n", "h.yaml");
+  auto no_default = iso8583::parse_spec(
+      "headers: [ { name: h, length: 2 } ]\nfields: { 3: { name: pc, type: n, length: 6 } }\n", "h.yaml");
   REQUIRE(no_default);
-  CHECK(encode_error(*no_default, Value(Object{{"mti", "0800"}})) == "flow: iso8583: header h: is missing and has no default");
+  CHECK(encode_error(*no_default, Value(Object{{"mti", "0800"}})) ==
+        "flow: iso8583: header h: is missing and has no default");
 }
 
 TEST_CASE("spec files with mistakes are reported as file:line:col, all at once", "[iso8583][config]") {
@@ -173,7 +197,8 @@ fields:
   x: { name: bad, type: n, length: 1 }
 echo: [7]
 colour: blue
-)", "t.yaml");
+)",
+                                  "t.yaml");
   REQUIRE_FALSE(spec);
   CHECK(spec.error().kind == ErrorKind::config);
   CHECK(spec.error().message ==
@@ -201,7 +226,8 @@ colour: blue
 headers:
   - { name: tpdu, length: 4, tpdu: true }
   - { name: mti, length: 2, default: "0102030405" }
-)", "s.yaml");
+)",
+                                       "s.yaml");
   REQUIRE_FALSE(subfields);
   CHECK(subfields.error().message ==
         "s.yaml:10:5: iso8583: header: a TPDU is 5 bytes\n"
@@ -240,14 +266,19 @@ TEST_CASE("the codec is registered by name and takes a dialect name or a spec pa
   CHECK((*by_name)->content_type() == "application/octet-stream");
 }
 
-TEST_CASE("spec error_codes: defaults, the dialect's own, unknown kinds and codes field 39 cannot hold", "[iso8583][config]") {
+TEST_CASE("spec error_codes: defaults, the dialect's own, unknown kinds and codes field 39 cannot hold",
+          "[iso8583][config]") {
   const std::string fields = "fields: { 3: { name: pc, type: n, length: 6 }, 39: { name: rc, type: an, length: 2 } }\n";
   auto plain = iso8583::parse_spec(fields, "t.yaml");
   REQUIRE(plain);
-  CHECK(plain->error_codes == std::map<std::string, std::string, std::less<>>{
-                                  {"bad_input", "30"}, {"check_failed", "30"}, {"too_large", "30"},
-                                  {"timeout", "91"},   {"unavailable", "91"},  {"default", "96"}});
-  auto own = iso8583::parse_spec(fields + "error_codes: { rejected: A0, default: \"06\", timeout: \"68\" }\n", "t.yaml");
+  CHECK(plain->error_codes == std::map<std::string, std::string, std::less<>>{{"bad_input", "30"},
+                                                                              {"check_failed", "30"},
+                                                                              {"too_large", "30"},
+                                                                              {"timeout", "91"},
+                                                                              {"unavailable", "91"},
+                                                                              {"default", "96"}});
+  auto own =
+      iso8583::parse_spec(fields + "error_codes: { rejected: A0, default: \"06\", timeout: \"68\" }\n", "t.yaml");
   REQUIRE(own);
   CHECK(own->error_codes.at("rejected") == "A0");
   CHECK(own->error_codes.at("default") == "06");

@@ -10,7 +10,6 @@
 //   UnionPay POS, MAK 1234567890ABCDEF (the README's script)            → C6FBCD08
 
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 
 #include "codecs/iso8583/mac_step.hpp"
@@ -88,7 +87,8 @@ class BankKind final : public EndpointKind {
   std::string_view name() const override { return "bank"; }
   std::string_view description() const override { return "test bank host"; }
   Schema schema() const override { return bank_keys; }
-  std::shared_ptr<const EndpointSpec> parse(const ConfigNode& config, EndpointCommon common, Diagnostics& diag) const override {
+  std::shared_ptr<const EndpointSpec> parse(const ConfigNode& config, EndpointCommon common,
+                                            Diagnostics& diag) const override {
     ConfigReader reader(config, bank_keys, diag, "bank");
     return std::make_shared<BankSpec>(std::move(common));
   }
@@ -121,8 +121,8 @@ const KindRenderer kind_renderer;
 
 struct Harness : flow_test::FlowHarness {
   explicit Harness(const std::string& flow)
-      : FlowHarness(plugins(), "bank: { bank: {}, timeout: 1s }\n", flow, kind_renderer, std::chrono::milliseconds(2000),
-                    QIAO_SOURCE_DIR) {
+      : FlowHarness(plugins(), "bank: { bank: {}, timeout: 1s }\n", flow, kind_renderer,
+                    std::chrono::milliseconds(2000), QIAO_SOURCE_DIR) {
     INFO(diag.text());
     REQUIRE(gen);
   }

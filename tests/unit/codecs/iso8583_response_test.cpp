@@ -3,12 +3,12 @@
 
 #include <lua.hpp>
 
-#include "tests/unit/codecs/codec_name_support.hpp"
 #include "codecs/iso8583/iso8583_lua.hpp"
 #include "codecs/iso8583/response.hpp"
 #include "codecs/json/json_codec.hpp"
 #include "core/lua/lua_codecs.hpp"
 #include "core/lua/lua_value.hpp"
+#include "tests/unit/codecs/codec_name_support.hpp"
 #include "tests/unit/codecs/iso8583_test_support.hpp"
 
 using namespace qiao;
@@ -53,7 +53,8 @@ TEST_CASE("a UnionPay sale request gets its 0210 response: MTI +10, echoed field
   CHECK(iso8583::make_response(Value(Object{{"3", "000000"}}), spec).error().message ==
         "iso8583: response: the request has no 4-digit mti");
   // 0800 sign-on → 0810; a dialect without headers has no TPDU to swap.
-  auto sign_on = iso8583::make_response(Value(Object{{"mti", "0800"}, {"11", "000001"}, {"70", "001"}}), dialect("iso87ascii"));
+  auto sign_on =
+      iso8583::make_response(Value(Object{{"mti", "0800"}, {"11", "000001"}, {"70", "001"}}), dialect("iso87ascii"));
   REQUIRE(sign_on);
   CHECK(json_of(*sign_on) == R"({"mti":"0810","11":"000001"})");
 }
@@ -82,11 +83,24 @@ TEST_CASE("the MAC covers the MTI up to, not including, the MAC field", "[iso858
 
   // With a secondary bitmap the MAC is field 128 (ISO 8583:1987 ASCII).
   const auto& ascii = dialect("iso87ascii");
-  const std::string raw = "0800" "8220000000000000" "0400000000000001" "1122153012" "000001" "301" "0011223344556677";
+  const std::string raw =
+      "0800"
+      "8220000000000000"
+      "0400000000000001"
+      "1122153012"
+      "000001"
+      "301"
+      "0011223344556677";
   auto secondary = iso8583::mac_input(make_buffer(raw), ascii);
   REQUIRE(secondary);
   CHECK(secondary->mac_field == 128);
-  CHECK(secondary->bytes() == "0800" "8220000000000000" "0400000000000001" "1122153012" "000001" "301");
+  CHECK(secondary->bytes() ==
+        "0800"
+        "8220000000000000"
+        "0400000000000001"
+        "1122153012"
+        "000001"
+        "301");
 }
 
 namespace {
@@ -129,8 +143,8 @@ struct Lua {
 TEST_CASE("Lua library iso8583: response and mac_input by codec name", "[iso8583][lua]") {
   Lua lua;
   const std::string sale = read_hex("cup_sale_0200.hex");
-  CHECK(lua.run("local r = iso8583.response('iso8583:cup', raw); return r.mti .. ' ' .. r.tpdu .. ' ' .. r['4']", sale) ==
-        "0210 6000000006 000000012345");
+  CHECK(lua.run("local r = iso8583.response('iso8583:cup', raw); return r.mti .. ' ' .. r.tpdu .. ' ' .. r['4']",
+                sale) == "0210 6000000006 000000012345");
   Value response;
   lua.run("return iso8583.response('iso8583:config/iso8583/cup.yaml', raw)", sale, &response);
   CHECK(json_of(response) ==
@@ -142,12 +156,19 @@ TEST_CASE("Lua library iso8583: response and mac_input by codec name", "[iso8583
   // A table as DESIGN.md writes one, with integer keys and an integer amount: the keys arrive as
   // "3", "4", the amount is zero-filled, headers come from the dialect's defaults.
   CHECK(hex(lua.run("return iso8583.mac_input('iso8583:cup', { mti = '0200', [3] = '000000', [4] = 12345, [11] = 7 })",
-                    "")) == "0200" "3020000000000001" "000000" "000000012345" "000007");
-  CHECK(lua.run("local r = iso8583.response('iso8583:cup', { mti = '0200', tpdu = '6000120034', [3] = '000000', [39] = '00' })"
+                    "")) ==
+        "0200"
+        "3020000000000001"
+        "000000"
+        "000000012345"
+        "000007");
+  CHECK(lua.run("local r = iso8583.response('iso8583:cup', { mti = '0200', tpdu = '6000120034', [3] = '000000', [39] = "
+                "'00' })"
                 "; return r.tpdu .. ' ' .. r['3'] .. ' ' .. tostring(r['39'])",
                 "") == "6000340012 000000 nil");
 
-  CHECK(lua.run("return iso8583.response('json', raw)", sale) == "error: iso8583: codec 'json' is not an iso8583 codec");
+  CHECK(lua.run("return iso8583.response('json', raw)", sale) ==
+        "error: iso8583: codec 'json' is not an iso8583 codec");
   CHECK(lua.run("return iso8583.response('nope', raw)", sale) == "error: unknown codec 'nope'");
   CHECK(lua.run("return iso8583.response('iso8583:cup', 'short')", sale) ==
         "error: iso8583: header header: needs 6 bytes, 0 left at byte 5");

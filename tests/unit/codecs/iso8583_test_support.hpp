@@ -3,7 +3,6 @@
 // test with the codec's message.
 
 #include <catch2/catch.hpp>
-
 #include <cctype>
 #include <fstream>
 #include <map>
@@ -40,9 +39,7 @@ inline std::string bytes(std::string_view hex) {
   return *out;
 }
 
-inline std::string hex(std::string_view raw) {
-  return to_hex(raw);
-}
+inline std::string hex(std::string_view raw) { return to_hex(raw); }
 
 inline Value decode_ok(const iso8583::Spec& spec, const std::string& raw) {
   auto v = iso8583::decode(make_buffer(raw), spec);

@@ -1,18 +1,17 @@
+#include "codecs/json/json_codec.hpp"
+
 #include <catch2/catch.hpp>
-
-#include "tests/unit/codecs/codec_name_support.hpp"
-
 #include <cmath>
 #include <limits>
 #include <memory>
 #include <string>
 #include <utility>
 
-#include "codecs/json/json_codec.hpp"
 #include "core/codec.hpp"
 #include "core/error.hpp"
 #include "core/registry.hpp"
 #include "core/value.hpp"
+#include "tests/unit/codecs/codec_name_support.hpp"
 
 using qiao::Array;
 using qiao::Bytes;
@@ -193,10 +192,9 @@ TEST_CASE("json decode: unicode escapes become UTF-8, surrogate pairs included",
 TEST_CASE("json decode: invalid UTF-8 is refused with its byte offset", "[codec][json]") {
   CHECK(decode_error("{\"name\":\"ab\xFF"
                      "cd\"}") == "json: invalid encoding in string at byte 11");
-  CHECK(decode_error("[\"\xC0\xAF\"]") == "json: invalid encoding in string at byte 2");      // overlong '/'
-  CHECK(decode_error("[\"\xED\xA0\x80\"]") == "json: invalid encoding in string at byte 2");  // raw surrogate
-  CHECK(decode_error("[\"\xF4\x90\x80\x80\"]") ==
-        "json: invalid encoding in string at byte 2");  // above U+10FFFF
+  CHECK(decode_error("[\"\xC0\xAF\"]") == "json: invalid encoding in string at byte 2");          // overlong '/'
+  CHECK(decode_error("[\"\xED\xA0\x80\"]") == "json: invalid encoding in string at byte 2");      // raw surrogate
+  CHECK(decode_error("[\"\xF4\x90\x80\x80\"]") == "json: invalid encoding in string at byte 2");  // above U+10FFFF
   CHECK(decode_error("{\"k\xFE\":1}") == "json: invalid encoding in string at byte 3");
   // A sequence cut off by the end of the input: the validator must not read past it.
   CHECK(decode_error("\"\xE4\xB8") == "json: invalid encoding in string at byte 1");
@@ -220,8 +218,7 @@ TEST_CASE("json decode: malformed and truncated input", "[codec][json]") {
 }
 
 TEST_CASE("json decode: trailing garbage is refused", "[codec][json]") {
-  CHECK(decode_error(R"({"a":1} x)") ==
-        "json: the document root must not be followed by other values at byte 8");
+  CHECK(decode_error(R"({"a":1} x)") == "json: the document root must not be followed by other values at byte 8");
   CHECK(decode_error("{}{}") == "json: the document root must not be followed by other values at byte 2");
   CHECK(decode_error("1 2") == "json: the document root must not be followed by other values at byte 2");
   CHECK(decode_ok("{\"a\":1} \r\n\t") == Value(Object{{"a", 1}}));
@@ -264,8 +261,7 @@ TEST_CASE("json decode: nesting depth is limited", "[codec][json]") {
   CHECK(decode_error(std::string(1'000'000, '[')) == "json: nesting deeper than 128 levels at byte 128");
 }
 
-TEST_CASE("json decode: long strings borrow from one copy of the input, short ones are owned",
-          "[codec][json]") {
+TEST_CASE("json decode: long strings borrow from one copy of the input, short ones are owned", "[codec][json]") {
   auto input = qiao::make_buffer(
       R"({"short":"123456789012345","long":"1234567890123456","escaped":"line one\nline two\tend","1234567890123456":"k"})");
   const std::string original = *input;
@@ -344,8 +340,7 @@ TEST_CASE("json encode: every Value type, compact", "[codec][json]") {
 TEST_CASE("json encode: decimals are written verbatim when they are JSON numbers", "[codec][json]") {
   for (const char* good : {"0", "-0", "12.50", "1e5", "1E-5", "-0.0e+10", "12345678901234567890123"})
     CHECK(encode_ok(Value(Decimal{good})) == good);
-  CHECK(encode_error(Object{{"fee", Decimal{"12,50"}}}) ==
-        R"(json: decimal "12,50" is not a JSON number at $.fee)");
+  CHECK(encode_error(Object{{"fee", Decimal{"12,50"}}}) == R"(json: decimal "12,50" is not a JSON number at $.fee)");
   for (const char* bad : {"", "01", "1.", ".5", "+1", "1e", "1e+", "-", "0x10", "1 ", "NaN"}) {
     INFO("decimal '" << bad << "'");
     CHECK_THAT(encode_error(Value(Decimal{bad})), Catch::EndsWith("is not a JSON number at $"));
@@ -355,10 +350,8 @@ TEST_CASE("json encode: decimals are written verbatim when they are JSON numbers
 
 TEST_CASE("json encode: NaN and Infinity are refused", "[codec][json]") {
   CHECK(encode_error(Object{{"amount", std::nan("")}}) == "json: cannot encode NaN/Infinity at $.amount");
-  CHECK(encode_error(Value(std::numeric_limits<double>::infinity())) ==
-        "json: cannot encode NaN/Infinity at $");
-  CHECK(encode_error(Array{1, -std::numeric_limits<double>::infinity()}) ==
-        "json: cannot encode NaN/Infinity at $[1]");
+  CHECK(encode_error(Value(std::numeric_limits<double>::infinity())) == "json: cannot encode NaN/Infinity at $");
+  CHECK(encode_error(Array{1, -std::numeric_limits<double>::infinity()}) == "json: cannot encode NaN/Infinity at $[1]");
 }
 
 TEST_CASE("json encode: invalid UTF-8 is refused, naming its path", "[codec][json]") {
@@ -368,8 +361,7 @@ TEST_CASE("json encode: invalid UTF-8 is refused, naming its path", "[codec][jso
         "json: invalid UTF-8 in string at $.items[1].name");
   CHECK(encode_error(Object{{"患者", Object{{"姓名", "\xED\xA0\x80"}}}}) ==
         "json: invalid UTF-8 in string at $.患者.姓名");
-  CHECK(encode_error(Object{{"first name", "\xE4\xB8"}}) ==
-        R"(json: invalid UTF-8 in string at $["first name"])");
+  CHECK(encode_error(Object{{"first name", "\xE4\xB8"}}) == R"(json: invalid UTF-8 in string at $["first name"])");
   CHECK(encode_error(Object{{"patient", Object{{"na\xFFme", 1}}}}) ==
         R"(json: invalid UTF-8 in key at $.patient["na\xffme"])");
   CHECK(encode_error(Value("\xF4\x90\x80\x80")) == "json: invalid UTF-8 in string at $");
@@ -384,6 +376,5 @@ TEST_CASE("json encode: nesting depth is limited like decode", "[codec][json]") 
         std::string(qiao::json::max_depth, '[') + std::string(qiao::json::max_depth, ']'));
   std::string path = "$";
   for (std::size_t i = 0; i < qiao::json::max_depth; ++i) path += "[0]";
-  CHECK(encode_error(nested_arrays(qiao::json::max_depth + 1)) ==
-        "json: nesting deeper than 128 levels at " + path);
+  CHECK(encode_error(nested_arrays(qiao::json::max_depth + 1)) == "json: nesting deeper than 128 levels at " + path);
 }

@@ -1,7 +1,6 @@
+#include "codecs/xml/xml_codec.hpp"
+
 #include <catch2/catch.hpp>
-
-#include "tests/unit/codecs/codec_name_support.hpp"
-
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -9,11 +8,11 @@
 #include <utility>
 
 #include "codecs/xml/register.hpp"
-#include "codecs/xml/xml_codec.hpp"
 #include "core/codec.hpp"
 #include "core/error.hpp"
 #include "core/registry.hpp"
 #include "core/value.hpp"
+#include "tests/unit/codecs/codec_name_support.hpp"
 
 using qiao::Array;
 using qiao::Bytes;
@@ -175,7 +174,8 @@ TEST_CASE("xml options: parsed, lists continue after a comma, bad ones refused",
   CHECK(o.cdata == std::vector<std::string>{"Data"});
   REQUIRE(o.namespaces.size() == 2);
   CHECK(o.namespaces[0] == std::pair<std::string, std::string>{"xmlns", "http://his.example/"});
-  CHECK(o.namespaces[1] == std::pair<std::string, std::string>{"xmlns:soap", "http://schemas.xmlsoap.org/soap/envelope/"});
+  CHECK(o.namespaces[1] ==
+        std::pair<std::string, std::string>{"xmlns:soap", "http://schemas.xmlsoap.org/soap/envelope/"});
   CHECK(o.encoding == "GB2312");
   CHECK_FALSE(o.declaration);
   CHECK(o.max_size == 64 * 1024);
@@ -187,7 +187,9 @@ TEST_CASE("xml options: parsed, lists continue after a comma, bad ones refused",
   CHECK(defaults.max_depth == 128);
   CHECK(defaults.max_size == 16 * 1024 * 1024);
 
-  const auto refused = [](std::string_view argument) { return qiao::testing::codec_error("xml:" + std::string(argument)); };
+  const auto refused = [](std::string_view argument) {
+    return qiao::testing::codec_error("xml:" + std::string(argument));
+  };
   CHECK(refused("pretty=yes") ==
         "codec xml: unknown key 'pretty' (known: root, arrays, nested, cdata, xmlns, encoding, declaration, max_size, "
         "max_depth)");
@@ -199,8 +201,7 @@ TEST_CASE("xml options: parsed, lists continue after a comma, bad ones refused",
   CHECK(refused("declaration=maybe") == "codec xml: declaration: expected true or false, found 'maybe'");
   CHECK(refused("max_depth=0") == "codec xml: max_depth must be from 1 to 1000, not 0");
   CHECK(refused("max_depth=5000") == "codec xml: max_depth must be from 1 to 1000, not 5000");
-  CHECK(refused("max_size=lots") ==
-        "codec xml: max_size: expected a size such as 8192, 64KiB or 1MiB, found 'lots'");
+  CHECK(refused("max_size=lots") == "codec xml: max_size: expected a size such as 8192, 64KiB or 1MiB, found 'lots'");
   // The empty prefix is the default namespace, as xmlns=URI writes it.
   CHECK(options("xmlns:=http://x/").namespaces ==
         std::vector<std::pair<std::string, std::string>>{{"xmlns", "http://x/"}});
@@ -208,10 +209,9 @@ TEST_CASE("xml options: parsed, lists continue after a comma, bad ones refused",
 
 TEST_CASE("xml decode: a registration request keeps its root, order, attributes and text", "[codec][xml]") {
   const Value v = decode_ok(registration_request);
-  CHECK(show(v) ==
-        R"({"Request":{"TradeCode":"1001","HospitalId":"H0001","TerminalId":"KIOSK-03",)"
-        R"("Patient":{"@cardType":"medicalInsurance","PatientID":"P0012345","Name":"张三","Sex":"M",)"
-        R"("BirthDate":"1980-02-29","Phone":""},"DeptCode":"0301","DoctorCode":"","RegFee":"12.50"}})");
+  CHECK(show(v) == R"({"Request":{"TradeCode":"1001","HospitalId":"H0001","TerminalId":"KIOSK-03",)"
+                   R"("Patient":{"@cardType":"medicalInsurance","PatientID":"P0012345","Name":"张三","Sex":"M",)"
+                   R"("BirthDate":"1980-02-29","Phone":""},"DeptCode":"0301","DoctorCode":"","RegFee":"12.50"}})");
   // Numbers stay text: XML has no types, and "0301" must keep its zero.
   CHECK(v.find_path("Request.DeptCode")->is_string());
   check_round_trip(registration_request);
@@ -219,9 +219,8 @@ TEST_CASE("xml decode: a registration request keeps its root, order, attributes 
 
 TEST_CASE("xml decode: a response with an attribute and text on one element", "[codec][xml]") {
   const Value v = decode_ok(registration_response);
-  CHECK(show(v) ==
-        R"({"Response":{"ResultCode":"0","ResultMsg":"挂号成功","RegInfo":{"RegNo":"R20240611000123",)"
-        R"("QueueNo":"17","Dept":{"@code":"0301","#text":"心血管内科"},"VisitTime":"2024-06-11 08:30"}}})");
+  CHECK(show(v) == R"({"Response":{"ResultCode":"0","ResultMsg":"挂号成功","RegInfo":{"RegNo":"R20240611000123",)"
+                   R"("QueueNo":"17","Dept":{"@code":"0301","#text":"心血管内科"},"VisitTime":"2024-06-11 08:30"}}})");
   check_round_trip(registration_response);
 }
 
@@ -300,9 +299,10 @@ TEST_CASE("xml decode: namespaces keep their prefixes and declarations", "[codec
   </soap:Body>
 </soap:Envelope>)";
   const Value v = decode_ok(soap);
-  CHECK(show(v) ==
-        R"({"soap:Envelope":{"@xmlns:soap":"http://schemas.xmlsoap.org/soap/envelope/","@xmlns:his":"http://his.example/",)"
-        R"("soap:Body":{"his:GetPatientInfoResponse":{"his:GetPatientInfoResult":"0"}}}})");
+  CHECK(
+      show(v) ==
+      R"({"soap:Envelope":{"@xmlns:soap":"http://schemas.xmlsoap.org/soap/envelope/","@xmlns:his":"http://his.example/",)"
+      R"("soap:Body":{"his:GetPatientInfoResponse":{"his:GetPatientInfoResult":"0"}}}})");
   check_round_trip(soap);
   CHECK(encode_ok(v, no_declaration()) ==
         R"(<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:his="http://his.example/">)"
@@ -339,17 +339,20 @@ TEST_CASE("xml decode: nested= decodes an escaped XML string in place", "[codec]
   CHECK(decode_ok(encoded, o) == v);
 
   // Text that is not a document stays a string (HIS often puts an error text there).
-  CHECK(show(decode_ok("<R><HisServiceResult>系统繁忙</HisServiceResult></R>", o)) == R"({"R":{"HisServiceResult":"系统繁忙"}})");
+  CHECK(show(decode_ok("<R><HisServiceResult>系统繁忙</HisServiceResult></R>", o)) ==
+        R"({"R":{"HisServiceResult":"系统繁忙"}})");
   CHECK(show(decode_ok("<R><HisServiceResult/></R>", o)) == R"({"R":{"HisServiceResult":""}})");
 }
 
 TEST_CASE("xml decode: nested= decodes a CDATA document, cdata= writes it back as CDATA", "[codec][xml]") {
-  const std::string doc = R"(<Result><Code>0</Code><Data><![CDATA[<Patient><Name>李四</Name><Note>a]]]]><![CDATA[>b &amp; c</Note></Patient>]]></Data></Result>)";
+  const std::string doc =
+      R"(<Result><Code>0</Code><Data><![CDATA[<Patient><Name>李四</Name><Note>a]]]]><![CDATA[>b &amp; c</Note></Patient>]]></Data></Result>)";
   const xml::Options o = options("nested=Data,cdata=Data,declaration=no");
   const Value v = decode_ok(doc, o);
   CHECK(show(v) == R"({"Result":{"Code":"0","Data":{"Patient":{"Name":"李四","Note":"a]]>b & c"}}}})");
   CHECK(encode_ok(v, o) ==
-        "<Result><Code>0</Code><Data><![CDATA[<Patient><Name>李四</Name><Note>a]]&gt;b &amp; c</Note></Patient>]]></Data></Result>");
+        "<Result><Code>0</Code><Data><![CDATA[<Patient><Name>李四</Name><Note>a]]&gt;b &amp; "
+        "c</Note></Patient>]]></Data></Result>");
   check_round_trip(doc, o);
 
   // "#cdata" asks for a CDATA section on one element; "]]>" is split across two sections.
@@ -371,8 +374,9 @@ TEST_CASE("xml decode: nested documents count toward the depth limit and report 
 
 TEST_CASE("xml decode: GBK, GB2312 and GB18030 documents become UTF-8", "[codec][xml]") {
   // 张三 in GBK is D5C5 C8FD; 心血管内科 follows.
-  const std::string gbk = "<?xml version=\"1.0\" encoding=\"GBK\"?>\n<Request><Name>\xD5\xC5\xC8\xFD</Name>"
-                          "<Dept>\xD0\xC4\xD1\xAA\xB9\xDC\xC4\xDA\xBF\xC6</Dept></Request>";
+  const std::string gbk =
+      "<?xml version=\"1.0\" encoding=\"GBK\"?>\n<Request><Name>\xD5\xC5\xC8\xFD</Name>"
+      "<Dept>\xD0\xC4\xD1\xAA\xB9\xDC\xC4\xDA\xBF\xC6</Dept></Request>";
   CHECK(show(decode_ok(gbk)) == R"({"Request":{"Name":"张三","Dept":"心血管内科"}})");
   std::string gb2312 = gbk;
   gb2312.replace(gb2312.find("GBK"), 3, "gb2312");
@@ -390,8 +394,9 @@ TEST_CASE("xml decode: GBK, GB2312 and GB18030 documents become UTF-8", "[codec]
 
   // Encode converts and declares.
   const std::string encoded = encode_ok(decode_ok(gbk), options("encoding=GBK"));
-  CHECK(encoded == "<?xml version=\"1.0\" encoding=\"GBK\"?><Request><Name>\xD5\xC5\xC8\xFD</Name>"
-                   "<Dept>\xD0\xC4\xD1\xAA\xB9\xDC\xC4\xDA\xBF\xC6</Dept></Request>");
+  CHECK(encoded ==
+        "<?xml version=\"1.0\" encoding=\"GBK\"?><Request><Name>\xD5\xC5\xC8\xFD</Name>"
+        "<Dept>\xD0\xC4\xD1\xAA\xB9\xDC\xC4\xDA\xBF\xC6</Dept></Request>");
   CHECK(decode_ok(encoded) == decode_ok(gbk));
   // Positions in a converted document count characters.
   CHECK(decode_error("<?xml version=\"1.0\" encoding=\"GBK\"?>\n<a>\xD5\xC5\xC8\xFD</b>") ==
@@ -414,19 +419,25 @@ TEST_CASE("xml encode: order, root, namespaces, scalars, escaping once", "[codec
         R"(<Fee>12.50</Fee><Count>3</Count><Ratio>0.7</Ratio><Paid>true</Paid><Remark/><Mac>01ab</Mac></Request>)");
 
   // root= wraps a flat object; a value already under that root is not wrapped twice.
-  xml::Options o = options("root=Request,declaration=no,xmlns=http://his.example/,xmlns:xsi=http://www.w3.org/2001/XMLSchema-instance");
-  CHECK(encode_ok(Value(Object{{"A", "1"}, {"B", "2"}}), o) ==
-        R"(<Request xmlns="http://his.example/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><A>1</A><B>2</B></Request>)");
-  CHECK(encode_ok(Value(Object{{"Request", Object{{"A", "1"}}}}), o) ==
-        R"(<Request xmlns="http://his.example/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><A>1</A></Request>)");
+  xml::Options o = options(
+      "root=Request,declaration=no,xmlns=http://his.example/,xmlns:xsi=http://www.w3.org/2001/XMLSchema-instance");
+  CHECK(
+      encode_ok(Value(Object{{"A", "1"}, {"B", "2"}}), o) ==
+      R"(<Request xmlns="http://his.example/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><A>1</A><B>2</B></Request>)");
+  CHECK(
+      encode_ok(Value(Object{{"Request", Object{{"A", "1"}}}}), o) ==
+      R"(<Request xmlns="http://his.example/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><A>1</A></Request>)");
   // The Value's own declaration wins over the option's.
   CHECK(encode_ok(Value(Object{{"@xmlns", "urn:mine"}, {"A", "1"}}), o) ==
         R"(<Request xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns="urn:mine"><A>1</A></Request>)");
 
   // Text and attributes are escaped exactly once; already-escaped-looking text is just text.
-  const Value tricky(Object{{"a", Object{{"@q", "say \"hi\" & <bye>\t\n\r"}, {"#text", "x < y && y > z; &amp; ]]>\r"}}}});
+  const Value tricky(
+      Object{{"a", Object{{"@q", "say \"hi\" & <bye>\t\n\r"}, {"#text", "x < y && y > z; &amp; ]]>\r"}}}});
   const std::string written = encode_ok(tricky, no_declaration());
-  CHECK(written == "<a q=\"say &quot;hi&quot; &amp; &lt;bye&gt;&#9;&#10;&#13;\">x &lt; y &amp;&amp; y &gt; z; &amp;amp; ]]&gt;&#13;</a>");
+  CHECK(written ==
+        "<a q=\"say &quot;hi&quot; &amp; &lt;bye&gt;&#9;&#10;&#13;\">x &lt; y &amp;&amp; y &gt; z; &amp;amp; "
+        "]]&gt;&#13;</a>");
   CHECK(decode_ok(written) == tricky);
 
   // Null attributes are left out; empty text is an empty element.
@@ -440,10 +451,11 @@ TEST_CASE("xml encode: nested= writes an object as escaped text, cdata= as a sec
   const Value inner(Object{{"Request", Object{{"PatientID", "P001"}, {"Name", "A&B"}}}});
   const Value outer(Object{{"soap:Envelope", Object{{"@xmlns:soap", "http://schemas.xmlsoap.org/soap/envelope/"},
                                                     {"soap:Body", Object{{"HisService", Object{{"inXml", inner}}}}}}}});
-  CHECK(encode_ok(outer, options("nested=inXml,declaration=no")) ==
-        R"(<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><HisService>)"
-        R"(<inXml>&lt;Request&gt;&lt;PatientID&gt;P001&lt;/PatientID&gt;&lt;Name&gt;A&amp;amp;B&lt;/Name&gt;&lt;/Request&gt;</inXml>)"
-        R"(</HisService></soap:Body></soap:Envelope>)");
+  CHECK(
+      encode_ok(outer, options("nested=inXml,declaration=no")) ==
+      R"(<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><HisService>)"
+      R"(<inXml>&lt;Request&gt;&lt;PatientID&gt;P001&lt;/PatientID&gt;&lt;Name&gt;A&amp;amp;B&lt;/Name&gt;&lt;/Request&gt;</inXml>)"
+      R"(</HisService></soap:Body></soap:Envelope>)");
   CHECK(encode_ok(outer, options("nested=inXml,cdata=inXml,declaration=no")) ==
         R"(<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><HisService>)"
         R"(<inXml><![CDATA[<Request><PatientID>P001</PatientID><Name>A&amp;B</Name></Request>]]></inXml>)"
@@ -459,17 +471,25 @@ TEST_CASE("xml encode: nested= writes an object as escaped text, cdata= as a sec
 TEST_CASE("xml encode: values XML cannot hold are errors naming the path", "[codec][xml]") {
   CHECK(encode_error(Value(Object{{"a", "1"}, {"b", "2"}})) ==
         "xml: the value must be an object with one key, the root element (or set root=) at $");
-  CHECK(encode_error(Value("text")) == "xml: the value must be an object with one key, the root element (or set root=) at $");
+  CHECK(encode_error(Value("text")) ==
+        "xml: the value must be an object with one key, the root element (or set root=) at $");
   CHECK(encode_error(Value(Object{{"a", Array{"1"}}})) == "xml: the root element cannot be an array at $.a");
   CHECK(encode_error(Value(Object{{"a", Object{{"1b", "x"}}}})) == "xml: \"1b\" is not an XML element name at $.a.1b");
-  CHECK(encode_error(Value(Object{{"a", Object{{"b c", "x"}}}})) == "xml: \"b c\" is not an XML element name at $.a.b c");
-  CHECK(encode_error(Value(Object{{"a", Object{{"@", "x"}}}})) == "xml: \"\" is not an XML attribute name at $.a[\"@\"]");
-  CHECK(encode_error(Value(Object{{"a", Object{{"@x", Array{}}}}})) == "xml: an attribute must be a scalar, not array at $.a[\"@x\"]");
-  CHECK(encode_error(Value(Object{{"a", Object{{"b", Array{Array{}}}}}})) == "xml: an array cannot hold an array directly at $.a.b[0]");
-  CHECK(encode_error(Value(Object{{"a", Object{{"#text", Object{}}}}})) == "xml: an object cannot be text at $.a.#text");
+  CHECK(encode_error(Value(Object{{"a", Object{{"b c", "x"}}}})) ==
+        "xml: \"b c\" is not an XML element name at $.a.b c");
+  CHECK(encode_error(Value(Object{{"a", Object{{"@", "x"}}}})) ==
+        "xml: \"\" is not an XML attribute name at $.a[\"@\"]");
+  CHECK(encode_error(Value(Object{{"a", Object{{"@x", Array{}}}}})) ==
+        "xml: an attribute must be a scalar, not array at $.a[\"@x\"]");
+  CHECK(encode_error(Value(Object{{"a", Object{{"b", Array{Array{}}}}}})) ==
+        "xml: an array cannot hold an array directly at $.a.b[0]");
+  CHECK(encode_error(Value(Object{{"a", Object{{"#text", Object{}}}}})) ==
+        "xml: an object cannot be text at $.a.#text");
   CHECK(encode_error(Value(Object{{"a", "bad\xff"}})) == "xml: invalid UTF-8 in string at $.a");
-  CHECK(encode_error(Value(Object{{"a", "bell\x07"}})) == "xml: control character 0x07 cannot be written in XML at $.a");
-  CHECK(encode_error(Value(Object{{"a", std::numeric_limits<double>::quiet_NaN()}})) == "xml: cannot encode NaN/Infinity at $.a");
+  CHECK(encode_error(Value(Object{{"a", "bell\x07"}})) ==
+        "xml: control character 0x07 cannot be written in XML at $.a");
+  CHECK(encode_error(Value(Object{{"a", std::numeric_limits<double>::quiet_NaN()}})) ==
+        "xml: cannot encode NaN/Infinity at $.a");
   CHECK(encode_error(Value(Object{{"a", "€"}}), options("encoding=GB2312")) ==
         "xml: byte 42 cannot be converted from UTF-8 to GB2312");
 
@@ -498,8 +518,10 @@ TEST_CASE("xml decode: malformed documents name the line and column", "[codec][x
   CHECK(decode_error("<a/>\ntail") == "xml: text outside the root element at line 1, column 5");
   CHECK(decode_error("<a x='1' x='2'/>") == "xml: duplicate attribute x in <a> at line 1, column 2");
   CHECK(decode_error("<a>\n\x01</a>") == "xml: control character 0x01 at line 2, column 1");
-  CHECK(decode_error("<a>张三&#0;</a>") == "xml: character reference &#0; to a character XML does not allow at line 1, column 6");
-  CHECK(decode_error("<a>&#xD800;</a>") == "xml: character reference &#xD800; to a character XML does not allow at line 1, column 4");
+  CHECK(decode_error("<a>张三&#0;</a>") ==
+        "xml: character reference &#0; to a character XML does not allow at line 1, column 6");
+  CHECK(decode_error("<a>&#xD800;</a>") ==
+        "xml: character reference &#xD800; to a character XML does not allow at line 1, column 4");
   CHECK(decode_error("<a>&#99999999999;</a>") ==
         "xml: character reference &#99999999999; to a character XML does not allow at line 1, column 4");
   CHECK(decode_error("<a>ok\xC3</a>") == "xml: invalid UTF-8 at line 1, column 6");
@@ -532,7 +554,8 @@ TEST_CASE("xml decode: size and depth limits", "[codec][xml]") {
 
   // Many distinct children: linear key lookups would be quadratic.
   std::string wide = "<r>";
-  for (int i = 0; i < 50000; ++i) wide += "<k" + std::to_string(i) + ">" + std::to_string(i) + "</k" + std::to_string(i) + ">";
+  for (int i = 0; i < 50000; ++i)
+    wide += "<k" + std::to_string(i) + ">" + std::to_string(i) + "</k" + std::to_string(i) + ">";
   wide += "<k7>again</k7></r>";
   const Value v = decode_ok(wide);
   CHECK(v.find("r")->as_object().size() == 50000);

@@ -60,7 +60,8 @@ TEST_CASE("accept stored: reply, stored and the long form read as written", "[ac
     CHECK(h.flow()->accept_stored->max_in_flight == 8);
   }
   SECTION("the long form") {
-    AcceptHarness h("{ mode: stored, order_by: 'body.patient', retry: { attempts: 3, backoff: 2s }, max_in_flight: 2 }");
+    AcceptHarness h(
+        "{ mode: stored, order_by: 'body.patient', retry: { attempts: 3, backoff: 2s }, max_in_flight: 2 }");
     INFO(h.diag.text());
     REQUIRE(h.diag.ok());
     REQUIRE(h.flow());
@@ -153,7 +154,8 @@ TEST_CASE("accept stored: a request that is not a stored message is called damag
   CHECK(!restored_message(no_id));
 
   CallRequest wrong_raw;
-  wrong_raw.body = Value(Object{{"id", Value("m")}, {"trace_id", Value("t")}, {"received_at_us", Value(1)}, {"raw", Value(5)}});
+  wrong_raw.body =
+      Value(Object{{"id", Value("m")}, {"trace_id", Value("t")}, {"received_at_us", Value(1)}, {"raw", Value(5)}});
   auto c = restored_message(wrong_raw);
   REQUIRE(!c);
   CHECK_THAT(c.error().message, Catch::Contains("raw bytes"));

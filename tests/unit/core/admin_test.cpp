@@ -1,18 +1,17 @@
 // The admin API as a function: what runs where. A journal search blocks on SQLite, so it must not
 // run on the worker that read the request, or every other connection of that worker waits.
 
-#include <catch2/catch.hpp>
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
+#include "core/admin.hpp"
 
 #include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <future>
 #include <optional>
 #include <thread>
 
-#include "core/admin.hpp"
 #include "core/registry.hpp"
 #include "core/runtime.hpp"
 #include "core/store/store.hpp"
@@ -39,13 +38,21 @@ class SlowSearchStore final : public Store {
   std::uint64_t written() const override { return 0; }
   std::uint64_t dropped() const override { return 0; }
   JournalStats stats() const override { return {}; }
-  void enqueue(std::vector<Delivery>, DeliveriesStored done) override { done(make_error(ErrorKind::unavailable, "no queues here")); }
-  void change(std::vector<DeliveryChange>, ChangesStored done) override { done(make_error(ErrorKind::unavailable, "no queues here")); }
+  void enqueue(std::vector<Delivery>, DeliveriesStored done) override {
+    done(make_error(ErrorKind::unavailable, "no queues here"));
+  }
+  void change(std::vector<DeliveryChange>, ChangesStored done) override {
+    done(make_error(ErrorKind::unavailable, "no queues here"));
+  }
   Expected<std::vector<Delivery>> deliveries(const DeliveryQuery&) const override { return std::vector<Delivery>{}; }
   void claim_deliveries(DeliveriesClaimed done) override { done(make_error(ErrorKind::unavailable, "no queues here")); }
   void release_deliveries(ChangesStored done) override { done(make_error(ErrorKind::unavailable, "no queues here")); }
-  Expected<std::vector<Delivery>> message_deliveries(const std::string&) const override { return std::vector<Delivery>{}; }
-  void claim(IdempotencyClaim, IdempotencyClaimed done) override { done(make_error(ErrorKind::unavailable, "no keys here")); }
+  Expected<std::vector<Delivery>> message_deliveries(const std::string&) const override {
+    return std::vector<Delivery>{};
+  }
+  void claim(IdempotencyClaim, IdempotencyClaimed done) override {
+    done(make_error(ErrorKind::unavailable, "no keys here"));
+  }
   void settle(IdempotencySettle, std::vector<Delivery>, DeliveriesStored done) override {
     done(make_error(ErrorKind::unavailable, "no keys here"));
   }
@@ -121,7 +128,8 @@ TEST_CASE("admin API: the token, the Host and the origin are checked before a ro
   boost::asio::io_context worker;
   auto answer = [&](AdminRequest request) {
     std::optional<AdminResponse> out;
-    boost::asio::co_spawn(worker, api.handle(std::move(request)), [&](std::exception_ptr, AdminResponse r) { out = r; });
+    boost::asio::co_spawn(worker, api.handle(std::move(request)),
+                          [&](std::exception_ptr, AdminResponse r) { out = r; });
     worker.restart();
     worker.run();
     REQUIRE(out);
@@ -133,13 +141,15 @@ TEST_CASE("admin API: the token, the Host and the origin are checked before a ro
   api.listening_on("127.0.0.1:9900", false);
   CHECK(answer(get("/api/flows")) == 200);
 
-  for (const std::string host : {"localhost:9900", "LOCALHOST:9900", "gw.example:9900", "[fd00::1]:9900", "10.0.0.5:443"}) {
+  for (const std::string host :
+       {"localhost:9900", "LOCALHOST:9900", "gw.example:9900", "[fd00::1]:9900", "10.0.0.5:443"}) {
     INFO(host);
     AdminRequest request = get("/api/flows");
     request.host = host;
     CHECK(answer(request) == 200);
   }
-  for (const std::string host : {"", "127.0.0.1", "127.0.0.1:9901", "gw.example", "gw.example.evil:9900", "10.0.0.5:9900"}) {
+  for (const std::string host :
+       {"", "127.0.0.1", "127.0.0.1:9901", "gw.example", "gw.example.evil:9900", "10.0.0.5:9900"}) {
     INFO(host);
     AdminRequest request = get("/healthz");
     request.host = host;
@@ -149,7 +159,8 @@ TEST_CASE("admin API: the token, the Host and the origin are checked before a ro
   AdminRequest lower_case = get("/api/flows");
   lower_case.authorization = "bearer t0ken";
   CHECK(answer(lower_case) == 200);
-  for (const std::string authorization : {"", "Bearer", "Bearer ", "Bearer t0ke", "Bearer t0kenn", "Basic t0ken", "t0ken"}) {
+  for (const std::string authorization :
+       {"", "Bearer", "Bearer ", "Bearer t0ke", "Bearer t0kenn", "Basic t0ken", "t0ken"}) {
     INFO(authorization);
     AdminRequest request = get("/api/flows");
     request.authorization = authorization;
@@ -178,8 +189,8 @@ TEST_CASE("admin API: the token, the Host and the origin are checked before a ro
   post.content_type = "application/json;charset=utf-8";
   post.has_body = true;
   CHECK(answer(post) == 404);
-  for (const std::string type : {"", "text/plain", "multipart/form-data; boundary=x", "application/x-www-form-urlencoded",
-                                 "application/jsonx"}) {
+  for (const std::string type : {"", "text/plain", "multipart/form-data; boundary=x",
+                                 "application/x-www-form-urlencoded", "application/jsonx"}) {
     INFO(type);
     post.content_type = type;
     CHECK(answer(post) == 415);

@@ -1,10 +1,11 @@
 // The generated admin token: made once, private, read back the same; a file that is not a token
 // stops the gateway instead of being silently replaced (scripts hold the old one).
 
+#include "core/admin_token.hpp"
+
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -12,7 +13,6 @@
 #include <string>
 #include <vector>
 
-#include "core/admin_token.hpp"
 #include "core/owner_only.hpp"
 
 namespace fs = std::filesystem;
@@ -67,7 +67,8 @@ TEST_CASE("admin token: a file an operator wrote is used and made private", "[ad
   ScratchDir dir;
   const fs::path file = dir.path / "admin.token";
   write(file, "operators-own-token\n");
-  fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
+  fs::permissions(file,
+                  fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
   auto token = load_or_create_admin_token(file.string());
   REQUIRE(token);
   CHECK(*token == "operators-own-token");
@@ -111,9 +112,11 @@ TEST_CASE("owner only: group and other access is taken from a tree, symlinks are
   fs::create_symlink(dir.path / "outside", var / "link");
   const auto open_dir = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
                         fs::perms::others_exec;
-  const auto open_file = fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read;
+  const auto open_file =
+      fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read;
   for (const auto& d : {var, var / "log"}) fs::permissions(d, open_dir);
-  for (const auto& f : {var / "qiao.db", var / "log" / "system.log", dir.path / "outside"}) fs::permissions(f, open_file);
+  for (const auto& f : {var / "qiao.db", var / "log" / "system.log", dir.path / "outside"})
+    fs::permissions(f, open_file);
 
   REQUIRE(qiao::restrict_tree_to_owner(var));
   CHECK(mode_of(var) == 0700);

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "core/text/charset.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace qiao;
 

@@ -2,7 +2,6 @@
 // codec:, a flow's codecs: list and literal strings in its Lua; a mistake is a load error at its
 // file:line:col, and at run time a name the load did not build is an error, never a build.
 #include <catch2/catch.hpp>
-
 #include <memory>
 #include <string>
 
@@ -107,9 +106,8 @@ TEST_CASE("codec names: mistakes are reported at the name's file:line:col", "[co
         "flows/a.yaml:3:15: codec hl7v2: max_size: expected a size such as 8192, 64KiB or 1MiB, found 'lots'");
   CHECK(first_error("decode: { hl7v2: { colour: red } }\n") ==
         "flows/a.yaml:1:20: codec hl7v2: unknown key 'colour' (known: charset, line_endings, max_size, max_segments)");
-  CHECK(first_error("decode: \"iso8583:nope\"\n") ==
-        "flows/a.yaml:1:9: codec iso8583: no dialect 'nope' (looked for " + std::string(QIAO_SOURCE_DIR) +
-            "/config/iso8583/nope.yaml)");
+  CHECK(first_error("decode: \"iso8583:nope\"\n") == "flows/a.yaml:1:9: codec iso8583: no dialect 'nope' (looked for " +
+                                                         std::string(QIAO_SOURCE_DIR) + "/config/iso8583/nope.yaml)");
   CHECK(first_error("decode: \"hl7:charset=GBK\"\n") ==
         "flows/a.yaml:1:9: unknown codec 'hl7' (known: hl7v2, iso8583, json, xml)");
   CHECK(first_error("decode: { hl7v2: {}, json: {} }\n").rfind("flows/a.yaml:1:9: a codec is a name such as", 0) == 0);

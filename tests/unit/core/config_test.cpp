@@ -1,5 +1,6 @@
-#include <catch2/catch.hpp>
 #include <stdlib.h>
+
+#include <catch2/catch.hpp>
 
 #include "core/config/config_node.hpp"
 #include "core/config/schema.hpp"
@@ -71,7 +72,8 @@ TEST_CASE("yaml syntax errors carry their position", "[config]") {
 }
 
 TEST_CASE("block scalars report the line their content starts on", "[config]") {
-  auto node = ConfigNode::parse("steps:\n  - lua: |\n      local x = 1\n      return x\n  - lua: 'return 2'\n", "f.yaml");
+  auto node =
+      ConfigNode::parse("steps:\n  - lua: |\n      local x = 1\n      return x\n  - lua: 'return 2'\n", "f.yaml");
   REQUIRE(node);
   auto items = node->get("steps")->items();
   CHECK(items[0].get("lua")->content_line() == 3);

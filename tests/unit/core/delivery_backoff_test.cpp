@@ -57,7 +57,8 @@ TEST_CASE("backoff: is capped at max_backoff however many attempts failed", "[de
   const RetryPolicy constant = policy(2s, 2s, false);
   for (int failed : {1, 2, 5, 50}) CHECK(wait(constant, failed) == 2s);
   // A long cap does not overflow on the way.
-  const RetryPolicy years = policy(1s, std::chrono::duration_cast<milliseconds>(std::chrono::hours(24 * 365 * 100)), false);
+  const RetryPolicy years =
+      policy(1s, std::chrono::duration_cast<milliseconds>(std::chrono::hours(24 * 365 * 100)), false);
   CHECK(wait(years, 1'000'000) == years.max_backoff);
   CHECK(wait(years, 20) == milliseconds(1000LL << 19));
 }
@@ -100,7 +101,7 @@ TEST_CASE("backoff: never less than 10 ms, whatever the policy", "[delivery][bac
   CHECK(wait(policy(0ms, 0ms, false), 1) == 10ms);
   CHECK(wait(policy(0ms, 0ms, true), 1, 0.0) == 10ms);
   CHECK(wait(policy(1ms, 5min, false), 1) == 10ms);
-  CHECK(wait(policy(1ms, 5min, false), 2) == 20ms);  // doubling starts from the floor
+  CHECK(wait(policy(1ms, 5min, false), 2) == 20ms);       // doubling starts from the floor
   CHECK(wait(policy(15ms, 5min, true), 1, 0.0) == 10ms);  // half of 15 is below the floor
   CHECK(wait(policy(15ms, 5min, true), 1, 1.0) == 15ms);
   CHECK(wait(policy(40ms, 5min, true), 1, 0.0) == 20ms);

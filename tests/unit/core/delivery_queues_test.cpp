@@ -2,6 +2,8 @@
 // what it holds. DeliveryService trusts it for the FIFO of each order key and for an endpoint's
 // max_in_flight, so each rule is checked at its edge.
 
+#include "core/delivery/delivery_queues.hpp"
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
@@ -9,8 +11,6 @@
 #include <set>
 #include <string>
 #include <vector>
-
-#include "core/delivery/delivery_queues.hpp"
 
 using namespace qiao;
 using namespace std::chrono_literals;
@@ -138,8 +138,7 @@ TEST_CASE("delivery queues: max_in_flight 0 holds an endpoint's queue, the other
   CHECK(start(q, t0 + 2h) == Ids{1, 2});
 }
 
-TEST_CASE("delivery queues: a failed attempt goes back to the head of its key, due at retry_at",
-          "[delivery][queues]") {
+TEST_CASE("delivery queues: a failed attempt goes back to the head of its key, due at retry_at", "[delivery][queues]") {
   DeliveryQueues q;
   q.add(make(1, "his", "P1"));
   q.add(make(2, "his", "P1"));
@@ -240,12 +239,12 @@ TEST_CASE("delivery queues: a replay while a newer delivery of its key is in fli
   DeliveryQueues q;
   q.add(make(9, "his", "P1"));
   CHECK(start(q, t0) == Ids{9});
-  q.add(make(5, "his", "P1"));   // replayed during 9's attempt
+  q.add(make(5, "his", "P1"));  // replayed during 9's attempt
   q.add(make(12, "his", "P1"));
-  CHECK(start(q, t0).empty());   // the key is busy
+  CHECK(start(q, t0).empty());  // the key is busy
   // 9 failed: 5 is older and goes first; 9 then, at its retry time, and 12 behind it.
   q.finish(9, false, t0 + 10s);
-  q.add(make(7, "his", "P1"));   // and another replay lands in id order too
+  q.add(make(7, "his", "P1"));  // and another replay lands in id order too
   CHECK(start(q, t0) == Ids{5});
   q.finish(5, true);
   CHECK(start(q, t0) == Ids{7});
@@ -256,8 +255,7 @@ TEST_CASE("delivery queues: a replay while a newer delivery of its key is in fli
   CHECK(start(q, t0 + 10s) == Ids{12});
 }
 
-TEST_CASE("delivery queues: requests beyond the memory budget are dropped, the deliveries kept",
-          "[delivery][queues]") {
+TEST_CASE("delivery queues: requests beyond the memory budget are dropped, the deliveries kept", "[delivery][queues]") {
   DeliveryQueues q(10);
   q.add(make(1, "his", "a", t0, std::string(4, 'x')));
   q.add(make(2, "his", "b", t0, std::string(6, 'y')));  // exactly at the budget: kept
@@ -295,7 +293,7 @@ TEST_CASE("delivery queues: stats count depth, in flight and the oldest per endp
   const QueueStats* lab = stats_of(stats, "lab");
   REQUIRE(his);
   REQUIRE(lab);
-  CHECK(his->depth == 3);      // in flight included
+  CHECK(his->depth == 3);  // in flight included
   CHECK(his->in_flight == 2);
   REQUIRE(his->oldest);
   CHECK(*his->oldest == t0 + 2s);  // the oldest is in flight: it counts
@@ -335,12 +333,12 @@ TEST_CASE("delivery queues: stats count depth, in flight and the oldest per endp
 TEST_CASE("delivery queues: finish of an id not in flight changes nothing", "[delivery][queues]") {
   DeliveryQueues q;
   q.add(make(1));
-  q.finish(1, true);    // waiting, not in flight
-  q.finish(99, true);   // unknown
+  q.finish(1, true);   // waiting, not in flight
+  q.finish(99, true);  // unknown
   CHECK(q.size() == 1);
   CHECK(start(q, t0) == Ids{1});
   q.finish(1, true);
-  q.finish(1, true);    // twice
+  q.finish(1, true);  // twice
   CHECK(q.size() == 0);
   auto stats = q.stats();
   REQUIRE(stats.size() == 1);

@@ -4,8 +4,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <catch2/catch.hpp>
 #include <functional>
-#include <random>
 #include <lua.hpp>
+#include <random>
 
 #include "codecs/json/register.hpp"
 #include "core/config/schema.hpp"
@@ -34,7 +34,8 @@ class FakeEndpoint final : public Endpoint {
     }
     CallResponse response;
     response.status = 200;
-    response.body = Value(Object{{"echo", request.body}, {"headers", Value(request.headers)}, {"operation", Value(request.operation)}});
+    response.body = Value(
+        Object{{"echo", request.body}, {"headers", Value(request.headers)}, {"operation", Value(request.operation)}});
     co_return response;
   }
 
@@ -66,7 +67,8 @@ class FakeEndpointKind final : public EndpointKind {
   std::string_view name() const override { return "fake"; }
   std::string_view description() const override { return "test endpoint"; }
   Schema schema() const override { return no_keys; }
-  std::shared_ptr<const EndpointSpec> parse(const ConfigNode& config, EndpointCommon common, Diagnostics& diag) const override {
+  std::shared_ptr<const EndpointSpec> parse(const ConfigNode& config, EndpointCommon common,
+                                            Diagnostics& diag) const override {
     ConfigReader reader(config, no_keys, diag, "fake");
     return std::make_shared<FakeEndpointSpec>(std::move(common));
   }
@@ -159,8 +161,9 @@ reply:
   REQUIRE(h.diag.ok());
   Outcome o = h.run(R"({"n":1,"f":2.0})");
   CHECK(o.status == 200);
-  CHECK(o.body == R"({"n":2,"pushed_float":"float","vars":{"body_kept":true,"his":{"echo":{"n":2},"headers":{},"operation":""},)"
-                  R"("vars_kept":false,"body_after_call":true}})");
+  CHECK(o.body ==
+        R"({"n":2,"pushed_float":"float","vars":{"body_kept":true,"his":{"echo":{"n":2},"headers":{},"operation":""},)"
+        R"("vars_kept":false,"body_after_call":true}})");
 }
 
 TEST_CASE("a body and vars the scripts only read cross into Lua once and never back", "[engine][lua]") {
@@ -233,7 +236,9 @@ TEST_CASE("check names every missing field and wrong type", "[engine]") {
   REQUIRE(h.diag.ok());
   Outcome o = h.run(R"({"a":"","d":"7"})");
   CHECK(o.status == 400);
-  CHECK(o.body == "check_failed: missing required field 'a'; missing required field 'b.c'; field 'd' must be integer, not string");
+  CHECK(
+      o.body ==
+      "check_failed: missing required field 'a'; missing required field 'b.c'; field 'd' must be integer, not string");
   CHECK(h.run(R"({"a":"x","b":{"c":1},"d":7})").status == 200);
 }
 
@@ -366,8 +371,7 @@ TEST_CASE("the shared base cannot be changed by a script", "[engine][lua]") {
   CHECK(answer("local n = 0 for _ in pairs(string) do n = n + 1 end\n"
                "      local upper = string.upper; string = { upper = function() return 'mine' end }\n"
                "      return qiao.reply({ listed = n > 10, mine = string.upper('x'), real = upper('x'), "
-               "method = ('x'):upper() })") ==
-        R"({"listed":true,"method":"X","mine":"mine","real":"X"})");
+               "method = ('x'):upper() })") == R"({"listed":true,"method":"X","mine":"mine","real":"X"})");
 }
 
 TEST_CASE("qiao.call errors can be caught with pcall, or fail the message with their kind", "[engine][lua]") {
@@ -436,7 +440,8 @@ TEST_CASE("a number Lua does not change leaves as it came", "[engine][lua][decim
   CHECK(both.run(R"({"a":12.50,"b":12.5,"c":[12.500]})").body == R"({"a":12.50,"b":12.5,"c":[12.500]})");
 
   // Arithmetic is Lua's: a changed number is written in its shortest form.
-  Harness changed(std::string(header) + "steps:\n  - lua: 'body.amount = body.amount * 2; body.rate = body.rate + 0.01'\n");
+  Harness changed(std::string(header) +
+                  "steps:\n  - lua: 'body.amount = body.amount * 2; body.rate = body.rate + 0.01'\n");
   CHECK(changed.run(R"({"amount":12.50,"rate":0.10})").body == R"({"amount":25,"rate":0.11})");
 }
 
@@ -538,8 +543,9 @@ TEST_CASE("lua helpers: json, codec, ordered tables, null", "[engine][lua]") {
       })
 )");
   REQUIRE(h.diag.ok());
-  CHECK(h.run(R"({"x":null})").body ==
-        R"({"is_null":true,"ordered":"{\"PatientID\":\"P1\",\"DeptCode\":\"0101\",\"Amount\":5}","text":"{\"b\":1,\"a\":[true]}"})");
+  CHECK(
+      h.run(R"({"x":null})").body ==
+      R"({"is_null":true,"ordered":"{\"PatientID\":\"P1\",\"DeptCode\":\"0101\",\"Amount\":5}","text":"{\"b\":1,\"a\":[true]}"})");
 }
 
 TEST_CASE("plugins add Lua libraries as globals", "[engine][lua]") {

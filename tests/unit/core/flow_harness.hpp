@@ -5,7 +5,6 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -57,7 +56,8 @@ class FakeSourceKind final : public SourceKind {
 class FakeListenerKind final : public ListenerKind {
  public:
   std::string_view name() const override { return "fake"; }
-  std::shared_ptr<const ListenerPlan> plan(std::string_view, std::span<const Flow* const>, Diagnostics&) const override {
+  std::shared_ptr<const ListenerPlan> plan(std::string_view, std::span<const Flow* const>,
+                                           Diagnostics&) const override {
     return std::make_shared<FakeListenerPlan>();
   }
   Expected<std::unique_ptr<Listener>> open(std::string_view, const ListenerPlan&, Host&) const override {
@@ -113,8 +113,9 @@ struct FlowHarness {
   Diagnostics diag;
   const ErrorRenderer& renderer;
 
-  FlowHarness(const Plugins& plugins, const std::string& endpoints, const std::string& flow, const ErrorRenderer& renderer,
-              std::chrono::milliseconds lua_slice = std::chrono::milliseconds(2000), std::string base_dir = "")
+  FlowHarness(const Plugins& plugins, const std::string& endpoints, const std::string& flow,
+              const ErrorRenderer& renderer, std::chrono::milliseconds lua_slice = std::chrono::milliseconds(2000),
+              std::string base_dir = "")
       : renderer(renderer) {
     scratch.write("endpoints.yaml", endpoints);
     scratch.write("flows/flow.yaml", flow);

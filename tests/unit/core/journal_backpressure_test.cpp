@@ -8,7 +8,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <random>
 #include <thread>
@@ -94,8 +93,7 @@ TEST_CASE("journal back-pressure: with the writer stuck, messages wait to be tak
   store->journal(first);
   REQUIRE(writer_took_queue(*store));
 
-  Gateway gw({{"f", flow("f")}}, JournalLevel::full,
-             std::move(opened).value());
+  Gateway gw({{"f", flow("f")}}, JournalLevel::full, std::move(opened).value());
   REQUIRE(gw.gen);
   constexpr int messages = 10;
   std::vector<std::pair<std::string, std::string>> bodies;

@@ -1,11 +1,9 @@
 // Business keys: a flow's journal: keys evaluated after it ran, stored in an index, searched by
 // the store, /api/messages?key.NAME=VALUE, and through that index only.
 
-#include <catch2/catch.hpp>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <optional>
 #include <random>
@@ -138,8 +136,10 @@ TEST_CASE("journal keys: a search by key walks the key index and each row by its
   const auto two = store->query_plan(narrow);
   REQUIRE(two.has_value());
   INFO(*two);
-  CHECK_THAT(*two, Catch::Contains("SEARCH k USING PRIMARY KEY (name=? AND value=? AND received_at>? AND received_at<?)"));
-  CHECK_THAT(*two, Catch::Contains("SEARCH o USING PRIMARY KEY (name=? AND value=? AND received_at=? AND message_id=?)"));
+  CHECK_THAT(*two,
+             Catch::Contains("SEARCH k USING PRIMARY KEY (name=? AND value=? AND received_at>? AND received_at<?)"));
+  CHECK_THAT(*two,
+             Catch::Contains("SEARCH o USING PRIMARY KEY (name=? AND value=? AND received_at=? AND message_id=?)"));
   CHECK_THAT(*two, !Catch::Contains("SCAN"));
 
   // Without keys the time index serves, as before.
@@ -167,8 +167,9 @@ TEST_CASE("journal keys: evaluated once the flow ran, stored with the row, at le
   CHECK(gw.metrics.flow("reg").journal_key_errors == 0);
 }
 
-TEST_CASE("journal keys: a key whose expression fails or gives no key is left out and counted, the message is not failed",
-          "[journal]") {
+TEST_CASE(
+    "journal keys: a key whose expression fails or gives no key is left out and counted, the message is not failed",
+    "[journal]") {
   Gateway gw({{"k", flow("k", R"(journal:
   keys:
     broken: 'body.patient.id'
@@ -190,7 +191,8 @@ TEST_CASE("journal keys: a key whose expression fails or gives no key is left ou
 }
 
 TEST_CASE("journal keys: a failed message has its keys, an undecodable one none", "[journal]") {
-  Gateway gw({{"k", flow("k", "journal: { keys: { order: body.orderNo } }\nsteps:\n  - check: { required: [amount] }\n")}});
+  Gateway gw(
+      {{"k", flow("k", "journal: { keys: { order: body.orderNo } }\nsteps:\n  - check: { required: [amount] }\n")}});
   REQUIRE(gw.gen);
   gw.run({{"k", R"({"orderNo":"O5"})"}, {"k", "{not json"}});
   CHECK(gw.row("k-0")->outcome == "check_failed");
@@ -209,7 +211,8 @@ TEST_CASE("journal keys: mistakes in keys are errors at their file, line and col
   CHECK_FALSE(names.gen);
   const std::string text = names.diag.text();
   INFO(text);
-  CHECK_THAT(text, Catch::Contains("flows/flow.yaml:7:5: journal key 'pa tient' may use only letters, digits, '-' and '_'"));
+  CHECK_THAT(text,
+             Catch::Contains("flows/flow.yaml:7:5: journal key 'pa tient' may use only letters, digits, '-' and '_'"));
   CHECK_THAT(text, Catch::Contains("flows/flow.yaml:8:9: journal key 'ok': expected a Lua expression"));
   CHECK_THAT(text, Catch::Contains("flows/flow.yaml:9:"));
 }
@@ -237,7 +240,8 @@ TEST_CASE("journal keys: /api/messages?key.NAME=VALUE searches by keys and shows
     request.authorization = "Bearer t0ken";
     request.host = "127.0.0.1:9900";
     std::optional<AdminResponse> out;
-    boost::asio::co_spawn(worker, api.handle(request), [&](std::exception_ptr, AdminResponse r) { out = std::move(r); });
+    boost::asio::co_spawn(worker, api.handle(request),
+                          [&](std::exception_ptr, AdminResponse r) { out = std::move(r); });
     // The search answers from the admin API's own thread; until it does, the worker may run out
     // of work and stop, so it is restarted to take the answer.
     const auto deadline = std::chrono::steady_clock::now() + 20s;

@@ -48,8 +48,7 @@ TEST_CASE("journal levels: full keeps the bytes, metadata the row with sizes onl
   CHECK(gw.metrics.flow("meta").total() == 1);
 }
 
-TEST_CASE("journal levels: a failed message of a metadata flow keeps its error and sizes, not its bytes",
-          "[journal]") {
+TEST_CASE("journal levels: a failed message of a metadata flow keeps its error and sizes, not its bytes", "[journal]") {
   Gateway gw({{"meta", flow("meta", "journal: metadata\nsteps:\n  - check: { required: [orderNo] }\n")}});
   REQUIRE(gw.gen);
   const std::string body = R"({"amount":"12.50"})";
@@ -95,5 +94,6 @@ TEST_CASE("journal levels: a wrong level or key is an error at its file, line an
 
   Gateway listed({{"flow", flow("bad", "journal: [full]\n")}});
   CHECK_FALSE(listed.gen);
-  CHECK_THAT(listed.diag.text(), Catch::Contains("flows/flow.yaml:5:10: journal: expected full, metadata or none, found 'sequence'"));
+  CHECK_THAT(listed.diag.text(),
+             Catch::Contains("flows/flow.yaml:5:10: journal: expected full, metadata or none, found 'sequence'"));
 }

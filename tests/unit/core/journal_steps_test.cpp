@@ -50,8 +50,7 @@ TEST_CASE("journal steps: each step a message went through is in its row, in ord
 
   const auto charge = gw.row("pay-0");
   REQUIRE(charge);
-  CHECK(labels(charge->steps) ==
-        std::vector<std::string>{"0 lua:6 ok", "0 check:7 ok", "0 route:8 ok", "0 lua:15 ok"});
+  CHECK(labels(charge->steps) == std::vector<std::string>{"0 lua:6 ok", "0 check:7 ok", "0 route:8 ok", "0 lua:15 ok"});
   std::int64_t previous_start = -1;
   for (const JournalStep& s : charge->steps) {
     CHECK(s.start_us >= previous_start);
@@ -93,7 +92,10 @@ TEST_CASE("journal steps: their bytes read back as written, a NUL in a text as a
   expected[0].detail = "no answer in 5s from  his";
   CHECK(decode_journal_steps(encode_journal_steps(steps)) == expected);
   CHECK(decode_journal_steps("").empty());
-  CHECK(decode_journal_steps(std::string("lua\0" "1\0", 6)).empty());  // cut short: no half step
+  CHECK(decode_journal_steps(std::string("lua\0"
+                                         "1\0",
+                                         6))
+            .empty());  // cut short: no half step
 }
 
 STORE_CASE("journal steps: the store keeps a row's steps and a search reads them back", "[journal][store]") {

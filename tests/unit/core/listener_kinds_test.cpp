@@ -3,7 +3,6 @@
 // kind alone, and a source naming a listener kind the build lacks is a load error.
 
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <memory>
 #include <string>
@@ -91,8 +90,7 @@ Plugins probe_plugins(Planned& planned) {
 
 }  // namespace
 
-TEST_CASE("listener kinds: sources of two kinds on one address share the listener their kind plans",
-          "[listener]") {
+TEST_CASE("listener kinds: sources of two kinds on one address share the listener their kind plans", "[listener]") {
   Planned planned;
   const Plugins plugins = probe_plugins(planned);
   const auto loaded = flow_test::load_flows(plugins, {{"a.yaml", flow("a", "probe-a: { at: 'port-1' }")},
@@ -109,15 +107,15 @@ TEST_CASE("listener kinds: sources of two kinds on one address share the listene
   CHECK(loaded.generation->listener_plan("probe port-2") != nullptr);
 }
 
-TEST_CASE("listener kinds: a source naming a listener kind the build lacks fails the load at its flow",
-          "[listener]") {
+TEST_CASE("listener kinds: a source naming a listener kind the build lacks fails the load at its flow", "[listener]") {
   Planned planned;
   const Plugins plugins = probe_plugins(planned);
   const auto loaded =
       flow_test::load_flows(plugins, {{"a.yaml", flow("a", "probe-a: { at: 'port-1', listener: udp }")}});
   CHECK_FALSE(loaded.generation);
   REQUIRE(loaded.errors.size() == 1);
-  CHECK_THAT(loaded.errors.front(), Catch::Contains("flows/a.yaml:1:1: flow 'a': its probe-a source needs a udp listener, "
-                                                    "which this build lacks"));
+  CHECK_THAT(loaded.errors.front(),
+             Catch::Contains("flows/a.yaml:1:1: flow 'a': its probe-a source needs a udp listener, "
+                             "which this build lacks"));
   CHECK(planned.empty());
 }

@@ -1,6 +1,8 @@
 // The system log never blocks the thread that logs: with its queue full the oldest lines are
 // dropped and counted, and once the logging thread has caught up one line says how many.
 
+#include "core/log_drops.hpp"
+
 #include <spdlog/async_logger.h>
 #include <spdlog/sinks/base_sink.h>
 
@@ -10,8 +12,6 @@
 #include <mutex>
 #include <string>
 #include <vector>
-
-#include "core/log_drops.hpp"
 
 namespace {
 
@@ -62,15 +62,14 @@ class StallingSink final : public spdlog::sinks::base_sink<std::mutex> {
 
 }  // namespace
 
-TEST_CASE("system log: a full queue drops its oldest lines instead of blocking, and says how many once",
-          "[log]") {
+TEST_CASE("system log: a full queue drops its oldest lines instead of blocking, and says how many once", "[log]") {
   constexpr std::size_t capacity = 4;
   auto pool = std::make_shared<spdlog::details::thread_pool>(capacity, 1);
   auto stalling = std::make_shared<StallingSink>();
   auto reporting =
       std::make_shared<qiao::log::DropReportingSink>(std::vector<spdlog::sink_ptr>{stalling}, *pool, capacity);
-  auto logger = std::make_shared<spdlog::async_logger>("system", reporting, pool,
-                                                       spdlog::async_overflow_policy::overrun_oldest);
+  auto logger =
+      std::make_shared<spdlog::async_logger>("system", reporting, pool, spdlog::async_overflow_policy::overrun_oldest);
   logger->set_pattern("%v");
 
   logger->info("first");
@@ -83,9 +82,8 @@ TEST_CASE("system log: a full queue drops its oldest lines instead of blocking, 
   stalling->release();
   REQUIRE(stalling->wait_lines(6, std::chrono::seconds(10)));
   // The report comes once the queue is under half full again, before the line that finds it so.
-  const std::vector<std::string> expected{"first", "line 6", "line 7",
-                                          "6 log lines dropped: the system log's queue was full", "line 8",
-                                          "line 9"};
+  const std::vector<std::string> expected{
+      "first", "line 6", "line 7", "6 log lines dropped: the system log's queue was full", "line 8", "line 9"};
   CHECK(stalling->lines() == expected);
 
   // Nothing more lost, nothing more reported.

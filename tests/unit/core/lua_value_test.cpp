@@ -1,13 +1,13 @@
 // Value ⇄ Lua: decoded objects answer to integer keys (body[39] for field "39") for reading and
 // writing, without a second key appearing and without touching arrays.
 
+#include "core/lua/lua_value.hpp"
+
 #include <catch2/catch.hpp>
 #include <lua.hpp>
-
 #include <string>
 
 #include "codecs/json/json_codec.hpp"
-#include "core/lua/lua_value.hpp"
 
 using namespace qiao;
 
@@ -58,8 +58,9 @@ TEST_CASE("lua: integer keys read the decimal keys of decoded objects", "[lua]")
   CHECK(lua.run(reply, "return v[39] .. ' ' .. v['39'] .. ' ' .. v[60][1] .. ' ' .. tostring(v[40])") ==
         "00 00 22 nil|" + reply);
   // Names, zero-padded and signed texts are keys of their own.
-  CHECK(lua.run(R"({"039":"a","7":"b"})", "return tostring(v[39]) .. ' ' .. tostring(v['+7']) .. ' ' .. tostring(v.x)") ==
-        R"(nil nil nil|{"039":"a","7":"b"})");
+  CHECK(
+      lua.run(R"({"039":"a","7":"b"})", "return tostring(v[39]) .. ' ' .. tostring(v['+7']) .. ' ' .. tostring(v.x)") ==
+      R"(nil nil nil|{"039":"a","7":"b"})");
 }
 
 TEST_CASE("lua: writing an integer key replaces the decimal key in place", "[lua]") {
@@ -70,7 +71,8 @@ TEST_CASE("lua: writing an integer key replaces the decimal key in place", "[lua
   CHECK(lua.run(R"({"mti":"0200"})", "v[3] = '000000'; v['3'] = '310000'; return v['3'] .. v[3]") ==
         R"(310000310000|{"mti":"0200","3":"310000"})");
   // Nil removes whichever spelling holds the key.
-  CHECK(lua.run(R"({"mti":"0210","39":"00","64":"X"})", "v[64] = nil; v['39'] = nil; return ''") == R"(|{"mti":"0210"})");
+  CHECK(lua.run(R"({"mti":"0210","39":"00","64":"X"})", "v[64] = nil; v['39'] = nil; return ''") ==
+        R"(|{"mti":"0210"})");
   // Nested objects too.
   CHECK(lua.run(R"({"60":{"1":"22","2":"000001"}})", "v[60][2] = '000002'; return ''") ==
         R"(|{"60":{"1":"22","2":"000002"}})");
@@ -78,8 +80,9 @@ TEST_CASE("lua: writing an integer key replaces the decimal key in place", "[lua
 
 TEST_CASE("lua: arrays and script-built sequences are not affected", "[lua]") {
   Lua lua;
-  CHECK(lua.run(R"({"items":["a","b"]})", "v.items[3] = 'c'; return v.items[1] .. #v.items .. tostring(v.items['1'])") ==
-        R"(a3nil|{"items":["a","b","c"]})");
+  CHECK(
+      lua.run(R"({"items":["a","b"]})", "v.items[3] = 'c'; return v.items[1] .. #v.items .. tostring(v.items['1'])") ==
+      R"(a3nil|{"items":["a","b","c"]})");
   CHECK(lua.run(R"({"x":1})", "local t = ordered(); t[1] = 'p'; t[2] = 'q'; v.list = t; return ''") ==
         R"(|{"x":1,"list":["p","q"]})");
   CHECK(lua.run(R"({"x":1})", "v.t = { mti = '0200', [3] = '000000' }; return v.t[3]") ==
@@ -132,10 +135,23 @@ TEST_CASE("lua: a value a script only read is found unchanged, any change is not
   CHECK(u.back == u.value);
 
   for (const char* change : {
-           "v.mti = '0210'", "v.n = 8", "v.n = 7.5", "v.ok = false", "v.none = 0", "v.new = 1",
-           "v.mti = nil", "v[39] = '05'", "v.amount = 12.51", "v.list[4] = 5", "v.list[3].k = 'w'",
-           "v.list[1] = '1'", "rawset(v, 'raw', 1)", "v.empty.x = 1",
-           "v.obj[1] = 'a'", "v.nested.a.b = nil", "v.list[2] = nil",
+           "v.mti = '0210'",
+           "v.n = 8",
+           "v.n = 7.5",
+           "v.ok = false",
+           "v.none = 0",
+           "v.new = 1",
+           "v.mti = nil",
+           "v[39] = '05'",
+           "v.amount = 12.51",
+           "v.list[4] = 5",
+           "v.list[3].k = 'w'",
+           "v.list[1] = '1'",
+           "rawset(v, 'raw', 1)",
+           "v.empty.x = 1",
+           "v.obj[1] = 'a'",
+           "v.nested.a.b = nil",
+           "v.list[2] = nil",
        }) {
     INFO(change);
     CHECK_FALSE(u.after(doc, change));
@@ -187,8 +203,8 @@ TEST_CASE("lua: a table stands in for a fresh push only when it is exactly what 
     CHECK(u.mirrored);
   }
   // Unchanged in value, but a push would not make these: the next step must get a fresh one.
-  for (const char* differs : {"v.n = 14 / 2", "v.list = { 1, { k = 'v' } }", "v.obj = {}",
-                              "getmetatable(v.obj).__index = nil"}) {
+  for (const char* differs :
+       {"v.n = 14 / 2", "v.list = { 1, { k = 'v' } }", "v.obj = {}", "getmetatable(v.obj).__index = nil"}) {
     INFO(differs);
     u.after(doc, differs);
     CHECK_FALSE(u.mirrored);

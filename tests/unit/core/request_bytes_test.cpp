@@ -2,6 +2,8 @@
 // as the same request, types and key order included, and anything else (a damaged row, a row of
 // another format) must be an error, never a crash or an allocation the row cannot justify.
 
+#include "core/delivery/request_bytes.hpp"
+
 #include <sys/resource.h>
 
 #include <bit>
@@ -10,8 +12,6 @@
 #include <cstdint>
 #include <limits>
 #include <string>
-
-#include "core/delivery/request_bytes.hpp"
 
 using namespace qiao;
 
@@ -57,10 +57,10 @@ std::vector<std::string> keys_of(const Object& object) {
 // A request of nothing but a body, written by hand: version, empty operation, empty headers.
 std::string bytes_with_body(const std::string& body) {
   std::string out;
-  out.push_back(1);                                         // format version
-  out.push_back(0);                                         // operation: empty text
-  out.push_back(static_cast<char>(Value::Type::object));    // headers
-  out.push_back(0);                                         // no members
+  out.push_back(1);                                       // format version
+  out.push_back(0);                                       // operation: empty text
+  out.push_back(static_cast<char>(Value::Type::object));  // headers
+  out.push_back(0);                                       // no members
   return out + body;
 }
 
@@ -227,9 +227,9 @@ TEST_CASE("request bytes: damaged tags, counts and lengths are errors", "[delive
   // The well-formed base decodes, so each failure below is the damage it names.
   REQUIRE(decode_request(bytes_with_body(std::string(1, '\0'))).has_value());
 
-  CHECK(damaged(bytes_with_body("\x09")));          // no such type
+  CHECK(damaged(bytes_with_body("\x09")));  // no such type
   CHECK(damaged(bytes_with_body("\xff")));
-  CHECK(damaged(bytes_with_body(std::string("\x01\x02", 2))));  // a boolean is 0 or 1
+  CHECK(damaged(bytes_with_body(std::string("\x01\x02", 2))));          // a boolean is 0 or 1
   CHECK(damaged(bytes_with_body(std::string("\x02\x01\x02\x03", 4))));  // an integer is 8 bytes
 
   // Headers must be an object.
@@ -242,11 +242,11 @@ TEST_CASE("request bytes: damaged tags, counts and lengths are errors", "[delive
   CHECK(damaged(headers_array));
 
   // A text longer than the row, and a count far beyond it, the largest a varint holds included.
-  for (std::uint64_t count : {std::uint64_t{5}, std::uint64_t{1} << 32, std::uint64_t{1} << 62,
-                              std::numeric_limits<std::uint64_t>::max()}) {
+  for (std::uint64_t count :
+       {std::uint64_t{5}, std::uint64_t{1} << 32, std::uint64_t{1} << 62, std::numeric_limits<std::uint64_t>::max()}) {
     INFO("count " << count);
-    for (Value::Type type : {Value::Type::string, Value::Type::decimal, Value::Type::bytes, Value::Type::array,
-                             Value::Type::object}) {
+    for (Value::Type type :
+         {Value::Type::string, Value::Type::decimal, Value::Type::bytes, Value::Type::array, Value::Type::object}) {
       std::string body(1, static_cast<char>(type));
       put_varint(body, count);
       body += "abc";
@@ -320,7 +320,8 @@ TEST_CASE("request bytes: a tree as deep as the xml codec builds reads back", "[
 
   // The default xml max_depth, 128, with repeated elements: 257 levels.
   Value defaults("leaf");
-  for (int level = 0; level < 128; ++level) defaults = Value(Object{{"e", Value(Array{Value(1), std::move(defaults)})}});
+  for (int level = 0; level < 128; ++level)
+    defaults = Value(Object{{"e", Value(Array{Value(1), std::move(defaults)})}});
   CHECK(round_trip_body(defaults) == defaults);
 }
 

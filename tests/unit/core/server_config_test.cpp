@@ -1,12 +1,12 @@
 // qiao.yaml's journal section: its defaults, its keys, and that changing it needs a restart.
 
+#include "core/server_config.hpp"
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <string>
-
-#include "core/server_config.hpp"
 
 namespace fs = std::filesystem;
 using qiao::Diagnostics;
@@ -82,12 +82,14 @@ TEST_CASE("server config: journal.level is full unless set, a reload may change 
   CHECK(metadata.journal_level == qiao::JournalLevel::metadata);
   // Each generation applies its own config's level, so a reload takes a new one.
   CHECK(qiao::restart_only_changes(plain, metadata).empty());
-  CHECK(load("flows: [ \"flows/*.yaml\" ]\njournal: { level: none }\n", diag).journal_level == qiao::JournalLevel::none);
+  CHECK(load("flows: [ \"flows/*.yaml\" ]\njournal: { level: none }\n", diag).journal_level ==
+        qiao::JournalLevel::none);
 
   Diagnostics typo;
   load("flows: [ \"flows/*.yaml\" ]\njournal:\n  level: metdata\n", typo);
   REQUIRE(typo.errors().size() == 1);
-  CHECK_THAT(typo.errors()[0], Catch::Contains(":3:10: journal.level: expected full, metadata or none, found 'metdata'"));
+  CHECK_THAT(typo.errors()[0],
+             Catch::Contains(":3:10: journal.level: expected full, metadata or none, found 'metdata'"));
 }
 
 TEST_CASE("server config: store.lease is 30s unless set, at least 1s, and a change needs a restart",

@@ -8,8 +8,8 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
@@ -136,8 +136,9 @@ inline std::optional<std::string> postgres_test_server(std::string& absent) {
     absent = "PostgreSQL is not installed: the PostgreSQL store was not tested";
     return std::nullopt;
   }
-  FAIL("no PostgreSQL test server: run the test through ctest (fixture 'postgres'), or start one with "
-       "tests/support/postgres-test-server.sh start " QIAO_PG_TEST_STATE ", or set QIAO_TEST_POSTGRES");
+  FAIL(
+      "no PostgreSQL test server: run the test through ctest (fixture 'postgres'), or start one with "
+      "tests/support/postgres-test-server.sh start " QIAO_PG_TEST_STATE ", or set QIAO_TEST_POSTGRES");
   return std::nullopt;
 }
 
@@ -302,8 +303,7 @@ class PostgresBackend final : public StoreBackend {
       std::size_t end = names.find(',', start);
       if (end == std::string::npos) end = names.size();
       const std::string name = names.substr(start, end - start);  // journal_20261204
-      if (name.size() == 16)
-        days.push_back(name.substr(8, 4) + "-" + name.substr(12, 2) + "-" + name.substr(14, 2));
+      if (name.size() == 16) days.push_back(name.substr(8, 4) + "-" + name.substr(12, 2) + "-" + name.substr(14, 2));
       start = end + 1;
     }
     return days;
@@ -362,12 +362,12 @@ void with_sqlite(SqliteKinds kinds, Body body) {
 
 #define QIAO_STORE_CONCAT_(a, b) a##b
 #define QIAO_STORE_CONCAT(a, b) QIAO_STORE_CONCAT_(a, b)
-#define QIAO_STORE_CASE_(name, tags, kinds, fn)                                                            \
-  static void fn(qiao_test::StoreBackend& backend);                                                        \
-  TEST_CASE(name, tags) { qiao_test::with_sqlite(kinds, fn); }                                             \
-  TEST_CASE(name " (postgres)", tags "[postgres]") {                                                       \
-    qiao_test::with_postgres([](qiao_test::StoreBackend& backend) { fn(backend); });                       \
-  }                                                                                                        \
+#define QIAO_STORE_CASE_(name, tags, kinds, fn)                                      \
+  static void fn(qiao_test::StoreBackend& backend);                                  \
+  TEST_CASE(name, tags) { qiao_test::with_sqlite(kinds, fn); }                       \
+  TEST_CASE(name " (postgres)", tags "[postgres]") {                                 \
+    qiao_test::with_postgres([](qiao_test::StoreBackend& backend) { fn(backend); }); \
+  }                                                                                  \
   static void fn(qiao_test::StoreBackend& backend)
 // STORE_CASE("store: …", "[store]") { body using `backend` } — SQLite in memory and in a file,
 // and PostgreSQL. LASTING_STORE_CASE: only stores whose database outlives them (no memory).

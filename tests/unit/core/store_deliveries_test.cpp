@@ -50,9 +50,8 @@ Delivery make(std::string endpoint, std::string key = "", Clock::time_point crea
 Expected<std::vector<Delivery>> enqueue(Store& store, std::vector<Delivery> deliveries) {
   std::promise<Expected<std::vector<Delivery>>> promise;
   auto future = promise.get_future();
-  store.enqueue(std::move(deliveries), [&promise](Expected<std::vector<Delivery>> stored) {
-    promise.set_value(std::move(stored));
-  });
+  store.enqueue(std::move(deliveries),
+                [&promise](Expected<std::vector<Delivery>> stored) { promise.set_value(std::move(stored)); });
   REQUIRE(future.wait_for(10s) == std::future_status::ready);
   return future.get();
 }
@@ -318,10 +317,10 @@ STORE_CASE("store deliveries: an attempt is counted when it starts and closed wh
 STORE_CASE("store deliveries: several changes in one call apply in the order given", "[store][deliveries]") {
   auto store = backend.open();
   const Ids ids = enqueue_ids(*store, {make("his", "a"), make("his", "b")});
-  apply_changes(*store, {started(ids[0], 1, 1, t0), finished(Kind::retry_later, ids[0], 1, t0 + 1ms, "unavailable",
-                                                     "connection refused", t0 + 1s),
-                 started(ids[0], 2, 2, t0 + 1s), started(ids[1], 1, 1, t0 + 1s),
-                 finished(Kind::dead, ids[1], 1, t0 + 2s, "rejected", "refused")});
+  apply_changes(*store, {started(ids[0], 1, 1, t0),
+                         finished(Kind::retry_later, ids[0], 1, t0 + 1ms, "unavailable", "connection refused", t0 + 1s),
+                         started(ids[0], 2, 2, t0 + 1s), started(ids[1], 1, 1, t0 + 1s),
+                         finished(Kind::dead, ids[1], 1, t0 + 2s, "rejected", "refused")});
   const Delivery a = one(*store, ids[0]);
   CHECK(a.attempts == 2);
   CHECK(a.interrupted);
@@ -336,7 +335,8 @@ STORE_CASE("store deliveries: several changes in one call apply in the order giv
 STORE_CASE("store deliveries: interrupted closes the attempt a previous run left open", "[store][deliveries]") {
   auto store = backend.open();
   const Ids ids = enqueue_ids(*store, {make("his"), make("his", "other")});
-  apply_changes(*store, {started(ids[0], 1, 1, t0), finished(Kind::retry_later, ids[0], 1, t0 + 1s, "timeout", "slow", t0 + 2s),
+  apply_changes(*store,
+                {started(ids[0], 1, 1, t0), finished(Kind::retry_later, ids[0], 1, t0 + 1s, "timeout", "slow", t0 + 2s),
                  started(ids[0], 2, 2, t0 + 2s)});
   REQUIRE(one(*store, ids[0]).interrupted);
   CHECK_FALSE(one(*store, ids[1]).interrupted);
@@ -362,8 +362,9 @@ STORE_CASE("store deliveries: interrupted closes the attempt a previous run left
 STORE_CASE("store deliveries: discard removes dead letters and refuses queued ones", "[store][deliveries]") {
   auto store = backend.open();
   const Ids ids = enqueue_ids(*store, {make("his", "dead"), make("his", "queued")});
-  apply_changes(*store, {started(ids[0], 1, 1, t0), finished(Kind::dead, ids[0], 1, t0 + 1s, "rejected", "AR"),
-                 started(ids[1], 1, 1, t0), finished(Kind::retry_later, ids[1], 1, t0 + 1s, "timeout", "slow", t0 + 5s)});
+  apply_changes(
+      *store, {started(ids[0], 1, 1, t0), finished(Kind::dead, ids[0], 1, t0 + 1s, "rejected", "AR"),
+               started(ids[1], 1, 1, t0), finished(Kind::retry_later, ids[1], 1, t0 + 1s, "timeout", "slow", t0 + 5s)});
 
   // A queued delivery is not a dead letter: discard and replay leave it (and its attempts) be.
   apply_changes(*store, {simple(Kind::discard, ids[1], t0 + 2s), simple(Kind::replay, ids[1], t0 + 2s, t0 + 3s)});
@@ -387,7 +388,7 @@ STORE_CASE("store deliveries: discard removes dead letters and refuses queued on
 }
 
 STORE_CASE("store deliveries: deliveries() filters by state, endpoint, ids, time and error, oldest first",
-          "[store][deliveries]") {
+           "[store][deliveries]") {
   auto store = backend.open();
   std::vector<Delivery> batch;
   for (int i = 0; i < 10; ++i) batch.push_back(make(i % 2 ? "lab" : "his", "k" + std::to_string(i), t0 + i * 1s));
@@ -399,7 +400,8 @@ STORE_CASE("store deliveries: deliveries() filters by state, endpoint, ids, time
   changes.push_back(finished(Kind::dead, ids[2], 1, t0 + 21s, "rejected", "AR: unknown patient 4711"));
   changes.push_back(finished(Kind::dead, ids[3], 1, t0 + 21s, "upstream", "HTTP 400 Bad Request"));
   changes.push_back(finished(Kind::dead, ids[7], 1, t0 + 21s, "upstream", "AR: Unknown Patient 12"));
-  changes.push_back(finished(Kind::retry_later, ids[4], 1, t0 + 21s, "timeout", "unknown patient? no answer", t0 + 30s));
+  changes.push_back(
+      finished(Kind::retry_later, ids[4], 1, t0 + 21s, "timeout", "unknown patient? no answer", t0 + 30s));
   apply_changes(*store, changes);
 
   auto pick = [&](std::initializer_list<int> which) {
@@ -494,14 +496,14 @@ STORE_CASE("store deliveries: deliveries() filters by state, endpoint, ids, time
   CHECK(rows[0].history[0].outcome == "upstream");
 }
 
-STORE_CASE("store deliveries: with_history fills each delivery's own attempts, and only then",
-          "[store][deliveries]") {
+STORE_CASE("store deliveries: with_history fills each delivery's own attempts, and only then", "[store][deliveries]") {
   auto store = backend.open();
   const Ids ids = enqueue_ids(*store, {make("his", "a"), make("his", "b"), make("his", "c")});
   std::vector<DeliveryChange> changes;
   for (int n = 1; n <= 3; ++n) {
     changes.push_back(started(ids[0], n, n, t0 + n * 1s));
-    changes.push_back(finished(Kind::retry_later, ids[0], n, t0 + n * 1s + 1ms, "timeout", "a" + std::to_string(n), t0));
+    changes.push_back(
+        finished(Kind::retry_later, ids[0], n, t0 + n * 1s + 1ms, "timeout", "a" + std::to_string(n), t0));
   }
   changes.push_back(started(ids[2], 1, 1, t0 + 9s));
   apply_changes(*store, changes);
@@ -597,9 +599,10 @@ LASTING_STORE_CASE("store deliveries: a lasting store keeps queued and dead deli
     Delivery keyed = make("his", "P1", t0);
     keyed.retry = RetryPolicy{3, 2s, 20s, true};
     ids = enqueue_ids(store, {keyed, make("lab", "P2", t0 + 1s), make("his", "P3", t0 + 2s)});
-    apply_changes(store, {started(ids[1], 1, 1, t0 + 5s), finished(Kind::dead, ids[1], 1, t0 + 6s, "rejected", "AR: no"),
-                  started(ids[2], 1, 1, t0 + 5s),
-                  finished(Kind::retry_later, ids[2], 1, t0 + 6s, "timeout", "slow", t0 + 16s)});
+    apply_changes(
+        store,
+        {started(ids[1], 1, 1, t0 + 5s), finished(Kind::dead, ids[1], 1, t0 + 6s, "rejected", "AR: no"),
+         started(ids[2], 1, 1, t0 + 5s), finished(Kind::retry_later, ids[2], 1, t0 + 6s, "timeout", "slow", t0 + 16s)});
     // Closed without a wait: the store writes what is queued before it closes.
     store.change({}, [](Status) {});
   }
@@ -693,10 +696,10 @@ STORE_CASE("store: a message's deliveries, the delivered ones too, are read back
   const auto ids = enqueue_ids(*store, {to_lis, to_pacs, other});
   // The LIS takes it at the second attempt; the PACS is still failing.
   apply_changes(*store, {started(ids[0], 1, 1, t0), finished(Kind::retry_later, ids[0], 1, t0 + 1s, "unavailable",
-                                                                "connection refused", t0 + 2s)});
+                                                             "connection refused", t0 + 2s)});
   apply_changes(*store, {started(ids[0], 2, 2, t0 + 2s), finished(Kind::delivered, ids[0], 2, t0 + 3s, "ok", "")});
-  apply_changes(*store, {started(ids[1], 1, 1, t0 + 1s), finished(Kind::retry_later, ids[1], 1, t0 + 4s, "timeout",
-                                                                  "no answer in 3s", t0 + 9s)});
+  apply_changes(*store, {started(ids[1], 1, 1, t0 + 1s),
+                         finished(Kind::retry_later, ids[1], 1, t0 + 4s, "timeout", "no answer in 3s", t0 + 9s)});
 
   auto found = store->message_deliveries("adt-1");
   INFO((found ? std::string() : found.error().message));

@@ -117,8 +117,7 @@ STORE_CASE("store idempotency: the first claim holds the key, a second one is pe
   CHECK(claim(*store, claim_of("K0002", "m-4", t0 + 1s)).state == State::claimed);
 }
 
-STORE_CASE("store idempotency: claims of one key in one batch are decided one after another",
-           "[store][idempotency]") {
+STORE_CASE("store idempotency: claims of one key in one batch are decided one after another", "[store][idempotency]") {
   auto store = backend.open();
   // Sent without waiting, so they reach the writer together.
   std::vector<std::future<Expected<IdempotencyClaimResult>>> futures;

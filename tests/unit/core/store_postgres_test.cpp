@@ -116,10 +116,9 @@ TEST_CASE("store postgres: a database of a newer or unknown schema is refused", 
     auto newer = PostgresStore::open(backend.url());
     REQUIRE_FALSE(newer.has_value());
     CHECK(newer.error().kind == ErrorKind::config);
-    CHECK(newer.error().message == "store: database '" + backend.url() +
-                                       "' has schema version 99, newer than this build understands (" +
-                                       std::to_string(PostgresStore::schema_version()) +
-                                       "); use a newer qiao or another database");
+    CHECK(newer.error().message ==
+          "store: database '" + backend.url() + "' has schema version 99, newer than this build understands (" +
+              std::to_string(PostgresStore::schema_version()) + "); use a newer qiao or another database");
 
     backend.sql_exec("UPDATE qiao_schema SET version = -1");
     auto odd = PostgresStore::open(backend.url());
@@ -522,11 +521,17 @@ TEST_CASE("store postgres: a database of schema version 5 has its rows moved int
     backend.sql_exec(
         "INSERT INTO journal (message_id, trace_id, flow_id, received_at, latency_us, outcome, status, source, "
         "error, request, reply, request_size, reply_size, request_truncated, reply_truncated, business_keys) VALUES "
-        "('old-1', 't1', 'adt', " + std::to_string(first + 1) + ", 5, 'ok', 200, 's', '', '\\x0102', 'r', 2, 1, "
+        "('old-1', 't1', 'adt', " +
+        std::to_string(first + 1) +
+        ", 5, 'ok', 200, 's', '', '\\x0102', 'r', 2, 1, "
         "false, false, NULL), "
-        "('old-2', 't2', 'adt', " + std::to_string(second) + ", 5, 'ok', 200, 's', '', 'b', 'r', 1, 1, false, false, "
+        "('old-2', 't2', 'adt', " +
+        std::to_string(second) +
+        ", 5, 'ok', 200, 's', '', 'b', 'r', 1, 1, false, false, "
         "'\\x70617469656e740050310000'::bytea), "
-        "('old-3', 't3', 'adt', " + std::to_string(second) + ", 5, 'ok', 200, 's', '', 'b', 'r', 1, 1, false, "
+        "('old-3', 't3', 'adt', " +
+        std::to_string(second) +
+        ", 5, 'ok', 200, 's', '', 'b', 'r', 1, 1, false, "
         "false, NULL)");
     backend.sql_exec("INSERT INTO journal_keys VALUES ('patient', 'P1', " + std::to_string(second) + ", 'old-2')");
 

@@ -40,9 +40,8 @@ Delivery make(std::string key, std::string message = "") {
 std::vector<Delivery> enqueue(Store& store, std::vector<Delivery> deliveries) {
   std::promise<Expected<std::vector<Delivery>>> promise;
   auto future = promise.get_future();
-  store.enqueue(std::move(deliveries), [&promise](Expected<std::vector<Delivery>> stored) {
-    promise.set_value(std::move(stored));
-  });
+  store.enqueue(std::move(deliveries),
+                [&promise](Expected<std::vector<Delivery>> stored) { promise.set_value(std::move(stored)); });
   REQUIRE(future.wait_for(10s) == std::future_status::ready);
   auto stored = future.get();
   INFO((stored ? std::string() : stored.error().message));
@@ -196,7 +195,8 @@ TEST_CASE("store queue owners: two nodes on one database deliver disjoint work, 
     CHECK(held_of(*seen_by_b) == std::vector<bool>{false, false, false, true});
     CHECK(backend.sql_text("SELECT count(*) FROM deliveries WHERE node IS NULL") == "0");
     CHECK(backend.sql_text("SELECT string_agg(encode(order_key, 'escape'), ',' ORDER BY order_key) FROM queue_keys "
-                           "WHERE node = '" + a->queue_node() + "'") == "P1,P2");
+                           "WHERE node = '" +
+                           a->queue_node() + "'") == "P1,P2");
   });
 }
 
@@ -247,8 +247,10 @@ TEST_CASE("store queue owners: a node silent past its lease has its queue taken 
     // a stops renewing (as a process killed with SIGKILL, or cut off) and its lease runs out: set
     // in the past here rather than waited for (the integration test waits for a real one). b's
     // next claim takes a's keys and queued rows, in id order, and marks the open attempt interrupted.
-    backend.sql_exec("UPDATE queue_nodes SET lease_until = (extract(epoch FROM clock_timestamp()) * 1000000)::bigint "
-                     "- 1 WHERE node = '" + a->queue_node() + "'");
+    backend.sql_exec(
+        "UPDATE queue_nodes SET lease_until = (extract(epoch FROM clock_timestamp()) * 1000000)::bigint "
+        "- 1 WHERE node = '" +
+        a->queue_node() + "'");
     const DeliveryClaim taken = claim(*b);
     CHECK(ids_of(taken.deliveries) == ids_of(at_a));
     CHECK(taken.taken_over == 3);

@@ -82,7 +82,8 @@ void write_three_days(Store& store, Clock::time_point midnight) {
 
 }  // namespace
 
-STORE_CASE("store: a search walks the journal's days newest first, limits and windows across them", "[store][retention]") {
+STORE_CASE("store: a search walks the journal's days newest first, limits and windows across them",
+           "[store][retention]") {
   auto store = backend.open();
   const Clock::time_point midnight = today();
   write_three_days(*store, midnight);
@@ -179,7 +180,8 @@ STORE_CASE("store: dropping a day of journal leaves the queues and their deliver
   d.next_attempt_at = d.created_at;
   std::promise<qiao::Expected<std::vector<qiao::Delivery>>> stored;
   auto future = stored.get_future();
-  store->enqueue({d}, [&stored](qiao::Expected<std::vector<qiao::Delivery>> done) { stored.set_value(std::move(done)); });
+  store->enqueue({d},
+                 [&stored](qiao::Expected<std::vector<qiao::Delivery>> done) { stored.set_value(std::move(done)); });
   REQUIRE(future.wait_for(10s) == std::future_status::ready);
   REQUIRE(future.get().has_value());
 

@@ -2,6 +2,8 @@
 // write. STORE_CASE runs a case against SQLite (memory and file) and PostgreSQL; the cases after
 // them are SQLite's own (files, pragmas, free space, old schemas).
 
+#include "core/store/store.hpp"
+
 #include <sqlite3.h>
 
 #include <atomic>
@@ -18,7 +20,6 @@
 
 #include "core/store/sqlite_journal_days.hpp"
 #include "core/store/sqlite_store.hpp"
-#include "core/store/store.hpp"
 #include "tests/unit/core/journal_queue.hpp"
 #include "tests/unit/core/store_backends.hpp"
 
@@ -238,8 +239,8 @@ STORE_CASE("store: 10000 entries from 4 threads are all written and searchable",
   for (int t = 0; t < threads; ++t) {
     writers.emplace_back([&store, t] {
       for (int i = 0; i < per_thread; ++i)
-        store->journal(make_entry("t" + std::to_string(t) + "-" + std::to_string(i), "flow-" + std::to_string(t),
-                                  "ok", t0 + std::chrono::microseconds(i)));
+        store->journal(make_entry("t" + std::to_string(t) + "-" + std::to_string(i), "flow-" + std::to_string(t), "ok",
+                                  t0 + std::chrono::microseconds(i)));
     });
   }
   for (auto& w : writers) w.join();
@@ -286,11 +287,13 @@ TEST_CASE("store: a file store creates its directory and keeps its entries acros
   }
   {
     // t0's day: the journal of a file store is a database per UTC day beside it.
-    RawDb day(dir.path() / "var" / "nested" / "qiao-journal" / (qiao::journal_day_name(qiao::journal_day_of(t0)) + ".db"));
+    RawDb day(dir.path() / "var" / "nested" / "qiao-journal" /
+              (qiao::journal_day_name(qiao::journal_day_of(t0)) + ".db"));
     CHECK(day.text("PRAGMA journal_mode") == "wal");
     CHECK(day.text("PRAGMA user_version") == "1");
     CHECK(day.text("SELECT count(*) FROM journal") == "100");
-    CHECK(day.text("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'journal' AND name LIKE 'journal_%'") == "3");
+    CHECK(day.text("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'journal' AND name LIKE "
+                   "'journal_%'") == "3");
   }
   // An absolute path ignores base_dir.
   auto reopened = qiao::open_store("sqlite://" + file.string(), "/nonexistent-base");
@@ -529,8 +532,7 @@ STORE_CASE("store: a payload over journal.max_payload_bytes keeps its beginning,
   CHECK(stats.free_bytes.has_value() == backend.measures_free_space());
 }
 
-STORE_CASE("store: a rejected request keeps at most journal.max_rejected_bytes, others their whole body",
-           "[store]") {
+STORE_CASE("store: a rejected request keeps at most journal.max_rejected_bytes, others their whole body", "[store]") {
   qiao::JournalLimits limits;
   limits.max_rejected_bytes = 8;
   limits.min_free_bytes = 0;

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "core/value.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace qiao;
 

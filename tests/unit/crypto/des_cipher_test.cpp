@@ -2,15 +2,15 @@
 // show that equals single DES: against the textbook vector, and against OpenSSL's own single DES
 // from the legacy provider, loaded into a private library context when it is installed.
 
-#include <catch2/catch.hpp>
+#include "crypto/des_cipher.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/provider.h>
 
+#include <catch2/catch.hpp>
 #include <random>
 #include <string>
 
-#include "crypto/des_cipher.hpp"
 #include "core/text/hex.hpp"
 
 using namespace qiao;

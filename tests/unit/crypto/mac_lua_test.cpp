@@ -1,13 +1,12 @@
 // The Lua library `mac` as a flow's Lua sees it.
 
+#include "crypto/mac_lua.hpp"
+
 #include <catch2/catch.hpp>
-
 #include <lua.hpp>
-
 #include <string>
 
 #include "core/lua/lua_value.hpp"
-#include "crypto/mac_lua.hpp"
 
 namespace {
 

@@ -3,12 +3,12 @@
 // here. The others were computed independently of Qiao with the OpenSSL command line, as each
 // comment shows (`-provider legacy -provider default` gives the CLI single DES).
 
-#include <catch2/catch.hpp>
+#include "crypto/mac.hpp"
 
+#include <catch2/catch.hpp>
 #include <string>
 
 #include "core/text/hex.hpp"
-#include "crypto/mac.hpp"
 
 using namespace qiao;
 using namespace qiao::crypto;

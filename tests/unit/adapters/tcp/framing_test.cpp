@@ -1,12 +1,12 @@
 // TCP framing: every kind split from awkward reads, refused when too large or malformed, and
 // written back the way it is read.
-#include <catch2/catch.hpp>
+#include "adapters/tcp/framing/framing.hpp"
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
 #include "adapters/tcp/framing/frame_reader.hpp"
-#include "adapters/tcp/framing/framing.hpp"
 
 using qiao::ErrorKind;
 namespace tcp = qiao::tcp;
@@ -76,9 +76,10 @@ qiao::Error stream_error(const tcp::Framing& framing, const std::string& stream)
 
 TEST_CASE("framing: every kind splits pipelined and fragmented streams alike", "[tcp][framing]") {
   const std::vector<std::string> messages = {"MSH|^~\\&|A\rPID|1\r", "", "x", std::string(300, 'z'), "MSH|^~\\&|B\r"};
-  for (const char* yaml : {"mllp", "{length: 2}", "{length: 4, encoding: binary}", "{length: 1}", "{length: 4, encoding: ascii}",
-                           "{length: 2, encoding: bcd}", "{length: 2, includes_self: true}", "{delimiter: \"\\x03\"}",
-                           "{length: 6, encoding: ascii, includes_self: true, adjust: 0}"}) {
+  for (const char* yaml :
+       {"mllp", "{length: 2}", "{length: 4, encoding: binary}", "{length: 1}", "{length: 4, encoding: ascii}",
+        "{length: 2, encoding: bcd}", "{length: 2, includes_self: true}", "{delimiter: \"\\x03\"}",
+        "{length: 6, encoding: ascii, includes_self: true, adjust: 0}"}) {
     INFO(yaml);
     const tcp::Framing framing = parse(yaml);
     std::string stream;
@@ -88,7 +89,8 @@ TEST_CASE("framing: every kind splits pipelined and fragmented streams alike", "
       stream += framed(framing, m);
       expected.push_back(m);
     }
-    for (std::size_t piece : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{7}, std::size_t{64}, stream.size()}) {
+    for (std::size_t piece :
+         {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{7}, std::size_t{64}, stream.size()}) {
       INFO("reads of " << piece << " bytes");
       CHECK(split(framing, stream, piece) == expected);
     }
@@ -97,10 +99,14 @@ TEST_CASE("framing: every kind splits pipelined and fragmented streams alike", "
 
 TEST_CASE("framing: the bytes on the wire", "[tcp][framing]") {
   CHECK(framed(parse("mllp"), "MSH|x\r") == "\x0bMSH|x\r\x1c\r");
-  CHECK(framed(parse("{length: 2}"), "abc") == std::string("\x00\x03" "abc", 5));
+  CHECK(framed(parse("{length: 2}"), "abc") == std::string("\x00\x03"
+                                                           "abc",
+                                                           5));
   CHECK(framed(parse("{length: 4, encoding: ascii}"), "abc") == "0003abc");
   CHECK(framed(parse("{length: 2, encoding: bcd}"), std::string(123, 'a')) == "\x01\x23" + std::string(123, 'a'));
-  CHECK(framed(parse("{length: 2, includes_self: true}"), "abc") == std::string("\x00\x05" "abc", 5));
+  CHECK(framed(parse("{length: 2, includes_self: true}"), "abc") == std::string("\x00\x05"
+                                                                                "abc",
+                                                                                5));
   // A 6-byte header the number leaves out: it counts only what follows the header.
   CHECK(framed(parse("{length: 4, encoding: ascii, adjust: 6}"), "HEADERbody") == "0004HEADERbody");
   CHECK(split(parse("{length: 4, encoding: ascii, adjust: 6}"), "0004HEADERbody0000HEADER", 5) ==
@@ -118,7 +124,11 @@ TEST_CASE("framing: fixed size, delimiters across reads, read until close", "[tc
   CHECK(split(parse("{delimiter: \"END\"}"), "aENbENDcEND", 1) == std::vector<std::string>{"aENb", "c"});
   CHECK(split(parse("close"), "everything\nuntil close", 4) == std::vector<std::string>{"everything\nuntil close"});
   // Line breaks between MLLP blocks are tolerated.
-  CHECK(split(parse("mllp"), "\x0b" "a\x1c\r\r\n\x0b" "b\x1c\r\n", 3) == std::vector<std::string>{"a", "b"});
+  CHECK(split(parse("mllp"),
+              "\x0b"
+              "a\x1c\r\r\n\x0b"
+              "b\x1c\r\n",
+              3) == std::vector<std::string>{"a", "b"});
 }
 
 TEST_CASE("framing: malformed and oversized streams", "[tcp][framing]") {
@@ -126,28 +136,39 @@ TEST_CASE("framing: malformed and oversized streams", "[tcp][framing]") {
   auto e = stream_error(mllp, "MSH|...");
   CHECK(e.kind == ErrorKind::bad_input);
   CHECK(e.message == "framing: expected an MLLP block (0x0B), found 0x4D");
-  e = stream_error(mllp, "\x0b" "0123456789AB");
+  e = stream_error(mllp,
+                   "\x0b"
+                   "0123456789AB");
   CHECK(e.kind == ErrorKind::too_large);
   CHECK(e.message == "framing: a frame of more than 10 bytes exceeds max_frame 10");
-  CHECK(stream_error(mllp, "\x0b" "abc").message ==
-        "framing: the peer closed the connection in the middle of a frame (4 bytes received of it)");
+  CHECK(stream_error(mllp,
+                     "\x0b"
+                     "abc")
+            .message == "framing: the peer closed the connection in the middle of a frame (4 bytes received of it)");
 
   const auto length = parse("{length: 4, encoding: ascii}", 10);
-  CHECK(stream_error(length, "0011").message == "framing: a frame of 11 bytes exceeds max_frame 10");  // refused before the body arrives
-  CHECK(stream_error(length, "00x1abc").message == "framing: the length prefix holds a byte that is not a digit (0x78)");
-  CHECK(stream_error(parse("{length: 1, encoding: bcd}"), "\x1a").message == "framing: the BCD length prefix holds a nibble above 9");
+  CHECK(stream_error(length, "0011").message ==
+        "framing: a frame of 11 bytes exceeds max_frame 10");  // refused before the body arrives
+  CHECK(stream_error(length, "00x1abc").message ==
+        "framing: the length prefix holds a byte that is not a digit (0x78)");
+  CHECK(stream_error(parse("{length: 1, encoding: bcd}"), "\x1a").message ==
+        "framing: the BCD length prefix holds a nibble above 9");
   CHECK(stream_error(parse("{length: 2, includes_self: true}"), std::string("\x00\x01", 2)).message ==
         "framing: the length prefix says 1, less than it must count");
   CHECK(stream_error(length, "0005ab").message ==
         "framing: the peer closed the connection in the middle of a frame (6 bytes received of it)");
-  CHECK(stream_error(parse("newline", 10), "01234567890").message == "framing: a frame of more than 10 bytes exceeds max_frame 10");
+  CHECK(stream_error(parse("newline", 10), "01234567890").message ==
+        "framing: a frame of more than 10 bytes exceeds max_frame 10");
   CHECK(stream_error(parse("close", 10), "01234567890").kind == ErrorKind::too_large);
 }
 
 TEST_CASE("framing: a payload of exactly max_frame passes, however the end marker is split", "[tcp][framing]") {
   // Found by the fuzzer: the first byte of a two-byte end marker was counted as payload.
   CHECK(split(parse("crlf", 3), "abc\r\ndef\r\n", 1) == std::vector<std::string>{"abc", "def"});
-  CHECK(split(parse("mllp", 3), "\x0b" "abc\x1c\r", 1) == std::vector<std::string>{"abc"});
+  CHECK(split(parse("mllp", 3),
+              "\x0b"
+              "abc\x1c\r",
+              1) == std::vector<std::string>{"abc"});
   CHECK(split(parse("{delimiter: \"END\"}", 3), "abcEND", 1) == std::vector<std::string>{"abc"});
 }
 
@@ -162,7 +183,9 @@ TEST_CASE("framing: payloads that cannot be framed", "[tcp][framing]") {
         "framing: a payload of 256 bytes does not fit a length 1 binary prefix");
   CHECK(refused(parse("{length: 2, encoding: ascii}", 1000), std::string(100, 'a')) ==
         "framing: a payload of 100 bytes does not fit a length 2 ascii prefix");
-  CHECK(refused(parse("mllp"), "a\x1c" "b") == "framing: the payload holds 0x1C, which ends an MLLP block");
+  CHECK(refused(parse("mllp"),
+                "a\x1c"
+                "b") == "framing: the payload holds 0x1C, which ends an MLLP block");
   CHECK(refused(parse("newline"), "a\nb") == "framing: the payload holds the delimiter 0x0A");
   CHECK(refused(parse("{fixed: 4}"), "abc") == "framing: a payload of 3 bytes for fixed frames of 4");
   CHECK(refused(parse("mllp", 2), "abc") == "framing: a payload of 3 bytes exceeds max_frame 2");

@@ -2,7 +2,6 @@
 // correlation keys of ISO 8583 and HL7 messages, the HL7 ACK check, the backoff schedule, and
 // the command line's framing syntax.
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 
@@ -10,8 +9,8 @@
 #include "adapters/tcp/client/framing_spec.hpp"
 #include "adapters/tcp/client/settings.hpp"
 #include "app/plugins.hpp"
-#include "core/codec_name.hpp"
 #include "codecs/hl7v2/hl7_codec.hpp"
+#include "core/codec_name.hpp"
 #include "core/config/config_node.hpp"
 
 using qiao::ErrorKind;
@@ -57,12 +56,14 @@ Value hl7(const std::string& er7) {
 }  // namespace
 
 TEST_CASE("tcp endpoint config: valid blocks and what they describe", "[tcp][endpoint][config]") {
-  Parsed bank = parse_endpoint("{ connect: \"127.0.0.1:5000\", framing: { length: 2, encoding: binary }, mode: long, correlate: [11, 41] }");
+  Parsed bank = parse_endpoint(
+      "{ connect: \"127.0.0.1:5000\", framing: { length: 2, encoding: binary }, mode: long, correlate: [11, 41] }");
   CHECK(bank.errors.empty());
   CHECK(bank.description == "tcp 127.0.0.1:5000 length 2 binary long multiplexed by fields 11, 41");
-  Parsed lis = parse_endpoint("{ connect: \"[::1]:2576\", framing: mllp, correlate: hl7, heartbeat: { interval: 30s }, "
-                              "idle_timeout: 5m, reconnect: { initial: 1s, max: 1m } }",
-                              "hl7v2");
+  Parsed lis = parse_endpoint(
+      "{ connect: \"[::1]:2576\", framing: mllp, correlate: hl7, heartbeat: { interval: 30s }, "
+      "idle_timeout: 5m, reconnect: { initial: 1s, max: 1m } }",
+      "hl7v2");
   CHECK(lis.errors.empty());
   CHECK(lis.description == "tcp [::1]:2576 mllp long multiplexed by hl7 MSH-10/MSA-2");
   Parsed once = parse_endpoint("{ connect: \"his.local:9000\", framing: close, mode: short }");
@@ -83,9 +84,11 @@ TEST_CASE("tcp endpoint config: every mistake is an error at its place", "[tcp][
   CHECK(only_error("{ connect: \"127.0.0.1:5000\", framing: mllp, mode: medium }") ==
         "endpoints.yaml:1:51: endpoint 'bank': tcp: mode must be short or long, not 'medium'");
   CHECK(only_error("{ connect: \"127.0.0.1:5000\", framing: close }") ==
-        "endpoints.yaml:1:39: endpoint 'bank': tcp: framing close ends each reply with the connection; it needs mode: short");
-  CHECK(only_error("{ connect: \"127.0.0.1:5000\", framing: mllp, mode: short, correlate: hl7 }") ==
-        "endpoints.yaml:1:69: endpoint 'bank': tcp: correlate shares long connections among calls; it needs mode: long");
+        "endpoints.yaml:1:39: endpoint 'bank': tcp: framing close ends each reply with the connection; it needs mode: "
+        "short");
+  CHECK(
+      only_error("{ connect: \"127.0.0.1:5000\", framing: mllp, mode: short, correlate: hl7 }") ==
+      "endpoints.yaml:1:69: endpoint 'bank': tcp: correlate shares long connections among calls; it needs mode: long");
   // MSH-10 and MSA-2, and ACKs, are what the hl7v2 codec's protocol gives; JSON has neither.
   CHECK(only_error("{ connect: \"127.0.0.1:5000\", framing: mllp, correlate: hl7 }") ==
         "endpoints.yaml:1:56: correlate: hl7 matches replies by the ids the codec's protocol names (hl7v2: MSH-10 and "
@@ -96,11 +99,13 @@ TEST_CASE("tcp endpoint config: every mistake is an error at its place", "[tcp][
   CHECK(parse_endpoint("{ connect: \"127.0.0.1:5000\", framing: mllp, check_ack: true }", "hl7v2").errors.empty());
   CHECK(only_error("{ connect: \"127.0.0.1:5000\", framing: mllp, correlate: [] }") ==
         "endpoints.yaml:1:56: correlate: give the fields replies echo (e.g. [11, 41]) or hl7");
-  CHECK(only_error("{ connect: \"127.0.0.1:5000\", framing: mllp, heartbeat: { interval: 10s, payload_hex: \"0\" } }") ==
-        "endpoints.yaml:1:86: endpoint 'bank': tcp: heartbeat: payload_hex: an odd number of hex digits (1)");
+  CHECK(
+      only_error("{ connect: \"127.0.0.1:5000\", framing: mllp, heartbeat: { interval: 10s, payload_hex: \"0\" } }") ==
+      "endpoints.yaml:1:86: endpoint 'bank': tcp: heartbeat: payload_hex: an odd number of hex digits (1)");
   CHECK(only_error("{ connect: \"127.0.0.1:5000\", framing: mllp, heartbeat: { payload_hex: \"00\" } }") ==
         "endpoints.yaml:1:56: endpoint 'bank': tcp: heartbeat: missing required key 'interval'");
-  CHECK(only_error("{ connect: \"127.0.0.1:5000\", framing: {fixed: 4}, heartbeat: { interval: 1s, payload_hex: \"00\" } }") ==
+  CHECK(only_error(
+            "{ connect: \"127.0.0.1:5000\", framing: {fixed: 4}, heartbeat: { interval: 1s, payload_hex: \"00\" } }") ==
         "endpoints.yaml:1:91: endpoint 'bank': tcp: heartbeat: framing: a payload of 1 bytes for fixed frames of 4");
   CHECK(only_error("{ connect: \"127.0.0.1:5000\", framing: mllp, reconnect: { initial: 5s, max: 1s } }") ==
         "endpoints.yaml:1:56: endpoint 'bank': tcp: reconnect: initial must be more than 0 and max at least initial");
@@ -111,7 +116,8 @@ TEST_CASE("tcp endpoint config: every mistake is an error at its place", "[tcp][
   CHECK(only_error("{ connect: \"127.0.0.1:5000\", framing: mllp, tls: { ca: /no/such/ca.pem } }")
             .find("endpoints.yaml:1:56: endpoint 'bank': tcp: tls: ca: cannot load CA file '/no/such/ca.pem'") == 0);
   // Several mistakes are all reported.
-  CHECK(parse_endpoint("{ connect: x, framing: mllp, mode: long, max_frame: 0, check_ack: perhaps }").errors.size() == 3);
+  CHECK(parse_endpoint("{ connect: x, framing: mllp, mode: long, max_frame: 0, check_ack: perhaps }").errors.size() ==
+        3);
 }
 
 TEST_CASE("tcp endpoint: correlation keys of ISO 8583 requests and replies", "[tcp][endpoint][correlation]") {
@@ -188,7 +194,8 @@ TEST_CASE("qiao send --framing syntax", "[tcp][framing][cli]") {
   };
   CHECK(error("length:3") == "framing 'length:3': a binary length prefix has 1, 2 or 4 bytes");
   CHECK(error("length:two") == "framing 'length:two': 'two' is not a number of bytes or digits");
-  CHECK(error("length:4:ebcdic") == "framing 'length:4:ebcdic': the length encoding is binary, ascii or bcd, not 'ebcdic'");
+  CHECK(error("length:4:ebcdic") ==
+        "framing 'length:4:ebcdic': the length encoding is binary, ascii or bcd, not 'ebcdic'");
   CHECK(error("length:4:ascii:self:x") == "framing 'length:4:ascii:self:x': unexpected 'x'");
   CHECK(error("delimiter:zz") == "framing 'delimiter:zz': the delimiter is given as hex bytes, e.g. delimiter:03");
   CHECK(error("fixed:0") == "framing 'fixed:0': fixed needs a size of at least 1 byte");
