@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/log_drops.hpp"
+#include "core/thread_name.hpp"
 
 namespace qiao::log {
 
@@ -47,7 +48,7 @@ std::string setup(const Settings& settings) {
     return "log level '" + settings.level + "' is not one of trace, debug, info, warn, error";
   }
   try {  // spdlog reports file errors only by throwing
-    spdlog::init_thread_pool(system_queue_lines, 1);
+    spdlog::init_thread_pool(system_queue_lines, 1, [] { name_this_thread("qiao-log"); });
     std::vector<spdlog::sink_ptr> system_sinks;
     if (settings.console) system_sinks.push_back(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
     std::shared_ptr<spdlog::logger> business;

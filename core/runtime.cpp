@@ -14,10 +14,12 @@
 #include <filesystem>
 #include <future>
 #include <set>
+#include <string>
 
 #include "core/delivery/delivery_service.hpp"
 #include "core/log.hpp"
 #include "core/spawn.hpp"
+#include "core/thread_name.hpp"
 #include "core/worker.hpp"
 
 namespace qiao {
@@ -35,14 +37,21 @@ struct Runtime::Threads {
     for (std::size_t i = 0; i < worker_contexts.size(); ++i) {
       guards.emplace_back(asio::make_work_guard(*worker_contexts[i]));
       threads.emplace_back([this, i] {
+        name_this_thread("qiao-worker-" + std::to_string(i));
         set_current_worker(Worker{i, worker_contexts[i].get()});
         worker_contexts[i]->run();
       });
     }
     guards.emplace_back(asio::make_work_guard(acceptor));
-    threads.emplace_back([this] { acceptor.run(); });
+    threads.emplace_back([this] {
+      name_this_thread("qiao-accept");
+      acceptor.run();
+    });
     guards.emplace_back(asio::make_work_guard(control));
-    threads.emplace_back([this] { control.run(); });
+    threads.emplace_back([this] {
+      name_this_thread("qiao-control");
+      control.run();
+    });
   }
 
   void stop() {

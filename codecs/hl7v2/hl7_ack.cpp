@@ -1,10 +1,11 @@
 #include "codecs/hl7v2/hl7_ack.hpp"
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <ctime>
 #include <random>
-#include <vector>
+#include <string_view>
 
 #include "codecs/hl7v2/hl7_codec.hpp"
 #include "codecs/hl7v2/hl7_path.hpp"
@@ -14,7 +15,7 @@ namespace qiao::hl7 {
 
 namespace {
 
-bool accept_ack_requested(const std::string& msh15) { return msh15 == "AL" || msh15 == "ER" || msh15 == "SU"; }
+bool accept_ack_requested(std::string_view msh15) { return msh15 == "AL" || msh15 == "ER" || msh15 == "SU"; }
 
 // Formatted once a second per thread: localtime_r takes glibc's time zone lock, and an MLLP
 // source stamps every ACK.
@@ -32,11 +33,20 @@ std::string now_stamp() {
 }
 
 // 14 digits of time and 6 of a counter: 20 characters, the ST length MSH-10 had up to v2.5.
-std::string new_control_id(const std::string& stamp) {
+// The stamp and a six-digit sequence: unique per second and process for a million ACKs.
+void append_control_id(std::string& out, std::string_view stamp) {
   static std::atomic<std::uint32_t> counter{std::random_device{}() % 1000000};
-  const std::uint32_t n = counter.fetch_add(1, std::memory_order_relaxed) % 1000000;
-  std::string digits = std::to_string(n);
-  return stamp + std::string(6 - digits.size(), '0') + digits;
+  std::uint32_t n = counter.fetch_add(1, std::memory_order_relaxed) % 1000000;
+  out += stamp;
+  char digits[6];
+  for (int i = 5; i >= 0; --i, n /= 10) digits[i] = static_cast<char>('0' + n % 10);
+  out.append(digits, sizeof digits);
+}
+
+std::string new_control_id(std::string_view stamp) {
+  std::string id;
+  append_control_id(id, stamp);
+  return id;
 }
 
 std::string_view error_name(std::string_view code) {
@@ -70,7 +80,7 @@ namespace {
 
 bool wanted(std::string_view msh15, std::string_view msh16, bool success) {
   if (msh15.empty() && msh16.empty()) return true;  // original mode
-  const std::string_view condition = accept_ack_requested(std::string(msh15)) ? msh15 : msh16;
+  const std::string_view condition = accept_ack_requested(msh15) ? msh15 : msh16;
   if (condition == "NE") return false;
   if (condition == "ER") return !success;
   if (condition == "SU") return success;
@@ -164,17 +174,19 @@ std::optional<std::string> accept_ack_from_header(std::string_view msh, std::str
     if (c < 0x20 || c > 0x7e) return std::nullopt;
   }
   const char field_separator = msh[3];
-  std::vector<std::string_view> fields;  // fields[n] is MSH-(n+1); fields[0] is "MSH" itself
-  for (std::size_t at = 0;;) {
+  // fields[n] is MSH-(n+1), fields[0] "MSH" itself; the ACK echoes none past MSH-18.
+  std::array<std::string_view, 18> fields;
+  std::size_t field_count = 0;
+  for (std::size_t at = 0; field_count < fields.size();) {
     const std::size_t end = msh.find(field_separator, at);
-    fields.push_back(msh.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at));
+    fields[field_count++] = msh.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
     if (end == std::string_view::npos) break;
     at = end + 1;
   }
   Separators seps;
   if (!read_separators(msh.substr(3, 1), fields[1], seps).empty()) return std::nullopt;
   if (seps.escape != '\0' && msh.find(seps.escape, 4 + fields[1].size()) != std::string_view::npos) return std::nullopt;
-  const auto field = [&](std::size_t n) { return n < fields.size() ? fields[n] : std::string_view(); };
+  const auto field = [&](std::size_t n) { return n < field_count ? fields[n] : std::string_view(); };
   // make_ack copies the first repetition of each field it echoes.
   for (const std::size_t echoed : {2, 3, 4, 5, 9, 10, 11, 17}) {
     if (seps.repetition != '\0' && field(echoed).find(seps.repetition) != std::string_view::npos) return std::nullopt;
@@ -200,10 +212,9 @@ std::optional<std::string> accept_ack_from_header(std::string_view msh, std::str
       if (separator != '\0' && mode.find(separator) != std::string_view::npos) return std::nullopt;
   }
   if (!wanted(msh15, msh16, true)) return std::string();
-  const bool commit = !(msh15.empty() && msh16.empty()) && accept_ack_requested(std::string(msh15));
+  const bool commit = !(msh15.empty() && msh16.empty()) && accept_ack_requested(msh15);
 
   const std::string stamp = options.timestamp.empty() ? now_stamp() : options.timestamp;
-  const std::string control_id = options.control_id.empty() ? new_control_id(stamp) : options.control_id;
   std::string out;
   out.reserve(msh.size() + 64);
   const auto put = [&](std::string_view text) {
@@ -226,7 +237,9 @@ std::optional<std::string> accept_ack_from_header(std::string_view msh, std::str
     out += seps.component;
     out += "ACK";
   }
-  put(control_id);
+  out += field_separator;
+  if (options.control_id.empty()) append_control_id(out, stamp);
+  else out += options.control_id;
   put(field(10));
   put(field(11));
   if (const std::string_view charset = field(17); !charset.empty()) {

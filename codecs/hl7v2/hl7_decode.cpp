@@ -62,6 +62,13 @@ std::string sniff_charset(std::string_view raw) {
   return name;
 }
 
+// How many parts `sep` splits `text` into, so that each container is allocated once, at its size.
+std::size_t parts_in(std::string_view text, char sep) {
+  std::size_t parts = 1;
+  for (const char c : text) parts += c == sep;
+  return parts;
+}
+
 bool is_batch_header(std::string_view id) { return id == "FHS" || id == "BHS"; }
 
 // Puts the segments of an input where they belong: [FHS] ([BHS] message… [BTS])… [FTS], every
@@ -269,14 +276,17 @@ class Decoder {
     std::size_t at = 3;  // just past the id
     std::size_t number = 1;
     if (id_ == "MSH" || is_batch_header(id_)) {
-      fields.emplace_back(std::string(1, seps_.field));
       std::size_t end = line.find(seps_.field, 4);
       if (end == std::string_view::npos) end = line.size();
+      fields.reserve(2 + parts_in(line.substr(end), seps_.field) - 1);
+      fields.emplace_back(std::string(1, seps_.field));
       fields.emplace_back(std::string(line.substr(4, end - 4)));
       at = end;
       number = 3;
     } else if (line.size() > 3 && line[3] != seps_.field) {
       return bad(where_segment(segment_no_) + "segment id longer than 3 characters at byte " + byte_offset(pos + 3));
+    } else {
+      fields.reserve(parts_in(line.substr(3), seps_.field) - 1);
     }
     while (at < line.size()) {  // line[at] is a field separator
       const std::size_t start = at + 1;
@@ -299,6 +309,7 @@ class Decoder {
     if (seps_.repetition == '\0' || text.find(seps_.repetition) == std::string_view::npos)
       return parse_repetition(text, offset, number);
     Array reps;
+    reps.reserve(parts_in(text, seps_.repetition));
     std::size_t start = 0;
     for (;;) {
       std::size_t end = text.find(seps_.repetition, start);
@@ -320,8 +331,13 @@ class Decoder {
                    [&](std::string_view leaf, std::size_t leaf_off) { return parse_leaf(leaf, leaf_off, number); });
     });
     // One component split into subcomponents ("2&5") stays distinguishable from components.
-    if (value && value->is_array() && (seps_.component == '\0' || text.find(seps_.component) == std::string_view::npos))
-      return Value(Array{std::move(*value)});
+    if (value && value->is_array() &&
+        (seps_.component == '\0' || text.find(seps_.component) == std::string_view::npos)) {
+      Array only;  // not Array{…}: an initializer list copies the subcomponents
+      only.reserve(1);
+      only.push_back(std::move(*value));
+      return Value(std::move(only));
+    }
     return value;
   }
 
@@ -330,6 +346,7 @@ class Decoder {
     (void)number;
     if (sep == '\0' || text.find(sep) == std::string_view::npos) return inner(text, offset);
     Array parts;
+    parts.reserve(parts_in(text, sep));
     std::size_t start = 0;
     for (;;) {
       std::size_t end = text.find(sep, start);

@@ -23,6 +23,7 @@
 #include "core/log.hpp"
 #include "core/spawn.hpp"
 #include "core/store/store.hpp"
+#include "core/thread_name.hpp"
 
 namespace qiao {
 
@@ -192,7 +193,10 @@ Status DeliveryService::start() {
     if (auto recorded = wait_for_store(std::move(interrupted)); !recorded) return recorded;
   }
   if (resumed) log::system().info("resuming {} queued deliveries", resumed);
-  thread_->thread = std::thread([this] { thread_->io.run(); });
+  thread_->thread = std::thread([this] {
+    name_this_thread("qiao-delivery");
+    thread_->io.run();
+  });
   wake();
   if (claim_every) asio::post(thread_->io, [this, every = *claim_every] { schedule_claim(every); });
   return Ok{};

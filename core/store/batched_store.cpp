@@ -7,6 +7,7 @@
 
 #include "core/log.hpp"
 #include "core/memory.hpp"
+#include "core/thread_name.hpp"
 
 namespace qiao {
 
@@ -56,7 +57,10 @@ BatchedStore::~BatchedStore() = default;
 void BatchedStore::start_writer() {
   // Opening drops nothing: the first pass comes retention_check after it.
   retention_due_ = std::chrono::steady_clock::now() + limits_.retention_check;
-  writer_ = std::thread([this] { run_writer(); });
+  writer_ = std::thread([this] {
+    name_this_thread("qiao-journal");
+    run_writer();
+  });
 }
 
 void BatchedStore::stop_writer() {
