@@ -45,10 +45,11 @@ Status decode_body(Message& msg, const Flow& flow) {
 }
 
 // Runs the steps and builds the reply; any failure is an Error.
-boost::asio::awaitable<Expected<Reply>> run_flow(FlowRun& run) {
+boost::asio::awaitable<Expected<Reply>> run_flow(FlowRun& run, bool reply_is_sent) {
   auto result = co_await run_steps(run.flow.steps, run);
   if (!result) co_return std::move(result).error();
   if (run.reply) co_return std::move(*run.reply);
+  if (!reply_is_sent && !run.flow.reply.lua) co_return Reply{};
   co_return co_await make_reply(run.flow.reply, run);
 }
 
@@ -149,7 +150,11 @@ boost::asio::awaitable<Outcome> Engine::process(std::shared_ptr<const Generation
     if (stats) stats->idempotent_repeats.fetch_add(1, std::memory_order_relaxed);
     repeat_of = admission->answer->message_id;
   } else {
-    if (!outcome.error) take_reply(co_await run_flow(run), msg, flow, outcome);
+    if (!outcome.error) {
+      auto reply = co_await run_flow(run, errors.sends_flow_reply());
+      if (!reply) outcome.error = std::move(reply).error();
+      else if (errors.sends_flow_reply()) take_reply(std::move(reply), msg, flow, outcome);
+    }
     if (outcome.error) errors.render(*outcome.error, outcome);
     else errors.accepted(outcome);
     co_await store_results(run, admission ? &admission->key : nullptr, outcome, errors);

@@ -42,6 +42,10 @@ class ErrorRenderer {
   // answers on the flow's behalf (MLLP with ack: auto) puts that answer in the body here, so the
   // journal holds what the sender got.
   virtual void accepted(Outcome& outcome) const { (void)outcome; }
+  // False when the sender never gets the flow's reply (MLLP with ack: auto or none): the flow's
+  // default reply, the message body, is then neither copied nor encoded. A reply script still runs,
+  // and can still fail the message.
+  virtual bool sends_flow_reply() const { return true; }
   // Called when a flow with `accept: stored` has stored the message: the sender hears that it
   // is taken (HTTP 202 with the message id, by default; an HL7 AA over MLLP).
   virtual void stored(Outcome& outcome) const;

@@ -113,7 +113,11 @@ Expected<Value> get(const Value& message, const Path& path) {
   if (path.field == 0) return *segment;
   const Value* fields = segment->find("fields");
   if (fields == nullptr || !fields->is_array() || path.field > fields->as_array().size()) return Value();
-  const Value* field = &fields->as_array()[path.field - 1];
+  return get_in_field(fields->as_array()[path.field - 1], path);
+}
+
+Value get_in_field(const Value& field_value, const Path& path) {
+  const Value* field = &field_value;
   const Value* rep = path.repetition == 1 ? field : nullptr;
   if (field->is_object()) {
     const Value* reps = field->find("rep");

@@ -29,6 +29,9 @@ Expected<Path> parse_path(std::string_view text);
 // Errors (a batch or something that is not a message) are ErrorKind::flow.
 Expected<Value> get(const Value& message, const Path& path);
 Expected<Value> get(const Value& message, std::string_view path);
+// What get() gives for `path` (its repetition, component and subcomponent) once it found the
+// field `path` names.
+Value get_in_field(const Value& field, const Path& path);
 
 // Puts `value` at `path`, creating missing segments (after the last one with the same id, or at
 // the end; a missing MSH goes first with the default separators), fields, repetitions,

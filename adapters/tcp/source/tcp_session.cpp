@@ -49,6 +49,8 @@ class TcpOutcomeRenderer final : public ErrorRenderer {
     else if (plan_.ack == AckMode::none) outcome.body.clear();
   }
 
+  bool sends_flow_reply() const override { return plan_.ack == AckMode::flow; }
+
   // The listener's plan allows accept: stored only with a codec that acknowledges and ack: auto
   // or none.
   void stored(Outcome& outcome) const override {

@@ -612,3 +612,41 @@ TEST_CASE("endpoint event counters are one per endpoint and event, shown by /met
   CHECK(text.find("qiao_endpoint_events_total{endpoint=\"metrics-test-bank\",event=\"unmatched_reply\"} " +
                   std::to_string(before + 2) + "\n") != std::string::npos);
 }
+
+namespace {
+
+// A source that answers a successful flow itself (as MLLP with ack: auto does): the flow's reply
+// never reaches the sender.
+class OwnAnswerRenderer final : public ErrorRenderer {
+ public:
+  void render(const Error& error, Outcome& outcome) const override { outcome.body = "failed: " + error.message; }
+  void accepted(Outcome& outcome) const override { outcome.body = "own answer"; }
+  bool sends_flow_reply() const override { return false; }
+};
+
+}  // namespace
+
+TEST_CASE("a source that answers for the flow gets no reply encoded, and a reply script still runs", "[engine]") {
+  const OwnAnswerRenderer own_answer;
+  flow_test::FlowHarness by_default(test_plugins(), "{}\n", std::string(header) + "steps:\n  - lua: 'body.n = 2'\n",
+                                    own_answer);
+  REQUIRE(by_default.diag.ok());
+  const Outcome o = by_default.run(R"({"n":1})");
+  CHECK_FALSE(o.error);
+  CHECK(o.body == "own answer");
+  CHECK(o.content_type.empty());  // the body was not encoded as the flow's JSON reply
+
+  flow_test::FlowHarness failing_reply(
+      test_plugins(), "{}\n", std::string(header) + "reply:\n  lua: 'qiao.fail(\"rejected\", \"no\")'\n", own_answer);
+  REQUIRE(failing_reply.diag.ok());
+  const Outcome failed = failing_reply.run(R"({"n":1})");
+  REQUIRE(failed.error);
+  CHECK(failed.body == "failed: no");
+
+  // The same flow for a source that sends the reply: encoded with the flow's codec.
+  Harness sent(std::string(header) + "steps:\n  - lua: 'body.n = 2'\n");
+  REQUIRE(sent.diag.ok());
+  const Outcome reply = sent.run(R"({"n":1})");
+  CHECK(reply.body == R"({"n":2})");
+  CHECK(reply.content_type == "application/json");
+}
