@@ -117,10 +117,29 @@ std::string key_text(lua_State* L, int index) {
   return s;
 }
 
-Expected<Value> convert(lua_State* L, int index, const std::string& where, int depth, const DecimalTexts* texts);
+// Where a value being converted sits ("body.items[2].name"), as a chain up to the name the
+// caller gave, and spelled out only for an error: building the text for every element was an
+// allocation per field of every table converted.
+struct Where {
+  const std::string* root = nullptr;  // set on the outermost link only
+  const Where* parent = nullptr;
+  std::string_view key;    // ".key" for a member
+  lua_Unsigned index = 0;  // "[index]" for an element
+  bool member = false;
 
-Expected<Value> convert_table(lua_State* L, int index, const std::string& where, int depth, const DecimalTexts* texts) {
-  if (depth > max_depth) return make_error(ErrorKind::flow, where + ": nested too deeply (a cycle?)");
+  std::string str() const {
+    if (root) return *root;
+    std::string s = parent->str();
+    if (member) s.append(".").append(key);
+    else s.append("[").append(std::to_string(index)).append("]");
+    return s;
+  }
+};
+
+Expected<Value> convert(lua_State* L, int index, const Where& where, int depth, const DecimalTexts* texts);
+
+Expected<Value> convert_table(lua_State* L, int index, const Where& where, int depth, const DecimalTexts* texts) {
+  if (depth > max_depth) return make_error(ErrorKind::flow, where.str() + ": nested too deeply (a cycle?)");
   index = lua_absindex(L, index);
   luaL_checkstack(L, 8, "converting a table");
   const lua_Unsigned length = lua_rawlen(L, index);
@@ -141,7 +160,8 @@ Expected<Value> convert_table(lua_State* L, int index, const std::string& where,
       array.reserve(length);
       for (lua_Unsigned i = 1; i <= length; ++i) {
         lua_rawgeti(L, index, static_cast<lua_Integer>(i));
-        auto item = convert(L, -1, where + "[" + std::to_string(i) + "]", depth + 1, texts);
+        const Where at{nullptr, &where, {}, i, false};
+        auto item = convert(L, -1, at, depth + 1, texts);
         lua_pop(L, 1);
         if (!item) return std::move(item).error();
         array.push_back(std::move(*item));
@@ -151,7 +171,6 @@ Expected<Value> convert_table(lua_State* L, int index, const std::string& where,
   }
 
   Object object;
-  std::vector<std::string> seen;
   if (lua_getmetatable(L, index)) {
     lua_getfield(L, -1, "__keys");
     if (lua_istable(L, -1)) {
@@ -162,14 +181,14 @@ Expected<Value> convert_table(lua_State* L, int index, const std::string& where,
         lua_rawget(L, index);  // value
         if (!lua_isnil(L, -1)) {
           std::string key = key_text(L, -2);
-          if (std::find(seen.begin(), seen.end(), key) == seen.end()) {
-            auto member = convert(L, -1, where + "." + key, depth + 1, texts);
+          if (object.find(key) == nullptr) {  // not a key written twice in __keys
+            const Where at{nullptr, &where, key, 0, true};
+            auto member = convert(L, -1, at, depth + 1, texts);
             if (!member) {
               lua_pop(L, 4);
               return std::move(member).error();
             }
-            object.push_back(key, std::move(*member));
-            seen.push_back(std::move(key));
+            object.push_back(std::move(key), std::move(*member));
           }
         }
         lua_pop(L, 2);
@@ -184,8 +203,9 @@ Expected<Value> convert_table(lua_State* L, int index, const std::string& where,
   lua_pushnil(L);
   while (lua_next(L, index)) {
     std::string key = key_text(L, -2);
-    if (std::find(seen.begin(), seen.end(), key) == seen.end()) {
-      auto member = convert(L, -1, where + "." + key, depth + 1, texts);
+    if (object.find(key) == nullptr) {
+      const Where at{nullptr, &where, key, 0, true};
+      auto member = convert(L, -1, at, depth + 1, texts);
       if (!member) {
         lua_pop(L, 2);
         return std::move(member).error();
@@ -199,7 +219,7 @@ Expected<Value> convert_table(lua_State* L, int index, const std::string& where,
   return Value(std::move(object));
 }
 
-Expected<Value> convert(lua_State* L, int index, const std::string& where, int depth, const DecimalTexts* texts) {
+Expected<Value> convert(lua_State* L, int index, const Where& where, int depth, const DecimalTexts* texts) {
   switch (lua_type(L, index)) {
     case LUA_TNIL: return Value();
     case LUA_TBOOLEAN: return Value(lua_toboolean(L, index) != 0);
@@ -225,8 +245,8 @@ Expected<Value> convert(lua_State* L, int index, const std::string& where, int d
       break;
     default: break;
   }
-  return make_error(ErrorKind::flow,
-                    where + ": cannot convert a Lua " + std::string(luaL_typename(L, index)) + " to a message value");
+  return make_error(ErrorKind::flow, where.str() + ": cannot convert a Lua " + std::string(luaL_typename(L, index)) +
+                                         " to a message value");
 }
 
 void push_value(lua_State* L, const Value& value, DecimalTexts* texts);
@@ -565,7 +585,8 @@ bool mirrors(lua_State* L, int index, const Object& object) {
 }
 
 Expected<Value> to_value(lua_State* L, int index, const std::string& where) {
-  return convert(L, index, where, 0, current_decimal_texts(L));
+  const Where root{&where, nullptr, {}, 0, false};
+  return convert(L, index, root, 0, current_decimal_texts(L));
 }
 
 Expected<Object> to_string_map(lua_State* L, int index, const std::string& where) {

@@ -212,3 +212,20 @@ TEST_CASE("lua: a table stands in for a fresh push only when it is exactly what 
   CHECK_FALSE(u.after(doc, "v.mti = '0210'"));
   CHECK_FALSE(u.mirrored);
 }
+
+TEST_CASE("lua: a value that cannot be converted is named by its path", "[lua]") {
+  Lua lua;
+  const auto error_of = [&](const std::string& script) -> std::string {
+    REQUIRE(luaL_dostring(lua.L, script.c_str()) == LUA_OK);
+    auto converted = lua::to_value(lua.L, -1, "body");
+    lua_settop(lua.L, 0);
+    REQUIRE_FALSE(converted);
+    return converted.error().message;
+  };
+  CHECK(error_of("return { items = { 1, print } }") ==
+        "body.items[2]: cannot convert a Lua function to a message value");
+  CHECK(error_of("local t = ordered(); t.name = { [''] = coroutine.create(print) }; return t") ==
+        "body.name.: cannot convert a Lua thread to a message value");
+  CHECK(error_of("local t = {}; t.self = t; return t").find("body.self.self.self") == 0);
+  CHECK(error_of("local t = {}; t.self = t; return t").find(": nested too deeply (a cycle?)") != std::string::npos);
+}
