@@ -20,8 +20,10 @@ namespace qiao::iso8583 {
 namespace {
 
 constexpr ConfigKey mac_keys[] = {
-    {"codec", KeyType::string, "",
-     "the message's iso8583 codec, e.g. \"iso8583:cup\": its dialect says which bytes the MAC covers", true},
+    {"codec", KeyType::any, "",
+     "the message's iso8583 codec, \"iso8583:cup\" or { iso8583: { spec: cup } }: its dialect says which bytes "
+     "the MAC covers",
+     true},
     {"algorithm", KeyType::string, "",
      "x99 (ANSI X9.9), x919 (ANSI X9.19 retail MAC) or cup_pos (UnionPay POS ECB MAC)", true},
     {"key", KeyType::string, "", "the MAC key in hex: 16 digits, 32 for x919 (KL‖KR) or a double-length cup_pos MAK",
@@ -132,7 +134,12 @@ class MacStepKind final : public StepKind {
       if (step->codec) {
         const auto* iso = dynamic_cast<const Iso8583Codec*>(step->codec.get());
         if (iso != nullptr) step->spec = &iso->spec();
-        else diag.error(codec_node->location(), "mac: codec '" + codec_node->scalar() + "' is not an iso8583 codec");
+        else
+          diag.error(
+              codec_node->location(),
+              "mac: codec '" +
+                  (codec_node->is_scalar() ? codec_node->scalar() : codec_node->entries().front().first.scalar()) +
+                  "' is not an iso8583 codec");
       }
     }
     if (auto algorithm_node = reader.node("algorithm")) {

@@ -15,7 +15,7 @@ constexpr ConfigKey reply_keys[] = {
     {"lua", KeyType::string, "", "Lua returning the body (and optionally a table of headers)"},
     {"body", KeyType::any, "", "a literal body"},
     {"headers", KeyType::mapping, "", "fixed reply headers"},
-    {"encode", KeyType::string, "", "codec of the reply; default: the flow's"},
+    {"encode", KeyType::any, "", "codec of the reply, \"kind:options\" or { kind: { options } }; default: the flow's"},
 };
 
 class ReplyStep final : public Step {

@@ -205,3 +205,34 @@ reply:
   REQUIRE(misdeclared.diag.errors().size() == 1);
   CHECK(misdeclared.diag.errors()[0] == misdeclared.file() + ":4:10: codec xml: unsupported encoding 'NOPE'");
 }
+
+TEST_CASE("a reply's encode and a mac step's codec take the mapping form too", "[codec][config]") {
+  Loaded reply(R"(id: t
+source:
+  fake: { name: a }
+  decode: json
+reply:
+  lua: 'return { segments = { { id = "MSH", fields = { "|", "^~\\&", "HIS" } } } }'
+  encode: { hl7v2: { line_endings: any } }
+)");
+  INFO(reply.diag.text());
+  REQUIRE(reply.gen);
+  const Outcome o = reply.run(R"({"n":1})");
+  CHECK(o.body == "MSH|^~\\&|HIS\r");
+  CHECK(o.content_type == "x-application/hl7-v2+er7");
+
+  Loaded mac(R"(id: t
+source:
+  fake: { name: a }
+  decode: json
+steps:
+  - mac: { codec: { iso8583: { spec: cup } }, algorithm: x99, key: "0123456789ABCDEF", from: vars.none }
+  - mac: { codec: { json: {} }, algorithm: x99, key: "0123456789ABCDEF" }
+)");
+  CHECK_FALSE(mac.gen);
+  const std::string text = mac.diag.text();
+  INFO(text);
+  CHECK(text.find("flows/flow.yaml:7:") != std::string::npos);
+  CHECK(text.find("mac: codec 'json' is not an iso8583 codec") != std::string::npos);
+  CHECK(text.find("flows/flow.yaml:6:") == std::string::npos);  // the mapping form of iso8583 is a codec
+}
