@@ -32,8 +32,8 @@ std::string now_stamp() {
   return buffer;
 }
 
-// 14 digits of time and 6 of a counter: 20 characters, the ST length MSH-10 had up to v2.5.
-// The stamp and a six-digit sequence: unique per second and process for a million ACKs.
+// 14 digits of time and 6 of a counter: 20 characters, the ST length MSH-10 had up to v2.5, and
+// unique per second and process for a million ACKs.
 void append_control_id(std::string& out, std::string_view stamp) {
   static std::atomic<std::uint32_t> counter{std::random_device{}() % 1000000};
   std::uint32_t n = counter.fetch_add(1, std::memory_order_relaxed) % 1000000;

@@ -278,7 +278,7 @@ class Decoder {
     if (id_ == "MSH" || is_batch_header(id_)) {
       std::size_t end = line.find(seps_.field, 4);
       if (end == std::string_view::npos) end = line.size();
-      fields.reserve(2 + parts_in(line.substr(end), seps_.field) - 1);
+      fields.reserve(1 + parts_in(line.substr(end), seps_.field));  // MSH-1, MSH-2, then one per separator
       fields.emplace_back(std::string(1, seps_.field));
       fields.emplace_back(std::string(line.substr(4, end - 4)));
       at = end;
