@@ -228,11 +228,12 @@ TEST_CASE("journal keys: /api/messages?key.NAME=VALUE searches by keys and shows
   ServerConfig config;
   config.threads = 1;
   Runtime runtime(plugins, config, store.get());
+  // One worker for every request, made before the API: the admin API's thread lets go of the
+  // worker's executor only after the answer is posted, so a worker per request, or one destroyed
+  // before the API joins that thread, could be gone before it does.
+  boost::asio::io_context worker;
   AdminApi api(runtime, store.get(), "t0ken");
   api.listening_on("127.0.0.1:9900", false);
-  // One worker for every request: the admin API's thread lets go of the worker's executor only
-  // after the answer is posted, so a worker per request could be gone before it does.
-  boost::asio::io_context worker;
   auto get = [&](const std::string& target) {
     AdminRequest request;
     request.method = "GET";
