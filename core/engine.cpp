@@ -151,9 +151,10 @@ boost::asio::awaitable<Outcome> Engine::process(std::shared_ptr<const Generation
     repeat_of = admission->answer->message_id;
   } else {
     if (!outcome.error) {
-      auto reply = co_await run_flow(run, errors.sends_flow_reply());
+      const bool reply_is_sent = errors.sends_flow_reply();
+      auto reply = co_await run_flow(run, reply_is_sent);
       if (!reply) outcome.error = std::move(reply).error();
-      else if (errors.sends_flow_reply()) take_reply(std::move(reply), msg, flow, outcome);
+      else if (reply_is_sent) take_reply(std::move(reply), msg, flow, outcome);
     }
     if (outcome.error) errors.render(*outcome.error, outcome);
     else errors.accepted(outcome);

@@ -64,11 +64,11 @@ Expected<Value> value_at(lua_State* L, int index, const Path& path) {
       lua_pop(L, 1);  // the id
     }
     if (match && path.field > 0) {
-      const std::string where = "body.segments[" + std::to_string(i) + "].fields[" + std::to_string(path.field) + "]";
       Expected<Value> field = Value();
       if (lua_getfield(L, -1, "fields") == LUA_TTABLE && static_cast<lua_Unsigned>(path.field) <= lua_rawlen(L, -1)) {
         lua_rawgeti(L, -1, static_cast<lua_Integer>(path.field));
-        field = lua::to_value(L, -1, where);
+        field =
+            lua::to_value(L, -1, "body.segments[" + std::to_string(i) + "].fields[" + std::to_string(path.field) + "]");
         lua_pop(L, 1);  // the field
       }
       lua_pop(L, 3);  // the fields, the segment and the segments

@@ -5,7 +5,6 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "codecs/hl7v2/hl7_ack.hpp"
 #include "codecs/hl7v2/hl7_codec.hpp"
 #include "tests/allocation/counting_allocator.hpp"
 
