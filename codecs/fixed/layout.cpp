@@ -9,6 +9,7 @@
 
 #include "codecs/fixed/detail.hpp"
 #include "core/config/config_node.hpp"
+#include "core/config/option_checks.hpp"
 #include "core/text/charset.hpp"
 
 namespace qiao::fixed {
@@ -80,15 +81,10 @@ class LayoutReader {
     read_charset(reader, layout);
     read_terminator(reader, layout);
     layout.final_terminator = reader.boolean("final_terminator");
-    if (reader.has("max_size")) {
-      layout.max_size = reader.size("max_size");
-      if (layout.max_size == 0) diag_.error(reader.node("max_size")->location(), "fixed: max_size must be more than 0");
-    }
-    if (auto n = reader.node("max_records")) {
-      const std::int64_t v = reader.integer("max_records");
-      if (v <= 0) diag_.error(n->location(), "fixed: max_records must be more than 0");
-      else layout.max_records = static_cast<std::uint64_t>(v);
-    }
+    const OptionChecks checks(reader, "fixed");
+    if (reader.has("max_size")) layout.max_size = checks.positive_size("max_size");
+    if (reader.has("max_records"))
+      layout.max_records = static_cast<std::uint64_t>(checks.positive_integer("max_records"));
 
     const auto record = reader.node("record");
     const auto detail = reader.node("detail");

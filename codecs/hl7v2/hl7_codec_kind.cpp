@@ -1,5 +1,5 @@
 #include "codecs/hl7v2/hl7_codec.hpp"
-#include "core/text/charset.hpp"
+#include "core/config/option_checks.hpp"
 
 namespace qiao::hl7 {
 
@@ -21,26 +21,14 @@ std::string_view Hl7CodecKind::description() const {
 Schema Hl7CodecKind::schema() const { return option_keys; }
 
 std::shared_ptr<const Codec> Hl7CodecKind::create(const ConfigReader& options, std::string_view /*base_dir*/) const {
-  Diagnostics& diag = options.diagnostics();
+  const OptionChecks checks(options, "codec hl7v2");
   Options parsed;
-  if (auto charset = options.node("charset")) {
-    parsed.charset = normalize_charset(options.string("charset"));
-    if (!charset_supported(parsed.charset))
-      diag.error(charset->location(), "codec hl7v2: charset '" + options.string("charset") + "' is not supported");
-  }
-  if (const std::string endings = options.string("line_endings"); endings == "any" || endings == "cr") {
+  if (options.has("charset")) parsed.charset = checks.charset("charset");
+  if (const std::string endings = options.string("line_endings"); endings == "any" || endings == "cr")
     parsed.any_line_ending = endings == "any";
-  } else {
-    diag.error(options.node("line_endings")->location(),
-               "codec hl7v2: line_endings is cr or any, not '" + endings + "'");
-  }
-  parsed.max_size = options.size("max_size");
-  if (parsed.max_size == 0)
-    diag.error(options.node("max_size")->location(), "codec hl7v2: max_size must be more than 0");
-  const std::int64_t segments = options.integer("max_segments");
-  if (segments < 1)
-    diag.error(options.node("max_segments")->location(), "codec hl7v2: max_segments must be more than 0");
-  parsed.max_segments = static_cast<std::size_t>(segments < 1 ? 1 : segments);
+  else checks.error("line_endings", "line_endings is cr or any, not '" + endings + "'");
+  parsed.max_size = checks.positive_size("max_size");
+  parsed.max_segments = static_cast<std::size_t>(checks.positive_integer("max_segments"));
   return std::make_shared<const Hl7Codec>(std::move(parsed));
 }
 

@@ -1,7 +1,5 @@
-#include <algorithm>
-
 #include "codecs/hl7v2_xml/hl7_xml_codec.hpp"
-#include "core/text/charset.hpp"
+#include "core/config/option_checks.hpp"
 
 namespace qiao::hl7xml {
 
@@ -26,26 +24,13 @@ std::string_view Hl7XmlCodecKind::description() const {
 Schema Hl7XmlCodecKind::schema() const { return option_keys; }
 
 std::shared_ptr<const Codec> Hl7XmlCodecKind::create(const ConfigReader& options, std::string_view /*base_dir*/) const {
-  Diagnostics& diag = options.diagnostics();
+  const OptionChecks checks(options, "codec hl7v2-xml");
   Options parsed;
-  if (auto encoding = options.node("encoding")) {
-    if (!charset_supported(options.string("encoding")))
-      diag.error(encoding->location(), "codec hl7v2-xml: unsupported encoding '" + options.string("encoding") + "'");
-    parsed.encoding = normalize_charset(options.string("encoding"));
-  }
-  const std::int64_t indent = options.integer("indent");
-  if (indent < 0 || indent > static_cast<std::int64_t>(max_indent))
-    diag.error(options.node("indent")->location(), "codec hl7v2-xml: indent must be from 0 to " +
-                                                       std::to_string(max_indent) + ", not " + std::to_string(indent));
-  parsed.indent = static_cast<std::size_t>(std::clamp<std::int64_t>(indent, 0, max_indent));
+  if (options.has("encoding")) parsed.encoding = checks.charset("encoding");
+  parsed.indent = static_cast<std::size_t>(checks.integer_from("indent", 0, static_cast<std::int64_t>(max_indent)));
   parsed.declaration = options.boolean("declaration");
-  parsed.max_size = options.size("max_size");
-  if (parsed.max_size == 0)
-    diag.error(options.node("max_size")->location(), "codec hl7v2-xml: max_size must be more than 0");
-  const std::int64_t segments = options.integer("max_segments");
-  if (segments < 1)
-    diag.error(options.node("max_segments")->location(), "codec hl7v2-xml: max_segments must be more than 0");
-  parsed.max_segments = static_cast<std::size_t>(segments < 1 ? 1 : segments);
+  parsed.max_size = checks.positive_size("max_size");
+  parsed.max_segments = static_cast<std::size_t>(checks.positive_integer("max_segments"));
   return std::make_shared<const Hl7XmlCodec>(std::move(parsed));
 }
 

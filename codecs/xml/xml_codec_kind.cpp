@@ -1,7 +1,7 @@
 #include <algorithm>
 
 #include "codecs/xml/xml_codec.hpp"
-#include "core/text/charset.hpp"
+#include "core/config/option_checks.hpp"
 
 namespace qiao::xml {
 
@@ -31,7 +31,7 @@ std::string_view XmlCodecKind::description() const {
 Schema XmlCodecKind::schema() const { return option_keys; }
 
 std::shared_ptr<const Codec> XmlCodecKind::create(const ConfigReader& options, std::string_view /*base_dir*/) const {
-  Diagnostics& diag = options.diagnostics();
+  const OptionChecks checks(options, "codec xml");
   Options parsed;
   parsed.root = options.string("root");
   const std::pair<const char*, std::vector<std::string>*> lists[] = {
@@ -39,7 +39,7 @@ std::shared_ptr<const Codec> XmlCodecKind::create(const ConfigReader& options, s
   for (const auto& [key, names] : lists) {
     *names = options.strings(key);
     if (std::find(names->begin(), names->end(), "") != names->end())
-      diag.error(options.node(key)->location(), std::string("codec xml: ") + key + ": an element name is empty");
+      checks.error(key, std::string(key) + ": an element name is empty");
   }
   if (auto xmlns = options.node("xmlns")) {
     for (const auto& [prefix, uri] : xmlns->entries()) {
@@ -47,20 +47,11 @@ std::shared_ptr<const Codec> XmlCodecKind::create(const ConfigReader& options, s
       parsed.namespaces.emplace_back(name.empty() ? "xmlns" : "xmlns:" + name, uri.scalar());
     }
   }
-  if (auto encoding = options.node("encoding")) {
-    if (!charset_supported(options.string("encoding")))
-      diag.error(encoding->location(), "codec xml: unsupported encoding '" + options.string("encoding") + "'");
-    parsed.encoding = normalize_charset(options.string("encoding"));
-  }
+  if (options.has("encoding")) parsed.encoding = checks.charset("encoding");
   parsed.declaration = options.boolean("declaration");
-  parsed.max_size = options.size("max_size");
-  if (parsed.max_size == 0) diag.error(options.node("max_size")->location(), "codec xml: max_size must be more than 0");
-  const std::int64_t depth = options.integer("max_depth");
-  if (depth < 1 || depth > static_cast<std::int64_t>(max_depth_limit))
-    diag.error(
-        options.node("max_depth")->location(),
-        "codec xml: max_depth must be from 1 to " + std::to_string(max_depth_limit) + ", not " + std::to_string(depth));
-  parsed.max_depth = static_cast<std::size_t>(std::clamp<std::int64_t>(depth, 1, max_depth_limit));
+  parsed.max_size = checks.positive_size("max_size");
+  parsed.max_depth =
+      static_cast<std::size_t>(checks.integer_from("max_depth", 1, static_cast<std::int64_t>(max_depth_limit)));
   return std::make_shared<const XmlCodec>(std::move(parsed));
 }
 

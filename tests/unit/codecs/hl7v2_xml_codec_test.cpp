@@ -475,7 +475,7 @@ TEST_CASE("hl7v2-xml: options and the registered codec", "[hl7v2-xml]") {
         "codec hl7v2-xml: unknown key 'colour' (known: encoding, indent, declaration, max_size, max_segments)");
   CHECK(codec_error("hl7v2-xml:indent=9") == "codec hl7v2-xml: indent must be from 0 to 8, not 9");
   CHECK(codec_error("hl7v2-xml:max_size=0") == "codec hl7v2-xml: max_size must be more than 0");
-  CHECK(codec_error("hl7v2-xml:encoding=NOPE-99") == "codec hl7v2-xml: unsupported encoding 'NOPE-99'");
+  CHECK(codec_error("hl7v2-xml:encoding=NOPE-99") == "codec hl7v2-xml: encoding 'NOPE-99' is not supported");
   CHECK(codec_error("hl7v2-xml:declaration=maybe") ==
         "codec hl7v2-xml: declaration: expected true or false, found 'maybe'");
   CHECK(codec_error("hl7v2-xml:indent") == "codec hl7v2-xml: option 'indent' needs a value (write indent=…)");

@@ -197,7 +197,7 @@ TEST_CASE("xml options: parsed, lists continue after a comma, bad ones refused",
   CHECK(refused("root=A,Item") == "codec xml: option 'Item' needs a value (write Item=…)");
   CHECK(refused("root=A,root=B") == "codec xml: option 'root' is given twice");
   CHECK(refused("arrays=") == "codec xml: arrays: an element name is empty");
-  CHECK(refused("encoding=KLINGON") == "codec xml: unsupported encoding 'KLINGON'");
+  CHECK(refused("encoding=KLINGON") == "codec xml: encoding 'KLINGON' is not supported");
   CHECK(refused("declaration=maybe") == "codec xml: declaration: expected true or false, found 'maybe'");
   CHECK(refused("max_depth=0") == "codec xml: max_depth must be from 1 to 1000, not 0");
   CHECK(refused("max_depth=5000") == "codec xml: max_depth must be from 1 to 1000, not 5000");

@@ -203,7 +203,7 @@ reply:
   Loaded misdeclared("id: f\nsource:\n  fake: { name: a }\ncodecs: [\"xml:encoding=NOPE\"]\n" + steps);
   CHECK_FALSE(misdeclared.gen);
   REQUIRE(misdeclared.diag.errors().size() == 1);
-  CHECK(misdeclared.diag.errors()[0] == misdeclared.file() + ":4:10: codec xml: unsupported encoding 'NOPE'");
+  CHECK(misdeclared.diag.errors()[0] == misdeclared.file() + ":4:10: codec xml: encoding 'NOPE' is not supported");
 }
 
 TEST_CASE("a reply's encode and a mac step's codec take the mapping form too", "[codec][config]") {
