@@ -641,7 +641,10 @@ TEST_CASE("framing the server cannot take is refused in JSON, deadlines answer 4
     ::close(fd);
   }
 
-  for (const auto& [id, status] : journaled) {
+  // Not a structured binding: clang 14 cannot capture one in the lambda below.
+  for (const auto& entry : journaled) {
+    const std::string& id = entry.first;
+    const int status = entry.second;
     INFO(id);
     REQUIRE(!id.empty());
     HttpResult found;

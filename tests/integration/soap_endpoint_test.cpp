@@ -25,8 +25,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr std::string_view soap11 = "http://schemas.xmlsoap.org/soap/envelope/";
-constexpr std::string_view soap12 = "http://www.w3.org/2003/05/soap-envelope";
 
 std::string lower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -322,7 +322,6 @@ class HttpConnectionHandler final : public ConnectionHandler {
     connection.remote = remote_address(socket);
     if (connection.remote.empty()) co_return;
 
-    boost::system::error_code ec;
     beast::tcp_stream plain(std::move(socket));
     std::shared_ptr<asio::ssl::context> tls = handler_->tls();
     if (!tls) {
