@@ -25,7 +25,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-
 std::string lower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;

@@ -18,6 +18,7 @@
 #include <list>
 #include <memory>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -38,6 +39,7 @@ class Connection {
   // The TCP layer under either: it owns the socket and the per-operation expiry.
   boost::beast::tcp_stream& tcp() { return tls_ ? tls_->next_layer() : *plain_; }
   boost::beast::flat_buffer& buffer() { return buffer_; }
+  std::string& head() { return head_; }  // each request's start line and fields, reused
   bool is_open() { return tcp().socket().is_open(); }
   void close();
 
@@ -48,6 +50,7 @@ class Connection {
   std::optional<boost::beast::tcp_stream> plain_;
   std::optional<TlsStream> tls_;
   boost::beast::flat_buffer buffer_;
+  std::string head_;
 };
 
 class ConnectionPool : public std::enable_shared_from_this<ConnectionPool> {

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/http/common/message_writer.hpp"
 #include "core/net/resolve.hpp"
 #include "core/text/ascii.hpp"
 
@@ -138,7 +139,7 @@ asio::awaitable<Exchange> exchange(Stream& stream, Connection& connection, const
                                    Clock::time_point deadline) {
   Exchange out;
   connection.tcp().expires_at(deadline);
-  auto [write_ec, written] = co_await bhttp::async_write(stream, request, asio::as_tuple(asio::use_awaitable));
+  auto [write_ec, written] = co_await write_message(stream, request, connection.head());
   (void)written;
   if (write_ec) {
     out.ec = write_ec;

@@ -21,6 +21,7 @@
 #include <functional>
 #include <optional>
 
+#include "adapters/http/common/message_writer.hpp"
 #include "core/log.hpp"
 #include "core/net/tcp_listener.hpp"
 
@@ -112,7 +113,8 @@ asio::awaitable<void> refuse(Stream& stream, RequestHandler& handler, Error erro
   res.keep_alive(false);
   res.prepare_payload();
   beast::get_lowest_layer(stream).expires_after(limits.write_timeout);
-  co_await bhttp::async_write(stream, res, use_tuple);
+  std::string head;
+  co_await write_message(stream, res, head);
 }
 
 // What shutdown may do to a connection, on the connection's own thread: end it while it waits
@@ -140,6 +142,7 @@ asio::awaitable<void> serve_requests(Stream& stream, const SessionContext& state
   // Bounded, so that what no limit of the parser covers (a chunk's size line and extensions, the
   // trailer) cannot grow without end; a header, and then the body piece by piece, pass through.
   beast::flat_buffer buffer(first_limits.max_header + 4 * 1024);
+  std::string head;  // each response's start line and fields
   auto& tcp_layer = beast::get_lowest_layer(stream);
   const auto executor = tcp_layer.get_executor();
   ReadDeadline read_deadline(tcp_layer.socket());
@@ -286,7 +289,7 @@ asio::awaitable<void> serve_requests(Stream& stream, const SessionContext& state
     res.keep_alive(keep_alive && res.keep_alive());
     res.prepare_payload();
     tcp_layer.expires_after(limits.write_timeout);
-    auto [write_ec, written] = co_await bhttp::async_write(stream, res, use_tuple);
+    auto [write_ec, written] = co_await write_message(stream, res, head);
     if (write_ec || !res.keep_alive()) co_return;
   }
 }
