@@ -12,10 +12,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <functional>
@@ -134,6 +135,39 @@ asio::awaitable<void> handle_request(RequestHandler& handler, Request request, C
   *result = co_await handler.handle(std::move(request), connection);
 }
 
+enum class ReadUntil { header, message };
+
+// Parses what `buffer` holds and reads more until the parser has the header or the whole
+// message. As bhttp::async_read_header and async_read do, with their errors, but without their
+// posted completion when the bytes are already in the buffer (two trips through the scheduler per
+// request, one for the header and one for the body).
+template <class Stream>
+asio::awaitable<boost::system::error_code> read_request(Stream& stream, beast::flat_buffer& buffer,
+                                                        bhttp::basic_parser<true>& parser, ReadUntil until) {
+  auto done = [&] { return until == ReadUntil::header ? parser.is_header_done() : parser.is_done(); };
+  while (!done()) {
+    if (buffer.size() > 0) {
+      boost::system::error_code ec;
+      const std::size_t used = parser.put(buffer.data(), ec);
+      buffer.consume(used);
+      if (ec && ec != bhttp::error::need_more) co_return ec;
+      if (!ec && used > 0) continue;
+    }
+    const std::size_t size = beast::read_size(buffer, 65536);
+    if (size == 0) co_return bhttp::error::buffer_overflow;
+    auto [read_ec, n] = co_await stream.async_read_some(buffer.prepare(size), use_tuple);
+    buffer.commit(n);
+    if (read_ec == asio::error::eof) {
+      if (!parser.got_some()) co_return bhttp::error::end_of_stream;
+      boost::system::error_code eof_ec;
+      parser.put_eof(eof_ec);
+      co_return eof_ec;
+    }
+    if (read_ec) co_return read_ec;
+  }
+  co_return boost::system::error_code{};
+}
+
 // Reads and answers requests until the client or a limit ends the connection.
 template <class Stream>
 asio::awaitable<void> serve_requests(Stream& stream, const SessionContext& state, const ConnectionInfo& connection) {
@@ -194,7 +228,7 @@ asio::awaitable<void> serve_requests(Stream& stream, const SessionContext& state
 
     tcp_layer.expires_never();
     read_deadline.arm(limits.header_timeout);
-    auto [header_ec, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+    boost::system::error_code header_ec = co_await read_request(stream, buffer, parser, ReadUntil::header);
     read_deadline.finish();
     if (read_deadline.expired()) header_ec = beast::error::timeout;
     if (header_ec) {
@@ -235,7 +269,7 @@ asio::awaitable<void> serve_requests(Stream& stream, const SessionContext& state
     }
 
     read_deadline.arm(limits.read_timeout);
-    auto [body_ec, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+    boost::system::error_code body_ec = co_await read_request(stream, buffer, parser, ReadUntil::message);
     read_deadline.finish();
     if (read_deadline.expired()) body_ec = beast::error::timeout;
     if (body_ec) {
