@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "core/config/config_node.hpp"
+#include "core/lua/lua_names.hpp"
 
 namespace qiao {
 
@@ -49,6 +50,8 @@ LuaChunkId LuaProgram::add(const ConfigNode& node, LuaChunkKind kind, Diagnostic
   // Block scalars start at their own indentation; inline code starts where the node starts.
   chunk.column = chunk.line == where.line ? where.column : 1;
   chunk.code = node.raw_scalar();
+  chunk.names_body = lua::code_names(chunk.code, "body");
+  chunk.names_vars = lua::code_names(chunk.code, "vars");
   if (!node.is_scalar() || chunk.code.empty()) {
     diag.error(where, "expected Lua code");
   } else {

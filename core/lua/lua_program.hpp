@@ -28,6 +28,10 @@ struct LuaChunk {
   int line = 1;
   int column = 1;
   std::string code;
+  // Whether the code can see the `body` and `vars` locals (lua::code_names): when it cannot, they
+  // are not pushed into Lua for it, and msg.body and msg.vars cross over on their first read.
+  bool names_body = true;
+  bool names_vars = true;
   // The text handed to Lua: a header binding `_ENV`, `msg`, `body` and `vars`, then blank lines so
   // the code sits on the line it has in the YAML file.
   std::string compiled_text() const;

@@ -335,6 +335,34 @@ Expected<Reply> reply_from_table(lua_State* co, int index) {
 
 // Where a message table's metatable keeps its message, until the message is done.
 char message_pointer_key;
+// Whether the table's body (vars) field stands for the message's, in the metatable: set when the
+// run starts with it there, or a script reads or assigns it. A field that is nil and not seen was
+// never in Lua, and the run leaves the message's body (vars) as it was.
+char body_seen_key;
+char vars_seen_key;
+// The worker's LuaConversions, in the registry, for the pushes a first read makes.
+char conversions_key;
+
+void set_seen(lua_State* L, int table, const void* key, bool seen) {
+  if (!lua_getmetatable(L, table)) return;
+  lua_pushboolean(L, seen);
+  lua_rawsetp(L, -2, key);
+  lua_pop(L, 1);
+}
+
+bool is_seen(lua_State* L, int table, const void* key) {
+  if (!lua_getmetatable(L, table)) return false;
+  lua_rawgetp(L, -1, key);
+  const bool seen = lua_toboolean(L, -1);
+  lua_pop(L, 2);
+  return seen;
+}
+
+void count_push(lua_State* L) {
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &conversions_key);
+  if (auto* conversions = static_cast<LuaConversions*>(lua_touserdata(L, -1))) ++conversions->pushed;
+  lua_pop(L, 1);
+}
 
 const Message* message_of_table(lua_State* L, int table) {
   if (!lua_getmetatable(L, table)) return nullptr;
@@ -344,28 +372,57 @@ const Message* message_of_table(lua_State* L, int table) {
   return msg;
 }
 
-// Pushes the message part `name` (headers, source, raw) and stores it in the table at `table`
-// for the next read; false, pushing nothing, for a name that is none of them or a part absent.
+// Pushes the message part `name` (body, vars, headers, source, raw) and stores it in the table
+// at `table` for the next read; false, pushing nothing, for a name that is none of them or a part
+// absent.
 bool materialize_message_part(lua_State* L, int table, std::string_view name) {
   const Message* msg = message_of_table(L, table);
   if (!msg) return false;
-  if (name == "headers") lua::push_object(L, msg->headers);
-  else if (name == "source") lua::push_object(L, msg->source);
-  else if (name == "raw" && msg->raw) lua_pushlstring(L, msg->raw->data(), msg->raw->size());
-  else return false;
+  if (name == "body") {
+    lua::push_value_or_nil(L, msg->body);
+    count_push(L);
+    set_seen(L, table, &body_seen_key, true);
+  } else if (name == "vars") {
+    lua::push_object(L, msg->vars);
+    count_push(L);
+    set_seen(L, table, &vars_seen_key, true);
+  } else if (name == "headers") {
+    lua::push_object(L, msg->headers);
+  } else if (name == "source") {
+    lua::push_object(L, msg->source);
+  } else if (name == "raw" && msg->raw) {
+    lua_pushlstring(L, msg->raw->data(), msg->raw->size());
+  } else {
+    return false;
+  }
   lua_pushlstring(L, name.data(), name.size());
   lua_pushvalue(L, -2);
   lua_rawset(L, table);
   return true;
 }
 
-// __index of a message table: its headers, source and raw bytes cross into Lua on the first
-// read, so a script that never reads msg.raw does not copy the received bytes.
+// __index of a message table: its headers, source and raw bytes, and the body and vars when the
+// code could not name them, cross into Lua on the first read, so a script that never reads
+// msg.raw does not copy the received bytes.
 int message_index(lua_State* L) {
   if (lua_type(L, 2) != LUA_TSTRING) return 0;
   std::size_t len = 0;
   const char* name = lua_tolstring(L, 2, &len);
   return materialize_message_part(L, 1, std::string_view(name, len)) ? 1 : 0;
+}
+
+// __newindex of a message table: assigning msg.body (msg.vars) that was never read still counts,
+// nil included.
+int message_newindex(lua_State* L) {
+  lua_settop(L, 3);
+  if (lua_type(L, 2) == LUA_TSTRING) {
+    std::size_t len = 0;
+    const std::string_view name(lua_tolstring(L, 2, &len), len);
+    if (name == "body") set_seen(L, 1, &body_seen_key, true);
+    else if (name == "vars") set_seen(L, 1, &vars_seen_key, true);
+  }
+  lua_rawset(L, 1);
+  return 0;
 }
 
 int message_next(lua_State* L) {
@@ -378,7 +435,7 @@ int message_next(lua_State* L) {
 
 // __pairs of a message table: every part, also the ones not read yet.
 int message_pairs(lua_State* L) {
-  for (std::string_view name : {"headers", "source", "raw"}) {
+  for (std::string_view name : {"body", "vars", "headers", "source", "raw"}) {
     lua_pushlstring(L, name.data(), name.size());
     if (lua_rawget(L, 1) == LUA_TNIL && materialize_message_part(L, 1, name)) lua_pop(L, 1);
     lua_pop(L, 1);
@@ -398,14 +455,45 @@ void push_message_table(lua_State* co, const Message& msg) {
   lua_setfield(co, -2, "trace_id");
   lua_pushlstring(co, msg.flow_id.data(), msg.flow_id.size());
   lua_setfield(co, -2, "flow");
-  lua_createtable(co, 0, 3);
+  lua_createtable(co, 0, 6);
   lua_pushlightuserdata(co, const_cast<Message*>(&msg));
   lua_rawsetp(co, -2, &message_pointer_key);
   lua_pushcfunction(co, message_index);
   lua_setfield(co, -2, "__index");
+  lua_pushcfunction(co, message_newindex);
+  lua_setfield(co, -2, "__newindex");
   lua_pushcfunction(co, message_pairs);
   lua_setfield(co, -2, "__pairs");
   lua_setmetatable(co, -2);
+}
+
+void push_part(lua_State* L, const Value& body) { lua::push_value_or_nil(L, body); }
+void push_part(lua_State* L, const Object& vars) { lua::push_object(L, vars); }
+
+// Readies the message table's `name` field (body or vars) for a run of code that can name it or
+// not, and pushes the argument the chunk gets for it. Code that can name it finds it there, pushed
+// again only when a step since the last run changed it (a call's answer in vars, a codec's
+// output): comparing costs no allocation, a push one per table and string. For other code a stale
+// copy is dropped and the part waits for its first read.
+template <class Part>
+void prepare_part(lua_State* co, int table, const char* name, const void* seen_key, bool named, bool first_run,
+                  const Part& part, LuaConversions& conversions) {
+  lua_pushstring(co, name);
+  lua_rawget(co, table);
+  const bool present = !lua_isnil(co, -1);
+  const bool current = !first_run && lua::mirrors(co, -1, part);
+  lua_pop(co, 1);
+  if (named && !current) {
+    lua_pushstring(co, name);
+    push_part(co, part);
+    lua_rawset(co, table);
+    ++conversions.pushed;
+  } else if (!named && present && !current) {
+    lua_pushstring(co, name);
+    lua_pushnil(co);
+    lua_rawset(co, table);
+  }
+  set_seen(co, table, seen_key, named || (present && current));
 }
 
 struct ThreadAnchor {
@@ -469,6 +557,8 @@ LuaWorker::LuaWorker(const LuaProgram& program, LuaLimits limits, CodecLookup co
     lua_setglobal(L, std::string(library->name()).c_str());
   }
   lua::set_codec_lookup(L, &codecs_);
+  lua_pushlightuserdata(L, &conversions_);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &conversions_key);
   lua::seal_globals(L);
 
   slice_clock(L) = new SliceClock{{}, limits_.time_slice.count()};
@@ -513,27 +603,13 @@ boost::asio::awaitable<Expected<LuaOutcome>> LuaWorker::run(LuaChunkId chunk_id,
   }
   lua_rawgeti(co, LUA_REGISTRYINDEX, message.environment_ref_);
   lua_rawgeti(co, LUA_REGISTRYINDEX, message.ref_);
-  // The body and vars the last run left are pushed again only when a step since then changed
-  // them (a call's answer in vars, a codec's output): comparing costs no allocation, a push one
-  // per table and string.
-  lua_getfield(co, -1, "body");
-  const bool body_current = !first_run && lua::mirrors(co, -1, run.msg.body);
-  lua_pop(co, 1);
-  if (!body_current) {
-    lua::push_value_or_nil(co, run.msg.body);
-    lua_setfield(co, -2, "body");
-    ++conversions_.pushed;
-  }
-  lua_getfield(co, -1, "vars");
-  const bool vars_current = !first_run && lua::mirrors(co, -1, run.msg.vars);
-  lua_pop(co, 1);
-  if (!vars_current) {
-    lua::push_object(co, run.msg.vars);
-    lua_setfield(co, -2, "vars");
-    ++conversions_.pushed;
-  }
-  lua_getfield(co, -1, "body");
-  lua_getfield(co, -2, "vars");
+  const int table = lua_gettop(co);
+  prepare_part(co, table, "body", &body_seen_key, chunk.names_body, first_run, run.msg.body, conversions_);
+  prepare_part(co, table, "vars", &vars_seen_key, chunk.names_vars, first_run, run.msg.vars, conversions_);
+  lua_pushliteral(co, "body");
+  lua_rawget(co, table);
+  lua_pushliteral(co, "vars");
+  lua_rawget(co, table);
 
   SliceClock* clock = slice_clock(L);
   int nargs = 4;  // _ENV, msg, body, vars
@@ -634,16 +710,21 @@ boost::asio::awaitable<Expected<LuaOutcome>> LuaWorker::run(LuaChunkId chunk_id,
     // unless it is what went in: a script that only read the body leaves it as it came, with no
     // conversion (lua::unchanged compares without allocating).
     lua_rawgeti(co, LUA_REGISTRYINDEX, message.ref_);
-    lua_getfield(co, -1, "body");
-    if (!lua::unchanged(co, -1, run.msg.body)) {
+    const int table_after = lua_gettop(co);
+    lua_pushliteral(co, "body");
+    lua_rawget(co, table_after);
+    const bool body_in_lua = !lua_isnil(co, -1) || is_seen(co, table_after, &body_seen_key);
+    if (body_in_lua && !lua::unchanged(co, -1, run.msg.body)) {
       auto new_body = lua::to_value(co, -1, "msg.body");
       ++conversions_.pulled;
       if (!new_body) co_return std::move(new_body).error();
       if (message.decimal_texts_.has_ambiguous()) lua::keep_decimal_texts(*new_body, run.msg.body);
       run.msg.body = std::move(*new_body);
     }
-    lua_getfield(co, -2, "vars");
-    if (!lua::unchanged(co, -1, run.msg.vars)) {
+    lua_pushliteral(co, "vars");
+    lua_rawget(co, table_after);
+    const bool vars_in_lua = !lua_isnil(co, -1) || is_seen(co, table_after, &vars_seen_key);
+    if (vars_in_lua && !lua::unchanged(co, -1, run.msg.vars)) {
       auto new_vars = lua::to_value(co, -1, "msg.vars");
       ++conversions_.pulled;
       if (!new_vars) co_return std::move(new_vars).error();

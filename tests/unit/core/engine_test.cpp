@@ -191,8 +191,59 @@ reply:
   REQUIRE(changing.diag.ok());
   CHECK(changing.run(R"({"n":1})").body == R"({"n":2})");
   const LuaConversions changed = changing.gen->lua().conversions();
-  CHECK(changed.pushed == 2);
+  CHECK(changed.pushed == 1);  // the body: no script names vars
   CHECK(changed.pulled == 1);
+}
+
+TEST_CASE(
+    "a script that cannot name the body or vars does not get them pushed, and msg.body and msg.vars cross on first "
+    "read",
+    "[engine][lua]") {
+  Harness h(std::string(header) + R"(steps:
+  - lua: 'vars.seen = 1'
+reply:
+  lua: 'return vars'
+)");
+  REQUIRE(h.diag.ok());
+  CHECK(h.run(R"({"n":1,"big":[1,2,3]})").body == R"({"seen":1})");
+  CHECK(h.gen->lua().conversions().pushed == 1);  // vars only
+  CHECK(h.gen->lua().conversions().pulled == 1);
+
+  Harness reading(std::string(header) + R"(steps:
+  - lua: 'msg.vars.n = msg.body.n + 1'
+reply:
+  lua: 'return { n = msg.vars.n, again = msg.body.n, same = rawequal(msg.body, msg.body) }'
+)");
+  REQUIRE(reading.diag.ok());
+  CHECK(reading.run(R"({"n":1})").body == R"({"again":1,"n":2,"same":true})");
+  // Once each, on the step's first reads: the reply finds them as the step left them.
+  CHECK(reading.gen->lua().conversions().pushed == 2);
+
+  SECTION("assigning msg.body or msg.vars before any read replaces them, nil included") {
+    Harness replacing(std::string(header) + R"(steps:
+  - lua: 'msg.body = { replaced = true }'
+  - lua: 'msg.vars = nil'
+  - lua: 'msg.vars.kept = msg.body.replaced'
+  - lua: 'msg.body = nil'
+reply:
+  lua: 'return { body_is_nil = msg.body == nil, vars = vars }'
+)");
+    REQUIRE(replacing.diag.ok());
+    CHECK(replacing.run(R"({"n":1})").body == R"({"body_is_nil":true,"vars":{"kept":true}})");
+  }
+
+  SECTION("a body changed through msg.body is the body the next script names") {
+    Harness recoded(std::string(header) + R"(steps:
+  - lua: 'msg.vars.before = msg.body.n'
+  - check: { required: [n] }
+  - lua: 'msg.body.n = msg.body.n + 10'
+  - lua: 'vars.after = body.n'
+reply:
+  lua: 'return vars'
+)");
+    REQUIRE(recoded.diag.ok());
+    CHECK(recoded.run(R"({"n":1})").body == R"({"before":1,"after":11})");
+  }
 }
 
 TEST_CASE("a table a later step could not have been pushed as is gets pushed again", "[engine][lua]") {
