@@ -471,10 +471,10 @@ void push_part(lua_State* L, const Value& body) { lua::push_value_or_nil(L, body
 void push_part(lua_State* L, const Object& vars) { lua::push_object(L, vars); }
 
 // Readies the message table's `name` field (body or vars) for a run of code that can name it or
-// not, and pushes the argument the chunk gets for it. Code that can name it finds it there, pushed
-// again only when a step since the last run changed it (a call's answer in vars, a codec's
-// output): comparing costs no allocation, a push one per table and string. For other code a stale
-// copy is dropped and the part waits for its first read.
+// not. Code that can name it finds it there, pushed again only when a step since the last run
+// changed it (a call's answer in vars, a codec's output): comparing costs no allocation, a push
+// one per table and string. For other code a stale copy is dropped and the part waits for its
+// first read.
 template <class Part>
 void prepare_part(lua_State* co, int table, const char* name, const void* seen_key, bool named, bool first_run,
                   const Part& part, LuaConversions& conversions) {

@@ -2,9 +2,9 @@
 // message's body and vars are pushed into Lua before a script runs. A false "no" would hand a
 // script nil for its body, so every doubtful case must say yes.
 
-#include <catch2/catch.hpp>
-
 #include "core/lua/lua_names.hpp"
+
+#include <catch2/catch.hpp>
 
 using qiao::lua::code_names;
 
