@@ -1,5 +1,6 @@
 #include "codecs/hl7v2/hl7_lua.hpp"
 
+#include <functional>
 #include <lua.hpp>
 #include <string>
 #include <string_view>
@@ -67,8 +68,10 @@ Expected<Value> value_at(lua_State* L, int index, const Path& path) {
       Expected<Value> field = Value();
       if (lua_getfield(L, -1, "fields") == LUA_TTABLE && static_cast<lua_Unsigned>(path.field) <= lua_rawlen(L, -1)) {
         lua_rawgeti(L, -1, static_cast<lua_Integer>(path.field));
-        field =
-            lua::to_value(L, -1, "body.segments[" + std::to_string(i) + "].fields[" + std::to_string(path.field) + "]");
+        const std::function<std::string()> place = [i, field = path.field] {
+          return "body.segments[" + std::to_string(i) + "].fields[" + std::to_string(field) + "]";
+        };
+        field = lua::to_value(L, -1, place);
         lua_pop(L, 1);  // the field
       }
       lua_pop(L, 3);  // the fields, the segment and the segments
@@ -76,7 +79,8 @@ Expected<Value> value_at(lua_State* L, int index, const Path& path) {
       return get_in_field(*field, path);
     }
     if (match) {
-      auto segment = lua::to_value(L, -1, "body.segments[" + std::to_string(i) + "]");
+      const std::function<std::string()> place = [i] { return "body.segments[" + std::to_string(i) + "]"; };
+      auto segment = lua::to_value(L, -1, place);
       lua_pop(L, 2);  // the segment and the segments
       return segment;
     }

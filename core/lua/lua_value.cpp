@@ -121,14 +121,15 @@ std::string key_text(lua_State* L, int index) {
 // caller gave, and spelled out only for an error: building the text for every element was an
 // allocation per field of every table converted.
 struct Where {
-  const std::string* root = nullptr;  // set on the outermost link only
+  const std::string* root = nullptr;  // the outermost link's place, as text
   const Where* parent = nullptr;
   std::string_view key;    // ".key" for a member
   lua_Unsigned index = 0;  // "[index]" for an element
   bool member = false;
+  const std::function<std::string()>* describe = nullptr;  // or made by this, only for an error
 
   std::string str() const {
-    if (root) return *root;
+    if (!parent) return root ? *root : (*describe)();
     std::string s = parent->str();
     if (member) s.append(".").append(key);
     else s.append("[").append(std::to_string(index)).append("]");
@@ -160,7 +161,7 @@ Expected<Value> convert_table(lua_State* L, int index, const Where& where, int d
       array.reserve(length);
       for (lua_Unsigned i = 1; i <= length; ++i) {
         lua_rawgeti(L, index, static_cast<lua_Integer>(i));
-        const Where at{nullptr, &where, {}, i, false};
+        const Where at{nullptr, &where, {}, i, false, nullptr};
         auto item = convert(L, -1, at, depth + 1, texts);
         lua_pop(L, 1);
         if (!item) return std::move(item).error();
@@ -182,7 +183,7 @@ Expected<Value> convert_table(lua_State* L, int index, const Where& where, int d
         if (!lua_isnil(L, -1)) {
           std::string key = key_text(L, -2);
           if (object.find(key) == nullptr) {  // not a key written twice in __keys
-            const Where at{nullptr, &where, key, 0, true};
+            const Where at{nullptr, &where, key, 0, true, nullptr};
             auto member = convert(L, -1, at, depth + 1, texts);
             if (!member) {
               lua_pop(L, 4);
@@ -204,7 +205,7 @@ Expected<Value> convert_table(lua_State* L, int index, const Where& where, int d
   while (lua_next(L, index)) {
     std::string key = key_text(L, -2);
     if (object.find(key) == nullptr) {
-      const Where at{nullptr, &where, key, 0, true};
+      const Where at{nullptr, &where, key, 0, true, nullptr};
       auto member = convert(L, -1, at, depth + 1, texts);
       if (!member) {
         lua_pop(L, 2);
@@ -585,7 +586,12 @@ bool mirrors(lua_State* L, int index, const Object& object) {
 }
 
 Expected<Value> to_value(lua_State* L, int index, const std::string& where) {
-  const Where root{&where, nullptr, {}, 0, false};
+  const Where root{&where, nullptr, {}, 0, false, nullptr};
+  return convert(L, index, root, 0, current_decimal_texts(L));
+}
+
+Expected<Value> to_value(lua_State* L, int index, const std::function<std::string()>& where) {
+  const Where root{nullptr, nullptr, {}, 0, false, &where};
   return convert(L, index, root, 0, current_decimal_texts(L));
 }
 

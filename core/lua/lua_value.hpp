@@ -15,6 +15,7 @@
 // as an integer (10 / 2 is 5). Exact arithmetic is qiao.decimal's (lua_decimal.hpp).
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -74,6 +75,9 @@ bool mirrors(lua_State* L, int index, const Value& value);
 bool mirrors(lua_State* L, int index, const Object& object);
 // Converts the Lua value at `index`; `where` names it in errors ("body.items[2]").
 Expected<Value> to_value(lua_State* L, int index, const std::string& where);
+// The same, with the place spelled out only for an error (a path built per call costs more than
+// converting a field).
+Expected<Value> to_value(lua_State* L, int index, const std::function<std::string()>& where);
 // Converts a table of string → scalar into an Object of strings (headers).
 Expected<Object> to_string_map(lua_State* L, int index, const std::string& where);
 

@@ -214,6 +214,11 @@ TEST_CASE("hl7 Lua library", "[hl7v2]") {
   CHECK(lua.run("return hl7.get('garbage', 'PID-1')", oru).rfind("error: hl7v2: segment 1: invalid segment id", 0) ==
         0);
   CHECK(lua.run("return hl7.get(body)", oru).find("bad argument #2") != std::string::npos);
+  // A field or segment a script made unconvertible is named by its place in the Lua table.
+  CHECK(lua.run("body.segments[2].fields[5] = print; return hl7.get(body, 'PID-5')", oru)
+            .find("body.segments[2].fields[5]") != std::string::npos);
+  CHECK(lua.run("body.segments[2].fields[2] = { x = print }; return hl7.get(body, 'PID')", oru)
+            .find("body.segments[2].fields[2].x") != std::string::npos);
 
   Value ack;
   lua.run("return hl7.ack(body, 'AE', 'PID-3 unknown')", oru, &ack);
