@@ -9,6 +9,7 @@
 
 #include "codecs/delimited/detail.hpp"
 #include "core/config/config_node.hpp"
+#include "core/config/option_checks.hpp"
 #include "core/text/charset.hpp"
 
 namespace qiao::delimited {
@@ -173,6 +174,7 @@ std::string name_columns(Options& options, std::string_view names) {
 
 void apply_options(const ConfigReader& reader, Options& options, const std::string& what, bool layout_file) {
   Diagnostics& diag = reader.diagnostics();
+  const OptionChecks checks(reader, what);
   const std::size_t errors_before = diag.errors().size();
   for (const auto& [key_node, value] : reader.mapping().entries()) {
     const std::string key = key_node.scalar();
@@ -184,12 +186,10 @@ void apply_options(const ConfigReader& reader, Options& options, const std::stri
       else if (std::string problem = name_columns(options, value.scalar()); !problem.empty())
         diag.error(value.location(), what + ": " + problem);
     } else if (key == "max_size") {
-      options.max_size = reader.size(key);
-      if (options.max_size == 0) diag.error(value.location(), what + ": max_size must be more than 0");
+      options.max_size = checks.positive_size(key);
     } else if (key == "max_records" || key == "max_fields") {
-      const std::int64_t v = reader.integer(key);
-      if (v <= 0) diag.error(value.location(), what + ": " + key + " must be more than 0");
-      (key == "max_records" ? options.max_records : options.max_fields) = static_cast<std::uint64_t>(v > 0 ? v : 1);
+      (key == "max_records" ? options.max_records : options.max_fields) =
+          static_cast<std::uint64_t>(checks.positive_integer(key));
     } else if (key == "header") {
       options.header = reader.boolean(key);
     } else if (key == "trailing_delimiter") {

@@ -380,7 +380,7 @@ bool materialize_message_part(lua_State* L, int table, std::string_view name) {
   if (!msg) return false;
   if (name == "body") {
     lua::push_value_or_nil(L, msg->body);
-    count_push(L);
+    if (!msg->body.is_null()) count_push(L);  // nil converts nothing, and is read again next time
     set_seen(L, table, &body_seen_key, true);
   } else if (name == "vars") {
     lua::push_object(L, msg->vars);

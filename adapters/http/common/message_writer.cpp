@@ -1,8 +1,5 @@
 #include "adapters/http/common/message_writer.hpp"
 
-#include <boost/beast/http/status.hpp>
-#include <charconv>
-
 namespace qiao::http {
 
 namespace bhttp = boost::beast::http;
