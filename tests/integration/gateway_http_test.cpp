@@ -147,7 +147,8 @@ TEST_CASE("every client-caused error has the stable JSON shape, a log line and a
   TempDir dir;
   // The peer behind the `silent` endpoint accepts and never answers.
   TcpPeer silent(never_answer);
-  const int closed_port = free_port();
+  const RefusingPort refusing;
+  const int closed_port = refusing.port();
   dir.write("qiao.yaml", server_config("errors-test"));
   dir.write("endpoints.yaml", "silent: { http: { url: \"http://" + silent.address() +
                                   "/never\" }, timeout: 300ms }\n"
@@ -365,7 +366,8 @@ TEST_CASE("Expect: 100-continue with a body over 1 KiB is answered promptly", "[
 TEST_CASE("call with on_error: continue lets a route answer 503 with its own body", "[integration][e2e][route]") {
   TempDir dir;
   const int port = free_port();
-  const int closed_port = free_port();
+  const RefusingPort refusing;
+  const int closed_port = refusing.port();
   const std::string listen = "127.0.0.1:" + std::to_string(port);
   dir.write("qiao.yaml", server_config("route-test"));
   dir.write("endpoints.yaml", "inventory: { http: { url: \"http://" + listen +

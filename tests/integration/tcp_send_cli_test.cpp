@@ -94,7 +94,8 @@ TEST_CASE("qiao send mllp: a peer that never answers ends in --timeout with exit
   CHECK(took >= 280ms);
   CHECK(took < 5s);
 
-  const int closed = free_port();
+  const RefusingPort refusing;
+  const int closed = refusing.port();
   CommandResult refused =
       run_command({QIAO_BINARY, "send", "mllp", "127.0.0.1:" + std::to_string(closed), dir.path() + "/a01.hl7"});
   CHECK(refused.status == 1);

@@ -46,6 +46,22 @@ std::size_t count_of(const std::string& text, const std::string& what);
 // A TCP port that was free a moment ago (bound to port 0, then released).
 int free_port();
 
+// A port on 127.0.0.1 that refuses connections for as long as this lives: bound without
+// listening, so a connect gets ECONNREFUSED and no other test, running in parallel, can listen
+// there (a port from free_port() can be taken by the next gateway that asks for port 0).
+class RefusingPort {
+ public:
+  RefusingPort();
+  ~RefusingPort();
+  RefusingPort(const RefusingPort&) = delete;
+  RefusingPort& operator=(const RefusingPort&) = delete;
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
 // The shipped configuration as `make run` uses it: config/qiao.yaml as qiao.yaml, the codec specs
 // under config/, and examples/, copied into `dir`. Ports come from QIAO_* environment variables.
 void copy_shipped_config(const TempDir& dir);
