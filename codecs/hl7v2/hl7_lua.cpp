@@ -38,11 +38,13 @@ bool push_error(lua_State* L, const Error& error) {
   return false;
 }
 
-// hl7.get reads one place: of a message table, only the field the path names is converted to a
-// Value (converting the whole message per call was a tenth of a simple MLLP flow's time, its
-// segment still a tenth), or the segment for a bare "PID". Anything else (ER7 text, a batch)
+// hl7.get reads one place: of a message no script has changed, straight from its Value; of a
+// message table, only the field the path names is converted to a Value (converting the whole
+// message per call was a tenth of a simple MLLP flow's time, its segment still a tenth), or the
+// segment for a bare "PID". Anything else (ER7 text, a batch)
 // goes through body_arg as a whole.
 Expected<Value> value_at(lua_State* L, int index, const Path& path) {
+  if (const Value* untouched = lua::untouched_value(L, index)) return get(*untouched, path);
   const bool table = lua_istable(L, index);
   if (!table || lua_getfield(L, index, "segments") != LUA_TTABLE) {
     if (table) lua_pop(L, 1);  // what lua_getfield pushed
@@ -51,6 +53,7 @@ Expected<Value> value_at(lua_State* L, int index, const Path& path) {
     return get(*body, path);
   }
   const int segments = lua_gettop(L);
+  lua::fill_table(L, segments);
   const lua_Integer count = static_cast<lua_Integer>(lua_rawlen(L, segments));
   std::size_t seen = 0;
   for (lua_Integer i = 1; i <= count; ++i) {
@@ -66,7 +69,8 @@ Expected<Value> value_at(lua_State* L, int index, const Path& path) {
     }
     if (match && path.field > 0) {
       Expected<Value> field = Value();
-      if (lua_getfield(L, -1, "fields") == LUA_TTABLE && static_cast<lua_Unsigned>(path.field) <= lua_rawlen(L, -1)) {
+      if (lua_getfield(L, -1, "fields") == LUA_TTABLE) lua::fill_table(L, -1);
+      if (lua_istable(L, -1) && static_cast<lua_Unsigned>(path.field) <= lua_rawlen(L, -1)) {
         lua_rawgeti(L, -1, static_cast<lua_Integer>(path.field));
         const std::function<std::string()> place = [i, field = path.field] {
           return "body.segments[" + std::to_string(i) + "].fields[" + std::to_string(field) + "]";
@@ -117,7 +121,7 @@ int l_set(lua_State* L) {
     } else if (auto done = set(*body, lua_tostring(L, 2), std::move(*value)); !done) {
       ok = push_error(L, done.error());
     } else {
-      lua::push_value(L, *body);
+      lua::push_lazy_value(L, std::move(*body));
     }
   }
   return ok ? 1 : raise(L);
@@ -137,7 +141,7 @@ int l_ack(lua_State* L) {
     } else if (auto ack = make_ack(*body, lua_tostring(L, 2), std::string_view(text, len)); !ack) {
       ok = push_error(L, ack.error());
     } else {
-      lua::push_value(L, *ack);
+      lua::push_lazy_value(L, std::move(*ack));
     }
   }
   return ok ? 1 : raise(L);

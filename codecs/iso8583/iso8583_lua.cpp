@@ -56,7 +56,7 @@ int l_response(lua_State* L) {
       }
       auto response = request ? make_response(*request, spec_of(*codec)) : Expected<Value>(std::move(request).error());
       if (!response) ok = push_error(L, response.error().message);
-      else lua::push_value(L, *response);
+      else lua::push_lazy_value(L, std::move(*response));
     }
   }
   return ok ? 1 : lua_error(L);

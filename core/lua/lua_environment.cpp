@@ -4,6 +4,8 @@
 #include <lua.hpp>
 #include <string>
 
+#include "core/lua/lua_value.hpp"
+
 namespace qiao::lua {
 
 namespace {
@@ -55,6 +57,7 @@ int guarded_rawset(lua_State* L) {
   luaL_checkany(L, 2);
   luaL_checkany(L, 3);
   if (is_read_only_view(L, 1)) refuse_change(L, 1);
+  fill_table(L, 1);
   lua_settop(L, 3);
   lua_rawset(L, 1);
   return 1;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <lua.hpp>
+#include <new>
 #include <vector>
 
 #include "core/lua/lua_decimal.hpp"
@@ -20,6 +21,10 @@ char array_metatable_key;
 char object_index_key;
 char object_newindex_key;
 char decimal_texts_key;
+char lazy_metatable_key;       // what every lazy table shares until it is filled
+char lazy_tree_metatable_key;  // its tree's owner's, which frees the tree
+char lazy_node_key;            // in a lazy table: the Value it stands for, as light userdata
+char lazy_tree_key;            // in a lazy table: the full userdata owning the tree
 
 DecimalTexts* current_decimal_texts(lua_State* L) {
   lua_rawgetp(L, LUA_REGISTRYINDEX, &decimal_texts_key);
@@ -29,6 +34,8 @@ DecimalTexts* current_decimal_texts(lua_State* L) {
 }
 
 constexpr int max_depth = 100;
+
+const Value* lazy_node(lua_State* L, int index);
 
 // Decoded objects have string keys ("39" for ISO 8583 field 39), while scripts write body[39] as
 // DESIGN.md does. The other spelling of a key: an integer's decimal text, or the integer a
@@ -240,7 +247,9 @@ Expected<Value> convert(lua_State* L, int index, const Where& where, int depth, 
     case LUA_TLIGHTUSERDATA:
       if (lua_touserdata(L, index) == nullptr) return Value();
       break;
-    case LUA_TTABLE: return convert_table(L, index, where, depth, texts);
+    case LUA_TTABLE:
+      if (const Value* node = lazy_node(L, index)) return *node;
+      return convert_table(L, index, where, depth, texts);
     case LUA_TUSERDATA:
       if (auto text = decimal_text(L, index)) return Value(Decimal{std::move(*text)});
       break;
@@ -306,6 +315,209 @@ void push_value(lua_State* L, const Value& value, DecimalTexts* texts) {
     }
     case Value::Type::object: push_object(L, value.as_object(), texts); return;
   }
+}
+
+// Lazy tables. A Value's array or object crosses into Lua as an empty table that stands for it
+// (the node and the tree's owner under keys only C code can spell) with a metatable every such
+// table shares: reading a scalar member answers from the node; the first use that needs the table
+// itself (a container member, a write, pairs, next, rawget) fills it with one level, its
+// containers lazy in turn, and gives it the ordinary metatable. A script that reads two fields of
+// a large message so converts two levels' worth, not the message; converting back, or checking
+// that it is unchanged, copies or compares the untouched tables' nodes in C++.
+
+// The tree lazy tables stand for, owned by a full userdata that each of them refers to, so it
+// lives while any of them does, whatever happens to the message it came from.
+struct LazyTree {
+  Value root;
+};
+
+int free_lazy_tree(lua_State* L) {
+  static_cast<LazyTree*>(lua_touserdata(L, 1))->~LazyTree();
+  return 0;
+}
+
+void push_lazy_table(lua_State* L, const Value& node, int tree) {
+  lua_createtable(L, 0, 2);
+  lua_pushlightuserdata(L, const_cast<Value*>(&node));
+  lua_rawsetp(L, -2, &lazy_node_key);
+  lua_pushvalue(L, tree);
+  lua_rawsetp(L, -2, &lazy_tree_key);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &lazy_metatable_key);
+  lua_setmetatable(L, -2);
+}
+
+const Value* lazy_node(lua_State* L, int index) {
+  if (!lua_getmetatable(L, index)) return nullptr;
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &lazy_metatable_key);
+  const bool lazy = lua_rawequal(L, -1, -2);
+  lua_pop(L, 2);
+  if (!lazy) return nullptr;
+  lua_rawgetp(L, index, &lazy_node_key);
+  const auto* node = static_cast<const Value*>(lua_touserdata(L, -1));
+  lua_pop(L, 1);
+  return node;
+}
+
+// A member of a lazy table's node under the key at `key`: an array's element by its integer
+// position, an object's member by its name or by an integer's decimal text (body[39] is "39").
+const Value* lazy_member(lua_State* L, const Value& node, int key) {
+  if (node.is_array()) {
+    int exact = 0;
+    const lua_Integer position = lua_tointegerx(L, key, &exact);
+    const Array& items = node.as_array();
+    if (!exact || position < 1 || static_cast<lua_Unsigned>(position) > items.size()) return nullptr;
+    return &items[static_cast<std::size_t>(position - 1)];
+  }
+  if (lua_type(L, key) == LUA_TSTRING) {
+    std::size_t len = 0;
+    const char* s = lua_tolstring(L, key, &len);
+    return node.as_object().find(std::string_view(s, len));
+  }
+  if (!lua_isinteger(L, key)) return nullptr;
+  char digits[24];
+  const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, lua_tointeger(L, key));
+  if (ec != std::errc()) return nullptr;
+  return node.as_object().find(std::string_view(digits, static_cast<std::size_t>(end - digits)));
+}
+
+void push_member(lua_State* L, const Value& member, int tree, DecimalTexts* texts) {
+  if (member.is_array() || member.is_object()) push_lazy_table(L, member, tree);
+  else push_value(L, member, texts);
+}
+
+// Fills the lazy table at `index` with its node's first level and gives it the metatable
+// push_value would have; no-op for any other value.
+void fill_lazy_table(lua_State* L, int index) {
+  const Value* node = lazy_node(L, index);
+  if (!node) return;
+  index = lua_absindex(L, index);
+  luaL_checkstack(L, 8, "filling a table");
+  DecimalTexts* texts = current_decimal_texts(L);
+  lua_rawgetp(L, index, &lazy_tree_key);
+  const int tree = lua_gettop(L);
+  lua_pushnil(L);
+  lua_rawsetp(L, index, &lazy_node_key);
+  lua_pushnil(L);
+  lua_rawsetp(L, index, &lazy_tree_key);
+  if (node->is_array()) {
+    lua_Integer position = 0;
+    for (const auto& item : node->as_array()) {
+      push_member(L, item, tree, texts);
+      lua_rawseti(L, index, ++position);
+    }
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &array_metatable_key);
+  } else {
+    const Object& object = node->as_object();
+    push_object_metatable(L, static_cast<int>(object.size()));
+    lua_getfield(L, -1, "__keys");
+    int position = 0;
+    for (const auto& [key, member] : object) {
+      lua_pushlstring(L, key.data(), key.size());
+      lua_pushvalue(L, -1);
+      lua_rawseti(L, -3, ++position);
+      push_member(L, member, tree, texts);
+      lua_rawset(L, index);
+    }
+    lua_pop(L, 1);  // the keys
+  }
+  lua_setmetatable(L, index);
+  lua_settop(L, tree - 1);
+}
+
+// __index of a lazy table: a scalar member from the node; a container member fills the table,
+// so that the member's table is the same one every time it is read.
+int lazy_index(lua_State* L) {
+  const Value* node = lazy_node(L, 1);
+  const Value* member = node ? lazy_member(L, *node, 2) : nullptr;
+  if (!member) return 0;
+  if (member->is_array() || member->is_object()) {
+    fill_lazy_table(L, 1);
+    lua_settop(L, 2);
+    lua_gettable(L, 1);
+    return 1;
+  }
+  push_value(L, *member, current_decimal_texts(L));
+  return 1;
+}
+
+int lazy_newindex(lua_State* L) {
+  fill_lazy_table(L, 1);
+  lua_settop(L, 3);
+  lua_settable(L, 1);
+  return 0;
+}
+
+int lazy_len(lua_State* L) {
+  const Value* node = lazy_node(L, 1);
+  lua_pushinteger(L, node && node->is_array() ? static_cast<lua_Integer>(node->as_array().size()) : 0);
+  return 1;
+}
+
+int next_of_filled(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  fill_lazy_table(L, 1);
+  lua_settop(L, 2);
+  if (lua_next(L, 1)) return 2;
+  lua_pushnil(L);
+  return 1;
+}
+
+int lazy_pairs(lua_State* L) {
+  fill_lazy_table(L, 1);
+  lua_pushcfunction(L, next_of_filled);
+  lua_pushvalue(L, 1);
+  lua_pushnil(L);
+  return 3;
+}
+
+// The base library's functions that see a table as it is stored (next, the raw ones, its
+// metatable) find a lazy table filled: a closure over the original fills its first argument, then
+// calls it.
+int fill_then_call(lua_State* L) {
+  if (lua_type(L, 1) == LUA_TTABLE) fill_lazy_table(L, 1);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+void install_lazy_tables(lua_State* L) {
+  static const luaL_Reg lazy_methods[] = {{"__index", lazy_index},
+                                          {"__newindex", lazy_newindex},
+                                          {"__len", lazy_len},
+                                          {"__pairs", lazy_pairs},
+                                          {nullptr, nullptr}};
+  luaL_newlib(L, lazy_methods);
+  lua::protect_shared_metatable(L, -1);  // every message's lazy tables share it
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &lazy_metatable_key);
+
+  lua_createtable(L, 0, 1);
+  lua_pushcfunction(L, free_lazy_tree);
+  lua_setfield(L, -2, "__gc");
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &lazy_tree_metatable_key);
+
+  for (const char* name : {"next", "rawget", "rawlen", "rawset", "getmetatable", "setmetatable"}) {
+    if (lua_getglobal(L, name) == LUA_TNIL) {
+      lua_pop(L, 1);  // a state without the base library
+      continue;
+    }
+    lua_pushcclosure(L, fill_then_call, 1);
+    lua_setglobal(L, name);
+  }
+}
+
+void push_lazy(lua_State* L, Value value) {
+  if (!value.is_array() && !value.is_object()) {
+    push_value(L, value, current_decimal_texts(L));
+    return;
+  }
+  luaL_checkstack(L, 4, "converting a value");
+  void* memory = lua_newuserdatauv(L, sizeof(LazyTree), 0);
+  auto* tree = new (memory) LazyTree{std::move(value)};
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &lazy_tree_metatable_key);
+  lua_setmetatable(L, -2);
+  push_lazy_table(L, tree->root, lua_gettop(L));
+  lua_remove(L, -2);  // the tree, which the table refers to
 }
 
 // How unchanged() and mirrors() compare: with the current message's decimal texts, and for
@@ -468,7 +680,9 @@ bool unchanged_at(lua_State* L, int index, const Value& value, int depth, const 
       return value.is_string() && value.as_string() == text;
     }
     case LUA_TLIGHTUSERDATA: return lua_touserdata(L, index) == nullptr && value.is_null();
-    case LUA_TTABLE: return table_unchanged(L, index, value, depth, how);
+    case LUA_TTABLE:
+      if (const Value* node = lazy_node(L, index)) return node == &value || *node == value;
+      return table_unchanged(L, index, value, depth, how);
     case LUA_TUSERDATA:
       if (!value.is_decimal() || how.strict) return false;
       if (auto text = decimal_text(L, index)) return *text == value.as_decimal().text;
@@ -489,6 +703,7 @@ void install_value_support(lua_State* L) {
   lua_rawsetp(L, LUA_REGISTRYINDEX, &object_index_key);
   lua_pushcfunction(L, ordered_newindex);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &object_newindex_key);
+  install_lazy_tables(L);
   install_decimal_support(L);
 }
 
@@ -556,6 +771,24 @@ void push_value_or_nil(lua_State* L, const Value& value) {
   }
 }
 
+void push_lazy_value(lua_State* L, Value value) { push_lazy(L, std::move(value)); }
+
+void push_lazy_value_or_nil(lua_State* L, Value value) {
+  if (value.is_null()) {
+    lua_pushnil(L);
+  } else {
+    push_lazy(L, std::move(value));
+  }
+}
+
+const Value* untouched_value(lua_State* L, int index) {
+  return lua_type(L, index) == LUA_TTABLE ? lazy_node(L, index) : nullptr;
+}
+
+void fill_table(lua_State* L, int index) {
+  if (lua_type(L, index) == LUA_TTABLE) fill_lazy_table(L, index);
+}
+
 bool unchanged(lua_State* L, int index, const Value& value) {
   return unchanged_at(L, index, value, 0, Comparison{current_decimal_texts(L), false});
 }
@@ -564,6 +797,7 @@ namespace {
 
 bool object_at_unchanged(lua_State* L, int index, const Object& object, const Comparison& how) {
   if (!lua_istable(L, index)) return false;
+  if (const Value* node = lazy_node(L, index)) return node->is_object() && node->as_object() == object;
   index = lua_absindex(L, index);
   luaL_checkstack(L, 8, "comparing a table");
   return !converts_to_array(L, index, lua_rawlen(L, index)) && object_unchanged(L, index, object, 0, how);

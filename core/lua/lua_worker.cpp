@@ -162,7 +162,7 @@ bool decode_onto_stack(lua_State* L, const char* name, std::string_view text) {
     push_error_object(L, error_kind_name(value.error().kind), value.error().message);
     return false;
   }
-  lua::push_value_or_nil(L, *value);
+  lua::push_lazy_value_or_nil(L, std::move(*value));
   return true;
 }
 
@@ -379,11 +379,11 @@ bool materialize_message_part(lua_State* L, int table, std::string_view name) {
   const Message* msg = message_of_table(L, table);
   if (!msg) return false;
   if (name == "body") {
-    lua::push_value_or_nil(L, msg->body);
+    lua::push_lazy_value_or_nil(L, msg->body);
     if (!msg->body.is_null()) count_push(L);  // nil converts nothing, and is read again next time
     set_seen(L, table, &body_seen_key, true);
   } else if (name == "vars") {
-    lua::push_object(L, msg->vars);
+    lua::push_lazy_value(L, Value(msg->vars));
     count_push(L);
     set_seen(L, table, &vars_seen_key, true);
   } else if (name == "headers") {
@@ -467,8 +467,8 @@ void push_message_table(lua_State* co, const Message& msg) {
   lua_setmetatable(co, -2);
 }
 
-void push_part(lua_State* L, const Value& body) { lua::push_value_or_nil(L, body); }
-void push_part(lua_State* L, const Object& vars) { lua::push_object(L, vars); }
+void push_part(lua_State* L, const Value& body) { lua::push_lazy_value_or_nil(L, body); }
+void push_part(lua_State* L, const Object& vars) { lua::push_lazy_value(L, Value(vars)); }
 
 // Readies the message table's `name` field (body or vars) for a run of code that can name it or
 // not. Code that can name it finds it there, pushed again only when a step since the last run
@@ -649,7 +649,7 @@ boost::asio::awaitable<Expected<LuaOutcome>> LuaWorker::run(LuaChunkId chunk_id,
       decimal_texts.choose();
       if (response) {
         lua_pushboolean(co, 1);
-        lua::push_value_or_nil(co, response->body);
+        lua::push_lazy_value_or_nil(co, std::move(response->body));
         lua_createtable(co, 0, 2);
         lua_pushinteger(co, response->status);
         lua_setfield(co, -2, "status");

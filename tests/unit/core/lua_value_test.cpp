@@ -4,6 +4,7 @@
 #include "core/lua/lua_value.hpp"
 
 #include <catch2/catch.hpp>
+#include <initializer_list>
 #include <lua.hpp>
 #include <string>
 
@@ -12,6 +13,14 @@
 using namespace qiao;
 
 namespace {
+
+// How a value crosses into Lua: whole, or as lazy tables. Scripts must not tell them apart.
+enum class Push { whole, lazy };
+
+void push(lua_State* L, const Value& value, Push how) {
+  if (how == Push::lazy) lua::push_lazy_value(L, value);
+  else lua::push_value(L, value);
+}
 
 struct Lua {
   lua_State* L = luaL_newstate();
@@ -27,11 +36,20 @@ struct Lua {
   ~Lua() { lua_close(L); }
 
   // Sets the global `v` from JSON, runs `script`, returns "result|v as JSON" (the script's string
-  // result, then what `v` converts back to).
+  // result, then what `v` converts back to), the same for both pushes.
   std::string run(const std::string& json, const std::string& script) {
+    const std::string whole = run(json, script, Push::whole);
+    Lua lazy_state;
+    const std::string lazy = lazy_state.run(json, script, Push::lazy);
+    INFO(script);
+    CHECK(lazy == whole);
+    return whole;
+  }
+
+  std::string run(const std::string& json, const std::string& script, Push how) {
     auto value = json::decode(make_buffer(json));
     REQUIRE(value);
-    lua::push_value(L, *value);
+    push(L, *value, how);
     lua_setglobal(L, "v");
     if (luaL_dostring(L, script.c_str()) != LUA_OK) {
       std::string error = lua_tostring(L, -1);
@@ -94,18 +112,30 @@ namespace {
 // Pushes `json` decoded as the global `v` (decimal texts in use), runs `script`, and says whether
 // lua::unchanged finds `v` still the value that went in; `back` is what to_value makes of it.
 struct Unchanged {
-  Lua lua;
-  lua::DecimalTexts texts;
   Value value;
   Value back;
   bool mirrored = false;  // lua::mirrors: `v` could stand in for a fresh push of `value`
 
+  // The same answers for both pushes.
   bool after(const std::string& json, const std::string& script) {
+    const bool same = after(json, script, Push::whole);
+    const Value whole_back = back;
+    const bool whole_mirrored = mirrored;
+    INFO(script);
+    CHECK(after(json, script, Push::lazy) == same);
+    CHECK(back == whole_back);
+    CHECK(mirrored == whole_mirrored);
+    return same;
+  }
+
+  bool after(const std::string& json, const std::string& script, Push how) {
+    Lua lua;
+    lua::DecimalTexts texts;
     lua::use_decimal_texts(lua.L, &texts);
     auto decoded = json::decode(make_buffer(json));
     REQUIRE(decoded);
     value = std::move(*decoded);
-    lua::push_value(lua.L, value);
+    push(lua.L, value, how);
     lua_setglobal(lua.L, "v");
     INFO(script);
     REQUIRE(luaL_dostring(lua.L, script.c_str()) == LUA_OK);
@@ -228,4 +258,94 @@ TEST_CASE("lua: a value that cannot be converted is named by its path", "[lua]")
         "body.name.: cannot convert a Lua thread to a message value");
   CHECK(error_of("local t = {}; t.self = t; return t").find("body.self.self.self") == 0);
   CHECK(error_of("local t = {}; t.self = t; return t").find(": nested too deeply (a cycle?)") != std::string::npos);
+}
+
+TEST_CASE("lua: the table library, pairs, next and the raw functions see lazy tables whole", "[lua]") {
+  Lua lua;  // run() compares every answer with the whole push's
+  const std::string doc = R"({"s":"x","n":12.50,"list":["b","c","a"],"obj":{"k":"v","j":null},"empty":[]})";
+  for (const char* script : {
+           "return table.concat(v.list, ',') .. #v.list .. #v.obj .. #v.empty",
+           "table.insert(v.list, 'd'); table.insert(v.list, 1, 'z'); return table.concat(v.list)",
+           "return table.remove(v.list) .. table.remove(v.list, 1)",
+           "table.sort(v.list); return table.concat(v.list)",
+           "return select('#', table.unpack(v.list)) .. type(v.obj.j)",
+           "local n = 0; for _, x in ipairs(v.list) do n = n + #x end; return tostring(n)",
+           "local keys = {}; for k in pairs(v.obj) do keys[#keys + 1] = k end; table.sort(keys); "
+           "return table.concat(keys)",
+           "local k = next(v.obj); return tostring(k ~= nil) .. tostring(next(v.empty))",
+           "return rawget(v, 's') .. rawlen(v.list) .. tostring(rawget(v.obj, 'k'))",
+           "rawset(v.obj, 'r', 1); return tostring(v.obj.r)",
+           "return tostring(getmetatable(v.obj) ~= nil) .. tostring(getmetatable(v.list) ~= nil)",
+           "setmetatable(v.obj, nil); v.obj.z = 1; return ''",
+           "v.obj.k = nil; v.obj.k = 'w'; v.added = { 1 }; return v.obj.k",
+           "v.n = v.n + 1; return tostring(v.n)",
+           "local l = v.list; v.list = nil; l[1] = 'q'; v.again = l; return ''",
+       }) {
+    INFO(script);
+    CHECK(lua.run(doc, script).rfind("error", 0) == std::string::npos);
+  }
+}
+
+namespace {
+
+// Whether the Lua value `path` reaches (a chain of string keys from the global `v`, read raw
+// through filled tables) is a lazy table still untouched.
+bool untouched(lua_State* L, std::initializer_list<const char*> path) {
+  lua_getglobal(L, "v");
+  for (const char* key : path) {
+    lua_getfield(L, -1, key);
+    lua_remove(L, -2);
+  }
+  const bool result = lua::untouched_value(L, -1) != nullptr;
+  lua_pop(L, 1);
+  return result;
+}
+
+}  // namespace
+
+TEST_CASE("lua: a lazy table is filled a level at a time, when a script first needs the table", "[lua]") {
+  Lua lua;
+  auto value = json::decode(make_buffer(R"({"s":"x","a":{"b":{"c":"d"},"e":"f"},"list":[1,[2,3]]})"));
+  REQUIRE(value);
+  lua::push_lazy_value(lua.L, std::move(*value));
+  lua_setglobal(lua.L, "v");
+  const auto run = [&](const char* script) {
+    INFO(script);
+    REQUIRE(luaL_dostring(lua.L, script) == LUA_OK);
+    lua_settop(lua.L, 0);
+  };
+
+  // Scalar members, lengths and absent keys answer from the Value.
+  run("assert(v.s == 'x' and v.missing == nil and #v == 0)");
+  CHECK(untouched(lua.L, {}));
+  // A container member fills its parent, not itself; it is the same table on every read.
+  run("assert(v.a == v.a and v.a.e == 'f')");
+  CHECK_FALSE(untouched(lua.L, {}));
+  CHECK(untouched(lua.L, {"a"}));
+  CHECK(untouched(lua.L, {"list"}));
+  run("assert(#v.list == 2 and v.list[1] == 1)");
+  CHECK(untouched(lua.L, {"list"}));
+  // A write fills the table written to.
+  run("v.a.b.c = 'changed'");
+  CHECK_FALSE(untouched(lua.L, {"a"}));
+  CHECK_FALSE(untouched(lua.L, {"a", "b"}));
+  lua_getglobal(lua.L, "v");
+  auto back = lua::to_value(lua.L, -1, "v");
+  lua_pop(lua.L, 1);
+  REQUIRE(back);
+  CHECK(*json::encode(*back) == R"({"s":"x","a":{"b":{"c":"changed"},"e":"f"},"list":[1,[2,3]]})");
+}
+
+TEST_CASE("lua: a lazy table's Value lives while any of its tables does", "[lua]") {
+  Lua lua;
+  {
+    auto value = json::decode(make_buffer(R"({"a":{"b":{"c":"the text of a string too long for SSO"}}})"));
+    REQUIRE(value);
+    lua::push_lazy_value(lua.L, std::move(*value));  // the only owner of the tree is now Lua
+    lua_setglobal(lua.L, "v");
+  }
+  // The root and every table but the innermost are collected; what is left still reads the tree.
+  REQUIRE(luaL_dostring(lua.L, "keep = v.a.b; v = nil; collectgarbage(); collectgarbage(); return keep.c") == LUA_OK);
+  CHECK(std::string(lua_tostring(lua.L, -1)) == "the text of a string too long for SSO");
+  lua_settop(lua.L, 0);
 }
