@@ -1,8 +1,7 @@
 // What a Lua step costs a decoded message before its script runs and after: the body crossing
 // into Lua (push_value), the check that a script which only read it left it unchanged, the
-// conversion back (to_value), and beside them a C++ copy of the same tree and the lazy push that
-// replaced the whole one. On the hl7-adt
-// example's first ADT and on a 20-OBX ORU^R01.
+// conversion back (to_value); beside them the lazy push that replaced the whole one, and the C++
+// copy and comparison it consists of. On the hl7-adt example's first ADT and on a 20-OBX ORU^R01.
 //
 //   build/bench/lua_value_bench --benchmark_min_time=1
 

@@ -387,9 +387,9 @@ bool materialize_message_part(lua_State* L, int table, std::string_view name) {
     count_push(L);
     set_seen(L, table, &vars_seen_key, true);
   } else if (name == "headers") {
-    lua::push_object(L, msg->headers);
+    lua::push_lazy_value(L, Value(msg->headers));
   } else if (name == "source") {
-    lua::push_object(L, msg->source);
+    lua::push_lazy_value(L, Value(msg->source));
   } else if (name == "raw" && msg->raw) {
     lua_pushlstring(L, msg->raw->data(), msg->raw->size());
   } else {
@@ -653,7 +653,7 @@ boost::asio::awaitable<Expected<LuaOutcome>> LuaWorker::run(LuaChunkId chunk_id,
         lua_createtable(co, 0, 2);
         lua_pushinteger(co, response->status);
         lua_setfield(co, -2, "status");
-        lua::push_object(co, response->headers);
+        lua::push_lazy_value(co, Value(std::move(response->headers)));
         lua_setfield(co, -2, "headers");
         nargs = 3;
       } else {
