@@ -507,7 +507,9 @@ void install_lazy_tables(lua_State* L) {
 }
 
 void push_lazy(lua_State* L, Value value) {
-  if (!value.is_array() && !value.is_object()) {
+  // An empty container has nothing to put off, and is filled on its first write anyway.
+  const bool empty = value.is_array() ? value.as_array().empty() : !value.is_object() || value.as_object().empty();
+  if (empty) {
     push_value(L, value, current_decimal_texts(L));
     return;
   }

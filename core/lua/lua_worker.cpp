@@ -610,6 +610,10 @@ boost::asio::awaitable<Expected<LuaOutcome>> LuaWorker::run(LuaChunkId chunk_id,
   lua_rawget(co, table);
   lua_pushliteral(co, "vars");
   lua_rawget(co, table);
+  // A lazy table pushed for the body (vars) now, or found to mirror it, stands for what the
+  // message has; if the run ends with the same one untouched, nothing changed, without comparing.
+  const Value* body_at_start = lua::untouched_value(co, -2);
+  const Value* vars_at_start = lua::untouched_value(co, -1);
 
   SliceClock* clock = slice_clock(L);
   int nargs = 4;  // _ENV, msg, body, vars
@@ -714,7 +718,8 @@ boost::asio::awaitable<Expected<LuaOutcome>> LuaWorker::run(LuaChunkId chunk_id,
     lua_pushliteral(co, "body");
     lua_rawget(co, table_after);
     const bool body_in_lua = !lua_isnil(co, -1) || is_seen(co, table_after, &body_seen_key);
-    if (body_in_lua && !lua::unchanged(co, -1, run.msg.body)) {
+    const bool body_kept = body_at_start && lua::untouched_value(co, -1) == body_at_start;
+    if (body_in_lua && !body_kept && !lua::unchanged(co, -1, run.msg.body)) {
       auto new_body = lua::to_value(co, -1, "msg.body");
       ++conversions_.pulled;
       if (!new_body) co_return std::move(new_body).error();
@@ -724,7 +729,8 @@ boost::asio::awaitable<Expected<LuaOutcome>> LuaWorker::run(LuaChunkId chunk_id,
     lua_pushliteral(co, "vars");
     lua_rawget(co, table_after);
     const bool vars_in_lua = !lua_isnil(co, -1) || is_seen(co, table_after, &vars_seen_key);
-    if (vars_in_lua && !lua::unchanged(co, -1, run.msg.vars)) {
+    const bool vars_kept = vars_at_start && lua::untouched_value(co, -1) == vars_at_start;
+    if (vars_in_lua && !vars_kept && !lua::unchanged(co, -1, run.msg.vars)) {
       auto new_vars = lua::to_value(co, -1, "msg.vars");
       ++conversions_.pulled;
       if (!new_vars) co_return std::move(new_vars).error();
