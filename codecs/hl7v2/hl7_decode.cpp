@@ -2,6 +2,7 @@
 // the field separator, then repetitions, components and subcomponents; leaves that hold no escape
 // sequence and are long enough borrow from the buffer.
 
+#include <array>
 #include <cctype>
 #include <optional>
 #include <string>
@@ -210,13 +211,13 @@ class Decoder {
         if (opens) {
           auto seps = header_separators(line, pos);
           if (!seps) return std::move(seps).error();
-          seps_ = *seps;
+          use_separators(*seps);
           if (id == "FHS") file_seps = seps_;
           if (id == "BHS") batch_seps = seps_;
         } else if (id == "BTS" && (batch_seps || file_seps)) {
-          seps_ = batch_seps ? *batch_seps : *file_seps;
+          use_separators(batch_seps ? *batch_seps : *file_seps);
         } else if (id == "FTS" && (file_seps || batch_seps)) {
-          seps_ = file_seps ? *file_seps : *batch_seps;
+          use_separators(file_seps ? *file_seps : *batch_seps);
         }
         auto segment = parse_segment(line, pos);
         if (!segment) return std::move(segment).error();
@@ -292,9 +293,14 @@ class Decoder {
       const std::size_t start = at + 1;
       std::size_t end = line.find(seps_.field, start);
       if (end == std::string_view::npos) end = line.size();
-      auto field = parse_field(line.substr(start, end - start), pos + start, number);
-      if (!field) return std::move(field).error();
-      fields.push_back(std::move(*field));
+      const std::string_view text = line.substr(start, end - start);
+      if (is_plain(text)) {
+        fields.push_back(plain_leaf(text));  // most fields: no repetition, component or escape
+      } else {
+        auto field = parse_field(text, pos + start, number);
+        if (!field) return std::move(field).error();
+        fields.push_back(std::move(*field));
+      }
       ++number;
       at = end;
     }
@@ -326,10 +332,12 @@ class Decoder {
   }
 
   Expected<Value> parse_repetition(std::string_view text, std::size_t offset, std::size_t number) {
-    auto value = split(text, offset, number, seps_.component, [&](std::string_view part, std::size_t off) {
-      return split(part, off, number, seps_.subcomponent,
-                   [&](std::string_view leaf, std::size_t leaf_off) { return parse_leaf(leaf, leaf_off, number); });
-    });
+    auto value =
+        split(text, offset, number, seps_.component, [&](std::string_view part, std::size_t off) -> Expected<Value> {
+          if (is_plain(part)) return plain_leaf(part);
+          return split(part, off, number, seps_.subcomponent,
+                       [&](std::string_view leaf, std::size_t leaf_off) { return parse_leaf(leaf, leaf_off, number); });
+        });
     // One component split into subcomponents ("2&5") stays distinguishable from components.
     if (value && value->is_array() &&
         (seps_.component == '\0' || text.find(seps_.component) == std::string_view::npos)) {
@@ -360,12 +368,29 @@ class Decoder {
     return Value(std::move(parts));
   }
 
+  void use_separators(const Separators& seps) {
+    seps_ = seps;
+    special_.fill(false);
+    for (const char c : {seps.component, seps.repetition, seps.escape, seps.subcomponent})
+      if (c != '\0') special_[static_cast<unsigned char>(c)] = true;
+  }
+
+  // Whether `text` holds none of the separators inside a field nor the escape character: one pass,
+  // where splitting it level by level scans it once per separator.
+  bool is_plain(std::string_view text) const {
+    for (const char c : text)
+      if (special_[static_cast<unsigned char>(c)]) return false;
+    return true;
+  }
+
+  Value plain_leaf(std::string_view text) const {
+    if (text.size() > borrow_above && anchor_) return Value(Text::borrow(anchor_, text));
+    return Value(Text(text));
+  }
+
   Expected<Value> parse_leaf(std::string_view text, std::size_t offset, std::size_t number) {
     const std::size_t first = seps_.escape == '\0' ? std::string_view::npos : text.find(seps_.escape);
-    if (first == std::string_view::npos) {
-      if (text.size() > borrow_above && anchor_) return Value(Text::borrow(anchor_, text));
-      return Value(Text(text));
-    }
+    if (first == std::string_view::npos) return plain_leaf(text);
     std::string out(text.substr(0, first));
     std::size_t i = first;
     while (i < text.size()) {
@@ -387,6 +412,7 @@ class Decoder {
   std::string_view charset_;
   const Options& options_;
   Separators seps_;
+  std::array<bool, 256> special_{};  // the characters of seps_ that split or escape within a field
   std::size_t segment_no_ = 0;
   std::string id_;
 };
