@@ -12,7 +12,7 @@ build_packages=(
 # postgresql: the PostgreSQL store's tests start a server of their own (Debian 12: PostgreSQL 15).
 # clang-format-14: scripts/check-format.sh, the first stage of make test.
 test_packages=(catch2 curl openssl clang-14 clang-format-14 libclang-rt-14-dev python3 python3-hl7 nodejs postgresql)
-bench_packages=(wrk nginx-light libnginx-mod-http-lua lua-cjson libbenchmark-dev)
+bench_packages=(wrk nginx-light libnginx-mod-http-lua lua-cjson libbenchmark-dev valgrind)
 
 wanted=("${build_packages[@]}")
 case "${1:-build}" in
