@@ -41,8 +41,7 @@ bool push_error(lua_State* L, const Error& error) {
 // hl7.get reads one place: of a message no script has changed, straight from its Value; of a
 // message table, only the field the path names is converted to a Value (converting the whole
 // message per call was a tenth of a simple MLLP flow's time, its segment still a tenth), or the
-// segment for a bare "PID". Anything else (ER7 text, a batch)
-// goes through body_arg as a whole.
+// segment for a bare "PID". Anything else (ER7 text, a batch) goes through body_arg as a whole.
 Expected<Value> value_at(lua_State* L, int index, const Path& path) {
   if (const Value* untouched = lua::untouched_value(L, index)) return get(*untouched, path);
   const bool table = lua_istable(L, index);

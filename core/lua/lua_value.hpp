@@ -62,10 +62,10 @@ void push_object(lua_State* L, const Object& object);
 
 // Pushes `value` as push_value would, but lazily: an array or object becomes a table that is
 // filled a level at a time, when a script first needs it (reading a scalar member needs no
-// filling; a container member, a write, pairs, next or a raw function fill that table). The value
-// moves into Lua, owned by what refers to it. Scripts see ordinary tables, except that
-// getmetatable() on one not yet filled answers false. C code that reads tables raw (lua_rawlen,
-// lua_next) calls fill_table() first, or reads the Value through untouched_value().
+// filling; a container member, a write, pairs, next, the raw functions and getmetatable fill that
+// table). The value moves into Lua, owned by what refers to it, so scripts see ordinary tables. C
+// code that reads tables raw (lua_rawlen, lua_next) calls fill_table() first, or reads the Value
+// through untouched_value().
 void push_lazy_value(lua_State* L, Value value);
 void push_lazy_value_or_nil(lua_State* L, Value value);
 // The Value a lazy table at `index` stands for while no script has filled it, or nullptr.

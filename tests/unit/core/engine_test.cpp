@@ -246,6 +246,23 @@ reply:
   }
 }
 
+TEST_CASE("a body replaced by another untouched table, or by its own again, is taken for what it is", "[engine][lua]") {
+  // Both bodies are lazy tables no script filled: only the one the run started with stands for
+  // the message's body unchanged.
+  Harness h(std::string(header) + R"(steps:
+  - lua: |
+      local first = body
+      msg.body = qiao.json.decode('{"other":[1,2]}')
+      vars.saved = first.n
+  - lua: 'local b = body; msg.body = { temporary = true }; msg.body = b'
+reply:
+  lua: 'return { body = body, n = vars.saved }'
+)");
+  REQUIRE(h.diag.ok());
+  CHECK(h.run(R"({"n":1})").body == R"({"body":{"other":[1,2]},"n":1})");
+  CHECK(h.gen->lua().conversions().pulled == 2);  // the new body after step one, vars; none after two
+}
+
 TEST_CASE("a table a later step could not have been pushed as is gets pushed again", "[engine][lua]") {
   // 7.0 converts back to the integer 7: the next step must see math.type 'integer', as a
   // fresh push gives it, not the float the last step left; a table built by a script has no
