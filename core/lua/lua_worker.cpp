@@ -6,6 +6,7 @@
 #include <cstring>
 #include <lua.hpp>
 #include <string_view>
+#include <tuple>
 
 #include "core/flow/flow_run.hpp"
 #include "core/log.hpp"
@@ -496,12 +497,6 @@ void prepare_part(lua_State* co, int table, const char* name, const void* seen_k
   set_seen(co, table, seen_key, named || (present && current));
 }
 
-struct ThreadAnchor {
-  lua_State* state;
-  int ref;
-  ~ThreadAnchor() { luaL_unref(state, LUA_REGISTRYINDEX, ref); }
-};
-
 // Conversions use the decimal texts of the message whose code runs; other messages run while
 // this one waits for a call, so they are chosen again after every wait and let go at the end.
 struct DecimalTextsInUse {
@@ -513,6 +508,35 @@ struct DecimalTextsInUse {
 };
 
 }  // namespace
+
+// A coroutine for one run: an idle one of the worker's, or a new one; given back reset when the
+// run ends however it ends (lua_resetthread closes a suspended or failed coroutine as well), so no
+// run sees what another left on its stack.
+struct ThreadLease {
+  static constexpr std::size_t max_idle = 64;
+  LuaWorker& worker;
+  lua_State* thread = nullptr;
+  int ref = LUA_NOREF;
+
+  explicit ThreadLease(LuaWorker& w) : worker(w) {
+    if (!worker.idle_threads_.empty()) {
+      std::tie(thread, ref) = worker.idle_threads_.back();
+      worker.idle_threads_.pop_back();
+      return;
+    }
+    thread = lua_newthread(worker.state_);
+    ref = luaL_ref(worker.state_, LUA_REGISTRYINDEX);
+  }
+  ThreadLease(const ThreadLease&) = delete;
+  ThreadLease& operator=(const ThreadLease&) = delete;
+  ~ThreadLease() {
+    if (lua_resetthread(thread) == LUA_OK && worker.idle_threads_.size() < max_idle) {
+      worker.idle_threads_.emplace_back(thread, ref);
+    } else {
+      luaL_unref(worker.state_, LUA_REGISTRYINDEX, ref);
+    }
+  }
+};
 
 LuaMessageTable::~LuaMessageTable() {
   if (state_) {
@@ -586,8 +610,8 @@ LuaWorker::~LuaWorker() {
 boost::asio::awaitable<Expected<LuaOutcome>> LuaWorker::run(LuaChunkId chunk_id, FlowRun& run) {
   const LuaChunk& chunk = program_.chunks().at(chunk_id.index);
   lua_State* L = state_;
-  lua_State* co = lua_newthread(L);
-  ThreadAnchor anchor{L, luaL_ref(L, LUA_REGISTRYINDEX)};
+  const ThreadLease lease(*this);
+  lua_State* co = lease.thread;
 
   lua_rawgeti(co, LUA_REGISTRYINDEX, chunk_refs_[chunk_id.index]);
   if (!lua_isfunction(co, -1)) co_return make_error(ErrorKind::internal, chunk.file + ": Lua chunk is not compiled");
