@@ -506,22 +506,6 @@ void install_lazy_tables(lua_State* L) {
   }
 }
 
-void push_lazy(lua_State* L, Value value) {
-  // An empty container has nothing to put off, and is filled on its first write anyway.
-  const bool empty = value.is_array() ? value.as_array().empty() : !value.is_object() || value.as_object().empty();
-  if (empty) {
-    push_value(L, value, current_decimal_texts(L));
-    return;
-  }
-  luaL_checkstack(L, 4, "converting a value");
-  void* memory = lua_newuserdatauv(L, sizeof(LazyTree), 0);
-  auto* tree = new (memory) LazyTree{std::move(value)};
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &lazy_tree_metatable_key);
-  lua_setmetatable(L, -2);
-  push_lazy_table(L, tree->root, lua_gettop(L));
-  lua_remove(L, -2);  // the tree, which the table refers to
-}
-
 // How unchanged() and mirrors() compare: with the current message's decimal texts, and for
 // mirrors() strictly, as a fresh push would have made the value.
 struct Comparison {
@@ -761,8 +745,6 @@ void keep_decimal_texts(Value& after, const Value& before) {
   }
 }
 
-void push_object(lua_State* L, const Object& object) { push_object(L, object, current_decimal_texts(L)); }
-
 void push_value(lua_State* L, const Value& value) { push_value(L, value, current_decimal_texts(L)); }
 
 void push_value_or_nil(lua_State* L, const Value& value) {
@@ -773,13 +755,27 @@ void push_value_or_nil(lua_State* L, const Value& value) {
   }
 }
 
-void push_lazy_value(lua_State* L, Value value) { push_lazy(L, std::move(value)); }
+void push_lazy_value(lua_State* L, Value value) {
+  // A scalar, or an empty container (filled on its first write anyway), has nothing to put off.
+  const bool container = value.is_array() || value.is_object();
+  if (!container || (value.is_array() ? value.as_array().empty() : value.as_object().empty())) {
+    push_value(L, value, current_decimal_texts(L));
+    return;
+  }
+  luaL_checkstack(L, 4, "converting a value");
+  void* memory = lua_newuserdatauv(L, sizeof(LazyTree), 0);
+  auto* tree = new (memory) LazyTree{std::move(value)};
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &lazy_tree_metatable_key);
+  lua_setmetatable(L, -2);
+  push_lazy_table(L, tree->root, lua_gettop(L));
+  lua_remove(L, -2);  // the tree, which the table refers to
+}
 
 void push_lazy_value_or_nil(lua_State* L, Value value) {
   if (value.is_null()) {
     lua_pushnil(L);
   } else {
-    push_lazy(L, std::move(value));
+    push_lazy_value(L, std::move(value));
   }
 }
 

@@ -58,7 +58,6 @@ void keep_decimal_texts(Value& after, const Value& before);
 void push_value(lua_State* L, const Value& value);
 // `top_level_null_as_nil`: a null at the top becomes nil rather than qiao.null.
 void push_value_or_nil(lua_State* L, const Value& value);
-void push_object(lua_State* L, const Object& object);
 
 // Pushes `value` as push_value would, but lazily: an array or object becomes a table that is
 // filled a level at a time, when a script first needs it (reading a scalar member needs no
